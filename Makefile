@@ -1,0 +1,46 @@
+# Everyday targets. The real build is CMake; this file only strings it together.
+#   make run    the demo (the main job)          make test   every test
+#   make build  host build (ASan+UBSan)          make cross  portable core for Cortex-M4
+#   make format clang-format our sources          make clean
+
+BUILD      ?= build/host
+CROSS      ?= build/arm
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_GEN  ?= -G "Unix Makefiles"
+
+.PHONY: all deps build cross test run format format-check clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DWF_SANITIZE=ON
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(CROSS)/CMakeCache.txt:
+	cmake -S . -B $(CROSS) $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel
+
+# The portable core must compile for the board with -Werror: no host API may leak in.
+cross: deps $(CROSS)/CMakeCache.txt
+	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core
+	@arm-none-eabi-size -t $(CROSS)/libwizfetch_core.a | tail -n 1 | \
+	  awk '{printf "portable core for Cortex-M4: text %s, data %s, bss %s bytes\n", $$1, $$2, $$3}'
+
+test: build cross
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+run: build
+	@scripts/demo.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build

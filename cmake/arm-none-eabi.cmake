@@ -1,0 +1,12 @@
+# Toolchain file: Cortex-M4F (STM32F411) with Debian's arm-none-eabi-gcc + newlib-nano.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(WF_CPU_FLAGS "-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16")
+set(CMAKE_C_FLAGS_INIT "${WF_CPU_FLAGS} -Os -ffunction-sections -fdata-sections --specs=nano.specs")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "${WF_CPU_FLAGS} -Wl,--gc-sections --specs=nano.specs")
+set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
+set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
+set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

@@ -1,0 +1,267 @@
+/**
+ * @file chip.h
+ * @brief WIZnet hardwired TCP/IP chip driver: one socket-register engine shared
+ * by all chip variants, plus a per-variant frame layer and register map.
+ *
+ * The engine knows the socket register block (offsets shared by the W5100 and
+ * W5500), the command/accept protocol (Sn_CR reads 0 once a command is
+ * accepted), the free-running TX/RX ring pointers and the "read a 16-bit counter
+ * until two reads agree" rule. A variant (today: wf_chip_w5100) supplies how a
+ * register address becomes SPI frames, where the common registers live, and how
+ * a ring pointer becomes a physical buffer address.
+ *
+ * Layering: this module talks to the chip only through struct wf_port's
+ * spi_frame. It holds no socket policy (timeouts, errno mapping): that is net/.
+ *
+ * All functions return 0 (or a positive count) on success and a negative WF_E*
+ * code on failure; a failing SPI echo check gives WF_ENODEV.
+ */
+#ifndef WIZFETCH_CHIP_H
+#define WIZFETCH_CHIP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wizfetch/config.h"
+#include "wizfetch/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Socket register offsets inside a socket block (same on W5100 and W5500). */
+enum wf_chip_sn_reg {
+    WF_SN_MR = 0x00,
+    WF_SN_CR = 0x01,
+    WF_SN_IR = 0x02,
+    WF_SN_SR = 0x03,
+    WF_SN_PORT = 0x04,
+    WF_SN_DHAR = 0x06,
+    WF_SN_DIPR = 0x0C,
+    WF_SN_DPORT = 0x10,
+    WF_SN_MSSR = 0x12,
+    WF_SN_TTL = 0x16,
+    WF_SN_TX_FSR = 0x20,
+    WF_SN_TX_RD = 0x22,
+    WF_SN_TX_WR = 0x24,
+    WF_SN_RX_RSR = 0x26,
+    WF_SN_RX_RD = 0x28,
+};
+
+/** Sn_MR protocol values and flags. */
+enum {
+    WF_SN_MR_CLOSE = 0x00,
+    WF_SN_MR_TCP = 0x01,
+    WF_SN_MR_UDP = 0x02,
+    WF_SN_MR_ND = 0x20, /**< TCP: no delayed ACK */
+};
+
+/** Sn_CR commands. */
+enum {
+    WF_SN_CR_OPEN = 0x01,
+    WF_SN_CR_LISTEN = 0x02,
+    WF_SN_CR_CONNECT = 0x04,
+    WF_SN_CR_DISCON = 0x08,
+    WF_SN_CR_CLOSE = 0x10,
+    WF_SN_CR_SEND = 0x20,
+    WF_SN_CR_SEND_MAC = 0x21,
+    WF_SN_CR_SEND_KEEP = 0x22,
+    WF_SN_CR_RECV = 0x40,
+};
+
+/** Sn_IR bits (write 1 to clear). */
+enum {
+    WF_SN_IR_CON = 0x01,
+    WF_SN_IR_DISCON = 0x02,
+    WF_SN_IR_RECV = 0x04,
+    WF_SN_IR_TIMEOUT = 0x08,
+    WF_SN_IR_SEND_OK = 0x10,
+    WF_SN_IR_ALL = 0x1F,
+};
+
+/** Sn_SR values. */
+enum {
+    WF_SN_SR_CLOSED = 0x00,
+    WF_SN_SR_ARP = 0x01, /**< W5100: resolving the peer MAC */
+    WF_SN_SR_INIT = 0x13,
+    WF_SN_SR_LISTEN = 0x14,
+    WF_SN_SR_SYNSENT = 0x15,
+    WF_SN_SR_SYNRECV = 0x16,
+    WF_SN_SR_ESTABLISHED = 0x17,
+    WF_SN_SR_FIN_WAIT = 0x18,
+    WF_SN_SR_CLOSING = 0x1A,
+    WF_SN_SR_TIME_WAIT = 0x1B,
+    WF_SN_SR_CLOSE_WAIT = 0x1C,
+    WF_SN_SR_LAST_ACK = 0x1D,
+    WF_SN_SR_UDP = 0x22,
+};
+
+/** Common registers, by meaning; each variant maps them to its own address. */
+enum wf_chip_common_reg {
+    WF_CREG_MR,
+    WF_CREG_GAR,
+    WF_CREG_SUBR,
+    WF_CREG_SHAR,
+    WF_CREG_SIPR,
+    WF_CREG_RTR,
+    WF_CREG_RCR,
+    WF_CREG_COUNT
+};
+
+struct wf_chip;
+
+/**
+ * @brief A chip variant: frame layer + register map. Instances are const
+ * tables (wf_chip_w5100); the engine never branches on the variant's name.
+ */
+struct wf_chip_variant {
+    const char *name;
+    uint8_t sockets;      /**< hardware sockets */
+    uint8_t tx_total_kb;  /**< TX memory shared by all sockets */
+    uint8_t rx_total_kb;  /**< RX memory shared by all sockets */
+    /** Read `len` bytes starting at variant address `addr` (consecutive addresses). */
+    int (*read)(struct wf_chip *chip, uint32_t addr, uint8_t *buf, uint16_t len);
+    /** Write `len` bytes starting at variant address `addr`. */
+    int (*write)(struct wf_chip *chip, uint32_t addr, const uint8_t *buf, uint16_t len);
+    /** Address of a common register. */
+    uint32_t (*common_addr)(enum wf_chip_common_reg reg);
+    /** Address of socket register `offset` of socket `sn`. */
+    uint32_t (*socket_addr)(uint8_t sn, uint8_t offset);
+    /**
+     * Physical address of ring pointer `ptr` of socket `sn` (TX if `tx`), and in
+     * `*contiguous` how many bytes can be moved from there before the ring wraps.
+     */
+    uint32_t (*buffer_addr)(const struct wf_chip *chip, uint8_t sn, bool tx, uint16_t ptr,
+                            uint16_t *contiguous);
+    /** Check the chip is this variant (after reset). WF_ENODEV if not. */
+    int (*detect)(struct wf_chip *chip);
+    /** Program per-socket buffer sizes (KiB, already validated) into the chip. */
+    int (*apply_buffer_sizes)(struct wf_chip *chip);
+};
+
+/** The WIZnet W5100 (4-byte SPI frames, 4 sockets, 8+8 KiB). */
+extern const struct wf_chip_variant wf_chip_w5100;
+
+/** Network settings of the chip, addresses in network byte order as bytes. */
+struct wf_chip_netcfg {
+    uint8_t mac[6];
+    uint8_t ip[4];
+    uint8_t mask[4];
+    uint8_t gateway[4];
+};
+
+/** Driver statistics (what the driver did; the chip model counts what it saw). */
+struct wf_chip_stats {
+    uint32_t spi_frames;   /**< spi_frame calls */
+    uint32_t stable_rereads; /**< extra 16-bit reads because two reads disagreed */
+};
+
+/**
+ * @brief Driver context. Owned by the caller; `wf_chip_init` fills it.
+ * Fields are read-only for users.
+ */
+typedef struct wf_chip {
+    const struct wf_port *port;
+    const struct wf_chip_variant *variant;
+    bool ready;                              /**< reset + detect succeeded */
+    uint8_t tx_kb[WF_CHIP_MAX_SOCKETS];      /**< TX buffer size per socket, KiB */
+    uint8_t rx_kb[WF_CHIP_MAX_SOCKETS];      /**< RX buffer size per socket, KiB */
+    uint16_t tx_base[WF_CHIP_MAX_SOCKETS];   /**< variant-specific base, set by apply */
+    uint16_t rx_base[WF_CHIP_MAX_SOCKETS];
+    struct wf_chip_stats stats;
+} wf_chip_t;
+
+/** @brief Bind a context to a port and variant. Cannot fail; touches no hardware. */
+void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_chip_variant *variant);
+
+/**
+ * @brief Bring the chip up: optional hardware reset pulse, software reset with
+ * a deadline (WF_CHIP_RESET_TIMEOUT_MS), variant detection, default buffer sizes
+ * (even split). WF_ENODEV when the chip is absent or answers wrongly.
+ */
+int wf_chip_start(wf_chip_t *chip);
+
+/** @brief Write MAC, IP, mask and gateway. */
+int wf_chip_set_netcfg(wf_chip_t *chip, const struct wf_chip_netcfg *cfg);
+/** @brief Read them back from the chip. */
+int wf_chip_get_netcfg(wf_chip_t *chip, struct wf_chip_netcfg *cfg);
+
+/**
+ * @brief Retransmission settings: `rtr_100us` is the first retry interval in
+ * units of 100 us (chip default 2000 = 200 ms), `rcr` the retry count (default 8).
+ * ARP gives up after rtr*(rcr+1); TCP doubles the interval each retry.
+ */
+int wf_chip_set_retry(wf_chip_t *chip, uint16_t rtr_100us, uint8_t rcr);
+
+/**
+ * @brief Per-socket buffer sizes in KiB. W5100: each 0,1,2,4 or 8 and the sum per
+ * direction at most 8 (0 = socket unusable in that direction... only allowed for
+ * sockets the application will not use). WF_ERANGE when they do not fit.
+ */
+int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_t *rx_kb);
+
+/* ---- socket register access (engine) ----------------------------------- */
+
+int wf_chip_sock_read8(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint8_t *val);
+int wf_chip_sock_write8(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint8_t val);
+/** 16-bit big-endian register write, MSB first. */
+int wf_chip_sock_write16(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint16_t val);
+/** 16-bit read, MSB first, of a register that does not change on its own. */
+int wf_chip_sock_read16(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint16_t *val);
+/**
+ * 16-bit read of a counter the chip changes on its own (TX_FSR, RX_RSR): re-read
+ * until two consecutive reads agree (WF_CHIP_STABLE_READ_TRIES, else WF_EIO).
+ */
+int wf_chip_sock_read16_stable(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint16_t *val);
+
+/**
+ * @brief Issue a socket command and wait (deadline WF_CHIP_CMD_TIMEOUT_MS) until
+ * the chip has accepted it (Sn_CR reads 0). Completion is seen in Sn_IR/Sn_SR.
+ */
+int wf_chip_sock_command(wf_chip_t *chip, uint8_t sn, uint8_t cmd);
+
+/** @brief Set the destination (Sn_DIPR, Sn_DPORT). */
+int wf_chip_sock_set_peer(wf_chip_t *chip, uint8_t sn, const uint8_t ip[4], uint16_t port);
+
+/**
+ * @brief Open socket `sn`: CLOSE if needed, Sn_MR = mode, Sn_PORT = port, clear
+ * Sn_IR, OPEN, and check Sn_SR became INIT (TCP) or UDP. WF_EIO otherwise.
+ */
+int wf_chip_sock_open(wf_chip_t *chip, uint8_t sn, uint8_t mode, uint16_t port);
+
+/** @brief Bytes of free TX space (stable read of Sn_TX_FSR). */
+int wf_chip_sock_tx_free(wf_chip_t *chip, uint8_t sn, uint16_t *free_bytes);
+/** @brief Bytes received and not yet released (stable read of Sn_RX_RSR). */
+int wf_chip_sock_rx_avail(wf_chip_t *chip, uint8_t sn, uint16_t *avail);
+
+/**
+ * @brief Queue `len` bytes at Sn_TX_WR and advance Sn_TX_WR (no SEND). The
+ * caller must have checked `len` <= free space. Handles ring wrap-around.
+ */
+int wf_chip_sock_tx_queue(wf_chip_t *chip, uint8_t sn, const uint8_t *data, uint16_t len);
+
+/**
+ * @brief Copy `len` received bytes starting `offset` bytes past Sn_RX_RD into
+ * `buf`, without releasing them. `offset + len` must not exceed the available
+ * count. Handles ring wrap-around.
+ */
+int wf_chip_sock_rx_peek(wf_chip_t *chip, uint8_t sn, uint16_t offset, uint8_t *buf, uint16_t len);
+
+/** @brief Release `len` received bytes: advance Sn_RX_RD and issue RECV. */
+int wf_chip_sock_rx_release(wf_chip_t *chip, uint8_t sn, uint16_t len);
+
+/** @brief Size of socket `sn`'s TX buffer in bytes. */
+static inline uint16_t wf_chip_tx_size(const wf_chip_t *chip, uint8_t sn)
+{
+    return (uint16_t)(chip->tx_kb[sn] * 1024u);
+}
+/** @brief Size of socket `sn`'s RX buffer in bytes. */
+static inline uint16_t wf_chip_rx_size(const wf_chip_t *chip, uint8_t sn)
+{
+    return (uint16_t)(chip->rx_kb[sn] * 1024u);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif

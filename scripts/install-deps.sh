@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages wizfetch needs. Idempotent: does nothing when all
+# are present. As root it runs apt-get; otherwise it prints the one line to run.
+set -euo pipefail
+
+packages=(
+  build-essential   # host compiler, make
+  cmake
+  gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core
+  libcmocka-dev     # unit tests
+  socat             # a real TCP echo peer for the demo and tests
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "wizfetch: missing Debian packages: ${missing[*]}" >&2
+  echo "Run as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "wizfetch: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

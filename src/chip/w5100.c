@@ -1,0 +1,195 @@
+/*
+ * W5100 variant: the fixed 4-byte SPI frame (one payload byte per chip-select
+ * cycle), the W5100 register map and the RMSR/TMSR buffer layout.
+ * Facts: shared/reference/w5100-w5500-facts.md sections 1-4.
+ */
+#include <stddef.h>
+
+#include "wizfetch/chip.h"
+#include "wizfetch/error.h"
+
+/* SPI opcodes and the MISO echo the W5100 returns on bytes 0..2 (and 3 on writes). */
+enum {
+    W5100_OP_WRITE = 0xF0,
+    W5100_OP_READ = 0x0F,
+    W5100_FRAME_LEN = 4,
+};
+
+/* Common register addresses. */
+enum {
+    W5100_MR = 0x0000,
+    W5100_GAR = 0x0001,
+    W5100_SUBR = 0x0005,
+    W5100_SHAR = 0x0009,
+    W5100_SIPR = 0x000F,
+    W5100_RTR = 0x0017,
+    W5100_RCR = 0x0019,
+    W5100_RMSR = 0x001A,
+    W5100_TMSR = 0x001B,
+    W5100_SOCKET_BASE = 0x0400,
+    W5100_SOCKET_STRIDE = 0x0100,
+    W5100_TX_MEMORY = 0x4000,
+    W5100_RX_MEMORY = 0x6000,
+};
+
+/* Reset values used by detection: a W5100 has no version register. */
+enum {
+    W5100_RTR_RESET = 0x07D0,
+    W5100_MSR_RESET = 0x55,
+    W5100_MR_PB = 0x10,
+};
+
+static bool echo_ok(const uint8_t *rx, bool write)
+{
+    return rx[0] == 0x00 && rx[1] == 0x01 && rx[2] == 0x02 && (!write || rx[3] == 0x03);
+}
+
+static int frame(wf_chip_t *chip, uint8_t op, uint16_t addr, uint8_t out, uint8_t *in)
+{
+    const uint8_t tx[W5100_FRAME_LEN] = {op, (uint8_t)(addr >> 8), (uint8_t)addr, out};
+    uint8_t rx[W5100_FRAME_LEN];
+    chip->stats.spi_frames++;
+    int rc = chip->port->spi_frame(chip->port->ctx, tx, rx, sizeof tx);
+    if (rc < 0) {
+        return rc;
+    }
+    /* A missing chip reads 0x00 or 0xFF; a broken bus anything else. Either way
+     * the echo is the cheapest proof that a W5100 is on the other end. */
+    if (!echo_ok(rx, op == W5100_OP_WRITE)) {
+        return WF_ENODEV;
+    }
+    if (in != NULL) {
+        *in = rx[3];
+    }
+    return 0;
+}
+
+static int w5100_read(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len)
+{
+    for (uint16_t i = 0; i < len; i++) {
+        int rc = frame(chip, W5100_OP_READ, (uint16_t)(addr + i), 0x00, &buf[i]);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int w5100_write(wf_chip_t *chip, uint32_t addr, const uint8_t *buf, uint16_t len)
+{
+    for (uint16_t i = 0; i < len; i++) {
+        int rc = frame(chip, W5100_OP_WRITE, (uint16_t)(addr + i), buf[i], NULL);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static uint32_t w5100_common_addr(enum wf_chip_common_reg reg)
+{
+    static const uint16_t addr[WF_CREG_COUNT] = {
+        [WF_CREG_MR] = W5100_MR,     [WF_CREG_GAR] = W5100_GAR,   [WF_CREG_SUBR] = W5100_SUBR,
+        [WF_CREG_SHAR] = W5100_SHAR, [WF_CREG_SIPR] = W5100_SIPR, [WF_CREG_RTR] = W5100_RTR,
+        [WF_CREG_RCR] = W5100_RCR,
+    };
+    return addr[reg];
+}
+
+static uint32_t w5100_socket_addr(uint8_t sn, uint8_t offset)
+{
+    return W5100_SOCKET_BASE + (uint32_t)sn * W5100_SOCKET_STRIDE + offset;
+}
+
+/* Ring pointers are free-running; the host masks them and splits at the end. */
+static uint32_t w5100_buffer_addr(const wf_chip_t *chip, uint8_t sn, bool tx, uint16_t ptr, uint16_t *contiguous)
+{
+    uint16_t size = tx ? wf_chip_tx_size(chip, sn) : wf_chip_rx_size(chip, sn);
+    uint16_t base = tx ? chip->tx_base[sn] : chip->rx_base[sn];
+    uint16_t offset = (uint16_t)(ptr & (size - 1u));
+    *contiguous = (uint16_t)(size - offset);
+    return (uint32_t)base + offset;
+}
+
+/*
+ * After a soft reset a W5100 shows its documented reset values; MR must also
+ * hold what we write (the probe Arduino uses, minus the AI bit, which only
+ * matters on the parallel bus). Anything else is not a W5100.
+ */
+static int w5100_detect(wf_chip_t *chip)
+{
+    uint8_t rtr[2];
+    uint8_t msr[2];
+    int rc = w5100_read(chip, W5100_RTR, rtr, 2);
+    if (rc == 0) {
+        rc = w5100_read(chip, W5100_RMSR, msr, 2);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    if (((rtr[0] << 8) | rtr[1]) != W5100_RTR_RESET || msr[0] != W5100_MSR_RESET || msr[1] != W5100_MSR_RESET) {
+        return WF_ENODEV;
+    }
+    static const uint8_t probe[] = {W5100_MR_PB, 0x00};
+    for (size_t i = 0; i < sizeof probe; i++) {
+        uint8_t back;
+        rc = w5100_write(chip, W5100_MR, &probe[i], 1);
+        if (rc == 0) {
+            rc = w5100_read(chip, W5100_MR, &back, 1);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (back != probe[i]) {
+            return WF_ENODEV;
+        }
+    }
+    return 0;
+}
+
+/* RMSR/TMSR field: 00 = 1 KiB ... 11 = 8 KiB. A size of 0 (unused socket, only
+ * after the used ones) is encoded as 1 KiB; the memory is exhausted by then. */
+static uint8_t size_field(uint8_t kb)
+{
+    uint8_t field = 0;
+    while (kb > 1u) {
+        kb >>= 1;
+        field++;
+    }
+    return field;
+}
+
+static int w5100_apply_buffer_sizes(wf_chip_t *chip)
+{
+    uint8_t tmsr = 0;
+    uint8_t rmsr = 0;
+    uint16_t tx_base = W5100_TX_MEMORY;
+    uint16_t rx_base = W5100_RX_MEMORY;
+    for (uint8_t sn = 0; sn < wf_chip_w5100.sockets; sn++) {
+        tmsr |= (uint8_t)(size_field(chip->tx_kb[sn]) << (2 * sn));
+        rmsr |= (uint8_t)(size_field(chip->rx_kb[sn]) << (2 * sn));
+        chip->tx_base[sn] = tx_base;
+        chip->rx_base[sn] = rx_base;
+        tx_base = (uint16_t)(tx_base + wf_chip_tx_size(chip, sn));
+        rx_base = (uint16_t)(rx_base + wf_chip_rx_size(chip, sn));
+    }
+    int rc = w5100_write(chip, W5100_RMSR, &rmsr, 1);
+    if (rc == 0) {
+        rc = w5100_write(chip, W5100_TMSR, &tmsr, 1);
+    }
+    return rc;
+}
+
+const struct wf_chip_variant wf_chip_w5100 = {
+    .name = "W5100",
+    .sockets = 4,
+    .tx_total_kb = 8,
+    .rx_total_kb = 8,
+    .read = w5100_read,
+    .write = w5100_write,
+    .common_addr = w5100_common_addr,
+    .socket_addr = w5100_socket_addr,
+    .buffer_addr = w5100_buffer_addr,
+    .detect = w5100_detect,
+    .apply_buffer_sizes = w5100_apply_buffer_sizes,
+};

@@ -1,0 +1,87 @@
+#include "fixture.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+wf_sockaddr_t wf_fix_addr(uint32_t ip, uint16_t port)
+{
+    wf_sockaddr_t a = {{(uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip}, port};
+    return a;
+}
+
+wf_sockaddr_t wf_fix_server(uint16_t port)
+{
+    return wf_fix_addr(WF_FIX_SERVER_IP, port);
+}
+
+struct wf_fixture *wf_fixture_new(uint64_t seed)
+{
+    struct wf_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->model = wf_sim_chip_new(seed);
+    assert_non_null(f->model);
+    assert_int_equal(wf_sim_chip_map(f->model, WF_FIX_SERVER_IP, 0, 0x7F000001u, 0), 0);
+    wf_port_host_init(&f->host, f->model);
+    wf_chip_init(&f->chip, &f->host.port, &wf_chip_w5100);
+    assert_int_equal(wf_chip_start(&f->chip), 0);
+    const struct wf_chip_netcfg cfg = {
+        .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
+        .ip = {10, 0, 0, 2},
+        .mask = {255, 255, 255, 0},
+        .gateway = {10, 0, 0, 254},
+    };
+    assert_int_equal(wf_chip_set_netcfg(&f->chip, &cfg), 0);
+    assert_int_equal(wf_chip_set_retry(&f->chip, WF_FIX_RTR, WF_FIX_RCR), 0);
+    wf_net_init(&f->net, &f->chip);
+    return f;
+}
+
+void wf_fixture_free_unchecked(struct wf_fixture *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    wf_net_free(&f->net);
+    wf_sim_chip_free(f->model);
+    free(f);
+}
+
+void wf_fixture_free(struct wf_fixture *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    wf_net_free(&f->net);
+    size_t violations = wf_sim_chip_violation_count(f->model);
+    if (violations != 0) {
+        wf_sim_chip_print_violations(f->model, stderr);
+    }
+    wf_sim_chip_free(f->model);
+    free(f);
+    assert_int_equal(violations, 0);
+}
+
+static uint64_t test_seed(void)
+{
+    const char *env = getenv("WF_TEST_SEED");
+    static uint64_t counter;
+    uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5EED0000u + counter++;
+    return seed;
+}
+
+int wf_fixture_setup(void **state)
+{
+    uint64_t seed = test_seed();
+    *state = wf_fixture_new(seed);
+    return 0;
+}
+
+int wf_fixture_teardown(void **state)
+{
+    wf_fixture_free(*state);
+    return 0;
+}

@@ -1,0 +1,47 @@
+/**
+ * @file fixture.h
+ * @brief The whole portable stack on the host: chip model + host port + W5100
+ * driver + socket layer, configured as 10.0.0.2/24 (gateway 10.0.0.254) with
+ * short retry timers (RTR 10 ms, RCR 2) so timeout cases finish quickly.
+ */
+#ifndef WF_TEST_FIXTURE_H
+#define WF_TEST_FIXTURE_H
+
+#include <stdint.h>
+
+#include "port_host.h"
+#include "wf_sim_chip.h"
+#include "wizfetch/chip.h"
+#include "wizfetch/error.h"
+#include "wizfetch/socket.h"
+
+/** 10.0.0.1: the test network's server address, mapped to 127.0.0.1. */
+#define WF_FIX_SERVER_IP 0x0A000001u
+/** RTR/RCR used by the fixture: ARP gives up after 10 ms * 3 = 30 ms. */
+#define WF_FIX_RTR 100u
+#define WF_FIX_RCR 2u
+
+struct wf_fixture {
+    struct wf_sim_chip *model;
+    struct wf_port_host host;
+    wf_chip_t chip;
+    wf_net_t net;
+};
+
+/** Build and start everything; returns a heap fixture or fails the test. */
+struct wf_fixture *wf_fixture_new(uint64_t seed);
+/** Close the sockets, fail the test if the model recorded any violation, free. */
+void wf_fixture_free(struct wf_fixture *f);
+/** Free without the violation check (tests that provoke violations on purpose). */
+void wf_fixture_free_unchecked(struct wf_fixture *f);
+
+/** 10.0.0.1:port, mapped by the fixture to 127.0.0.1:port. */
+wf_sockaddr_t wf_fix_server(uint16_t port);
+/** A virtual address from a host-order IPv4 and a port. */
+wf_sockaddr_t wf_fix_addr(uint32_t ip, uint16_t port);
+
+/** cmocka setup/teardown wrappers using a random-but-printed seed. */
+int wf_fixture_setup(void **state);
+int wf_fixture_teardown(void **state);
+
+#endif

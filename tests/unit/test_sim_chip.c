@@ -1,0 +1,891 @@
+/*
+ * Tests of the W5100 model (sim/chip), driven by raw 4-byte SPI frames.
+ * Independent of the driver in src/: the helpers below are the whole "driver".
+ * Real loopback sockets owned by this process play the network peers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "wf_sim_chip.h"
+
+/* Register map, spelled out here on purpose (the test must not trust the model). */
+enum {
+    MR = 0x0000,
+    IR = 0x0015,
+    RTR = 0x0017,
+    RCR = 0x0019,
+    RMSR = 0x001A,
+    TMSR = 0x001B,
+    PTIMER = 0x0028,
+    Sn_MR = 0x00,
+    Sn_CR = 0x01,
+    Sn_IR = 0x02,
+    Sn_SR = 0x03,
+    Sn_PORT = 0x04,
+    Sn_DHAR = 0x06,
+    Sn_DIPR = 0x0C,
+    Sn_DPORT = 0x10,
+    Sn_TTL = 0x16,
+    Sn_TX_FSR = 0x20,
+    Sn_TX_RD = 0x22,
+    Sn_TX_WR = 0x24,
+    Sn_RX_RSR = 0x26,
+    Sn_RX_RD = 0x28,
+    TCP = 0x01,
+    UDP = 0x02,
+    OPEN = 0x01,
+    LISTEN = 0x02,
+    CONNECT = 0x04,
+    DISCON = 0x08,
+    CLOSE = 0x10,
+    SEND = 0x20,
+    RECV = 0x40,
+    IR_CON = 0x01,
+    IR_DISCON = 0x02,
+    IR_RECV = 0x04,
+    IR_TIMEOUT = 0x08,
+    IR_SEND_OK = 0x10,
+    S_CLOSED = 0x00,
+    S_ARP = 0x01,
+    S_INIT = 0x13,
+    S_SYNSENT = 0x15,
+    S_ESTABLISHED = 0x17,
+    S_FIN_WAIT = 0x18,
+    S_CLOSE_WAIT = 0x1C,
+    S_UDP = 0x22,
+    TX_MEM = 0x4000,
+    RX_MEM = 0x6000,
+    RING = 2048,
+    MASK = RING - 1,
+};
+
+#define VIP(a, b, c, d) (((uint32_t)(a) << 24) | ((b) << 16) | ((c) << 8) | (d))
+#define LOOPBACK VIP(127, 0, 0, 1)
+
+static struct wf_sim_chip *chip;
+static uint32_t fake_ms;
+
+static uint32_t fake_clock(void *ctx)
+{
+    (void)ctx;
+    return fake_ms;
+}
+
+/* ---- SPI helpers ---------------------------------------------------------- */
+
+static void frame(uint8_t op, uint16_t addr, uint8_t data, uint8_t rx[4])
+{
+    const uint8_t tx[4] = {op, (uint8_t)(addr >> 8), (uint8_t)addr, data};
+    assert_int_equal(wf_sim_chip_spi_frame(chip, tx, rx, 4), 0);
+}
+
+static void wr8(uint16_t addr, uint8_t v)
+{
+    uint8_t rx[4];
+    frame(0xF0, addr, v, rx);
+    assert_true(rx[0] == 0 && rx[1] == 1 && rx[2] == 2 && rx[3] == 3);
+}
+
+static uint8_t rd8(uint16_t addr)
+{
+    uint8_t rx[4];
+    frame(0x0F, addr, 0, rx);
+    assert_true(rx[0] == 0 && rx[1] == 1 && rx[2] == 2);
+    return rx[3];
+}
+
+static void wr16(uint16_t addr, uint16_t v)
+{
+    wr8(addr, (uint8_t)(v >> 8));
+    wr8((uint16_t)(addr + 1), (uint8_t)v);
+}
+
+static uint16_t rd16_raw(uint16_t addr)
+{
+    uint16_t h = rd8(addr);
+    return (uint16_t)((h << 8) | rd8((uint16_t)(addr + 1)));
+}
+
+/* The double-read rule (facts 5.1). */
+static uint16_t rd16(uint16_t addr)
+{
+    uint16_t a = rd16_raw(addr), b;
+    while ((b = rd16_raw(addr)) != a) {
+        a = b;
+    }
+    return a;
+}
+
+static uint16_t sreg(unsigned sn, uint8_t off)
+{
+    return (uint16_t)(0x0400 + sn * 0x100 + off);
+}
+
+static void wr32(uint16_t addr, uint32_t v)
+{
+    wr16(addr, (uint16_t)(v >> 16));
+    wr16((uint16_t)(addr + 2), (uint16_t)v);
+}
+
+/* Issue a command and poll Sn_CR; returns the number of polls. */
+static int cmd(unsigned sn, uint8_t c)
+{
+    wr8(sreg(sn, Sn_CR), c);
+    int polls = 1;
+    while (rd8(sreg(sn, Sn_CR)) != 0) {
+        polls++;
+        assert_true(polls < 20);
+    }
+    return polls;
+}
+
+static void open_socket(unsigned sn, uint8_t proto, uint16_t port)
+{
+    wr8(sreg(sn, Sn_MR), proto);
+    wr16(sreg(sn, Sn_PORT), port);
+    wr8(sreg(sn, Sn_IR), 0xFF);
+    cmd(sn, OPEN);
+}
+
+static void set_peer(unsigned sn, uint32_t ip, uint16_t port)
+{
+    wr32(sreg(sn, Sn_DIPR), ip);
+    wr16(sreg(sn, Sn_DPORT), port);
+}
+
+/* Socket 0 with the default 2 KiB rings at TX 0x4000 / RX 0x6000. */
+static void tx_put(const uint8_t *p, uint16_t n)
+{
+    uint16_t ptr = rd16(sreg(0, Sn_TX_WR));
+    for (uint16_t i = 0; i < n; i++) {
+        wr8((uint16_t)(TX_MEM + ((ptr + i) & MASK)), p[i]);
+    }
+    wr16(sreg(0, Sn_TX_WR), (uint16_t)(ptr + n));
+}
+
+static void rx_get(uint8_t *p, uint16_t n)
+{
+    uint16_t ptr = rd16(sreg(0, Sn_RX_RD));
+    for (uint16_t i = 0; i < n; i++) {
+        p[i] = rd8((uint16_t)(RX_MEM + ((ptr + i) & MASK)));
+    }
+    wr16(sreg(0, Sn_RX_RD), (uint16_t)(ptr + n));
+    cmd(0, RECV);
+}
+
+static void expect_violation(const char *what)
+{
+    size_t n = wf_sim_chip_violation_count(chip);
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        const struct wf_sim_chip_violation *v = wf_sim_chip_violation(chip, i);
+        if (v != NULL && strstr(v->what, what) != NULL) {
+            found = true;
+        }
+    }
+    if (!found) {
+        fprintf(stderr, "expected violation \"%s\", got:\n", what);
+        wf_sim_chip_print_violations(chip, stderr);
+    }
+    assert_true(found);
+    wf_sim_chip_clear_violations(chip);
+}
+
+static void expect_no_violations(void)
+{
+    if (wf_sim_chip_violation_count(chip) != 0) {
+        wf_sim_chip_print_violations(chip, stderr);
+    }
+    assert_int_equal(wf_sim_chip_violation_count(chip), 0);
+}
+
+/* ---- host peers ----------------------------------------------------------- */
+
+static int host_socket(int type, uint16_t *port)
+{
+    int fd = socket(AF_INET, type | SOCK_NONBLOCK, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(LOOPBACK)};
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t len = sizeof a;
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static void pause_briefly(void)
+{
+    usleep(100);
+}
+
+/* Poll Sn_SR (servicing `accept_from` if given) until it reads `want`. */
+static void wait_sr(unsigned sn, uint8_t want, int lfd, int *afd)
+{
+    for (int i = 0; i < 30000; i++) {
+        if (lfd >= 0 && *afd < 0) {
+            *afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+        }
+        if (rd8(sreg(sn, Sn_SR)) == want) {
+            return;
+        }
+        pause_briefly();
+    }
+    fail_msg("Sn_SR never became 0x%02x (is 0x%02x)", want, wf_sim_chip_peek_status(chip, sn));
+}
+
+static uint8_t wait_ir(unsigned sn, uint8_t mask)
+{
+    for (int i = 0; i < 30000; i++) {
+        uint8_t ir = rd8(sreg(sn, Sn_IR));
+        if (ir & mask) {
+            wr8(sreg(sn, Sn_IR), ir & mask);
+            return ir;
+        }
+        pause_briefly();
+    }
+    fail_msg("Sn_IR never had 0x%02x", mask);
+    return 0;
+}
+
+/* A TCP connection from socket 0 to a listener of ours; returns the accepted fd. */
+static int tcp_connect(uint32_t vip, uint16_t vport, int *lfd_out)
+{
+    uint16_t port;
+    int lfd = host_socket(SOCK_STREAM, &port);
+    assert_int_equal(listen(lfd, 4), 0);
+    assert_int_equal(wf_sim_chip_map(chip, vip, vport, LOOPBACK, port), 0);
+    open_socket(0, TCP, 40000);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_INIT);
+    set_peer(0, vip, vport);
+    cmd(0, CONNECT);
+    int afd = -1;
+    wait_sr(0, S_ESTABLISHED, lfd, &afd);
+    while (afd < 0) {
+        afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+        pause_briefly();
+    }
+    *lfd_out = lfd;
+    return afd;
+}
+
+/* ---- fixtures ------------------------------------------------------------- */
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *seed = getenv("WF_SIM_SEED"); /* stress runs vary the seed */
+    chip = wf_sim_chip_new(seed ? strtoull(seed, NULL, 0) : 42);
+    fake_ms = 1000;
+    return chip ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    wf_sim_chip_free(chip);
+    chip = NULL;
+    return 0;
+}
+
+/* ---- framing, reset, faults ----------------------------------------------- */
+
+static void test_echo(void **state)
+{
+    (void)state;
+    uint8_t rx[4];
+    frame(0xF0, RTR, 0x12, rx);
+    assert_memory_equal(rx, ((uint8_t[]){0, 1, 2, 3}), 4);
+    frame(0x0F, RTR, 0x00, rx);
+    assert_memory_equal(rx, ((uint8_t[]){0, 1, 2, 0x12}), 4);
+    expect_no_violations();
+}
+
+static void test_reset_values(void **state)
+{
+    (void)state;
+    assert_int_equal(rd8(MR), 0);
+    assert_int_equal(rd16(RTR), 0x07D0);
+    assert_int_equal(rd8(RCR), 0x08);
+    assert_int_equal(rd8(RMSR), 0x55);
+    assert_int_equal(rd8(TMSR), 0x55);
+    assert_int_equal(rd8(PTIMER), 0x28);
+    for (unsigned sn = 0; sn < 4; sn++) {
+        assert_int_equal(rd16(sreg(sn, Sn_TX_FSR)), 0x0800);
+        assert_int_equal(rd8(sreg(sn, Sn_TTL)), 0x80);
+        assert_int_equal(rd8(sreg(sn, Sn_DHAR)), 0xFF);
+        assert_int_equal(rd8(sreg(sn, Sn_DHAR + 5)), 0xFF);
+        assert_int_equal(rd8(sreg(sn, Sn_SR)), S_CLOSED);
+        assert_int_equal(rd16(sreg(sn, Sn_RX_RSR)), 0);
+    }
+    expect_no_violations();
+}
+
+static void test_mr_reset_self_clears(void **state)
+{
+    (void)state;
+    wr16(RTR, 0x1234);
+    wr8(TMSR, 0x03);
+    wr8(MR, 0x80);
+    int frames = 0;
+    while (rd8(MR) & 0x80) {
+        frames++;
+        assert_true(frames < 10);
+    }
+    assert_true(frames >= 1); /* not instantly */
+    assert_int_equal(rd16(RTR), 0x07D0);
+    assert_int_equal(rd8(TMSR), 0x55);
+    expect_no_violations();
+}
+
+static void test_frame_length_violations(void **state)
+{
+    (void)state;
+    uint8_t tx[8] = {0x0F, 0x00, 0x19, 0, 0x0F, 0x00, 0x19, 0}, rx[8];
+    wf_sim_chip_spi_frame(chip, tx, rx, 8);
+    assert_int_equal(rx[3], 0x08); /* the first frame still counts */
+    for (int i = 4; i < 8; i++) {
+        assert_int_equal(rx[i], 0xFF);
+    }
+    expect_violation("CS held across frames");
+    wf_sim_chip_spi_frame(chip, tx, rx, 3);
+    assert_memory_equal(rx, ((uint8_t[]){0, 1, 2}), 3);
+    expect_violation("short frame");
+    tx[0] = 0x55;
+    wf_sim_chip_spi_frame(chip, tx, rx, 4);
+    expect_violation("unknown SPI opcode");
+    assert_int_equal(wf_sim_chip_stats(chip)->frames, 3);
+    assert_int_equal(wf_sim_chip_stats(chip)->bytes, 15);
+}
+
+static void test_absent_and_reset_pin(void **state)
+{
+    (void)state;
+    const uint8_t tx[4] = {0x0F, 0x00, 0x19, 0};
+    uint8_t rx[4];
+    wf_sim_chip_fault_absent(chip, true, 0xFF);
+    wf_sim_chip_spi_frame(chip, tx, rx, 4);
+    assert_memory_equal(rx, ((uint8_t[]){0xFF, 0xFF, 0xFF, 0xFF}), 4);
+    wf_sim_chip_fault_absent(chip, true, 0x00);
+    wf_sim_chip_spi_frame(chip, tx, rx, 4);
+    assert_memory_equal(rx, ((uint8_t[]){0, 0, 0, 0}), 4);
+    wf_sim_chip_fault_absent(chip, false, 0);
+    wr8(RCR, 3);
+    wf_sim_chip_reset_pin(chip, true);
+    wf_sim_chip_spi_frame(chip, tx, rx, 4);
+    assert_memory_equal(rx, ((uint8_t[]){0, 0, 0, 0}), 4);
+    wf_sim_chip_reset_pin(chip, false);
+    assert_int_equal(rd8(RCR), 8);
+    expect_no_violations();
+}
+
+static void test_reserved_and_read_only(void **state)
+{
+    (void)state;
+    rd8(0x0030);
+    expect_violation("reserved address");
+    wr8(0x0900, 1);
+    expect_violation("reserved address");
+    rd8(0x0014);
+    expect_violation("reserved address");
+    rd8(sreg(1, 0x2A)); /* Sn_RX_WR: [?] on the W5100, treated as reserved */
+    expect_violation("reserved socket register");
+    static const uint8_t ro[] = {Sn_SR, Sn_TX_FSR, Sn_TX_FSR + 1, Sn_TX_RD, Sn_RX_RSR};
+    for (size_t i = 0; i < sizeof ro; i++) {
+        wr8(sreg(0, ro[i]), 1);
+        expect_violation("read-only socket register");
+    }
+    wr8(0x002A, 1); /* UIPR */
+    expect_violation("read-only common register");
+    wr8(0x001C, 1); /* PATR */
+    expect_violation("read-only common register");
+    wr8(RX_MEM, 1);
+    expect_violation("write to RX memory");
+}
+
+static void test_cr_accepted_after_polls(void **state)
+{
+    (void)state;
+    int min = 100, max = 0;
+    for (int i = 0; i < 40; i++) {
+        open_socket(0, TCP, 1000);
+        int polls = cmd(0, CLOSE);
+        min = polls < min ? polls : min;
+        max = polls > max ? polls : max;
+    }
+    assert_true(min >= 2); /* the first poll always sees the command */
+    assert_true(max <= 5);
+    assert_true(max > min);
+    expect_no_violations();
+}
+
+/* ---- UDP ------------------------------------------------------------------ */
+
+static void test_udp_round_trip(void **state)
+{
+    (void)state;
+    uint16_t port;
+    int echo = host_socket(SOCK_DGRAM, &port);
+    assert_int_equal(wf_sim_chip_map(chip, VIP(10, 0, 0, 2), 53, LOOPBACK, port), 0);
+    open_socket(0, UDP, 5000);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_UDP);
+    set_peer(0, VIP(10, 0, 0, 2), 53);
+    const uint8_t msg[] = "hello, udp";
+    tx_put(msg, sizeof msg);
+    cmd(0, SEND);
+    wait_ir(0, IR_SEND_OK);
+
+    uint8_t buf[64];
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    ssize_t n = -1;
+    for (int i = 0; i < 20000 && n < 0; i++) {
+        n = recvfrom(echo, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+        pause_briefly();
+    }
+    assert_int_equal(n, sizeof msg);
+    assert_memory_equal(buf, msg, sizeof msg);
+    assert_int_equal(sendto(echo, buf, (size_t)n, 0, (struct sockaddr *)&from, flen), n);
+
+    uint16_t rsr = 0;
+    for (int i = 0; i < 20000 && rsr == 0; i++) {
+        rsr = rd16(sreg(0, Sn_RX_RSR));
+        pause_briefly();
+    }
+    assert_int_equal(rsr, 8 + sizeof msg);
+    assert_true(rd8(sreg(0, Sn_IR)) & IR_RECV);
+    uint8_t hdr[8], data[sizeof msg];
+    rx_get(hdr, 8);
+    assert_memory_equal(hdr, ((uint8_t[]){10, 0, 0, 2, 0, 53, 0, sizeof msg}), 8);
+    rx_get(data, sizeof msg);
+    assert_memory_equal(data, msg, sizeof msg);
+    assert_int_equal(rd16(sreg(0, Sn_RX_RSR)), 0);
+    cmd(0, CLOSE);
+    close(echo);
+    expect_no_violations();
+}
+
+static void test_udp_unreachable_times_out(void **state)
+{
+    (void)state;
+    wf_sim_chip_set_clock(chip, fake_clock, NULL);
+    wr16(RTR, 100);
+    wr8(RCR, 2);
+    wf_sim_chip_fault_unreachable(chip, VIP(10, 0, 0, 9));
+    open_socket(0, UDP, 5000);
+    set_peer(0, VIP(10, 0, 0, 9), 9);
+    tx_put((const uint8_t *)"x", 1);
+    cmd(0, SEND);
+    fake_ms += 29;
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & (IR_TIMEOUT | IR_SEND_OK), 0);
+    fake_ms += 1;
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & (IR_TIMEOUT | IR_SEND_OK), IR_TIMEOUT);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_UDP);
+    assert_int_equal(rd16(sreg(0, Sn_TX_FSR)), RING);
+    expect_no_violations();
+}
+
+/* ---- TCP ------------------------------------------------------------------ */
+
+static void fill(uint8_t *p, size_t n, unsigned seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        p[i] = (uint8_t)(i * 7 + seed);
+    }
+}
+
+static void tcp_send_round(int afd, unsigned round, uint16_t n)
+{
+    uint8_t out[1500], in[1500];
+    fill(out, n, round);
+    while (rd16(sreg(0, Sn_TX_FSR)) < n) {
+        pause_briefly();
+    }
+    tx_put(out, n);
+    cmd(0, SEND);
+    wait_ir(0, IR_SEND_OK);
+    size_t got = 0;
+    for (int i = 0; i < 20000 && got < n; i++) {
+        ssize_t r = recv(afd, in + got, n - got, 0);
+        got += r > 0 ? (size_t)r : 0;
+        rd8(sreg(0, Sn_SR));
+        pause_briefly();
+    }
+    assert_int_equal(got, n);
+    assert_memory_equal(in, out, n);
+}
+
+static void tcp_receive(int afd, size_t total)
+{
+    static uint8_t out[5000], in[5000];
+    fill(out, total, 99);
+    assert_int_equal(send(afd, out, total, 0), (ssize_t)total);
+    size_t got = 0;
+    for (int i = 0; i < 30000 && got < total; i++) {
+        uint16_t rsr = rd16(sreg(0, Sn_RX_RSR));
+        assert_true(rsr <= RING);
+        uint16_t n = rsr < 700 ? rsr : 700;
+        if (n) {
+            rx_get(in + got, n);
+            got += n;
+        } else {
+            pause_briefly();
+        }
+    }
+    assert_int_equal(got, total);
+    assert_memory_equal(in, out, total);
+}
+
+static void test_tcp_connect_send_receive_wrap(void **state)
+{
+    (void)state;
+    int lfd;
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, &lfd);
+    assert_true(rd8(sreg(0, Sn_IR)) & IR_CON);
+    for (unsigned round = 0; round < 3; round++) {
+        tcp_send_round(afd, round, 1500); /* 1500 + 3000 cross the 2 KiB ring end */
+    }
+    tcp_receive(afd, 5000); /* more than the ring: flow control + wrap */
+    close(afd);
+    wait_sr(0, S_CLOSE_WAIT, -1, NULL);
+    assert_true(rd8(sreg(0, Sn_IR)) & IR_DISCON);
+    cmd(0, DISCON);
+    wait_sr(0, S_CLOSED, -1, NULL);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, 0);
+    close(lfd);
+    expect_no_violations();
+}
+
+static void test_tcp_active_close(void **state)
+{
+    (void)state;
+    int lfd;
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, &lfd);
+    cmd(0, DISCON);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_FIN_WAIT);
+    uint8_t b;
+    ssize_t r = -1;
+    for (int i = 0; i < 20000 && r != 0; i++) {
+        r = recv(afd, &b, 1, 0);
+        rd8(sreg(0, Sn_SR));
+        pause_briefly();
+    }
+    assert_int_equal(r, 0); /* the peer saw our FIN */
+    close(afd);
+    wait_sr(0, S_CLOSED, -1, NULL);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & (IR_DISCON | IR_TIMEOUT), IR_DISCON);
+    close(lfd);
+    expect_no_violations();
+}
+
+static void test_tcp_connect_refused(void **state)
+{
+    (void)state;
+    uint16_t port;
+    close(host_socket(SOCK_STREAM, &port)); /* a port nobody listens on */
+    wf_sim_chip_map(chip, VIP(10, 0, 0, 4), 81, LOOPBACK, port);
+    open_socket(0, TCP, 40001);
+    set_peer(0, VIP(10, 0, 0, 4), 81);
+    cmd(0, CONNECT);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ARP);
+    wait_sr(0, S_CLOSED, -1, NULL);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & (IR_TIMEOUT | IR_CON), 0);
+    expect_no_violations();
+}
+
+static void test_tcp_unreachable_arp_timeout(void **state)
+{
+    (void)state;
+    wf_sim_chip_set_clock(chip, fake_clock, NULL);
+    wr16(RTR, 100); /* 10 ms */
+    wr8(RCR, 2);    /* ARPTO = 3 x 10 ms */
+    wf_sim_chip_fault_unreachable(chip, VIP(10, 0, 0, 5));
+    open_socket(0, TCP, 40002);
+    set_peer(0, VIP(10, 0, 0, 5), 80);
+    cmd(0, CONNECT);
+    fake_ms += 29;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ARP);
+    fake_ms += 1;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_CLOSED);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, IR_TIMEOUT);
+    expect_no_violations();
+}
+
+static void test_tcp_blackhole_timeout(void **state)
+{
+    (void)state;
+    wf_sim_chip_set_clock(chip, fake_clock, NULL);
+    wr16(RTR, 100);
+    wr8(RCR, 2); /* TCPTO = 10 + 20 + 40 ms */
+    wf_sim_chip_fault_blackhole(chip, VIP(10, 0, 0, 6));
+    open_socket(0, TCP, 40003);
+    set_peer(0, VIP(10, 0, 0, 6), 80);
+    cmd(0, CONNECT);
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ARP);
+    fake_ms += 2;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_SYNSENT);
+    fake_ms += 69;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_SYNSENT);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, 0);
+    fake_ms += 1;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_CLOSED);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, IR_TIMEOUT);
+    expect_no_violations();
+}
+
+static void test_tcp_reset_after(void **state)
+{
+    (void)state;
+    wf_sim_chip_fault_reset_after(chip, 100);
+    int lfd;
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, &lfd);
+    uint8_t out[1000];
+    fill(out, sizeof out, 1);
+    assert_int_equal(send(afd, out, sizeof out, 0), (ssize_t)sizeof out);
+    wait_sr(0, S_CLOSED, -1, NULL);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & (IR_TIMEOUT | IR_DISCON), 0);
+    assert_int_equal(rd16(sreg(0, Sn_RX_RSR)), 100);
+    uint8_t in[100];
+    rx_get(in, 100); /* data left in the ring stays readable after the RST */
+    assert_memory_equal(in, out, 100);
+    uint8_t b;
+    ssize_t r;
+    while ((r = recv(afd, &b, 1, 0)) < 0 && errno == EAGAIN) {
+        pause_briefly();
+    }
+    assert_int_equal(r, -1);
+    assert_int_equal(errno, ECONNRESET);
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+static void test_torn_reads(void **state)
+{
+    (void)state;
+    wf_sim_chip_set_tear_rate(chip, 100);
+    int lfd;
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, &lfd);
+    uint8_t out[300];
+    fill(out, sizeof out, 3);
+    wf_sim_chip_stats_reset(chip);
+    assert_int_equal(send(afd, out, sizeof out, 0), (ssize_t)sizeof out);
+    uint16_t raw = 0;
+    for (int i = 0; i < 20000 && raw == 0; i++) {
+        raw = rd16_raw(sreg(0, Sn_RX_RSR));
+        pause_briefly();
+    }
+    /* MSB of the old value (0) with the LSB of the new one (300 = 0x012C). */
+    assert_int_equal(raw, 0x002C);
+    assert_int_equal(wf_sim_chip_stats(chip)->torn_reads, 1);
+    assert_int_equal(rd16(sreg(0, Sn_RX_RSR)), 300);
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+static void test_udp_drop_fault(void **state)
+{
+    (void)state;
+    uint16_t port;
+    int peer = host_socket(SOCK_DGRAM, &port);
+    wf_sim_chip_map(chip, VIP(10, 0, 0, 2), 0, LOOPBACK, 0); /* any port, keep the port */
+    wf_sim_chip_fault_udp_drop(chip, 1, 1);
+    open_socket(0, UDP, 5000);
+    set_peer(0, VIP(10, 0, 0, 2), port);
+    tx_put((const uint8_t *)"a", 1);
+    cmd(0, SEND);
+    wait_ir(0, IR_SEND_OK); /* dropped on the wire, still SEND_OK */
+    tx_put((const uint8_t *)"b", 1);
+    cmd(0, SEND);
+    wait_ir(0, IR_SEND_OK);
+    uint8_t b = 0;
+    struct sockaddr_in from;
+    socklen_t flen = sizeof from;
+    ssize_t n = -1;
+    for (int i = 0; i < 20000 && n < 0; i++) {
+        n = recvfrom(peer, &b, 1, 0, (struct sockaddr *)&from, &flen);
+        pause_briefly();
+    }
+    assert_int_equal(n, 1);
+    assert_int_equal(b, 'b');
+    sendto(peer, "x", 1, 0, (struct sockaddr *)&from, flen); /* dropped */
+    sendto(peer, "y", 1, 0, (struct sockaddr *)&from, flen);
+    uint16_t rsr = 0;
+    for (int i = 0; i < 20000 && rsr == 0; i++) {
+        rsr = rd16(sreg(0, Sn_RX_RSR));
+        pause_briefly();
+    }
+    assert_int_equal(rsr, 9);
+    uint8_t dgram[9];
+    rx_get(dgram, 9);
+    assert_memory_equal(dgram, ((uint8_t[]){10, 0, 0, 2, port >> 8, port & 0xFF, 0, 1, 'y'}), 9);
+    close(peer);
+    expect_no_violations();
+}
+
+static void test_rx_rate_fault(void **state)
+{
+    (void)state;
+    wf_sim_chip_set_clock(chip, fake_clock, NULL);
+    int lfd, afd = -1;
+    uint16_t port;
+    lfd = host_socket(SOCK_STREAM, &port);
+    assert_int_equal(listen(lfd, 1), 0);
+    wf_sim_chip_map(chip, VIP(10, 0, 0, 3), 80, LOOPBACK, port);
+    open_socket(0, TCP, 40000);
+    set_peer(0, VIP(10, 0, 0, 3), 80);
+    cmd(0, CONNECT);
+    fake_ms += 2; /* ARP resolves */
+    wait_sr(0, S_ESTABLISHED, lfd, &afd);
+    while (afd < 0) {
+        afd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK);
+    }
+    wf_sim_chip_set_tear_rate(chip, 0);
+    wf_sim_chip_fault_rx_rate(chip, 100);
+    uint8_t out[1000];
+    fill(out, sizeof out, 5);
+    assert_int_equal(send(afd, out, sizeof out, 0), (ssize_t)sizeof out);
+    for (int i = 0; i < 50; i++) {
+        rd16(sreg(0, Sn_RX_RSR));
+        pause_briefly();
+    }
+    assert_int_equal(rd16(sreg(0, Sn_RX_RSR)), 0); /* no time has passed */
+    fake_ms += 3;
+    rd16(sreg(0, Sn_RX_RSR));
+    assert_int_equal(rd16(sreg(0, Sn_RX_RSR)), 300);
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+/* ---- violations ------------------------------------------------------------ */
+
+static void test_violation_rx_read_past_rsr(void **state)
+{
+    (void)state;
+    open_socket(0, UDP, 5000);
+    rd8(RX_MEM);
+    expect_violation("RX read past RX_RSR");
+}
+
+static void test_violation_tx_write_past_fsr(void **state)
+{
+    (void)state;
+    wf_sim_chip_fault_unreachable(chip, VIP(10, 0, 0, 9)); /* keeps the SEND pending */
+    open_socket(0, UDP, 5000);
+    set_peer(0, VIP(10, 0, 0, 9), 9);
+    wr16(sreg(0, Sn_TX_WR), 2000);
+    cmd(0, SEND);
+    assert_int_equal(rd16(sreg(0, Sn_TX_FSR)), 48);
+    wr8((uint16_t)(TX_MEM + ((2000 + 47) & MASK)), 1); /* last free byte: fine */
+    expect_no_violations();
+    wr8((uint16_t)(TX_MEM + ((2000 + 48) & MASK)), 1);
+    expect_violation("TX write past TX_FSR");
+    cmd(0, SEND);
+    expect_violation("SEND before the previous SEND completed");
+}
+
+static void test_violation_tx_wr_beyond_fsr(void **state)
+{
+    (void)state;
+    open_socket(0, UDP, 5000);
+    set_peer(0, VIP(127, 0, 0, 1), 9);
+    wr16(sreg(0, Sn_TX_WR), RING + 1);
+    cmd(0, SEND);
+    expect_violation("TX_WR advanced beyond TX_FSR");
+}
+
+static void test_violation_rx_rd_beyond_data(void **state)
+{
+    (void)state;
+    open_socket(0, UDP, 5000);
+    wr16(sreg(0, Sn_RX_RD), 10);
+    cmd(0, RECV);
+    expect_violation("RX_RD advanced beyond received data");
+}
+
+static void test_violation_command_while_busy(void **state)
+{
+    (void)state;
+    wr8(sreg(0, Sn_MR), UDP);
+    wr8(sreg(0, Sn_CR), OPEN);
+    wr8(sreg(0, Sn_CR), CLOSE);
+    expect_violation("command while Sn_CR busy");
+    while (rd8(sreg(0, Sn_CR)) != 0) {
+    }
+    wr8(sreg(0, Sn_CR), CLOSE);
+    rd8(sreg(0, Sn_SR));
+    expect_violation("socket register access before Sn_CR cleared");
+}
+
+static void test_violation_wrong_state(void **state)
+{
+    (void)state;
+    open_socket(0, TCP, 40000);
+    cmd(0, SEND);
+    expect_violation("SEND in wrong state");
+    cmd(0, RECV);
+    expect_violation("RECV in wrong state");
+    cmd(0, OPEN);
+    expect_violation("OPEN while socket not CLOSED");
+    cmd(0, LISTEN);
+    expect_violation("command not modelled");
+    cmd(0, CLOSE);
+    cmd(0, CONNECT);
+    expect_violation("CONNECT not from INIT");
+    wr8(sreg(0, Sn_MR), 0x03); /* IPRAW */
+    cmd(0, OPEN);
+    expect_violation("mode not modelled");
+}
+
+static void test_violation_open_without_memory(void **state)
+{
+    (void)state;
+    wr8(TMSR, 0x03); /* 8 KiB to socket 0, nothing left */
+    assert_int_equal(rd16(sreg(1, Sn_TX_FSR)), 0);
+    open_socket(1, TCP, 40000);
+    expect_violation("without buffer memory");
+    assert_int_equal(rd8(sreg(1, Sn_SR)), S_CLOSED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mr_reset_self_clears, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frame_length_violations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_absent_and_reset_pin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_and_read_only, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cr_accepted_after_polls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_unreachable_times_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_connect_send_receive_wrap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_active_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_connect_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_unreachable_arp_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_blackhole_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tcp_reset_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_reads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_udp_drop_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rx_rate_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_rx_read_past_rsr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_tx_write_past_fsr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_tx_wr_beyond_fsr, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_rx_rd_beyond_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_command_while_busy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_wrong_state, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_violation_open_without_memory, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
