@@ -97,6 +97,10 @@
 #define SIM_MAX_FAULT_IPS 8
 /* How long the model's transient states last (ARP that resolves, TIME_WAIT, LAST_ACK). */
 #define SIM_BRIEF_MS 2u
+/* Received TCP data enters the ring at most one segment (Ethernet MSS) per
+ * pump, as it would arrive on the wire; so RX_RSR keeps moving while the
+ * driver reads it, and torn reads happen in bulk transfers too. */
+#define SIM_TCP_SEGMENT 1460u
 
 struct sim_rule {
     uint32_t vip;

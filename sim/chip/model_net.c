@@ -239,6 +239,7 @@ static void tcp_flush_stage(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
     uint16_t k = min16((uint32_t)(s->stage_len - s->stage_off), rx_room(m, sn));
+    k = min16(k, SIM_TCP_SEGMENT);
     k = min16(k, rate_budget(m));
     if (s->reset_armed) {
         k = min16(k, s->reset_left);

@@ -95,34 +95,40 @@ int wf_chip_start(wf_chip_t *chip)
     return rc;
 }
 
+/* Where each field of struct wf_chip_netcfg lives among the common registers. */
+static const struct {
+    enum wf_chip_common_reg reg;
+    size_t offset;
+    uint8_t len;
+} netcfg_fields[] = {
+    {WF_CREG_SHAR, offsetof(struct wf_chip_netcfg, mac), 6},
+    {WF_CREG_GAR, offsetof(struct wf_chip_netcfg, gateway), 4},
+    {WF_CREG_SUBR, offsetof(struct wf_chip_netcfg, mask), 4},
+    {WF_CREG_SIPR, offsetof(struct wf_chip_netcfg, ip), 4},
+};
+
 int wf_chip_set_netcfg(wf_chip_t *chip, const struct wf_chip_netcfg *cfg)
 {
-    int rc = common_write(chip, WF_CREG_SHAR, cfg->mac, sizeof cfg->mac);
-    if (rc == 0) {
-        rc = common_write(chip, WF_CREG_GAR, cfg->gateway, sizeof cfg->gateway);
+    const uint8_t *base = (const uint8_t *)cfg;
+    for (size_t i = 0; i < sizeof netcfg_fields / sizeof netcfg_fields[0]; i++) {
+        int rc = common_write(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
+        if (rc < 0) {
+            return rc;
+        }
     }
-    if (rc == 0) {
-        rc = common_write(chip, WF_CREG_SUBR, cfg->mask, sizeof cfg->mask);
-    }
-    if (rc == 0) {
-        rc = common_write(chip, WF_CREG_SIPR, cfg->ip, sizeof cfg->ip);
-    }
-    return rc;
+    return 0;
 }
 
 int wf_chip_get_netcfg(wf_chip_t *chip, struct wf_chip_netcfg *cfg)
 {
-    int rc = common_read(chip, WF_CREG_SHAR, cfg->mac, sizeof cfg->mac);
-    if (rc == 0) {
-        rc = common_read(chip, WF_CREG_GAR, cfg->gateway, sizeof cfg->gateway);
+    uint8_t *base = (uint8_t *)cfg;
+    for (size_t i = 0; i < sizeof netcfg_fields / sizeof netcfg_fields[0]; i++) {
+        int rc = common_read(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
+        if (rc < 0) {
+            return rc;
+        }
     }
-    if (rc == 0) {
-        rc = common_read(chip, WF_CREG_SUBR, cfg->mask, sizeof cfg->mask);
-    }
-    if (rc == 0) {
-        rc = common_read(chip, WF_CREG_SIPR, cfg->ip, sizeof cfg->ip);
-    }
-    return rc;
+    return 0;
 }
 
 int wf_chip_set_retry(wf_chip_t *chip, uint16_t rtr_100us, uint8_t rcr)
