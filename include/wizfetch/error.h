@@ -40,7 +40,42 @@ enum wf_error {
     WF_ENOTSUP = -18,      /**< operation not supported by this socket type or chip */
     WF_ERANGE = -19,       /**< value out of range (e.g. buffer sizes that do not fit) */
     WF_ENETDOWN = -20,     /**< chip not initialised or network not configured */
-    WF_ELAST = WF_ENETDOWN /**< the lowest code in use; new codes go above and move this */
+    WF_ENOENTROPY = -21,   /**< the entropy source failed */
+    WF_ENOMEM = -22,       /**< a fixed-size buffer or pool is too small */
+
+    /* DNS (src/net/dns.c) */
+    WF_EDNS_NXDOMAIN = -30,  /**< the name does not exist (RCODE 3) */
+    WF_EDNS_SERVFAIL = -31,  /**< the server failed (RCODE 2) */
+    WF_EDNS_REFUSED = -32,   /**< the server refused, or another RCODE */
+    WF_EDNS_NODATA = -33,    /**< the name exists but has no A record */
+    WF_EDNS_BADREPLY = -34,  /**< malformed answer: loop, bad pointer, truncated record, ID/question mismatch */
+    WF_EDNS_TRUNCATED = -35, /**< TC bit set (answer does not fit UDP) */
+    WF_EDNS_NOSERVER = -36,  /**< no server answered before the deadline */
+    WF_EDNS_BADNAME = -37,   /**< host name not valid for DNS */
+
+    /* URL and HTTP (src/http) */
+    WF_EURL = -40,          /**< malformed URL */
+    WF_EURL_SCHEME = -41,   /**< unsupported URL scheme */
+    WF_EHTTP_PROTO = -42,   /**< malformed HTTP response */
+    WF_EHTTP_TOOBIG = -43,  /**< status line, header or chunk line beyond the limits */
+    WF_EHTTP_SHORT = -44,   /**< body or chunk ended before its announced length */
+    WF_EHTTP_EMPTY = -45,   /**< connection closed before any response byte */
+    WF_EHTTP_REDIRECTS = -46, /**< too many redirects */
+    WF_EHTTP_STATUS = -47,  /**< HTTP status >= 400 (reported when the caller asked to fail) */
+    WF_EWRITE = -48,        /**< the body callback refused the data (e.g. disk full) */
+
+    /* TLS (src/tls) */
+    WF_ETLS_HANDSHAKE = -60,  /**< handshake failed (no common version/cipher, protocol error) */
+    WF_ETLS_ALERT = -61,      /**< the peer sent a fatal alert */
+    WF_ETLS_CERT_EXPIRED = -62,   /**< certificate (or one in its chain) has expired */
+    WF_ETLS_CERT_FUTURE = -63,    /**< certificate not yet valid */
+    WF_ETLS_CERT_NAME = -64,      /**< certificate does not match the host name */
+    WF_ETLS_CERT_UNTRUSTED = -65, /**< chain does not lead to a trusted CA (unknown CA, self-signed) */
+    WF_ETLS_CERT_SIGNATURE = -66, /**< a signature in the chain does not verify */
+    WF_ETLS_CERT_OTHER = -67,     /**< certificate rejected for another reason */
+    WF_ETLS_CA = -68,             /**< the trust anchors could not be loaded (bad CA file) */
+    WF_ETLS = -69,                /**< other TLS failure (after the handshake) */
+    WF_ELAST = WF_ETLS /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

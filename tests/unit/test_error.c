@@ -10,13 +10,23 @@
 static void test_every_code_named_and_distinct(void **state)
 {
     (void)state;
+    /* Codes come in groups with gaps; every code that has a name has a text,
+     * and no two codes share one. */
+    int named = 0;
     for (int a = WF_ELAST; a <= WF_OK; a++) {
-        assert_string_not_equal(wf_strerror_name(a), "WF_E?");
+        if (strcmp(wf_strerror_name(a), "WF_E?") == 0) {
+            assert_string_equal(wf_strerror(a), "unknown error");
+            continue;
+        }
+        named++;
         assert_string_not_equal(wf_strerror(a), "unknown error");
         for (int b = a + 1; b <= WF_OK; b++) {
-            assert_string_not_equal(wf_strerror(a), wf_strerror(b));
+            if (strcmp(wf_strerror_name(b), "WF_E?") != 0) {
+                assert_string_not_equal(wf_strerror(a), wf_strerror(b));
+            }
         }
     }
+    assert_int_equal(named, 50); /* WF_OK + 49 error codes in error.h */
     assert_string_equal(wf_strerror_name(WF_ETIMEDOUT), "WF_ETIMEDOUT");
 }
 
