@@ -7,12 +7,12 @@
  * Exit codes: 0 ok, 1 wrong reply or chip-model violation, 2 chip init failure,
  * 3 bad arguments, 7 connect failure, 28 timeout, 55 send failure, 56 receive failure.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "port_host.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
@@ -36,72 +36,6 @@ struct options {
     const char *message;
 };
 
-/* "a.b.c.d" -> host-order address. */
-static bool parse_ipv4(const char *s, size_t len, uint32_t *ip)
-{
-    uint32_t v = 0;
-    unsigned parts = 0;
-    size_t i = 0;
-    while (parts < 4) {
-        unsigned octet = 0, digits = 0;
-        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-            octet = octet * 10 + (unsigned)(s[i++] - '0');
-            digits++;
-        }
-        if (digits == 0 || digits > 3 || octet > 255) {
-            return false;
-        }
-        v = (v << 8) | octet;
-        parts++;
-        if (parts < 4) {
-            if (i >= len || s[i] != '.') {
-                return false;
-            }
-            i++;
-        }
-    }
-    *ip = v;
-    return i == len;
-}
-
-static bool parse_port(const char *s, uint16_t *port)
-{
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v > 65535) {
-        return false;
-    }
-    *port = (uint16_t)v;
-    return true;
-}
-
-/* "IP:PORT" (port required) or "IP[:PORT]" (port optional -> 0). */
-static bool parse_endpoint(const char *s, bool port_required, uint32_t *ip, uint16_t *port)
-{
-    const char *colon = strchr(s, ':');
-    *port = 0;
-    if (colon == NULL) {
-        return !port_required && parse_ipv4(s, strlen(s), ip);
-    }
-    return parse_ipv4(s, (size_t)(colon - s), ip) && parse_port(colon + 1, port) && *port != 0;
-}
-
-static bool add_map_rule(struct wf_sim_chip *model, const char *rule)
-{
-    char left[64];
-    const char *eq = strchr(rule, '=');
-    if (eq == NULL || (size_t)(eq - rule) >= sizeof left) {
-        return false;
-    }
-    memcpy(left, rule, (size_t)(eq - rule));
-    left[eq - rule] = '\0';
-    uint32_t vip, hip;
-    uint16_t vport, hport;
-    return parse_endpoint(left, false, &vip, &vport) && parse_endpoint(eq + 1, true, &hip, &hport) &&
-           wf_sim_chip_map(model, vip, vport, hip, hport) == 0;
-}
-
 static int usage(const char *why)
 {
     fprintf(stderr, "wf-echo: %s\nusage: wf-echo [--map VIP[:VPORT]=HOST:PORT]... [--udp] [--timeout MS] IP:PORT MESSAGE\n",
@@ -116,7 +50,7 @@ static int parse_args(int argc, char **argv, struct wf_sim_chip *model, struct o
         if (strcmp(argv[i], "--udp") == 0) {
             o->udp = true;
         } else if (strcmp(argv[i], "--map") == 0 && i + 1 < argc) {
-            if (!add_map_rule(model, argv[++i])) {
+            if (!wf_args_map_rule(model, argv[++i])) {
                 return usage("bad --map rule (want VIP[:VPORT]=HOST:PORT)");
             }
         } else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
@@ -132,13 +66,10 @@ static int parse_args(int argc, char **argv, struct wf_sim_chip *model, struct o
         return usage("need IP:PORT and MESSAGE");
     }
     uint32_t ip;
-    if (!parse_endpoint(argv[i], true, &ip, &o->dest.port)) {
+    if (!wf_args_endpoint(argv[i], false, &ip, &o->dest.port)) {
         return usage("bad destination (want IP:PORT)");
     }
-    o->dest.ip[0] = (uint8_t)(ip >> 24);
-    o->dest.ip[1] = (uint8_t)(ip >> 16);
-    o->dest.ip[2] = (uint8_t)(ip >> 8);
-    o->dest.ip[3] = (uint8_t)ip;
+    wf_args_ip_bytes(ip, o->dest.ip);
     o->message = argv[i + 1];
     if (o->message[0] == '\0') {
         return usage("MESSAGE must not be empty");

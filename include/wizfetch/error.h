@@ -75,7 +75,8 @@ enum wf_error {
     WF_ETLS_CERT_OTHER = -67,     /**< certificate rejected for another reason */
     WF_ETLS_CA = -68,             /**< the trust anchors could not be loaded (bad CA file) */
     WF_ETLS = -69,                /**< other TLS failure (after the handshake) */
-    WF_ELAST = WF_ETLS /**< the lowest code in use; new codes go above and move this */
+    WF_ETLS_CLOCK = -70,          /**< the time is unknown, so certificate dates cannot be checked */
+    WF_ELAST = WF_ETLS_CLOCK /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

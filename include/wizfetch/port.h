@@ -41,6 +41,12 @@
  * be produced (the caller then fails rather than using weak bytes). Used for
  * ephemeral ports, DNS query IDs, and as a TLS entropy source.
  *
+ * ## Wall clock (optional, may be NULL)
+ * `unix_time(ctx)` returns the current time in seconds since 1970-01-01 UTC, or
+ * a negative value while the time is not known (a board before SNTP). TLS uses
+ * it to check certificate validity dates; see tls.h for the policy when the
+ * time is unknown.
+ *
  * ## Console (optional, may be NULL)
  * `console_write(ctx, data, len)` writes text for the user (serial console on the
  * board, stdout on the host). Never used for binary data.
@@ -64,6 +70,7 @@ struct wf_port {
     uint32_t (*millis)(void *ctx);
     void (*delay_ms)(void *ctx, uint32_t ms);
     int (*entropy)(void *ctx, uint8_t *buf, size_t len);
+    int64_t (*unix_time)(void *ctx);
     void (*console_write)(void *ctx, const char *data, size_t len);
 };
 

@@ -52,6 +52,12 @@ static int host_entropy(void *ctx, uint8_t *buf, size_t len)
     return 0;
 }
 
+static int64_t host_unix_time(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)time(NULL);
+}
+
 static void host_console_write(void *ctx, const char *data, size_t len)
 {
     (void)ctx;
@@ -68,6 +74,7 @@ void wf_port_host_init(struct wf_port_host *ph, struct wf_sim_chip *model)
         .millis = wf_port_host_millis,
         .delay_ms = host_delay_ms,
         .entropy = host_entropy,
+        .unix_time = host_unix_time,
         .console_write = host_console_write,
     };
 }

@@ -59,6 +59,7 @@ static const struct error_text error_texts[] = {
     {WF_ETLS_CERT_OTHER, "WF_ETLS_CERT_OTHER", "certificate rejected"},
     {WF_ETLS_CA, "WF_ETLS_CA", "could not load the trusted CA certificates"},
     {WF_ETLS, "WF_ETLS", "TLS error"},
+    {WF_ETLS_CLOCK, "WF_ETLS_CLOCK", "time not known: cannot check certificate dates"},
 };
 
 static const struct error_text *find(int err)

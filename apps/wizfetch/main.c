@@ -1,0 +1,668 @@
+/*
+ * wizfetch: the whole firmware stack (W5100 driver, sockets, DNS, TLS, HTTP)
+ * as a curl-like command on the host, talking to the W5100 chip model.
+ * Option names and exit codes follow curl where they overlap; see --help and
+ * the README.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "port_host.h"
+#include "wf_sim_chip.h"
+#include "wizfetch/chip.h"
+#include "wizfetch/error.h"
+#include "wizfetch/fetch.h"
+#include "wizfetch/tls.h"
+
+#define WIZFETCH_VERSION "0.1.0"
+
+/* Exit codes (curl's numbers where they overlap). */
+enum {
+    EXIT_OK = 0,
+    EXIT_INIT = 2,
+    EXIT_URL = 3,
+    EXIT_RESOLVE = 6,
+    EXIT_CONNECT = 7,
+    EXIT_PARTIAL = 18,
+    EXIT_HTTP_ERROR = 22,
+    EXIT_WRITE = 23,
+    EXIT_TIMEOUT = 28,
+    EXIT_TLS = 35,
+    EXIT_REDIRECTS = 47,
+    EXIT_EMPTY = 52,
+    EXIT_RECV = 56,
+    EXIT_CERT = 60,
+    EXIT_CA_FILE = 77,
+    EXIT_MODEL_VIOLATION = 70,
+};
+
+#define MAX_CA_FILES 8
+#define TLS_POOL_BYTES (96 * 1024)
+
+struct cli {
+    struct wf_fetch_options fetch;
+    const char *ca_files[MAX_CA_FILES];
+    size_t ca_count;
+    const char *output;
+    const char *keylog;
+    bool include;
+    bool verbose;
+    bool silent;
+    bool insecure;
+    uint8_t tls_min, tls_max;
+};
+
+struct session {
+    const struct cli *cli;
+    FILE *out;
+    FILE *keylog;
+    bool out_failed;
+    uint32_t t0;
+};
+
+static _Alignas(16) unsigned char tls_pool[TLS_POOL_BYTES];
+static wf_tls_t tls;
+static wf_fetch_t fetch_area;
+
+/* ---- messages ------------------------------------------------------------- */
+
+static void say(const struct cli *c, const char *fmt, ...)
+{
+    if (c->silent) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("wizfetch: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+static void usage(FILE *to)
+{
+    fputs("usage: wizfetch [options] URL\n"
+          "Fetch URL with the wizfetch stack through a model of the W5100 chip.\n\n"
+          "  --cacert FILE        trust the CA certificates in FILE (PEM; repeatable)\n"
+          "  --dns IP[:PORT]      DNS server (repeatable, up to 3)\n"
+          "  --resolve H:P:ADDR   use ADDR for host H, port P (no DNS)\n"
+          "  --map VIP[:VPORT]=HOST:PORT  chip-model network map rule (repeatable)\n"
+          "  -o, --output FILE    write the body to FILE instead of stdout\n"
+          "  -i, --include        include the response headers in the output\n"
+          "  -I, --head           HEAD request: headers only\n"
+          "  -L, --location       follow redirects\n"
+          "      --max-redirs N   at most N redirects (default 5)\n"
+          "  -f, --fail           fail (exit 22) on HTTP status >= 400, no body\n"
+          "  -m, --max-time S     limit the whole transfer to S seconds\n"
+          "      --connect-timeout S  limit connect + TLS handshake to S seconds\n"
+          "      --tlsv1.2        require at least TLS 1.2 (the default)\n"
+          "      --tlsv1.3        require TLS 1.3\n"
+          "      --tls-max VER    highest TLS version: 1.2 or 1.3\n"
+          "  -k, --insecure       do NOT verify the server certificate (dangerous)\n"
+          "      --keylog FILE    append TLS secrets in NSS key log format (debugging)\n"
+          "  -v, --verbose        show each step with timings on stderr\n"
+          "  -s, --silent         no certificate summary, headers or error messages\n"
+          "  -h, --help           this text\n"
+          "      --version        version and build information\n\n"
+          "Exit codes: 0 ok, 2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure,\n"
+          "7 connect failure, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error, 28 timeout,\n"
+          "35 TLS handshake failure, 47 too many redirects, 52 empty reply, 56 receive failure,\n"
+          "60 certificate verification failure, 70 chip-model violation, 77 bad CA file.\n",
+          to);
+}
+
+/* ---- options -------------------------------------------------------------- */
+
+enum {
+    OPT_CACERT = 256,
+    OPT_DNS,
+    OPT_RESOLVE,
+    OPT_MAP,
+    OPT_MAX_REDIRS,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TLS12,
+    OPT_TLS13,
+    OPT_TLS_MAX,
+    OPT_KEYLOG,
+    OPT_VERSION,
+};
+
+static const struct option long_options[] = {
+    {"cacert", required_argument, NULL, OPT_CACERT},
+    {"dns", required_argument, NULL, OPT_DNS},
+    {"resolve", required_argument, NULL, OPT_RESOLVE},
+    {"map", required_argument, NULL, OPT_MAP},
+    {"output", required_argument, NULL, 'o'},
+    {"include", no_argument, NULL, 'i'},
+    {"head", no_argument, NULL, 'I'},
+    {"location", no_argument, NULL, 'L'},
+    {"max-redirs", required_argument, NULL, OPT_MAX_REDIRS},
+    {"fail", no_argument, NULL, 'f'},
+    {"max-time", required_argument, NULL, 'm'},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"tlsv1.2", no_argument, NULL, OPT_TLS12},
+    {"tlsv1.3", no_argument, NULL, OPT_TLS13},
+    {"tls-max", required_argument, NULL, OPT_TLS_MAX},
+    {"insecure", no_argument, NULL, 'k'},
+    {"keylog", required_argument, NULL, OPT_KEYLOG},
+    {"verbose", no_argument, NULL, 'v'},
+    {"silent", no_argument, NULL, 's'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* "HOST:PORT:ADDR" */
+static bool parse_resolve(const char *s, struct wf_fetch_resolve *r)
+{
+    const char *c1 = strchr(s, ':');
+    const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+    if (c1 == NULL || c2 == NULL || c1 == s || (size_t)(c1 - s) > WF_URL_MAX_HOST) {
+        return false;
+    }
+    char port[8];
+    if ((size_t)(c2 - c1 - 1) >= sizeof port) {
+        return false;
+    }
+    memcpy(port, c1 + 1, (size_t)(c2 - c1 - 1));
+    port[c2 - c1 - 1] = '\0';
+    uint32_t ip;
+    if (!wf_args_port(port, &r->port) || !wf_args_ipv4(c2 + 1, strlen(c2 + 1), &ip)) {
+        return false;
+    }
+    for (size_t i = 0; i < (size_t)(c1 - s); i++) {
+        char ch = s[i];
+        r->host[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+    }
+    r->host[c1 - s] = '\0';
+    wf_args_ip_bytes(ip, r->ip);
+    return true;
+}
+
+static bool parse_tls_version(const char *s, uint8_t *v)
+{
+    if (strcmp(s, "1.2") == 0) {
+        *v = WF_TLS_1_2;
+    } else if (strcmp(s, "1.3") == 0) {
+        *v = WF_TLS_1_3;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+static int bad_option(const char *what, const char *value)
+{
+    fprintf(stderr, "wizfetch: %s: '%s'\n", what, value ? value : "");
+    fputs("wizfetch: try 'wizfetch --help'\n", stderr);
+    return EXIT_INIT;
+}
+
+/* Returns -1 to go on, or an exit code. */
+static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chip *model)
+{
+    int opt;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "o:iILfm:kvsh", long_options, NULL)) != -1) {
+        switch (opt) {
+        case OPT_CACERT:
+            if (c->ca_count == MAX_CA_FILES) {
+                return bad_option("too many --cacert files", optarg);
+            }
+            c->ca_files[c->ca_count++] = optarg;
+            break;
+        case OPT_DNS: {
+            uint32_t ip;
+            uint16_t port;
+            struct wf_dns_config *d = &c->fetch.dns;
+            if (!wf_args_endpoint(optarg, true, &ip, &port) || d->server_count == WF_DNS_MAX_SERVERS) {
+                return bad_option("bad or too many --dns servers", optarg);
+            }
+            wf_args_ip_bytes(ip, d->servers[d->server_count].ip);
+            d->servers[d->server_count++].port = port ? port : WF_DNS_PORT;
+            break;
+        }
+        case OPT_RESOLVE:
+            if (c->fetch.resolve_count == WF_FETCH_MAX_RESOLVE ||
+                !parse_resolve(optarg, &c->fetch.resolve[c->fetch.resolve_count])) {
+                return bad_option("bad --resolve (want HOST:PORT:ADDR)", optarg);
+            }
+            c->fetch.resolve_count++;
+            break;
+        case OPT_MAP:
+            if (!wf_args_map_rule(model, optarg)) {
+                return bad_option("bad --map rule (want VIP[:VPORT]=HOST:PORT)", optarg);
+            }
+            break;
+        case 'o':
+            c->output = optarg;
+            break;
+        case 'i':
+            c->include = true;
+            break;
+        case 'I':
+            c->fetch.head = true;
+            break;
+        case 'L':
+            c->fetch.follow_redirects = true;
+            break;
+        case OPT_MAX_REDIRS: {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 0 || n > 1000) {
+                return bad_option("bad --max-redirs", optarg);
+            }
+            c->fetch.max_redirects = (unsigned)n;
+            break;
+        }
+        case 'f':
+            c->fetch.fail_on_http_error = true;
+            break;
+        case 'm':
+            if (!wf_args_seconds(optarg, &c->fetch.total_timeout_ms)) {
+                return bad_option("bad --max-time", optarg);
+            }
+            break;
+        case OPT_CONNECT_TIMEOUT:
+            if (!wf_args_seconds(optarg, &c->fetch.connect_timeout_ms)) {
+                return bad_option("bad --connect-timeout", optarg);
+            }
+            break;
+        case OPT_TLS12:
+            c->tls_min = WF_TLS_1_2;
+            break;
+        case OPT_TLS13:
+            c->tls_min = WF_TLS_1_3;
+            break;
+        case OPT_TLS_MAX:
+            if (!parse_tls_version(optarg, &c->tls_max)) {
+                return bad_option("bad --tls-max (want 1.2 or 1.3)", optarg);
+            }
+            break;
+        case 'k':
+            c->insecure = true;
+            break;
+        case OPT_KEYLOG:
+            c->keylog = optarg;
+            break;
+        case 'v':
+            c->verbose = true;
+            break;
+        case 's':
+            c->silent = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return EXIT_OK;
+        case OPT_VERSION:
+            printf("wizfetch %s (W5100 chip model; mbedTLS %s; TLS 1.2%s)\n", WIZFETCH_VERSION, MBEDTLS_VERSION_STRING,
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+                   ", TLS 1.3"
+#else
+                   ""
+#endif
+            );
+            return EXIT_OK;
+        default:
+            return bad_option("unknown option or missing value", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1) {
+        return bad_option("exactly one URL is needed", optind < argc ? argv[optind] : NULL);
+    }
+    c->fetch.url = argv[optind];
+    if (c->tls_min != 0 && c->tls_max != 0 && c->tls_min > c->tls_max) {
+        return bad_option("--tls-max is below the minimum version", NULL);
+    }
+    return -1;
+}
+
+/* ---- output callbacks ------------------------------------------------------ */
+
+static void on_log(void *ctx, const char *line)
+{
+    struct session *s = ctx;
+    if (s->cli->verbose) {
+        fprintf(stderr, "* [%5u ms] %s\n", (unsigned)(wf_port_host_millis(NULL) - s->t0), line);
+    }
+}
+
+static void on_certificate(void *ctx, const char *summary)
+{
+    struct session *s = ctx;
+    if (s->cli->silent) {
+        return;
+    }
+    fputs("* server certificate:\n", stderr);
+    for (const char *p = summary; *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fprintf(stderr, "*   %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
+static int write_out(struct session *s, const void *data, size_t len)
+{
+    if (len > 0 && fwrite(data, 1, len, s->out) != len) {
+        s->out_failed = true;
+        return WF_EWRITE;
+    }
+    return 0;
+}
+
+static int on_status(void *ctx, int code, const char *reason)
+{
+    struct session *s = ctx;
+    char line[160];
+    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", code, reason);
+    if (!s->cli->silent) {
+        fprintf(stderr, "< HTTP/1.1 %d %s\n", code, reason);
+    }
+    return (s->cli->include || s->cli->fetch.head) ? write_out(s, line, (size_t)n) : 0;
+}
+
+static int on_header(void *ctx, const char *name, const char *value)
+{
+    struct session *s = ctx;
+    if (!s->cli->silent) {
+        fprintf(stderr, "< %s: %s\n", name, value);
+    }
+    if (s->cli->include || s->cli->fetch.head) {
+        int rc = write_out(s, name, strlen(name));
+        rc = rc ? rc : write_out(s, ": ", 2);
+        rc = rc ? rc : write_out(s, value, strlen(value));
+        return rc ? rc : write_out(s, "\r\n", 2);
+    }
+    return 0;
+}
+
+static int on_headers_done(void *ctx)
+{
+    struct session *s = ctx;
+    if (!s->cli->silent) {
+        fputs("<\n", stderr);
+    }
+    return (s->cli->include || s->cli->fetch.head) ? write_out(s, "\r\n", 2) : 0;
+}
+
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    return write_out(ctx, data, len);
+}
+
+static void on_keylog(void *ctx, const char *line)
+{
+    struct session *s = ctx;
+    fprintf(s->keylog, "%s\n", line);
+    fflush(s->keylog);
+}
+
+/* ---- error -> exit code ------------------------------------------------------ */
+
+static int exit_code(int err, enum wf_fetch_step step)
+{
+    switch (err) {
+    case WF_ETIMEDOUT:
+        return EXIT_TIMEOUT;
+    case WF_EURL:
+    case WF_EURL_SCHEME:
+        return EXIT_URL;
+    case WF_EHTTP_SHORT:
+        return EXIT_PARTIAL;
+    case WF_EHTTP_EMPTY:
+        return EXIT_EMPTY;
+    case WF_EHTTP_STATUS:
+        return EXIT_HTTP_ERROR;
+    case WF_EHTTP_REDIRECTS:
+        return EXIT_REDIRECTS;
+    case WF_EWRITE:
+        return EXIT_WRITE;
+    case WF_ETLS_CA:
+        return EXIT_CA_FILE;
+    case WF_ETLS_CERT_EXPIRED:
+    case WF_ETLS_CERT_FUTURE:
+    case WF_ETLS_CERT_NAME:
+    case WF_ETLS_CERT_UNTRUSTED:
+    case WF_ETLS_CERT_SIGNATURE:
+    case WF_ETLS_CERT_OTHER:
+    case WF_ETLS_CLOCK:
+        return EXIT_CERT;
+    case WF_ENODEV:
+    case WF_ENETDOWN:
+    case WF_ENOENTROPY:
+        return EXIT_INIT;
+    default:
+        break;
+    }
+    switch (step) {
+    case WF_STEP_URL:
+        return EXIT_URL;
+    case WF_STEP_RESOLVE:
+        return EXIT_RESOLVE;
+    case WF_STEP_CONNECT:
+        return EXIT_CONNECT;
+    case WF_STEP_TLS:
+        return EXIT_TLS;
+    case WF_STEP_REQUEST:
+        return EXIT_CONNECT;
+    default:
+        return EXIT_RECV;
+    }
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > (16u << 20)) {
+                break; /* no CA bundle is this large */
+            }
+            char *grown = realloc(buf, cap);
+            if (grown == NULL) {
+                break;
+            }
+            buf = grown;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0) {
+            fclose(f);
+            buf[len] = '\0';
+            return buf;
+        }
+    }
+    fclose(f);
+    free(buf);
+    return NULL;
+}
+
+static int load_trust(const struct cli *c)
+{
+    for (size_t i = 0; i < c->ca_count; i++) {
+        char *pem = read_file(c->ca_files[i]);
+        int rc = pem ? wf_tls_add_ca_pem(&tls, pem) : WF_ETLS_CA;
+        free(pem);
+        if (rc < 0) {
+            say(c, "cannot use CA file %s: %s", c->ca_files[i], pem ? wf_strerror(rc) : "cannot read it");
+            return EXIT_CA_FILE;
+        }
+    }
+    if (c->ca_count == 0) {
+        int rc = wf_tls_add_builtin_cas(&tls);
+        if (rc < 0) {
+            say(c, "built-in CA bundle: %s", wf_strerror(rc));
+            return EXIT_CA_FILE;
+        }
+        if (rc == 0 && !c->insecure) {
+            say(c, "no trusted CA certificates: this build embeds none; use --cacert FILE");
+            return EXIT_CA_FILE;
+        }
+    }
+    return -1;
+}
+
+static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net)
+{
+    wf_chip_init(chip, &host->port, &wf_chip_w5100);
+    int rc = wf_chip_start(chip);
+    if (rc == 0) {
+        const struct wf_chip_netcfg cfg = {
+            .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
+            .ip = {10, 0, 0, 2},
+            .mask = {255, 255, 255, 0},
+            .gateway = {10, 0, 0, 254},
+        };
+        rc = wf_chip_set_netcfg(chip, &cfg);
+    }
+    if (rc < 0) {
+        say(s->cli, "network chip: %s", wf_strerror(rc));
+        return EXIT_INIT;
+    }
+    wf_net_init(net, chip);
+    on_log(s, "chip: W5100 up as 10.0.0.2/24");
+    return -1;
+}
+
+static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host *host)
+{
+    if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
+        say(c, "%s", wf_strerror(WF_ENOENTROPY));
+        return EXIT_INIT;
+    }
+    wf_tls_init(&tls);
+    int code = load_trust(c);
+    if (code >= 0) {
+        return code;
+    }
+    if (c->insecure) {
+        fputs("wizfetch: WARNING: --insecure: the server certificate is NOT verified; anyone on the path can "
+              "read and change this transfer\n",
+              stderr);
+    }
+    if (c->keylog != NULL) {
+        s->keylog = fopen(c->keylog, "a");
+        if (s->keylog == NULL) {
+            say(c, "cannot open key log file %s", c->keylog);
+            return EXIT_WRITE;
+        }
+        fputs("wizfetch: WARNING: --keylog: TLS secrets are written to disk\n", stderr);
+    }
+    struct wf_tls_options o = {
+        .min_version = c->tls_min,
+        .max_version = c->tls_max,
+        .insecure = c->insecure,
+        .keylog = c->keylog ? on_keylog : NULL,
+        .keylog_ctx = s,
+    };
+    int rc = wf_tls_setup(&tls, &o);
+    if (rc < 0) {
+        say(c, "TLS set-up: %s", wf_strerror(rc));
+        return EXIT_INIT;
+    }
+    return -1;
+}
+
+static void report_verbose(const struct cli *c, const struct wf_fetch_result *r, struct wf_sim_chip *model)
+{
+    if (!c->verbose) {
+        return;
+    }
+    fprintf(stderr, "* timings (ms): resolve %u, connect %u, tls %u, request %u, response %u\n",
+            r->step_ms[WF_STEP_RESOLVE], r->step_ms[WF_STEP_CONNECT], r->step_ms[WF_STEP_TLS],
+            r->step_ms[WF_STEP_REQUEST], r->step_ms[WF_STEP_RESPONSE]);
+    const struct wf_sim_chip_stats *st = wf_sim_chip_stats(model);
+    fprintf(stderr, "* body %llu bytes, %u redirects; SPI %llu frames, %llu bytes; mbedTLS heap peak %zu bytes\n",
+            (unsigned long long)r->body_bytes, r->redirects, (unsigned long long)st->frames,
+            (unsigned long long)st->bytes, wf_tls_heap_peak());
+}
+
+static int run(const struct cli *c, struct wf_sim_chip *model)
+{
+    struct session s = {.cli = c, .out = stdout, .t0 = wf_port_host_millis(NULL)};
+    struct wf_port_host host;
+    wf_port_host_init(&host, model);
+    wf_chip_t chip;
+    wf_net_t net = {0};
+    int code = start_chip(&s, &host, &chip, &net);
+    if (code < 0) {
+        code = setup_tls(c, &s, &host);
+    }
+    if (code < 0 && c->output != NULL) {
+        s.out = fopen(c->output, "wb");
+        if (s.out == NULL) {
+            say(c, "cannot write %s", c->output);
+            code = EXIT_WRITE;
+        }
+    }
+    if (code < 0) {
+        const struct wf_fetch_callbacks cb = {
+            .ctx = &s,
+            .log = on_log,
+            .certificate = on_certificate,
+            .status = on_status,
+            .header = on_header,
+            .headers_done = on_headers_done,
+            .body = on_body,
+        };
+        struct wf_fetch_result result;
+        int rc = wf_fetch(&fetch_area, &net, &tls, &c->fetch, &cb, &result);
+        if (s.out != stdout && s.out != NULL && fclose(s.out) != 0) {
+            rc = rc ? rc : WF_EWRITE;
+        } else if (s.out == stdout && fflush(stdout) != 0) {
+            rc = rc ? rc : WF_EWRITE;
+        }
+        report_verbose(c, &result, model);
+        code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
+        if (rc == WF_EHTTP_STATUS) {
+            say(c, "the server returned HTTP %d", result.http_status);
+        } else if (rc < 0) {
+            say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
+        }
+    }
+    if (s.keylog != NULL) {
+        fclose(s.keylog);
+    }
+    wf_tls_free(&tls);
+    wf_net_free(&net);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    struct wf_sim_chip *model = wf_sim_chip_new(0x5EED);
+    if (model == NULL) {
+        fputs("wizfetch: out of memory\n", stderr);
+        return EXIT_INIT;
+    }
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    wf_fetch_options_default(&c.fetch);
+    c.fetch.connect_timeout_ms = 30000;
+    c.fetch.total_timeout_ms = 0;
+    int code = parse_options(argc, argv, &c, model);
+    if (code < 0) {
+        code = run(&c, model);
+    }
+    size_t violations = wf_sim_chip_violation_count(model);
+    if (violations != 0) {
+        wf_sim_chip_print_violations(model, stderr);
+        fprintf(stderr, "wizfetch: %zu chip-model violations (a driver bug)\n", violations);
+        code = code ? code : EXIT_MODEL_VIOLATION;
+    }
+    wf_sim_chip_free(model);
+    return code;
+}

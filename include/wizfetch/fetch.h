@@ -1,0 +1,136 @@
+/**
+ * @file fetch.h
+ * @brief One call for users: URL -> DNS -> TCP connect -> TLS -> HTTP GET/HEAD
+ * -> body delivered to a callback in pieces.
+ *
+ * The caller owns every context: the socket layer (a started chip), a TLS
+ * context after wf_tls_setup (trust anchors loaded), and a wf_fetch_t work area
+ * (URL, HTTP parser, I/O buffer; a few KiB: give it static storage on a
+ * board). Nothing is allocated.
+ *
+ * Redirects (301, 302, 303, 307, 308 with Location) are followed when asked,
+ * up to `max_redirects`; the heads of all responses go to the status/header
+ * callbacks, only the final response's body goes to `body`.
+ *
+ * Errors are WF_E* codes; `result->step` says in which step it happened (the
+ * same code means different things in different steps, e.g. WF_ECONNRESET
+ * while connecting vs while receiving the body).
+ */
+#ifndef WIZFETCH_FETCH_H
+#define WIZFETCH_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wizfetch/dns.h"
+#include "wizfetch/http.h"
+#include "wizfetch/socket.h"
+#include "wizfetch/tls.h"
+#include "wizfetch/url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Host overrides (like curl's --resolve). */
+#ifndef WF_FETCH_MAX_RESOLVE
+#define WF_FETCH_MAX_RESOLVE 4
+#endif
+
+/** I/O buffer: holds the request head, then each piece read from the connection. */
+#ifndef WF_FETCH_IO_BUF
+#define WF_FETCH_IO_BUF (WF_URL_MAX_PATH + WF_URL_MAX_HOST + 256)
+#endif
+
+/** Steps of a fetch, for error reporting and timings. */
+enum wf_fetch_step {
+    WF_STEP_URL,
+    WF_STEP_RESOLVE,
+    WF_STEP_CONNECT,
+    WF_STEP_TLS,
+    WF_STEP_REQUEST,
+    WF_STEP_RESPONSE,
+    WF_STEP_COUNT
+};
+
+/** A fixed address for host:port (skips DNS). */
+struct wf_fetch_resolve {
+    char host[WF_URL_MAX_HOST + 1];
+    uint16_t port;
+    uint8_t ip[4];
+};
+
+struct wf_fetch_options {
+    const char *url;
+    bool head;                   /**< HEAD instead of GET */
+    bool follow_redirects;
+    unsigned max_redirects;      /**< when following; more is WF_EHTTP_REDIRECTS */
+    bool fail_on_http_error;     /**< status >= 400: stop after the head, WF_EHTTP_STATUS */
+    uint32_t connect_timeout_ms; /**< TCP connect + TLS handshake, per connection */
+    uint32_t total_timeout_ms;   /**< the whole fetch, redirects included */
+    struct wf_dns_config dns;
+    struct wf_fetch_resolve resolve[WF_FETCH_MAX_RESOLVE];
+    size_t resolve_count;
+    const char *user_agent;      /**< NULL: WF_HTTP_USER_AGENT */
+};
+
+/** What the caller wants to hear about. Every member may be NULL. */
+struct wf_fetch_callbacks {
+    void *ctx;
+    /** A step started or ended (verbose output): one line, no newline. */
+    void (*log)(void *ctx, const char *line);
+    /** The server certificate summary (also when verification failed). */
+    void (*certificate)(void *ctx, const char *summary);
+    /** Status line and headers of each response, as wf_http_callbacks. */
+    int (*status)(void *ctx, int code, const char *reason);
+    int (*header)(void *ctx, const char *name, const char *value);
+    int (*headers_done)(void *ctx);
+    /** Body of the final response, in pieces. Return WF_EWRITE to stop. */
+    int (*body)(void *ctx, const uint8_t *data, size_t len);
+};
+
+struct wf_fetch_result {
+    enum wf_fetch_step step;          /**< where it failed (or the last step on success) */
+    int http_status;                  /**< final status code, 0 if none */
+    uint64_t body_bytes;              /**< body bytes delivered */
+    unsigned redirects;               /**< redirects followed */
+    uint32_t step_ms[WF_STEP_COUNT];  /**< time spent per step, summed over redirects */
+    uint8_t ip[4];                    /**< address of the last connection */
+};
+
+/** Work area of a fetch (caller-owned). Fields are internal. */
+typedef struct wf_fetch {
+    wf_net_t *net;
+    wf_tls_t *tls;
+    const struct wf_fetch_options *options;
+    const struct wf_fetch_callbacks *cb;
+    struct wf_fetch_result *result;
+    struct wf_url url;
+    struct wf_url next;
+    wf_http_parser_t parser;
+    bool final_response;   /**< this response's body goes to the caller */
+    bool stop_after_head;  /**< --fail on an error status */
+    uint32_t deadline;     /**< port clock: end of the whole fetch */
+    int fd;
+    uint8_t io[WF_FETCH_IO_BUF];
+} wf_fetch_t;
+
+/** @brief Default options: GET, no redirects, 30 s connect, 300 s total, 5 redirects max. */
+void wf_fetch_options_default(struct wf_fetch_options *o);
+
+/**
+ * @brief Fetch `options->url`. Returns 0 when the final response was received
+ * completely (whatever its status, unless fail_on_http_error), or a WF_E* code.
+ * `tls` may be NULL if only http:// URLs are used.
+ */
+int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
+             const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
+
+/** @brief "url", "resolve", "connect", "tls", "request", "response". */
+const char *wf_fetch_step_name(enum wf_fetch_step step);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

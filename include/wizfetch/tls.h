@@ -1,0 +1,165 @@
+/**
+ * @file tls.h
+ * @brief TLS 1.2/1.3 client over a wizfetch TCP socket, on mbedTLS 3.6.
+ *
+ * Secure by default: the server certificate chain is verified against the
+ * trust anchors added with wf_tls_add_ca_pem / wf_tls_add_builtin_cas, the
+ * host name is checked (and sent as SNI), and validity dates are checked with
+ * the port's wall clock. If the port does not know the time, the handshake
+ * fails with WF_ETLS_CLOCK unless `accept_unknown_time` is set, in which case
+ * only the date checks are skipped (and wf_tls_dates_checked() says so).
+ * `insecure` skips verification entirely and is never the default.
+ *
+ * Life cycle (mbedTLS-like; every context is owned by the caller):
+ *   wf_tls_platform_init(port, pool)   once per program: entropy, clocks, heap pool
+ *   wf_tls_init(t)                     cannot fail
+ *   wf_tls_add_ca_pem(t, ...)          repeatable; or wf_tls_add_builtin_cas(t)
+ *   wf_tls_setup(t, &options)          seeds the DRBG, builds the configuration
+ *   wf_tls_connect(t, net, fd, host)   handshake on a connected TCP socket
+ *   wf_tls_read / wf_tls_write
+ *   wf_tls_disconnect(t)               close_notify; the socket stays open
+ *   (connect again, e.g. after a redirect)
+ *   wf_tls_free(t)                     accepts a zeroed or initialised context
+ *
+ * Errors: WF_ETLS_CERT_* say which certificate check failed (expired, not yet
+ * valid, name mismatch, untrusted CA, bad signature), WF_ETLS_ALERT a fatal
+ * alert from the peer, WF_ETLS_HANDSHAKE any other handshake failure
+ * (no common version or cipher suite), WF_ETIMEDOUT the deadline, and the
+ * socket's own codes (WF_ECONNRESET, ...) when the connection failed.
+ */
+#ifndef WIZFETCH_TLS_H
+#define WIZFETCH_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mbedtls/ctr_drbg.h"
+#include "mbedtls/entropy.h"
+#include "mbedtls/ssl.h"
+#include "mbedtls/x509_crt.h"
+#include "wizfetch/port.h"
+#include "wizfetch/socket.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Size of the certificate summary text kept after a handshake. */
+#ifndef WF_TLS_SUMMARY_MAX
+#define WF_TLS_SUMMARY_MAX 640
+#endif
+
+/** Protocol versions. */
+enum wf_tls_version {
+    WF_TLS_1_2 = 2,
+    WF_TLS_1_3 = 3,
+};
+
+/** Receives one NSS key log line (no newline), e.g. "CLIENT_RANDOM <hex> <hex>". */
+typedef void (*wf_tls_keylog_fn)(void *ctx, const char *line);
+
+/** Connection options. Zero-initialised = TLS 1.2..1.3, full verification. */
+struct wf_tls_options {
+    uint8_t min_version;      /**< enum wf_tls_version; 0 = WF_TLS_1_2 */
+    uint8_t max_version;      /**< enum wf_tls_version; 0 = highest built in */
+    bool insecure;            /**< skip certificate verification (dangerous) */
+    bool accept_unknown_time; /**< skip only the date checks when the time is unknown */
+    wf_tls_keylog_fn keylog;  /**< debug: export secrets in NSS key log format */
+    void *keylog_ctx;
+};
+
+/** TLS client context. Fields are internal. */
+typedef struct wf_tls {
+    mbedtls_ssl_context ssl;
+    mbedtls_ssl_config conf;
+    mbedtls_x509_crt ca;
+    mbedtls_entropy_context entropy;
+    mbedtls_ctr_drbg_context drbg;
+    struct wf_tls_options options;
+    wf_net_t *net;
+    int fd;
+    uint32_t deadline;   /**< port-clock deadline of the current operation */
+    int io_error;        /**< last socket error seen by the bio (WF_E*) */
+    uint32_t verify_flags;
+    bool connected;
+    bool dates_checked;
+    bool setup_done;
+    char summary[WF_TLS_SUMMARY_MAX];
+} wf_tls_t;
+
+/**
+ * @brief Bind mbedTLS to the platform, once per program: entropy from
+ * `port->entropy`, time from `port->unix_time` and `port->millis`, and all
+ * mbedTLS allocations from `pool` (static, `pool_len` bytes; 40..64 KiB is
+ * typical for one connection). WF_ENOENTROPY if the entropy source fails.
+ */
+int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t pool_len);
+
+/** @brief Highest mbedTLS heap use since the last reset, in bytes. */
+size_t wf_tls_heap_peak(void);
+/** @brief Forget the recorded peak. */
+void wf_tls_heap_peak_reset(void);
+
+/** @brief Prepare a context. Cannot fail. */
+void wf_tls_init(wf_tls_t *t);
+
+/**
+ * @brief Add trust anchors from NUL-terminated PEM text (one or more
+ * certificates). WF_ETLS_CA if it holds no certificate or any malformed one.
+ */
+int wf_tls_add_ca_pem(wf_tls_t *t, const char *pem);
+
+/**
+ * @brief Add the CA bundle embedded at build time (CMake WF_CA_BUNDLE, see the
+ * README). Returns the number of anchors added (0 if the bundle is empty) or
+ * WF_ETLS_CA.
+ */
+int wf_tls_add_builtin_cas(wf_tls_t *t);
+
+/** @brief Number of trust anchors loaded so far. */
+size_t wf_tls_ca_count(const wf_tls_t *t);
+
+/** @brief Seed the DRBG and build the client configuration. */
+int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options);
+
+/**
+ * @brief Handshake over the connected TCP socket `fd`, verifying `host`
+ * (also sent as SNI; an IPv4 literal is not sent as SNI). The whole handshake
+ * must finish within `timeout_ms`.
+ */
+int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_t timeout_ms);
+
+/** @brief Send all of `buf`. Returns `len` or an error. */
+int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
+
+/**
+ * @brief Receive up to `len` bytes. Returns the count, 0 when the peer closed
+ * (close_notify or TCP end of stream), or an error.
+ */
+int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
+
+/** @brief Send close_notify (best effort) and end the TLS session. */
+void wf_tls_disconnect(wf_tls_t *t);
+
+/** @brief Release everything. Accepts a zeroed or initialised context. */
+void wf_tls_free(wf_tls_t *t);
+
+/**
+ * @brief The server certificate summary (version, serial, issuer, subject,
+ * validity, key) of the last handshake, one "name: value" per line; empty if
+ * no certificate was received. Kept also when verification failed.
+ */
+const char *wf_tls_peer_summary(const wf_tls_t *t);
+
+/** @brief "TLSv1.3" / "TLSv1.2" and the cipher suite name of the connection. */
+const char *wf_tls_version_name(const wf_tls_t *t);
+const char *wf_tls_ciphersuite_name(const wf_tls_t *t);
+
+/** @brief False if the date checks were skipped (time unknown, accepted). */
+bool wf_tls_dates_checked(const wf_tls_t *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,338 @@
+/*
+ * The fetch: each layer hands the next one bytes, in the order of DESIGN.md's
+ * data path. Policy lives here (deadlines, redirects, --fail); mechanisms live
+ * in the layers.
+ */
+#include "wizfetch/fetch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "wizfetch/error.h"
+
+static const char *const step_names[WF_STEP_COUNT] = {
+    [WF_STEP_URL] = "url",         [WF_STEP_RESOLVE] = "resolve", [WF_STEP_CONNECT] = "connect",
+    [WF_STEP_TLS] = "tls",         [WF_STEP_REQUEST] = "request", [WF_STEP_RESPONSE] = "response",
+};
+
+const char *wf_fetch_step_name(enum wf_fetch_step step)
+{
+    return step < WF_STEP_COUNT ? step_names[step] : "?";
+}
+
+void wf_fetch_options_default(struct wf_fetch_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_redirects = 5;
+    o->connect_timeout_ms = 30000;
+    o->total_timeout_ms = 300000;
+    wf_dns_config_default(&o->dns);
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+static uint32_t now_ms(const wf_fetch_t *f)
+{
+    return wf_port_millis(f->net->chip->port);
+}
+
+static uint32_t remaining_ms(const wf_fetch_t *f)
+{
+    int32_t left = (int32_t)(f->deadline - now_ms(f));
+    return left > 0 ? (uint32_t)left : 0;
+}
+
+static uint32_t cap_ms(const wf_fetch_t *f, uint32_t limit)
+{
+    uint32_t left = remaining_ms(f);
+    return limit != 0 && limit < left ? limit : left;
+}
+
+static void logf_line(const wf_fetch_t *f, const char *fmt, ...)
+{
+    if (f->cb->log != NULL) {
+        char line[WF_URL_MAX_HOST + 96];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        f->cb->log(f->cb->ctx, line);
+    }
+}
+
+/* Run one step: record its time and, on failure, which step it was. */
+#define STEP(f, which, expr)                                                                                 \
+    do {                                                                                                     \
+        uint32_t t0_ = now_ms(f);                                                                            \
+        (f)->result->step = (which);                                                                         \
+        int rc_ = (expr);                                                                                    \
+        (f)->result->step_ms[(which)] += now_ms(f) - t0_;                                                    \
+        if (rc_ < 0) {                                                                                       \
+            return rc_;                                                                                      \
+        }                                                                                                    \
+    } while (0)
+
+/* ---- the steps --------------------------------------------------------------- */
+
+static int resolve_host(wf_fetch_t *f, uint8_t ip[4])
+{
+    const struct wf_url *u = &f->url;
+    if (u->host_is_ipv4) {
+        memcpy(ip, u->ipv4, 4);
+        return 0;
+    }
+    const struct wf_fetch_options *o = f->options;
+    for (size_t i = 0; i < o->resolve_count; i++) {
+        if (o->resolve[i].port == u->port && strcmp(o->resolve[i].host, u->host) == 0) {
+            memcpy(ip, o->resolve[i].ip, 4);
+            logf_line(f, "resolve: %s from --resolve", u->host);
+            return 0;
+        }
+    }
+    struct wf_dns_config dns = o->dns;
+    if (dns.timeout_ms > remaining_ms(f)) {
+        dns.timeout_ms = remaining_ms(f);
+    }
+    if (dns.timeout_ms == 0) {
+        return WF_ETIMEDOUT;
+    }
+    uint8_t addrs[1][4];
+    int n = wf_dns_resolve(f->net, &dns, u->host, addrs, 1);
+    if (n < 0) {
+        return n;
+    }
+    memcpy(ip, addrs[0], 4);
+    return 0;
+}
+
+static int connect_tcp(wf_fetch_t *f, const uint8_t ip[4])
+{
+    int fd = wf_net_socket(f->net, WF_SOCK_STREAM);
+    if (fd < 0) {
+        return fd;
+    }
+    f->fd = fd;
+    uint32_t limit = cap_ms(f, f->options->connect_timeout_ms);
+    if (limit == 0) {
+        return WF_ETIMEDOUT;
+    }
+    wf_net_set_timeout(f->net, fd, limit);
+    wf_sockaddr_t addr = {{ip[0], ip[1], ip[2], ip[3]}, f->url.port};
+    return wf_net_connect(f->net, fd, &addr);
+}
+
+static int handshake(wf_fetch_t *f)
+{
+    if (f->tls == NULL) {
+        return WF_EURL_SCHEME;
+    }
+    uint32_t limit = cap_ms(f, f->options->connect_timeout_ms);
+    int rc = limit == 0 ? WF_ETIMEDOUT : wf_tls_connect(f->tls, f->net, f->fd, f->url.host, limit);
+    const char *summary = wf_tls_peer_summary(f->tls);
+    if (summary[0] != '\0' && f->cb->certificate != NULL) {
+        f->cb->certificate(f->cb->ctx, summary);
+    }
+    if (rc == 0) {
+        logf_line(f, "tls: %s, %s", wf_tls_version_name(f->tls), wf_tls_ciphersuite_name(f->tls));
+    }
+    return rc;
+}
+
+static int send_all(wf_fetch_t *f, const void *data, size_t len)
+{
+    uint32_t limit = remaining_ms(f);
+    if (limit == 0) {
+        return WF_ETIMEDOUT;
+    }
+    if (f->url.https) {
+        return wf_tls_write(f->tls, data, len, limit);
+    }
+    wf_net_set_timeout(f->net, f->fd, limit);
+    return wf_net_send(f->net, f->fd, data, len);
+}
+
+static int send_request(wf_fetch_t *f)
+{
+    /* The request head is formatted into the I/O buffer: it is free until the
+     * response arrives, and it is sized for the longest request. */
+    char *request = (char *)f->io;
+    int n = wf_http_request_write(request, sizeof f->io, f->options->head ? WF_HTTP_HEAD : WF_HTTP_GET, &f->url,
+                                  f->options->user_agent);
+    if (n < 0) {
+        return n;
+    }
+    int rc = send_all(f, request, (size_t)n);
+    return rc < 0 ? rc : 0;
+}
+
+static int receive_some(wf_fetch_t *f)
+{
+    uint32_t limit = remaining_ms(f);
+    if (limit == 0) {
+        return WF_ETIMEDOUT;
+    }
+    if (f->url.https) {
+        return wf_tls_read(f->tls, f->io, sizeof f->io, limit);
+    }
+    wf_net_set_timeout(f->net, f->fd, limit);
+    return wf_net_recv(f->net, f->fd, f->io, sizeof f->io);
+}
+
+static bool is_redirect(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* ---- HTTP callbacks: pass through, deciding per response what goes out ----- */
+
+static int on_status(void *ctx, int code, const char *reason)
+{
+    wf_fetch_t *f = ctx;
+    const struct wf_fetch_options *o = f->options;
+    f->final_response = !(o->follow_redirects && is_redirect(code));
+    f->stop_after_head = o->fail_on_http_error && code >= 400;
+    f->result->http_status = code;
+    return f->cb->status != NULL ? f->cb->status(f->cb->ctx, code, reason) : 0;
+}
+
+static int on_header(void *ctx, const char *name, const char *value)
+{
+    wf_fetch_t *f = ctx;
+    return f->cb->header != NULL ? f->cb->header(f->cb->ctx, name, value) : 0;
+}
+
+static int on_headers_done(void *ctx)
+{
+    wf_fetch_t *f = ctx;
+    int rc = f->cb->headers_done != NULL ? f->cb->headers_done(f->cb->ctx) : 0;
+    if (rc == 0 && f->stop_after_head) {
+        return WF_EHTTP_STATUS;
+    }
+    return rc;
+}
+
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    wf_fetch_t *f = ctx;
+    if (!f->final_response) {
+        return 0; /* a redirect's body is not the document */
+    }
+    f->result->body_bytes += len;
+    return f->cb->body != NULL ? f->cb->body(f->cb->ctx, data, len) : 0;
+}
+
+static const struct wf_http_callbacks http_callbacks = {
+    .status = on_status,
+    .header = on_header,
+    .headers_done = on_headers_done,
+    .body = on_body,
+};
+
+static int read_response(wf_fetch_t *f)
+{
+    wf_http_parser_init(&f->parser, f->options->head, &http_callbacks, f);
+    while (!wf_http_parser_complete(&f->parser)) {
+        int n = receive_some(f);
+        if (n < 0) {
+            /* A connection reset before any response byte is an empty reply. */
+            return (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY) ? WF_EHTTP_EMPTY : n;
+        }
+        if (n == 0) {
+            return wf_http_parser_finish(&f->parser);
+        }
+        int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
+        if (used < 0) {
+            return used;
+        }
+    }
+    return 0;
+}
+
+static void close_connection(wf_fetch_t *f)
+{
+    if (f->fd < 0) {
+        return;
+    }
+    if (f->url.https && f->tls != NULL) {
+        wf_tls_disconnect(f->tls);
+    }
+    wf_net_close(f->net, f->fd);
+    f->fd = -1;
+}
+
+/* One request/response exchange with f->url. */
+static int exchange(wf_fetch_t *f)
+{
+    uint8_t ip[4];
+    logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
+    STEP(f, WF_STEP_RESOLVE, resolve_host(f, ip));
+    memcpy(f->result->ip, ip, 4);
+    char where[32];
+    snprintf(where, sizeof where, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
+    logf_line(f, "connect: %s port %u", where, f->url.port);
+    STEP(f, WF_STEP_CONNECT, connect_tcp(f, ip));
+    if (f->url.https) {
+        logf_line(f, "tls: handshake with %s", f->url.host);
+        STEP(f, WF_STEP_TLS, handshake(f));
+    }
+    logf_line(f, "request: %s %s", f->options->head ? "HEAD" : "GET", f->url.path);
+    STEP(f, WF_STEP_REQUEST, send_request(f));
+    STEP(f, WF_STEP_RESPONSE, read_response(f));
+    return 0;
+}
+
+static int follow(wf_fetch_t *f)
+{
+    const char *location = wf_http_parser_location(&f->parser);
+    if (location == NULL) {
+        return 1; /* a redirect status without Location is the final response */
+    }
+    if (f->result->redirects >= f->options->max_redirects) {
+        return WF_EHTTP_REDIRECTS;
+    }
+    const char *why = NULL;
+    f->result->step = WF_STEP_URL;
+    int rc = wf_url_resolve(&f->url, location, strlen(location), &f->next, &why);
+    if (rc < 0) {
+        logf_line(f, "redirect: bad Location (%s)", why ? why : "?");
+        return rc;
+    }
+    f->url = f->next;
+    f->result->redirects++;
+    logf_line(f, "redirect %u: %s%s", f->result->redirects, f->url.host, f->url.path);
+    return 0;
+}
+
+int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
+             const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+{
+    static const struct wf_fetch_callbacks none;
+    f->net = net;
+    f->tls = tls;
+    f->options = options;
+    f->cb = cb != NULL ? cb : &none;
+    f->result = result;
+    f->fd = -1;
+    memset(result, 0, sizeof *result);
+    f->deadline = now_ms(f) + (options->total_timeout_ms != 0 ? options->total_timeout_ms : 0x7FFFFFFFu);
+
+    const char *why = NULL;
+    result->step = WF_STEP_URL;
+    int rc = wf_url_parse(options->url, &f->url, &why);
+    if (rc < 0) {
+        logf_line(f, "url: %s", why ? why : "malformed");
+        return rc;
+    }
+    for (;;) {
+        rc = exchange(f);
+        close_connection(f);
+        if (rc < 0 || !(options->follow_redirects && is_redirect(result->http_status))) {
+            return rc;
+        }
+        rc = follow(f);
+        if (rc != 0) {
+            return rc > 0 ? 0 : rc;
+        }
+    }
+}

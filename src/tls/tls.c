@@ -1,0 +1,413 @@
+/*
+ * TLS client glue: mbedTLS over wizfetch sockets, verification policy, the
+ * certificate summary, failure classification and the NSS key log.
+ */
+#include "wizfetch/tls.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "mbedtls/error.h"
+#include "mbedtls/x509.h"
+#include "tls/tls_platform.h"
+#include "wizfetch/error.h"
+
+/* A bio failure whose cause is kept in t->io_error. */
+#define BIO_FAILED MBEDTLS_ERR_SSL_INTERNAL_ERROR
+
+static uint32_t remaining_ms(const wf_tls_t *t)
+{
+    const struct wf_port *port = t->net->chip->port;
+    int32_t left = (int32_t)(t->deadline - wf_port_millis(port));
+    return left > 0 ? (uint32_t)left : 0;
+}
+
+static void start_deadline(wf_tls_t *t, uint32_t timeout_ms)
+{
+    t->deadline = wf_port_millis(t->net->chip->port) + timeout_ms;
+    t->io_error = 0;
+}
+
+/* ---- bio over wizfetch sockets ------------------------------------------- */
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    wf_tls_t *t = ctx;
+    uint32_t left = remaining_ms(t);
+    if (left == 0) {
+        t->io_error = WF_ETIMEDOUT;
+        return BIO_FAILED;
+    }
+    wf_net_set_timeout(t->net, t->fd, left);
+    int n = wf_net_send(t->net, t->fd, buf, len);
+    if (n < 0) {
+        t->io_error = n;
+        return BIO_FAILED;
+    }
+    return n;
+}
+
+static int bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    wf_tls_t *t = ctx;
+    uint32_t left = remaining_ms(t);
+    if (left == 0) {
+        t->io_error = WF_ETIMEDOUT;
+        return BIO_FAILED;
+    }
+    wf_net_set_timeout(t->net, t->fd, left);
+    int n = wf_net_recv(t->net, t->fd, buf, len);
+    if (n < 0) {
+        t->io_error = n;
+        return BIO_FAILED;
+    }
+    return n; /* 0 = TCP end of stream: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+}
+
+/* ---- certificate summary and verification policy ------------------------- */
+
+static size_t append(char *buf, size_t cap, size_t used, const char *fmt, const char *value)
+{
+    if (used >= cap) {
+        return used;
+    }
+    int n = snprintf(buf + used, cap - used, fmt, value);
+    return n < 0 ? used : used + (size_t)n;
+}
+
+static void format_time(char *out, size_t cap, const mbedtls_x509_time *tm)
+{
+    snprintf(out, cap, "%04d-%02d-%02d %02d:%02d:%02d UTC", tm->year, tm->mon, tm->day, tm->hour, tm->min,
+             tm->sec);
+}
+
+static void summarize(wf_tls_t *t, const mbedtls_x509_crt *crt)
+{
+    char field[256];
+    size_t used = 0;
+    const size_t cap = sizeof t->summary;
+    snprintf(field, sizeof field, "%d", crt->version);
+    used = append(t->summary, cap, used, "version: %s\n", field);
+    if (mbedtls_x509_serial_gets(field, sizeof field, &crt->serial) < 0) {
+        strcpy(field, "?");
+    }
+    used = append(t->summary, cap, used, "serial: %s\n", field);
+    if (mbedtls_x509_dn_gets(field, sizeof field, &crt->issuer) < 0) {
+        strcpy(field, "?");
+    }
+    used = append(t->summary, cap, used, "issuer: %s\n", field);
+    if (mbedtls_x509_dn_gets(field, sizeof field, &crt->subject) < 0) {
+        strcpy(field, "?");
+    }
+    used = append(t->summary, cap, used, "subject: %s\n", field);
+    format_time(field, sizeof field, &crt->valid_from);
+    used = append(t->summary, cap, used, "valid from: %s\n", field);
+    format_time(field, sizeof field, &crt->valid_to);
+    used = append(t->summary, cap, used, "valid to: %s\n", field);
+    snprintf(field, sizeof field, "%s %u bits", mbedtls_pk_get_name(&crt->pk),
+             (unsigned)mbedtls_pk_get_bitlen(&crt->pk));
+    (void)append(t->summary, cap, used, "key: %s\n", field);
+}
+
+static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    wf_tls_t *t = ctx;
+    if (depth == 0) {
+        summarize(t, crt);
+    }
+    if (!t->dates_checked) {
+        *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+    }
+    return 0;
+}
+
+/* Which check failed, most specific first: a certificate that is both
+ * expired and untrusted is reported as untrusted (the stronger objection). */
+static int classify_verify_flags(uint32_t flags)
+{
+    if (flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
+        return WF_ETLS_CERT_UNTRUSTED;
+    }
+    if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
+        return WF_ETLS_CERT_NAME;
+    }
+    if (flags & MBEDTLS_X509_BADCERT_EXPIRED) {
+        return WF_ETLS_CERT_EXPIRED;
+    }
+    if (flags & MBEDTLS_X509_BADCERT_FUTURE) {
+        return WF_ETLS_CERT_FUTURE;
+    }
+    if (flags & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY)) {
+        return WF_ETLS_CERT_SIGNATURE;
+    }
+    return WF_ETLS_CERT_OTHER;
+}
+
+static int classify_failure(wf_tls_t *t, int ret)
+{
+    if (ret == BIO_FAILED && t->io_error != 0) {
+        return t->io_error;
+    }
+    switch (ret) {
+    case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
+        t->verify_flags = mbedtls_ssl_get_verify_result(&t->ssl);
+        return classify_verify_flags(t->verify_flags);
+    case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
+        return WF_ETLS_ALERT;
+    case MBEDTLS_ERR_SSL_TIMEOUT:
+        return WF_ETIMEDOUT;
+    case MBEDTLS_ERR_SSL_ALLOC_FAILED:
+    case MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL:
+        return WF_ENOMEM;
+    default:
+        return WF_ETLS_HANDSHAKE;
+    }
+}
+
+/* ---- NSS key log ---------------------------------------------------------- */
+
+static const char *keylog_label(mbedtls_ssl_key_export_type type)
+{
+    switch (type) {
+    case MBEDTLS_SSL_KEY_EXPORT_TLS12_MASTER_SECRET:
+        return "CLIENT_RANDOM";
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_CLIENT_HANDSHAKE_TRAFFIC_SECRET:
+        return "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
+    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_SERVER_HANDSHAKE_TRAFFIC_SECRET:
+        return "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_CLIENT_APPLICATION_TRAFFIC_SECRET:
+        return "CLIENT_TRAFFIC_SECRET_0";
+    case MBEDTLS_SSL_KEY_EXPORT_TLS1_3_SERVER_APPLICATION_TRAFFIC_SECRET:
+        return "SERVER_TRAFFIC_SECRET_0";
+#endif
+    default:
+        return NULL;
+    }
+}
+
+static size_t hex(char *out, const unsigned char *in, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 0x0F];
+    }
+    return 2 * len;
+}
+
+static void export_keys(void *ctx, mbedtls_ssl_key_export_type type, const unsigned char *secret,
+                        size_t secret_len, const unsigned char client_random[32],
+                        const unsigned char server_random[32], mbedtls_tls_prf_types prf)
+{
+    (void)server_random;
+    (void)prf;
+    wf_tls_t *t = ctx;
+    const char *label = keylog_label(type);
+    char line[64 + 1 + 64 + 1 + 2 * 64 + 1];
+    if (label == NULL || secret_len > 64) {
+        return;
+    }
+    size_t n = strlen(label);
+    memcpy(line, label, n);
+    line[n++] = ' ';
+    n += hex(line + n, client_random, 32);
+    line[n++] = ' ';
+    n += hex(line + n, secret, secret_len);
+    line[n] = '\0';
+    t->options.keylog(t->options.keylog_ctx, line);
+}
+
+/* ---- life cycle -------------------------------------------------------------- */
+
+void wf_tls_init(wf_tls_t *t)
+{
+    memset(t, 0, sizeof *t);
+    t->fd = -1;
+    mbedtls_ssl_init(&t->ssl);
+    mbedtls_ssl_config_init(&t->conf);
+    mbedtls_x509_crt_init(&t->ca);
+    mbedtls_entropy_init(&t->entropy);
+    mbedtls_ctr_drbg_init(&t->drbg);
+}
+
+int wf_tls_add_ca_pem(wf_tls_t *t, const char *pem)
+{
+    /* Strict: a bundle with one unparsable certificate is rejected whole, so a
+     * damaged CA file is reported instead of silently trusting less. */
+    size_t before = wf_tls_ca_count(t);
+    int ret = mbedtls_x509_crt_parse(&t->ca, (const unsigned char *)pem, strlen(pem) + 1);
+    if (ret != 0 || wf_tls_ca_count(t) == before) {
+        return WF_ETLS_CA;
+    }
+    return 0;
+}
+
+size_t wf_tls_ca_count(const wf_tls_t *t)
+{
+    size_t n = 0;
+    for (const mbedtls_x509_crt *c = &t->ca; c != NULL && c->raw.len > 0; c = c->next) {
+        n++;
+    }
+    return n;
+}
+
+static int tls_version(uint8_t v, int fallback)
+{
+    switch (v) {
+    case WF_TLS_1_2:
+        return MBEDTLS_SSL_VERSION_TLS1_2;
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    case WF_TLS_1_3:
+        return MBEDTLS_SSL_VERSION_TLS1_3;
+#endif
+    case 0:
+        return fallback;
+    default:
+        return -1;
+    }
+}
+
+int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
+{
+    t->options = *options;
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    const int highest = MBEDTLS_SSL_VERSION_TLS1_3;
+#else
+    const int highest = MBEDTLS_SSL_VERSION_TLS1_2;
+#endif
+    int min = tls_version(options->min_version, MBEDTLS_SSL_VERSION_TLS1_2);
+    int max = tls_version(options->max_version, highest);
+    if (min < 0 || max < 0 || min > max) {
+        return WF_EINVAL;
+    }
+    static const char personalization[] = "wizfetch tls";
+    if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
+                              (const unsigned char *)personalization, sizeof personalization - 1) != 0) {
+        return WF_ENOENTROPY;
+    }
+    if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
+                                    MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        return WF_ENOMEM;
+    }
+    mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+    mbedtls_ssl_conf_min_tls_version(&t->conf, (mbedtls_ssl_protocol_version)min);
+    mbedtls_ssl_conf_max_tls_version(&t->conf, (mbedtls_ssl_protocol_version)max);
+    mbedtls_ssl_conf_authmode(&t->conf, options->insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
+    t->setup_done = true;
+    return 0;
+}
+
+int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_t timeout_ms)
+{
+    if (!t->setup_done) {
+        return WF_EINVAL;
+    }
+    t->net = net;
+    t->fd = fd;
+    t->summary[0] = '\0';
+    t->verify_flags = 0;
+    t->dates_checked = wf_tls_platform_unix_time() >= 0;
+    if (!t->dates_checked && !t->options.insecure && !t->options.accept_unknown_time) {
+        return WF_ETLS_CLOCK;
+    }
+    mbedtls_ssl_free(&t->ssl);
+    mbedtls_ssl_init(&t->ssl);
+    if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0 || mbedtls_ssl_set_hostname(&t->ssl, host) != 0) {
+        return WF_ENOMEM;
+    }
+    mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+    if (t->options.keylog != NULL) {
+        mbedtls_ssl_set_export_keys_cb(&t->ssl, export_keys, t);
+    }
+    start_deadline(t, timeout_ms);
+    int ret = mbedtls_ssl_handshake(&t->ssl);
+    if (ret != 0) {
+        return classify_failure(t, ret);
+    }
+    t->connected = true;
+    return 0;
+}
+
+int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
+{
+    start_deadline(t, timeout_ms);
+    const unsigned char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        int n = mbedtls_ssl_write(&t->ssl, p + done, len - done);
+        if (n < 0) {
+            return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+        }
+        done += (size_t)n;
+    }
+    return (int)len;
+}
+
+int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
+{
+    start_deadline(t, timeout_ms);
+    for (;;) {
+        int n = mbedtls_ssl_read(&t->ssl, buf, len);
+        if (n >= 0) {
+            return n;
+        }
+        switch (n) {
+        case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
+        case MBEDTLS_ERR_SSL_CONN_EOF:
+            return 0;
+        case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
+        case MBEDTLS_ERR_SSL_WANT_READ:
+            continue; /* post-handshake message consumed; no application data yet */
+        default:
+            return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+        }
+    }
+}
+
+void wf_tls_disconnect(wf_tls_t *t)
+{
+    if (t->connected) {
+        start_deadline(t, 1000);
+        (void)mbedtls_ssl_close_notify(&t->ssl);
+        t->connected = false;
+    }
+    mbedtls_ssl_free(&t->ssl);
+    mbedtls_ssl_init(&t->ssl);
+}
+
+void wf_tls_free(wf_tls_t *t)
+{
+    if (t == NULL) {
+        return;
+    }
+    mbedtls_ssl_free(&t->ssl);
+    mbedtls_ssl_config_free(&t->conf);
+    mbedtls_x509_crt_free(&t->ca);
+    mbedtls_ctr_drbg_free(&t->drbg);
+    mbedtls_entropy_free(&t->entropy);
+    memset(t, 0, sizeof *t);
+    t->fd = -1;
+}
+
+const char *wf_tls_peer_summary(const wf_tls_t *t)
+{
+    return t->summary;
+}
+
+const char *wf_tls_version_name(const wf_tls_t *t)
+{
+    return mbedtls_ssl_get_version(&t->ssl);
+}
+
+const char *wf_tls_ciphersuite_name(const wf_tls_t *t)
+{
+    return mbedtls_ssl_get_ciphersuite(&t->ssl);
+}
+
+bool wf_tls_dates_checked(const wf_tls_t *t)
+{
+    return t->dates_checked;
+}

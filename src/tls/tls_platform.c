@@ -1,0 +1,89 @@
+/*
+ * mbedTLS's platform hooks, bound to one wizfetch port: entropy (via
+ * MBEDTLS_ENTROPY_HARDWARE_ALT), the wall clock and the millisecond clock
+ * (MBEDTLS_PLATFORM_TIME_ALT / _MS_TIME_ALT), and the static heap pool.
+ * mbedTLS calls these without a context argument, hence the one binding.
+ */
+#include <stddef.h>
+
+#include "mbedtls/entropy.h"
+#include "mbedtls/memory_buffer_alloc.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/platform_time.h"
+#include "psa/crypto.h"
+#include "tls/tls_platform.h"
+#include "wizfetch/error.h"
+#include "wizfetch/tls.h"
+
+static const struct wf_port *bound_port;
+
+/* Declared by mbedTLS for MBEDTLS_ENTROPY_HARDWARE_ALT (entropy_poll.h). */
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
+
+int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen)
+{
+    (void)data;
+    *olen = 0;
+    if (bound_port == NULL || bound_port->entropy(bound_port->ctx, output, len) != 0) {
+        return MBEDTLS_ERR_ENTROPY_SOURCE_FAILED;
+    }
+    *olen = len;
+    return 0;
+}
+
+int64_t wf_tls_platform_unix_time(void)
+{
+    if (bound_port == NULL || bound_port->unix_time == NULL) {
+        return -1;
+    }
+    return bound_port->unix_time(bound_port->ctx);
+}
+
+/* An unknown time reads as 0 (1970): every certificate is then "not yet
+ * valid", which fails closed; tls.c decides whether to waive the dates. */
+static mbedtls_time_t port_time(mbedtls_time_t *out)
+{
+    int64_t now = wf_tls_platform_unix_time();
+    mbedtls_time_t t = (mbedtls_time_t)(now < 0 ? 0 : now);
+    if (out != NULL) {
+        *out = t;
+    }
+    return t;
+}
+
+/* The port's 32-bit counter, widened to 64 bits (TLS 1.3 ticket ages). */
+mbedtls_ms_time_t mbedtls_ms_time(void)
+{
+    static uint32_t last;
+    static uint64_t high;
+    uint32_t now = bound_port != NULL ? wf_port_millis(bound_port) : 0;
+    if (now < last) {
+        high += (uint64_t)1 << 32;
+    }
+    last = now;
+    return (mbedtls_ms_time_t)(high + now);
+}
+
+int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t pool_len)
+{
+    bound_port = port;
+    mbedtls_memory_buffer_alloc_init(pool, pool_len);
+    mbedtls_platform_set_time(port_time);
+    uint8_t probe[16];
+    if (port->entropy(port->ctx, probe, sizeof probe) != 0) {
+        return WF_ENOENTROPY;
+    }
+    return psa_crypto_init() == PSA_SUCCESS ? 0 : WF_ENOENTROPY;
+}
+
+size_t wf_tls_heap_peak(void)
+{
+    size_t bytes = 0, blocks = 0;
+    mbedtls_memory_buffer_alloc_max_get(&bytes, &blocks);
+    return bytes;
+}
+
+void wf_tls_heap_peak_reset(void)
+{
+    mbedtls_memory_buffer_alloc_max_reset();
+}
