@@ -497,7 +497,8 @@ static int load_trust(const struct cli *c)
         int rc = pem ? wf_tls_add_ca_pem(&tls, pem) : WF_ETLS_CA;
         free(pem);
         if (rc < 0) {
-            say(c, "cannot use CA file %s: %s", c->ca_files[i], pem ? wf_strerror(rc) : "cannot read it");
+            say(c, "%s: %s (%s)", wf_strerror(WF_ETLS_CA), c->ca_files[i],
+                pem ? "no valid PEM certificate in it" : "cannot read the file");
             return EXIT_CA_FILE;
         }
     }
@@ -631,6 +632,9 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
             say(c, "the server returned HTTP %d", result.http_status);
         } else if (rc < 0) {
             say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
+            if (result.step == WF_STEP_RESOLVE && c->fetch.dns.server_count == 0) {
+                say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
+            }
         }
     }
     if (s.keylog != NULL) {

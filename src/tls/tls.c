@@ -252,6 +252,25 @@ size_t wf_tls_ca_count(const wf_tls_t *t)
     return n;
 }
 
+/*
+ * Signature algorithms offered, in order of preference. RSA PKCS#1 v1.5 comes
+ * before RSA-PSS on purpose: mbedTLS 3.6.6's TLS 1.2 client rejects an RSA-PSS
+ * ServerKeyExchange signature (a regression fixed upstream after 3.6.6), and a
+ * TLS 1.2 server that honours the client's order then picks PKCS#1 v1.5.
+ * TLS 1.3 servers must use PSS for RSA anyway, so they still find it.
+ */
+static const uint16_t signature_algorithms[] = {
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+    MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+    MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+    MBEDTLS_TLS1_3_SIG_NONE,
+};
+
 static int tls_version(uint8_t v, int fallback)
 {
     switch (v) {
@@ -295,6 +314,7 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     mbedtls_ssl_conf_max_tls_version(&t->conf, (mbedtls_ssl_protocol_version)max);
     mbedtls_ssl_conf_authmode(&t->conf, options->insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
     t->setup_done = true;
     return 0;

@@ -1,0 +1,217 @@
+#!/usr/bin/env bash
+# make-pki.sh OUT_DIR -- the test PKI of wizfetch (openssl CLI only).
+#
+# Idempotent: when OUT_DIR already holds a complete PKI whose good certificates are
+# still valid for 30 days, it does nothing. Otherwise it (re)builds everything in a
+# temporary directory and moves it into OUT_DIR. Concurrent callers are serialised
+# with flock on OUT_DIR/.lock. Takes about a second.
+#
+# Chain: "wizfetch Test Root CA" (root.pem, what clients trust)
+#          -> "wizfetch Test Intermediate CA" (int.pem)
+#               -> leaves for www.example.test (subjectAltName DNS:www.example.test)
+#
+#   root.pem                  the trust anchor (clients: --cacert root.pem)
+#   int.pem                   the intermediate CA
+#   rsa.{pem,key}             RSA-2048 leaf, valid 10 years from today
+#   ecdsa.{pem,key}           ECDSA P-256 leaf, valid 10 years
+#   expired.{pem,key}         valid 2020-01-01 .. 2021-01-01 (in the past)
+#   future.{pem,key}          valid 2040-01-01 .. 2050-01-01 (not yet valid)
+#   wrongname.{pem,key}       leaf for other.example.test (SAN DNS:other.example.test)
+#   selfsigned.{pem,key}      self-signed certificate for www.example.test
+#   unknown-root.pem          a different root CA that nobody trusts
+#   unknown.{pem,key}         leaf for www.example.test issued by unknown-root
+#   <name>-chain.pem          leaf + intermediate (for servers); for unknown: leaf +
+#                             unknown root; for selfsigned: the certificate alone
+#   bad-ca.pem                garbage inside PEM armour (the exit-77 case)
+#
+# All leaves are signed with `openssl ca` (explicit -startdate/-enddate work there with
+# OpenSSL 3.0; `openssl x509 -req` in 3.0 only knows -days).
+set -euo pipefail
+
+out=${1:?usage: make-pki.sh OUT_DIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+files=(root.pem int.pem rsa.pem rsa.key rsa-chain.pem ecdsa.pem ecdsa.key ecdsa-chain.pem
+  expired.pem expired.key expired-chain.pem future.pem future.key future-chain.pem
+  wrongname.pem wrongname.key wrongname-chain.pem selfsigned.pem selfsigned.key
+  selfsigned-chain.pem unknown-root.pem unknown.pem unknown.key unknown-chain.pem bad-ca.pem)
+valid_for=$((30 * 86400)) # regenerate when a good certificate expires within 30 days
+
+complete() {
+  [[ -f $out/.complete ]] || return 1
+  local f
+  for f in "${files[@]}"; do [[ -s $out/$f ]] || return 1; done
+  for f in root.pem int.pem rsa.pem ecdsa.pem wrongname.pem selfsigned.pem unknown-root.pem unknown.pem; do
+    openssl x509 -in "$out/$f" -noout -checkend "$valid_for" >/dev/null 2>&1 || return 1
+  done
+}
+
+exec 9>"$out/.lock"
+timeout 60 flock 9 || { echo "make-pki: could not lock $out/.lock" >&2; exit 1; }
+complete && exit 0
+
+work=$(mktemp -d "$out/.build.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# One openssl config for the CAs and every certificate profile.
+cat >openssl.cnf <<'EOF'
+[ ca ]
+default_ca = ca_root
+
+[ ca_root ]
+dir              = ./db-root
+database         = $dir/index.txt
+serial           = $dir/serial
+new_certs_dir    = $dir/new
+certificate      = ./root.pem
+private_key      = ./root.key
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = none
+email_in_dn      = no
+
+[ ca_int ]
+dir              = ./db-int
+database         = $dir/index.txt
+serial           = $dir/serial
+new_certs_dir    = $dir/new
+certificate      = ./int.pem
+private_key      = ./int.key
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = none
+email_in_dn      = no
+
+[ ca_unknown ]
+dir              = ./db-unknown
+database         = $dir/index.txt
+serial           = $dir/serial
+new_certs_dir    = $dir/new
+certificate      = ./unknown-root.pem
+private_key      = ./unknown-root.key
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = none
+email_in_dn      = no
+
+[ policy_any ]
+commonName             = supplied
+organizationName       = optional
+
+[ req ]
+distinguished_name = req_dn
+prompt             = no
+[ req_dn ]
+CN = unused
+
+[ v3_root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+
+[ v3_int ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_leaf_rsa ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:www.example.test
+
+[ v3_leaf_ec ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:www.example.test
+
+[ v3_leaf_other ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:other.example.test
+
+[ v3_selfsigned ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+subjectAltName         = DNS:www.example.test
+EOF
+export OPENSSL_CONF=$work/openssl.cnf
+
+for db in root int unknown; do
+  mkdir -p "db-$db/new"
+  : >"db-$db/index.txt"
+  openssl rand -hex 8 >"db-$db/serial" # random serials: no clash between rebuilt PKIs
+done
+
+q() { "$@" >/dev/null 2>openssl.err || { cat openssl.err >&2; exit 1; }; }
+rsa_key() { q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1"; }
+ec_key() { q openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1"; }
+
+# sign CA_SECTION NAME CN EXT_SECTION START END  (dates as YYYYMMDDHHMMSSZ, or "" for today+10y)
+sign() {
+  local ca=$1 name=$2 cn=$3 ext=$4 start=$5 end=$6
+  q openssl req -new -key "$name.key" -subj "/CN=$cn" -out "$name.csr"
+  local dates=(-days 3650)
+  [[ -n $start ]] && dates=(-startdate "$start" -enddate "$end")
+  q openssl ca -batch -notext -name "$ca" -extensions "$ext" "${dates[@]}" \
+    -in "$name.csr" -out "$name.pem"
+}
+
+# Roots (self-signed, 20 years).
+rsa_key root.key
+q openssl req -x509 -new -key root.key -subj "/CN=wizfetch Test Root CA" \
+  -days 7300 -extensions v3_root -out root.pem
+rsa_key unknown-root.key
+q openssl req -x509 -new -key unknown-root.key -subj "/CN=Unknown Test Root CA" \
+  -days 7300 -extensions v3_root -out unknown-root.pem
+
+# Intermediate, signed by the root.
+rsa_key int.key
+sign ca_root int "wizfetch Test Intermediate CA" v3_int "" ""
+
+# Leaves, signed by the intermediate.
+rsa_key rsa.key;       sign ca_int rsa www.example.test v3_leaf_rsa "" ""
+ec_key ecdsa.key;      sign ca_int ecdsa www.example.test v3_leaf_ec "" ""
+rsa_key expired.key;   sign ca_int expired www.example.test v3_leaf_rsa 20200101000000Z 20210101000000Z
+rsa_key future.key;    sign ca_int future www.example.test v3_leaf_rsa 20400101000000Z 20500101000000Z
+rsa_key wrongname.key; sign ca_int wrongname other.example.test v3_leaf_other "" ""
+for n in rsa ecdsa expired future wrongname; do cat "$n.pem" int.pem >"$n-chain.pem"; done
+
+# Leaf from the untrusted root; self-signed leaf.
+rsa_key unknown.key;   sign ca_unknown unknown www.example.test v3_leaf_rsa "" ""
+cat unknown.pem unknown-root.pem >unknown-chain.pem
+rsa_key selfsigned.key
+q openssl req -x509 -new -key selfsigned.key -subj "/CN=www.example.test" \
+  -days 3650 -extensions v3_selfsigned -out selfsigned.pem
+cp selfsigned.pem selfsigned-chain.pem
+
+# Garbage in PEM armour: no certificate can be parsed from it.
+cat >bad-ca.pem <<'EOF'
+-----BEGIN CERTIFICATE-----
+This is not a certificate. wizfetch must refuse to use it as a trust anchor!
+-----END CERTIFICATE-----
+EOF
+
+# Sanity: the good chains verify, the bad ones fail the way they should.
+q openssl verify -CAfile root.pem -untrusted int.pem rsa.pem ecdsa.pem wrongname.pem
+
+rm -f "$out/.complete"
+cp "${files[@]}" root.key int.key unknown-root.key "$out"/
+chmod 644 "$out"/*.pem "$out"/*.key
+touch "$out/.complete"

@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# test-servers.sh -- real servers on 127.0.0.1 for wizfetch's end-to-end tests and demo.
+#
+# A bash library. Source it, then start what you need:
+#
+#   source scripts/test-servers.sh   # installs EXIT/INT/TERM traps that stop every server
+#   ts_init                          # makes the temp dir $TS_DIR (the start functions call it)
+#   ts_start_nginx PKI_DIR           # nginx-light; fills the associative array NGINX_PORT:
+#       main        TLS 1.2+1.3, RSA leaf + intermediate (rsa-chain.pem)
+#       tls13       TLS 1.3 only, ECDSA P-256 leaf + intermediate
+#       tls12       TLS 1.2 only, RSA chain
+#       expired, future, wrongname, selfsigned, unknown   the broken certificates
+#     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
+#     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
+#     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
+#     /rel (301 -> relative /index.html), /loop (301 -> /loop), 404 for the rest.
+#     Access log: $TS_DIR/nginx/access.log, one line per request:
+#       <server port> <TLS version> <cipher> "<request line>" <status> <body bytes>
+#   ts_start_dnsmasq VAR             # dnsmasq: www.example.test A 10.0.0.1, any other
+#                                    # name under example.test NXDOMAIN; VAR=its port
+#   ts_start_silent_dns VAR          # UDP port that reads queries and never answers
+#   ts_start_tls10 VAR PKI_DIR       # openssl s_server speaking only TLS 1.0
+#   ts_start_partial VAR PKI_DIR     # TLS (good RSA chain), reads the request, answers
+#                                    # Content-Length: 100000 with 40000 bytes, closes
+#   ts_start_empty VAR PKI_DIR       # TLS (good RSA chain), reads the request, closes
+#   ts_start_mute VAR                # accepts TCP and never sends a byte
+#   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
+#   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
+#   ts_cleanup                       # stop everything now (the traps call it)
+#
+# Every server listens on 127.0.0.1 only, on a random unprivileged port (retried if
+# taken); every wait is bounded; everything lives in the temp dir $TS_DIR, which
+# ts_cleanup removes (set TS_KEEP=1 to keep it for debugging).
+#
+# Run directly, `scripts/test-servers.sh selftest [PKI_DIR]` starts every server and
+# checks it with openssl s_client (and curl if present), without wizfetch.
+
+TS_DIR=""
+TS_DOCROOT=""
+TS_PIDS=()
+TS_AT_EXIT=()
+declare -gA NGINX_PORT=()
+TS_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+ts_log() { echo "test-servers: $*" >&2; }
+
+ts_at_exit() { TS_AT_EXIT+=("$1"); }
+
+ts_init() {
+  [[ -n $TS_DIR && -d $TS_DIR ]] && return 0
+  TS_DIR=$(mktemp -d "${TMPDIR:-/tmp}/wf-servers.XXXXXX")
+  chmod 755 "$TS_DIR" # nginx workers (user nobody when not running as root) read from here
+}
+
+# Stop one process we started: TERM it and its direct children, wait (bounded), KILL.
+ts__stop_pid() {
+  local pid=$1 kids i
+  kids=$(pgrep -P "$pid" 2>/dev/null | tr '\n' ' ' || true)
+  kill -TERM "$pid" 2>/dev/null || true
+  # shellcheck disable=SC2086
+  [[ -n $kids ]] && kill -TERM $kids 2>/dev/null
+  for ((i = 0; i < 30; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  # shellcheck disable=SC2086
+  kill -KILL "$pid" $kids 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+ts_cleanup() {
+  set +e # also when the caller runs under set -e: stop everything regardless
+  local c pid
+  for c in "${TS_AT_EXIT[@]}"; do eval "$c" || true; done
+  TS_AT_EXIT=()
+  for pid in "${TS_PIDS[@]}"; do ts__stop_pid "$pid"; done
+  TS_PIDS=()
+  if [[ -n $TS_DIR && -d $TS_DIR && -z ${TS_KEEP:-} ]]; then rm -rf "$TS_DIR"; fi
+  [[ -n ${TS_KEEP:-} && -n $TS_DIR ]] && ts_log "kept $TS_DIR"
+  TS_DIR=""
+  return 0
+}
+
+trap ts_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Is anything bound to PORT (TCP or UDP, any state)?
+ts__port_used() {
+  [[ -n $(ss -Htuan "( sport = :$1 )" 2>/dev/null) ]]
+}
+
+ts_free_port() {
+  local -n _port=$1
+  local p i
+  for ((i = 0; i < 100; i++)); do
+    p=$((20000 + RANDOM % 40000))
+    if ! ts__port_used "$p" && [[ " ${TS_GIVEN_PORTS:-} " != *" $p "* ]]; then
+      TS_GIVEN_PORTS="${TS_GIVEN_PORTS:-} $p"
+      _port=$p
+      return 0
+    fi
+  done
+  ts_log "no free port found"
+  return 1
+}
+
+# ts__wait_listen PID tcp|udp PORT... : 0 once every port is bound, 1 if PID died or 5 s passed.
+ts__wait_listen() {
+  local pid=$1 proto=$2 i p ok
+  shift 2
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    ok=1
+    for p in "$@"; do
+      if [[ $proto == udp ]]; then
+        [[ -n $(ss -Huln "( sport = :$p )" 2>/dev/null) ]] || ok=0
+      else
+        [[ -n $(ss -Htln "( sport = :$p )" 2>/dev/null) ]] || ok=0
+      fi
+    done
+    ((ok)) && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# ts__launch NAME PROTO PORTVAR LOG -- COMMAND...   (the command may use the word @PORT@)
+# Starts COMMAND in the background on a fresh random port until it listens (5 tries).
+ts__launch() {
+  local name=$1 proto=$2 var=$3 log=$4 try port pid
+  shift 5
+  local -a cmd
+  for ((try = 0; try < 5; try++)); do
+    ts_free_port port || return 1
+    cmd=("${@//@PORT@/$port}")
+    "${cmd[@]}" </dev/null >>"$log" 2>&1 &
+    pid=$!
+    if ts__wait_listen "$pid" "$proto" "$port"; then
+      TS_PIDS+=("$pid")
+      printf -v "$var" '%s' "$port"
+      return 0
+    fi
+    ts__stop_pid "$pid"
+  done
+  ts_log "$name did not start; log $log:"
+  tail -n 20 "$log" >&2
+  return 1
+}
+
+# --- nginx -----------------------------------------------------------------------
+
+ts__make_docroot() {
+  [[ -n $TS_DOCROOT ]] && return 0
+  TS_DOCROOT=$TS_DIR/docroot
+  mkdir -p "$TS_DOCROOT"
+  cat >"$TS_DOCROOT/index.html" <<'EOF'
+<!DOCTYPE html>
+<html>
+<head><title>www.example.test</title></head>
+<body>
+<h1>Hello from nginx on www.example.test</h1>
+<p>Fetched over HTTPS by wizfetch, through a (modelled) WIZnet W5100.</p>
+</body>
+</html>
+EOF
+  head -c $((1048576 + 12345)) /dev/urandom >"$TS_DOCROOT/big.bin"
+  : >"$TS_DOCROOT/empty.txt"
+  chmod 755 "$TS_DOCROOT"
+  chmod 644 "$TS_DOCROOT"/*
+}
+
+ts_start_nginx() {
+  local pki
+  pki=$(cd "${1:?ts_start_nginx PKI_DIR}" && pwd) || return 1
+  ts_init
+  ts__make_docroot
+  local dir=$TS_DIR/nginx try pid name
+  mkdir -p "$dir/tmp"
+  # name  certificate-chain  key  protocols
+  local -a blocks=(
+    "main rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
+    "tls13 ecdsa-chain.pem ecdsa.key TLSv1.3"
+    "tls12 rsa-chain.pem rsa.key TLSv1.2"
+    "expired expired-chain.pem expired.key TLSv1.2 TLSv1.3"
+    "future future-chain.pem future.key TLSv1.2 TLSv1.3"
+    "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
+    "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
+    "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+  )
+
+  # What every server block serves.
+  cat >"$dir/site.conf" <<EOF
+root $TS_DOCROOT;
+index index.html;
+location = /old { return 301 https://\$host/index.html; }
+location = /rel { absolute_redirect off; return 301 /index.html; }
+location = /loop { return 301 https://\$host/loop; }
+# The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
+# an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
+# for HTTP/1.1 clients.
+location = /chunked.bin {
+  alias $TS_DOCROOT/big.bin;
+  addition_types *;
+  add_after_body /empty.txt;
+}
+EOF
+
+  for ((try = 0; try < 5; try++)); do
+    local -A ports=()
+    local b fields
+    {
+      [[ $(id -u) -eq 0 ]] && echo "user root;"
+      cat <<EOF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 128; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  log_format wf '\$server_port \$ssl_protocol \$ssl_cipher "\$request" \$status \$body_bytes_sent';
+  access_log $dir/access.log wf;
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  keepalive_timeout 5s;
+  server_tokens off;
+  gzip off;
+EOF
+      for b in "${blocks[@]}"; do
+        read -r -a fields <<<"$b"
+        ts_free_port "ports[${fields[0]}]" || return 1
+        cat <<EOF
+  server { # ${fields[0]}
+    listen 127.0.0.1:${ports[${fields[0]}]} ssl;
+    server_name www.example.test;
+    ssl_certificate $pki/${fields[1]};
+    ssl_certificate_key $pki/${fields[2]};
+    ssl_protocols ${fields[*]:3};
+    include $dir/site.conf;
+  }
+EOF
+      done
+      echo "}"
+    } >"$dir/nginx.conf"
+    nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >>"$dir/stdout.log" 2>&1 &
+    pid=$!
+    # shellcheck disable=SC2046
+    if ts__wait_listen "$pid" tcp "${ports[@]}"; then
+      TS_PIDS+=("$pid")
+      for name in "${!ports[@]}"; do NGINX_PORT[$name]=${ports[$name]}; done
+      return 0
+    fi
+    ts__stop_pid "$pid"
+  done
+  ts_log "nginx did not start; $dir/error.log:"
+  tail -n 20 "$dir/error.log" >&2
+  return 1
+}
+
+# --- DNS -------------------------------------------------------------------------
+
+ts_start_dnsmasq() {
+  ts_init
+  ts__launch dnsmasq udp "$1" "$TS_DIR/dnsmasq.log" -- \
+    dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --bind-interfaces --listen-address=127.0.0.1 --port=@PORT@ \
+    --host-record=www.example.test,10.0.0.1 --local=/example.test/ \
+    --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/dnsmasq-@PORT@.pid" \
+    --log-queries --log-facility=-
+}
+
+ts_start_silent_dns() {
+  ts_init
+  ts__launch silent-dns udp "$1" "$TS_DIR/silent-dns.log" -- \
+    socat -u UDP-RECV:@PORT@,bind=127.0.0.1 GOPEN:/dev/null
+}
+
+# --- special TLS/TCP servers ------------------------------------------------------
+
+ts_start_tls10() {
+  local pki
+  pki=$(cd "${2:?ts_start_tls10 VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  # OpenSSL 3.0 refuses TLS 1.0 at the default security level; SECLEVEL=0 allows it.
+  ts__launch tls10 tcp "$1" "$TS_DIR/tls10.log" -- \
+    openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -key "$pki/rsa.key" \
+    -cert_chain "$pki/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet
+}
+
+# A TLS server that runs SCRIPT (bash) for every connection, stdin/stdout = the TLS stream.
+ts__start_tls_script() {
+  local name=$1 var=$2 pki=$3 script=$4
+  ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+    socat "OPENSSL-LISTEN:@PORT@,bind=127.0.0.1,reuseaddr,fork,cert=$pki/rsa-chain.pem,key=$pki/rsa.key,verify=0" \
+    "SYSTEM:exec bash $script"
+}
+
+ts__write_read_request() {
+  cat <<'EOF'
+# Read the request head (bounded: 10 s per line, at most 100 lines).
+for ((n = 0; n < 100; n++)); do
+  IFS= read -r -t 10 line || break
+  line=${line%$'\r'}
+  [[ -z $line ]] && break
+done
+EOF
+}
+
+ts_start_partial() {
+  local pki
+  pki=$(cd "${2:?ts_start_partial VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  {
+    ts__write_read_request
+    cat <<'EOF'
+printf 'HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000\r\nConnection: close\r\n\r\n'
+head -c 40000 /dev/urandom
+EOF
+  } >"$TS_DIR/partial.sh"
+  ts__start_tls_script partial "$1" "$pki" "$TS_DIR/partial.sh"
+}
+
+ts_start_empty() {
+  local pki
+  pki=$(cd "${2:?ts_start_empty VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  ts__write_read_request >"$TS_DIR/empty.sh"
+  ts__start_tls_script empty "$1" "$pki" "$TS_DIR/empty.sh"
+}
+
+ts_start_mute() {
+  ts_init
+  ts__launch mute tcp "$1" "$TS_DIR/mute.log" -- \
+    socat -u TCP-LISTEN:@PORT@,bind=127.0.0.1,reuseaddr,fork GOPEN:/dev/null
+}
+
+# --- self test (run directly) -------------------------------------------------------
+
+# ts__dns_query NAME PORT: send an A query to 127.0.0.1:PORT, print the reply in hex
+# (empty if none within 2 s). The query ID is 0x1234.
+ts__dns_query() {
+  local out='\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00' l
+  local -a labels
+  IFS=. read -ra labels <<<"$1"
+  for l in "${labels[@]}"; do out+=$(printf '\\x%02x' "${#l}")$l; done
+  out+='\x00\x00\x01\x00\x01'
+  # shellcheck disable=SC2059
+  printf "$out" | timeout 5 socat -t 2 - "UDP:127.0.0.1:$2" | od -An -tx1 | tr -d ' \n'
+}
+export -f ts__dns_query
+
+ts__selftest() {
+  set -uo pipefail
+  local pki=${1:-} fails=0
+  ts_init
+  if [[ -z $pki ]]; then pki=$TS_DIR/pki; fi
+  "$TS_SCRIPTS_DIR/make-pki.sh" "$pki" || return 1
+  ts_start_nginx "$pki" || return 1
+  ts_start_dnsmasq DNS || return 1
+  ts_start_silent_dns SILENT || return 1
+  ts_start_tls10 TLS10 "$pki" || return 1
+  ts_start_partial PARTIAL "$pki" || return 1
+  ts_start_empty EMPTY "$pki" || return 1
+  ts_start_mute MUTE || return 1
+  local name
+  for name in "${!NGINX_PORT[@]}"; do echo "nginx $name: 127.0.0.1:${NGINX_PORT[$name]}"; done
+  echo "dnsmasq: $DNS  silent dns: $SILENT  tls1.0: $TLS10  partial: $PARTIAL  empty: $EMPTY  mute: $MUTE"
+
+  check() { # check NAME COMMAND... : the command must succeed
+    local n=$1; shift
+    if "$@"; then echo "ok - $n"; else echo "not ok - $n"; fails=$((fails + 1)); fi
+  }
+  verify() { # verify PORT EXPECTED-REGEX [s_client options...]
+    local port=$1 re=$2; shift 2
+    timeout 10 openssl s_client -connect "127.0.0.1:$port" -servername www.example.test \
+      -verify_hostname www.example.test -CAfile "$pki/root.pem" "$@" </dev/null 2>&1 | grep -Eq "$re"
+  }
+  check "main: chain verifies, TLSv1.3" verify "${NGINX_PORT[main]}" 'New, TLSv1.3' -verify_return_error
+  check "main: TLSv1.2 too" verify "${NGINX_PORT[main]}" 'Protocol *: TLSv1.2' -tls1_2 -verify_return_error
+  check "tls13: ECDSA" verify "${NGINX_PORT[tls13]}" 'Peer signature type: ECDSA' -verify_return_error
+  check "tls13: refuses 1.2" bash -c "! timeout 10 openssl s_client -connect 127.0.0.1:${NGINX_PORT[tls13]} -tls1_2 </dev/null >/dev/null 2>&1"
+  check "tls12: TLSv1.2" verify "${NGINX_PORT[tls12]}" 'Protocol *: TLSv1.2' -verify_return_error
+  check "tls12: refuses 1.3" bash -c "! timeout 10 openssl s_client -connect 127.0.0.1:${NGINX_PORT[tls12]} -tls1_3 </dev/null >/dev/null 2>&1"
+  check "expired" verify "${NGINX_PORT[expired]}" 'certificate has expired'
+  check "future" verify "${NGINX_PORT[future]}" 'certificate is not yet valid'
+  check "wrongname" verify "${NGINX_PORT[wrongname]}" 'hostname mismatch'
+  check "selfsigned" verify "${NGINX_PORT[selfsigned]}" 'self-signed certificate'
+  check "unknown" verify "${NGINX_PORT[unknown]}" 'unable to get local issuer|self-signed certificate in certificate chain'
+  check "tls1.0 server speaks TLS 1.0" verify "$TLS10" 'Protocol *: TLSv1$' -tls1 -cipher 'DEFAULT:@SECLEVEL=0'
+  check "tls1.0 server refuses 1.2+" bash -c "! timeout 10 openssl s_client -connect 127.0.0.1:$TLS10 </dev/null >/dev/null 2>&1"
+  if command -v curl >/dev/null; then
+    local c=(curl -sS --max-time 20 --cacert "$pki/root.pem")
+    local r="www.example.test:${NGINX_PORT[main]}:127.0.0.1" u="https://www.example.test:${NGINX_PORT[main]}"
+    check "curl: index" bash -c "$(printf '%q ' "${c[@]}") --resolve $r $u/ | cmp -s - $TS_DOCROOT/index.html"
+    check "curl: big.bin byte-exact" bash -c "$(printf '%q ' "${c[@]}") --resolve $r $u/big.bin | cmp -s - $TS_DOCROOT/big.bin"
+    check "curl: chunked.bin byte-exact" bash -c "$(printf '%q ' "${c[@]}") --resolve $r $u/chunked.bin | cmp -s - $TS_DOCROOT/big.bin"
+    check "curl: chunked.bin is chunked" bash -c "$(printf '%q ' "${c[@]}") -D - -o /dev/null --resolve $r $u/chunked.bin | grep -qi '^transfer-encoding: chunked'"
+    check "curl: big.bin has Content-Length" bash -c "$(printf '%q ' "${c[@]}") -D - -o /dev/null --resolve $r $u/big.bin | grep -qi '^content-length: 1060921'"
+    check "curl: /old -> 301 absolute" bash -c "$(printf '%q ' "${c[@]}") -D - -o /dev/null --resolve $r $u/old | grep -qi '^location: https://www.example.test/index.html'"
+    check "curl: /rel -> 301 relative" bash -c "$(printf '%q ' "${c[@]}") -D - -o /dev/null --resolve $r $u/rel | grep -qi '^location: /index.html'"
+    check "curl: /loop -> 301 /loop" bash -c "$(printf '%q ' "${c[@]}") -D - -o /dev/null --resolve $r $u/loop | grep -qi '^location: https://www.example.test/loop'"
+    check "curl: 404" bash -c "[[ \$($(printf '%q ' "${c[@]}") -o /dev/null -w '%{http_code}' --resolve $r $u/missing) == 404 ]]"
+    check "curl: partial -> 18" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$PARTIAL:127.0.0.1 https://www.example.test:$PARTIAL/ 2>/dev/null; [[ \$? == 18 ]]"
+    check "curl: empty -> 52" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$EMPTY:127.0.0.1 https://www.example.test:$EMPTY/ 2>/dev/null; [[ \$? == 52 ]]"
+    check "curl: mute -> 28" bash -c "curl -sS -m 2 -o /dev/null https://127.0.0.1:$MUTE/ 2>/dev/null; [[ \$? == 28 ]]"
+  fi
+  check "dnsmasq: www.example.test A 10.0.0.1" bash -c "ts__dns_query www.example.test $DNS | grep -q '^12348580.*0a000001\$'"
+  check "dnsmasq: nosuch.example.test NXDOMAIN" bash -c "ts__dns_query nosuch.example.test $DNS | grep -Eq '^1234[0-9a-f]{3}3'"
+  check "silent dns: no answer" bash -c "[[ -z \$(ts__dns_query www.example.test $SILENT) ]]"
+  echo "$fails failed"
+  ((fails == 0))
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  case ${1:-} in
+    selftest) shift; ts__selftest "$@"; exit ;;
+    *) sed -n '2,/^$/p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  esac
+fi

@@ -1,0 +1,453 @@
+#!/usr/bin/env bash
+# tests/e2e/run.sh WIZFETCH_BINARY -- end-to-end tests of the wizfetch command.
+#
+# The whole firmware stack (DNS, TCP through the modelled W5100, TLS, HTTP) against
+# real servers on 127.0.0.1: nginx, dnsmasq, openssl s_server and socat (see
+# scripts/test-servers.sh). In the firmware's virtual network the server is
+# www.example.test = 10.0.0.1:443 and the DNS server 10.0.0.53:53; each case maps
+# those to the loopback port of the server it needs.
+#
+# Prints one line per case, "ok - NAME" or "not ok - NAME: WHY" (followed by the
+# last lines of wizfetch's stderr as "#" comments), then "N passed, M failed".
+# Exit status: 0 if all passed, 1 if any failed, 2 if the set-up failed.
+#
+# Environment: WF_PKI_DIR  where the test PKI lives (default: BUILD/pki next to the
+#                          binary's apps/ directory, else build/pki in the repo)
+#              E2E_ONLY    run only the cases whose name matches this regex
+#              E2E_BUDGET  seconds after which the remaining cases fail unrun (500;
+#                          ctest's TIMEOUT is 600 and a killed run could not clean up)
+#              TS_KEEP=1   keep the servers' temp dir (logs, outputs) for debugging
+# Servers, temp files and every process started here are stopped on exit, also on
+# Ctrl-C; every wizfetch run is bounded with `timeout`.
+set -uo pipefail
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 WIZFETCH_BINARY" >&2
+  exit 2
+fi
+bin=$(realpath -e "$1" 2>/dev/null) || { echo "run.sh: no such file: $1" >&2; exit 2; }
+[[ -x $bin ]] || { echo "run.sh: not executable: $bin" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+# shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
+source "$repo/scripts/test-servers.sh"
+
+setup_failed() { echo "run.sh: set-up failed: $*" >&2; exit 2; }
+
+# --- set-up: PKI and servers -------------------------------------------------------
+
+if [[ -n ${WF_PKI_DIR:-} ]]; then
+  pki=$WF_PKI_DIR
+elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
+  pki=$(dirname "$(dirname "$bin")")/pki # BUILD/apps/wizfetch -> BUILD/pki
+else
+  pki=$repo/build/pki
+fi
+"$repo/scripts/make-pki.sh" "$pki" || setup_failed "make-pki.sh $pki"
+pki=$(cd "$pki" && pwd)
+
+ts_init
+ts_start_nginx "$pki" || setup_failed nginx
+ts_start_dnsmasq DNS_PORT || setup_failed dnsmasq
+ts_start_silent_dns SILENT_DNS_PORT || setup_failed "silent DNS"
+ts_start_tls10 TLS10_PORT "$pki" || setup_failed "TLS 1.0 s_server"
+ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
+ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
+ts_start_mute MUTE_PORT || setup_failed "mute server"
+ts_free_port REFUSED_PORT || setup_failed "free port"
+
+work=$TS_DIR/cases
+mkdir -p "$work"
+docroot=$TS_DOCROOT
+access_log=$TS_DIR/nginx/access.log
+URL=https://www.example.test
+
+# Argument sets: trust root.pem only (the servers send leaf + intermediate), resolve
+# through dnsmasq, and map 10.0.0.1:443 to the loopback port of one server.
+DNS=(--dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$DNS_PORT")
+net() { # net ARRAY PORT
+  local -n _a=$1
+  _a=(--cacert "$pki/root.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:$2")
+}
+net MAIN "${NGINX_PORT[main]}"
+net TLS13 "${NGINX_PORT[tls13]}"
+net TLS12 "${NGINX_PORT[tls12]}"
+net EXPIRED "${NGINX_PORT[expired]}"
+net FUTURE "${NGINX_PORT[future]}"
+net WRONGNAME "${NGINX_PORT[wrongname]}"
+net SELFSIGNED "${NGINX_PORT[selfsigned]}"
+net UNKNOWN "${NGINX_PORT[unknown]}"
+net TLS10 "$TLS10_PORT"
+net PARTIAL "$PARTIAL_PORT"
+net EMPTY "$EMPTY_PORT"
+net MUTE "$MUTE_PORT"
+net REFUSED "$REFUSED_PORT"
+
+index_size=$(stat -c %s "$docroot/index.html")
+big_size=$(stat -c %s "$docroot/big.bin")
+big_sha=$(sha256sum <"$docroot/big.bin" | cut -d' ' -f1)
+
+# --- the little test framework -------------------------------------------------------
+#
+#   begin NAME                       start a case (skipped unless it matches E2E_ONLY)
+#   run [--within S] -- ARGS...      run wizfetch ARGS (stdout $OUT, stderr $ERR, exit $RC)
+#   check_rc CODE                    exit code
+#   check_msg REGEX                  a line "wizfetch: ...REGEX..." on stderr
+#   check_stderr REGEX / check_no_stderr   stderr matches (case-insensitive) / is empty
+#   check_stdout_is FILE             stdout byte-identical to FILE
+#   check_sha FILE SHA256            FILE exists and has that sha256
+#   check_log REGEX [COUNT]          nginx access-log lines of this case matching REGEX
+#                                    (at least one, or exactly COUNT)
+#   check_time MAX                   the run took at most MAX seconds
+#   end                              print ok / not ok
+#   expect_exit CODE NAME [REGEX] -- ARGS...   begin, run, check_rc, check_msg, end
+
+passed=0
+failed=0
+ncase=0
+budget=${E2E_BUDGET:-500}
+CASE=""
+SKIP=0
+WHY=()
+
+begin() {
+  CASE=$1
+  WHY=()
+  SKIP=0
+  if [[ -n ${E2E_ONLY:-} ]] && ! [[ $CASE =~ $E2E_ONLY ]]; then SKIP=1; return 0; fi
+  ncase=$((ncase + 1))
+  if ((SECONDS > budget)); then # stay inside ctest's TIMEOUT so the traps still run
+    echo "not ok - $CASE: not run, the run exceeded E2E_BUDGET=${budget} s"
+    failed=$((failed + 1))
+    SKIP=1
+    return 0
+  fi
+  OUT=$work/$ncase.out
+  ERR=$work/$ncase.err
+  LOG_MARK=0
+  [[ -f $access_log ]] && LOG_MARK=$(wc -l <"$access_log")
+}
+
+fail() { WHY+=("$*"); }
+
+run() {
+  ((SKIP)) && return 0
+  local within=30
+  if [[ $1 == --within ]]; then within=$2; shift 2; fi
+  [[ $1 == -- ]] && shift
+  local t0 t1
+  t0=$(date +%s%N)
+  timeout --foreground -k 5 "$within" "$bin" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+  t1=$(date +%s%N)
+  ELAPSED_MS=$(((t1 - t0) / 1000000))
+  if ((RC == 124 || RC == 137)); then
+    fail "did not finish within ${within} s (killed by timeout)"
+  fi
+}
+
+check_rc() {
+  ((SKIP)) && return 0
+  ((RC == 124 || RC == 137)) && return 0
+  [[ $RC == "$1" ]] || fail "exit code $RC, expected $1"
+}
+
+check_msg() {
+  ((SKIP)) && return 0
+  grep -Eq "^wizfetch: .*($1)" "$ERR" || fail "no line 'wizfetch: ...$1...' on stderr"
+}
+
+check_stderr() {
+  ((SKIP)) && return 0
+  grep -Eiq -- "$1" "$ERR" || fail "stderr does not match /$1/"
+}
+
+check_no_stderr() {
+  ((SKIP)) && return 0
+  [[ ! -s $ERR ]] || fail "stderr is not empty"
+}
+
+check_stdout_is() {
+  ((SKIP)) && return 0
+  cmp -s "$OUT" "$1" ||
+    fail "stdout ($(stat -c %s "$OUT") bytes) differs from $(basename "$1") ($(stat -c %s "$1") bytes)"
+}
+
+check_sha() {
+  ((SKIP)) && return 0
+  if [[ ! -f $1 ]]; then fail "$(basename "$1") was not written"; return 0; fi
+  local sha
+  sha=$(sha256sum <"$1" | cut -d' ' -f1)
+  [[ $sha == "$2" ]] || fail "$(basename "$1"): $(stat -c %s "$1") bytes, sha256 differs from the served file"
+}
+
+# The access-log lines of this case (nginx logs when it has sent the response; wait
+# up to 2 s for the line to appear).
+case_log() {
+  local i
+  for ((i = 0; i < 20; i++)); do
+    if [[ -f $access_log ]] && (($(wc -l <"$access_log") > LOG_MARK)); then break; fi
+    sleep 0.1
+  done
+  [[ -f $access_log ]] && tail -n +$((LOG_MARK + 1)) "$access_log"
+}
+
+check_log() {
+  ((SKIP)) && return 0
+  local n
+  n=$(case_log | grep -Ec -- "$1")
+  if [[ -n ${2:-} ]]; then
+    ((n == $2)) || fail "server log: $n requests matching /$1/, expected $2"
+  else
+    ((n >= 1)) || fail "server log: no request matching /$1/ (got: $(case_log | tr '\n' '|'))"
+  fi
+}
+
+check_time() {
+  ((SKIP)) && return 0
+  ((ELAPSED_MS <= $1 * 1000)) || fail "took $((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100)) s, limit $1 s"
+}
+
+end() {
+  ((SKIP)) && return 0
+  local secs="$((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100))s"
+  if ((${#WHY[@]} == 0)); then
+    echo "ok - $CASE ($secs)"
+    passed=$((passed + 1))
+  else
+    local why
+    why=$(printf '%s; ' "${WHY[@]}")
+    echo "not ok - $CASE: ${why%; } ($secs)"
+    if [[ -s $ERR ]]; then
+      tail -n 6 "$ERR" | cut -c1-200 | sed 's/^/#   stderr: /'
+    fi
+    failed=$((failed + 1))
+  fi
+}
+
+expect_exit() { # expect_exit CODE NAME [REGEX] -- ARGS...
+  local code=$1 name=$2 re=""
+  shift 2
+  if [[ $1 != -- ]]; then re=$1; shift; fi
+  shift # --
+  begin "$name"
+  run -- "$@"
+  check_rc "$code"
+  [[ -n $re ]] && check_msg "$re"
+  end
+}
+
+# --- the cases --------------------------------------------------------------------
+
+echo "# wizfetch: $bin"
+echo "# servers: nginx ${NGINX_PORT[main]} (main), dnsmasq $DNS_PORT, pki $pki"
+
+# Successful fetches: protocol versions and certificate types. The nginx access log
+# tells which TLS version the server really negotiated.
+begin "TLS 1.3 fetch (RSA leaf + intermediate, DNS via dnsmasq)"
+run -- --tlsv1.3 "${MAIN[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.3 .*"GET / HTTP/1.1" 200'
+end
+
+begin "TLS 1.3-only server with an ECDSA P-256 certificate"
+run -- "${TLS13[@]}" "$URL/index.html"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.3 .*"GET /index.html HTTP/1.1" 200'
+end
+
+begin "TLS 1.2-only server"
+run -- --tlsv1.2 "${TLS12[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.2 .*"GET / HTTP/1.1" 200'
+end
+
+begin "--tls-max 1.2 against a TLS 1.2+1.3 server negotiates TLS 1.2"
+run -- --tls-max 1.2 "${MAIN[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.2 .*"GET / HTTP/1.1" 200'
+end
+
+expect_exit 35 "--tlsv1.3 against a TLS 1.2-only server -> 35" "TLS handshake failed|TLS alert" -- \
+  --tlsv1.3 "${TLS12[@]}" "$URL/"
+expect_exit 35 "--tls-max 1.2 against a TLS 1.3-only server -> 35" "TLS handshake failed|TLS alert" -- \
+  --tls-max 1.2 "${TLS13[@]}" "$URL/"
+
+begin "certificate summary (subject, issuer) printed on stderr"
+run -- "${MAIN[@]}" "$URL/"
+check_rc 0; check_stderr 'CN=www\.example\.test'; check_stderr 'wizfetch Test Intermediate CA'
+end
+
+begin "--resolve instead of DNS"
+run -- --cacert "$pki/root.pem" --resolve www.example.test:443:10.0.0.1 \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+end
+
+begin "--dns IP:PORT (DNS server on a non-standard port)"
+run -- --cacert "$pki/root.pem" --dns 10.0.0.53:5353 --map "10.0.0.53:5353=127.0.0.1:$DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+end
+
+begin "-s: silent on success"
+run -- -s "${MAIN[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_no_stderr
+end
+
+begin "-i: headers then body on stdout"
+run -- -s -i "${MAIN[@]}" "$URL/"
+check_rc 0
+if ((!SKIP)); then
+  head -n 1 "$OUT" | grep -Eq '^HTTP/1\.[01] 200' || fail "stdout does not start with the status line"
+  grep -aiq "^content-length: $index_size" "$OUT" || fail "no Content-Length: $index_size header on stdout"
+  tail -c "$index_size" "$OUT" | cmp -s - "$docroot/index.html" || fail "stdout does not end with the page"
+fi
+end
+
+# Bodies >= 1 MiB, byte-exact.
+begin "Content-Length body, 1 MiB, byte-exact (-o)"
+run --within 90 -- -o "$work/big.out" "${MAIN[@]}" "$URL/big.bin"
+check_rc 0; check_sha "$work/big.out" "$big_sha"; check_log "\"GET /big.bin HTTP/1.1\" 200 $big_size\$"
+end
+
+begin "chunked body, 1 MiB, byte-exact (-o)"
+run --within 90 -- -o "$work/chunked.out" "${MAIN[@]}" "$URL/chunked.bin"
+check_rc 0; check_sha "$work/chunked.out" "$big_sha"
+check_stderr 'transfer-encoding: *chunked' # the headers printed on stderr
+check_log '"GET /chunked.bin HTTP/1.1" 200' # HTTP/1.1 and no Content-Length: nginx chunks
+end
+
+begin "Content-Length body, 1 MiB, byte-exact to stdout"
+run --within 90 -- -s "${TLS13[@]}" "$URL/big.bin"
+check_rc 0; check_stdout_is "$docroot/big.bin"
+end
+
+# Redirects.
+begin "redirect with -L (absolute Location)"
+run -- -L "${MAIN[@]}" "$URL/old"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '"GET /old HTTP/1.1" 301'
+check_log '"GET /index.html HTTP/1.1" 200'
+end
+
+begin "redirect with -L (relative Location)"
+run -- -L "${MAIN[@]}" "$URL/rel"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '"GET /index.html HTTP/1.1" 200'
+end
+
+begin "redirect without -L is not followed"
+run -- "${MAIN[@]}" "$URL/old"
+check_rc 0; check_log '"GET /old HTTP/1.1" 301' 1; check_log '"GET /index.html ' 0
+end
+
+begin "redirect loop with --max-redirs 3 -> 47"
+run -- -L --max-redirs 3 "${MAIN[@]}" "$URL/loop"
+check_rc 47; check_msg "too many redirects"
+check_log '"GET /loop HTTP/1.1" 301' 4 # the first request and 3 redirects followed (as curl)
+end
+
+# HEAD and status codes.
+begin "HEAD (-I): headers, no body"
+run -- -I "${MAIN[@]}" "$URL/"
+check_rc 0; check_log '"HEAD / HTTP/1.1" 200'
+if ((!SKIP)); then
+  cat "$OUT" "$ERR" | grep -Eq 'HTTP/1\.[01] 200' || fail "no status line printed"
+  cat "$OUT" "$ERR" | grep -Eiq "content-length: *$index_size" || fail "no Content-Length: $index_size printed"
+  ! grep -q 'Hello from nginx' "$OUT" "$ERR" || fail "the body was printed"
+fi
+end
+
+begin "404 without -f -> 0"
+run -- "${MAIN[@]}" "$URL/missing.html"
+check_rc 0; check_log '"GET /missing.html HTTP/1.1" 404'
+end
+
+expect_exit 22 "404 with -f -> 22" "HTTP error status|404" -- -f "${MAIN[@]}" "$URL/missing.html"
+
+# Certificate failures: each 60 with its own message.
+expect_exit 60 "wrong host name -> 60" "certificate does not match the host name" -- "${WRONGNAME[@]}" "$URL/"
+expect_exit 60 "expired certificate -> 60" "certificate has expired" -- "${EXPIRED[@]}" "$URL/"
+expect_exit 60 "not yet valid certificate -> 60" "certificate is not yet valid" -- "${FUTURE[@]}" "$URL/"
+expect_exit 60 "self-signed certificate -> 60" "certificate not issued by a trusted CA" -- "${SELFSIGNED[@]}" "$URL/"
+expect_exit 60 "certificate from an unknown CA -> 60" "certificate not issued by a trusted CA" -- "${UNKNOWN[@]}" "$URL/"
+
+begin "-k accepts the self-signed certificate"
+run -- -k "${SELFSIGNED[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+end
+
+expect_exit 77 "bad CA file -> 77" "could not load the trusted CA certificates" -- \
+  --cacert "$pki/bad-ca.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+expect_exit 77 "missing CA file -> 77" "could not load the trusted CA certificates" -- \
+  --cacert "$work/no-such-ca.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+
+# Transport and server failures, each bounded in time.
+begin "server closes mid-body -> 18"
+run -- -o "$work/partial.out" "${PARTIAL[@]}" "$URL/"
+check_rc 18; check_msg "HTTP body ended early \(partial transfer\)"; check_time 15
+end
+
+expect_exit 52 "server closes without answering -> 52" "empty reply from server" -- "${EMPTY[@]}" "$URL/"
+
+begin "server never answers, -m 3 -> 28"
+run --within 20 -- -m 3 "${MUTE[@]}" "$URL/"
+check_rc 28; check_msg "timed out"; check_time 8
+end
+
+begin "connection refused -> 7"
+run -- "${REFUSED[@]}" "$URL/"
+check_rc 7; check_msg "connection refused"; check_time 15
+end
+
+expect_exit 35 "TLS 1.0-only server -> 35" "TLS handshake failed|TLS alert" -- "${TLS10[@]}" "$URL/"
+
+begin "write error (-o /dev/full) -> 23"
+run --within 90 -- -o /dev/full "${MAIN[@]}" "$URL/big.bin"
+check_rc 23; check_msg "could not write the body"
+end
+
+# DNS failures.
+expect_exit 6 "DNS: NXDOMAIN -> 6" "DNS: no such host \(NXDOMAIN\)" -- "${MAIN[@]}" "https://nosuch.example.test/"
+
+begin "DNS: server never answers -> 6 (bounded)"
+run --within 40 -- --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 6; check_msg "DNS: no server answered"; check_time 30
+end
+
+# URLs.
+expect_exit 3 "malformed URL (no host) -> 3" "malformed URL" -- "${MAIN[@]}" "https://"
+expect_exit 3 "malformed URL (port 99999) -> 3" "malformed URL" -- "${MAIN[@]}" "https://www.example.test:99999/"
+expect_exit 3 "malformed URL (not a URL) -> 3" "malformed URL" -- "${MAIN[@]}" "no url here"
+
+# Key log (for Wireshark): NSS key log format.
+begin "--keylog (TLS 1.3): traffic secrets in NSS key log format"
+run -- -s --tlsv1.3 --keylog "$work/keys13.log" "${MAIN[@]}" "$URL/"
+check_rc 0
+if ((!SKIP)); then
+  grep -Eq '^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$' "$work/keys13.log" 2>/dev/null ||
+    fail "no CLIENT_TRAFFIC_SECRET_0 line in the key log"
+fi
+end
+
+begin "--keylog (TLS 1.2): CLIENT_RANDOM line"
+run -- -s --tls-max 1.2 --keylog "$work/keys12.log" "${MAIN[@]}" "$URL/"
+check_rc 0
+if ((!SKIP)); then
+  grep -Eq '^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$' "$work/keys12.log" 2>/dev/null ||
+    fail "no CLIENT_RANDOM line in the key log"
+fi
+end
+
+# The command line itself.
+begin "--version"
+run -- --version
+check_rc 0
+((SKIP)) || [[ -s $OUT || -s $ERR ]] || fail "printed nothing"
+end
+
+begin "-h"
+run -- -h
+check_rc 0
+((SKIP)) || grep -q -- '--cacert' "$OUT" "$ERR" || fail "help does not mention --cacert"
+end
+
+echo "$passed passed, $failed failed"
+((failed == 0))
