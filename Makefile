@@ -2,13 +2,15 @@
 #   make run    the demo (the main job)          make test   every test
 #   make build  host build (ASan+UBSan)          make cross  portable core for Cortex-M4
 #   make format clang-format our sources          make clean
+#   make fuzz   libFuzzer targets (clang), each run FUZZ_SECONDS
 
 BUILD      ?= build/host
 CROSS      ?= build/arm
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
+FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test run format format-check clean
+.PHONY: all deps build cross test fuzz run format format-check clean
 
 all: build
 
@@ -32,6 +34,12 @@ cross: deps $(CROSS)/CMakeCache.txt
 
 test: build cross
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz
+
+# Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
+# FUZZ_SECONDS each from its seed corpus; fails if any fuzzer finds a crash.
+fuzz: deps
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 run: build
 	@scripts/demo.sh $(BUILD)

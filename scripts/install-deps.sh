@@ -10,6 +10,11 @@ packages=(
   libcmocka-dev     # unit tests
   socat             # a real TCP echo peer for the demo and tests
   clang-format
+  clang libclang-rt-14-dev  # libFuzzer targets (make fuzz): compiler and fuzzer runtime
+  nginx-light       # e2e tests and demo: the HTTPS server (scripts/test-servers.sh)
+  dnsmasq-base      # e2e tests and demo: the DNS server
+  openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
+  procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
 )
 
 missing=()

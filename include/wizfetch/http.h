@@ -1,0 +1,251 @@
+/**
+ * @file http.h
+ * @brief HTTP/1.1 request writer and streaming response parser (RFC 9112).
+ *
+ * Neither part does I/O: the request writer fills a caller buffer, and the
+ * response parser is fed whatever bytes the connection delivered, in slices
+ * of any size. Feeding a response one byte at a time gives exactly the same
+ * callbacks (apart from how the body is split into pieces) and the same
+ * result as feeding it all at once.
+ *
+ * ### Typical use
+ * @code
+ * char req[1500];
+ * int n = wf_http_request_write(req, sizeof req, WF_HTTP_GET, &url, NULL);
+ * send(req, n);
+ * wf_http_parser_t p;                    // about 5.2 KiB with default limits
+ * wf_http_parser_init(&p, false, &callbacks, my_ctx);
+ * while (!wf_http_parser_complete(&p)) {
+ *     int got = recv(buf, sizeof buf);   // 0 = end of stream
+ *     if (got == 0) { rc = wf_http_parser_finish(&p); break; }
+ *     rc = wf_http_parser_feed(&p, buf, got);
+ *     if (rc < 0) break;
+ * }
+ * @endcode
+ *
+ * ### What the parser accepts
+ * - Status line `HTTP/1.0` or `HTTP/1.1`, a 3-digit code 100..599, and an
+ *   optional reason (`HTTP/1.1 200` without a reason is accepted).
+ * - Lines end with CRLF; a bare LF is also accepted as a line end (RFC 9112
+ *   2.2 allows it); a CR not followed by LF is WF_EHTTP_PROTO. Control bytes
+ *   (NUL included) other than HTAB anywhere in the head are WF_EHTTP_PROTO.
+ * - Header fields `name: value`: the name must be a token (RFC 9110 5.6.2),
+ *   with no whitespace before the colon; the value is trimmed of leading and
+ *   trailing spaces and tabs. Folded lines (obs-fold: a line starting with a
+ *   space or tab) are WF_EHTTP_PROTO.
+ * - Interim 1xx responses (100, 102, 103, ...) are parsed and skipped without
+ *   callbacks; 101 (Switching Protocols) is WF_EHTTP_PROTO because we never
+ *   ask to upgrade.
+ * - Body length (RFC 9112 6.3), in this order: no body for a HEAD request and
+ *   for 204 and 304; `Transfer-Encoding: chunked` when present (a
+ *   Content-Length next to it is ignored, as RFC 9112 6.3 item 3 says;
+ *   it must still be well-formed); else `Content-Length`; else the body runs
+ *   until the connection closes (HTTP/1.0 and 1.1 alike).
+ * - `Content-Length` must be 1*DIGIT (a comma list of equal values is
+ *   accepted, as are repeated fields that agree); other values, disagreeing
+ *   repeats, and values above 2^64-1 are WF_EHTTP_PROTO.
+ * - `Transfer-Encoding` (all of its fields together) must be exactly one
+ *   `chunked` coding, case-insensitive. Anything else (`gzip`, `gzip, chunked`,
+ *   `chunked, chunked`, an empty value) is WF_EHTTP_PROTO: we never send
+ *   TE/Accept-Encoding, so we could not decode it. Transfer-Encoding in an
+ *   HTTP/1.0 response is WF_EHTTP_PROTO (RFC 9112 6.1: its framing is faulty).
+ *   Not checked for responses without a body.
+ * - Chunked: hex size (any number of leading zeros; values above 2^64-1 are
+ *   WF_EHTTP_PROTO), optional whitespace and `;extensions` (ignored), line
+ *   end, data, then a line end right after the data (anything else is
+ *   WF_EHTTP_PROTO). After the last chunk, trailer fields are parsed with the
+ *   header rules and dropped (no callback).
+ * - `Location` is kept (for 3xx responses only) for wf_http_parser_location.
+ *   Repeated Location fields must agree, else WF_EHTTP_PROTO.
+ *
+ * ### Limits (WF_EHTTP_TOOBIG when exceeded)
+ * WF_HTTP_MAX_LINE bytes per line (status line, header, chunk-size line,
+ * trailer; the line end not counted), WF_HTTP_MAX_HEADERS header fields per
+ * response (and as many trailer fields), WF_HTTP_MAX_LOCATION bytes of a
+ * 3xx Location value.
+ */
+#ifndef WIZFETCH_HTTP_H
+#define WIZFETCH_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wizfetch/config.h"
+#include "wizfetch/url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Longest line of the response head, in bytes without the line end. Also
+ *  the size of the parser's line buffer, so it sets most of the parser's
+ *  RAM. */
+#ifndef WF_HTTP_MAX_LINE
+#define WF_HTTP_MAX_LINE 4096
+#endif
+
+/** Most header fields in one response head (and trailer fields after a
+ *  chunked body). */
+#ifndef WF_HTTP_MAX_HEADERS
+#define WF_HTTP_MAX_HEADERS 64
+#endif
+
+/** Longest Location value kept for a redirect, in bytes. */
+#ifndef WF_HTTP_MAX_LOCATION
+#define WF_HTTP_MAX_LOCATION 1024
+#endif
+
+/** User-Agent sent when the caller passes NULL. */
+#ifndef WF_HTTP_USER_AGENT
+#define WF_HTTP_USER_AGENT "wizfetch/0.1"
+#endif
+
+#if WF_HTTP_MAX_LINE < 64
+#error "WF_HTTP_MAX_LINE must be at least 64"
+#endif
+#if WF_HTTP_MAX_HEADERS < 1
+#error "WF_HTTP_MAX_HEADERS must be at least 1"
+#endif
+#if WF_HTTP_MAX_LOCATION < 1 || WF_HTTP_MAX_LOCATION > WF_HTTP_MAX_LINE
+#error "WF_HTTP_MAX_LOCATION must be 1..WF_HTTP_MAX_LINE"
+#endif
+
+/** Request methods the writer knows. */
+enum wf_http_method {
+    WF_HTTP_GET = 0,
+    WF_HTTP_HEAD = 1,
+};
+
+/**
+ * @brief Write an HTTP/1.1 request head for `url`.
+ *
+ * Writes `<METHOD> <url->path> HTTP/1.1`, then `Host` (wf_url_authority),
+ * `User-Agent`, `Accept: * / *` (without the spaces), `Connection: close`, and
+ * the empty line, all with CRLF line ends, and a terminating NUL (not counted).
+ *
+ * @param buf        receives the request.
+ * @param cap        size of buf in bytes; WF_URL_MAX_PATH + WF_URL_MAX_HOST +
+ *                   strlen(user_agent) + 100 always suffices.
+ * @param method     WF_HTTP_GET or WF_HTTP_HEAD.
+ * @param url        the target (host, port, path are used; the scheme only
+ *                   for the default-port rule of Host).
+ * @param user_agent NUL-terminated User-Agent value, or NULL for
+ *                   WF_HTTP_USER_AGENT.
+ * @return the number of bytes written (without the NUL); WF_ENOMEM if the
+ *         request does not fit (buf then holds an empty string if cap > 0);
+ *         WF_EINVAL for an unknown method, a user agent with control bytes,
+ *         or a url whose host or path holds spaces or control bytes (only a
+ *         hand-made struct can).
+ */
+int wf_http_request_write(char *buf, size_t cap, enum wf_http_method method, const struct wf_url *url,
+                          const char *user_agent);
+
+/**
+ * Response callbacks. Every member may be NULL. A callback returns 0 to go
+ * on or a negative WF_E* code (for example WF_EWRITE) to stop: the parser
+ * then returns that code from the current wf_http_parser_feed and every later
+ * call. Strings passed are NUL-terminated and valid only during the call.
+ */
+struct wf_http_callbacks {
+    /** Final status line: code 200..599 (or 1xx never: interim responses are skipped). */
+    int (*status)(void *ctx, int code, const char *reason);
+    /** One header field of the final response, value trimmed. */
+    int (*header)(void *ctx, const char *name, const char *value);
+    /** The head is complete; body callbacks (if any) follow. */
+    int (*headers_done)(void *ctx);
+    /** A piece of the body (chunk framing removed), len >= 1. */
+    int (*body)(void *ctx, const uint8_t *data, size_t len);
+};
+
+/** Response parser context. Fields are internal: use the functions below. */
+typedef struct wf_http_parser {
+    const struct wf_http_callbacks *cb;
+    void *ctx;
+    int err; /**< sticky error once state is the error state */
+    uint8_t state;
+    bool head_request;
+    bool got_any; /**< at least one byte was fed */
+    bool cr;      /**< the previous head byte was CR */
+    bool interim; /**< parsing the head of a 1xx response */
+    bool http10;  /**< the final response is HTTP/1.0 */
+    bool cl_seen;
+    bool cl_applies; /**< the body is delimited by content_length */
+    bool te_seen;
+    bool te_bad;        /**< a coding other than one "chunked" was seen */
+    uint8_t te_chunked; /**< "chunked" codings seen (saturating) */
+    uint16_t status;
+    uint16_t fields; /**< header or trailer fields so far */
+    uint64_t content_length;
+    uint64_t remaining; /**< bytes left in the body or the current chunk */
+    uint64_t body_received;
+    size_t line_len;
+    size_t location_len;
+    bool has_location;
+    char line[WF_HTTP_MAX_LINE + 1];
+    char location[WF_HTTP_MAX_LOCATION + 1];
+} wf_http_parser_t;
+
+/**
+ * @brief Prepare a parser for one response. Cannot fail.
+ * @param p            the context (caller-owned; may be uninitialised).
+ * @param head_request true if the request was HEAD (the response has no body).
+ * @param cb           callbacks (may be NULL for none); must outlive the parser.
+ * @param ctx          passed to every callback.
+ */
+void wf_http_parser_init(wf_http_parser_t *p, bool head_request, const struct wf_http_callbacks *cb,
+                         void *ctx);
+
+/**
+ * @brief Feed the next bytes of the response.
+ *
+ * Consumes bytes until the message is complete; bytes after the end of the
+ * message are left unconsumed (the return value is then less than len).
+ * Body bytes are handed to the body callback as they arrive, never buffered.
+ *
+ * @param data bytes received (need not be NUL-terminated; may hold NULs).
+ * @param len  number of bytes, at most INT_MAX.
+ * @return the number of bytes consumed (0..len), or a negative code:
+ *         WF_EHTTP_PROTO (malformed), WF_EHTTP_TOOBIG (a limit was hit), or
+ *         the code a callback returned. Errors are sticky.
+ */
+int wf_http_parser_feed(wf_http_parser_t *p, const uint8_t *data, size_t len);
+
+/**
+ * @brief Tell the parser the connection reached end of stream.
+ * @return 0 if the message is complete (a body that runs until close is
+ *         complete now); WF_EHTTP_EMPTY if no byte was ever fed;
+ *         WF_EHTTP_PROTO if the stream ended inside the status line or
+ *         headers (or after an interim response); WF_EHTTP_SHORT if it ended
+ *         inside a Content-Length body or anywhere in a chunked body before
+ *         the end of its trailer section; or the earlier sticky error.
+ */
+int wf_http_parser_finish(wf_http_parser_t *p);
+
+/** @brief True once the whole message was received (the caller can stop reading). */
+bool wf_http_parser_complete(const wf_http_parser_t *p);
+
+/** @brief Status code of the final response, 0 while its status line has not arrived. */
+int wf_http_parser_status(const wf_http_parser_t *p);
+
+/**
+ * @brief The Location value of a 3xx response (NUL-terminated, trimmed), or
+ *        NULL if there is none (or the status is not 3xx). Valid until the
+ *        parser is re-initialised.
+ */
+const char *wf_http_parser_location(const wf_http_parser_t *p);
+
+/**
+ * @brief The body length the response announced.
+ * @return true and *len set if a Content-Length applies (not for chunked,
+ *         until-close or body-less responses); false otherwise.
+ */
+bool wf_http_parser_content_length(const wf_http_parser_t *p, uint64_t *len);
+
+/** @brief Body bytes delivered to the body callback so far. */
+uint64_t wf_http_parser_body_received(const wf_http_parser_t *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
