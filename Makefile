@@ -1,6 +1,7 @@
 # Everyday targets. The real build is CMake; this file only strings it together.
-#   make run    the demo (the main job)          make test   every test
-#   make build  host build (ASan+UBSan)          make cross  portable core for Cortex-M4
+#   make run    the main job: an HTTPS fetch      make test   every test
+#   make build  host build (ASan+UBSan)          make cross  the stack for Cortex-M4 + footprint
+#   make echo   echo through the modelled chip
 #   make format clang-format our sources          make clean
 #   make fuzz   libFuzzer targets (clang), each run FUZZ_SECONDS
 
@@ -10,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run format format-check clean
+.PHONY: all deps build cross test fuzz run echo format format-check clean
 
 all: build
 
@@ -26,11 +27,11 @@ build: deps $(BUILD)/CMakeCache.txt
 $(CROSS)/CMakeCache.txt:
 	cmake -S . -B $(CROSS) $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel
 
-# The portable core must compile for the board with -Werror: no host API may leak in.
+# The portable stack must compile for the board with -Werror: no host API may leak in.
+# The footprint probe links all of it (mbedTLS included) the way a firmware does.
 cross: deps $(CROSS)/CMakeCache.txt
-	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core
-	@arm-none-eabi-size -t $(CROSS)/libwizfetch_core.a | tail -n 1 | \
-	  awk '{printf "portable core for Cortex-M4: text %s, data %s, bss %s bytes\n", $$1, $$2, $$3}'
+	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core wf_footprint
+	@scripts/footprint.sh $(CROSS)
 
 test: build cross
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -42,6 +43,9 @@ fuzz: deps
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk run FUZZ_SECONDS=$(FUZZ_SECONDS)
 
 run: build
+	@scripts/run-demo.sh $(BUILD)
+
+echo: build
 	@scripts/demo.sh $(BUILD)
 
 format:

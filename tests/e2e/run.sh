@@ -145,6 +145,10 @@ run() {
   if ((RC == 124 || RC == 137)); then
     fail "did not finish within ${within} s (killed by timeout)"
   fi
+  # Every case, whatever its exit code, must leave the chip model without a violation.
+  if grep -q "chip-model violation" "$ERR"; then
+    fail "the W5100 model recorded violations (driver bug)"
+  fi
 }
 
 check_rc() {
