@@ -34,8 +34,8 @@ cross: deps $(CROSS)/CMakeCache.txt
 	@scripts/footprint.sh $(CROSS)
 
 test: build cross
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
 # FUZZ_SECONDS each from its seed corpus; fails if any fuzzer finds a crash.
