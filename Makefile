@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch format format-check clean
 
 all: build
 
@@ -47,6 +47,14 @@ run: build
 
 echo: build
 	@scripts/demo.sh $(BUILD)
+
+# Measured figures of a fetch on the host (handshake time, heap peak, SPI cost), from a
+# build without sanitizers. A benchmark: it prints numbers and asserts nothing.
+REL ?= build/rel
+bench-fetch: deps
+	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+	cmake --build $(REL) -j $(JOBS) --target wizfetch
+	@scripts/bench-fetch.sh $(REL) 9
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -396,6 +397,10 @@ static void start_syn(struct wf_sim_chip *m, struct sim_sock *s)
         net_closed(s, W5100_Sn_IR_TIMEOUT);
         return;
     }
+    /* The chip transmits each SEND at once; the host's Nagle algorithm would
+     * instead hold small segments back for an ACK (40 ms with delayed ACKs). */
+    int one = 1;
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_in to =
         map_forward(m, sim_be32(&s->reg[W5100_Sn_DIPR]), sim_be16(&s->reg[W5100_Sn_DPORT]));
     if (connect(s->fd, (const struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS) {

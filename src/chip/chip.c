@@ -68,7 +68,7 @@ static int apply_even_split(wf_chip_t *chip)
     const struct wf_chip_variant *v = chip->variant;
     uint8_t tx[WF_CHIP_MAX_SOCKETS] = {0};
     uint8_t rx[WF_CHIP_MAX_SOCKETS] = {0};
-    for (uint8_t sn = 0; sn < v->sockets; sn++) {
+    for (uint8_t sn = 0; sn < v->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
         tx[sn] = (uint8_t)(v->tx_total_kb / v->sockets);
         rx[sn] = (uint8_t)(v->rx_total_kb / v->sockets);
     }
@@ -171,7 +171,9 @@ int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_
     if (!sizes_fit(tx_kb, v->sockets, v->tx_total_kb) || !sizes_fit(rx_kb, v->sockets, v->rx_total_kb)) {
         return WF_ERANGE;
     }
-    for (uint8_t sn = 0; sn < v->sockets; sn++) {
+    /* The second bound is implied by wf_chip_init's assert; it lets the
+     * compiler see that the arrays cannot overflow. */
+    for (uint8_t sn = 0; sn < v->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
         chip->tx_kb[sn] = tx_kb[sn];
         chip->rx_kb[sn] = rx_kb[sn];
     }
