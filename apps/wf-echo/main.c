@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "host_app.h"
 #include "port_host.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
@@ -133,20 +133,9 @@ static int run(struct wf_sim_chip *model, const struct options *o)
     struct wf_port_host host;
     wf_port_host_init(&host, model);
     wf_chip_t chip;
-    wf_chip_init(&chip, &host.port, &wf_chip_w5100);
-    int rc = wf_chip_start(&chip);
+    int rc = wf_app_start_chip(&host, &chip);
     if (rc < 0) {
         return fail("chip start", rc, EXIT_CHIP);
-    }
-    const struct wf_chip_netcfg cfg = {
-        .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
-        .ip = {10, 0, 0, 2},
-        .mask = {255, 255, 255, 0},
-        .gateway = {10, 0, 0, 254},
-    };
-    rc = wf_chip_set_netcfg(&chip, &cfg);
-    if (rc < 0) {
-        return fail("chip config", rc, EXIT_CHIP);
     }
     printf("chip: %s up, 10.0.0.2/24 gw 10.0.0.254, %u sockets\n", chip.variant->name, chip.variant->sockets);
 
@@ -189,12 +178,7 @@ int main(int argc, char **argv)
     if (rc == 0) {
         rc = run(model, &o);
     }
-    size_t violations = wf_sim_chip_violation_count(model);
-    if (violations != 0) {
-        wf_sim_chip_print_violations(model, stderr);
-        fprintf(stderr, "wf-echo: %zu chip-model violations\n", violations);
-        rc = rc ? rc : EXIT_VIOLATION;
-    }
+    rc = wf_app_check_model(model, "wf-echo", rc, EXIT_VIOLATION);
     wf_sim_chip_free(model);
     return rc;
 }

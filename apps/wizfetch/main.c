@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "args.h"
+#include "host_app.h"
 #include "port_host.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
@@ -518,17 +518,7 @@ static int load_trust(const struct cli *c)
 
 static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net)
 {
-    wf_chip_init(chip, &host->port, &wf_chip_w5100);
-    int rc = wf_chip_start(chip);
-    if (rc == 0) {
-        const struct wf_chip_netcfg cfg = {
-            .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
-            .ip = {10, 0, 0, 2},
-            .mask = {255, 255, 255, 0},
-            .gateway = {10, 0, 0, 254},
-        };
-        rc = wf_chip_set_netcfg(chip, &cfg);
-    }
+    int rc = wf_app_start_chip(host, chip);
     if (rc < 0) {
         say(s->cli, "network chip: %s", wf_strerror(rc));
         return EXIT_INIT;
@@ -661,12 +651,7 @@ int main(int argc, char **argv)
     if (code < 0) {
         code = run(&c, model);
     }
-    size_t violations = wf_sim_chip_violation_count(model);
-    if (violations != 0) {
-        wf_sim_chip_print_violations(model, stderr);
-        fprintf(stderr, "wizfetch: %zu chip-model violations (a driver bug)\n", violations);
-        code = code ? code : EXIT_MODEL_VIOLATION;
-    }
+    code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;
 }

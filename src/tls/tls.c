@@ -30,38 +30,38 @@ static void start_deadline(wf_tls_t *t, uint32_t timeout_ms)
 
 /* ---- bio over wizfetch sockets ------------------------------------------- */
 
-static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+/* Give the socket what is left of the operation's deadline; false once it is spent. */
+static bool bio_arm(wf_tls_t *t)
 {
-    wf_tls_t *t = ctx;
     uint32_t left = remaining_ms(t);
     if (left == 0) {
         t->io_error = WF_ETIMEDOUT;
-        return BIO_FAILED;
+        return false;
     }
     wf_net_set_timeout(t->net, t->fd, left);
-    int n = wf_net_send(t->net, t->fd, buf, len);
+    return true;
+}
+
+/* Socket result -> mbedTLS bio result, keeping the socket's own error. */
+static int bio_result(wf_tls_t *t, int n)
+{
     if (n < 0) {
         t->io_error = n;
         return BIO_FAILED;
     }
-    return n;
+    return n; /* recv: 0 = TCP end of stream, which mbedTLS reports as MBEDTLS_ERR_SSL_CONN_EOF */
+}
+
+static int bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    wf_tls_t *t = ctx;
+    return bio_arm(t) ? bio_result(t, wf_net_send(t->net, t->fd, buf, len)) : BIO_FAILED;
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
-    uint32_t left = remaining_ms(t);
-    if (left == 0) {
-        t->io_error = WF_ETIMEDOUT;
-        return BIO_FAILED;
-    }
-    wf_net_set_timeout(t->net, t->fd, left);
-    int n = wf_net_recv(t->net, t->fd, buf, len);
-    if (n < 0) {
-        t->io_error = n;
-        return BIO_FAILED;
-    }
-    return n; /* 0 = TCP end of stream: mbedTLS reports MBEDTLS_ERR_SSL_CONN_EOF */
+    return bio_arm(t) ? bio_result(t, wf_net_recv(t->net, t->fd, buf, len)) : BIO_FAILED;
 }
 
 /* ---- certificate summary and verification policy ------------------------- */

@@ -1,15 +1,18 @@
 /**
- * @file args.h
- * @brief Command-line value parsers shared by the host programs.
+ * @file host_app.h
+ * @brief What the host programs share: command-line value parsers and the
+ * modelled chip's bring-up and violation check.
  */
-#ifndef WF_APPS_ARGS_H
-#define WF_APPS_ARGS_H
+#ifndef WF_APPS_HOST_APP_H
+#define WF_APPS_HOST_APP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "port_host.h"
 #include "wf_sim_chip.h"
+#include "wizfetch/chip.h"
 
 /** "a.b.c.d" (exactly `len` chars) -> host-order address. */
 bool wf_args_ipv4(const char *s, size_t len, uint32_t *ip);
@@ -23,5 +26,18 @@ bool wf_args_map_rule(struct wf_sim_chip *model, const char *rule);
 bool wf_args_seconds(const char *s, uint32_t *ms);
 /** Host-order address -> 4 bytes in network order. */
 void wf_args_ip_bytes(uint32_t ip, uint8_t out[4]);
+
+/**
+ * The host programs' chip: start the W5100 behind `host` and give it the test
+ * network's static settings, 10.0.0.2/24 with gateway 10.0.0.254.
+ */
+int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip);
+
+/**
+ * Print the model's violations (if any) to stderr as "<prog>: N chip-model
+ * violations" and return `code`, or `violation_code` if `code` was 0 and there
+ * were violations.
+ */
+int wf_app_check_model(struct wf_sim_chip *model, const char *prog, int code, int violation_code);
 
 #endif

@@ -1,6 +1,7 @@
-#include "args.h"
+#include "host_app.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,4 +85,28 @@ void wf_args_ip_bytes(uint32_t ip, uint8_t out[4])
     out[1] = (uint8_t)(ip >> 16);
     out[2] = (uint8_t)(ip >> 8);
     out[3] = (uint8_t)ip;
+}
+
+int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip)
+{
+    static const struct wf_chip_netcfg cfg = {
+        .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}, /* locally administered */
+        .ip = {10, 0, 0, 2},
+        .mask = {255, 255, 255, 0},
+        .gateway = {10, 0, 0, 254},
+    };
+    wf_chip_init(chip, &host->port, &wf_chip_w5100);
+    int rc = wf_chip_start(chip);
+    return rc < 0 ? rc : wf_chip_set_netcfg(chip, &cfg);
+}
+
+int wf_app_check_model(struct wf_sim_chip *model, const char *prog, int code, int violation_code)
+{
+    size_t violations = wf_sim_chip_violation_count(model);
+    if (violations == 0) {
+        return code;
+    }
+    wf_sim_chip_print_violations(model, stderr);
+    fprintf(stderr, "%s: %zu chip-model violations (a driver bug)\n", prog, violations);
+    return code != 0 ? code : violation_code;
 }
