@@ -12,8 +12,8 @@
 #include "wizfetch/error.h"
 
 static const char *const step_names[WF_STEP_COUNT] = {
-    [WF_STEP_URL] = "url",         [WF_STEP_RESOLVE] = "resolve", [WF_STEP_CONNECT] = "connect",
-    [WF_STEP_TLS] = "tls",         [WF_STEP_REQUEST] = "request", [WF_STEP_RESPONSE] = "response",
+    [WF_STEP_URL] = "url", [WF_STEP_RESOLVE] = "resolve", [WF_STEP_CONNECT] = "connect",
+    [WF_STEP_TLS] = "tls", [WF_STEP_REQUEST] = "request", [WF_STEP_RESPONSE] = "response",
 };
 
 const char *wf_fetch_step_name(enum wf_fetch_step step)
@@ -157,8 +157,8 @@ static int send_request(wf_fetch_t *f)
     /* The request head is formatted into the I/O buffer: it is free until the
      * response arrives, and it is sized for the longest request. */
     char *request = (char *)f->io;
-    int n = wf_http_request_write(request, sizeof f->io, f->options->head ? WF_HTTP_HEAD : WF_HTTP_GET, &f->url,
-                                  f->options->user_agent);
+    int n = wf_http_request_write(request, sizeof f->io, f->options->head ? WF_HTTP_HEAD : WF_HTTP_GET,
+                                  &f->url, f->options->user_agent);
     if (n < 0) {
         return n;
     }
@@ -236,7 +236,9 @@ static int read_response(wf_fetch_t *f)
         int n = receive_some(f);
         if (n < 0) {
             /* A connection reset before any response byte is an empty reply. */
-            return (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY) ? WF_EHTTP_EMPTY : n;
+            return (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY)
+                       ? WF_EHTTP_EMPTY
+                       : n;
         }
         if (n == 0) {
             return wf_http_parser_finish(&f->parser);

@@ -38,7 +38,9 @@ struct options {
 
 static int usage(const char *why)
 {
-    fprintf(stderr, "wf-echo: %s\nusage: wf-echo [--map VIP[:VPORT]=HOST:PORT]... [--udp] [--timeout MS] IP:PORT MESSAGE\n",
+    fprintf(stderr,
+            "wf-echo: %s\nusage: wf-echo [--map VIP[:VPORT]=HOST:PORT]... [--udp] [--timeout MS] IP:PORT "
+            "MESSAGE\n",
             why);
     return EXIT_USAGE;
 }

@@ -299,7 +299,8 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
             usage(stdout);
             return EXIT_OK;
         case OPT_VERSION:
-            printf("wizfetch %s (W5100 chip model; mbedTLS %s; TLS 1.2%s)\n", WIZFETCH_VERSION, MBEDTLS_VERSION_STRING,
+            printf("wizfetch %s (W5100 chip model; mbedTLS %s; TLS 1.2%s)\n", WIZFETCH_VERSION,
+                   MBEDTLS_VERSION_STRING,
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
                    ", TLS 1.3"
 #else
@@ -576,7 +577,8 @@ static void report_verbose(const struct cli *c, const struct wf_fetch_result *r,
             r->step_ms[WF_STEP_RESOLVE], r->step_ms[WF_STEP_CONNECT], r->step_ms[WF_STEP_TLS],
             r->step_ms[WF_STEP_REQUEST], r->step_ms[WF_STEP_RESPONSE]);
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(model);
-    fprintf(stderr, "* body %llu bytes, %u redirects; SPI %llu frames, %llu bytes; mbedTLS heap peak %zu bytes\n",
+    fprintf(stderr,
+            "* body %llu bytes, %u redirects; SPI %llu frames, %llu bytes; mbedTLS heap peak %zu bytes\n",
             (unsigned long long)r->body_bytes, r->redirects, (unsigned long long)st->frames,
             (unsigned long long)st->bytes, wf_tls_heap_peak());
 }

@@ -116,9 +116,9 @@ struct wf_chip;
  */
 struct wf_chip_variant {
     const char *name;
-    uint8_t sockets;      /**< hardware sockets */
-    uint8_t tx_total_kb;  /**< TX memory shared by all sockets */
-    uint8_t rx_total_kb;  /**< RX memory shared by all sockets */
+    uint8_t sockets;     /**< hardware sockets */
+    uint8_t tx_total_kb; /**< TX memory shared by all sockets */
+    uint8_t rx_total_kb; /**< RX memory shared by all sockets */
     /** Read `len` bytes starting at variant address `addr` (consecutive addresses). */
     int (*read)(struct wf_chip *chip, uint32_t addr, uint8_t *buf, uint16_t len);
     /** Write `len` bytes starting at variant address `addr`. */
@@ -152,7 +152,7 @@ struct wf_chip_netcfg {
 
 /** Driver statistics (what the driver did; the chip model counts what it saw). */
 struct wf_chip_stats {
-    uint32_t spi_frames;   /**< spi_frame calls */
+    uint32_t spi_frames;     /**< spi_frame calls */
     uint32_t stable_rereads; /**< extra 16-bit reads because two reads disagreed */
 };
 
@@ -163,10 +163,10 @@ struct wf_chip_stats {
 typedef struct wf_chip {
     const struct wf_port *port;
     const struct wf_chip_variant *variant;
-    bool ready;                              /**< reset + detect succeeded */
-    uint8_t tx_kb[WF_CHIP_MAX_SOCKETS];      /**< TX buffer size per socket, KiB */
-    uint8_t rx_kb[WF_CHIP_MAX_SOCKETS];      /**< RX buffer size per socket, KiB */
-    uint16_t tx_base[WF_CHIP_MAX_SOCKETS];   /**< variant-specific base, set by apply */
+    bool ready;                            /**< reset + detect succeeded */
+    uint8_t tx_kb[WF_CHIP_MAX_SOCKETS];    /**< TX buffer size per socket, KiB */
+    uint8_t rx_kb[WF_CHIP_MAX_SOCKETS];    /**< RX buffer size per socket, KiB */
+    uint16_t tx_base[WF_CHIP_MAX_SOCKETS]; /**< variant-specific base, set by apply */
     uint16_t rx_base[WF_CHIP_MAX_SOCKETS];
     struct wf_chip_stats stats;
 } wf_chip_t;

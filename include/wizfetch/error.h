@@ -20,53 +20,54 @@ extern "C" {
 /** Error codes. Always returned negated-by-definition (they are negative). */
 enum wf_error {
     WF_OK = 0,
-    WF_EINVAL = -1,        /**< invalid argument (e.g. port 0, bad buffer size set) */
-    WF_ENODEV = -2,        /**< chip missing or not answering (bad SPI echo, MR stuck) */
-    WF_EIO = -3,           /**< chip answered with something impossible (corrupt state) */
-    WF_ETIMEDOUT = -4,     /**< deadline passed, or the chip's TCP retransmission gave up */
-    WF_ECONNREFUSED = -5,  /**< peer answered the SYN with RST */
-    WF_ECONNRESET = -6,    /**< established connection reset by the peer */
-    WF_EHOSTUNREACH = -7,  /**< ARP for the peer (or gateway) never answered */
-    WF_EMFILE = -8,        /**< all hardware sockets are in use */
-    WF_EPIPE = -9,         /**< send after the connection was shut down or closed */
-    WF_EAGAIN = -10,       /**< non-blocking call would have to wait */
-    WF_EINPROGRESS = -11,  /**< non-blocking connect started; poll for WF_POLLOUT */
-    WF_ENOTCONN = -12,     /**< socket not connected (or not bound, for UDP) */
-    WF_EBADF = -13,        /**< not an open socket descriptor */
-    WF_EISCONN = -14,      /**< connect on a socket that is already connected */
-    WF_EALREADY = -15,     /**< connect already in progress */
-    WF_EMSGSIZE = -16,     /**< datagram larger than the socket's TX buffer */
-    WF_EADDRNOTAVAIL = -17,/**< destination 0.0.0.0/255.255.255.255 or port 0 where not allowed */
-    WF_ENOTSUP = -18,      /**< operation not supported by this socket type or chip */
-    WF_ERANGE = -19,       /**< value out of range (e.g. buffer sizes that do not fit) */
-    WF_ENETDOWN = -20,     /**< chip not initialised or network not configured */
-    WF_ENOENTROPY = -21,   /**< the entropy source failed */
-    WF_ENOMEM = -22,       /**< a fixed-size buffer or pool is too small */
+    WF_EINVAL = -1,         /**< invalid argument (e.g. port 0, bad buffer size set) */
+    WF_ENODEV = -2,         /**< chip missing or not answering (bad SPI echo, MR stuck) */
+    WF_EIO = -3,            /**< chip answered with something impossible (corrupt state) */
+    WF_ETIMEDOUT = -4,      /**< deadline passed, or the chip's TCP retransmission gave up */
+    WF_ECONNREFUSED = -5,   /**< peer answered the SYN with RST */
+    WF_ECONNRESET = -6,     /**< established connection reset by the peer */
+    WF_EHOSTUNREACH = -7,   /**< ARP for the peer (or gateway) never answered */
+    WF_EMFILE = -8,         /**< all hardware sockets are in use */
+    WF_EPIPE = -9,          /**< send after the connection was shut down or closed */
+    WF_EAGAIN = -10,        /**< non-blocking call would have to wait */
+    WF_EINPROGRESS = -11,   /**< non-blocking connect started; poll for WF_POLLOUT */
+    WF_ENOTCONN = -12,      /**< socket not connected (or not bound, for UDP) */
+    WF_EBADF = -13,         /**< not an open socket descriptor */
+    WF_EISCONN = -14,       /**< connect on a socket that is already connected */
+    WF_EALREADY = -15,      /**< connect already in progress */
+    WF_EMSGSIZE = -16,      /**< datagram larger than the socket's TX buffer */
+    WF_EADDRNOTAVAIL = -17, /**< destination 0.0.0.0/255.255.255.255 or port 0 where not allowed */
+    WF_ENOTSUP = -18,       /**< operation not supported by this socket type or chip */
+    WF_ERANGE = -19,        /**< value out of range (e.g. buffer sizes that do not fit) */
+    WF_ENETDOWN = -20,      /**< chip not initialised or network not configured */
+    WF_ENOENTROPY = -21,    /**< the entropy source failed */
+    WF_ENOMEM = -22,        /**< a fixed-size buffer or pool is too small */
 
     /* DNS (src/net/dns.c) */
-    WF_EDNS_NXDOMAIN = -30,  /**< the name does not exist (RCODE 3) */
-    WF_EDNS_SERVFAIL = -31,  /**< the server failed (RCODE 2) */
-    WF_EDNS_REFUSED = -32,   /**< the server refused, or another RCODE */
-    WF_EDNS_NODATA = -33,    /**< the name exists but has no A record */
-    WF_EDNS_BADREPLY = -34,  /**< malformed answer: loop, bad pointer, truncated record, ID/question mismatch */
+    WF_EDNS_NXDOMAIN = -30, /**< the name does not exist (RCODE 3) */
+    WF_EDNS_SERVFAIL = -31, /**< the server failed (RCODE 2) */
+    WF_EDNS_REFUSED = -32,  /**< the server refused, or another RCODE */
+    WF_EDNS_NODATA = -33,   /**< the name exists but has no A record */
+    WF_EDNS_BADREPLY =
+        -34, /**< malformed answer: loop, bad pointer, truncated record, ID/question mismatch */
     WF_EDNS_TRUNCATED = -35, /**< TC bit set (answer does not fit UDP) */
     WF_EDNS_NOSERVER = -36,  /**< no server answered before the deadline */
     WF_EDNS_BADNAME = -37,   /**< host name not valid for DNS */
 
     /* URL and HTTP (src/http) */
-    WF_EURL = -40,          /**< malformed URL */
-    WF_EURL_SCHEME = -41,   /**< unsupported URL scheme */
-    WF_EHTTP_PROTO = -42,   /**< malformed HTTP response */
-    WF_EHTTP_TOOBIG = -43,  /**< status line, header or chunk line beyond the limits */
-    WF_EHTTP_SHORT = -44,   /**< body or chunk ended before its announced length */
-    WF_EHTTP_EMPTY = -45,   /**< connection closed before any response byte */
+    WF_EURL = -40,            /**< malformed URL */
+    WF_EURL_SCHEME = -41,     /**< unsupported URL scheme */
+    WF_EHTTP_PROTO = -42,     /**< malformed HTTP response */
+    WF_EHTTP_TOOBIG = -43,    /**< status line, header or chunk line beyond the limits */
+    WF_EHTTP_SHORT = -44,     /**< body or chunk ended before its announced length */
+    WF_EHTTP_EMPTY = -45,     /**< connection closed before any response byte */
     WF_EHTTP_REDIRECTS = -46, /**< too many redirects */
-    WF_EHTTP_STATUS = -47,  /**< HTTP status >= 400 (reported when the caller asked to fail) */
-    WF_EWRITE = -48,        /**< the body callback refused the data (e.g. disk full) */
+    WF_EHTTP_STATUS = -47,    /**< HTTP status >= 400 (reported when the caller asked to fail) */
+    WF_EWRITE = -48,          /**< the body callback refused the data (e.g. disk full) */
 
     /* TLS (src/tls) */
-    WF_ETLS_HANDSHAKE = -60,  /**< handshake failed (no common version/cipher, protocol error) */
-    WF_ETLS_ALERT = -61,      /**< the peer sent a fatal alert */
+    WF_ETLS_HANDSHAKE = -60,      /**< handshake failed (no common version/cipher, protocol error) */
+    WF_ETLS_ALERT = -61,          /**< the peer sent a fatal alert */
     WF_ETLS_CERT_EXPIRED = -62,   /**< certificate (or one in its chain) has expired */
     WF_ETLS_CERT_FUTURE = -63,    /**< certificate not yet valid */
     WF_ETLS_CERT_NAME = -64,      /**< certificate does not match the host name */
@@ -76,7 +77,7 @@ enum wf_error {
     WF_ETLS_CA = -68,             /**< the trust anchors could not be loaded (bad CA file) */
     WF_ETLS = -69,                /**< other TLS failure (after the handshake) */
     WF_ETLS_CLOCK = -70,          /**< the time is unknown, so certificate dates cannot be checked */
-    WF_ELAST = WF_ETLS_CLOCK /**< the lowest code in use; new codes go above and move this */
+    WF_ELAST = WF_ETLS_CLOCK      /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

@@ -63,7 +63,7 @@ struct wf_fetch_resolve {
 
 struct wf_fetch_options {
     const char *url;
-    bool head;                   /**< HEAD instead of GET */
+    bool head; /**< HEAD instead of GET */
     bool follow_redirects;
     unsigned max_redirects;      /**< when following; more is WF_EHTTP_REDIRECTS */
     bool fail_on_http_error;     /**< status >= 400: stop after the head, WF_EHTTP_STATUS */
@@ -72,7 +72,7 @@ struct wf_fetch_options {
     struct wf_dns_config dns;
     struct wf_fetch_resolve resolve[WF_FETCH_MAX_RESOLVE];
     size_t resolve_count;
-    const char *user_agent;      /**< NULL: WF_HTTP_USER_AGENT */
+    const char *user_agent; /**< NULL: WF_HTTP_USER_AGENT */
 };
 
 /** What the caller wants to hear about. Every member may be NULL. */
@@ -91,12 +91,12 @@ struct wf_fetch_callbacks {
 };
 
 struct wf_fetch_result {
-    enum wf_fetch_step step;          /**< where it failed (or the last step on success) */
-    int http_status;                  /**< final status code, 0 if none */
-    uint64_t body_bytes;              /**< body bytes delivered */
-    unsigned redirects;               /**< redirects followed */
-    uint32_t step_ms[WF_STEP_COUNT];  /**< time spent per step, summed over redirects */
-    uint8_t ip[4];                    /**< address of the last connection */
+    enum wf_fetch_step step;         /**< where it failed (or the last step on success) */
+    int http_status;                 /**< final status code, 0 if none */
+    uint64_t body_bytes;             /**< body bytes delivered */
+    unsigned redirects;              /**< redirects followed */
+    uint32_t step_ms[WF_STEP_COUNT]; /**< time spent per step, summed over redirects */
+    uint8_t ip[4];                   /**< address of the last connection */
 };
 
 /** Work area of a fetch (caller-owned). Fields are internal. */
@@ -109,9 +109,9 @@ typedef struct wf_fetch {
     struct wf_url url;
     struct wf_url next;
     wf_http_parser_t parser;
-    bool final_response;   /**< this response's body goes to the caller */
-    bool stop_after_head;  /**< --fail on an error status */
-    uint32_t deadline;     /**< port clock: end of the whole fetch */
+    bool final_response;  /**< this response's body goes to the caller */
+    bool stop_after_head; /**< --fail on an error status */
+    uint32_t deadline;    /**< port clock: end of the whole fetch */
     int fd;
     uint8_t io[WF_FETCH_IO_BUF];
 } wf_fetch_t;

@@ -70,13 +70,13 @@ struct wf_pollfd {
 
 /** Internal per-socket state; callers do not touch it. */
 struct wf_net_sock {
-    uint8_t type;         /**< 0 = free, else enum wf_sock_type */
-    uint8_t state;        /**< internal connection state */
-    uint8_t flags;        /**< internal flags */
-    int8_t error;         /**< pending error for wf_net_socket_error, 0 if none */
-    int8_t reason;        /**< why a dead connection died: 0 = peer FIN, else WF_E* */
+    uint8_t type;  /**< 0 = free, else enum wf_sock_type */
+    uint8_t state; /**< internal connection state */
+    uint8_t flags; /**< internal flags */
+    int8_t error;  /**< pending error for wf_net_socket_error, 0 if none */
+    int8_t reason; /**< why a dead connection died: 0 = peer FIN, else WF_E* */
     uint16_t local_port;
-    uint32_t timeout_ms;  /**< per-call deadline, 0 = non-blocking */
+    uint32_t timeout_ms; /**< per-call deadline, 0 = non-blocking */
 };
 
 /** Networking context; owned by the caller, initialised by wf_net_init. */
@@ -144,8 +144,7 @@ int wf_net_sendto(wf_net_t *net, int fd, const void *buf, size_t len, const wf_s
  * NULL) gets the sender; `*datagram_len` (may be NULL) gets the datagram's full
  * size, so `*datagram_len > len` means it was truncated.
  */
-int wf_net_recvfrom(wf_net_t *net, int fd, void *buf, size_t len, wf_sockaddr_t *from,
-                    size_t *datagram_len);
+int wf_net_recvfrom(wf_net_t *net, int fd, void *buf, size_t len, wf_sockaddr_t *from, size_t *datagram_len);
 
 /**
  * @brief Shut down one or both directions of a TCP connection. WF_SHUT_WR sends

@@ -79,8 +79,8 @@ typedef struct wf_tls {
     struct wf_tls_options options;
     wf_net_t *net;
     int fd;
-    uint32_t deadline;   /**< port-clock deadline of the current operation */
-    int io_error;        /**< last socket error seen by the bio (WF_E*) */
+    uint32_t deadline; /**< port-clock deadline of the current operation */
+    int io_error;      /**< last socket error seen by the bio (WF_E*) */
     uint32_t verify_flags;
     bool connected;
     bool dates_checked;

@@ -96,20 +96,20 @@ void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent);
 /* ---- inspection --------------------------------------------------------- */
 
 struct wf_sim_chip_stats {
-    uint64_t frames;          /**< chip-select cycles */
-    uint64_t bytes;           /**< bytes clocked (both directions counted once) */
-    uint64_t tx_mem_writes;   /**< payload bytes written into TX memory */
-    uint64_t rx_mem_reads;    /**< payload bytes read from RX memory */
-    uint64_t torn_reads;      /**< 16-bit reads the model changed between MSB and LSB */
-    uint64_t commands;        /**< socket commands accepted */
-    uint32_t reg_reads[0x800];/**< reads per register address 0x0000..0x07FF */
-    uint64_t udp_rx_dropped;  /**< received datagrams dropped: no room in the RX ring */
+    uint64_t frames;           /**< chip-select cycles */
+    uint64_t bytes;            /**< bytes clocked (both directions counted once) */
+    uint64_t tx_mem_writes;    /**< payload bytes written into TX memory */
+    uint64_t rx_mem_reads;     /**< payload bytes read from RX memory */
+    uint64_t torn_reads;       /**< 16-bit reads the model changed between MSB and LSB */
+    uint64_t commands;         /**< socket commands accepted */
+    uint32_t reg_reads[0x800]; /**< reads per register address 0x0000..0x07FF */
+    uint64_t udp_rx_dropped;   /**< received datagrams dropped: no room in the RX ring */
 };
 
 struct wf_sim_chip_violation {
-    uint16_t addr;     /**< register or memory address concerned */
-    uint32_t value;    /**< value written/read or the offending quantity */
-    char what[96];     /**< what was wrong */
+    uint16_t addr;  /**< register or memory address concerned */
+    uint32_t value; /**< value written/read or the offending quantity */
+    char what[96];  /**< what was wrong */
 };
 
 const struct wf_sim_chip_stats *wf_sim_chip_stats(const struct wf_sim_chip *m);

@@ -111,7 +111,8 @@ int wf_chip_set_netcfg(wf_chip_t *chip, const struct wf_chip_netcfg *cfg)
 {
     const uint8_t *base = (const uint8_t *)cfg;
     for (size_t i = 0; i < sizeof netcfg_fields / sizeof netcfg_fields[0]; i++) {
-        int rc = common_write(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
+        int rc =
+            common_write(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
         if (rc < 0) {
             return rc;
         }
@@ -123,7 +124,8 @@ int wf_chip_get_netcfg(wf_chip_t *chip, struct wf_chip_netcfg *cfg)
 {
     uint8_t *base = (uint8_t *)cfg;
     for (size_t i = 0; i < sizeof netcfg_fields / sizeof netcfg_fields[0]; i++) {
-        int rc = common_read(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
+        int rc =
+            common_read(chip, netcfg_fields[i].reg, base + netcfg_fields[i].offset, netcfg_fields[i].len);
         if (rc < 0) {
             return rc;
         }

@@ -102,7 +102,8 @@ static uint32_t w5100_socket_addr(uint8_t sn, uint8_t offset)
 }
 
 /* Ring pointers are free-running; the host masks them and splits at the end. */
-static uint32_t w5100_buffer_addr(const wf_chip_t *chip, uint8_t sn, bool tx, uint16_t ptr, uint16_t *contiguous)
+static uint32_t w5100_buffer_addr(const wf_chip_t *chip, uint8_t sn, bool tx, uint16_t ptr,
+                                  uint16_t *contiguous)
 {
     uint16_t size = tx ? wf_chip_tx_size(chip, sn) : wf_chip_rx_size(chip, sn);
     uint16_t base = tx ? chip->tx_base[sn] : chip->rx_base[sn];
@@ -127,7 +128,8 @@ static int w5100_detect(wf_chip_t *chip)
     if (rc < 0) {
         return rc;
     }
-    if (((rtr[0] << 8) | rtr[1]) != W5100_RTR_RESET || msr[0] != W5100_MSR_RESET || msr[1] != W5100_MSR_RESET) {
+    if (((rtr[0] << 8) | rtr[1]) != W5100_RTR_RESET || msr[0] != W5100_MSR_RESET ||
+        msr[1] != W5100_MSR_RESET) {
         return WF_ENODEV;
     }
     static const uint8_t probe[] = {W5100_MR_PB, 0x00};

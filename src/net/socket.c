@@ -174,7 +174,8 @@ void wf_net_init(wf_net_t *net, wf_chip_t *chip)
     uint8_t rnd[2] = {0, 0};
     const struct wf_port *port = chip->port;
     (void)port->entropy(port->ctx, rnd, sizeof rnd);
-    net->next_port = (uint16_t)(WF_NET_EPHEMERAL_MIN + (((rnd[0] << 8) | rnd[1]) % (65536u - WF_NET_EPHEMERAL_MIN)));
+    net->next_port =
+        (uint16_t)(WF_NET_EPHEMERAL_MIN + (((rnd[0] << 8) | rnd[1]) % (65536u - WF_NET_EPHEMERAL_MIN)));
 }
 
 void wf_net_free(wf_net_t *net)
@@ -202,8 +203,8 @@ int wf_net_socket(wf_net_t *net, enum wf_sock_type type)
         struct wf_net_sock *s = &net->socks[fd];
         bool has_memory = net->chip->tx_kb[fd] != 0 && net->chip->rx_kb[fd] != 0;
         if (s->type == 0 && has_memory) {
-            *s = (struct wf_net_sock){.type = (uint8_t)type, .state = ST_IDLE,
-                                      .timeout_ms = WF_NET_DEFAULT_TIMEOUT_MS};
+            *s = (struct wf_net_sock){
+                .type = (uint8_t)type, .state = ST_IDLE, .timeout_ms = WF_NET_DEFAULT_TIMEOUT_MS};
             return fd;
         }
     }
@@ -659,7 +660,8 @@ static uint16_t udp_header_parse(const uint8_t h[UDP_HEADER_LEN], wf_sockaddr_t 
 }
 
 /* One attempt: bytes copied, or WF_EAGAIN when no whole datagram is there. */
-static int udp_recv_some(wf_net_t *net, int fd, uint8_t *buf, size_t len, wf_sockaddr_t *from, size_t *dlen_out)
+static int udp_recv_some(wf_net_t *net, int fd, uint8_t *buf, size_t len, wf_sockaddr_t *from,
+                         size_t *dlen_out)
 {
     uint16_t avail;
     int rc = wf_chip_sock_rx_avail(net->chip, sn_of(fd), &avail);

@@ -312,7 +312,8 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
     mbedtls_ssl_conf_min_tls_version(&t->conf, (mbedtls_ssl_protocol_version)min);
     mbedtls_ssl_conf_max_tls_version(&t->conf, (mbedtls_ssl_protocol_version)max);
-    mbedtls_ssl_conf_authmode(&t->conf, options->insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
+    mbedtls_ssl_conf_authmode(&t->conf,
+                              options->insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
     mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);

@@ -19,7 +19,7 @@
 #define MBEDTLS_PLATFORM_C
 #define MBEDTLS_PLATFORM_MEMORY
 #define MBEDTLS_MEMORY_BUFFER_ALLOC_C
-#define MBEDTLS_MEMORY_DEBUG /* peak usage: mbedtls_memory_buffer_alloc_max_get */
+#define MBEDTLS_MEMORY_DEBUG            /* peak usage: mbedtls_memory_buffer_alloc_max_get */
 #define MBEDTLS_MEMORY_ALIGN_MULTIPLE 8 /* headers hold size_t and pointers (8 bytes on 64-bit hosts) */
 #define MBEDTLS_HAVE_TIME
 #define MBEDTLS_HAVE_TIME_DATE

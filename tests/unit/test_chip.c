@@ -157,14 +157,17 @@ static void test_model_catches_tx_overrun(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_start_and_netcfg_roundtrip, wf_fixture_setup, wf_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_every_frame_is_four_bytes, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_start_and_netcfg_roundtrip, wf_fixture_setup,
+                                        wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_every_frame_is_four_bytes, wf_fixture_setup,
+                                        wf_fixture_teardown),
         cmocka_unit_test(test_absent_chip_miso_low),
         cmocka_unit_test(test_absent_chip_miso_high),
         cmocka_unit_test_setup_teardown(test_chip_lost_after_start, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_buffer_sizes, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_retry_rejects_zero, wf_fixture_setup, wf_fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_model_catches_rx_overread, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_model_catches_rx_overread, wf_fixture_setup,
+                                        wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_catches_command_while_busy, wf_fixture_setup,
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_model_catches_tx_overrun, wf_fixture_setup, wf_fixture_teardown),

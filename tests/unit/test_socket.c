@@ -105,8 +105,8 @@ static void test_tcp_receive_1mib(void **state)
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
     print_message("# TCP receive 1 MiB: %llu SPI bytes, %.3f SPI bytes per payload byte, %llu torn reads, "
                   "%u driver re-reads\n",
-                  (unsigned long long)st->bytes, spi_per_payload(st, total), (unsigned long long)st->torn_reads,
-                  (unsigned)f->chip.stats.stable_rereads);
+                  (unsigned long long)st->bytes, spi_per_payload(st, total),
+                  (unsigned long long)st->torn_reads, (unsigned)f->chip.stats.stable_rereads);
     /* The model tore RX_RSR reads during the transfer and the driver coped. */
     assert_true(st->torn_reads > 0);
     assert_true(f->chip.stats.stable_rereads >= st->torn_reads);
@@ -133,8 +133,8 @@ static void test_tcp_send_1mib(void **state)
         assert_int_equal(wf_net_send(&f->net, fd, chunk, sizeof chunk), (int)sizeof chunk);
     }
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
-    print_message("# TCP send 1 MiB: %llu SPI bytes, %.3f SPI bytes per payload byte\n", (unsigned long long)st->bytes,
-           spi_per_payload(st, MIB));
+    print_message("# TCP send 1 MiB: %llu SPI bytes, %.3f SPI bytes per payload byte\n",
+                  (unsigned long long)st->bytes, spi_per_payload(st, MIB));
     assert_int_equal(st->tx_mem_writes, MIB);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     /* The peer sees every byte, in order, once our FIN reaches it. */
