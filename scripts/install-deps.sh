@@ -16,6 +16,7 @@ packages=(
   dnsmasq-base      # e2e tests and demo: the DNS server
   openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
+  libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
 )
 
 missing=()

@@ -66,6 +66,9 @@ static void logf_line(const wf_fetch_t *f, const char *fmt, ...)
     do {                                                                                                     \
         uint32_t t0_ = now_ms(f);                                                                            \
         (f)->result->step = (which);                                                                         \
+        if ((f)->cb->step != NULL) {                                                                         \
+            (f)->cb->step((f)->cb->ctx, (which));                                                            \
+        }                                                                                                    \
         int rc_ = (expr);                                                                                    \
         (f)->result->step_ms[(which)] += now_ms(f) - t0_;                                                    \
         if (rc_ < 0) {                                                                                       \

@@ -9,13 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "host_app.h"
 #include "port_host.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
+#include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
+#include "wizfetch/sntp.h"
 #include "wizfetch/tls.h"
 
 #define WIZFETCH_VERSION "0.1.0"
@@ -37,6 +40,7 @@ enum {
     EXIT_RECV = 56,
     EXIT_CERT = 60,
     EXIT_CA_FILE = 77,
+    EXIT_DHCP = 45, /* curl: "interface error"; here: DHCP gave no address */
     EXIT_MODEL_VIOLATION = 70,
 };
 
@@ -54,6 +58,11 @@ struct cli {
     bool silent;
     bool insecure;
     uint8_t tls_min, tls_max;
+    /* --dhcp, --ntp, --no-system-clock */
+    bool dhcp;
+    bool ntp_from_dhcp;
+    bool no_system_clock;
+    struct wf_sntp_config ntp;
 };
 
 struct session {
@@ -91,6 +100,13 @@ static void usage(FILE *to)
           "  --dns IP[:PORT]      DNS server (repeatable, up to 3)\n"
           "  --resolve H:P:ADDR   use ADDR for host H, port P (no DNS)\n"
           "  --map VIP[:VPORT]=HOST:PORT  chip-model network map rule (repeatable)\n"
+          "      --dhcp           get address, mask, router and DNS servers by DHCP (--dns still wins;\n"
+          "                       the DHCP deadline is --connect-timeout)\n"
+          "      --ntp SERVER     set the clock by SNTP first: IP[:PORT] (repeatable, up to 3), or 'dhcp'\n"
+          "                       for the NTP servers of DHCP option 42; if no server answers, the\n"
+          "                       clock stays as it was (see --no-system-clock)\n"
+          "      --no-system-clock  act like a board without a clock: the time is unknown until SNTP\n"
+          "                       answers, and certificate checks fail (exit 60) while it is\n"
           "  -o, --output FILE    write the body to FILE instead of stdout\n"
           "  -i, --include        include the response headers in the output\n"
           "  -I, --head           HEAD request: headers only\n"
@@ -111,7 +127,8 @@ static void usage(FILE *to)
           "Exit codes: 0 ok, 2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure,\n"
           "7 connect failure, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error, 28 timeout,\n"
           "35 TLS handshake failure, 47 too many redirects, 52 empty reply, 56 receive failure,\n"
-          "60 certificate verification failure, 70 chip-model violation, 77 bad CA file.\n",
+          "45 DHCP failure (no server, NAK), 60 certificate verification failure (also: time unknown),\n"
+          "70 chip-model violation, 77 bad CA file.\n",
           to);
 }
 
@@ -129,6 +146,9 @@ enum {
     OPT_TLS_MAX,
     OPT_KEYLOG,
     OPT_VERSION,
+    OPT_DHCP,
+    OPT_NTP,
+    OPT_NO_SYSTEM_CLOCK,
 };
 
 static const struct option long_options[] = {
@@ -153,6 +173,9 @@ static const struct option long_options[] = {
     {"silent", no_argument, NULL, 's'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"dhcp", no_argument, NULL, OPT_DHCP},
+    {"ntp", required_argument, NULL, OPT_NTP},
+    {"no-system-clock", no_argument, NULL, OPT_NO_SYSTEM_CLOCK},
     {NULL, 0, NULL, 0},
 };
 
@@ -226,6 +249,27 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
             d->servers[d->server_count++].port = port ? port : WF_DNS_PORT;
             break;
         }
+        case OPT_DHCP:
+            c->dhcp = true;
+            break;
+        case OPT_NTP: {
+            uint32_t ip;
+            uint16_t port;
+            struct wf_sntp_config *n = &c->ntp;
+            if (strcmp(optarg, "dhcp") == 0) {
+                c->ntp_from_dhcp = true;
+                break;
+            }
+            if (!wf_args_endpoint(optarg, true, &ip, &port) || n->server_count == WF_SNTP_MAX_SERVERS) {
+                return bad_option("bad or too many --ntp servers (want IP[:PORT] or dhcp)", optarg);
+            }
+            wf_args_ip_bytes(ip, n->servers[n->server_count].ip);
+            n->servers[n->server_count++].port = port ? port : WF_SNTP_PORT;
+            break;
+        }
+        case OPT_NO_SYSTEM_CLOCK:
+            c->no_system_clock = true;
+            break;
         case OPT_RESOLVE:
             if (c->fetch.resolve_count == WF_FETCH_MAX_RESOLVE ||
                 !parse_resolve(optarg, &c->fetch.resolve[c->fetch.resolve_count])) {
@@ -316,6 +360,9 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
         return bad_option("exactly one URL is needed", optind < argc ? argv[optind] : NULL);
     }
     c->fetch.url = argv[optind];
+    if (c->ntp_from_dhcp && !c->dhcp) {
+        return bad_option("--ntp dhcp needs --dhcp", NULL);
+    }
     if (c->tls_min != 0 && c->tls_max != 0 && c->tls_min > c->tls_max) {
         return bad_option("--tls-max is below the minimum version", NULL);
     }
@@ -529,6 +576,123 @@ static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *c
     return -1;
 }
 
+/* ---- DHCP and SNTP: the pre-fetch step ---------------------------------------- */
+
+static void log_ip(struct session *s, const char *what, const uint8_t ip[4])
+{
+    char line[80];
+    snprintf(line, sizeof line, "%s %u.%u.%u.%u", what, ip[0], ip[1], ip[2], ip[3]);
+    on_log(s, line);
+}
+
+/* --dhcp: configure the chip and (unless --dns) the resolver from a lease. */
+static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_fetch_options *fo,
+                   struct wf_dhcp_lease *lease)
+{
+    const struct cli *c = s->cli;
+    struct wf_chip_netcfg cur;
+    int rc = wf_chip_get_netcfg(chip, &cur);
+    if (rc < 0) {
+        say(c, "network chip: %s", wf_strerror(rc));
+        return EXIT_INIT;
+    }
+    struct wf_dhcp_config dc;
+    wf_dhcp_config_default(&dc, cur.mac);
+    wf_dhcp_t d;
+    wf_dhcp_init(&d, net, &dc);
+    on_log(s, "dhcp: DISCOVER to 255.255.255.255:67");
+    rc = wf_dhcp_acquire(&d, c->fetch.connect_timeout_ms ? c->fetch.connect_timeout_ms : 30000);
+    if (rc == 0) {
+        *lease = *wf_dhcp_lease(&d);
+    }
+    wf_dhcp_free(&d); /* the lease stays on the chip; wizfetch ends long before T1 */
+    if (rc < 0) {
+        say(c, "DHCP failed: %s", wf_strerror(rc));
+        return EXIT_DHCP;
+    }
+    char line[160];
+    snprintf(line, sizeof line, "dhcp: %u.%u.%u.%u mask %u.%u.%u.%u router %u.%u.%u.%u, lease %lu s from %u.%u.%u.%u",
+             lease->ip[0], lease->ip[1], lease->ip[2], lease->ip[3], lease->mask[0], lease->mask[1], lease->mask[2],
+             lease->mask[3], lease->router[0], lease->router[1], lease->router[2], lease->router[3],
+             (unsigned long)lease->lease_s, lease->server_id[0], lease->server_id[1], lease->server_id[2],
+             lease->server_id[3]);
+    on_log(s, line);
+    for (uint8_t i = 0; i < lease->dns_count; i++) {
+        log_ip(s, "dhcp: DNS server", lease->dns[i]);
+    }
+    for (uint8_t i = 0; i < lease->ntp_count; i++) {
+        log_ip(s, "dhcp: NTP server", lease->ntp[i]);
+    }
+    if (fo->dns.server_count == 0) {
+        for (uint8_t i = 0; i < lease->dns_count; i++) {
+            memcpy(fo->dns.servers[i].ip, lease->dns[i], 4);
+            fo->dns.servers[i].port = WF_DNS_PORT;
+        }
+        fo->dns.server_count = lease->dns_count;
+    }
+    return -1;
+}
+
+/* --ntp: set the host port's clock from SNTP. A failure is not fatal: the
+ * clock policy (system clock, or unknown with --no-system-clock) decides. */
+static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net, const struct wf_dhcp_lease *lease)
+{
+    const struct cli *c = s->cli;
+    struct wf_sntp_config sc;
+    wf_sntp_config_default(&sc); /* 2 s per attempt, 2 rounds */
+    memcpy(sc.servers, c->ntp.servers, sizeof sc.servers);
+    sc.server_count = c->ntp.server_count;
+    for (uint8_t i = 0; c->ntp_from_dhcp && i < lease->ntp_count && sc.server_count < WF_SNTP_MAX_SERVERS; i++) {
+        memcpy(sc.servers[sc.server_count].ip, lease->ntp[i], 4);
+        sc.servers[sc.server_count++].port = WF_SNTP_PORT;
+    }
+    const char *fallback = c->no_system_clock ? "the time stays unknown" : "using the system clock";
+    if (sc.server_count == 0) {
+        say(c, "--ntp dhcp: the DHCP server offered no NTP server (option 42); %s", fallback);
+        return;
+    }
+    struct wf_sntp_result r;
+    int rc = wf_sntp_query(net, &sc, &r);
+    if (rc < 0) {
+        say(c, "NTP failed: %s; %s", wf_strerror(rc), fallback);
+        return;
+    }
+    wf_port_host_set_unix_time(host, r.unix_ms / 1000);
+    time_t t = (time_t)(r.unix_ms / 1000);
+    struct tm tm;
+    char when[32] = "?";
+    if (gmtime_r(&t, &tm) != NULL) {
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    }
+    const uint8_t *ip = sc.servers[r.server].ip;
+    char line[160];
+    snprintf(line, sizeof line, "ntp: %s from %u.%u.%u.%u:%u (stratum %u, round trip %u ms)", when, ip[0], ip[1],
+             ip[2], ip[3], sc.servers[r.server].port, r.stratum, (unsigned)r.rtt_ms);
+    on_log(s, line);
+}
+
+static int net_prepare(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net,
+                       struct wf_fetch_options *fo)
+{
+    const struct cli *c = s->cli;
+    struct wf_dhcp_lease lease;
+    memset(&lease, 0, sizeof lease);
+    if (c->no_system_clock) {
+        wf_port_host_set_clock_unknown(host, true);
+        on_log(s, "clock: no system clock: the time is unknown until SNTP sets it");
+    }
+    if (c->dhcp) {
+        int code = do_dhcp(s, chip, net, fo, &lease);
+        if (code >= 0) {
+            return code;
+        }
+    }
+    if (c->ntp.server_count > 0 || c->ntp_from_dhcp) {
+        do_sntp(s, host, net, &lease);
+    }
+    return -1;
+}
+
 static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
@@ -590,7 +754,11 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     wf_port_host_init(&host, model);
     wf_chip_t chip;
     wf_net_t net = {0};
+    struct wf_fetch_options fo = c->fetch; /* --dhcp may add the DNS servers */
     int code = start_chip(&s, &host, &chip, &net);
+    if (code < 0) {
+        code = net_prepare(&s, &host, &chip, &net, &fo);
+    }
     if (code < 0) {
         code = setup_tls(c, &s, &host);
     }
@@ -612,7 +780,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
             .body = on_body,
         };
         struct wf_fetch_result result;
-        int rc = wf_fetch(&fetch_area, &net, &tls, &c->fetch, &cb, &result);
+        int rc = wf_fetch(&fetch_area, &net, &tls, &fo, &cb, &result);
         if (s.out != stdout && s.out != NULL && fclose(s.out) != 0) {
             rc = rc ? rc : WF_EWRITE;
         } else if (s.out == stdout && fflush(stdout) != 0) {
@@ -624,7 +792,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
             say(c, "the server returned HTTP %d", result.http_status);
         } else if (rc < 0) {
             say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
-            if (result.step == WF_STEP_RESOLVE && c->fetch.dns.server_count == 0) {
+            if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
                 say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
             }
         }

@@ -6,9 +6,15 @@
  * The engine knows the socket register block (offsets shared by the W5100 and
  * W5500), the command/accept protocol (Sn_CR reads 0 once a command is
  * accepted), the free-running TX/RX ring pointers and the "read a 16-bit counter
- * until two reads agree" rule. A variant (today: wf_chip_w5100) supplies how a
- * register address becomes SPI frames, where the common registers live, and how
- * a ring pointer becomes a physical buffer address.
+ * until two reads agree" rule. A variant (wf_chip_w5100, wf_chip_w5500) supplies
+ * how a register address becomes SPI frames, where the common registers live,
+ * how a ring pointer becomes a buffer address, and how buffer sizes are set.
+ *
+ * Variant addresses are opaque 32-bit values to the engine. The W5100 uses its
+ * flat 16-bit address; the W5500 uses (block select << 16) | offset.
+ *
+ * Auto-detection (wf_chip_detect) tries the W5500 first and the W5100 second;
+ * see its comment for why that order is safe for both chips.
  *
  * Layering: this module talks to the chip only through struct wf_port's
  * spi_frame. It holds no socket policy (timeouts, errno mapping): that is net/.
@@ -46,6 +52,8 @@ enum wf_chip_sn_reg {
     WF_SN_TX_WR = 0x24,
     WF_SN_RX_RSR = 0x26,
     WF_SN_RX_RD = 0x28,
+    WF_SN_RXBUF_SIZE = 0x1E, /**< W5500 only: RX buffer size in KiB */
+    WF_SN_TXBUF_SIZE = 0x1F, /**< W5500 only: TX buffer size in KiB */
 };
 
 /** Sn_MR protocol values and flags. */
@@ -112,7 +120,8 @@ struct wf_chip;
 
 /**
  * @brief A chip variant: frame layer + register map. Instances are const
- * tables (wf_chip_w5100); the engine never branches on the variant's name.
+ * tables (wf_chip_w5100, wf_chip_w5500); the engine never branches on the
+ * variant's name, only on what the table says.
  */
 struct wf_chip_variant {
     const char *name;
@@ -135,12 +144,38 @@ struct wf_chip_variant {
                             uint16_t *contiguous);
     /** Check the chip is this variant (after reset). WF_ENODEV if not. */
     int (*detect)(struct wf_chip *chip);
+    /**
+     * Check that this variant answers, before any reset, using only 4-byte
+     * frames that are harmless to the other variants (see wf_chip_detect).
+     * Changes nothing that wf_chip_start's reset would not. WF_ENODEV if not.
+     */
+    int (*probe)(struct wf_chip *chip);
     /** Program per-socket buffer sizes (KiB, already validated) into the chip. */
     int (*apply_buffer_sizes)(struct wf_chip *chip);
+    /** Ethernet link state (enum wf_chip_link), or NULL: the chip cannot tell. */
+    int (*link_status)(struct wf_chip *chip);
 };
 
 /** The WIZnet W5100 (4-byte SPI frames, 4 sockets, 8+8 KiB). */
 extern const struct wf_chip_variant wf_chip_w5100;
+
+/**
+ * The WIZnet W5500: variable-length SPI frames (16-bit offset, control byte
+ * BSB<<3 | RWB<<2 | OM=00, N data bytes under one chip select; bursts are split
+ * at WF_CHIP_SPI_MAX_BURST), 8 sockets, 16+16 KiB sized per socket
+ * (Sn_RXBUF_SIZE/Sn_TXBUF_SIZE), chip-side ring wrapping, VERSIONR = 0x04,
+ * link bit in PHYCFGR. The W5500 drives no known pattern on MISO during the
+ * frame header, so unlike the W5100 there is no per-frame echo check: a chip
+ * lost after start shows up as wrong register values, not WF_ENODEV.
+ */
+extern const struct wf_chip_variant wf_chip_w5500;
+
+/** Ethernet link state reported by wf_chip_link_up. */
+enum wf_chip_link {
+    WF_CHIP_LINK_DOWN = 0,    /**< the PHY reports no link */
+    WF_CHIP_LINK_UP = 1,      /**< the PHY reports a link */
+    WF_CHIP_LINK_UNKNOWN = 2, /**< the chip has no link bit (W5100): assume up */
+};
 
 /** Network settings of the chip, addresses in network byte order as bytes. */
 struct wf_chip_netcfg {
@@ -175,6 +210,35 @@ typedef struct wf_chip {
 void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_chip_variant *variant);
 
 /**
+ * @brief Find out which chip is on `port` and bind `chip` to it (wf_chip_init);
+ * then call wf_chip_start as usual. WF_ENODEV when no supported chip answers
+ * (the context is then bound to the last variant tried).
+ *
+ * Probe order and why it is safe for both chips:
+ * 1. W5500: read VERSIONR (must be 0x04), then write RCR with its complement
+ *    and back, reading each value back (a constant MISO cannot pass). Every
+ *    frame is a single-byte W5500 frame, 4 bytes long, to a common register
+ *    whose offset is below 0x0100, so its first byte is 0x00. A W5100 sees a
+ *    4-byte frame with opcode 0x00, which is neither read (0x0F) nor write
+ *    (0xF0): it does nothing, and /SCS going high ends the frame (its frames
+ *    are fixed at 4 bytes and restart at every chip select, facts 5.8).
+ * 2. W5100: write MR = 0x10 and 0x00 and read each back, with the W5100 echo
+ *    check on every frame. Only MR (address 0x0000) is touched, so a W5500
+ *    that somehow failed step 1 sees control byte 0x00: a one-byte read of the
+ *    common block, which changes nothing.
+ * No frame is longer than 4 bytes. The W5500 probe restores RCR; the W5100
+ * probe leaves MR at 0x00, its reset value.
+ */
+int wf_chip_detect(wf_chip_t *chip, const struct wf_port *port);
+
+/**
+ * @brief Ethernet link state: WF_CHIP_LINK_UP or WF_CHIP_LINK_DOWN (W5500:
+ * PHYCFGR.LNK), WF_CHIP_LINK_UNKNOWN when the chip has no link bit (W5100), or
+ * a negative WF_E* code if the chip could not be read.
+ */
+int wf_chip_link_up(wf_chip_t *chip);
+
+/**
  * @brief Bring the chip up: optional hardware reset pulse, software reset with
  * a deadline (WF_CHIP_RESET_TIMEOUT_MS), variant detection, default buffer sizes
  * (even split). WF_ENODEV when the chip is absent or answers wrongly.
@@ -194,9 +258,11 @@ int wf_chip_get_netcfg(wf_chip_t *chip, struct wf_chip_netcfg *cfg);
 int wf_chip_set_retry(wf_chip_t *chip, uint16_t rtr_100us, uint8_t rcr);
 
 /**
- * @brief Per-socket buffer sizes in KiB. W5100: each 0,1,2,4 or 8 and the sum per
- * direction at most 8 (0 = socket unusable in that direction... only allowed for
- * sockets the application will not use). WF_ERANGE when they do not fit.
+ * @brief Per-socket buffer sizes in KiB, one entry per hardware socket
+ * (variant->sockets). W5100: each 0,1,2,4 or 8 and the sum per direction at
+ * most 8; W5500: each 0,1,2,4,8 or 16 and the sum per direction at most 16.
+ * 0 = socket unusable in that direction, only allowed after the used sockets
+ * (memory is allocated in socket order). WF_ERANGE when they do not fit.
  */
 int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_t *rx_kb);
 

@@ -12,9 +12,23 @@
 #include WF_USER_CONFIG_FILE
 #endif
 
-/** Largest number of hardware sockets of any supported chip (W5100: 4). */
+/**
+ * Largest number of hardware sockets of any chip the build drives (W5100: 4,
+ * W5500: 8). Sizes the socket tables in wf_chip_t and wf_net_t; a W5100-only
+ * firmware may set 4 to save a few bytes (wf_chip_init asserts it suffices).
+ */
 #ifndef WF_CHIP_MAX_SOCKETS
-#define WF_CHIP_MAX_SOCKETS 4
+#define WF_CHIP_MAX_SOCKETS 8
+#endif
+
+/**
+ * Largest number of data bytes in one W5500 SPI frame (a VDM burst). Longer
+ * transfers are split into several frames of 3 + at most this many bytes; the
+ * driver keeps a TX and an RX scratch buffer of 3 + this size on the stack.
+ * 256 costs 1.2 % of bus bytes in headers; raise it for fewer headers.
+ */
+#ifndef WF_CHIP_SPI_MAX_BURST
+#define WF_CHIP_SPI_MAX_BURST 256
 #endif
 
 /** How long a software reset (MR.RST) may take before the chip counts as absent. */
@@ -54,6 +68,9 @@
 
 #if WF_CHIP_MAX_SOCKETS < 1 || WF_CHIP_MAX_SOCKETS > 8
 #error "WF_CHIP_MAX_SOCKETS must be 1..8"
+#endif
+#if WF_CHIP_SPI_MAX_BURST < 2 || WF_CHIP_SPI_MAX_BURST > 4096
+#error "WF_CHIP_SPI_MAX_BURST must be 2..4096"
 #endif
 #if WF_CHIP_STABLE_READ_TRIES < 2
 #error "WF_CHIP_STABLE_READ_TRIES must be at least 2 (two reads must agree)"

@@ -80,6 +80,8 @@ struct wf_fetch_callbacks {
     void *ctx;
     /** A step started or ended (verbose output): one line, no newline. */
     void (*log)(void *ctx, const char *line);
+    /** A step starts (for phase markers and timing); called once per step and connection. */
+    void (*step)(void *ctx, enum wf_fetch_step step);
     /** The server certificate summary (also when verification failed). */
     void (*certificate)(void *ctx, const char *summary);
     /** Status line and headers of each response, as wf_http_callbacks. */

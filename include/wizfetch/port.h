@@ -13,11 +13,15 @@
  *   2. clock out `len` bytes from `tx` (MSB first, SPI mode 0) while storing the
  *      `len` bytes clocked in on MISO into `rx`,
  *   3. drive /SCS high again.
- * `tx` and `rx` are never NULL and never overlap; `len` is 1..(3 + largest burst).
+ * `tx` and `rx` are never NULL and never overlap; `len` is 4..(3 + WF_CHIP_SPI_MAX_BURST),
+ * i.e. at most 259 bytes with the default burst of 256 (config.h).
  * The W5100 driver always calls it with len == 4 (one byte per frame: the W5100
- * requires /SCS to go high after every 4-byte frame). A W5500 driver calls it
- * with 3 + N bytes. Returns 0, or a negative WF_E* code if the bus itself failed
- * (e.g. WF_EIO on a DMA error). Must not block longer than the transfer takes.
+ * requires /SCS to go high after every 4-byte frame). The W5500 driver calls it
+ * with 3 + N bytes (16-bit offset, control byte, N data bytes; N >= 1), so a
+ * port that uses DMA should handle both short and long frames. Auto-detection
+ * (wf_chip_detect) sends 4-byte frames only. Returns 0, or a negative WF_E*
+ * code if the bus itself failed (e.g. WF_EIO on a DMA error). Must not block
+ * longer than the transfer takes.
  *
  * ## Reset line (optional, may be NULL)
  * `reset(ctx, asserted)` drives the chip's /RESET pin: `true` = held in reset.

@@ -6,8 +6,12 @@
  * trust anchors added with wf_tls_add_ca_pem / wf_tls_add_builtin_cas, the
  * host name is checked (and sent as SNI), and validity dates are checked with
  * the port's wall clock. If the port does not know the time, the handshake
- * fails with WF_ETLS_CLOCK unless `accept_unknown_time` is set, in which case
- * only the date checks are skipped (and wf_tls_dates_checked() says so).
+ * fails with WF_ETLS_CLOCK unless `accept_unknown_time` is set. Then:
+ *  - with `time_floor` set (e.g. the firmware's build time, a moment that has
+ *    certainly passed), "expired" is still checked against that floor, and
+ *    only "not yet valid" is skipped;
+ *  - without it, both date checks are skipped.
+ * wf_tls_dates_checked() tells whether the full date checks ran.
  * `insecure` skips verification entirely and is never the default.
  *
  * Life cycle (mbedTLS-like; every context is owned by the caller):
@@ -64,7 +68,8 @@ struct wf_tls_options {
     uint8_t min_version;      /**< enum wf_tls_version; 0 = WF_TLS_1_2 */
     uint8_t max_version;      /**< enum wf_tls_version; 0 = highest built in */
     bool insecure;            /**< skip certificate verification (dangerous) */
-    bool accept_unknown_time; /**< skip only the date checks when the time is unknown */
+    bool accept_unknown_time; /**< time unknown: go on with reduced date checks (see above) */
+    int64_t time_floor;       /**< Unix time known to have passed (0 = none), used when the time is unknown */
     wf_tls_keylog_fn keylog;  /**< debug: export secrets in NSS key log format */
     void *keylog_ctx;
 };
@@ -95,6 +100,16 @@ typedef struct wf_tls {
  * typical for one connection). WF_ENOENTROPY if the entropy source fails.
  */
 int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t pool_len);
+
+/**
+ * @brief Where the entropy seed lives between boots (builds with WF_TLS_NV_SEED,
+ * see wf_mbedtls_config.h): `read` fills `len` bytes, `write` stores them; both
+ * return 0 or -1. Call after wf_tls_platform_init and before wf_tls_setup,
+ * which mixes the stored seed into the pool and writes a fresh one.
+ * WF_ENOTSUP in builds without the option.
+ */
+int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),
+                                   int (*write)(unsigned char *buf, size_t len));
 
 /** @brief Highest mbedTLS heap use since the last reset, in bytes. */
 size_t wf_tls_heap_peak(void);

@@ -54,8 +54,23 @@ static int host_entropy(void *ctx, uint8_t *buf, size_t len)
 
 static int64_t host_unix_time(void *ctx)
 {
-    (void)ctx;
-    return (int64_t)time(NULL);
+    const struct wf_port_host *ph = ctx;
+    if (ph->clock_set) {
+        return ph->set_secs + (int64_t)((uint32_t)(wf_port_host_millis(NULL) - ph->set_ms) / 1000u);
+    }
+    return ph->clock_unknown ? -1 : (int64_t)time(NULL);
+}
+
+void wf_port_host_set_clock_unknown(struct wf_port_host *ph, bool unknown)
+{
+    ph->clock_unknown = unknown;
+}
+
+void wf_port_host_set_unix_time(struct wf_port_host *ph, int64_t secs)
+{
+    ph->clock_set = true;
+    ph->set_secs = secs;
+    ph->set_ms = wf_port_host_millis(NULL);
 }
 
 static void host_console_write(void *ctx, const char *data, size_t len)
@@ -67,6 +82,10 @@ static void host_console_write(void *ctx, const char *data, size_t len)
 void wf_port_host_init(struct wf_port_host *ph, struct wf_sim_chip *model)
 {
     ph->model = model;
+    ph->clock_unknown = false;
+    ph->clock_set = false;
+    ph->set_secs = 0;
+    ph->set_ms = 0;
     ph->port = (struct wf_port){
         .ctx = ph,
         .spi_frame = host_spi_frame,

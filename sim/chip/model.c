@@ -1,12 +1,15 @@
 /*
- * W5100 model, SPI side: frames, the register files, buffer memory, soft
- * reset, and the public inspection/configuration API. Socket commands and the
- * host network live in model_net.c.
+ * Chip model, shared SPI-side core: the socket register files, ring memory
+ * with its checks, soft reset, and the public inspection/configuration API.
+ * The variant files (model_w5100.c, model_w5500.c) decode frames and map
+ * addresses onto the functions here; socket commands and the host network
+ * live in model_net.c.
  *
  * Command acceptance: a command written to Sn_CR is accepted after 1..4
  * (seeded) further SPI frames that touch that socket's register block; the
  * frame that sees the last count still reads the command, the next one reads 0.
- * So every driver must poll Sn_CR at least once and see it non-zero.
+ * So every driver must poll Sn_CR at least once and see it non-zero. A W5500
+ * burst is one frame however many registers it covers.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,12 +30,12 @@ uint32_t sim_be32(const uint8_t *p)
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-uint16_t sim_sock_addr(unsigned sn, uint8_t off)
+uint32_t sim_sock_addr(const struct wf_sim_chip *m, unsigned sn, uint8_t off)
 {
-    return (uint16_t)(W5100_Sn_BASE + sn * 0x100u + off);
+    return m->var->sock_addr(sn, off);
 }
 
-void sim_violation(struct wf_sim_chip *m, uint16_t addr, uint32_t value, const char *fmt, ...)
+void sim_violation(struct wf_sim_chip *m, uint32_t addr, uint32_t value, const char *fmt, ...)
 {
     if (m->nviolations < SIM_MAX_VIOLATIONS) {
         struct wf_sim_chip_violation *v = &m->violations[m->nviolations];
@@ -77,183 +80,100 @@ uint32_t sim_rand(struct wf_sim_chip *m, uint32_t below)
     return below ? (uint32_t)((r >> 32) % below) : 0;
 }
 
-/* ---- memory layout (facts 2, 4.2) --------------------------------------- */
-
-/*
- * Sizes are allocated sequentially from socket 0; a socket whose block would
- * pass the 8 KiB end gets no memory ([?] in the facts: the safer reading, since
- * a driver relying on anything else would misaddress the buffer).
- */
-static uint16_t msr_size(uint8_t msr, unsigned sn)
+uint8_t sim_random_byte(struct wf_sim_chip *m)
 {
-    unsigned used = 0;
-    for (unsigned i = 0; i <= sn; i++) {
-        unsigned size = 1024u << ((msr >> (2 * i)) & 3u);
-        if (used + size > W5100_MEM_SIZE) {
-            return 0;
-        }
-        if (i == sn) {
-            return (uint16_t)size;
-        }
-        used += size;
-    }
-    return 0;
+    return (uint8_t)sim_rand(m, 256);
 }
 
-static uint16_t msr_base(uint8_t msr, unsigned sn)
-{
-    unsigned base = 0;
-    for (unsigned i = 0; i < sn; i++) {
-        base += msr_size(msr, i);
-    }
-    return (uint16_t)base;
-}
+/* ---- memory layout: the variant decides -------------------------------- */
 
 uint16_t sim_tx_size(const struct wf_sim_chip *m, unsigned sn)
 {
-    return msr_size(m->common[W5100_TMSR], sn);
+    return m->var->tx_size(m, sn);
 }
 
 uint16_t sim_rx_size(const struct wf_sim_chip *m, unsigned sn)
 {
-    return msr_size(m->common[W5100_RMSR], sn);
+    return m->var->rx_size(m, sn);
 }
 
 uint16_t sim_tx_base(const struct wf_sim_chip *m, unsigned sn)
 {
-    return msr_base(m->common[W5100_TMSR], sn);
+    return m->var->tx_base(m, sn);
 }
 
 uint16_t sim_rx_base(const struct wf_sim_chip *m, unsigned sn)
 {
-    return msr_base(m->common[W5100_RMSR], sn);
-}
-
-/* Which socket owns offset `off` of the TX (or RX) memory; -1 if none. */
-static int mem_owner(uint8_t msr, uint16_t off)
-{
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
-        uint16_t base = msr_base(msr, sn), size = msr_size(msr, sn);
-        if (size && off >= base && off < base + size) {
-            return (int)sn;
-        }
-    }
-    return -1;
+    return m->var->rx_base(m, sn);
 }
 
 /* ---- reset -------------------------------------------------------------- */
 
-/* Power-on / soft-reset state: registers only; faults, map, stats stay. */
+/* Power-on / soft-reset state: registers only; faults, map, stats, link stay. */
 static void chip_reset(struct wf_sim_chip *m)
 {
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
+    for (unsigned sn = 0; sn < SIM_MAX_SOCKETS; sn++) {
         sim_sock_release(&m->sock[sn]);
         sim_sock_init(&m->sock[sn]);
     }
     memset(m->common, 0, sizeof m->common);
-    m->common[W5100_RTR] = 0x07;
-    m->common[W5100_RTR + 1] = 0xD0;
-    m->common[W5100_RCR] = 0x08;
-    m->common[W5100_RMSR] = 0x55;
-    m->common[W5100_TMSR] = 0x55;
-    m->common[W5100_PTIMER] = 0x28;
     memset(m->tx_mem, 0, sizeof m->tx_mem);
     memset(m->rx_mem, 0, sizeof m->rx_mem);
     m->mr_reset_frames = 0;
+    m->var->reset(m);
 }
 
-/* ---- common registers --------------------------------------------------- */
+/* ---- common registers shared by both maps -------------------------------- */
 
-static bool common_reserved(uint16_t addr)
+void sim_pump_all(struct wf_sim_chip *m)
 {
-    return addr == 0x13 || addr == 0x14 || (addr >= 0x1E && addr <= 0x27);
-}
-
-static bool common_read_only(uint16_t addr)
-{
-    return addr == W5100_PATR || addr == W5100_PATR + 1 || (addr >= W5100_UIPR && addr < W5100_COMMON_END);
-}
-
-static void pump_all(struct wf_sim_chip *m)
-{
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
+    for (unsigned sn = 0; sn < m->var->sockets; sn++) {
         sim_pump(m, sn);
     }
 }
 
-static uint8_t common_read(struct wf_sim_chip *m, uint16_t addr)
+bool sim_any_socket_open(const struct wf_sim_chip *m)
 {
-    if (addr == W5100_MR) {
-        return m->mr_reset_frames ? (uint8_t)(m->common[W5100_MR] | W5100_MR_RST) : m->common[W5100_MR];
-    }
-    if (addr == W5100_IR) {
-        /* IR.Sn_INT follows Sn_IR ([?] exact coupling; any set Sn_IR bit shows). */
-        pump_all(m);
-        uint8_t ir = m->common[W5100_IR] & (uint8_t)~W5100_IR_SOCKETS;
-        for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
-            if (m->sock[sn].ir) {
-                ir |= (uint8_t)(1u << sn);
-            }
-        }
-        return ir;
-    }
-    return m->common[addr];
-}
-
-static bool any_socket_open(const struct wf_sim_chip *m)
-{
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
-        if (m->sock[sn].sr != W5100_SOCK_CLOSED) {
+    for (unsigned sn = 0; sn < m->var->sockets; sn++) {
+        if (m->sock[sn].sr != SIM_SOCK_CLOSED) {
             return true;
         }
     }
     return false;
 }
 
-static void common_write(struct wf_sim_chip *m, uint16_t addr, uint8_t v)
+uint8_t sim_socket_irq_bits(struct wf_sim_chip *m)
 {
-    if (common_read_only(addr)) {
-        sim_violation(m, addr, v, "write to read-only common register");
+    sim_pump_all(m);
+    uint8_t bits = 0;
+    for (unsigned sn = 0; sn < m->var->sockets; sn++) {
+        if (m->sock[sn].ir) {
+            bits |= (uint8_t)(1u << sn);
+        }
+    }
+    return bits;
+}
+
+#define SIM_MR 0x00
+#define SIM_MR_RST 0x80
+
+uint8_t sim_read_mr(const struct wf_sim_chip *m)
+{
+    return m->mr_reset_frames ? (uint8_t)(m->common[SIM_MR] | SIM_MR_RST) : m->common[SIM_MR];
+}
+
+void sim_write_mr(struct wf_sim_chip *m, uint8_t v)
+{
+    if (v & SIM_MR_RST) {
+        chip_reset(m);
+        /* The bit self-clears after a few frames, not instantly (facts 2). */
+        m->mr_reset_frames = (uint8_t)(2 + sim_rand(m, 4));
         return;
     }
-    switch (addr) {
-    case W5100_MR:
-        if (v & W5100_MR_RST) {
-            chip_reset(m);
-            /* The bit self-clears after a few frames, not instantly (facts 2). */
-            m->mr_reset_frames = (uint8_t)(2 + sim_rand(m, 4));
-            return;
-        }
-        m->common[W5100_MR] = v;
-        return;
-    case W5100_IR:
-        m->common[W5100_IR] &= (uint8_t) ~(v & ~W5100_IR_SOCKETS);
-        return;
-    case W5100_RMSR:
-    case W5100_TMSR:
-        if (v != m->common[addr] && any_socket_open(m)) {
-            sim_violation(m, addr, v, "buffer sizes changed while a socket is open");
-        }
-        m->common[addr] = v;
-        return;
-    default:
-        m->common[addr] = v;
-        return;
-    }
+    m->common[SIM_MR] = v;
 }
 
 /* ---- socket registers --------------------------------------------------- */
-
-static bool sock_reserved(uint8_t off)
-{
-    return (off >= 0x17 && off < W5100_Sn_TX_FSR) || off >= W5100_Sn_REGS;
-}
-
-static bool sock_read_only(uint8_t off)
-{
-    return off == W5100_Sn_SR || (off >= W5100_Sn_TX_FSR && off < W5100_Sn_TX_WR) || off == W5100_Sn_RX_RSR ||
-           off == W5100_Sn_RX_RSR + 1;
-}
 
 static uint8_t hi(uint16_t v)
 {
@@ -268,12 +188,15 @@ static uint8_t lo(uint16_t v)
 /*
  * The MSB read of a 16-bit counter: pump first (the driver is polling), then,
  * with probability tear_rate, let the network move between the MSB and the LSB
- * frames so that the pair comes from two different values.
+ * bytes (two frames on the W5100, one burst on the W5500) so that the pair
+ * comes from two different values.
  */
 static uint8_t counter_msb(struct wf_sim_chip *m, unsigned sn, bool rx)
 {
     struct sim_sock *s = &m->sock[sn];
+    m->counter_pump = rx;
     sim_pump(m, sn);
+    m->counter_pump = false;
     uint16_t before = rx ? s->rsr : sim_tx_fsr(m, sn);
     if (sim_rand(m, 100) < m->tear_rate) {
         sim_tear(m, sn, rx);
@@ -289,36 +212,41 @@ static uint8_t sock_read(struct wf_sim_chip *m, unsigned sn, uint8_t off)
 {
     struct sim_sock *s = &m->sock[sn];
     switch (off) {
-    case W5100_Sn_CR:
+    case SIM_Sn_CR:
         sim_pump(m, sn);
         return s->cr;
-    case W5100_Sn_IR:
+    case SIM_Sn_IR:
         sim_pump(m, sn);
         return s->ir;
-    case W5100_Sn_SR:
+    case SIM_Sn_SR:
         sim_pump(m, sn);
         s->net_changed = false;
-        return s->sr;
-    case W5100_Sn_TX_FSR:
+        /* The W5500 has no ARP status: resolving shows as SYNSENT. */
+        return s->sr == SIM_SOCK_ARP && !m->var->arp_status ? SIM_SOCK_SYNSENT : s->sr;
+    case SIM_Sn_TX_FSR:
         return counter_msb(m, sn, false);
-    case W5100_Sn_TX_FSR + 1:
+    case SIM_Sn_TX_FSR + 1:
         return lo(sim_tx_fsr(m, sn));
-    case W5100_Sn_TX_RD:
+    case SIM_Sn_TX_RD:
         return hi(s->tx_rd);
-    case W5100_Sn_TX_RD + 1:
+    case SIM_Sn_TX_RD + 1:
         return lo(s->tx_rd);
-    case W5100_Sn_TX_WR:
+    case SIM_Sn_TX_WR:
         return hi(s->tx_wr);
-    case W5100_Sn_TX_WR + 1:
+    case SIM_Sn_TX_WR + 1:
         return lo(s->tx_wr);
-    case W5100_Sn_RX_RSR:
+    case SIM_Sn_RX_RSR:
         return counter_msb(m, sn, true);
-    case W5100_Sn_RX_RSR + 1:
+    case SIM_Sn_RX_RSR + 1:
         return lo(s->rsr);
-    case W5100_Sn_RX_RD:
+    case SIM_Sn_RX_RD:
         return hi(s->rx_rd);
-    case W5100_Sn_RX_RD + 1:
+    case SIM_Sn_RX_RD + 1:
         return lo(s->rx_rd);
+    case SIM_Sn_RX_WR: /* reserved on the W5100: only the W5500 gets here */
+        return hi((uint16_t)(s->rx_done + s->rsr));
+    case SIM_Sn_RX_WR + 1:
+        return lo((uint16_t)(s->rx_done + s->rsr));
     default:
         return s->reg[off];
     }
@@ -332,13 +260,16 @@ static uint16_t set_byte(uint16_t v, bool msb, uint8_t b)
 static void sock_write(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t v)
 {
     struct sim_sock *s = &m->sock[sn];
-    uint16_t addr = sim_sock_addr(sn, off);
-    if (sock_read_only(off)) {
+    uint32_t addr = sim_sock_addr(m, sn, off);
+    if (m->var->sock_read_only(off)) {
         sim_violation(m, addr, v, "write to read-only socket register");
         return;
     }
+    if (m->var->sock_write_extra != NULL && m->var->sock_write_extra(m, sn, off, v)) {
+        return;
+    }
     switch (off) {
-    case W5100_Sn_CR:
+    case SIM_Sn_CR:
         if (s->cr) {
             sim_violation(m, addr, v, "command while Sn_CR busy");
         } else if (v) {
@@ -346,16 +277,16 @@ static void sock_write(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t 
             s->cr_frames = (uint8_t)(1 + sim_rand(m, 4));
         }
         return;
-    case W5100_Sn_IR:
+    case SIM_Sn_IR:
         s->ir &= (uint8_t)~v;
         return;
-    case W5100_Sn_TX_WR:
-    case W5100_Sn_TX_WR + 1:
-        s->tx_wr = set_byte(s->tx_wr, off == W5100_Sn_TX_WR, v);
+    case SIM_Sn_TX_WR:
+    case SIM_Sn_TX_WR + 1:
+        s->tx_wr = set_byte(s->tx_wr, off == SIM_Sn_TX_WR, v);
         return;
-    case W5100_Sn_RX_RD:
-    case W5100_Sn_RX_RD + 1:
-        s->rx_rd = set_byte(s->rx_rd, off == W5100_Sn_RX_RD, v);
+    case SIM_Sn_RX_RD:
+    case SIM_Sn_RX_RD + 1:
+        s->rx_rd = set_byte(s->rx_rd, off == SIM_Sn_RX_RD, v);
         return;
     default:
         s->reg[off] = v;
@@ -364,32 +295,38 @@ static void sock_write(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t 
 }
 
 /*
- * One frame addressed to a socket block. While a command is latched every
- * access other than Sn_CR is a violation, and each frame counts towards the
- * command's acceptance (which takes effect after the frame).
+ * One frame addressed to a socket's register block (a W5500 burst covers `n`
+ * consecutive registers). While a command is latched every access other than
+ * Sn_CR is a violation, and the frame counts once towards the command's
+ * acceptance (which takes effect after the frame).
  */
-static uint8_t sock_frame(struct wf_sim_chip *m, uint16_t addr, bool write, uint8_t v)
+void sim_sock_frame(struct wf_sim_chip *m, unsigned sn, uint8_t off, bool write, const uint8_t *in,
+                    uint8_t *out, size_t n)
 {
-    unsigned sn = (addr - W5100_Sn_BASE) >> 8;
-    uint8_t off = (uint8_t)addr;
     struct sim_sock *s = &m->sock[sn];
     bool pending = s->cr != 0;
-    uint8_t out = 0;
-
-    if (pending && off != W5100_Sn_CR) {
-        sim_violation(m, addr, s->cr, "socket register access before Sn_CR cleared");
-    }
-    if (sock_reserved(off)) {
-        sim_violation(m, addr, v, "access to reserved socket register");
-    } else if (write) {
-        sock_write(m, sn, off, v);
-    } else {
-        out = sock_read(m, sn, off);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t o = (uint8_t)(off + i);
+        uint32_t addr = sim_sock_addr(m, sn, o);
+        out[i] = 0;
+        if (off + i > 0xFF) {
+            sim_violation(m, addr, (uint32_t)(off + i), "burst past the socket register block");
+            continue;
+        }
+        if (pending && o != SIM_Sn_CR) {
+            sim_violation(m, addr, s->cr, "socket register access before Sn_CR cleared");
+        }
+        if (m->var->sock_reserved(o)) {
+            sim_violation(m, addr, write ? in[i] : 0, "access to reserved socket register");
+        } else if (write) {
+            sock_write(m, sn, o, in[i]);
+        } else {
+            out[i] = sock_read(m, sn, o);
+        }
     }
     if (pending && --s->cr_frames == 0) {
         sim_accept_command(m, sn);
     }
-    return out;
 }
 
 /* ---- buffer memory ------------------------------------------------------ */
@@ -400,134 +337,96 @@ static uint16_t ring_distance(uint16_t phys, uint16_t ptr, uint16_t size)
     return (uint16_t)((phys - (ptr & (size - 1))) & (size - 1));
 }
 
-static void tx_mem_write(struct wf_sim_chip *m, uint16_t addr, uint8_t v)
+void sim_tx_mem_write(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, uint8_t v, uint32_t addr)
 {
-    uint16_t off = (uint16_t)(addr - W5100_TX_MEM);
-    int sn = mem_owner(m->common[W5100_TMSR], off);
-    if (sn < 0) {
+    uint16_t size = sim_tx_size(m, sn);
+    if (size == 0) {
         sim_violation(m, addr, v, "write to unallocated TX memory");
         return;
     }
-    uint16_t size = sim_tx_size(m, (unsigned)sn);
-    uint16_t d = ring_distance((uint16_t)(off - sim_tx_base(m, (unsigned)sn)), m->sock[sn].tx_end, size);
-    uint16_t fsr = sim_tx_fsr(m, (unsigned)sn);
+    ring_off &= (uint16_t)(size - 1);
+    uint16_t d = ring_distance(ring_off, m->sock[sn].tx_end, size);
+    uint16_t fsr = sim_tx_fsr(m, sn);
     if (d >= fsr) {
         sim_violation(m, addr, fsr, "TX write past TX_FSR");
     }
-    m->tx_mem[off] = v;
+    m->tx_mem[sim_tx_base(m, sn) + ring_off] = v;
     m->stats.tx_mem_writes++;
 }
 
-static uint8_t rx_mem_read(struct wf_sim_chip *m, uint16_t addr)
+uint8_t sim_tx_mem_read(const struct wf_sim_chip *m, unsigned sn, uint16_t ring_off)
 {
-    uint16_t off = (uint16_t)(addr - W5100_RX_MEM);
-    int sn = mem_owner(m->common[W5100_RMSR], off);
-    if (sn < 0) {
+    uint16_t size = sim_tx_size(m, sn);
+    return size ? m->tx_mem[sim_tx_base(m, sn) + (ring_off & (size - 1))] : 0;
+}
+
+uint8_t sim_rx_mem_read(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, uint32_t addr)
+{
+    uint16_t size = sim_rx_size(m, sn);
+    if (size == 0) {
         sim_violation(m, addr, 0, "read of unallocated RX memory");
         return 0;
     }
+    ring_off &= (uint16_t)(size - 1);
     const struct sim_sock *s = &m->sock[sn];
-    uint16_t d = ring_distance((uint16_t)(off - sim_rx_base(m, (unsigned)sn)), s->rx_done,
-                               sim_rx_size(m, (unsigned)sn));
-    if (d >= s->rsr) {
+    if (ring_distance(ring_off, s->rx_done, size) >= s->rsr) {
         sim_violation(m, addr, s->rsr, "RX read past RX_RSR");
     }
     m->stats.rx_mem_reads++;
-    return m->rx_mem[off];
+    return m->rx_mem[sim_rx_base(m, sn) + ring_off];
 }
 
-/* ---- frame dispatch ----------------------------------------------------- */
-
-static uint8_t chip_access(struct wf_sim_chip *m, uint16_t addr, bool write, uint8_t v)
-{
-    if (addr < W5100_COMMON_END && !common_reserved(addr)) {
-        if (!write) {
-            return common_read(m, addr);
-        }
-        common_write(m, addr, v);
-        return 0;
-    }
-    if (addr >= W5100_Sn_BASE && addr < W5100_Sn_END) {
-        return sock_frame(m, addr, write, v);
-    }
-    if (addr >= W5100_TX_MEM && addr < W5100_RX_MEM) {
-        if (!write) {
-            return m->tx_mem[addr - W5100_TX_MEM]; /* allowed, if pointless */
-        }
-        tx_mem_write(m, addr, v);
-        return 0;
-    }
-    if (addr >= W5100_RX_MEM && addr < W5100_MEM_END) {
-        if (write) {
-            sim_violation(m, addr, v, "write to RX memory");
-            return 0;
-        }
-        return rx_mem_read(m, addr);
-    }
-    sim_violation(m, addr, v, write ? "write to reserved address" : "read of reserved address");
-    return 0;
-}
-
-static void count_read(struct wf_sim_chip *m, uint16_t addr)
-{
-    if (addr < W5100_Sn_END) {
-        m->stats.reg_reads[addr]++;
-    }
-}
+/* ---- the SPI pins ------------------------------------------------------- */
 
 int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
 {
     m->stats.frames++;
     m->stats.bytes += len;
+    m->spi_bytes += len;
     if (m->reset_pin || m->absent) {
         memset(rx, m->reset_pin ? 0x00 : m->absent_miso, len);
         return 0;
     }
-    memset(rx, 0xFF, len);
-    for (size_t i = 0; i < len && i < 3; i++) {
-        rx[i] = (uint8_t)i;
-    }
-    if (len < W5100_FRAME_LEN) {
-        uint16_t addr = len >= 3 ? (uint16_t)((tx[1] << 8) | tx[2]) : 0;
-        sim_violation(m, addr, (uint32_t)len, "short frame");
-        return 0;
-    }
-    uint16_t addr = (uint16_t)((tx[1] << 8) | tx[2]);
-    if (len > W5100_FRAME_LEN) {
-        /* Bytes past the 4th are ignored; the first 4 are still a frame. */
-        sim_violation(m, addr, (uint32_t)len, "CS held across frames");
-    }
     if (m->mr_reset_frames) {
         m->mr_reset_frames--;
     }
-    if (tx[0] == W5100_OP_READ) {
-        count_read(m, addr);
-        rx[3] = chip_access(m, addr, false, 0);
-    } else if (tx[0] == W5100_OP_WRITE) {
-        chip_access(m, addr, true, tx[3]);
-        rx[3] = 0x03;
-    } else {
-        sim_violation(m, addr, tx[0], "unknown SPI opcode");
-    }
+    m->var->frame(m, tx, rx, len);
     return 0;
 }
 
 /* ---- life cycle and configuration --------------------------------------- */
 
-struct wf_sim_chip *wf_sim_chip_new(uint64_t seed)
+struct wf_sim_chip *wf_sim_chip_new_variant(uint64_t seed, enum wf_sim_variant variant)
 {
     struct wf_sim_chip *m = calloc(1, sizeof *m);
     if (m == NULL) {
         return NULL;
     }
+    m->var = variant == WF_SIM_W5500 ? &sim_w5500 : &sim_w5100;
     m->rng = splitmix64(seed) | 1u; /* xorshift must not start at 0 */
     m->tear_rate = 25;
     m->millis = monotonic_ms;
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
+    m->link = true;
+    for (unsigned sn = 0; sn < SIM_MAX_SOCKETS; sn++) {
         sim_sock_init(&m->sock[sn]);
     }
     chip_reset(m);
     return m;
+}
+
+struct wf_sim_chip *wf_sim_chip_new(uint64_t seed)
+{
+    return wf_sim_chip_new_variant(seed, WF_SIM_W5100);
+}
+
+const char *wf_sim_chip_name(const struct wf_sim_chip *m)
+{
+    return m->var->name;
+}
+
+void wf_sim_chip_set_link(struct wf_sim_chip *m, bool up)
+{
+    m->link = up;
 }
 
 void wf_sim_chip_free(struct wf_sim_chip *m)
@@ -535,7 +434,7 @@ void wf_sim_chip_free(struct wf_sim_chip *m)
     if (m == NULL) {
         return;
     }
-    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
+    for (unsigned sn = 0; sn < SIM_MAX_SOCKETS; sn++) {
         sim_sock_release(&m->sock[sn]);
     }
     free(m);
@@ -639,7 +538,8 @@ void wf_sim_chip_print_violations(const struct wf_sim_chip *m, FILE *out)
 {
     for (size_t i = 0; wf_sim_chip_violation(m, i) != NULL; i++) {
         const struct wf_sim_chip_violation *v = &m->violations[i];
-        fprintf(out, "violation: %s (addr 0x%04x, value 0x%x)\n", v->what, v->addr, (unsigned)v->value);
+        fprintf(out, "violation: %s (addr 0x%04x, value 0x%x)\n", v->what, (unsigned)v->addr,
+                (unsigned)v->value);
     }
     if (m->nviolations > SIM_MAX_VIOLATIONS) {
         fprintf(out, "violation: ... %zu more not kept\n", m->nviolations - SIM_MAX_VIOLATIONS);
@@ -653,5 +553,5 @@ void wf_sim_chip_clear_violations(struct wf_sim_chip *m)
 
 uint8_t wf_sim_chip_peek_status(const struct wf_sim_chip *m, unsigned sn)
 {
-    return sn < W5100_SOCKETS ? m->sock[sn].sr : 0;
+    return sn < m->var->sockets ? m->sock[sn].sr : 0;
 }

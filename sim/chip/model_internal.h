@@ -1,10 +1,17 @@
 /*
- * Internals of the W5100 model shared by model.c (SPI, registers, memory,
- * inspection) and model_net.c (socket commands, host sockets, time).
+ * Internals of the chip model. One socket engine and one network side serve
+ * both chips; a variant (struct sim_variant) is only a frame decoder, an
+ * address map, the common register file and the buffer-size rule:
+ *
+ *   model.c        shared: socket register semantics, ring memory checks,
+ *                  reset, statistics, violations and the public API
+ *   model_net.c    shared: Sn_CR commands, state machine, time, host sockets
+ *   model_w5100.c  W5100: 4-byte frames, flat 16-bit map, RMSR/TMSR
+ *   model_w5500.c  W5500: VDM bursts, block select map, Sn_*BUF_SIZE, PHYCFGR
  *
  * The model is an independent implementation of the chip: it defines its own
  * constants, named as in the datasheet, and includes nothing from wizfetch.
- * Facts: shared/reference/w5100-w5500-facts.md sections 1-5.
+ * Facts: shared/reference/w5100-w5500-facts.md sections 1-6.
  */
 #ifndef WF_SIM_MODEL_INTERNAL_H
 #define WF_SIM_MODEL_INTERNAL_H
@@ -14,82 +21,59 @@
 
 #include "wf_sim_chip.h"
 
-/* ---- SPI frame (facts 1.1) ---- */
-#define W5100_OP_WRITE 0xF0
-#define W5100_OP_READ 0x0F
-#define W5100_FRAME_LEN 4
+/* ---- socket registers (facts 3, 6.4): the same offsets on both chips ---- */
+#define SIM_MAX_SOCKETS 8
+#define SIM_Sn_MR 0x00
+#define SIM_Sn_CR 0x01
+#define SIM_Sn_IR 0x02
+#define SIM_Sn_SR 0x03
+#define SIM_Sn_PORT 0x04
+#define SIM_Sn_DHAR 0x06
+#define SIM_Sn_DIPR 0x0C
+#define SIM_Sn_DPORT 0x10
+#define SIM_Sn_TTL 0x16
+#define SIM_Sn_TX_FSR 0x20
+#define SIM_Sn_TX_RD 0x22
+#define SIM_Sn_TX_WR 0x24
+#define SIM_Sn_RX_RSR 0x26
+#define SIM_Sn_RX_RD 0x28
+#define SIM_Sn_RX_WR 0x2A /* W5500 only (reserved on the W5100, see model_w5100.c) */
+#define SIM_Sn_REGS 0x30  /* register storage per socket (W5500 block size) */
 
-/* ---- common registers (facts 2) ---- */
-#define W5100_MR 0x0000
-#define W5100_IR 0x0015
-#define W5100_RTR 0x0017
-#define W5100_RCR 0x0019
-#define W5100_RMSR 0x001A
-#define W5100_TMSR 0x001B
-#define W5100_PATR 0x001C
-#define W5100_PTIMER 0x0028
-#define W5100_UIPR 0x002A
-#define W5100_UPORT 0x002E
-#define W5100_COMMON_END 0x0030
-#define W5100_MR_RST 0x80
-#define W5100_IR_SOCKETS 0x0F
+#define SIM_Sn_MR_PROTO 0x0F
+#define SIM_Sn_MR_TCP 0x01
+#define SIM_Sn_MR_UDP 0x02
 
-/* ---- socket registers (facts 3) ---- */
-#define W5100_SOCKETS 4
-#define W5100_Sn_BASE 0x0400
-#define W5100_Sn_END 0x0800
-#define W5100_Sn_MR 0x00
-#define W5100_Sn_CR 0x01
-#define W5100_Sn_IR 0x02
-#define W5100_Sn_SR 0x03
-#define W5100_Sn_PORT 0x04
-#define W5100_Sn_DHAR 0x06
-#define W5100_Sn_DIPR 0x0C
-#define W5100_Sn_DPORT 0x10
-#define W5100_Sn_TTL 0x16
-#define W5100_Sn_TX_FSR 0x20
-#define W5100_Sn_TX_RD 0x22
-#define W5100_Sn_TX_WR 0x24
-#define W5100_Sn_RX_RSR 0x26
-#define W5100_Sn_RX_RD 0x28
-#define W5100_Sn_REGS 0x2A /* 0x2A.. is reserved (Sn_RX_WR is [?] on the W5100) */
+#define SIM_Sn_CR_OPEN 0x01
+#define SIM_Sn_CR_LISTEN 0x02
+#define SIM_Sn_CR_CONNECT 0x04
+#define SIM_Sn_CR_DISCON 0x08
+#define SIM_Sn_CR_CLOSE 0x10
+#define SIM_Sn_CR_SEND 0x20
+#define SIM_Sn_CR_SEND_MAC 0x21
+#define SIM_Sn_CR_SEND_KEEP 0x22
+#define SIM_Sn_CR_RECV 0x40
 
-#define W5100_Sn_MR_PROTO 0x0F
-#define W5100_Sn_MR_TCP 0x01
-#define W5100_Sn_MR_UDP 0x02
+#define SIM_Sn_IR_CON 0x01
+#define SIM_Sn_IR_DISCON 0x02
+#define SIM_Sn_IR_RECV 0x04
+#define SIM_Sn_IR_TIMEOUT 0x08
+#define SIM_Sn_IR_SEND_OK 0x10
 
-#define W5100_Sn_CR_OPEN 0x01
-#define W5100_Sn_CR_LISTEN 0x02
-#define W5100_Sn_CR_CONNECT 0x04
-#define W5100_Sn_CR_DISCON 0x08
-#define W5100_Sn_CR_CLOSE 0x10
-#define W5100_Sn_CR_SEND 0x20
-#define W5100_Sn_CR_SEND_MAC 0x21
-#define W5100_Sn_CR_SEND_KEEP 0x22
-#define W5100_Sn_CR_RECV 0x40
+#define SIM_SOCK_CLOSED 0x00
+#define SIM_SOCK_ARP 0x01
+#define SIM_SOCK_INIT 0x13
+#define SIM_SOCK_SYNSENT 0x15
+#define SIM_SOCK_ESTABLISHED 0x17
+#define SIM_SOCK_FIN_WAIT 0x18
+#define SIM_SOCK_TIME_WAIT 0x1B
+#define SIM_SOCK_CLOSE_WAIT 0x1C
+#define SIM_SOCK_LAST_ACK 0x1D
+#define SIM_SOCK_UDP 0x22
 
-#define W5100_Sn_IR_CON 0x01
-#define W5100_Sn_IR_DISCON 0x02
-#define W5100_Sn_IR_RECV 0x04
-#define W5100_Sn_IR_TIMEOUT 0x08
-#define W5100_Sn_IR_SEND_OK 0x10
-
-#define W5100_SOCK_CLOSED 0x00
-#define W5100_SOCK_ARP 0x01
-#define W5100_SOCK_INIT 0x13
-#define W5100_SOCK_SYNSENT 0x15
-#define W5100_SOCK_ESTABLISHED 0x17
-#define W5100_SOCK_FIN_WAIT 0x18
-#define W5100_SOCK_TIME_WAIT 0x1B
-#define W5100_SOCK_CLOSE_WAIT 0x1C
-#define W5100_SOCK_LAST_ACK 0x1D
-#define W5100_SOCK_UDP 0x22
-
-/* ---- buffer memory (facts 4.1) ---- */
-#define W5100_TX_MEM 0x4000
-#define W5100_RX_MEM 0x6000
-#define W5100_MEM_SIZE 0x2000
-#define W5100_MEM_END 0x8000
+/* ---- buffer memory: the largest of the variants (W5500: 16 KiB each way) ---- */
+#define SIM_MEM_MAX 0x4000
+#define SIM_COMMON_MAX 0x40
 
 #define SIM_UDP_HEADER 8
 #define SIM_MAX_VIOLATIONS 64
@@ -101,6 +85,14 @@
  * pump, as it would arrive on the wire; so RX_RSR keeps moving while the
  * driver reads it, and torn reads happen in bulk transfers too. */
 #define SIM_TCP_SEGMENT 1460u
+/* ... and, on RX_RSR reads, no faster than the wire: the pump of an RX_RSR
+ * read delivers the next segment only once this many SPI bytes have been
+ * clocked since the last one (a full segment takes ~123 us at 100 Mb/s, about
+ * 256 bus bytes at a 16 MHz SPI clock). Without it, the reads of the RX_RSR
+ * double-read rule would each see a new segment for as long as a 16 KiB W5500
+ * ring has room. A tear may still bring one segment early (so torn reads stay
+ * common in bulk transfers), but not again until the wire has caught up. */
+#define SIM_SEGMENT_SPI_BYTES 256u
 
 struct sim_rule {
     uint32_t vip;
@@ -119,7 +111,7 @@ struct sim_rule {
  *       committed into rx_done by RECV.
  */
 struct sim_sock {
-    uint8_t reg[W5100_Sn_REGS]; /* plain storage registers (MR, PORT, DHAR, DIPR, ...) */
+    uint8_t reg[SIM_Sn_REGS]; /* plain storage registers (MR, PORT, DHAR, DIPR, ...) */
     uint8_t sr;
     uint8_t ir;
     uint8_t cr;        /* latched command, 0 when idle */
@@ -136,7 +128,9 @@ struct sim_sock {
     bool eof_done;
     bool timer_on;
     uint32_t deadline;
-    bool reset_armed; /* fault_reset_after applies to this connection */
+    uint64_t seg_spi_bytes; /* m->spi_bytes when the last TCP segment arrived */
+    bool early_used;        /* a tear already brought a segment ahead of the wire */
+    bool reset_armed;       /* fault_reset_after applies to this connection */
     uint32_t reset_left;
     int fd;
     /*
@@ -146,18 +140,53 @@ struct sim_sock {
      * its 8-byte header.
      */
     uint16_t stage_off, stage_len;
-    uint8_t stage[W5100_MEM_SIZE];
+    uint8_t stage[SIM_MEM_MAX];
 };
 
+struct wf_sim_chip;
+
+/*
+ * What differs between the chips. Memory offsets are into tx_mem/rx_mem; ring
+ * sizes are powers of two (0 = the socket has no memory that way).
+ */
+struct sim_variant {
+    const char *name;
+    unsigned sockets;
+    bool arp_status;                      /* Sn_SR shows ARP (0x01) while resolving; else SYNSENT */
+    uint8_t rtr, rcr;                     /* common register addresses of RTR (2 bytes) and RCR */
+    void (*reset)(struct wf_sim_chip *m); /* common registers to reset values */
+    void (*frame)(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len);
+    uint16_t (*tx_size)(const struct wf_sim_chip *m, unsigned sn);
+    uint16_t (*rx_size)(const struct wf_sim_chip *m, unsigned sn);
+    uint16_t (*tx_base)(const struct wf_sim_chip *m, unsigned sn);
+    uint16_t (*rx_base)(const struct wf_sim_chip *m, unsigned sn);
+    /* Socket register offsets that do not exist / cannot be written. */
+    bool (*sock_reserved)(uint8_t off);
+    bool (*sock_read_only)(uint8_t off);
+    /* Variant socket registers (W5500 Sn_*BUF_SIZE); true if it handled `off`. */
+    bool (*sock_write_extra)(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t v);
+    /* Non-NULL: why OPEN must be refused for the buffer configuration. */
+    const char *(*open_check)(const struct wf_sim_chip *m);
+    /* Address of socket register `off` in violation reports. */
+    uint32_t (*sock_addr)(unsigned sn, uint8_t off);
+};
+
+extern const struct sim_variant sim_w5100;
+extern const struct sim_variant sim_w5500;
+
 struct wf_sim_chip {
-    uint8_t common[W5100_COMMON_END];
+    const struct sim_variant *var;
+    uint8_t common[SIM_COMMON_MAX];
     uint8_t mr_reset_frames; /* MR reads RST until this reaches 0 */
     bool reset_pin;
     bool absent;
     uint8_t absent_miso;
-    struct sim_sock sock[W5100_SOCKETS];
-    uint8_t tx_mem[W5100_MEM_SIZE];
-    uint8_t rx_mem[W5100_MEM_SIZE];
+    bool link; /* Ethernet link (wf_sim_chip_set_link); down: no traffic */
+    struct sim_sock sock[SIM_MAX_SOCKETS];
+    uint8_t tx_mem[SIM_MEM_MAX];
+    uint8_t rx_mem[SIM_MEM_MAX];
+    uint64_t spi_bytes; /* bytes clocked since creation (stats can be reset) */
+    bool counter_pump;  /* the pump of an RX_RSR read: wire-paced (SIM_SEGMENT_SPI_BYTES) */
 
     uint64_t rng;
     unsigned tear_rate;
@@ -183,7 +212,7 @@ struct wf_sim_chip {
 };
 
 /* ---- model.c ---- */
-void sim_violation(struct wf_sim_chip *m, uint16_t addr, uint32_t value, const char *fmt, ...)
+void sim_violation(struct wf_sim_chip *m, uint32_t addr, uint32_t value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 uint32_t sim_now(const struct wf_sim_chip *m);
 uint32_t sim_rand(struct wf_sim_chip *m, uint32_t below);
@@ -191,7 +220,22 @@ uint16_t sim_tx_size(const struct wf_sim_chip *m, unsigned sn);
 uint16_t sim_rx_size(const struct wf_sim_chip *m, unsigned sn);
 uint16_t sim_tx_base(const struct wf_sim_chip *m, unsigned sn);
 uint16_t sim_rx_base(const struct wf_sim_chip *m, unsigned sn);
-uint16_t sim_sock_addr(unsigned sn, uint8_t off);
+uint32_t sim_sock_addr(const struct wf_sim_chip *m, unsigned sn, uint8_t off);
+uint8_t sim_random_byte(struct wf_sim_chip *m);
+void sim_pump_all(struct wf_sim_chip *m);
+bool sim_any_socket_open(const struct wf_sim_chip *m);
+/* Sn_IR bits of every socket as one bit per socket (IR.Sn_INT, SIR). */
+uint8_t sim_socket_irq_bits(struct wf_sim_chip *m);
+/* MR write with the soft-reset bit handled (facts 2). */
+void sim_write_mr(struct wf_sim_chip *m, uint8_t v);
+uint8_t sim_read_mr(const struct wf_sim_chip *m);
+/* One frame touching `n` consecutive registers of socket `sn` from `off`. */
+void sim_sock_frame(struct wf_sim_chip *m, unsigned sn, uint8_t off, bool write, const uint8_t *in,
+                    uint8_t *out, size_t n);
+/* One byte of ring memory: `ring_off` is the offset inside socket sn's ring. */
+void sim_tx_mem_write(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, uint8_t v, uint32_t addr);
+uint8_t sim_tx_mem_read(const struct wf_sim_chip *m, unsigned sn, uint16_t ring_off);
+uint8_t sim_rx_mem_read(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, uint32_t addr);
 uint16_t sim_be16(const uint8_t *p);
 uint32_t sim_be32(const uint8_t *p);
 
@@ -202,5 +246,9 @@ void sim_accept_command(struct wf_sim_chip *m, unsigned sn);
 void sim_pump(struct wf_sim_chip *m, unsigned sn);
 void sim_tear(struct wf_sim_chip *m, unsigned sn, bool rx);
 uint16_t sim_tx_fsr(const struct wf_sim_chip *m, unsigned sn);
+
+/* ---- model_udp_host.c (DHCP/SNTP support) ---- */
+/** A host UDP socket for a chip UDP socket on `chip_port`; -1 on failure. */
+int sim_udp_host_socket(uint16_t chip_port);
 
 #endif

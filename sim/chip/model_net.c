@@ -1,8 +1,9 @@
 /*
- * W5100 model, network side: Sn_CR commands, the socket state machine, time
- * (ARP/TCP timeouts) and the real non-blocking host sockets that carry the
- * traffic. Everything here runs either when a command is accepted or when the
- * host polls a status register (sim_pump), never on payload memory frames.
+ * Chip model, network side, shared by the W5100 and W5500 variants: Sn_CR
+ * commands, the socket state machine, time (ARP/TCP timeouts), the link, and
+ * the real non-blocking host sockets that carry the traffic. Everything here
+ * runs either when a command is accepted or when the host polls a status
+ * register (sim_pump), never on payload memory frames.
  *
  * Wrong-state commands (SEND, RECV, DISCON) are only violations when the host
  * could have known better: if the network changed Sn_SR since the host last
@@ -25,8 +26,8 @@ void sim_sock_init(struct sim_sock *s)
 {
     memset(s, 0, sizeof *s);
     s->fd = -1;
-    memset(&s->reg[W5100_Sn_DHAR], 0xFF, 6);
-    s->reg[W5100_Sn_TTL] = 0x80;
+    memset(&s->reg[SIM_Sn_DHAR], 0xFF, 6);
+    s->reg[SIM_Sn_TTL] = 0x80;
 }
 
 void sim_sock_release(struct sim_sock *s)
@@ -47,7 +48,7 @@ uint16_t sim_tx_fsr(const struct wf_sim_chip *m, unsigned sn)
 
 static bool is_tcp(const struct sim_sock *s)
 {
-    return (s->reg[W5100_Sn_MR] & W5100_Sn_MR_PROTO) == W5100_Sn_MR_TCP;
+    return (s->reg[SIM_Sn_MR] & SIM_Sn_MR_PROTO) == SIM_Sn_MR_TCP;
 }
 
 static void set_state(struct sim_sock *s, uint8_t sr, bool by_network)
@@ -75,7 +76,7 @@ static void net_closed(struct sim_sock *s, uint8_t flags)
 {
     close_host(s);
     s->ir |= flags;
-    set_state(s, W5100_SOCK_CLOSED, true);
+    set_state(s, SIM_SOCK_CLOSED, true);
 }
 
 /* ---- time (facts 5.4) ---------------------------------------------------- */
@@ -99,15 +100,15 @@ static uint32_t ticks_to_ms(uint64_t ticks)
 /* ARPTO: RCR+1 requests at a fixed RTR interval. */
 static uint32_t arpto_ms(const struct wf_sim_chip *m)
 {
-    uint64_t rtr = sim_be16(&m->common[W5100_RTR]);
-    return ticks_to_ms(rtr * (m->common[W5100_RCR] + 1u));
+    uint64_t rtr = sim_be16(&m->common[m->var->rtr]);
+    return ticks_to_ms(rtr * (m->common[m->var->rcr] + 1u));
 }
 
 /* TCPTO: RCR+1 intervals RTR, 2RTR, 4RTR, ... doubling while it stays <= 65535. */
 static uint32_t tcpto_ms(const struct wf_sim_chip *m)
 {
-    uint64_t interval = sim_be16(&m->common[W5100_RTR]), total = 0;
-    for (unsigned i = 0; i <= m->common[W5100_RCR]; i++) {
+    uint64_t interval = sim_be16(&m->common[m->var->rtr]), total = 0;
+    for (unsigned i = 0; i <= m->common[m->var->rcr]; i++) {
         total += interval;
         if (interval * 2 <= 0xFFFF) {
             interval *= 2;
@@ -173,8 +174,8 @@ static void map_reverse(const struct wf_sim_chip *m, const struct sim_sock *s, c
             if (r->host_port != hport) {
                 continue;
             }
-            bool same = sim_be32(&s->reg[W5100_Sn_DIPR]) == r->vip;
-            *vport = r->vport ? r->vport : same ? sim_be16(&s->reg[W5100_Sn_DPORT]) : hport;
+            bool same = sim_be32(&s->reg[SIM_Sn_DIPR]) == r->vip;
+            *vport = r->vport ? r->vport : same ? sim_be16(&s->reg[SIM_Sn_DPORT]) : hport;
         }
         *vip = r->vip;
         return;
@@ -196,7 +197,7 @@ static void ring_put(struct wf_sim_chip *m, unsigned sn, const uint8_t *p, uint1
     memcpy(&m->rx_mem[base], p + first, (size_t)(n - first));
     s->rsr = (uint16_t)(s->rsr + n);
     if (n > 0) {
-        s->ir |= W5100_Sn_IR_RECV;
+        s->ir |= SIM_Sn_IR_RECV;
     }
 }
 
@@ -236,6 +237,12 @@ static void inject_reset(struct sim_sock *s)
 
 /* ---- TCP data path -------------------------------------------------------- */
 
+/* Has the wire had time to bring the next segment (SIM_SEGMENT_SPI_BYTES)? */
+static bool segment_due(const struct wf_sim_chip *m, const struct sim_sock *s)
+{
+    return m->spi_bytes - s->seg_spi_bytes >= SIM_SEGMENT_SPI_BYTES;
+}
+
 static void tcp_flush_stage(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
@@ -246,6 +253,9 @@ static void tcp_flush_stage(struct wf_sim_chip *m, unsigned sn)
         k = min16(k, s->reset_left);
     }
     ring_put(m, sn, &s->stage[s->stage_off], k);
+    if (k > 0) {
+        s->seg_spi_bytes = m->spi_bytes;
+    }
     s->stage_off = (uint16_t)(s->stage_off + k);
     if (m->rx_rate) {
         m->rx_tokens -= k;
@@ -287,11 +297,11 @@ static void tcp_apply_eof(struct wf_sim_chip *m, struct sim_sock *s)
     }
     s->eof_pending = false;
     s->eof_done = true;
-    s->ir |= W5100_Sn_IR_DISCON;
-    if (s->sr == W5100_SOCK_ESTABLISHED) {
-        set_state(s, W5100_SOCK_CLOSE_WAIT, true);
-    } else if (s->sr == W5100_SOCK_FIN_WAIT) {
-        set_state(s, W5100_SOCK_TIME_WAIT, true);
+    s->ir |= SIM_Sn_IR_DISCON;
+    if (s->sr == SIM_SOCK_ESTABLISHED) {
+        set_state(s, SIM_SOCK_CLOSE_WAIT, true);
+    } else if (s->sr == SIM_SOCK_FIN_WAIT) {
+        set_state(s, SIM_SOCK_TIME_WAIT, true);
         arm(m, s, SIM_BRIEF_MS);
     }
 }
@@ -323,12 +333,12 @@ static void tcp_tx_step(struct wf_sim_chip *m, unsigned sn)
     struct sim_sock *s = &m->sock[sn];
     s->tx_ack = s->tx_rd; /* what was handed over last time is acknowledged now */
     tcp_send_pending(m, sn);
-    if (s->sr == W5100_SOCK_CLOSED || s->tx_rd != s->tx_end) {
+    if (s->sr == SIM_SOCK_CLOSED || s->tx_rd != s->tx_end) {
         return;
     }
     if (s->send_busy) {
         s->send_busy = false;
-        s->ir |= W5100_Sn_IR_SEND_OK;
+        s->ir |= SIM_Sn_IR_SEND_OK;
     }
     if (s->fin_pending && s->fd >= 0) {
         shutdown(s->fd, SHUT_WR);
@@ -342,9 +352,9 @@ static void tcp_timers(struct wf_sim_chip *m, struct sim_sock *s)
     if (!expired(m, s)) {
         return;
     }
-    if (s->sr == W5100_SOCK_FIN_WAIT) {
-        net_closed(s, W5100_Sn_IR_TIMEOUT); /* the FIN was never answered */
-    } else if (s->sr == W5100_SOCK_TIME_WAIT || s->sr == W5100_SOCK_LAST_ACK) {
+    if (s->sr == SIM_SOCK_FIN_WAIT) {
+        net_closed(s, SIM_Sn_IR_TIMEOUT); /* the FIN was never answered */
+    } else if (s->sr == SIM_SOCK_TIME_WAIT || s->sr == SIM_SOCK_LAST_ACK) {
         net_closed(s, 0);
     }
 }
@@ -353,14 +363,15 @@ static void pump_tcp(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
     tcp_tx_step(m, sn);
-    if (s->sr != W5100_SOCK_CLOSED) {
+    if (s->sr != SIM_SOCK_CLOSED && (!m->counter_pump || segment_due(m, s))) {
+        s->early_used = false;
         tcp_flush_stage(m, sn);
     }
-    if (s->sr != W5100_SOCK_CLOSED) {
+    if (s->sr != SIM_SOCK_CLOSED) {
         tcp_apply_eof(m, s);
         tcp_fill_stage(m, sn);
     }
-    if (s->sr != W5100_SOCK_CLOSED) {
+    if (s->sr != SIM_SOCK_CLOSED) {
         tcp_timers(m, s);
     }
 }
@@ -370,14 +381,14 @@ static void pump_tcp(struct wf_sim_chip *m, unsigned sn)
 static void connect_failed(struct sim_sock *s, int err)
 {
     /* RST instead of SYN/ACK: CLOSED without TIMEOUT (facts 5.3 case 3). */
-    net_closed(s, err == ECONNREFUSED ? 0 : W5100_Sn_IR_TIMEOUT);
+    net_closed(s, err == ECONNREFUSED ? 0 : SIM_Sn_IR_TIMEOUT);
 }
 
 static void established(struct wf_sim_chip *m, struct sim_sock *s)
 {
     s->timer_on = false;
-    s->ir |= W5100_Sn_IR_CON;
-    set_state(s, W5100_SOCK_ESTABLISHED, true);
+    s->ir |= SIM_Sn_IR_CON;
+    set_state(s, SIM_SOCK_ESTABLISHED, true);
     if (m->reset_after_armed) {
         m->reset_after_armed = false;
         s->reset_armed = true;
@@ -387,22 +398,21 @@ static void established(struct wf_sim_chip *m, struct sim_sock *s)
 
 static void start_syn(struct wf_sim_chip *m, struct sim_sock *s)
 {
-    set_state(s, W5100_SOCK_SYNSENT, true);
+    set_state(s, SIM_SOCK_SYNSENT, true);
     arm(m, s, tcpto_ms(m));
     if (s->blackhole) {
         return; /* the SYN goes nowhere */
     }
     s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->fd < 0) {
-        net_closed(s, W5100_Sn_IR_TIMEOUT);
+        net_closed(s, SIM_Sn_IR_TIMEOUT);
         return;
     }
     /* The chip transmits each SEND at once; the host's Nagle algorithm would
      * instead hold small segments back for an ACK (40 ms with delayed ACKs). */
     int one = 1;
     setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    struct sockaddr_in to =
-        map_forward(m, sim_be32(&s->reg[W5100_Sn_DIPR]), sim_be16(&s->reg[W5100_Sn_DPORT]));
+    struct sockaddr_in to = map_forward(m, sim_be32(&s->reg[SIM_Sn_DIPR]), sim_be16(&s->reg[SIM_Sn_DPORT]));
     if (connect(s->fd, (const struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS) {
         connect_failed(s, errno);
     }
@@ -413,8 +423,8 @@ static void pump_arp(struct wf_sim_chip *m, struct sim_sock *s)
     if (!expired(m, s)) {
         return;
     }
-    if (s->unreachable) {
-        net_closed(s, W5100_Sn_IR_TIMEOUT);
+    if (s->unreachable || !m->link) {
+        net_closed(s, SIM_Sn_IR_TIMEOUT);
     } else {
         start_syn(m, s);
     }
@@ -439,7 +449,7 @@ static void pump_synsent(struct wf_sim_chip *m, struct sim_sock *s)
         }
     }
     if (expired(m, s)) {
-        net_closed(s, W5100_Sn_IR_TIMEOUT); /* no SYN/ACK within TCPTO */
+        net_closed(s, SIM_Sn_IR_TIMEOUT); /* no SYN/ACK within TCPTO */
     }
 }
 
@@ -496,16 +506,16 @@ static void udp_send_done(struct sim_sock *s)
 {
     s->tx_rd = s->tx_end;
     s->send_busy = false;
-    s->ir |= W5100_Sn_IR_SEND_OK;
+    s->ir |= SIM_Sn_IR_SEND_OK;
 }
 
 /* One datagram TX_RD..TX_WR to DIPR:DPORT, at SEND acceptance. */
 static void udp_send(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    uint32_t vip = sim_be32(&s->reg[W5100_Sn_DIPR]);
-    uint16_t vport = sim_be16(&s->reg[W5100_Sn_DPORT]);
-    if (ip_listed(m->unreachable, m->nunreachable, vip)) {
+    uint32_t vip = sim_be32(&s->reg[SIM_Sn_DIPR]);
+    uint16_t vport = sim_be16(&s->reg[SIM_Sn_DPORT]);
+    if (ip_listed(m->unreachable, m->nunreachable, vip) || !m->link) {
         arm(m, s, arpto_ms(m)); /* TIMEOUT after ARPTO; the socket stays UDP */
         return;
     }
@@ -518,7 +528,7 @@ static void udp_send(struct wf_sim_chip *m, unsigned sn)
     }
     uint16_t size = sim_tx_size(m, sn), base = sim_tx_base(m, sn);
     uint16_t len = (uint16_t)(s->tx_end - s->tx_rd);
-    uint8_t buf[W5100_MEM_SIZE];
+    uint8_t buf[SIM_MEM_MAX];
     for (uint16_t i = 0; i < len; i++) {
         buf[i] = m->tx_mem[base + ((s->tx_rd + i) & (size - 1))];
     }
@@ -541,10 +551,60 @@ static void pump_udp(struct wf_sim_chip *m, unsigned sn)
         s->timer_on = false;
         s->send_busy = false;
         s->tx_rd = s->tx_ack = s->tx_end; /* the datagram is discarded */
-        s->ir |= W5100_Sn_IR_TIMEOUT;
+        s->ir |= SIM_Sn_IR_TIMEOUT;
     }
     udp_flush_stage(m, sn);
     udp_fill_stage(m, sn);
+}
+
+/* ---- link down ------------------------------------------------------------ */
+
+/*
+ * No frame leaves or arrives: the host sockets are left alone (TCP data
+ * waits in the kernel, as a retransmitting peer would resend it), timers run.
+ * A SEND that is not acknowledged ends like the chip's retransmissions do.
+ */
+static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
+{
+    struct sim_sock *s = &m->sock[sn];
+    switch (s->sr) {
+    case SIM_SOCK_ARP:
+        pump_arp(m, s);
+        break;
+    case SIM_SOCK_SYNSENT:
+        if (expired(m, s)) {
+            net_closed(s, SIM_Sn_IR_TIMEOUT);
+        }
+        break;
+    case SIM_SOCK_ESTABLISHED:
+    case SIM_SOCK_CLOSE_WAIT:
+        if (s->send_busy && !s->timer_on) {
+            arm(m, s, tcpto_ms(m));
+        } else if (s->send_busy && expired(m, s)) {
+            net_closed(s, SIM_Sn_IR_TIMEOUT);
+        }
+        break;
+    case SIM_SOCK_FIN_WAIT:
+    case SIM_SOCK_TIME_WAIT:
+    case SIM_SOCK_LAST_ACK:
+        tcp_timers(m, s);
+        break;
+    case SIM_SOCK_UDP: {
+        uint8_t sink[64];
+        while (s->fd >= 0 && recv(s->fd, sink, sizeof sink, MSG_DONTWAIT | MSG_TRUNC) >= 0) {
+            /* lost on the dead wire */
+        }
+        if (s->send_busy && expired(m, s)) {
+            s->timer_on = false;
+            s->send_busy = false;
+            s->tx_rd = s->tx_ack = s->tx_end;
+            s->ir |= SIM_Sn_IR_TIMEOUT;
+        }
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 /* ---- pump and tear ------------------------------------------------------ */
@@ -552,21 +612,28 @@ static void pump_udp(struct wf_sim_chip *m, unsigned sn)
 void sim_pump(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
+    if (!m->link) {
+        pump_link_down(m, sn);
+        return;
+    }
     switch (s->sr) {
-    case W5100_SOCK_ARP:
+    case SIM_SOCK_ARP:
         pump_arp(m, s);
         break;
-    case W5100_SOCK_SYNSENT:
+    case SIM_SOCK_SYNSENT:
         pump_synsent(m, s);
         break;
-    case W5100_SOCK_ESTABLISHED:
-    case W5100_SOCK_CLOSE_WAIT:
-    case W5100_SOCK_FIN_WAIT:
-    case W5100_SOCK_TIME_WAIT:
-    case W5100_SOCK_LAST_ACK:
+    case SIM_SOCK_ESTABLISHED:
+    case SIM_SOCK_CLOSE_WAIT:
+        s->timer_on = false; /* a link-down retransmission timer, if any */
         pump_tcp(m, sn);
         break;
-    case W5100_SOCK_UDP:
+    case SIM_SOCK_FIN_WAIT:
+    case SIM_SOCK_TIME_WAIT:
+    case SIM_SOCK_LAST_ACK:
+        pump_tcp(m, sn);
+        break;
+    case SIM_SOCK_UDP:
         pump_udp(m, sn);
         break;
     default:
@@ -578,69 +645,73 @@ void sim_pump(struct wf_sim_chip *m, unsigned sn)
 void sim_tear(struct wf_sim_chip *m, unsigned sn, bool rx)
 {
     struct sim_sock *s = &m->sock[sn];
+    if (!m->link) {
+        return;
+    }
     if (!rx) {
         s->tx_ack = s->tx_rd;
-    } else if (s->sr == W5100_SOCK_UDP) {
+    } else if (s->sr == SIM_SOCK_UDP) {
         udp_flush_stage(m, sn);
     } else if (s->stage_len) {
-        tcp_flush_stage(m, sn);
+        bool due = segment_due(m, s);
+        if (due || !s->early_used) {
+            s->early_used = !due;
+            tcp_flush_stage(m, sn);
+        }
     }
 }
 
 /* ---- commands ----------------------------------------------------------- */
 
-static uint16_t cr_addr(unsigned sn)
+static uint32_t cr_addr(const struct wf_sim_chip *m, unsigned sn)
 {
-    return sim_sock_addr(sn, W5100_Sn_CR);
+    return sim_sock_addr(m, sn, SIM_Sn_CR);
 }
 
 /* A command the current state does not allow; see the race note at the top. */
 static void wrong_state(struct wf_sim_chip *m, unsigned sn, const char *what)
 {
     if (!m->sock[sn].net_changed) {
-        sim_violation(m, cr_addr(sn), m->sock[sn].sr, "%s", what);
+        sim_violation(m, cr_addr(m, sn), m->sock[sn].sr, "%s", what);
     }
 }
 
 static bool open_udp(struct sim_sock *s)
 {
-    s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s->fd < 0) {
-        return false;
-    }
-    /* Ephemeral loopback port: unprivileged; replies to it are delivered. */
-    struct sockaddr_in a = host_addr(INADDR_LOOPBACK, 0);
-    if (bind(s->fd, (const struct sockaddr *)&a, sizeof a) < 0) {
-        sim_sock_release(s);
-        return false;
-    }
-    return true;
+    /* DHCP/SNTP: broadcast-capable, privileged port when allowed (model_udp_host.c). */
+    s->fd = sim_udp_host_socket(sim_be16(&s->reg[SIM_Sn_PORT]));
+    return s->fd >= 0;
 }
 
 static void cmd_open(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    uint8_t proto = s->reg[W5100_Sn_MR] & W5100_Sn_MR_PROTO;
-    if (s->sr != W5100_SOCK_CLOSED) {
-        sim_violation(m, cr_addr(sn), s->sr, "OPEN while socket not CLOSED");
+    uint8_t proto = s->reg[SIM_Sn_MR] & SIM_Sn_MR_PROTO;
+    if (s->sr != SIM_SOCK_CLOSED) {
+        sim_violation(m, cr_addr(m, sn), s->sr, "OPEN while socket not CLOSED");
         return;
     }
-    if (proto != W5100_Sn_MR_TCP && proto != W5100_Sn_MR_UDP) {
-        sim_violation(m, sim_sock_addr(sn, W5100_Sn_MR), s->reg[W5100_Sn_MR], "Sn_MR mode not modelled");
+    if (proto != SIM_Sn_MR_TCP && proto != SIM_Sn_MR_UDP) {
+        sim_violation(m, sim_sock_addr(m, sn, SIM_Sn_MR), s->reg[SIM_Sn_MR], "Sn_MR mode not modelled");
+        return;
+    }
+    const char *refusal = m->var->open_check ? m->var->open_check(m) : NULL;
+    if (refusal != NULL) {
+        sim_violation(m, cr_addr(m, sn), sn, "%s", refusal);
         return;
     }
     if (sim_tx_size(m, sn) == 0 || sim_rx_size(m, sn) == 0) {
-        sim_violation(m, cr_addr(sn), sn, "OPEN of a socket without buffer memory");
+        sim_violation(m, cr_addr(m, sn), sn, "OPEN of a socket without buffer memory");
         return;
     }
     close_host(s);
     s->tx_wr = s->tx_end = s->tx_rd = s->tx_ack = 0;
     s->rx_rd = s->rx_done = s->rsr = 0;
     s->net_changed = false;
-    if (proto == W5100_Sn_MR_TCP) {
-        s->sr = W5100_SOCK_INIT;
+    if (proto == SIM_Sn_MR_TCP) {
+        s->sr = SIM_SOCK_INIT;
     } else if (open_udp(s)) {
-        s->sr = W5100_SOCK_UDP;
+        s->sr = SIM_SOCK_UDP;
     } else {
         fprintf(stderr, "wf_sim_chip: cannot open a host UDP socket\n");
     }
@@ -649,19 +720,19 @@ static void cmd_open(struct wf_sim_chip *m, unsigned sn)
 static void cmd_connect(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    uint32_t vip = sim_be32(&s->reg[W5100_Sn_DIPR]);
-    uint16_t vport = sim_be16(&s->reg[W5100_Sn_DPORT]);
-    if (!is_tcp(s) || s->sr != W5100_SOCK_INIT) {
-        sim_violation(m, cr_addr(sn), s->sr, "CONNECT not from INIT");
+    uint32_t vip = sim_be32(&s->reg[SIM_Sn_DIPR]);
+    uint16_t vport = sim_be16(&s->reg[SIM_Sn_DPORT]);
+    if (!is_tcp(s) || s->sr != SIM_SOCK_INIT) {
+        sim_violation(m, cr_addr(m, sn), s->sr, "CONNECT not from INIT");
         return;
     }
     if (vip == 0 || vip == 0xFFFFFFFFu || vport == 0) {
-        sim_violation(m, sim_sock_addr(sn, W5100_Sn_DIPR), vip, "CONNECT to invalid address");
+        sim_violation(m, sim_sock_addr(m, sn, SIM_Sn_DIPR), vip, "CONNECT to invalid address");
         return;
     }
-    s->unreachable = ip_listed(m->unreachable, m->nunreachable, vip);
+    s->unreachable = ip_listed(m->unreachable, m->nunreachable, vip) || !m->link;
     s->blackhole = ip_listed(m->blackhole, m->nblackhole, vip);
-    s->sr = W5100_SOCK_ARP;
+    s->sr = SIM_SOCK_ARP;
     arm(m, s, s->unreachable ? arpto_ms(m) : SIM_BRIEF_MS);
 }
 
@@ -669,25 +740,25 @@ static void cmd_discon(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
     switch (s->sr) {
-    case W5100_SOCK_ESTABLISHED:
-        s->sr = W5100_SOCK_FIN_WAIT;
+    case SIM_SOCK_ESTABLISHED:
+        s->sr = SIM_SOCK_FIN_WAIT;
         s->fin_pending = true; /* FIN after any unsent data */
         arm(m, s, tcpto_ms(m));
         break;
-    case W5100_SOCK_CLOSE_WAIT:
-        s->sr = W5100_SOCK_LAST_ACK;
+    case SIM_SOCK_CLOSE_WAIT:
+        s->sr = SIM_SOCK_LAST_ACK;
         s->fin_pending = true;
         arm(m, s, SIM_BRIEF_MS);
         break;
-    case W5100_SOCK_ARP:
-    case W5100_SOCK_SYNSENT:
+    case SIM_SOCK_ARP:
+    case SIM_SOCK_SYNSENT:
         close_host(s); /* abort the attempt */
-        s->sr = W5100_SOCK_CLOSED;
+        s->sr = SIM_SOCK_CLOSED;
         break;
-    case W5100_SOCK_FIN_WAIT:
-    case W5100_SOCK_TIME_WAIT:
-    case W5100_SOCK_LAST_ACK:
-    case W5100_SOCK_CLOSED:
+    case SIM_SOCK_FIN_WAIT:
+    case SIM_SOCK_TIME_WAIT:
+    case SIM_SOCK_LAST_ACK:
+    case SIM_SOCK_CLOSED:
         break; /* already closing/closed: harmless */
     default:
         /* INIT/UDP: the driver would wait for a CLOSED that never comes. */
@@ -699,30 +770,30 @@ static void cmd_discon(struct wf_sim_chip *m, unsigned sn)
 static void cmd_close(struct sim_sock *s)
 {
     close_host(s);
-    s->sr = W5100_SOCK_CLOSED;
+    s->sr = SIM_SOCK_CLOSED;
     s->net_changed = false;
 }
 
 static void cmd_send(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    bool udp = s->sr == W5100_SOCK_UDP;
-    bool ok = udp || (is_tcp(s) && (s->sr == W5100_SOCK_ESTABLISHED || s->sr == W5100_SOCK_CLOSE_WAIT));
+    bool udp = s->sr == SIM_SOCK_UDP;
+    bool ok = udp || (is_tcp(s) && (s->sr == SIM_SOCK_ESTABLISHED || s->sr == SIM_SOCK_CLOSE_WAIT));
     if (!ok) {
         wrong_state(m, sn, "SEND in wrong state");
         return;
     }
     if (s->send_busy) {
-        sim_violation(m, cr_addr(sn), s->sr, "SEND before the previous SEND completed");
+        sim_violation(m, cr_addr(m, sn), s->sr, "SEND before the previous SEND completed");
         return;
     }
     uint16_t adv = (uint16_t)(s->tx_wr - s->tx_end);
     if (adv > sim_tx_fsr(m, sn)) {
-        sim_violation(m, sim_sock_addr(sn, W5100_Sn_TX_WR), s->tx_wr, "TX_WR advanced beyond TX_FSR");
+        sim_violation(m, sim_sock_addr(m, sn, SIM_Sn_TX_WR), s->tx_wr, "TX_WR advanced beyond TX_FSR");
         return;
     }
-    if (udp && (sim_be32(&s->reg[W5100_Sn_DIPR]) == 0 || sim_be16(&s->reg[W5100_Sn_DPORT]) == 0)) {
-        sim_violation(m, sim_sock_addr(sn, W5100_Sn_DIPR), sim_be32(&s->reg[W5100_Sn_DIPR]),
+    if (udp && (sim_be32(&s->reg[SIM_Sn_DIPR]) == 0 || sim_be16(&s->reg[SIM_Sn_DPORT]) == 0)) {
+        sim_violation(m, sim_sock_addr(m, sn, SIM_Sn_DIPR), sim_be32(&s->reg[SIM_Sn_DIPR]),
                       "UDP SEND to 0.0.0.0 or port 0");
         return;
     }
@@ -736,14 +807,14 @@ static void cmd_send(struct wf_sim_chip *m, unsigned sn)
 static bool rx_state(const struct sim_sock *s)
 {
     switch (s->sr) {
-    case W5100_SOCK_ESTABLISHED:
-    case W5100_SOCK_CLOSE_WAIT:
-    case W5100_SOCK_FIN_WAIT:
-    case W5100_SOCK_TIME_WAIT:
-    case W5100_SOCK_LAST_ACK:
-    case W5100_SOCK_UDP:
+    case SIM_SOCK_ESTABLISHED:
+    case SIM_SOCK_CLOSE_WAIT:
+    case SIM_SOCK_FIN_WAIT:
+    case SIM_SOCK_TIME_WAIT:
+    case SIM_SOCK_LAST_ACK:
+    case SIM_SOCK_UDP:
         return true;
-    case W5100_SOCK_CLOSED:
+    case SIM_SOCK_CLOSED:
         return s->rsr > 0; /* data left behind by a close can still be consumed */
     default:
         return false;
@@ -759,7 +830,7 @@ static void cmd_recv(struct wf_sim_chip *m, unsigned sn)
     }
     uint16_t adv = (uint16_t)(s->rx_rd - s->rx_done);
     if (adv > s->rsr) {
-        sim_violation(m, sim_sock_addr(sn, W5100_Sn_RX_RD), adv, "RX_RD advanced beyond received data");
+        sim_violation(m, sim_sock_addr(m, sn, SIM_Sn_RX_RD), adv, "RX_RD advanced beyond received data");
         return;
     }
     s->rx_done = s->rx_rd;
@@ -773,31 +844,31 @@ void sim_accept_command(struct wf_sim_chip *m, unsigned sn)
     s->cr = 0;
     m->stats.commands++;
     switch (cmd) {
-    case W5100_Sn_CR_OPEN:
+    case SIM_Sn_CR_OPEN:
         cmd_open(m, sn);
         break;
-    case W5100_Sn_CR_CONNECT:
+    case SIM_Sn_CR_CONNECT:
         cmd_connect(m, sn);
         break;
-    case W5100_Sn_CR_DISCON:
+    case SIM_Sn_CR_DISCON:
         cmd_discon(m, sn);
         break;
-    case W5100_Sn_CR_CLOSE:
+    case SIM_Sn_CR_CLOSE:
         cmd_close(s);
         break;
-    case W5100_Sn_CR_SEND:
+    case SIM_Sn_CR_SEND:
         cmd_send(m, sn);
         break;
-    case W5100_Sn_CR_RECV:
+    case SIM_Sn_CR_RECV:
         cmd_recv(m, sn);
         break;
-    case W5100_Sn_CR_LISTEN:
-    case W5100_Sn_CR_SEND_MAC:
-    case W5100_Sn_CR_SEND_KEEP:
-        sim_violation(m, cr_addr(sn), cmd, "command not modelled");
+    case SIM_Sn_CR_LISTEN:
+    case SIM_Sn_CR_SEND_MAC:
+    case SIM_Sn_CR_SEND_KEEP:
+        sim_violation(m, cr_addr(m, sn), cmd, "command not modelled");
         break;
     default:
-        sim_violation(m, cr_addr(sn), cmd, "unknown Sn_CR command");
+        sim_violation(m, cr_addr(m, sn), cmd, "unknown Sn_CR command");
         break;
     }
 }

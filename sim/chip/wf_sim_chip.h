@@ -1,14 +1,26 @@
 /**
  * @file wf_sim_chip.h
- * @brief A strict model of the WIZnet W5100 as an SPI slave, for the host.
+ * @brief A strict model of the WIZnet W5100 or W5500 as an SPI slave, for the host.
  *
  * The model implements the chip as seen from its SPI pins (see
- * ../shared/reference/w5100-w5500-facts.md): 4-byte frames 0xF0/0x0F + 16-bit
- * address + data with the 0x00,0x01,0x02 echo on MISO, the common and socket
- * register files with their reset values, 8 KiB TX + 8 KiB RX memory sized by
- * RMSR/TMSR, the socket state machine driven by Sn_CR, Sn_IR, TX_FSR/RX_RSR
- * accounting and the 8-byte UDP receive header. TCP and UDP traffic is carried
- * over real, non-blocking host sockets.
+ * ../shared/reference/w5100-w5500-facts.md). Both variants share the socket
+ * register semantics, the socket state machine driven by Sn_CR, Sn_IR,
+ * TX_FSR/RX_RSR accounting, the 8-byte UDP receive header and the network side;
+ * they differ in the frame format and address map:
+ *
+ * - W5100 (wf_sim_chip_new): 4-byte frames 0xF0/0x0F + 16-bit address + data
+ *   with the 0x00,0x01,0x02 echo on MISO, 4 sockets, 8 KiB TX + 8 KiB RX
+ *   memory sized by RMSR/TMSR, host-side ring masking.
+ * - W5500 (wf_sim_chip_new_variant(seed, WF_SIM_W5500)): variable-length (VDM)
+ *   frames: 16-bit offset, control byte BSB<<3 | RWB<<2 | OM, then N data bytes
+ *   with the offset auto-incrementing inside the selected block; 8 sockets,
+ *   16 KiB TX + 16 KiB RX sized per socket by Sn_RXBUF_SIZE/Sn_TXBUF_SIZE; TX/RX
+ *   blocks addressed by the raw pointer (the chip wraps); VERSIONR = 0x04 and
+ *   PHYCFGR with a link bit (wf_sim_chip_set_link). MISO during the three
+ *   header bytes is unspecified in the facts: the model drives random bytes
+ *   there so that no driver learns to depend on them.
+ *
+ * TCP and UDP traffic is carried over real, non-blocking host sockets.
  *
  * Time: the model reads a millisecond clock (by default CLOCK_MONOTONIC) and
  * advances its network state whenever the host reads a status register
@@ -21,7 +33,9 @@
  * Strictness: every misuse a real chip would punish is recorded as a violation
  * (register address + value + text). Tests assert that a correct driver causes
  * none. 16-bit counters (TX_FSR, RX_RSR) are torn at random (seeded): the model
- * may change the value between the MSB and LSB reads.
+ * may change the value between the MSB and LSB reads. On the W5500 that holds
+ * inside a 2-byte burst too (the bytes are still read one after the other, and
+ * facts 6.4 keep the double-read rule), so two consecutive reads may differ.
  *
  * Network map: the firmware uses ordinary addresses (10.0.0.1:443); a rule
  * carries a virtual IP[:port] to a host IP:port (e.g. 127.0.0.1:8443). Addresses
@@ -43,15 +57,34 @@ extern "C" {
 
 struct wf_sim_chip;
 
+/** The chips the model can be. */
+enum wf_sim_variant {
+    WF_SIM_W5100,
+    WF_SIM_W5500,
+};
+
 /** Create a W5100 model in its power-on state. `seed` drives all randomness. */
 struct wf_sim_chip *wf_sim_chip_new(uint64_t seed);
+/** Create a model of `variant` in its power-on state. */
+struct wf_sim_chip *wf_sim_chip_new_variant(uint64_t seed, enum wf_sim_variant variant);
+/** "W5100" or "W5500". */
+const char *wf_sim_chip_name(const struct wf_sim_chip *m);
 /** Close all host sockets and free the model. NULL is accepted. */
 void wf_sim_chip_free(struct wf_sim_chip *m);
 
 /**
- * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high. A W5100
- * frame is exactly 4 bytes; any other length is a violation ("CS held across
- * frames" for > 4, "short frame" for < 4) and the extra bytes read 0xFF.
+ * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high.
+ *
+ * W5100: a frame is exactly 4 bytes; any other length is a violation ("CS held
+ * across frames" for > 4, "short frame" for < 4) and the extra bytes read 0xFF.
+ * A 4-byte frame whose first byte is 0x00 is ignored without a violation (no
+ * W5100 opcode; it is the shape of a single-byte W5500 frame to a common
+ * register, which auto-detection sends first; counted in foreign_frames); any
+ * other unknown opcode is a violation.
+ *
+ * W5500: 3 + N bytes (N >= 1). Violations: fewer than 4 bytes, OM != 00, a
+ * reserved block (BSB 4n, n >= 1), a write to a read-only register or the RX
+ * buffer, reserved registers, and every ring/command rule of the W5100.
  * Always returns 0.
  */
 int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len);
@@ -92,22 +125,33 @@ void wf_sim_chip_fault_rx_rate(struct wf_sim_chip *m, uint32_t bytes_per_ms);
 void wf_sim_chip_fault_udp_drop(struct wf_sim_chip *m, unsigned rx, unsigned tx);
 /** Percentage (0..100) of 16-bit counter reads the model tries to tear. Default 25. */
 void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent);
+/**
+ * The Ethernet link (default up). W5500: PHYCFGR.LNK follows it. Either chip:
+ * while it is down no traffic passes: ARP is never answered (CONNECT and UDP
+ * SEND end in TIMEOUT after RTR*(RCR+1)), SYNs go nowhere, received data
+ * stalls, unacknowledged TCP data ends in TIMEOUT + CLOSED after the
+ * retransmission time, and received UDP datagrams are lost.
+ */
+void wf_sim_chip_set_link(struct wf_sim_chip *m, bool up);
 
 /* ---- inspection --------------------------------------------------------- */
 
 struct wf_sim_chip_stats {
-    uint64_t frames;           /**< chip-select cycles */
-    uint64_t bytes;            /**< bytes clocked (both directions counted once) */
-    uint64_t tx_mem_writes;    /**< payload bytes written into TX memory */
-    uint64_t rx_mem_reads;     /**< payload bytes read from RX memory */
-    uint64_t torn_reads;       /**< 16-bit reads the model changed between MSB and LSB */
-    uint64_t commands;         /**< socket commands accepted */
-    uint32_t reg_reads[0x800]; /**< reads per register address 0x0000..0x07FF */
-    uint64_t udp_rx_dropped;   /**< received datagrams dropped: no room in the RX ring */
+    uint64_t frames;        /**< chip-select cycles */
+    uint64_t bytes;         /**< bytes clocked (both directions counted once) */
+    uint64_t tx_mem_writes; /**< payload bytes written into TX memory */
+    uint64_t rx_mem_reads;  /**< payload bytes read from RX memory */
+    uint64_t torn_reads;    /**< 16-bit reads the model changed between MSB and LSB */
+    uint64_t commands;      /**< socket commands accepted */
+    /** Register reads per W5100-style address 0x0000..0x0BFF: common registers
+     * at their offset, socket sn register r at 0x0400 + sn * 0x100 + r. */
+    uint32_t reg_reads[0xC00];
+    uint64_t udp_rx_dropped; /**< received datagrams dropped: no room in the RX ring */
+    uint64_t foreign_frames; /**< W5100: ignored frames with first byte 0x00 (see spi_frame) */
 };
 
 struct wf_sim_chip_violation {
-    uint16_t addr;  /**< register or memory address concerned */
+    uint32_t addr;  /**< address concerned; W5500: BSB << 16 | offset */
     uint32_t value; /**< value written/read or the offending quantity */
     char what[96];  /**< what was wrong */
 };

@@ -29,6 +29,30 @@ void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_c
     *chip = (wf_chip_t){.port = port, .variant = variant};
 }
 
+/* Probe order matters: see wf_chip_detect in chip.h. */
+static const struct wf_chip_variant *const detect_order[] = {&wf_chip_w5500, &wf_chip_w5100};
+
+int wf_chip_detect(wf_chip_t *chip, const struct wf_port *port)
+{
+    int rc = WF_ENODEV;
+    for (size_t i = 0; i < sizeof detect_order / sizeof detect_order[0]; i++) {
+        wf_chip_init(chip, port, detect_order[i]);
+        rc = detect_order[i]->probe(chip);
+        if (rc == 0) {
+            return 0;
+        }
+    }
+    return rc; /* the last variant's answer: WF_ENODEV, or a bus error */
+}
+
+int wf_chip_link_up(wf_chip_t *chip)
+{
+    if (chip->variant->link_status == NULL) {
+        return WF_CHIP_LINK_UNKNOWN;
+    }
+    return chip->variant->link_status(chip);
+}
+
 static void pulse_reset_line(wf_chip_t *chip)
 {
     const struct wf_port *port = chip->port;

@@ -113,6 +113,31 @@ static uint32_t w5100_buffer_addr(const wf_chip_t *chip, uint8_t sn, bool tx, ui
 }
 
 /*
+ * Before any reset (auto-detection): MR must hold what we write, and every
+ * frame must carry the W5100 echo. Only MR (0x0000) is touched: to a W5500 the
+ * same bytes are a one-byte read of its common block (control byte 0x00).
+ * MR ends at 0x00, its reset value; wf_chip_start resets the chip anyway.
+ */
+static int w5100_probe(wf_chip_t *chip)
+{
+    static const uint8_t probe[] = {W5100_MR_PB, 0x00};
+    for (size_t i = 0; i < sizeof probe; i++) {
+        uint8_t back;
+        int rc = w5100_write(chip, W5100_MR, &probe[i], 1);
+        if (rc == 0) {
+            rc = w5100_read(chip, W5100_MR, &back, 1);
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        if (back != probe[i]) {
+            return WF_ENODEV;
+        }
+    }
+    return 0;
+}
+
+/*
  * After a soft reset a W5100 shows its documented reset values; MR must also
  * hold what we write (the probe Arduino uses, minus the AI bit, which only
  * matters on the parallel bus). Anything else is not a W5100.
@@ -132,21 +157,7 @@ static int w5100_detect(wf_chip_t *chip)
         msr[1] != W5100_MSR_RESET) {
         return WF_ENODEV;
     }
-    static const uint8_t probe[] = {W5100_MR_PB, 0x00};
-    for (size_t i = 0; i < sizeof probe; i++) {
-        uint8_t back;
-        rc = w5100_write(chip, W5100_MR, &probe[i], 1);
-        if (rc == 0) {
-            rc = w5100_read(chip, W5100_MR, &back, 1);
-        }
-        if (rc < 0) {
-            return rc;
-        }
-        if (back != probe[i]) {
-            return WF_ENODEV;
-        }
-    }
-    return 0;
+    return w5100_probe(chip);
 }
 
 /* RMSR/TMSR field: 00 = 1 KiB ... 11 = 8 KiB. A size of 0 (unused socket, only
@@ -193,5 +204,7 @@ const struct wf_chip_variant wf_chip_w5100 = {
     .socket_addr = w5100_socket_addr,
     .buffer_addr = w5100_buffer_addr,
     .detect = w5100_detect,
+    .probe = w5100_probe,
     .apply_buffer_sizes = w5100_apply_buffer_sizes,
+    .link_status = NULL, /* no link bit on the W5100 */
 };

@@ -60,6 +60,13 @@ static const struct error_text error_texts[] = {
     {WF_ETLS_CA, "WF_ETLS_CA", "could not load the trusted CA certificates"},
     {WF_ETLS, "WF_ETLS", "TLS error"},
     {WF_ETLS_CLOCK, "WF_ETLS_CLOCK", "time not known: cannot check certificate dates"},
+    {WF_EDHCP_NOSERVER, "WF_EDHCP_NOSERVER", "DHCP: no server answered"},
+    {WF_EDHCP_NAK, "WF_EDHCP_NAK", "DHCP: the server refused the address (NAK)"},
+    {WF_EDHCP_BADREPLY, "WF_EDHCP_BADREPLY", "DHCP: malformed or foreign reply"},
+    {WF_ESNTP_NOSERVER, "WF_ESNTP_NOSERVER", "NTP: no server answered"},
+    {WF_ESNTP_BADREPLY, "WF_ESNTP_BADREPLY", "NTP: malformed or foreign reply"},
+    {WF_ESNTP_KOD, "WF_ESNTP_KOD", "NTP: the server sent kiss-o'-death"},
+    {WF_ESNTP_UNSYNC, "WF_ESNTP_UNSYNC", "NTP: the server is not synchronised"},
 };
 
 static const struct error_text *find(int err)

@@ -116,7 +116,12 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         summarize(t, crt);
     }
     if (!t->dates_checked) {
-        *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE);
+        /* "Now" is only a lower bound (the floor): "not yet valid" cannot be
+         * judged, "expired before the floor" still can. */
+        *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_FUTURE;
+        if (t->options.time_floor <= 0) {
+            *flags &= ~(uint32_t)MBEDTLS_X509_BADCERT_EXPIRED;
+        }
     }
     return 0;
 }
@@ -305,6 +310,12 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
                               (const unsigned char *)personalization, sizeof personalization - 1) != 0) {
         return WF_ENOENTROPY;
     }
+#if defined(MBEDTLS_ENTROPY_NV_SEED)
+    /* The next boot must not start from the seed this boot used. */
+    if (mbedtls_entropy_update_nv_seed(&t->entropy) != 0) {
+        return WF_ENOENTROPY;
+    }
+#endif
     if (mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM,
                                     MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
         return WF_ENOMEM;
@@ -331,6 +342,7 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     t->summary[0] = '\0';
     t->verify_flags = 0;
     t->dates_checked = wf_tls_platform_unix_time() >= 0;
+    wf_tls_platform_set_time_floor(t->options.time_floor);
     if (!t->dates_checked && !t->options.insecure && !t->options.accept_unknown_time) {
         return WF_ETLS_CLOCK;
     }

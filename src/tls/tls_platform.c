@@ -16,6 +16,7 @@
 #include "wizfetch/tls.h"
 
 static const struct wf_port *bound_port;
+static int64_t time_floor;
 
 /* Declared by mbedTLS for MBEDTLS_ENTROPY_HARDWARE_ALT (entropy_poll.h). */
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
@@ -39,12 +40,18 @@ int64_t wf_tls_platform_unix_time(void)
     return bound_port->unix_time(bound_port->ctx);
 }
 
-/* An unknown time reads as 0 (1970): every certificate is then "not yet
- * valid", which fails closed; tls.c decides whether to waive the dates. */
+void wf_tls_platform_set_time_floor(int64_t floor)
+{
+    time_floor = floor > 0 ? floor : 0;
+}
+
+/* An unknown time reads as the floor (by default 1970: every certificate is
+ * then "not yet valid", which fails closed); tls.c decides which date checks
+ * to waive. */
 static mbedtls_time_t port_time(mbedtls_time_t *out)
 {
     int64_t now = wf_tls_platform_unix_time();
-    mbedtls_time_t t = (mbedtls_time_t)(now < 0 ? 0 : now);
+    mbedtls_time_t t = (mbedtls_time_t)(now < 0 ? time_floor : now);
     if (out != NULL) {
         *out = t;
     }
@@ -73,7 +80,23 @@ int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t
     if (port->entropy(port->ctx, probe, sizeof probe) != 0) {
         return WF_ENOENTROPY;
     }
+#if defined(MBEDTLS_PSA_CRYPTO_C)
     return psa_crypto_init() == PSA_SUCCESS ? 0 : WF_ENOENTROPY;
+#else
+    return 0;
+#endif
+}
+
+int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),
+                                   int (*write)(unsigned char *buf, size_t len))
+{
+#if defined(MBEDTLS_ENTROPY_NV_SEED)
+    return mbedtls_platform_set_nv_seed(read, write) == 0 ? 0 : WF_EINVAL;
+#else
+    (void)read;
+    (void)write;
+    return WF_ENOTSUP;
+#endif
 }
 
 size_t wf_tls_heap_peak(void)

@@ -2,15 +2,23 @@
  * @file wf_mbedtls_config.h
  * @brief The one mbedTLS configuration of wizfetch (host and Cortex-M4).
  *
- * A TLS 1.2 + 1.3 client only: ECDHE key exchange (P-256, X25519, P-384),
- * RSA and ECDSA server certificates, AES-GCM and ChaCha20-Poly1305, X.509
- * verification against PEM trust anchors. No server side, no RSA key
- * exchange, no CBC, no renegotiation, no file system, no platform entropy
- * (wizfetch feeds its port's entropy source through mbedtls_hardware_poll).
- * Memory comes from a static pool (memory_buffer_alloc) whose peak is reported.
+ * A TLS client only, verifying X.509 server certificates against PEM trust
+ * anchors. No server side, no RSA key exchange, no CBC, no renegotiation, no
+ * file system, no platform entropy (wizfetch feeds its port's entropy source
+ * through mbedtls_hardware_poll). Memory comes from a static pool
+ * (memory_buffer_alloc) whose peak is reported.
  *
- * Profile switches (define before this header, e.g. with -D):
- *   WF_TLS_NO_TLS13   TLS 1.2 only (small firmware profile)
+ * Profiles (define one before this header, e.g. with -D; default: full):
+ *   full (default)        TLS 1.2 + 1.3; ECDHE on P-256, X25519, P-384;
+ *                         AES-GCM (128/256) and ChaCha20-Poly1305; RSA
+ *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
+ *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
+ *                         RSA (PKCS#1 v1.5) and ECDSA certificates signed with
+ *                         SHA-256. For the smallest firmware image.
+ * Options:
+ *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
+ *                         non-volatile memory and rewritten at every
+ *                         wf_tls_setup (firmware: a flash sector).
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -29,6 +37,10 @@
 #define MBEDTLS_ENTROPY_HARDWARE_ALT /* the port's entropy source */
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_DEPRECATED_REMOVED
+#if defined(WF_TLS_NV_SEED)
+#define MBEDTLS_ENTROPY_NV_SEED
+#define MBEDTLS_PLATFORM_NV_SEED_ALT /* read/write functions set at run time */
+#endif
 
 /* ---- random numbers ------------------------------------------------------ */
 #define MBEDTLS_ENTROPY_C
@@ -39,30 +51,30 @@
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
 #define MBEDTLS_GCM_C
-#define MBEDTLS_CHACHA20_C
-#define MBEDTLS_POLY1305_C
-#define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
 #define MBEDTLS_SHA224_C
 #define MBEDTLS_SHA256_C
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define MBEDTLS_CHACHA20_C
+#define MBEDTLS_POLY1305_C
+#define MBEDTLS_CHACHAPOLY_C
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
 #define MBEDTLS_HKDF_C
+#else
+#define MBEDTLS_AES_ONLY_128_BIT_KEY_LENGTH
+#define MBEDTLS_SHA256_SMALLER
+#endif
 
 /* ---- public key --------------------------------------------------------- */
 #define MBEDTLS_BIGNUM_C
 #define MBEDTLS_ECP_C
-#define MBEDTLS_ECP_NIST_OPTIM
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
-#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
-#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECDH_C
 #define MBEDTLS_ECDSA_C
 #define MBEDTLS_RSA_C
 #define MBEDTLS_PKCS1_V15
-#define MBEDTLS_PKCS1_V21
-#define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
 #define MBEDTLS_PK_C
 #define MBEDTLS_PK_PARSE_C
 #define MBEDTLS_ASN1_PARSE_C
@@ -70,19 +82,18 @@
 #define MBEDTLS_OID_C
 #define MBEDTLS_BASE64_C
 #define MBEDTLS_PEM_PARSE_C
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define MBEDTLS_ECP_NIST_OPTIM
+#define MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#define MBEDTLS_ECP_DP_CURVE25519_ENABLED
+#define MBEDTLS_PKCS1_V21
+#define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
+#endif
 
 /* ---- X.509 --------------------------------------------------------------- */
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_REMOVE_INFO /* wizfetch prints its own certificate summary */
-
-/* ---- PSA crypto (required by TLS 1.3) ------------------------------------ */
-#define MBEDTLS_PSA_CRYPTO_C
-#define MBEDTLS_USE_PSA_CRYPTO
-/* PSA may otherwise copy every input and output buffer (a defence for crypto
- * services shared across isolation boundaries): two extra 16 KiB record copies
- * on the heap. Here caller and crypto are one program. */
-#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 
 /* ---- TLS ------------------------------------------------------------------ */
 #define MBEDTLS_SSL_TLS_C
@@ -92,10 +103,16 @@
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_ENCRYPT_THEN_MAC
 #define MBEDTLS_SSL_ALL_ALERT_MESSAGES
+#if !defined(WF_TLS_PROFILE_SMALL)
+/* PSA crypto is required by TLS 1.3. */
+#define MBEDTLS_PSA_CRYPTO_C
+#define MBEDTLS_USE_PSA_CRYPTO
+/* PSA may otherwise copy every input and output buffer (a defence for crypto
+ * services shared across isolation boundaries): two extra 16 KiB record copies
+ * on the heap. Here caller and crypto are one program. */
+#define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* required by TLS 1.3 in 3.6 */
-#ifndef WF_TLS_NO_TLS13
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED

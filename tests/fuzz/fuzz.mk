@@ -21,6 +21,9 @@ FUZZ_FLAGS   ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_SRCS_url  := src/http/url.c
 FUZZ_SRCS_http := src/http/url.c src/http/request.c src/http/response.c
 FUZZ_SRCS_dns  := src/net/dns.c src/net/socket.c src/chip/chip.c src/chip/w5100.c
+# DHCP and SNTP: their parser plus the socket layer + chip engine the DNS target links.
+FUZZ_SRCS_dhcp  = src/net/dhcp.c $(filter-out src/net/dns.c,$(FUZZ_SRCS_dns))
+FUZZ_SRCS_sntp  = src/net/sntp.c $(filter-out src/net/dns.c,$(FUZZ_SRCS_dns))
 FUZZ_CORE      := $(sort $(wildcard src/chip/*.c src/net/*.c src/http/*.c))
 
 fuzz_srcs = src/common/error.c $(if $(FUZZ_SRCS_$(1)),$(FUZZ_SRCS_$(1)),$(FUZZ_CORE))

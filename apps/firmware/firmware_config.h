@@ -1,0 +1,87 @@
+/**
+ * @file firmware_config.h
+ * @brief The firmware's build-time configuration, in one place. Every value
+ * can be overridden with -D (the CMake cache variables WF_FW_* do that, see
+ * the README); the defaults describe the test network that `make run-firmware`
+ * and the emulator provide.
+ *
+ * The trust anchors are not here: they are the PEM bundle compiled in with
+ * CMake's WF_CA_BUNDLE.
+ */
+#ifndef WF_FIRMWARE_CONFIG_H
+#define WF_FIRMWARE_CONFIG_H
+
+/** The page to fetch. */
+#ifndef WF_FW_URL
+#define WF_FW_URL "https://www.example.test/"
+#endif
+
+/** MAC address (locally administered by default: set the shield's own for a real LAN). */
+#ifndef WF_FW_MAC
+#define WF_FW_MAC {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}
+#endif
+
+/** Static network settings (DHCP arrives with issue 6). */
+#ifndef WF_FW_IP
+#define WF_FW_IP {10, 0, 0, 2}
+#endif
+#ifndef WF_FW_MASK
+#define WF_FW_MASK {255, 255, 255, 0}
+#endif
+#ifndef WF_FW_GATEWAY
+#define WF_FW_GATEWAY {10, 0, 0, 254}
+#endif
+#ifndef WF_FW_DNS
+#define WF_FW_DNS {10, 0, 0, 53}
+#endif
+
+/** mbedTLS heap pool (static). The peak of a fetch is printed after each run. */
+#ifndef WF_FW_TLS_POOL_BYTES
+#define WF_FW_TLS_POOL_BYTES (38 * 1024)
+#endif
+
+/** Retry after a failure: first delay, doubling up to the maximum (ms). */
+#ifndef WF_FW_RETRY_FIRST_MS
+#define WF_FW_RETRY_FIRST_MS 2000u
+#endif
+#ifndef WF_FW_RETRY_MAX_MS
+#define WF_FW_RETRY_MAX_MS 60000u
+#endif
+
+/** Fetch again this many seconds after a success (0 = fetch once, then idle). */
+#ifndef WF_FW_REFETCH_S
+#define WF_FW_REFETCH_S 0u
+#endif
+
+/** Whole-fetch and connect deadlines (ms). */
+#ifndef WF_FW_FETCH_TIMEOUT_MS
+#define WF_FW_FETCH_TIMEOUT_MS 60000u
+#endif
+#ifndef WF_FW_CONNECT_TIMEOUT_MS
+#define WF_FW_CONNECT_TIMEOUT_MS 20000u
+#endif
+
+/**
+ * Certificate dates without a clock. The board has no battery-backed clock and
+ * (until SNTP, issue 6) no network time. With 1, the firmware goes on with
+ * reduced date checks: "expired" is checked against WF_FW_TIME_FLOOR (the build
+ * time: certificates that expired before the image was built are refused),
+ * "not yet valid" cannot be checked. It says so on the console at every fetch.
+ * With 0, every fetch fails with "time not known" until a clock is set.
+ */
+#ifndef WF_FW_ACCEPT_UNKNOWN_TIME
+#define WF_FW_ACCEPT_UNKNOWN_TIME 1
+#endif
+/** Unix time of the build (set by CMake); a moment that has certainly passed. */
+#ifndef WF_FW_TIME_FLOOR
+#define WF_FW_TIME_FLOOR 0
+#endif
+
+#if WF_FW_RETRY_FIRST_MS == 0 || WF_FW_RETRY_FIRST_MS > WF_FW_RETRY_MAX_MS
+#error "WF_FW_RETRY_FIRST_MS must be 1..WF_FW_RETRY_MAX_MS"
+#endif
+#if WF_FW_ACCEPT_UNKNOWN_TIME && WF_FW_TIME_FLOOR == 0
+#error "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
+#endif
+
+#endif

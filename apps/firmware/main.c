@@ -1,0 +1,287 @@
+/*
+ * The firmware: bring up the W5100, configure the network, resolve, TLS, GET,
+ * and print the certificate summary, the response headers and the page on the
+ * serial console. On failure it prints the reason and retries with backoff; a
+ * missing shield is reported and retried the same way. It never waits without
+ * a deadline, and the watchdog (fed in the port's delay) resets a wedged board.
+ *
+ * Phase markers ("[phase] NAME") on the console let the emulator attribute
+ * instructions to chip-init, dns, tcp-connect, tls-handshake and http.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "board.h"
+#include "firmware_config.h"
+#include "wizfetch/chip.h"
+#include "wizfetch/error.h"
+#include "wizfetch/fetch.h"
+#include "wizfetch/socket.h"
+#include "wizfetch/tls.h"
+
+#define FW_VERSION "0.1.0"
+
+#if !defined(WF_TLS_NV_SEED)
+#error "The firmware keeps an entropy seed in flash: build with -DWF_TLS_NV_SEED=ON"
+#endif
+
+static _Alignas(8) unsigned char tls_pool[WF_FW_TLS_POOL_BYTES];
+static wf_chip_t chip;
+static wf_net_t net;
+static wf_tls_t tls;
+static wf_fetch_t work;
+static struct wf_fetch_options options;
+
+static const struct wf_port *port;
+
+/* ---- console ------------------------------------------------------------------ */
+
+static void console(const char *text, size_t len)
+{
+    if (port->console_write != NULL) {
+        port->console_write(port->ctx, text, len);
+    }
+}
+
+static void say(const char *fmt, ...)
+{
+    char line[160];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 2, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        return;
+    }
+    size_t len = (size_t)n < sizeof line - 2 ? (size_t)n : sizeof line - 3;
+    line[len++] = '\r';
+    line[len++] = '\n';
+    console(line, len);
+}
+
+static void phase(const char *name)
+{
+    say("[phase] %s", name);
+}
+
+/* ---- fetch callbacks: print like the 2016 proof of concept did ----------------- */
+
+static void on_step(void *ctx, enum wf_fetch_step step)
+{
+    (void)ctx;
+    static const char *const names[WF_STEP_COUNT] = {
+        [WF_STEP_URL] = "url",
+        [WF_STEP_RESOLVE] = "dns",
+        [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake",
+        [WF_STEP_REQUEST] = "http",
+        [WF_STEP_RESPONSE] = "http-response",
+    };
+    if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
+        phase(names[step]);
+    }
+}
+
+static void on_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    say("* %s", line);
+}
+
+static void on_certificate(void *ctx, const char *summary)
+{
+    (void)ctx;
+    say("server certificate:");
+    for (const char *p = summary; *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+        say("  %.*s", (int)n, p);
+        p += n + (nl != NULL ? 1 : 0);
+    }
+}
+
+static int on_status(void *ctx, int code, const char *reason)
+{
+    (void)ctx;
+    say("HTTP/1.1 %d %s", code, reason);
+    return 0;
+}
+
+static int on_header(void *ctx, const char *name, const char *value)
+{
+    (void)ctx;
+    say("%s: %s", name, value);
+    return 0;
+}
+
+static int on_headers_done(void *ctx)
+{
+    (void)ctx;
+    say("");
+    return 0;
+}
+
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    console((const char *)data, len);
+    return 0;
+}
+
+static const struct wf_fetch_callbacks callbacks = {
+    .log = on_log,
+    .step = on_step,
+    .certificate = on_certificate,
+    .status = on_status,
+    .header = on_header,
+    .headers_done = on_headers_done,
+    .body = on_body,
+};
+
+/* ---- bring-up ------------------------------------------------------------------ */
+
+static int start_chip(void)
+{
+    static const struct wf_chip_netcfg netcfg = {
+        .mac = WF_FW_MAC,
+        .ip = WF_FW_IP,
+        .mask = WF_FW_MASK,
+        .gateway = WF_FW_GATEWAY,
+    };
+    phase("chip-init");
+    wf_chip_init(&chip, port, &wf_chip_w5100);
+    int rc = wf_chip_start(&chip);
+    if (rc == WF_ENODEV) {
+        say("no W5100 answers on SPI1 (CS D10/PB6): is the Ethernet shield seated?");
+        return rc;
+    }
+    if (rc == 0) {
+        rc = wf_chip_set_netcfg(&chip, &netcfg);
+    }
+    if (rc < 0) {
+        say("network chip: %s", wf_strerror(rc));
+        return rc;
+    }
+    wf_net_init(&net, &chip);
+    say("W5100 up: %u.%u.%u.%u/%u.%u.%u.%u gw %u.%u.%u.%u", netcfg.ip[0], netcfg.ip[1], netcfg.ip[2], netcfg.ip[3],
+        netcfg.mask[0], netcfg.mask[1], netcfg.mask[2], netcfg.mask[3], netcfg.gateway[0], netcfg.gateway[1],
+        netcfg.gateway[2], netcfg.gateway[3]);
+    return 0;
+}
+
+static int start_tls(void)
+{
+    int rc = wf_tls_platform_init(port, tls_pool, sizeof tls_pool);
+    if (rc == 0) {
+        rc = wf_tls_platform_set_seed_store(wf_board_seed_read, wf_board_seed_write);
+    }
+    if (rc < 0) {
+        say("TLS platform: %s", wf_strerror(rc));
+        return rc;
+    }
+    wf_tls_init(&tls);
+    rc = wf_tls_add_builtin_cas(&tls);
+    if (rc <= 0) {
+        say("no trusted CA certificates compiled in (build with WF_CA_BUNDLE=file.pem)");
+        return rc < 0 ? rc : WF_ETLS_CA;
+    }
+    say("trust anchors: %d", rc);
+    const struct wf_tls_options topt = {
+        .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
+        .time_floor = WF_FW_TIME_FLOOR,
+    };
+    rc = wf_tls_setup(&tls, &topt);
+    if (rc < 0) {
+        say("TLS set-up: %s", wf_strerror(rc));
+    }
+    return rc;
+}
+
+static void configure_fetch(void)
+{
+    static const uint8_t dns[4] = WF_FW_DNS;
+    wf_fetch_options_default(&options);
+    options.url = WF_FW_URL;
+    options.connect_timeout_ms = WF_FW_CONNECT_TIMEOUT_MS;
+    options.total_timeout_ms = WF_FW_FETCH_TIMEOUT_MS;
+    options.follow_redirects = true;
+    memcpy(options.dns.servers[0].ip, dns, sizeof dns);
+    options.dns.servers[0].port = 53;
+    options.dns.server_count = 1;
+}
+
+/* One attempt: everything from the chip up, so a lost chip or link recovers. */
+static int fetch_once(void)
+{
+    int rc = start_chip();
+    if (rc < 0) {
+        return rc;
+    }
+    if (!wf_tls_dates_checked(&tls) && port->unix_time != NULL && port->unix_time(port->ctx) < 0) {
+        say("warning: the time is unknown: certificate expiry is checked against the build time only");
+    }
+    say("GET %s", options.url);
+    struct wf_fetch_result result;
+    wf_tls_heap_peak_reset();
+    rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
+    phase("done");
+    if (rc < 0) {
+        say("fetch failed in %s: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
+    } else {
+        say("fetched %lu bytes, HTTP %d", (unsigned long)result.body_bytes, result.http_status);
+    }
+    say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
+        (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    wf_net_free(&net);
+    return rc;
+}
+
+static uint32_t wait_and_grow(uint32_t backoff)
+{
+    say("retrying in %u ms", (unsigned)backoff);
+    port->delay_ms(port->ctx, backoff);
+    return backoff * 2 > WF_FW_RETRY_MAX_MS ? WF_FW_RETRY_MAX_MS : backoff * 2;
+}
+
+int main(void)
+{
+    port = wf_board_port();
+    say("");
+    say("wizfetch firmware %s on %s", FW_VERSION, WF_BOARD_NAME);
+    if (wf_board_watchdog_reset()) {
+        say("note: the previous run was ended by the watchdog");
+    }
+    configure_fetch();
+    uint32_t backoff = WF_FW_RETRY_FIRST_MS;
+    int rc = start_tls();
+    while (rc < 0 && rc != WF_ETLS_CA) {
+        /* Entropy or memory trouble at start: retry with backoff like a fetch. */
+        backoff = wait_and_grow(backoff);
+        wf_tls_free(&tls);
+        rc = start_tls();
+    }
+    if (rc < 0) {
+        /* Nothing to trust: a build error, not something a retry fixes. */
+        wf_board_exit(1);
+        for (;;) {
+            port->delay_ms(port->ctx, 1000);
+        }
+    }
+    for (;;) {
+        rc = fetch_once();
+        if (rc == 0) {
+            backoff = WF_FW_RETRY_FIRST_MS;
+            wf_board_exit(0);
+            if (WF_FW_REFETCH_S == 0) {
+                say("idle");
+                for (;;) {
+                    port->delay_ms(port->ctx, 1000);
+                }
+            }
+            port->delay_ms(port->ctx, WF_FW_REFETCH_S * 1000u);
+            continue;
+        }
+        backoff = wait_and_grow(backoff);
+    }
+}

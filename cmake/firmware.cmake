@@ -1,0 +1,57 @@
+# The Nucleo-F411RE firmware image (cross builds only; included from CMakeLists.txt).
+# Configuration: the CMake cache variables below become the WF_FW_* defines of
+# apps/firmware/firmware_config.h; the trust anchors come from WF_CA_BUNDLE.
+
+set(WF_FW_URL "" CACHE STRING "Firmware: URL to fetch (empty: firmware_config.h default)")
+set(WF_FW_IP "" CACHE STRING "Firmware: static IP as a C initialiser, e.g. {192,168,1,50}")
+set(WF_FW_MASK "" CACHE STRING "Firmware: netmask, e.g. {255,255,255,0}")
+set(WF_FW_GATEWAY "" CACHE STRING "Firmware: gateway, e.g. {192,168,1,1}")
+set(WF_FW_DNS "" CACHE STRING "Firmware: DNS server, e.g. {192,168,1,1}")
+set(WF_FW_MAC "" CACHE STRING "Firmware: MAC, e.g. {0x90,0xA2,0xDA,0x00,0x00,0x01}")
+
+if(WF_TLS_PROFILE STREQUAL "small")
+  set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB
+else()
+  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB
+endif()
+set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
+set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
+set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
+
+# The build time bounds "now" from below while the board has no clock
+# (SOURCE_DATE_EPOCH makes it reproducible).
+string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
+
+add_executable(firmware apps/firmware/main.c)
+set_target_properties(firmware PROPERTIES SUFFIX ".elf")
+# Whole archive: the C library references the board's syscalls (_write, _sbrk...)
+# only after the board library was scanned; --gc-sections drops what is unused.
+target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
+target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
+foreach(var URL IP MASK GATEWAY DNS MAC)
+  if(WF_FW_${var})
+    if(var STREQUAL "URL")
+      target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")
+    else()
+      target_compile_definitions(firmware PRIVATE "WF_FW_${var}=${WF_FW_${var}}")
+    endif()
+  endif()
+endforeach()
+target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -nostartfiles
+                    -Wl,--defsym=STACK_SIZE=${WF_FW_STACK_SIZE} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
+                    -Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map -Wl,--print-memory-usage)
+set_target_properties(firmware PROPERTIES LINK_DEPENDS ${WF_BOARD_LDSCRIPT})
+
+add_custom_command(TARGET firmware POST_BUILD
+  COMMAND arm-none-eabi-objcopy -O binary $<TARGET_FILE:firmware> ${CMAKE_BINARY_DIR}/firmware.bin
+  COMMAND arm-none-eabi-objcopy -O ihex $<TARGET_FILE:firmware> ${CMAKE_BINARY_DIR}/firmware.hex
+  VERBATIM)
+
+# A target of its own, so the budgets are checked on every build, not only
+# when the image was relinked.
+add_custom_target(firmware_budget ALL
+  COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:firmware>
+          ${WF_FW_FLASH_BUDGET} ${WF_FW_RAM_BUDGET}
+  DEPENDS firmware
+  COMMENT "firmware (${WF_TLS_PROFILE} profile): memory table and budgets"
+  VERBATIM)

@@ -1,0 +1,70 @@
+/* ADC1 noise as an entropy source (see adc_entropy.h; conditioning in entropy_cond.c). */
+#include "adc_entropy.h"
+
+#include "board_math.h"
+#include "clock.h"
+#include "entropy_cond.h"
+#include "stm32f4_regs.h"
+#include "stm32f4_time.h"
+#include "wizfetch/error.h"
+
+/* A conversion is 492 ADC cycles (~20-60 us depending on the clocks); 1 000 000
+ * polls is a dead converter, not a slow one. */
+#define ADC_WAIT_LOOPS 1000000u
+
+static struct stm32f4_entropy_cond cond;
+static uint32_t next_channel = ADC_CHANNEL_TEMPSENSOR;
+
+int stm32f4_adc_entropy_init(void)
+{
+    int pre = stm32f4_adc_prescaler(stm32f4_pclk2_hz());
+    if (pre < 0) {
+        return WF_EINVAL;
+    }
+    RCC->APB2ENR |= RCC_APB2ENR_ADC1EN;
+    (void)RCC->APB2ENR;
+    /* VBATE must stay 0: on the F411 the sensor and VBAT share channel 18, VBAT wins. */
+    ADC1_COMMON->CCR = ((uint32_t)pre << ADC_CCR_ADCPRE_Pos) | ADC_CCR_TSVREFE;
+    ADC1->CR1 = 0;            /* 12-bit, no scan, no interrupts */
+    ADC1->CR2 = ADC_CR2_ADON; /* single conversion, right-aligned */
+    ADC1->SMPR1 = (ADC_SMPR_480CYC << (3u * (ADC_CHANNEL_VREFINT - 10u))) |
+                  (ADC_SMPR_480CYC << (3u * (ADC_CHANNEL_TEMPSENSOR - 10u)));
+    ADC1->SQR1 = 0u << ADC_SQR1_L_Pos; /* one conversion per start */
+    /* ADC power-up (t_STAB, 3 us) and temperature sensor start-up (10 us max). */
+    stm32f4_delay_us(20);
+    stm32f4_entropy_cond_init(&cond);
+    return 0;
+}
+
+int stm32f4_adc_read(uint32_t channel, uint16_t *value)
+{
+    ADC1->SQR3 = channel & 0x1Fu;
+    ADC1->SR = 0; /* clear a stale EOC/OVR */
+    ADC1->CR2 |= ADC_CR2_SWSTART;
+    for (uint32_t i = 0; i < ADC_WAIT_LOOPS; i++) {
+        if (ADC1->SR & ADC_SR_EOC) {
+            *value = (uint16_t)(ADC1->DR & 0xFFFu); /* reading DR clears EOC */
+            return 0;
+        }
+    }
+    return WF_ETIMEDOUT;
+}
+
+/* Raw-sample source for the conditioner: alternate sensor and reference. The cycle
+ * counter is read *before* the conversion so it cannot depend on its value. */
+static int sample(void *ctx, uint16_t *raw, uint32_t *jitter)
+{
+    (void)ctx;
+    *jitter = stm32f4_cycles();
+    int rc = stm32f4_adc_read(next_channel, raw);
+    next_channel = next_channel == ADC_CHANNEL_TEMPSENSOR ? ADC_CHANNEL_VREFINT : ADC_CHANNEL_TEMPSENSOR;
+    return rc;
+}
+
+int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len)
+{
+    if ((ADC1->CR2 & ADC_CR2_ADON) == 0) {
+        return WF_ENOENTROPY; /* never initialised: no source, not weak bytes */
+    }
+    return stm32f4_entropy_fill(&cond, sample, NULL, buf, len);
+}

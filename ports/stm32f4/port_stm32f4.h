@@ -1,0 +1,54 @@
+/**
+ * @file port_stm32f4.h
+ * @brief The wizfetch port (include/wizfetch/port.h) on an STM32F4: the functions
+ * a board puts into its `const struct wf_port`.
+ *
+ * - spi_frame: chip select low (GPIO BSRR), SPI1 transfer, chip select high;
+ *   ctx is a `const struct stm32f4_spi_cs *` naming the select pin.
+ * - reset: none here (NULL in the table) when the chip's reset is not wired.
+ * - millis / delay_ms: the DWT clock (stm32f4_time.h); delay_ms feeds the IWDG.
+ * - entropy: ADC noise through the health tests (adc_entropy.h); a failed health
+ *   test gives WF_ENOENTROPY, never weak bytes.
+ * - unix_time: a wall clock the application sets (e.g. after SNTP, or from a
+ *   build-time floor) with stm32f4_set_unix_time(); -1 until then.
+ * - console_write: USART2, "\n" sent as "\r\n".
+ */
+#ifndef STM32F4_PORT_H
+#define STM32F4_PORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stm32f4_regs.h"
+
+/** Chip select of one SPI slave: the GPIO port and pin (0..15), active low. */
+struct stm32f4_spi_cs {
+    GPIO_TypeDef *port;
+    uint32_t pin;
+};
+
+/** @brief port.h spi_frame; `ctx` is a `const struct stm32f4_spi_cs *`. */
+int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len);
+/** @brief port.h millis. */
+uint32_t stm32f4_port_millis(void *ctx);
+/** @brief port.h delay_ms (feeds the watchdog). */
+void stm32f4_port_delay_ms(void *ctx, uint32_t ms);
+/** @brief port.h entropy: 0 or WF_ENOENTROPY. */
+int stm32f4_port_entropy(void *ctx, uint8_t *buf, size_t len);
+/** @brief port.h unix_time: seconds since 1970, or -1 while not set. */
+int64_t stm32f4_port_unix_time(void *ctx);
+/** @brief port.h console_write. */
+void stm32f4_port_console_write(void *ctx, const char *data, size_t len);
+
+/**
+ * @brief Set the wall clock: `unix_seconds` is "now". From then on the clock
+ * advances with the millisecond clock (HSI-timed: expect up to ~1 % drift
+ * over temperature, fine for certificate validity dates). A negative value makes
+ * it unknown again.
+ */
+void stm32f4_set_unix_time(int64_t unix_seconds);
+
+/** @brief The wall clock: seconds since 1970-01-01 UTC, or -1 while not set. */
+int64_t stm32f4_unix_time(void);
+
+#endif

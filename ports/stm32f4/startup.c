@@ -1,0 +1,120 @@
+/* Vector table and reset handler of the STM32F411 (see stm32f4_sys.h for the order). */
+#include <stdint.h>
+
+#include "stm32f4_regs.h"
+#include "stm32f4_sys.h"
+
+extern uint32_t _estack, _sidata, _sdata, _edata, _sbss, _ebss, _sstack;
+extern void (*__preinit_array_start[])(void), (*__preinit_array_end[])(void);
+extern void (*__init_array_start[])(void), (*__init_array_end[])(void);
+
+int main(void);
+void Reset_Handler(void);
+void Default_Handler(void);
+void NMI_Handler(void);
+void HardFault_Handler(void);
+void MemManage_Handler(void);
+void BusFault_Handler(void);
+void UsageFault_Handler(void);
+
+/* Every fault and unexpected interrupt stops here. Nothing is enabled, so only a
+ * fault can land here; the watchdog (if started) then resets the chip, and a
+ * debugger finds the core in this loop with the fault status in SCB->CFSR/HFSR. */
+void Default_Handler(void)
+{
+    for (;;) {
+    }
+}
+
+void NMI_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void HardFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void MemManage_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void BusFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+
+/* 16 system entries + 86 interrupt lines of the F411 (RM0383 table 37: IRQ 0..85).
+ * The firmware is polled, so all interrupts go to Default_Handler; the full length
+ * keeps a stray interrupt from fetching a vector out of code. */
+#define F411_IRQ_LINES 86
+typedef void (*vector_t)(void);
+
+__attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 + F411_IRQ_LINES] = {
+    [0] = (vector_t)(uintptr_t)&_estack,
+    [1] = Reset_Handler,
+    [2] = NMI_Handler,
+    [3] = HardFault_Handler,
+    [4] = MemManage_Handler,
+    [5] = BusFault_Handler,
+    [6] = UsageFault_Handler,
+    [7 ... 10] = 0,
+    [11 ... 15] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV, SysTick */
+    [16 ... 16 + F411_IRQ_LINES - 1] = Default_Handler,
+};
+
+static inline uint32_t current_sp(void)
+{
+    uint32_t sp;
+    __asm volatile("mov %0, sp" : "=r"(sp));
+    return sp;
+}
+
+/* Everything after the FPU is on. noinline: it must not be merged into
+ * Reset_Handler, where the compiler could schedule FPU instructions before
+ * CPACR is written. */
+__attribute__((noinline, noreturn)) static void reset_continue(void)
+{
+    SCB->VTOR = (uint32_t)(uintptr_t)stm32f4_vectors;
+
+    /* volatile: plain loops would be turned into memcpy/memset calls, which are
+     * fine here but hide what runs before the C library is ready. */
+    volatile uint32_t *src = &_sidata;
+    for (volatile uint32_t *dst = &_sdata; dst < &_edata;) {
+        *dst++ = *src++;
+    }
+    for (volatile uint32_t *dst = &_sbss; dst < &_ebss;) {
+        *dst++ = 0;
+    }
+
+    /* Paint the stack below the current frame (64 bytes of margin for this one). */
+    uint32_t limit = current_sp() - 64u;
+    for (volatile uint32_t *p = &_sstack; (uint32_t)(uintptr_t)p < limit;) {
+        *p++ = STM32F4_STACK_PAINT;
+    }
+
+    for (void (**f)(void) = __preinit_array_start; f < __preinit_array_end; f++) {
+        (*f)();
+    }
+    for (void (**f)(void) = __init_array_start; f < __init_array_end; f++) {
+        (*f)();
+    }
+
+    wf_board_init();
+    (void)main();
+    for (;;) {
+    }
+}
+
+void Reset_Handler(void)
+{
+    /* CP10/CP11 full access: the single-precision FPU. The barriers make sure the
+     * next instruction already sees it enabled (ARMv7-M B3.2.20). */
+    SCB->CPACR |= SCB_CPACR_CP10_FULL | SCB_CPACR_CP11_FULL;
+    stm32f4_dsb();
+    stm32f4_isb();
+    reset_continue();
+}
+
+size_t stm32f4_stack_size(void)
+{
+    return (size_t)((uintptr_t)&_estack - (uintptr_t)&_sstack);
+}
+
+size_t stm32f4_stack_high_water(void)
+{
+    const uint32_t *p = &_sstack;
+    const uint32_t *top = &_estack;
+    while (p < top && *p == STM32F4_STACK_PAINT) {
+        p++;
+    }
+    return (size_t)((uintptr_t)top - (uintptr_t)p);
+}

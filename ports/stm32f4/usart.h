@@ -1,0 +1,43 @@
+/**
+ * @file usart.h
+ * @brief USART2 console (on the Nucleo: the ST-LINK virtual COM port), 8N1,
+ * oversampling by 16, polled. TX waits (bounded) for room; RX is a non-blocking
+ * poll. The pins (PA2 TX / PA3 RX, AF7) are set up by the board first.
+ */
+#ifndef STM32F4_USART_H
+#define STM32F4_USART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/**
+ * @brief Enable USART2 at `baud` from PCLK1 (stm32f4_usart_brr(), OVER8 = 0).
+ * Call after stm32f4_clock_init().
+ * @return 0, or WF_EINVAL if the divider does not fit.
+ */
+int stm32f4_usart2_init(uint32_t baud);
+
+/** @brief BRR value programmed by stm32f4_usart2_init(). */
+uint32_t stm32f4_usart2_brr(void);
+
+/**
+ * @brief Send `len` bytes as they are. Each byte waits for TXE at most ~1 ms
+ * (a byte at 115200 takes 87 us); a byte that still finds no room is dropped,
+ * so a console problem can never hang the firmware.
+ */
+void stm32f4_usart2_write(const char *data, size_t len);
+
+/** @brief Like stm32f4_usart2_write() but every "\n" goes out as "\r\n" (terminals want both). */
+void stm32f4_usart2_write_text(const char *data, size_t len);
+
+/** @brief Wait (bounded) until the last byte has left the shift register (TC). */
+void stm32f4_usart2_flush(void);
+
+/**
+ * @brief Non-blocking receive.
+ * @return the next byte (0..255), or -1 if none is waiting. Overrun, framing and
+ * noise errors are cleared and the affected byte is dropped.
+ */
+int stm32f4_usart2_getc(void);
+
+#endif

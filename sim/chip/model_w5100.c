@@ -1,0 +1,278 @@
+/*
+ * W5100 variant of the chip model: the fixed 4-byte frame, the flat 16-bit
+ * address map (common 0x0000, sockets 0x0400 + n*0x100, TX 0x4000, RX 0x6000)
+ * and RMSR/TMSR buffer allocation. Facts: sections 1-5.
+ */
+#include <string.h>
+
+#include "model_internal.h"
+
+/* ---- SPI frame (facts 1.1) ---- */
+#define W5100_OP_WRITE 0xF0
+#define W5100_OP_READ 0x0F
+#define W5100_FRAME_LEN 4
+
+/* ---- common registers (facts 2) ---- */
+#define W5100_MR 0x0000
+#define W5100_IR 0x0015
+#define W5100_RTR 0x0017
+#define W5100_RCR 0x0019
+#define W5100_RMSR 0x001A
+#define W5100_TMSR 0x001B
+#define W5100_PATR 0x001C
+#define W5100_PTIMER 0x0028
+#define W5100_UIPR 0x002A
+#define W5100_COMMON_END 0x0030
+#define W5100_IR_SOCKETS 0x0F
+
+/* ---- map (facts 3, 4.1) ---- */
+#define W5100_SOCKETS 4
+#define W5100_Sn_BASE 0x0400
+#define W5100_Sn_END 0x0800
+#define W5100_TX_MEM 0x4000
+#define W5100_RX_MEM 0x6000
+#define W5100_MEM_SIZE 0x2000
+#define W5100_MEM_END 0x8000
+
+/* ---- memory layout (facts 2, 4.2) --------------------------------------- */
+
+/*
+ * Sizes are allocated sequentially from socket 0; a socket whose block would
+ * pass the 8 KiB end gets no memory ([?] in the facts: the safer reading, since
+ * a driver relying on anything else would misaddress the buffer).
+ */
+static uint16_t msr_size(uint8_t msr, unsigned sn)
+{
+    unsigned used = 0;
+    for (unsigned i = 0; i <= sn; i++) {
+        unsigned size = 1024u << ((msr >> (2 * i)) & 3u);
+        if (used + size > W5100_MEM_SIZE) {
+            return 0;
+        }
+        if (i == sn) {
+            return (uint16_t)size;
+        }
+        used += size;
+    }
+    return 0;
+}
+
+static uint16_t msr_base(uint8_t msr, unsigned sn)
+{
+    unsigned base = 0;
+    for (unsigned i = 0; i < sn; i++) {
+        base += msr_size(msr, i);
+    }
+    return (uint16_t)base;
+}
+
+static uint16_t w5100_tx_size(const struct wf_sim_chip *m, unsigned sn)
+{
+    return msr_size(m->common[W5100_TMSR], sn);
+}
+
+static uint16_t w5100_rx_size(const struct wf_sim_chip *m, unsigned sn)
+{
+    return msr_size(m->common[W5100_RMSR], sn);
+}
+
+static uint16_t w5100_tx_base(const struct wf_sim_chip *m, unsigned sn)
+{
+    return msr_base(m->common[W5100_TMSR], sn);
+}
+
+static uint16_t w5100_rx_base(const struct wf_sim_chip *m, unsigned sn)
+{
+    return msr_base(m->common[W5100_RMSR], sn);
+}
+
+/* Which socket owns offset `off` of the TX (or RX) memory; -1 if none. */
+static int mem_owner(uint8_t msr, uint16_t off)
+{
+    for (unsigned sn = 0; sn < W5100_SOCKETS; sn++) {
+        uint16_t base = msr_base(msr, sn), size = msr_size(msr, sn);
+        if (size && off >= base && off < base + size) {
+            return (int)sn;
+        }
+    }
+    return -1;
+}
+
+static void w5100_reset(struct wf_sim_chip *m)
+{
+    m->common[W5100_RTR] = 0x07;
+    m->common[W5100_RTR + 1] = 0xD0;
+    m->common[W5100_RCR] = 0x08;
+    m->common[W5100_RMSR] = 0x55;
+    m->common[W5100_TMSR] = 0x55;
+    m->common[W5100_PTIMER] = 0x28;
+}
+
+/* ---- common registers --------------------------------------------------- */
+
+static bool common_reserved(uint16_t addr)
+{
+    return addr == 0x13 || addr == 0x14 || (addr >= 0x1E && addr <= 0x27);
+}
+
+static bool common_read_only(uint16_t addr)
+{
+    return addr == W5100_PATR || addr == W5100_PATR + 1 || (addr >= W5100_UIPR && addr < W5100_COMMON_END);
+}
+
+static uint8_t common_read(struct wf_sim_chip *m, uint16_t addr)
+{
+    if (addr == W5100_MR) {
+        return sim_read_mr(m);
+    }
+    if (addr == W5100_IR) {
+        /* IR.Sn_INT follows Sn_IR ([?] exact coupling; any set Sn_IR bit shows). */
+        uint8_t sockets = sim_socket_irq_bits(m);
+        return (uint8_t)((m->common[W5100_IR] & (uint8_t)~W5100_IR_SOCKETS) | sockets);
+    }
+    return m->common[addr];
+}
+
+static void common_write(struct wf_sim_chip *m, uint16_t addr, uint8_t v)
+{
+    if (common_read_only(addr)) {
+        sim_violation(m, addr, v, "write to read-only common register");
+        return;
+    }
+    switch (addr) {
+    case W5100_MR:
+        sim_write_mr(m, v);
+        return;
+    case W5100_IR:
+        m->common[W5100_IR] &= (uint8_t) ~(v & ~W5100_IR_SOCKETS);
+        return;
+    case W5100_RMSR:
+    case W5100_TMSR:
+        if (v != m->common[addr] && sim_any_socket_open(m)) {
+            sim_violation(m, addr, v, "buffer sizes changed while a socket is open");
+        }
+        m->common[addr] = v;
+        return;
+    default:
+        m->common[addr] = v;
+        return;
+    }
+}
+
+/* ---- socket registers --------------------------------------------------- */
+
+static bool w5100_sock_reserved(uint8_t off)
+{
+    /* 0x2A.. (Sn_RX_WR) is [?] on the W5100: treated as reserved. */
+    return (off >= 0x17 && off < SIM_Sn_TX_FSR) || off >= SIM_Sn_RX_WR;
+}
+
+static bool w5100_sock_read_only(uint8_t off)
+{
+    return off == SIM_Sn_SR || (off >= SIM_Sn_TX_FSR && off < SIM_Sn_TX_WR) || off == SIM_Sn_RX_RSR ||
+           off == SIM_Sn_RX_RSR + 1;
+}
+
+static uint32_t w5100_sock_addr(unsigned sn, uint8_t off)
+{
+    return W5100_Sn_BASE + sn * 0x100u + off;
+}
+
+/* ---- frame dispatch ----------------------------------------------------- */
+
+static uint8_t chip_access(struct wf_sim_chip *m, uint16_t addr, bool write, uint8_t v)
+{
+    if (addr < W5100_COMMON_END && !common_reserved(addr)) {
+        if (!write) {
+            return common_read(m, addr);
+        }
+        common_write(m, addr, v);
+        return 0;
+    }
+    if (addr >= W5100_Sn_BASE && addr < W5100_Sn_END) {
+        uint8_t out;
+        sim_sock_frame(m, (addr - W5100_Sn_BASE) >> 8, (uint8_t)addr, write, &v, &out, 1);
+        return out;
+    }
+    if (addr >= W5100_TX_MEM && addr < W5100_RX_MEM) {
+        uint16_t off = (uint16_t)(addr - W5100_TX_MEM);
+        int sn = mem_owner(m->common[W5100_TMSR], off);
+        if (!write) {
+            return m->tx_mem[off]; /* allowed, if pointless */
+        }
+        if (sn < 0) {
+            sim_violation(m, addr, v, "write to unallocated TX memory");
+            return 0;
+        }
+        sim_tx_mem_write(m, (unsigned)sn, (uint16_t)(off - w5100_tx_base(m, (unsigned)sn)), v, addr);
+        return 0;
+    }
+    if (addr >= W5100_RX_MEM && addr < W5100_MEM_END) {
+        if (write) {
+            sim_violation(m, addr, v, "write to RX memory");
+            return 0;
+        }
+        uint16_t off = (uint16_t)(addr - W5100_RX_MEM);
+        int sn = mem_owner(m->common[W5100_RMSR], off);
+        if (sn < 0) {
+            sim_violation(m, addr, 0, "read of unallocated RX memory");
+            return 0;
+        }
+        return sim_rx_mem_read(m, (unsigned)sn, (uint16_t)(off - w5100_rx_base(m, (unsigned)sn)), addr);
+    }
+    sim_violation(m, addr, v, write ? "write to reserved address" : "read of reserved address");
+    return 0;
+}
+
+static void w5100_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    memset(rx, 0xFF, len);
+    for (size_t i = 0; i < len && i < 3; i++) {
+        rx[i] = (uint8_t)i;
+    }
+    if (len < W5100_FRAME_LEN) {
+        uint16_t addr = len >= 3 ? (uint16_t)((tx[1] << 8) | tx[2]) : 0;
+        sim_violation(m, addr, (uint32_t)len, "short frame");
+        return;
+    }
+    uint16_t addr = (uint16_t)((tx[1] << 8) | tx[2]);
+    if (len > W5100_FRAME_LEN) {
+        /* Bytes past the 4th are ignored; the first 4 are still a frame. */
+        sim_violation(m, addr, (uint32_t)len, "CS held across frames");
+    }
+    if (tx[0] == W5100_OP_READ) {
+        if (addr < sizeof m->stats.reg_reads / sizeof m->stats.reg_reads[0]) {
+            m->stats.reg_reads[addr]++;
+        }
+        rx[3] = chip_access(m, addr, false, 0);
+    } else if (tx[0] == W5100_OP_WRITE) {
+        chip_access(m, addr, true, tx[3]);
+        rx[3] = 0x03;
+    } else if (tx[0] == 0x00 && len == W5100_FRAME_LEN) {
+        /* A single-byte W5500 frame to a common register (auto-detection
+         * probes the W5500 first): no W5100 opcode, so the chip does nothing
+         * and /SCS going high ends it (facts 5.8). Not a driver error. */
+        m->stats.foreign_frames++;
+    } else {
+        sim_violation(m, addr, tx[0], "unknown SPI opcode");
+    }
+}
+
+const struct sim_variant sim_w5100 = {
+    .name = "W5100",
+    .sockets = W5100_SOCKETS,
+    .arp_status = true,
+    .rtr = W5100_RTR,
+    .rcr = W5100_RCR,
+    .reset = w5100_reset,
+    .frame = w5100_frame,
+    .tx_size = w5100_tx_size,
+    .rx_size = w5100_rx_size,
+    .tx_base = w5100_tx_base,
+    .rx_base = w5100_rx_base,
+    .sock_reserved = w5100_sock_reserved,
+    .sock_read_only = w5100_sock_read_only,
+    .sock_write_extra = NULL,
+    .open_check = NULL,
+    .sock_addr = w5100_sock_addr,
+};

@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# tests/e2e/net.sh WIZFETCH_BINARY -- wizfetch on a real (namespace) LAN with no static
+# configuration: address, mask, router and DNS server from DHCP (dnsmasq), the time from
+# SNTP (chronyd), the page over HTTPS (nginx).
+#
+# Needs root (it creates two network namespaces joined by a veth pair); otherwise, or
+# when a tool is missing or namespaces cannot be made, it prints why and
+# "0 passed, 0 failed, N skipped" and exits 0.
+#
+#   namespace wfs-PID (server)  10.77.0.1/24  dnsmasq: DHCP 10.77.0.100-150 (router, DNS and
+#                               NTP server = 10.77.0.1), DNS www.example.test A 10.77.0.1;
+#                               chronyd: NTP server (local stratum 8, no upstream, does not
+#                               touch the clock); nginx: 10.77.0.1:443 (good chain) and
+#                               10.77.0.1:8443 (a certificate that expired yesterday)
+#   namespace wfc-PID (client)  wizfetch --dhcp ... The chip model carries the chip's
+#                               traffic over this namespace's sockets, so the namespace's
+#                               interface has a carrier address (10.77.0.2/24, default route
+#                               via 10.77.0.1); wizfetch itself is given no address, no DNS
+#                               server and no NTP server: it learns them by DHCP.
+#
+# The clock cases run wizfetch with --no-system-clock (the time is unknown until SNTP
+# answers, like a board): without SNTP the good certificate fails with the clock error,
+# with SNTP it verifies; the certificate that expired yesterday fails with the clock error
+# without SNTP and with "expired" only because SNTP supplied today's date.
+#
+# Output: "ok - NAME" / "not ok - NAME: WHY" per case, then "N passed, M failed, K skipped".
+# Exit 0 if none failed, 1 otherwise, 2 if the set-up failed. Everything started here is
+# stopped and both namespaces are deleted on exit (also on Ctrl-C). TS_KEEP=1 keeps logs.
+set -uo pipefail
+
+NCASES=9
+skip() {
+  echo "net.sh: SKIPPED: $*"
+  echo "0 passed, 0 failed, $NCASES skipped"
+  exit 0
+}
+
+if [[ $# -ne 1 ]]; then
+  echo "usage: $0 WIZFETCH_BINARY" >&2
+  exit 2
+fi
+bin=$(realpath -e "$1" 2>/dev/null) || { echo "net.sh: no such file: $1" >&2; exit 2; }
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+
+[[ $(id -u) -eq 0 ]] || skip "not root: the namespace LAN (ip netns, veth, DHCP on port 67/68) needs root"
+for tool in ip dnsmasq chronyd nginx openssl socat ss; do
+  command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed (scripts/install-deps.sh)"
+done
+
+NS_S=wfs-$$
+NS_C=wfc-$$
+VS=wfs$$
+VC=wfc$$
+SERVER=10.77.0.1
+PIDS=()
+work=""
+
+cleanup() {
+  set +e
+  local pid i
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+  done
+  PIDS=()
+  # Anything still running inside the namespaces (there should be nothing) goes too.
+  for ns in "$NS_C" "$NS_S"; do
+    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+      ip netns del "$ns" 2>/dev/null
+    fi
+  done
+  if [[ -n $work && -d $work ]]; then
+    if [[ -n ${TS_KEEP:-} ]]; then echo "net.sh: kept $work" >&2; else rm -rf "$work"; fi
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ip netns add "wfprobe-$$" 2>/dev/null || skip "cannot create network namespaces here (no CAP_SYS_ADMIN?)"
+ip netns del "wfprobe-$$"
+
+setup_failed() { echo "net.sh: set-up failed: $*" >&2; exit 2; }
+t_start=$SECONDS
+work=$(mktemp -d "${TMPDIR:-/tmp}/wf-net.XXXXXX")
+chmod 755 "$work"
+
+# --- PKI: the test PKI, plus a leaf that expired yesterday -----------------------------
+
+pki=$work/pki-base
+if [[ -n ${WF_PKI_DIR:-} ]]; then
+  pki=$WF_PKI_DIR
+elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
+  pki=$(dirname "$(dirname "$bin")")/pki
+fi
+"$repo/scripts/make-pki.sh" "$pki" || setup_failed "make-pki.sh $pki"
+pki=$(cd "$pki" && pwd)
+
+make_yesterday_cert() {
+  local d=$work/ca
+  mkdir -p "$d/new"
+  : >"$d/index.txt"
+  openssl rand -hex 8 >"$d/serial"
+  cat >"$d/ca.cnf" <<EOF
+[ ca ]
+default_ca = ca_y
+[ ca_y ]
+database        = $d/index.txt
+new_certs_dir   = $d/new
+serial          = $d/serial
+certificate     = $pki/int.pem
+private_key     = $pki/int.key
+default_md      = sha256
+policy          = pol
+unique_subject  = no
+email_in_dn     = no
+[ pol ]
+commonName = supplied
+[ leaf ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, keyEncipherment
+extendedKeyUsage       = serverAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+subjectAltName         = DNS:www.example.test
+[ req ]
+distinguished_name = dn
+prompt = no
+[ dn ]
+CN = unused
+EOF
+  local start end
+  start=$(date -u -d '10 days ago' +%Y%m%d%H%M%SZ)
+  end=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
+  OPENSSL_CONF=$d/ca.cnf openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/yesterday.key" 2>/dev/null &&
+    OPENSSL_CONF=$d/ca.cnf openssl req -new -key "$work/yesterday.key" -subj "/CN=www.example.test" \
+      -out "$d/y.csr" 2>/dev/null &&
+    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -extensions leaf \
+      -startdate "$start" -enddate "$end" -in "$d/y.csr" -out "$work/yesterday.pem" >/dev/null 2>&1 &&
+    cat "$work/yesterday.pem" "$pki/int.pem" >"$work/yesterday-chain.pem"
+}
+make_yesterday_cert || setup_failed "the certificate that expired yesterday"
+
+# --- the namespace LAN -------------------------------------------------------------------
+
+ip netns add "$NS_S" || setup_failed "ip netns add $NS_S"
+ip netns add "$NS_C" || setup_failed "ip netns add $NS_C"
+ip link add "$VS" netns "$NS_S" type veth peer name "$VC" netns "$NS_C" || setup_failed "veth pair"
+ip -n "$NS_S" link set lo up
+ip -n "$NS_C" link set lo up
+ip -n "$NS_S" addr add "$SERVER/24" dev "$VS"
+ip -n "$NS_S" link set "$VS" up
+ip -n "$NS_C" addr add 10.77.0.2/24 dev "$VC"
+ip -n "$NS_C" link set "$VC" up
+ip -n "$NS_C" route add default via "$SERVER" || setup_failed "default route"
+
+# launch NAME COMMAND... : run COMMAND in the server namespace, in the background.
+launch() {
+  local name=$1
+  shift
+  ip netns exec "$NS_S" "$@" </dev/null >>"$work/$name.log" 2>&1 &
+  PIDS+=($!)
+  eval "PID_$name=$!"
+}
+
+# wait_port PROTO PORT NAME: until something listens on PORT in the server namespace (5 s).
+wait_port() {
+  local proto=$1 port=$2 name=$3 i flag=-Htln
+  [[ $proto == udp ]] && flag=-Huln
+  for ((i = 0; i < 50; i++)); do
+    [[ -n $(ip netns exec "$NS_S" ss "$flag" "( sport = :$port )" 2>/dev/null) ]] && return 0
+    sleep 0.1
+  done
+  echo "net.sh: $name did not start; its log:" >&2
+  tail -n 20 "$work/$name.log" >&2
+  return 1
+}
+
+start_dnsmasq() {
+  launch dnsmasq dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+    --interface="$VS" --bind-interfaces --port=53 \
+    --dhcp-range=10.77.0.100,10.77.0.150,255.255.255.0,10m \
+    --dhcp-option=option:router,"$SERVER" --dhcp-option=option:dns-server,"$SERVER" \
+    --dhcp-option=option:ntp-server,"$SERVER" \
+    --host-record=www.example.test,"$SERVER" --local=/example.test/ \
+    --no-ping --dhcp-leasefile="$work/dnsmasq.leases" --pid-file="$work/dnsmasq.pid" \
+    --user=root --group=root --log-queries --log-dhcp --log-facility=-
+  wait_port udp 67 dnsmasq && wait_port udp 53 dnsmasq
+}
+
+start_chronyd() {
+  cat >"$work/chrony.conf" <<EOF
+# An NTP server for the namespace LAN: its own clock as a stratum-8 reference, no
+# upstream servers, no control of the system clock (-x), no command port.
+allow 10.77.0.0/24
+local stratum 8
+bindaddress $SERVER
+port 123
+cmdport 0
+pidfile $work/chronyd.pid
+EOF
+  launch chronyd chronyd -f "$work/chrony.conf" -d -x -u root
+  wait_port udp 123 chronyd || return 1
+  # Until chronyd serves its local reference it may answer "unsynchronised" (LI 3):
+  # wait (5 s at most) for a reply with LI != 3 and a stratum of 1..15.
+  local i reply req='\x23'
+  for ((i = 0; i < 47; i++)); do req+='\x00'; done
+  for ((i = 0; i < 25; i++)); do
+    # shellcheck disable=SC2059
+    reply=$(printf "$req" | ip netns exec "$NS_C" timeout 2 socat -t 1 - "UDP:$SERVER:123" 2>/dev/null |
+      od -An -tx1 -N2 | tr -d ' \n')
+    if [[ ${#reply} -eq 4 ]] && (((0x${reply:0:2} >> 6) != 3)) && ((0x${reply:2:2} >= 1 && 0x${reply:2:2} <= 15)); then
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "net.sh: chronyd does not serve a synchronised time; its log:" >&2
+  tail -n 20 "$work/chronyd.log" >&2
+  return 1
+}
+
+start_nginx() {
+  mkdir -p "$work/nginx/tmp" "$work/docroot"
+  cat >"$work/docroot/index.html" <<'EOF'
+<!DOCTYPE html>
+<html><body><h1>www.example.test on the namespace LAN</h1>
+<p>Address by DHCP, name by DNS, time by SNTP, page by HTTPS, all through a (modelled) W5100.</p>
+</body></html>
+EOF
+  chmod 755 "$work/docroot"
+  chmod 644 "$work/docroot/index.html"
+  cat >"$work/nginx/nginx.conf" <<EOF
+user root;
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log info;
+events { worker_connections 64; }
+http {
+  access_log $work/nginx/access.log;
+  client_body_temp_path $work/nginx/tmp/body;
+  proxy_temp_path $work/nginx/tmp/proxy;
+  fastcgi_temp_path $work/nginx/tmp/fastcgi;
+  uwsgi_temp_path $work/nginx/tmp/uwsgi;
+  scgi_temp_path $work/nginx/tmp/scgi;
+  server_tokens off;
+  server {
+    listen $SERVER:443 ssl;
+    server_name www.example.test;
+    ssl_certificate $pki/rsa-chain.pem;
+    ssl_certificate_key $pki/rsa.key;
+    root $work/docroot;
+  }
+  server {
+    listen $SERVER:8443 ssl;
+    server_name www.example.test;
+    ssl_certificate $work/yesterday-chain.pem;
+    ssl_certificate_key $work/yesterday.key;
+    root $work/docroot;
+  }
+}
+EOF
+  launch nginx nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
+  wait_port tcp 443 nginx && wait_port tcp 8443 nginx
+}
+
+start_dnsmasq || setup_failed dnsmasq
+start_chronyd || setup_failed chronyd
+start_nginx || setup_failed nginx
+t_setup=$((SECONDS - t_start))
+
+# --- cases ---------------------------------------------------------------------------------
+
+passed=0
+failed=0
+OUT=$work/out
+ERR=$work/err
+RC=0
+WHY=()
+
+# wf ARGS... : run wizfetch in the client namespace (stdout $OUT, stderr $ERR, exit $RC)
+wf() {
+  local t0=$SECONDS
+  ip netns exec "$NS_C" timeout 60 "$bin" --cacert "$pki/root.pem" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+  ELAPSED=$((SECONDS - t0))
+}
+want_rc() { [[ $RC -eq $1 ]] || WHY+=("exit $RC, want $1"); }
+want_err() { grep -Eq -- "$1" "$ERR" || WHY+=("stderr lacks /$1/"); }
+want_no_err() { ! grep -Eq -- "$1" "$ERR" || WHY+=("stderr has /$1/"); }
+want_page() { cmp -s "$OUT" "$work/docroot/index.html" || WHY+=("stdout is not index.html"); }
+want_log() { grep -Eq -- "$2" "$work/$1" || WHY+=("$1 lacks /$2/"); }
+verdict() {
+  if ((${#WHY[@]} == 0)); then
+    echo "ok - $1 (${ELAPSED:-0} s)"
+    passed=$((passed + 1))
+  else
+    echo "not ok - $1: $(IFS=';'; echo "${WHY[*]}")"
+    sed 's/^/#   /' "$ERR" | tail -n 12
+    failed=$((failed + 1))
+  fi
+  WHY=()
+}
+
+URL=https://www.example.test/
+MAC_RE='02:00:5e:10:00:02'
+
+wf -v --dhcp --ntp dhcp "$URL"
+want_rc 0
+want_page
+want_err 'dhcp: 10\.77\.0\.1[0-9]{2} mask 255\.255\.255\.0 router 10\.77\.0\.1, lease 600 s from 10\.77\.0\.1'
+want_err 'dhcp: DNS server 10\.77\.0\.1'
+want_err 'ntp: .* from 10\.77\.0\.1:123 \(stratum 8'
+want_log dnsmasq.log "DHCPACK\(.*\) 10\.77\.0\.1[0-9]{2} $MAC_RE"
+want_log dnsmasq.leases "$MAC_RE 10\.77\.0\.1[0-9]{2}"
+want_log dnsmasq.log 'query\[A\] www\.example\.test from 10\.77\.0\.2'
+want_log nginx/access.log 'GET / HTTP/1\.1" 200'
+verdict "DHCP (address, router, DNS) + DNS + SNTP (server from option 42) + HTTPS, no static configuration"
+
+wf --dhcp --no-system-clock "$URL"
+want_rc 60
+want_err 'time not known'
+verdict "no system clock, no SNTP: the good certificate fails with the clock error (exit 60)"
+
+wf -v --dhcp --ntp dhcp --no-system-clock "$URL"
+want_rc 0
+want_page
+want_err "ntp: $(date -u +%Y-%m-%d)"
+verdict "no system clock, SNTP from DHCP: the good certificate verifies"
+
+wf --dhcp --no-system-clock https://www.example.test:8443/
+want_rc 60
+want_err 'time not known'
+want_no_err 'expired'
+verdict "certificate that expired yesterday, no SNTP: clock error, not 'expired'"
+
+wf --dhcp --ntp dhcp --no-system-clock https://www.example.test:8443/
+want_rc 60
+want_err 'certificate has expired'
+verdict "certificate that expired yesterday, SNTP: 'expired' (the date came from SNTP)"
+
+wf --dhcp --ntp "$SERVER" --no-system-clock "$URL"
+want_rc 0
+want_page
+verdict "--ntp IP (explicit server) with DHCP"
+
+wf --dhcp --ntp 10.77.0.99 --no-system-clock "$URL"
+want_rc 60
+want_err 'NTP failed: NTP: no server answered; the time stays unknown'
+want_err 'time not known'
+verdict "--ntp to a silent address: NTP failure reported, the time stays unknown (exit 60)"
+
+wf --dhcp --dns 10.77.0.99 --connect-timeout 5 "$URL"
+want_rc 6
+verdict "--dns wins over the DHCP DNS servers (10.77.0.99 is silent: exit 6)"
+
+# Last: without the DHCP server.
+kill -TERM "$PID_dnsmasq" 2>/dev/null
+wait "$PID_dnsmasq" 2>/dev/null
+wf --dhcp --connect-timeout 3 "$URL"
+want_rc 45
+want_err 'DHCP failed: DHCP: no server answered'
+((ELAPSED <= 8)) || WHY+=("took $ELAPSED s")
+verdict "no DHCP server: exit 45 after the deadline (--connect-timeout 3)"
+
+echo "net.sh: set-up ${t_setup} s, total $((SECONDS - t_start)) s"
+echo "$passed passed, $failed failed, 0 skipped"
+((failed == 0))
