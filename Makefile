@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small flash format format-check clean
 
 all: build
 
@@ -33,7 +33,7 @@ cross: deps $(CROSS)/CMakeCache.txt
 	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core wf_footprint
 	@scripts/footprint.sh $(CROSS)
 
-test: build cross
+test: build cross firmware firmware-small
 	@$(MAKE) --no-print-directory fuzz
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -55,6 +55,38 @@ bench-fetch: deps
 	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
 	cmake --build $(REL) -j $(JOBS) --target wizfetch
 	@scripts/bench-fetch.sh $(REL) 9
+
+# ---- the Nucleo-F411RE firmware ------------------------------------------------
+# Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
+# PKI's root, made by scripts/make-pki.sh), WF_FW_URL, WF_FW_IP, WF_FW_MASK,
+# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), e.g.
+#   make firmware WF_CA_BUNDLE=/etc/ssl/certs/ISRG_Root_X1.pem WF_FW_URL=https://example.org/
+FW         ?= build/fw
+FW_SMALL   ?= build/fw-small
+PKI        ?= build/pki
+WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC,$(if $($(v)),-D$(v)='$($(v))'))
+FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+              -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
+
+$(PKI)/root.pem:
+	scripts/make-pki.sh $(PKI)
+
+# Both profiles are built and checked against their budgets (the build fails if over).
+firmware: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
+	$(FW_CMAKE) -B $(FW) -DWF_TLS_PROFILE=full
+	cmake --build $(FW) -j $(JOBS) --target firmware_budget
+	@scripts/biggest-symbols.sh $(FW)/firmware.elf 10
+	@echo "image: $(FW)/firmware.elf, .bin, .hex"
+
+firmware-small: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
+	$(FW_CMAKE) -B $(FW_SMALL) -DWF_TLS_PROFILE=small
+	cmake --build $(FW_SMALL) -j $(JOBS) --target firmware_budget
+
+# Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
+# the image covers: the entropy seed in sector 7 survives).
+flash: firmware
+	openocd -f boards/nucleo_f411re/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -611,11 +611,12 @@ static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_
         return EXIT_DHCP;
     }
     char line[160];
-    snprintf(line, sizeof line, "dhcp: %u.%u.%u.%u mask %u.%u.%u.%u router %u.%u.%u.%u, lease %lu s from %u.%u.%u.%u",
-             lease->ip[0], lease->ip[1], lease->ip[2], lease->ip[3], lease->mask[0], lease->mask[1], lease->mask[2],
-             lease->mask[3], lease->router[0], lease->router[1], lease->router[2], lease->router[3],
-             (unsigned long)lease->lease_s, lease->server_id[0], lease->server_id[1], lease->server_id[2],
-             lease->server_id[3]);
+    snprintf(line, sizeof line,
+             "dhcp: %u.%u.%u.%u mask %u.%u.%u.%u router %u.%u.%u.%u, lease %lu s from %u.%u.%u.%u",
+             lease->ip[0], lease->ip[1], lease->ip[2], lease->ip[3], lease->mask[0], lease->mask[1],
+             lease->mask[2], lease->mask[3], lease->router[0], lease->router[1], lease->router[2],
+             lease->router[3], (unsigned long)lease->lease_s, lease->server_id[0], lease->server_id[1],
+             lease->server_id[2], lease->server_id[3]);
     on_log(s, line);
     for (uint8_t i = 0; i < lease->dns_count; i++) {
         log_ip(s, "dhcp: DNS server", lease->dns[i]);
@@ -635,14 +636,16 @@ static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_
 
 /* --ntp: set the host port's clock from SNTP. A failure is not fatal: the
  * clock policy (system clock, or unknown with --no-system-clock) decides. */
-static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net, const struct wf_dhcp_lease *lease)
+static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
+                    const struct wf_dhcp_lease *lease)
 {
     const struct cli *c = s->cli;
     struct wf_sntp_config sc;
     wf_sntp_config_default(&sc); /* 2 s per attempt, 2 rounds */
     memcpy(sc.servers, c->ntp.servers, sizeof sc.servers);
     sc.server_count = c->ntp.server_count;
-    for (uint8_t i = 0; c->ntp_from_dhcp && i < lease->ntp_count && sc.server_count < WF_SNTP_MAX_SERVERS; i++) {
+    for (uint8_t i = 0; c->ntp_from_dhcp && i < lease->ntp_count && sc.server_count < WF_SNTP_MAX_SERVERS;
+         i++) {
         memcpy(sc.servers[sc.server_count].ip, lease->ntp[i], 4);
         sc.servers[sc.server_count++].port = WF_SNTP_PORT;
     }
@@ -666,8 +669,8 @@ static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
     }
     const uint8_t *ip = sc.servers[r.server].ip;
     char line[160];
-    snprintf(line, sizeof line, "ntp: %s from %u.%u.%u.%u:%u (stratum %u, round trip %u ms)", when, ip[0], ip[1],
-             ip[2], ip[3], sc.servers[r.server].port, r.stratum, (unsigned)r.rtt_ms);
+    snprintf(line, sizeof line, "ntp: %s from %u.%u.%u.%u:%u (stratum %u, round trip %u ms)", when, ip[0],
+             ip[1], ip[2], ip[3], sc.servers[r.server].port, r.stratum, (unsigned)r.rtt_ms);
     on_log(s, line);
 }
 

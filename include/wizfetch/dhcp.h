@@ -105,10 +105,10 @@ enum wf_dhcp_msg_type {
 
 /** A lease: plain data, addresses in network order as bytes. */
 struct wf_dhcp_lease {
-    uint8_t ip[4];        /**< our address (yiaddr) */
-    uint8_t mask[4];      /**< option 1; if absent, the classful mask of `ip` */
-    uint8_t router[4];    /**< first address of option 3; 0.0.0.0 if none */
-    uint8_t server_id[4]; /**< option 54: the server that granted the lease */
+    uint8_t ip[4];                      /**< our address (yiaddr) */
+    uint8_t mask[4];                    /**< option 1; if absent, the classful mask of `ip` */
+    uint8_t router[4];                  /**< first address of option 3; 0.0.0.0 if none */
+    uint8_t server_id[4];               /**< option 54: the server that granted the lease */
     uint8_t dns[WF_DNS_MAX_SERVERS][4]; /**< option 6, the first WF_DNS_MAX_SERVERS */
     uint8_t dns_count;
     uint8_t ntp[WF_DHCP_MAX_NTP][4]; /**< option 42, the first WF_DHCP_MAX_NTP */
@@ -121,11 +121,11 @@ struct wf_dhcp_lease {
 
 /** What wf_dhcp_parse found in a message. */
 struct wf_dhcp_reply {
-    uint8_t type;     /**< enum wf_dhcp_msg_type (option 53) */
-    uint8_t ip[4];    /**< yiaddr */
+    uint8_t type;  /**< enum wf_dhcp_msg_type (option 53) */
+    uint8_t ip[4]; /**< yiaddr */
     bool has_server_id;
-    bool has_lease;   /**< option 51 present */
-    bool has_mask;    /**< option 1 present (lease.mask is classful otherwise) */
+    bool has_lease;             /**< option 51 present */
+    bool has_mask;              /**< option 1 present (lease.mask is classful otherwise) */
     struct wf_dhcp_lease lease; /**< all options (obtained_ms = 0) */
 };
 
@@ -157,7 +157,7 @@ int wf_dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const uint8_t ma
 
 /** What wf_dhcp_build puts into a client message. */
 struct wf_dhcp_request {
-    uint8_t type;         /**< WF_DHCP_DISCOVER or WF_DHCP_REQUEST (others: WF_EINVAL) */
+    uint8_t type; /**< WF_DHCP_DISCOVER or WF_DHCP_REQUEST (others: WF_EINVAL) */
     uint32_t xid;
     uint16_t secs;        /**< seconds since the client began the exchange */
     bool broadcast;       /**< set the BROADCAST flag */
@@ -210,14 +210,14 @@ enum wf_dhcp_event {
 typedef struct wf_dhcp {
     wf_net_t *net;
     struct wf_dhcp_config cfg;
-    uint8_t state;       /**< enum wf_dhcp_state */
-    int8_t fd;           /**< the UDP socket while an exchange runs, else -1 */
-    bool have_lease;     /**< `lease` is valid (BOUND, RENEWING, REBINDING) */
-    bool saw_offer;      /**< an acceptable OFFER arrived since wf_dhcp_init */
-    bool saw_bad;        /**< an unacceptable reply arrived since wf_dhcp_init */
-    bool saw_nak;        /**< the last exchange ended with a NAK */
-    bool hold;           /**< INIT: wait until `next_ms` before the next DISCOVER */
-    uint8_t tries;       /**< transmissions of the current message */
+    uint8_t state;   /**< enum wf_dhcp_state */
+    int8_t fd;       /**< the UDP socket while an exchange runs, else -1 */
+    bool have_lease; /**< `lease` is valid (BOUND, RENEWING, REBINDING) */
+    bool saw_offer;  /**< an acceptable OFFER arrived since wf_dhcp_init */
+    bool saw_bad;    /**< an unacceptable reply arrived since wf_dhcp_init */
+    bool saw_nak;    /**< the last exchange ended with a NAK */
+    bool hold;       /**< INIT: wait until `next_ms` before the next DISCOVER */
+    uint8_t tries;   /**< transmissions of the current message */
     uint32_t xid;
     uint32_t exchange_ms; /**< when the current exchange began (for `secs`) */
     uint32_t next_ms;     /**< when to retransmit */

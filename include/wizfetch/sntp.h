@@ -65,13 +65,13 @@ extern "C" {
 
 /** What wf_sntp_parse found. */
 struct wf_sntp_reply {
-    uint8_t leap;       /**< leap indicator 0..2 (3 is refused) */
-    uint8_t version;    /**< 3 or 4 */
-    uint8_t stratum;    /**< 1..15; 0 with WF_ESNTP_KOD */
-    char kiss[5];       /**< stratum 0: the kiss code (refid as ASCII, e.g. "RATE"), else "" */
-    uint32_t tx_secs;   /**< server transmit timestamp, NTP seconds */
-    uint32_t tx_frac;   /**< and its fraction (2^-32 s) */
-    int64_t unix_ms;    /**< the transmit timestamp as Unix time in ms (era resolved) */
+    uint8_t leap;     /**< leap indicator 0..2 (3 is refused) */
+    uint8_t version;  /**< 3 or 4 */
+    uint8_t stratum;  /**< 1..15; 0 with WF_ESNTP_KOD */
+    char kiss[5];     /**< stratum 0: the kiss code (refid as ASCII, e.g. "RATE"), else "" */
+    uint32_t tx_secs; /**< server transmit timestamp, NTP seconds */
+    uint32_t tx_frac; /**< and its fraction (2^-32 s) */
+    int64_t unix_ms;  /**< the transmit timestamp as Unix time in ms (era resolved) */
 };
 
 /**
@@ -110,11 +110,11 @@ void wf_sntp_config_default(struct wf_sntp_config *cfg);
 
 /** The outcome of wf_sntp_query. */
 struct wf_sntp_result {
-    int64_t unix_ms;      /**< estimated Unix time in ms at `millis` */
-    uint32_t millis;      /**< port clock when the reply arrived */
-    uint32_t rtt_ms;      /**< measured round trip */
+    int64_t unix_ms; /**< estimated Unix time in ms at `millis` */
+    uint32_t millis; /**< port clock when the reply arrived */
+    uint32_t rtt_ms; /**< measured round trip */
     uint8_t stratum;
-    uint8_t server;       /**< index of the server that answered */
+    uint8_t server; /**< index of the server that answered */
 };
 
 /**

@@ -373,9 +373,19 @@ enum wf_board_stop wf_emu_run(struct wf_emu *e)
         uc_err err = uc_emu_start(uc, pc | 1u, 0, 0, 0);
         apply_restores(e);
         if (err != UC_ERR_OK && b->stop == WF_STOP_NONE) {
-            uint32_t epc = 0;
-            uc_reg_read(uc, UC_ARM_REG_PC, &epc);
-            wf_board_stop(b, WF_STOP_FAULT, "%s at PC 0x%08X", uc_strerror(err), b->pc ? b->pc : epc);
+            uint16_t h1 = 0, h2 = 0;
+            mem_u16(b, b->pc, &h1);
+            mem_u16(b, b->pc + 2, &h2);
+            if (err == UC_ERR_INSN_INVALID) {
+                wf_board_stop(b, WF_STOP_FAULT,
+                              "undefined instruction at 0x%08X (%04X %04X): UsageFault UNDEFINSTR on silicon", b->pc,
+                              h1, h2);
+            } else if (err == UC_ERR_READ_UNALIGNED || err == UC_ERR_WRITE_UNALIGNED) {
+                wf_board_stop(b, WF_STOP_FAULT, "unaligned access by the instruction at 0x%08X: UsageFault UNALIGNED",
+                              b->pc);
+            } else {
+                wf_board_stop(b, WF_STOP_FAULT, "%s at PC 0x%08X", uc_strerror(err), b->pc);
+            }
         }
         if (b->stop != WF_STOP_NONE) {
             break;

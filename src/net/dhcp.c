@@ -49,12 +49,13 @@ enum {
     OPT_T2 = 59,
     OPT_END = 255,
 
-    MAX_DRAIN = 8,   /* datagrams taken per poll */
+    MAX_DRAIN = 8,             /* datagrams taken per poll */
     MAX_WAIT_MS = 0x40000000u, /* retransmission waits are clamped (deadlines compare as int32) */
 };
 
 static const uint8_t magic_cookie[4] = {99, 130, 83, 99};
-static const uint8_t param_list[] = {OPT_MASK, OPT_ROUTER, OPT_DNS, OPT_NTP, OPT_LEASE, OPT_SERVER_ID, OPT_T1, OPT_T2};
+static const uint8_t param_list[] = {OPT_MASK,  OPT_ROUTER,    OPT_DNS, OPT_NTP,
+                                     OPT_LEASE, OPT_SERVER_ID, OPT_T1,  OPT_T2};
 static const uint8_t broadcast_ip[4] = {255, 255, 255, 255};
 
 static uint32_t be32(const uint8_t *p)
@@ -258,7 +259,8 @@ static void classful_mask(const uint8_t ip[4], uint8_t mask[4])
     }
 }
 
-int wf_dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const uint8_t mac[6], struct wf_dhcp_reply *out)
+int wf_dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const uint8_t mac[6],
+                  struct wf_dhcp_reply *out)
 {
     assert((msg != NULL || len == 0) && mac != NULL && out != NULL);
     memset(out, 0, sizeof *out);

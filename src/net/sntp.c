@@ -83,7 +83,8 @@ int wf_sntp_parse(const uint8_t *msg, size_t len, const uint8_t nonce[8], struct
     if (out->tx_secs == 0 && out->tx_frac == 0) {
         return WF_ESNTP_BADREPLY;
     }
-    out->unix_ms = wf_sntp_ntp_to_unix(out->tx_secs) * 1000 + (int64_t)(((uint64_t)out->tx_frac * 1000u) >> 32);
+    out->unix_ms =
+        wf_sntp_ntp_to_unix(out->tx_secs) * 1000 + (int64_t)(((uint64_t)out->tx_frac * 1000u) >> 32);
     return 0;
 }
 
@@ -129,8 +130,8 @@ static int open_random_port(wf_net_t *net)
  * WF_ESNTP_UNSYNC, WF_ESNTP_NOSERVER (nothing acceptable in time; *ignored
  * says whether anything arrived), or a local error.
  */
-static int attempt(wf_net_t *net, const wf_sockaddr_t *server, uint32_t timeout_ms, struct wf_sntp_result *res,
-                   bool *ignored)
+static int attempt(wf_net_t *net, const wf_sockaddr_t *server, uint32_t timeout_ms,
+                   struct wf_sntp_result *res, bool *ignored)
 {
     const struct wf_port *port = net->chip->port;
     uint8_t nonce[8];

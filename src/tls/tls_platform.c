@@ -4,12 +4,15 @@
  * (MBEDTLS_PLATFORM_TIME_ALT / _MS_TIME_ALT), and the static heap pool.
  * mbedTLS calls these without a context argument, hence the one binding.
  */
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "mbedtls/entropy.h"
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
+#include "mbedtls/platform_util.h"
 #include "psa/crypto.h"
 #include "tls/tls_platform.h"
 #include "wizfetch/error.h"
@@ -30,6 +33,47 @@ int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t 
     }
     *olen = len;
     return 0;
+}
+
+int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...)
+{
+    (void)stream;
+    (void)format;
+    return 0;
+}
+
+/* Days since 1970-01-01 -> civil date (proleptic Gregorian), by the
+ * era/day-of-era method: exact for every date mbedTLS can hold. */
+struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *out)
+{
+    int64_t secs = (int64_t)*tt;
+    int64_t days = secs / 86400;
+    int64_t rem = secs % 86400;
+    if (rem < 0) {
+        rem += 86400;
+        days--;
+    }
+    out->tm_hour = (int)(rem / 3600);
+    out->tm_min = (int)(rem % 3600 / 60);
+    out->tm_sec = (int)(rem % 60);
+    out->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;                                     /* [0, 146096] */
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365], from March 1 */
+    int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
+    int64_t mday = doy - (153 * mp + 2) / 5 + 1;
+    int64_t month = mp < 10 ? mp + 3 : mp - 9; /* [1, 12] */
+    int64_t year = yoe + era * 400 + (month <= 2);
+    out->tm_year = (int)(year - 1900);
+    out->tm_mon = (int)(month - 1);
+    out->tm_mday = (int)mday;
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    static const short before_month[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
+    out->tm_yday = before_month[month - 1] + (int)mday - 1 + (leap && month > 2);
+    out->tm_isdst = 0;
+    return out;
 }
 
 int64_t wf_tls_platform_unix_time(void)

@@ -35,6 +35,11 @@
 #define MBEDTLS_PLATFORM_MS_TIME_ALT /* monotonic ms from the port */
 #define MBEDTLS_NO_PLATFORM_ENTROPY
 #define MBEDTLS_ENTROPY_HARDWARE_ALT /* the port's entropy source */
+#define MBEDTLS_PLATFORM_GMTIME_R_ALT /* ours: newlib's gmtime drags in assert and stdio */
+/* mbedTLS only prints through this for diagnostics (heap debug); a board has
+ * no stdio to print to, and stdio costs several KiB of flash. */
+#define MBEDTLS_PLATFORM_FPRINTF_MACRO wf_mbedtls_fprintf_discard
+int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_DEPRECATED_REMOVED
 #if defined(WF_TLS_NV_SEED)
@@ -50,6 +55,7 @@
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+#define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT /* GCM only ever runs AES forwards */
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C

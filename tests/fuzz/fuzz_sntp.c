@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         /* The era window: 1968-01-20 .. 2104-02-26. */
         int64_t s = wf_sntp_ntp_to_unix(r.tx_secs);
-        if (s < -(int64_t)61505152 || s > (int64_t)4233462143 || r.unix_ms - s * 1000 < 0 || r.unix_ms - s * 1000 > 999) {
+        if (s < -(int64_t)61505152 || s > (int64_t)4233462143 || r.unix_ms - s * 1000 < 0 ||
+            r.unix_ms - s * 1000 > 999) {
             abort();
         }
         break;

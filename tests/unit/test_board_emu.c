@@ -1,16 +1,579 @@
+/* Unit tests of the board emulator (sim/board): the peripheral models through their
+ * register interfaces (no CPU), then tiny Thumb programs run by the full emulator. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
-static void test_placeholder(void **state)
+#include "board.h"
+#include "emu.h"
+#include "wf_sim_chip.h"
+
+/* ---- helpers ---- */
+
+static uint32_t rd(struct wf_board *b, uint32_t addr)
+{
+    uint32_t v = 0;
+    assert_int_equal(wf_board_read(b, addr, 4, &v), 0);
+    return v;
+}
+
+static void wr(struct wf_board *b, uint32_t addr, uint32_t v)
+{
+    assert_int_equal(wf_board_write(b, addr, 4, v), 0);
+}
+
+/* Advance the CPU clock by `n` instructions (the models only read the counters). */
+static void run_cycles(struct wf_board *b, uint64_t n)
+{
+    b->icount += n;
+}
+
+#define RCC 0x40023800u
+#define FLASH_IF 0x40023C00u
+#define GPIOA 0x40020000u
+#define GPIOB 0x40020400u
+#define SPI1 0x40013000u
+#define USART2 0x40004400u
+#define IWDG 0x40003000u
+#define ADC1 0x40012000u
+
+struct capture {
+    char buf[256];
+    size_t len;
+};
+
+static void capture_out(void *ctx, const char *data, size_t len)
+{
+    struct capture *c = ctx;
+    for (size_t i = 0; i < len && c->len < sizeof c->buf - 1; i++) {
+        c->buf[c->len++] = data[i];
+    }
+    c->buf[c->len] = '\0';
+}
+
+/* ---- RCC ---- */
+
+static void test_rcc_ready_bits(void **state)
 {
     (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    assert_true(rd(b, RCC + 0x00) & 2u); /* HSIRDY after reset */
+    assert_int_equal(wf_board_hclk(b), 16000000);
+    /* 16 MHz / M 16 * N 336 / P 4 = 84 MHz, Q 7 */
+    wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
+    assert_false(rd(b, RCC + 0x00) & (1u << 25)); /* PLL not locked yet */
+    wr(b, FLASH_IF + 0x00, 2); /* 2 wait states for 84 MHz */
+    wr(b, RCC + 0x08, 2u | (4u << 10)); /* SW = PLL, APB1 /2 */
+    assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 0); /* SWS still HSI: the PLL is not ready */
+    run_cycles(b, 2000); /* > 100 us at 16 MHz */
+    assert_true(rd(b, RCC + 0x00) & (1u << 25));
+    assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 2); /* the switch completed */
+    assert_int_equal(wf_board_hclk(b), 84000000);
+    assert_int_equal(wf_board_pclk1(b), 42000000);
+    assert_int_equal(b->stop, WF_STOP_NONE);
+    /* Reset flags: power-on sets PORRSTF|PINRSTF|BORRSTF, RMVF clears them. */
+    assert_int_equal(rd(b, RCC + 0x74) & 0xFF000000u, 0x0E000000u);
+    wr(b, RCC + 0x74, WF_RCC_CSR_RMVF);
+    assert_int_equal(rd(b, RCC + 0x74) & 0xFF000000u, 0);
+    wf_board_free(b);
+}
+
+static void test_rcc_too_few_wait_states(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
+    run_cycles(b, 2000);
+    uint32_t v;
+    assert_int_equal(wf_board_write(b, RCC + 0x08, 4, 2u | (4u << 10)), -1); /* LATENCY still 0 */
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    assert_non_null(strstr(b->stop_msg, "LATENCY"));
+    (void)v;
+    wf_board_free(b);
+}
+
+/* ---- FLASH ---- */
+
+static void unlock(struct wf_board *b)
+{
+    wr(b, FLASH_IF + 0x04, 0x45670123u);
+    wr(b, FLASH_IF + 0x04, 0xCDEF89ABu);
+    assert_false(rd(b, FLASH_IF + 0x10) & (1u << 31));
+}
+
+static void test_flash_wrong_key_locks(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    assert_true(rd(b, FLASH_IF + 0x10) & (1u << 31));
+    wr(b, FLASH_IF + 0x04, 0x45670123u);
+    assert_int_equal(wf_board_write(b, FLASH_IF + 0x04, 4, 0x12345678u), -1);
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    b->stop = WF_STOP_NONE;
+    /* Locked until reset: even the right sequence no longer opens it. */
+    assert_int_equal(wf_board_write(b, FLASH_IF + 0x04, 4, 0x45670123u), -1);
+    assert_true(rd(b, FLASH_IF + 0x10) & (1u << 31));
+    b->stop = WF_STOP_NONE;
+    wf_board_reset(b, false, 0);
+    unlock(b);
+    wf_board_free(b);
+}
+
+static void test_flash_erase_program(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    const uint32_t seed = 0x08060000u;
+    memset(b->flash + 0x60000, 0x00, 16); /* a previous seed */
+    /* Writing without PG: error. */
+    assert_int_equal(wf_board_flash_write(b, seed, 4, 0), -1);
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    b->stop = WF_STOP_NONE;
+    unlock(b);
+    wr(b, FLASH_IF + 0x10, (2u << 8) | 1u); /* PSIZE x32, PG */
+    /* Program over programmed bits without an erase: error (NOR: only 1 -> 0). */
+    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345678u), -1);
+    assert_non_null(strstr(b->stop_msg, "erase"));
+    b->stop = WF_STOP_NONE;
+    /* Sector erase of sector 7: the CPU stalls ~1 s. */
+    uint64_t t0 = wf_board_time_ps(b);
+    wr(b, FLASH_IF + 0x10, (2u << 8) | (7u << 3) | 2u);
+    wr(b, FLASH_IF + 0x10, (2u << 8) | (7u << 3) | 2u | (1u << 16));
+    assert_int_equal(b->flash[0x60000], 0xFF);
+    assert_int_equal(b->flash[0x7FFFF], 0xFF);
+    assert_true(wf_board_time_ps(b) - t0 >= 900000000000ull);
+    assert_false(rd(b, FLASH_IF + 0x0C) & (1u << 16)); /* not BSY */
+    wr(b, FLASH_IF + 0x10, (2u << 8) | 1u);
+    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345678u), 0);
+    assert_int_equal(b->flash[0x60000], 0x78);
+    /* 1 -> 0 again is fine, 0 -> 1 is not; a wrong size is a parallelism error. */
+    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345670u), 0);
+    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345679u), -1);
+    b->stop = WF_STOP_NONE;
+    assert_int_equal(wf_board_flash_write(b, seed + 4, 1, 0x00), -1);
+    assert_non_null(strstr(b->stop_msg, "PGPERR"));
+    assert_int_equal(b->fl.erases, 1);
+    wf_board_free(b);
+}
+
+static void test_flash_seed_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/wf_board_seed_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    struct wf_board *b = wf_board_new(NULL, 1);
+    assert_int_equal(wf_board_seed_load(b, path), 0); /* absent: first run */
+    b->flash[0x60000] = 0x42;
+    assert_int_equal(wf_board_seed_save(b, path), 0);
+    wf_board_free(b);
+    b = wf_board_new(NULL, 2);
+    assert_int_equal(wf_board_seed_load(b, path), 0);
+    assert_int_equal(b->flash[0x60000], 0x42);
+    wf_board_free(b);
+    unlink(path);
+}
+
+/* ---- SPI1 + PB6 + the W5100 model ---- */
+
+static void spi_setup(struct wf_board *b)
+{
+    wr(b, RCC + 0x30, 3u);        /* GPIOA, GPIOB */
+    wr(b, RCC + 0x44, 1u << 12); /* SPI1 */
+    wr(b, GPIOA + 0x00, (rd(b, GPIOA) & ~(0x3Fu << 10)) | (0x2Au << 10)); /* PA5-7 AF */
+    wr(b, GPIOA + 0x20, 0x55500000u);                                    /* AF5 */
+    wr(b, GPIOB + 0x18, (1u << 6) | (1u << 5));                          /* PB5, PB6 high */
+    wr(b, GPIOB + 0x00, rd(b, GPIOB) | (1u << 12) | (1u << 10));          /* outputs */
+    wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (1u << 3));   /* SSM SSI MSTR, /4 */
+    wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));                         /* SPE */
+}
+
+static uint8_t xfer(struct wf_board *b, uint8_t mosi)
+{
+    assert_true(rd(b, SPI1 + 0x08) & 2u); /* TXE */
+    wr(b, SPI1 + 0x0C, mosi);
+    assert_true(rd(b, SPI1 + 0x08) & 1u); /* RXNE */
+    return (uint8_t)rd(b, SPI1 + 0x0C);
+}
+
+static void test_spi_frame_to_chip(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *chip = wf_sim_chip_new(1);
+    struct wf_board *b = wf_board_new(chip, 1);
+    wf_sim_chip_set_clock(chip, wf_board_millis, b);
+    spi_setup(b);
+    assert_false(b->cs_low);
+    wr(b, GPIOB + 0x18, 1u << (6 + 16)); /* PB6 low */
+    assert_true(b->cs_low);
+    /* Read RMSR (0x001A): echo 0x00 0x01 0x02, then the reset value 0x55. */
+    assert_int_equal(xfer(b, 0x0F), 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x01);
+    assert_int_equal(xfer(b, 0x1A), 0x02);
+    assert_int_equal(xfer(b, 0x00), 0x55);
+    wr(b, GPIOB + 0x18, 1u << 6);
+    /* Write RMSR = 0x03, read it back. */
+    wr(b, GPIOB + 0x18, 1u << (6 + 16));
+    xfer(b, 0xF0), xfer(b, 0x00), xfer(b, 0x1A), xfer(b, 0x03);
+    wr(b, GPIOB + 0x18, 1u << 6);
+    wr(b, GPIOB + 0x18, 1u << (6 + 16));
+    xfer(b, 0x0F), xfer(b, 0x00), xfer(b, 0x1A);
+    assert_int_equal(xfer(b, 0x00), 0x03);
+    wr(b, GPIOB + 0x18, 1u << 6);
+    assert_int_equal(wf_sim_chip_stats(chip)->frames, 3);
+    assert_int_equal(wf_sim_chip_violation_count(chip), 0);
+    /* A fifth byte under the same chip select stops the run. */
+    wr(b, GPIOB + 0x18, 1u << (6 + 16));
+    xfer(b, 0x0F), xfer(b, 0x00), xfer(b, 0x1A), xfer(b, 0x00);
+    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    wf_board_free(b);
+    wf_sim_chip_free(chip);
+}
+
+static void test_spi_rules(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    spi_setup(b);
+    /* PB5 (SD card select) low during a transfer: two devices on MISO. */
+    wr(b, GPIOB + 0x18, 1u << (5 + 16));
+    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_non_null(strstr(b->stop_msg, "PB5"));
+    wf_board_free(b);
+    /* SCK above 14 MHz (PCLK2 16 MHz / 2 = 8 MHz is fine; at 84 MHz / 4 it is not). */
+    b = wf_board_new(NULL, 1);
+    spi_setup(b);
+    b->rcc.pllcfgr = 16u | (336u << 6) | (1u << 16) | (7u << 24);
+    b->rcc.sws = 2;
+    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_non_null(strstr(b->stop_msg, "14 MHz"));
+    wf_board_free(b);
+    /* SPI1 clock disabled in RCC. */
+    b = wf_board_new(NULL, 1);
+    uint32_t v;
+    assert_int_equal(wf_board_read(b, SPI1, 4, &v), -1);
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    wf_board_free(b);
+}
+
+/* ---- USART2 ---- */
+
+static void usart_setup(struct wf_board *b, uint32_t brr)
+{
+    wr(b, RCC + 0x30, 1u);
+    wr(b, RCC + 0x40, 1u << 17);
+    wr(b, GPIOA + 0x00, rd(b, GPIOA) | (2u << 4));
+    wr(b, GPIOA + 0x20, 7u << 8);
+    wr(b, USART2 + 0x08, brr);
+    wr(b, USART2 + 0x0C, (1u << 13) | (1u << 3));
+}
+
+static void test_usart_capture(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    struct capture c = {0};
+    b->console_out = capture_out;
+    b->console_ctx = &c;
+    usart_setup(b, 139); /* 16 MHz / 139 = 115108 baud */
+    const char *text = "hi\n[phase] dns\n";
+    for (const char *p = text; *p; p++) {
+        assert_true(rd(b, USART2 + 0x00) & (1u << 7)); /* TXE */
+        wr(b, USART2 + 0x04, (uint8_t)*p);
+    }
+    assert_string_equal(c.buf, text);
+    assert_int_equal(b->nphases, 2);
+    assert_string_equal(b->phases[1].name, "dns");
+    /* A baud rate off by more than 2 %: stop. */
+    wr(b, USART2 + 0x08, 150);
+    assert_int_equal(wf_board_write(b, USART2 + 0x04, 4, 'x'), -1);
+    assert_non_null(strstr(b->stop_msg, "baud"));
+    wf_board_free(b);
+}
+
+/* ---- IWDG ---- */
+
+static void test_iwdg_expiry(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    /* PR 0 (/4), RLR 99: 100 * 4 / 32 kHz = 12.5 ms. At 16 MHz 1 ms = 16000 instructions. */
+    wr(b, IWDG + 0x00, 0x5555);
+    wr(b, IWDG + 0x04, 0);
+    wr(b, IWDG + 0x08, 99);
+    assert_int_equal(rd(b, IWDG + 0x0C), 3); /* PVU, RVU: updates in flight */
+    wr(b, IWDG + 0x00, 0xCCCC);
+    run_cycles(b, 12 * 16000);
+    wf_board_tick(b);
+    assert_false(b->reset_request);
+    wr(b, IWDG + 0x00, 0xAAAA); /* fed: another 12.5 ms */
+    run_cycles(b, 12 * 16000);
+    wf_board_tick(b);
+    assert_false(b->reset_request);
+    run_cycles(b, 1 * 16000);
+    wf_board_tick(b);
+    assert_true(b->reset_request);
+    assert_string_equal(b->reset_cause, "watchdog reset");
+    wf_board_reset(b, false, WF_RCC_CSR_IWDGRSTF);
+    assert_true(rd(b, RCC + 0x74) & WF_RCC_CSR_IWDGRSTF);
+    assert_false(b->iwdg.running);
+    /* PR without the 0x5555 key is ignored by silicon: stop. */
+    assert_int_equal(wf_board_write(b, IWDG + 0x04, 4, 3), -1);
+    wf_board_free(b);
+}
+
+/* ---- DWT, SysTick, time ---- */
+
+static void test_dwt_systick_time(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    run_cycles(b, 16000);
+    assert_int_equal(wf_board_millis(b), 1); /* 16000 instructions at 16 MHz, CPI 1 */
+    /* CYCCNTENA without TRCENA: the DWT is off. */
+    assert_int_equal(wf_board_write(b, 0xE0001000u, 4, 1), -1);
+    b->stop = WF_STOP_NONE;
+    wr(b, 0xE000EDFCu, 1u << 24);
+    wr(b, 0xE0001004u, 0);
+    wr(b, 0xE0001000u, 1);
+    run_cycles(b, 1234);
+    assert_int_equal(rd(b, 0xE0001004u), 1234);
+    /* SysTick on the processor clock, reload 999. */
+    wr(b, 0xE000E014u, 999);
+    wr(b, 0xE000E018u, 0);
+    wr(b, 0xE000E010u, 5); /* ENABLE | CLKSOURCE */
+    run_cycles(b, 1);
+    assert_int_equal(rd(b, 0xE000E018u), 999);
+    run_cycles(b, 998);
+    assert_int_equal(rd(b, 0xE000E018u), 1);
+    assert_false(rd(b, 0xE000E010u) & (1u << 16));
+    run_cycles(b, 1);
+    assert_int_equal(rd(b, 0xE000E018u), 0);
+    assert_true(rd(b, 0xE000E010u) & (1u << 16)); /* COUNTFLAG, cleared by the read */
+    assert_false(rd(b, 0xE000E010u) & (1u << 16));
+    run_cycles(b, 1000 * 5 + 1);
+    assert_int_equal(rd(b, 0xE000E018u), 999);
+    assert_true(rd(b, 0xE000E010u) & (1u << 16));
+    /* TICKINT would need an interrupt controller. */
+    assert_int_equal(wf_board_write(b, 0xE000E010u, 4, 7), -1);
+    wf_board_free(b);
+}
+
+/* ---- ADC ---- */
+
+static void test_adc_noise(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    wr(b, RCC + 0x44, 1u << 8);
+    wr(b, ADC1 + 0x34, 18); /* SQ1 = temperature sensor */
+    wr(b, ADC1 + 0x0C, 7u << 24); /* 480 cycles */
+    wr(b, ADC1 + 0x08, 1);         /* ADON */
+    assert_int_equal(wf_board_write(b, ADC1 + 0x08, 4, 1u | (1u << 30)), -1); /* TSVREFE = 0 */
+    b->stop = WF_STOP_NONE;
+    wr(b, ADC1 + 0x304, 1u << 23);
+    uint32_t first = 0, distinct = 0;
+    for (int i = 0; i < 32; i++) {
+        wr(b, ADC1 + 0x08, 1u | (1u << 30));
+        assert_true(rd(b, ADC1 + 0x00) & 2u); /* EOC */
+        uint32_t v = rd(b, ADC1 + 0x4C);
+        assert_false(rd(b, ADC1 + 0x00) & 2u);
+        assert_in_range(v, 943 - 8, 943 + 8);
+        if (i == 0) {
+            first = v;
+        } else if (v != first) {
+            distinct++;
+        }
+    }
+    assert_true(distinct > 0);
+    wf_board_free(b);
+}
+
+/* ---- strictness ---- */
+
+static void test_unmodelled(void **state)
+{
+    (void)state;
+    struct wf_board *b = wf_board_new(NULL, 1);
+    uint32_t v;
+    assert_int_equal(wf_board_read(b, 0x40010000u, 4, &v), -1); /* TIM1 */
+    assert_int_equal(b->stop, WF_STOP_UNMODELLED);
+    assert_non_null(strstr(b->stop_msg, "0x40010000"));
+    wf_board_free(b);
+    b = wf_board_new(NULL, 1);
+    assert_int_equal(wf_board_write(b, RCC + 0x18, 4, 0), -1); /* reserved offset */
+    assert_int_equal(b->stop, WF_STOP_UNMODELLED);
+    assert_non_null(strstr(b->stop_msg, "reserved"));
+    wf_board_free(b);
+    b = wf_board_new(NULL, 1);
+    assert_int_equal(wf_board_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
+    assert_int_equal(b->stop, WF_STOP_RULE);
+    wf_board_free(b);
+}
+
+/* ---- the full emulator: tiny Thumb programs ----
+ * Assembled with arm-none-eabi-as (Cortex-M4, FPv4-SP); the source is in the comments. */
+
+/* Enable GPIOA and USART2, PA2 AF7, BRR 139 (115108 baud at 16 MHz), UE|TE,
+ * send 'O','K', then r0 = 7, bkpt #0xAB. */
+static const uint8_t prog_ok[] = {
+    0x0D, 0x48, 0x01, 0x21, 0x01, 0x60, 0x0D, 0x48, 0x4F, 0xF4, 0x00, 0x31, 0x01, 0x60, 0x0C, 0x48,
+    0x01, 0x68, 0x41, 0xF0, 0x20, 0x01, 0x01, 0x60, 0x0A, 0x48, 0x4F, 0xF4, 0xE0, 0x61, 0x01, 0x60,
+    0x09, 0x48, 0x8B, 0x21, 0x81, 0x60, 0x42, 0xF2, 0x08, 0x01, 0xC1, 0x60, 0x4F, 0x21, 0x41, 0x60,
+    0x4B, 0x21, 0x41, 0x60, 0x07, 0x20, 0xAB, 0xBE, 0x30, 0x38, 0x02, 0x40, 0x40, 0x38, 0x02, 0x40,
+    0x00, 0x00, 0x02, 0x40, 0x20, 0x00, 0x02, 0x40, 0x00, 0x44, 0x00, 0x40,
+};
+/* nop; udf #0 */
+static const uint8_t prog_udf[] = {0x00, 0xBF, 0x00, 0xDE};
+/* movs r1, #1; vmov s0, r1 (FPU still off); bkpt #0xAB */
+static const uint8_t prog_fp[] = {0x01, 0x21, 0x00, 0xEE, 0x10, 0x1A, 0xAB, 0xBE};
+/* CPACR = 0x00F00000; s0 = (float)3; s0 += s0; r0 = (int)s0; bkpt #0xAB */
+static const uint8_t prog_fp_ok[] = {
+    0x07, 0x48, 0x4F, 0xF4, 0x70, 0x01, 0x01, 0x60, 0x03, 0x21, 0x00, 0xEE, 0x10, 0x1A, 0xB8, 0xEE,
+    0xC0, 0x0A, 0x30, 0xEE, 0x00, 0x0A, 0xBD, 0xEE, 0xC0, 0x0A, 0x10, 0xEE, 0x10, 0x0A, 0xAB, 0xBE,
+    0x88, 0xED, 0x00, 0xE0,
+};
+/* 1: push {r0-r7}; b 1b */
+static const uint8_t prog_guard[] = {0xFF, 0xB4, 0xFD, 0xE7};
+/* ldr r0, =0x08060000; movs r1, #0; str r1, [r0]; bkpt #0xAB */
+static const uint8_t prog_flash[] = {0x01, 0x48, 0x00, 0x21, 0x01, 0x60, 0xAB, 0xBE, 0x00, 0x00, 0x06, 0x08};
+/* mov r0, #0x50000000; ldr r1, [r0]; bkpt #0xAB */
+static const uint8_t prog_unmapped[] = {0x4F, 0xF0, 0xA0, 0x40, 0x01, 0x68, 0xAB, 0xBE};
+
+struct run {
+    struct wf_board *b;
+    struct wf_emu e;
+    struct capture out;
+};
+
+static void run_prog(struct run *r, const uint8_t *code, size_t len, uint32_t guard_lo, uint32_t guard_hi)
+{
+    memset(r, 0, sizeof *r);
+    r->b = wf_board_new(NULL, 1);
+    assert_non_null(r->b);
+    const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
+    memcpy(r->b->flash + 0, &sp, 4);
+    memcpy(r->b->flash + 4, &pc, 4);
+    memcpy(r->b->flash + 0x100, code, len);
+    r->b->console_out = capture_out;
+    r->b->console_ctx = &r->out;
+    assert_int_equal(wf_emu_open(&r->e, r->b), 0);
+    if (guard_hi) {
+        assert_int_equal(wf_emu_set_guard(&r->e, guard_lo, guard_hi), 0);
+    }
+    r->e.max_instructions = 1000000;
+    assert_int_equal(wf_emu_cpu_reset(&r->e), 0);
+    wf_emu_run(&r->e);
+    print_message("stop: %s\n", r->b->stop_msg);
+}
+
+static void run_done(struct run *r)
+{
+    wf_emu_close(&r->e);
+    wf_board_free(r->b);
+}
+
+static void test_emu_console_and_exit(void **state)
+{
+    (void)state;
+    struct run r;
+    run_prog(&r, prog_ok, sizeof prog_ok, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 7);
+    assert_string_equal(r.out.buf, "OK");
+    assert_int_equal(r.b->icount, 24); /* every instruction, the bkpt included */
+    run_done(&r);
+}
+
+static void test_emu_faults(void **state)
+{
+    (void)state;
+    struct run r;
+    run_prog(&r, prog_udf, sizeof prog_udf, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_non_null(strstr(r.b->stop_msg, "undefined"));
+    run_done(&r);
+
+    run_prog(&r, prog_fp, sizeof prog_fp, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_non_null(strstr(r.b->stop_msg, "FPU disabled"));
+    run_done(&r);
+
+    run_prog(&r, prog_fp_ok, sizeof prog_fp_ok, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 6);
+    run_done(&r);
+
+    run_prog(&r, prog_guard, sizeof prog_guard, 0x2001F000u, 0x2001F100u);
+    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_non_null(strstr(r.b->stop_msg, "stack overflow"));
+    run_done(&r);
+
+    run_prog(&r, prog_flash, sizeof prog_flash, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_RULE);
+    assert_non_null(strstr(r.b->stop_msg, "PG"));
+    assert_int_equal(r.b->flash[0x60000], 0xFF); /* the refused store left no trace */
+    run_done(&r);
+
+    run_prog(&r, prog_unmapped, sizeof prog_unmapped, 0, 0);
+    assert_int_equal(r.b->stop, WF_STOP_UNMODELLED);
+    assert_non_null(strstr(r.b->stop_msg, "0x50000000"));
+    assert_non_null(strstr(r.b->stop_msg, "PC 0x08000104"));
+    run_done(&r);
+}
+
+static void test_emu_watchdog_restart(void **state)
+{
+    (void)state;
+    /* The watchdog runs during an endless loop and restarts the image: count it. */
+    static const uint8_t loop[] = {0xFE, 0xE7}; /* b . */
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.b = wf_board_new(NULL, 1);
+    const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
+    memcpy(r.b->flash, &sp, 4);
+    memcpy(r.b->flash + 4, &pc, 4);
+    memcpy(r.b->flash + 0x100, loop, sizeof loop);
+    assert_int_equal(wf_emu_open(&r.e, r.b), 0);
+    assert_int_equal(wf_emu_cpu_reset(&r.e), 0);
+    r.b->iwdg.running = true;
+    r.b->iwdg.rlr = 99; /* 12.5 ms */
+    r.e.max_ps = 20000000000ull; /* 20 ms */
+    wf_emu_run(&r.e);
+    assert_int_equal(r.b->stop, WF_STOP_TIMEOUT);
+    assert_int_equal(r.b->watchdog_resets, 1);
+    assert_true(r.b->rcc.csr & WF_RCC_CSR_IWDGRSTF);
+    run_done(&r);
 }
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_placeholder)};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rcc_ready_bits),
+        cmocka_unit_test(test_rcc_too_few_wait_states),
+        cmocka_unit_test(test_flash_wrong_key_locks),
+        cmocka_unit_test(test_flash_erase_program),
+        cmocka_unit_test(test_flash_seed_file),
+        cmocka_unit_test(test_spi_frame_to_chip),
+        cmocka_unit_test(test_spi_rules),
+        cmocka_unit_test(test_usart_capture),
+        cmocka_unit_test(test_iwdg_expiry),
+        cmocka_unit_test(test_dwt_systick_time),
+        cmocka_unit_test(test_adc_noise),
+        cmocka_unit_test(test_unmodelled),
+        cmocka_unit_test(test_emu_console_and_exit),
+        cmocka_unit_test(test_emu_faults),
+        cmocka_unit_test(test_emu_watchdog_restart),
+    };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

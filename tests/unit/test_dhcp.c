@@ -143,7 +143,8 @@ static void test_build_discover(void **state)
     for (size_t i = 44; i < 236; i++) {
         assert_int_equal(buf[i], 0); /* sname, file */
     }
-    static const uint8_t opts[] = {99, 130, 83, 99, 53, 1, 1, 55, 8, 1, 3, 6, 42, 51, 54, 58, 59, 57, 2, 2, 64, 255};
+    static const uint8_t opts[] = {99, 130, 83, 99, 53, 1,  1,  55, 8, 1,  3,
+                                   6,  42,  51, 54, 58, 59, 57, 2,  2, 64, 255};
     assert_memory_equal(&buf[236], opts, sizeof opts);
     for (size_t i = 236 + sizeof opts; i < 300; i++) {
         assert_int_equal(buf[i], 0); /* padding to the BOOTP minimum */
@@ -222,10 +223,10 @@ static void test_parse_lists_pad_unknown(void **state)
     const uint8_t five[20] = {1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5};
     mb_opt(&m, 6, five, 20);
     mb_opt(&m, 42, five, 12);
-    mb_opt(&m, 3, five + 4, 8);            /* two routers: the first is used */
+    mb_opt(&m, 3, five + 4, 8);                /* two routers: the first is used */
     mb_opt(&m, 15, (const uint8_t *)"lan", 3); /* domain name: skipped */
-    mb_opt(&m, 200, NULL, 0);              /* unknown, empty: skipped */
-    mb_opt(&m, 15, (const uint8_t *)"x", 1); /* unknown options may repeat */
+    mb_opt(&m, 200, NULL, 0);                  /* unknown, empty: skipped */
+    mb_opt(&m, 15, (const uint8_t *)"x", 1);   /* unknown options may repeat */
     mb_u8(&m, 255);
     assert_int_equal(parse(&m, &r), WF_DHCP_ACK);
     assert_int_equal(r.lease.dns_count, WF_DNS_MAX_SERVERS);
@@ -444,24 +445,24 @@ static void test_parse_bad_options(void **state)
     assert_int_equal(parse_opts(end_inside, sizeof end_inside, true), WF_EDHCP_BADREPLY);
 
     const uint8_t *const bad[] = {
-        (const uint8_t[]){BASE, 1, 3, 255, 255, 255},             /* mask length 3 */
-        (const uint8_t[]){BASE, 1, 4, 255, 0, 255, 0},            /* mask not contiguous */
-        (const uint8_t[]){BASE, 1, 4, 0, 0, 0, 0},                /* mask 0 */
+        (const uint8_t[]){BASE, 1, 3, 255, 255, 255},                            /* mask length 3 */
+        (const uint8_t[]){BASE, 1, 4, 255, 0, 255, 0},                           /* mask not contiguous */
+        (const uint8_t[]){BASE, 1, 4, 0, 0, 0, 0},                               /* mask 0 */
         (const uint8_t[]){BASE, 1, 4, 255, 255, 255, 0, 1, 4, 255, 255, 255, 0}, /* mask twice */
-        (const uint8_t[]){BASE, 3, 0},                            /* router empty */
-        (const uint8_t[]){BASE, 3, 5, 1, 2, 3, 4, 5},             /* router 5 bytes */
-        (const uint8_t[]){BASE, 6, 6, 1, 2, 3, 4, 5, 6},          /* dns 6 bytes */
-        (const uint8_t[]){BASE, 6, 4, 1, 1, 1, 1, 6, 4, 2, 2, 2, 2}, /* dns twice */
-        (const uint8_t[]){BASE, 42, 2, 1, 1},                     /* ntp 2 bytes */
-        (const uint8_t[]){BASE, 58, 2, 0, 1},                     /* T1 2 bytes */
-        (const uint8_t[]){BASE, 59, 5, 0, 0, 0, 1, 0},            /* T2 5 bytes */
-        (const uint8_t[]){BASE, 53, 1, 2},                        /* type twice */
-        (const uint8_t[]){BASE, 54, 4, 10, 0, 0, 2},              /* server id twice */
-        (const uint8_t[]){BASE, 51, 4, 0, 0, 0, 9},               /* lease twice */
-        (const uint8_t[]){BASE, 52, 2, 0, 1},                     /* overload 2 bytes */
+        (const uint8_t[]){BASE, 3, 0},                                           /* router empty */
+        (const uint8_t[]){BASE, 3, 5, 1, 2, 3, 4, 5},                            /* router 5 bytes */
+        (const uint8_t[]){BASE, 6, 6, 1, 2, 3, 4, 5, 6},                         /* dns 6 bytes */
+        (const uint8_t[]){BASE, 6, 4, 1, 1, 1, 1, 6, 4, 2, 2, 2, 2},             /* dns twice */
+        (const uint8_t[]){BASE, 42, 2, 1, 1},                                    /* ntp 2 bytes */
+        (const uint8_t[]){BASE, 58, 2, 0, 1},                                    /* T1 2 bytes */
+        (const uint8_t[]){BASE, 59, 5, 0, 0, 0, 1, 0},                           /* T2 5 bytes */
+        (const uint8_t[]){BASE, 53, 1, 2},                                       /* type twice */
+        (const uint8_t[]){BASE, 54, 4, 10, 0, 0, 2},                             /* server id twice */
+        (const uint8_t[]){BASE, 51, 4, 0, 0, 0, 9},                              /* lease twice */
+        (const uint8_t[]){BASE, 52, 2, 0, 1},                                    /* overload 2 bytes */
     };
-    static const size_t bad_len[] = {15 + 5, 15 + 6, 15 + 6, 15 + 12, 15 + 2, 15 + 7, 15 + 8,
-                                     15 + 12, 15 + 4, 15 + 4, 15 + 7, 15 + 3, 15 + 6, 15 + 6, 15 + 4};
+    static const size_t bad_len[] = {15 + 5, 15 + 6, 15 + 6, 15 + 12, 15 + 2, 15 + 7, 15 + 8, 15 + 12,
+                                     15 + 4, 15 + 4, 15 + 7, 15 + 3,  15 + 6, 15 + 6, 15 + 4};
     assert_int_equal(sizeof bad / sizeof bad[0], sizeof bad_len / sizeof bad_len[0]);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         print_message("bad option case %zu\n", i);
@@ -488,8 +489,8 @@ static void test_parse_bad_options(void **state)
 static void test_parse_bad_yiaddr(void **state)
 {
     (void)state;
-    static const uint32_t bad[] = {0, IP(255, 255, 255, 255), IP(127, 0, 0, 1), IP(224, 0, 0, 1),
-                                   IP(240, 0, 0, 1), IP(0, 1, 2, 3)};
+    static const uint32_t bad[] = {
+        0, IP(255, 255, 255, 255), IP(127, 0, 0, 1), IP(224, 0, 0, 1), IP(240, 0, 0, 1), IP(0, 1, 2, 3)};
     struct mb m;
     struct wf_dhcp_reply r;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -520,7 +521,8 @@ static void test_parse_random_bytes(void **state)
         int rc = wf_dhcp_parse(m.b, n, XID, MAC, &r);
         assert_true(rc == WF_EDHCP_BADREPLY || (rc >= 1 && rc <= 8));
         if (rc == WF_DHCP_ACK || rc == WF_DHCP_OFFER) {
-            assert_true(r.lease.lease_s > 0 && r.lease.t1_s <= r.lease.t2_s && r.lease.t2_s <= r.lease.lease_s);
+            assert_true(r.lease.lease_s > 0 && r.lease.t1_s <= r.lease.t2_s &&
+                        r.lease.t2_s <= r.lease.lease_s);
             assert_true(r.lease.dns_count <= WF_DNS_MAX_SERVERS && r.lease.ntp_count <= WF_DHCP_MAX_NTP);
         }
     }
@@ -674,7 +676,8 @@ static uint32_t mono_ms(void)
     return wf_port_host_millis(NULL);
 }
 
-static void srv_handle(struct server *s, const uint8_t *req, size_t n, bool unicast, const struct sockaddr_in *from)
+static void srv_handle(struct server *s, const uint8_t *req, size_t n, bool unicast,
+                       const struct sockaddr_in *from)
 {
     uint8_t len = 0;
     const uint8_t *t = req_opt(req, n, 53, &len);

@@ -179,16 +179,17 @@ static void test_era(void **state)
 {
     (void)state;
     /* Era 0. */
-    assert_int_equal(wf_sntp_ntp_to_unix(2208988800u), 0);                      /* 1970-01-01 */
+    assert_int_equal(wf_sntp_ntp_to_unix(2208988800u), 0); /* 1970-01-01 */
     assert_int_equal(wf_sntp_ntp_to_unix(NTP_2024), UNIX_2024);
     assert_int_equal(wf_sntp_ntp_to_unix(0x80000000u), 2147483648LL - 2208988800LL); /* 1968-01-20 03:14:08 */
-    assert_int_equal(wf_sntp_ntp_to_unix(0xFFFFFFFFu), 2085978495LL);          /* 2036-02-07 06:28:15 */
+    assert_int_equal(wf_sntp_ntp_to_unix(0xFFFFFFFFu), 2085978495LL);                /* 2036-02-07 06:28:15 */
     /* Era 1: the 2036 wrap. */
-    assert_int_equal(wf_sntp_ntp_to_unix(0), 2085978496LL);                    /* 2036-02-07 06:28:16 */
+    assert_int_equal(wf_sntp_ntp_to_unix(0), 2085978496LL); /* 2036-02-07 06:28:16 */
     assert_int_equal(wf_sntp_ntp_to_unix(1), 2085978497LL);
-    assert_int_equal(wf_sntp_ntp_to_unix(0x7FFFFFFFu), 4233462143LL);          /* 2104-02-26 09:42:23 */
+    assert_int_equal(wf_sntp_ntp_to_unix(0x7FFFFFFFu), 4233462143LL); /* 2104-02-26 09:42:23 */
     /* 2038 (the signed 32-bit Unix wrap) is nothing special here. */
-    assert_int_equal(wf_sntp_ntp_to_unix((uint32_t)(2147483648LL + 2208988800LL - 4294967296LL)), 2147483648LL);
+    assert_int_equal(wf_sntp_ntp_to_unix((uint32_t)(2147483648LL + 2208988800LL - 4294967296LL)),
+                     2147483648LL);
     /* Through the parser: a reply just after the NTP wrap. */
     uint8_t p[48];
     struct wf_sntp_reply r;
@@ -239,16 +240,16 @@ static void test_parse_random(void **state)
 /* ---- scripted NTP servers ----------------------------------------------------------- */
 
 enum act {
-    A_GOOD,      /* a proper reply: the host's real time */
-    A_SILENT,    /* nothing */
-    A_KOD,       /* kiss-o'-death RATE */
-    A_UNSYNC,    /* leap indicator 3 */
+    A_GOOD,   /* a proper reply: the host's real time */
+    A_SILENT, /* nothing */
+    A_KOD,    /* kiss-o'-death RATE */
+    A_UNSYNC, /* leap indicator 3 */
     A_WRONG_NONCE_THEN_GOOD,
     A_BAD_MODE_THEN_GOOD,
     A_SHORT_THEN_GOOD,
     A_OTHER_PORT_THEN_GOOD, /* first from a second socket (another port), then the real one */
     A_ONLY_GARBAGE,
-    A_DELAY_150,            /* a proper reply after 150 ms */
+    A_DELAY_150, /* a proper reply after 150 ms */
 };
 
 struct ntpd {
