@@ -17,6 +17,7 @@ packages=(
   openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
   libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
+  chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
 )
 
 missing=()

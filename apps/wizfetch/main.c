@@ -126,9 +126,9 @@ static void usage(FILE *to)
           "      --version        version and build information\n\n"
           "Exit codes: 0 ok, 2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure,\n"
           "7 connect failure, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error, 28 timeout,\n"
-          "35 TLS handshake failure, 47 too many redirects, 52 empty reply, 56 receive failure,\n"
-          "45 DHCP failure (no server, NAK), 60 certificate verification failure (also: time unknown),\n"
-          "70 chip-model violation, 77 bad CA file.\n",
+          "35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many redirects,\n"
+          "52 empty reply, 56 receive failure, 60 certificate verification failure (also: time\n"
+          "unknown), 70 chip-model violation, 77 bad CA file.\n",
           to);
 }
 
