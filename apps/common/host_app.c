@@ -87,7 +87,25 @@ void wf_args_ip_bytes(uint32_t ip, uint8_t out[4])
     out[3] = (uint8_t)ip;
 }
 
-int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip)
+bool wf_app_chip_name(const char *name, bool allow_auto, const struct wf_chip_variant **variant,
+                      enum wf_sim_variant *model)
+{
+    if (strcmp(name, "w5100") == 0) {
+        *variant = &wf_chip_w5100;
+        *model = WF_SIM_W5100;
+    } else if (strcmp(name, "w5500") == 0) {
+        *variant = &wf_chip_w5500;
+        *model = WF_SIM_W5500;
+    } else if (allow_auto && strcmp(name, "auto") == 0) {
+        *variant = NULL;
+        *model = WF_SIM_W5100;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip, const struct wf_chip_variant *variant)
 {
     static const struct wf_chip_netcfg cfg = {
         .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}, /* locally administered */
@@ -95,8 +113,13 @@ int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip)
         .mask = {255, 255, 255, 0},
         .gateway = {10, 0, 0, 254},
     };
-    wf_chip_init(chip, &host->port, &wf_chip_w5100);
-    int rc = wf_chip_start(chip);
+    int rc = 0;
+    if (variant != NULL) {
+        wf_chip_init(chip, &host->port, variant);
+    } else {
+        rc = wf_chip_detect(chip, &host->port);
+    }
+    rc = rc < 0 ? rc : wf_chip_start(chip);
     return rc < 0 ? rc : wf_chip_set_netcfg(chip, &cfg);
 }
 

@@ -28,10 +28,19 @@ bool wf_args_seconds(const char *s, uint32_t *ms);
 void wf_args_ip_bytes(uint32_t ip, uint8_t out[4]);
 
 /**
- * The host programs' chip: start the W5100 behind `host` and give it the test
+ * The host programs' chip: bind the driver `variant` (NULL: auto-detect, W5500
+ * first, then W5100) to the chip behind `host`, start it and give it the test
  * network's static settings, 10.0.0.2/24 with gateway 10.0.0.254.
  */
-int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip);
+int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip, const struct wf_chip_variant *variant);
+
+/**
+ * Parse a chip name: "w5100", "w5500" or (if `allow_auto`) "auto". Sets
+ * `*variant` (NULL for auto) and `*model` (the chip to model; auto models a
+ * W5100). False for an unknown name.
+ */
+bool wf_app_chip_name(const char *name, bool allow_auto, const struct wf_chip_variant **variant,
+                      enum wf_sim_variant *model);
 
 /**
  * Print the model's violations (if any) to stderr as "<prog>: N chip-model

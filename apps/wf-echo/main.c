@@ -135,7 +135,7 @@ static int run(struct wf_sim_chip *model, const struct options *o)
     struct wf_port_host host;
     wf_port_host_init(&host, model);
     wf_chip_t chip;
-    int rc = wf_app_start_chip(&host, &chip);
+    int rc = wf_app_start_chip(&host, &chip, &wf_chip_w5100);
     if (rc < 0) {
         return fail("chip start", rc, EXIT_CHIP);
     }

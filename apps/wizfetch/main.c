@@ -48,6 +48,7 @@ enum {
 #define TLS_POOL_BYTES (96 * 1024)
 
 struct cli {
+    const struct wf_chip_variant *chip; /* NULL: auto-detect */
     struct wf_fetch_options fetch;
     const char *ca_files[MAX_CA_FILES];
     size_t ca_count;
@@ -122,6 +123,8 @@ static void usage(FILE *to)
           "      --keylog FILE    append TLS secrets in NSS key log format (debugging)\n"
           "  -v, --verbose        show each step with timings on stderr\n"
           "  -s, --silent         no certificate summary, headers or error messages\n"
+          "      --chip NAME      driver: w5100 (default), w5500, or auto (probe W5500, then W5100)\n"
+          "      --model NAME     the modelled chip: w5100 or w5500 (default: as --chip; auto: w5100)\n"
           "  -h, --help           this text\n"
           "      --version        version and build information\n\n"
           "Exit codes: 0 ok, 2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure,\n"
@@ -149,6 +152,8 @@ enum {
     OPT_DHCP,
     OPT_NTP,
     OPT_NO_SYSTEM_CLOCK,
+    OPT_CHIP,
+    OPT_MODEL,
 };
 
 static const struct option long_options[] = {
@@ -176,6 +181,8 @@ static const struct option long_options[] = {
     {"dhcp", no_argument, NULL, OPT_DHCP},
     {"ntp", required_argument, NULL, OPT_NTP},
     {"no-system-clock", no_argument, NULL, OPT_NO_SYSTEM_CLOCK},
+    {"chip", required_argument, NULL, OPT_CHIP},
+    {"model", required_argument, NULL, OPT_MODEL},
     {NULL, 0, NULL, 0},
 };
 
@@ -267,6 +274,15 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
             n->servers[n->server_count++].port = port ? port : WF_SNTP_PORT;
             break;
         }
+        case OPT_CHIP: {
+            enum wf_sim_variant unused;
+            if (!wf_app_chip_name(optarg, true, &c->chip, &unused)) {
+                return bad_option("bad --chip (want w5100, w5500 or auto)", optarg);
+            }
+            break;
+        }
+        case OPT_MODEL:
+            break; /* read before the model was made: see model_variant() */
         case OPT_NO_SYSTEM_CLOCK:
             c->no_system_clock = true;
             break;
@@ -566,13 +582,15 @@ static int load_trust(const struct cli *c)
 
 static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net)
 {
-    int rc = wf_app_start_chip(host, chip);
+    int rc = wf_app_start_chip(host, chip, s->cli->chip);
     if (rc < 0) {
         say(s->cli, "network chip: %s", wf_strerror(rc));
         return EXIT_INIT;
     }
     wf_net_init(net, chip);
-    on_log(s, "chip: W5100 up as 10.0.0.2/24");
+    char line[64];
+    snprintf(line, sizeof line, "chip: %s up as 10.0.0.2/24", chip->variant->name);
+    on_log(s, line);
     return -1;
 }
 
@@ -808,15 +826,35 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     return code;
 }
 
+/* The chip to model, from --model or else --chip: needed before the options
+ * are parsed, because --map rules go into the model. */
+static enum wf_sim_variant model_variant(int argc, char **argv)
+{
+    enum wf_sim_variant chosen = WF_SIM_W5100;
+    bool explicit_model = false;
+    for (int i = 1; i + 1 < argc; i++) {
+        const struct wf_chip_variant *v;
+        enum wf_sim_variant m;
+        if (strcmp(argv[i], "--model") == 0 && wf_app_chip_name(argv[i + 1], false, &v, &m)) {
+            chosen = m;
+            explicit_model = true;
+        } else if (strcmp(argv[i], "--chip") == 0 && !explicit_model && wf_app_chip_name(argv[i + 1], true, &v, &m)) {
+            chosen = m;
+        }
+    }
+    return chosen;
+}
+
 int main(int argc, char **argv)
 {
-    struct wf_sim_chip *model = wf_sim_chip_new(0x5EED);
+    struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, model_variant(argc, argv));
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
         return EXIT_INIT;
     }
     struct cli c;
     memset(&c, 0, sizeof c);
+    c.chip = &wf_chip_w5100;
     wf_fetch_options_default(&c.fetch);
     c.fetch.connect_timeout_ms = 30000;
     c.fetch.total_timeout_ms = 0;

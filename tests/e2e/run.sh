@@ -312,6 +312,19 @@ run --within 90 -- -o "$work/big.out" "${MAIN[@]}" "$URL/big.bin"
 check_rc 0; check_sha "$work/big.out" "$big_sha"; check_log "\"GET /big.bin HTTP/1.1\" 200 $big_size\$"
 end
 
+begin "W5500 (modelled): TLS 1.3, 1 MiB body byte-exact"
+run --within 90 -- --chip w5500 -v -o "$work/w5500.out" "${MAIN[@]}" "$URL/big.bin"
+check_rc 0; check_sha "$work/w5500.out" "$big_sha"
+check_stderr 'chip: W5500 up'
+end
+
+begin "--chip auto finds the modelled W5500 and the modelled W5100"
+run --within 60 -- --chip auto --model w5500 -v "${MAIN[@]}" "$URL/"
+check_rc 0; check_stderr 'chip: W5500 up'
+run --within 60 -- --chip auto --model w5100 -v "${MAIN[@]}" "$URL/"
+check_rc 0; check_stderr 'chip: W5100 up'
+end
+
 begin "chunked body, 1 MiB, byte-exact (-o)"
 run --within 90 -- -o "$work/chunked.out" "${MAIN[@]}" "$URL/chunked.bin"
 check_rc 0; check_sha "$work/chunked.out" "$big_sha"
