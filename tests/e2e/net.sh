@@ -321,6 +321,19 @@ want_log dnsmasq.log 'query\[A\] www\.example\.test from 10\.77\.0\.2'
 want_log nginx/access.log 'GET / HTTP/1\.1" 200'
 verdict "DHCP (address, router, DNS) + DNS + SNTP (server from option 42) + HTTPS, no static configuration"
 
+wf -v --chip w5500 --dhcp --ntp dhcp --no-system-clock "$URL"
+want_rc 0
+want_page
+want_err 'chip: W5500 up'
+want_err "ntp: $(date -u +%Y-%m-%d)"
+verdict "W5500 (modelled): DHCP + DNS + SNTP + HTTPS, no static configuration, dates checked"
+
+wf -v --chip auto --model w5500 --dhcp --ntp dhcp "$URL"
+want_rc 0
+want_page
+want_err 'chip: W5500 up'
+verdict "auto-detected W5500: DHCP + DNS + SNTP + HTTPS"
+
 wf --dhcp --no-system-clock "$URL"
 want_rc 60
 want_err 'time not known'
