@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small flash format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -35,6 +35,7 @@ cross: deps $(CROSS)/CMakeCache.txt
 
 test: build cross firmware firmware-small
 	@$(MAKE) --no-print-directory fuzz
+	@$(MAKE) --no-print-directory test-firmware
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
@@ -65,7 +66,7 @@ FW         ?= build/fw
 FW_SMALL   ?= build/fw-small
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
-FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC,$(if $($(v)),-D$(v)='$($(v))'))
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP,$(if $($(v)),-D$(v)='$($(v))'))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
 
@@ -82,6 +83,29 @@ firmware: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/
 firmware-small: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
 	$(FW_CMAKE) -B $(FW_SMALL) -DWF_TLS_PROFILE=small
 	cmake --build $(FW_SMALL) -j $(JOBS) --target firmware_budget
+
+# The image for the emulator's test network: static 10.0.0.2/24, DNS 10.0.0.53
+# (there is no DHCP server on loopback), the test PKI's root as trust anchor.
+FW_EMU ?= build/fw-emu
+EMU    ?= $(BUILD)/wf-board-emu
+firmware-emu: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
+	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
+
+# The firmware image itself in the STM32F411 emulator, against nginx and dnsmasq:
+# its serial console, then the emulator's measurements.
+run-firmware: build firmware-emu
+	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+
+# Measurements of the image (instructions per phase, peak stack, SPI cost, board
+# time estimate): the table, and build/bench.json. A benchmark, not a test.
+bench: build firmware-emu
+	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+	@echo "written: build/bench.json"
+
+test-firmware: build firmware-emu
+	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
 # the image covers: the entropy seed in sector 7 survives).

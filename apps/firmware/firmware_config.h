@@ -21,7 +21,16 @@
 #define WF_FW_MAC {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}
 #endif
 
-/** Static network settings (DHCP arrives with issue 6). */
+/**
+ * Address configuration: 1 = DHCP (address, mask, router, DNS and NTP servers
+ * from the lease; renewed at T1 between fetches), 0 = the static settings below.
+ */
+#ifndef WF_FW_USE_DHCP
+#define WF_FW_USE_DHCP 1
+#endif
+
+/** Static network settings (used when WF_FW_USE_DHCP is 0; the DNS server also
+ * when a lease names none). */
 #ifndef WF_FW_IP
 #define WF_FW_IP {10, 0, 0, 2}
 #endif
@@ -62,8 +71,16 @@
 #endif
 
 /**
- * Certificate dates without a clock. The board has no battery-backed clock and
- * (until SNTP, issue 6) no network time. With 1, the firmware goes on with
+ * NTP server for the clock, as a C initialiser ({a,b,c,d}); {0,0,0,0} = the
+ * servers the DHCP lease names (option 42), or none.
+ */
+#ifndef WF_FW_NTP
+#define WF_FW_NTP {0, 0, 0, 0}
+#endif
+
+/**
+ * Certificate dates without a clock. The board has no battery-backed clock; it
+ * learns the time by SNTP. If no NTP server answers, with 1 the firmware goes on with
  * reduced date checks: "expired" is checked against WF_FW_TIME_FLOOR (the build
  * time: certificates that expired before the image was built are refused),
  * "not yet valid" cannot be checked. It says so on the console at every fetch.

@@ -15,8 +15,10 @@
 #include "board.h"
 #include "firmware_config.h"
 #include "wizfetch/chip.h"
+#include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
+#include "wizfetch/sntp.h"
 #include "wizfetch/socket.h"
 #include "wizfetch/tls.h"
 
@@ -32,6 +34,7 @@ static wf_net_t net;
 static wf_tls_t tls;
 static wf_fetch_t work;
 static struct wf_fetch_options options;
+static wf_dhcp_t dhcp;
 
 static const struct wf_port *port;
 
@@ -49,13 +52,13 @@ static void say(const char *fmt, ...)
     char line[160];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 2, fmt, ap);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
     va_end(ap);
     if (n < 0) {
         return;
     }
-    size_t len = (size_t)n < sizeof line - 2 ? (size_t)n : sizeof line - 3;
-    line[len++] = '\r';
+    /* "\n" only: the console turns it into CR LF for the terminal. */
+    size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
     line[len++] = '\n';
     console(line, len);
 }
@@ -141,6 +144,12 @@ static const struct wf_fetch_callbacks callbacks = {
 
 /* ---- bring-up ------------------------------------------------------------------ */
 
+static void say_ip(const char *what, const uint8_t ip[4])
+{
+    say("%s %u.%u.%u.%u", what, ip[0], ip[1], ip[2], ip[3]);
+}
+
+/* Find the chip (W5500 or W5100 shield), reset it, check the cable. */
 static int start_chip(void)
 {
     static const struct wf_chip_netcfg netcfg = {
@@ -150,13 +159,20 @@ static int start_chip(void)
         .gateway = WF_FW_GATEWAY,
     };
     phase("chip-init");
-    wf_chip_init(&chip, port, &wf_chip_w5100);
-    int rc = wf_chip_start(&chip);
+    int rc = wf_chip_detect(&chip, port);
+    if (rc == 0) {
+        rc = wf_chip_start(&chip);
+    }
     if (rc == WF_ENODEV) {
-        say("no W5100 answers on SPI1 (CS D10/PB6): is the Ethernet shield seated?");
+        say("no W5100/W5500 answers on SPI1 (CS D10/PB6): is the Ethernet shield seated?");
         return rc;
     }
+    if (rc == 0 && wf_chip_link_up(&chip) == WF_CHIP_LINK_DOWN) {
+        say("Ethernet link is down: is the cable plugged in?");
+        return WF_ENETDOWN;
+    }
     if (rc == 0) {
+        /* With DHCP the address comes later; the MAC (and 0.0.0.0) go in now. */
         rc = wf_chip_set_netcfg(&chip, &netcfg);
     }
     if (rc < 0) {
@@ -164,10 +180,73 @@ static int start_chip(void)
         return rc;
     }
     wf_net_init(&net, &chip);
-    say("W5100 up: %u.%u.%u.%u/%u.%u.%u.%u gw %u.%u.%u.%u", netcfg.ip[0], netcfg.ip[1], netcfg.ip[2], netcfg.ip[3],
-        netcfg.mask[0], netcfg.mask[1], netcfg.mask[2], netcfg.mask[3], netcfg.gateway[0], netcfg.gateway[1],
-        netcfg.gateway[2], netcfg.gateway[3]);
+    say("%s up", chip.variant->name);
     return 0;
+}
+
+/* DHCP: address, router and servers from a lease (or the static settings). */
+static int configure_network(void)
+{
+    if (!WF_FW_USE_DHCP) {
+        say_ip("static address", (const uint8_t[4])WF_FW_IP);
+        return 0;
+    }
+    phase("dhcp");
+    static const uint8_t mac[6] = WF_FW_MAC;
+    struct wf_dhcp_config dc;
+    wf_dhcp_config_default(&dc, mac);
+    wf_dhcp_init(&dhcp, &net, &dc);
+    int rc = wf_dhcp_acquire(&dhcp, WF_FW_CONNECT_TIMEOUT_MS);
+    if (rc < 0) {
+        say("DHCP: %s", wf_strerror(rc));
+        return rc;
+    }
+    const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
+    say_ip("DHCP address", lease->ip);
+    say_ip("  router", lease->router);
+    say("  lease %lu s", (unsigned long)lease->lease_s);
+    if (lease->dns_count > 0) {
+        options.dns.server_count = 0;
+        for (uint8_t i = 0; i < lease->dns_count && i < WF_DNS_MAX_SERVERS; i++) {
+            memcpy(options.dns.servers[i].ip, lease->dns[i], 4);
+            options.dns.servers[i].port = 53;
+            options.dns.server_count++;
+        }
+        say_ip("  DNS", lease->dns[0]);
+    }
+    return 0;
+}
+
+/* SNTP: the time for certificate dates (from the configured or leased server). */
+static void set_clock(void)
+{
+    static const uint8_t configured[4] = WF_FW_NTP;
+    struct wf_sntp_config sc;
+    wf_sntp_config_default(&sc);
+    if (configured[0] != 0) {
+        memcpy(sc.servers[0].ip, configured, 4);
+        sc.server_count = 1;
+    } else if (WF_FW_USE_DHCP) {
+        const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
+        for (uint8_t i = 0; i < lease->ntp_count && i < WF_SNTP_MAX_SERVERS; i++) {
+            memcpy(sc.servers[i].ip, lease->ntp[i], 4);
+            sc.server_count++;
+        }
+    }
+    if (sc.server_count == 0) {
+        return;
+    }
+    phase("sntp");
+    struct wf_sntp_result r;
+    int rc = wf_sntp_query(&net, &sc, &r);
+    if (rc < 0) {
+        say("SNTP: %s", wf_strerror(rc));
+        return;
+    }
+    int64_t now = r.unix_ms / 1000;
+    wf_board_set_unix_time(now + (int64_t)(wf_port_millis(port) - r.millis) / 1000);
+    say("time from SNTP: %lld (stratum %u, round trip %lu ms)", (long long)now, r.stratum,
+        (unsigned long)r.rtt_ms);
 }
 
 static int start_tls(void)
@@ -215,11 +294,20 @@ static void configure_fetch(void)
 static int fetch_once(void)
 {
     int rc = start_chip();
+    if (rc == 0) {
+        rc = configure_network();
+    }
     if (rc < 0) {
+        wf_dhcp_free(&dhcp);
         return rc;
     }
-    if (!wf_tls_dates_checked(&tls) && port->unix_time != NULL && port->unix_time(port->ctx) < 0) {
-        say("warning: the time is unknown: certificate expiry is checked against the build time only");
+    if (port->unix_time(port->ctx) < 0) {
+        set_clock();
+    }
+    if (port->unix_time(port->ctx) < 0) {
+        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
+                                        "build time only"
+                                      : "the time is unknown: certificates cannot be checked");
     }
     say("GET %s", options.url);
     struct wf_fetch_result result;
@@ -233,6 +321,7 @@ static int fetch_once(void)
     }
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    wf_dhcp_free(&dhcp);
     wf_net_free(&net);
     return rc;
 }

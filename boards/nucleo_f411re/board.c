@@ -91,6 +91,11 @@ int wf_board_seed_write(unsigned char *buf, size_t len)
     return stm32f4_seed_write_cb(buf, len);
 }
 
+void wf_board_set_unix_time(int64_t unix_seconds)
+{
+    stm32f4_set_unix_time(unix_seconds);
+}
+
 size_t wf_board_stack_peak(void)
 {
     return stm32f4_stack_high_water();

@@ -113,6 +113,9 @@ bool wf_board_watchdog_reset(void);
 int wf_board_seed_read(unsigned char *buf, size_t len);
 int wf_board_seed_write(unsigned char *buf, size_t len);
 
+/** Set the wall clock (Unix seconds), e.g. from SNTP. */
+void wf_board_set_unix_time(int64_t unix_seconds);
+
 /** Deepest stack use so far (bytes, from the painted stack). */
 size_t wf_board_stack_peak(void);
 

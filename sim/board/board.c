@@ -191,9 +191,10 @@ void wf_board_tick(struct wf_board *b)
 static int need_clock(struct wf_board *b, uint32_t enr, uint32_t bit, const char *periph, const char *regbit)
 {
     if ((enr & bit) == 0) {
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "%s accessed while its clock is disabled (RCC %s = 0; silicon ignores the access)",
-                             periph, regbit);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "%s accessed while its clock is disabled (RCC %s = 0; silicon ignores the access)", periph,
+            regbit);
     }
     return 0;
 }
@@ -210,16 +211,15 @@ bool wf_board_is_mmio(uint32_t addr)
 static int unmodelled(struct wf_board *b)
 {
     return wf_board_stop(b, WF_STOP_UNMODELLED, "unmodelled %s of %u byte%s at 0x%08X (PC 0x%08X)",
-                         b->acc_write ? "write" : "read", b->acc_size, b->acc_size == 1 ? "" : "s", b->acc_addr,
-                         b->pc);
+                         b->acc_write ? "write" : "read", b->acc_size, b->acc_size == 1 ? "" : "s",
+                         b->acc_addr, b->pc);
 }
 
 int wf_board_reserved(struct wf_board *b)
 {
-    return wf_board_stop(b, WF_STOP_UNMODELLED,
-                         "%s of %u byte%s at 0x%08X: reserved or unmodelled register (PC 0x%08X)",
-                         b->acc_write ? "write" : "read", b->acc_size, b->acc_size == 1 ? "" : "s", b->acc_addr,
-                         b->pc);
+    return wf_board_stop(
+        b, WF_STOP_UNMODELLED, "%s of %u byte%s at 0x%08X: reserved or unmodelled register (PC 0x%08X)",
+        b->acc_write ? "write" : "read", b->acc_size, b->acc_size == 1 ? "" : "s", b->acc_addr, b->pc);
 }
 
 /* One aligned 32-bit register access, dispatched by block. */
@@ -302,8 +302,9 @@ int wf_board_read(struct wf_board *b, uint32_t addr, unsigned size, uint32_t *va
 int wf_board_write(struct wf_board *b, uint32_t addr, unsigned size, uint32_t val)
 {
     if ((addr & (size - 1u)) != 0) {
-        return wf_board_stop(b, WF_STOP_FAULT, "unaligned %u-byte write of device register 0x%08X (PC 0x%08X)",
-                             size, addr, b->pc);
+        return wf_board_stop(b, WF_STOP_FAULT,
+                             "unaligned %u-byte write of device register 0x%08X (PC 0x%08X)", size, addr,
+                             b->pc);
     }
     b->acc_addr = addr;
     b->acc_size = size;

@@ -58,8 +58,8 @@ enum wf_board_stop {
 struct wf_board_phase {
     char name[24];
     uint64_t instructions;
-    uint64_t cycles;   /**< instructions + stall cycles */
-    uint64_t time_ps;  /**< emulated time */
+    uint64_t cycles;  /**< instructions + stall cycles */
+    uint64_t time_ps; /**< emulated time */
     uint64_t spi_bytes;
     uint64_t payload_bytes;
 };
@@ -70,9 +70,9 @@ struct wf_rcc {
     uint32_t ahb1enr, ahb2enr, apb1enr, apb2enr;
     uint32_t ahb1lpenr, ahb2lpenr, apb1lpenr, apb2lpenr;
     uint32_t bdcr, csr, sscgr, plli2scfgr, dckcfgr;
-    uint64_t pll_ready_ps;  /**< when PLLRDY rises (PLL lock time after PLLON) */
+    uint64_t pll_ready_ps; /**< when PLLRDY rises (PLL lock time after PLLON) */
     uint64_t hse_ready_ps;
-    uint32_t sws;           /**< the clock actually in use (CFGR.SWS) */
+    uint32_t sws; /**< the clock actually in use (CFGR.SWS) */
 };
 
 struct wf_pwr {
@@ -92,19 +92,19 @@ struct wf_gpio {
 
 struct wf_spi {
     uint32_t cr1, cr2, sr, crcpr, i2scfgr, i2spr;
-    uint8_t rx;          /**< the received byte DR reads */
-    uint8_t frame[8];    /**< MOSI bytes of the current chip-select cycle */
-    uint8_t frame_rx[8]; /**< the chip's MISO for them */
-    unsigned pos;        /**< bytes clocked in this chip-select cycle */
-    bool ovr_dr_read;    /**< DR read while OVR: the next SR read clears OVR */
+    uint8_t rx;                /**< the received byte DR reads */
+    uint8_t frame[8];          /**< MOSI bytes of the current chip-select cycle */
+    uint8_t frame_rx[8];       /**< the chip's MISO for them */
+    unsigned pos;              /**< bytes clocked in this chip-select cycle */
+    bool ovr_dr_read;          /**< DR read while OVR: the next SR read clears OVR */
     uint64_t bytes_deselected; /**< bytes clocked with no device selected */
-    uint64_t bytes;      /**< all bytes clocked */
+    uint64_t bytes;            /**< all bytes clocked */
 };
 
 struct wf_usart {
     uint32_t sr, brr, cr1, cr2, cr3, gtpr;
-    int rx;                 /**< pending received byte or -1 */
-    char line[256];         /**< the current console line (for phase markers) */
+    int rx;         /**< pending received byte or -1 */
+    char line[256]; /**< the current console line (for phase markers) */
     size_t line_len;
     uint64_t tx_bytes;
 };
@@ -116,7 +116,7 @@ struct wf_systick {
 
 struct wf_dwt {
     uint32_t ctrl;
-    uint32_t cyccnt;      /**< value at last_cycles */
+    uint32_t cyccnt; /**< value at last_cycles */
     uint64_t last_cycles;
 };
 
@@ -134,7 +134,7 @@ struct wf_adc {
 
 struct wf_iwdg {
     bool running;
-    bool access;        /**< 0x5555 written: PR/RLR writable */
+    bool access; /**< 0x5555 written: PR/RLR writable */
     uint32_t pr, rlr;
     uint64_t reload_ps; /**< when the counter was last reloaded */
     uint64_t pvu_until_ps, rvu_until_ps;
@@ -167,12 +167,12 @@ struct wf_board {
     struct wf_scb scb;
     struct wf_adc adc;
     struct wf_iwdg iwdg;
-    bool fpu_enabled;     /**< CPACR grants CP10 and CP11 */
-    bool cs_low;          /**< PB6 drives the W5100's /SCS low */
+    bool fpu_enabled; /**< CPACR grants CP10 and CP11 */
+    bool cs_low;      /**< PB6 drives the W5100's /SCS low */
 
     /* wiring */
     struct wf_sim_chip *chip;
-    bool chip_absent;      /**< no shield: MISO reads chip_absent_miso */
+    bool chip_absent; /**< no shield: MISO reads chip_absent_miso */
     uint8_t chip_absent_miso;
     void (*console_out)(void *ctx, const char *data, size_t len);
     void *console_ctx;
@@ -181,22 +181,21 @@ struct wf_board {
     /** Flash content changed (erase/program): the CPU must drop cached translations. */
     void (*flash_changed)(void *ctx, uint32_t addr, uint32_t len);
     void *flash_changed_ctx;
-    uint32_t lsi_hz;       /**< IWDG clock (32 kHz typical) */
+    uint32_t lsi_hz; /**< IWDG clock (32 kHz typical) */
     uint64_t prng;
 
     /* stop state */
     enum wf_board_stop stop;
     int exit_code;
     char stop_msg[512];
-    bool reset_request;     /**< a system reset is due (IWDG, SYSRESETREQ) */
+    bool reset_request; /**< a system reset is due (IWDG, SYSRESETREQ) */
     const char *reset_cause;
     uint64_t resets, watchdog_resets;
 
     /* measurements */
     struct wf_board_phase phases[WF_BOARD_MAX_PHASES];
     unsigned nphases; /**< phases[nphases-1] is the current one */
-    uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi,
-        phase_start_payload;
+    uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
 };
 
 /** A board in its power-on state, SRAM filled from `seed`. `chip` may be NULL. */

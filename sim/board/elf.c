@@ -40,7 +40,8 @@ static uint8_t *target(struct wf_board *b, uint32_t addr, uint32_t len)
         addr - WF_BOARD_FLASH_BASE <= WF_BOARD_FLASH_SIZE - len) {
         return b->flash + (addr - WF_BOARD_FLASH_BASE);
     }
-    if (addr >= WF_BOARD_SRAM_BASE && len <= WF_BOARD_SRAM_SIZE && addr - WF_BOARD_SRAM_BASE <= WF_BOARD_SRAM_SIZE - len) {
+    if (addr >= WF_BOARD_SRAM_BASE && len <= WF_BOARD_SRAM_SIZE &&
+        addr - WF_BOARD_SRAM_BASE <= WF_BOARD_SRAM_SIZE - len) {
         return b->sram + (addr - WF_BOARD_SRAM_BASE);
     }
     return NULL;
@@ -64,8 +65,8 @@ static void load_symbols(struct wf_elf *elf, const uint8_t *buf, size_t len, con
             continue;
         }
         const Elf32_Shdr *strs = &sh[sh[i].sh_link];
-        if ((uint64_t)sh[i].sh_offset + sh[i].sh_size > len || (uint64_t)strs->sh_offset + strs->sh_size > len ||
-            sh[i].sh_entsize != sizeof(Elf32_Sym)) {
+        if ((uint64_t)sh[i].sh_offset + sh[i].sh_size > len ||
+            (uint64_t)strs->sh_offset + strs->sh_size > len || sh[i].sh_entsize != sizeof(Elf32_Sym)) {
             return;
         }
         size_t n = sh[i].sh_size / sizeof(Elf32_Sym);
@@ -76,7 +77,8 @@ static void load_symbols(struct wf_elf *elf, const uint8_t *buf, size_t len, con
         }
         for (size_t k = 0; k < n; k++) {
             unsigned type = ELF32_ST_TYPE(sym[k].st_info);
-            if (sym[k].st_name == 0 || sym[k].st_name >= strs->sh_size || type == STT_SECTION || type == STT_FILE) {
+            if (sym[k].st_name == 0 || sym[k].st_name >= strs->sh_size || type == STT_SECTION ||
+                type == STT_FILE) {
                 continue;
             }
             const char *name = (const char *)buf + strs->sh_offset + sym[k].st_name;
@@ -109,12 +111,14 @@ int wf_elf_load(struct wf_elf *elf, struct wf_board *b, const char *path, char *
     }
     const Elf32_Ehdr *eh = (const Elf32_Ehdr *)buf;
     int rc = -1;
-    if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 || eh->e_ident[EI_CLASS] != ELFCLASS32 ||
-        eh->e_ident[EI_DATA] != ELFDATA2LSB || eh->e_machine != EM_ARM) {
+    if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
+        eh->e_machine != EM_ARM) {
         fail(err, errlen, "not a 32-bit little-endian ARM ELF file", path);
         goto out;
     }
-    if (eh->e_phentsize != sizeof(Elf32_Phdr) || eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr) > len) {
+    if (eh->e_phentsize != sizeof(Elf32_Phdr) ||
+        eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf32_Phdr) > len) {
         fail(err, errlen, "bad program header table", path);
         goto out;
     }
@@ -129,8 +133,8 @@ int wf_elf_load(struct wf_elf *elf, struct wf_board *b, const char *path, char *
         }
         uint8_t *dst = target(b, ph[i].p_paddr, ph[i].p_filesz);
         if (dst == NULL) {
-            snprintf(err, errlen, "%s: segment at 0x%08X (%u bytes) is outside flash and SRAM", path, ph[i].p_paddr,
-                     ph[i].p_filesz);
+            snprintf(err, errlen, "%s: segment at 0x%08X (%u bytes) is outside flash and SRAM", path,
+                     ph[i].p_paddr, ph[i].p_filesz);
             goto out;
         }
         memcpy(dst, buf + ph[i].p_offset, ph[i].p_filesz);

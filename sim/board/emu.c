@@ -20,17 +20,28 @@ const char *__lsan_default_suppressions(void)
 static const char *excp_name(uint32_t n)
 {
     switch (n) {
-    case 1: return "undefined instruction (UsageFault UNDEFINSTR)";
-    case 2: return "svc (no exception handling is modelled)";
-    case 3: return "prefetch abort (instruction fetch fault)";
-    case 4: return "data abort (bus fault)";
-    case 7: return "breakpoint";
-    case 8: return "exception return (no exception is ever taken)";
-    case 17: return "coprocessor instruction with the coprocessor disabled (UsageFault NOCP)";
-    case 18: return "invalid state (UsageFault INVSTATE: Thumb bit clear?)";
-    case 19: return "stack limit";
-    case 22: return "unaligned access (UsageFault UNALIGNED: LDRD/STRD/LDM/STM need alignment)";
-    default: return "CPU exception";
+    case 1:
+        return "undefined instruction (UsageFault UNDEFINSTR)";
+    case 2:
+        return "svc (no exception handling is modelled)";
+    case 3:
+        return "prefetch abort (instruction fetch fault)";
+    case 4:
+        return "data abort (bus fault)";
+    case 7:
+        return "breakpoint";
+    case 8:
+        return "exception return (no exception is ever taken)";
+    case 17:
+        return "coprocessor instruction with the coprocessor disabled (UsageFault NOCP)";
+    case 18:
+        return "invalid state (UsageFault INVSTATE: Thumb bit clear?)";
+    case 19:
+        return "stack limit";
+    case 22:
+        return "unaligned access (UsageFault UNALIGNED: LDRD/STRD/LDM/STM need alignment)";
+    default:
+        return "CPU exception";
     }
 }
 
@@ -86,7 +97,8 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         if (mem_u16(b, (uint32_t)address, &hw1) && (hw1 & 0xEC00u) == 0xEC00u &&
             mem_u16(b, (uint32_t)address + 2, &hw2) && ((hw2 >> 9) & 7u) == 5u) {
             wf_board_stop(b, WF_STOP_FAULT,
-                          "floating-point instruction at 0x%08" PRIx64 " with the FPU disabled (CPACR CP10/CP11 = 0): "
+                          "floating-point instruction at 0x%08" PRIx64
+                          " with the FPU disabled (CPACR CP10/CP11 = 0): "
                           "UsageFault NOCP on silicon",
                           address);
             uc_emu_stop(uc);
@@ -107,8 +119,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
         b->exit_code = (int)r0;
         snprintf(b->stop_msg, sizeof b->stop_msg, "firmware exit (bkpt #0xAB) with code %u", r0);
     } else if (intno == 7) {
-        wf_board_stop(b, WF_STOP_FAULT, "breakpoint instruction 0x%04X at 0x%08X (no debugger; HardFault on a board)",
-                      insn, pc);
+        wf_board_stop(b, WF_STOP_FAULT,
+                      "breakpoint instruction 0x%04X at 0x%08X (no debugger; HardFault on a board)", insn,
+                      pc);
     } else {
         wf_board_stop(b, WF_STOP_FAULT, "%s at 0x%08X (exception %u)", excp_name(intno), pc, intno);
     }
@@ -121,11 +134,13 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
     (void)uc;
     (void)value;
     if (type == UC_MEM_FETCH_UNMAPPED) {
-        wf_board_stop(e->b, WF_STOP_FAULT, "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)",
-                      addr, e->b->pc);
+        wf_board_stop(e->b, WF_STOP_FAULT,
+                      "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)", addr,
+                      e->b->pc);
     } else {
         wf_board_stop(e->b, WF_STOP_UNMODELLED, "unmodelled %s of %d byte%s at 0x%08" PRIx64 " (PC 0x%08X)",
-                      type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr, e->b->pc);
+                      type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr,
+                      e->b->pc);
     }
     return false;
 }
@@ -133,7 +148,8 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 /* A store to flash memory: the FLASH interface decides (programming rules). Unicorn
  * performs the raw store after this hook, which equals the programmed value whenever
  * the program was legal; otherwise the old bytes are put back after the slice. */
-static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
+static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
+                             void *user)
 {
     struct wf_emu *e = user;
     (void)type;
@@ -143,9 +159,10 @@ static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int
         e->restore[e->nrestore].n = (unsigned)size;
         memcpy(e->restore[e->nrestore].bytes, e->b->flash + off, (size_t)size);
     }
-    int rc = size <= 4 ? wf_board_flash_write(e->b, (uint32_t)addr, (unsigned)size, (uint32_t)value)
-                       : wf_board_stop(e->b, WF_STOP_RULE, "%d-byte store to flash at 0x%08" PRIx64 " (PC 0x%08X)",
-                                       size, addr, e->b->pc);
+    int rc = size <= 4
+                 ? wf_board_flash_write(e->b, (uint32_t)addr, (unsigned)size, (uint32_t)value)
+                 : wf_board_stop(e->b, WF_STOP_RULE, "%d-byte store to flash at 0x%08" PRIx64 " (PC 0x%08X)",
+                                 size, addr, e->b->pc);
     if (rc != 0) {
         e->nrestore += e->nrestore < 4;
         uc_emu_stop(uc);
@@ -161,7 +178,8 @@ static void hook_guard(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
     uint32_t sp = 0;
     uc_reg_read(uc, UC_ARM_REG_SP, &sp);
     wf_board_stop(e->b, WF_STOP_FAULT,
-                  "stack overflow: %d-byte write at 0x%08" PRIx64 " inside the stack guard [0x%08X, 0x%08X) (SP 0x%08X, "
+                  "stack overflow: %d-byte write at 0x%08" PRIx64
+                  " inside the stack guard [0x%08X, 0x%08X) (SP 0x%08X, "
                   "PC 0x%08X)",
                   size, addr, e->guard_lo, e->guard_hi, sp, e->b->pc);
     uc_emu_stop(uc);
@@ -186,7 +204,8 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigne
     return v;
 }
 
-static void mmio_write(uc_engine *uc, uint64_t base, uint64_t offset, unsigned size, uint64_t value, struct wf_emu *e)
+static void mmio_write(uc_engine *uc, uint64_t base, uint64_t offset, unsigned size, uint64_t value,
+                       struct wf_emu *e)
 {
     uint32_t addr = (uint32_t)(base + offset);
     if (e->trace) {
@@ -200,14 +219,14 @@ static void mmio_write(uc_engine *uc, uint64_t base, uint64_t offset, unsigned s
     }
 }
 
-#define WINDOW(name, base)                                                                                         \
-    static uint64_t name##_r(uc_engine *uc, uint64_t off, unsigned size, void *u)                                  \
-    {                                                                                                              \
-        return mmio_read(uc, base, off, size, u);                                                                  \
-    }                                                                                                              \
-    static void name##_w(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *u)                          \
-    {                                                                                                              \
-        mmio_write(uc, base, off, size, v, u);                                                                     \
+#define WINDOW(name, base)                                                                                   \
+    static uint64_t name##_r(uc_engine *uc, uint64_t off, unsigned size, void *u)                            \
+    {                                                                                                        \
+        return mmio_read(uc, base, off, size, u);                                                            \
+    }                                                                                                        \
+    static void name##_w(uc_engine *uc, uint64_t off, unsigned size, uint64_t v, void *u)                    \
+    {                                                                                                        \
+        mmio_write(uc, base, off, size, v, u);                                                               \
     }
 WINDOW(periph, 0x40000000u)
 WINDOW(ppb, 0xE0000000u)
@@ -232,9 +251,10 @@ int wf_emu_open(struct wf_emu *e, struct wf_board *b)
     e->uc = uc;
     uc_hook h;
     if ((err = uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M4)) != UC_ERR_OK ||
-        (err = uc_mem_map_ptr(uc, WF_BOARD_FLASH_BASE, WF_BOARD_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC, b->flash)) !=
+        (err = uc_mem_map_ptr(uc, WF_BOARD_FLASH_BASE, WF_BOARD_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC,
+                              b->flash)) != UC_ERR_OK ||
+        (err = uc_mem_map_ptr(uc, WF_BOARD_SRAM_BASE, WF_BOARD_SRAM_SIZE, UC_PROT_ALL, b->sram)) !=
             UC_ERR_OK ||
-        (err = uc_mem_map_ptr(uc, WF_BOARD_SRAM_BASE, WF_BOARD_SRAM_SIZE, UC_PROT_ALL, b->sram)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0x40000000u, 0x80000u, periph_r, e, periph_w, e)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0xE0000000u, 0x100000u, ppb_r, e, ppb_w, e)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0x1FFF7000u, 0x1000u, sysmem_r, e, sysmem_w, e)) != UC_ERR_OK ||
@@ -267,8 +287,8 @@ void wf_emu_close(struct wf_emu *e)
 int wf_emu_set_guard(struct wf_emu *e, uint32_t lo, uint32_t hi)
 {
     uc_hook h;
-    if (hi <= lo || uc_hook_add((uc_engine *)e->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_guard, e, lo, hi - 1) !=
-                        UC_ERR_OK) {
+    if (hi <= lo || uc_hook_add((uc_engine *)e->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_guard, e, lo,
+                                hi - 1) != UC_ERR_OK) {
         return -1;
     }
     e->guard_lo = lo;
@@ -290,8 +310,8 @@ void wf_emu_use_symbols(struct wf_emu *e, const struct wf_elf *elf)
 {
     static const char *const guard_lo[] = {"_stack_guard_start", "__stack_guard_start", NULL};
     static const char *const guard_hi[] = {"_stack_guard_end", "__stack_guard_end", NULL};
-    static const char *const stack_lo[] = {"_stack_guard_end", "_sstack", "_stack_start", "__stack_start__",
-                                           "_stack_bottom", NULL};
+    static const char *const stack_lo[] = {"_stack_guard_end", "_sstack",       "_stack_start",
+                                           "__stack_start__",  "_stack_bottom", NULL};
     static const char *const stack_hi[] = {"_estack", "__stack_end__", "_stack_end", "__StackTop", NULL};
     e->elf = elf;
     uint32_t lo, hi;
@@ -323,10 +343,12 @@ int wf_emu_cpu_reset(struct wf_emu *e)
     uc_reg_write(uc, UC_ARM_REG_FPSCR, &zero);
     if (!(pc & 1u)) {
         return wf_board_stop(e->b, WF_STOP_FAULT,
-                             "reset vector 0x%08X has the Thumb bit clear: INVSTATE on the first instruction", pc);
+                             "reset vector 0x%08X has the Thumb bit clear: INVSTATE on the first instruction",
+                             pc);
     }
     if ((sp & 3u) || mem_ptr(e->b, sp - 4, 4) == NULL) {
-        return wf_board_stop(e->b, WF_STOP_FAULT, "initial stack pointer 0x%08X is not in SRAM or not aligned", sp);
+        return wf_board_stop(e->b, WF_STOP_FAULT,
+                             "initial stack pointer 0x%08X is not in SRAM or not aligned", sp);
     }
     pc &= ~1u;
     uc_reg_write(uc, UC_ARM_REG_PC, &pc);
@@ -378,11 +400,11 @@ enum wf_board_stop wf_emu_run(struct wf_emu *e)
             mem_u16(b, b->pc + 2, &h2);
             if (err == UC_ERR_INSN_INVALID) {
                 wf_board_stop(b, WF_STOP_FAULT,
-                              "undefined instruction at 0x%08X (%04X %04X): UsageFault UNDEFINSTR on silicon", b->pc,
-                              h1, h2);
+                              "undefined instruction at 0x%08X (%04X %04X): UsageFault UNDEFINSTR on silicon",
+                              b->pc, h1, h2);
             } else if (err == UC_ERR_READ_UNALIGNED || err == UC_ERR_WRITE_UNALIGNED) {
-                wf_board_stop(b, WF_STOP_FAULT, "unaligned access by the instruction at 0x%08X: UsageFault UNALIGNED",
-                              b->pc);
+                wf_board_stop(b, WF_STOP_FAULT,
+                              "unaligned access by the instruction at 0x%08X: UsageFault UNALIGNED", b->pc);
             } else {
                 wf_board_stop(b, WF_STOP_FAULT, "%s at PC 0x%08X", uc_strerror(err), b->pc);
             }
@@ -392,9 +414,11 @@ enum wf_board_stop wf_emu_run(struct wf_emu *e)
         }
         wf_board_tick(b);
         if (e->max_ps && wf_board_time_ps(b) >= e->max_ps) {
-            wf_board_stop(b, WF_STOP_TIMEOUT, "emulated time limit of %.3f s reached", (double)e->max_ps / 1e12);
+            wf_board_stop(b, WF_STOP_TIMEOUT, "emulated time limit of %.3f s reached",
+                          (double)e->max_ps / 1e12);
         } else if (e->max_instructions && b->icount >= e->max_instructions) {
-            wf_board_stop(b, WF_STOP_TIMEOUT, "instruction budget of %" PRIu64 " reached", e->max_instructions);
+            wf_board_stop(b, WF_STOP_TIMEOUT, "instruction budget of %" PRIu64 " reached",
+                          e->max_instructions);
         }
     }
     return b->stop;
@@ -418,7 +442,8 @@ static bool after_call(struct wf_board *b, uint32_t ret)
 {
     uint16_t h1, h2, h;
     uint32_t a = ret & ~1u;
-    if (mem_u16(b, a - 4, &h1) && mem_u16(b, a - 2, &h2) && (h1 & 0xF800u) == 0xF000u && (h2 & 0xD000u) == 0xD000u) {
+    if (mem_u16(b, a - 4, &h1) && mem_u16(b, a - 2, &h2) && (h1 & 0xF800u) == 0xF000u &&
+        (h2 & 0xD000u) == 0xD000u) {
         return true; /* BL imm */
     }
     return mem_u16(b, a - 2, &h) && (h & 0xFF87u) == 0x4780u; /* BLX Rm */
@@ -427,8 +452,8 @@ static bool after_call(struct wf_board *b, uint32_t ret)
 void wf_emu_dump(struct wf_emu *e, FILE *out)
 {
     uc_engine *uc = e->uc;
-    static const char *const names[] = {"r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r11",
-                                        "r12"};
+    static const char *const names[] = {"r0", "r1", "r2", "r3",  "r4",  "r5", "r6",
+                                        "r7", "r8", "r9", "r10", "r11", "r12"};
     uint32_t r[13], sp, lr, pc, xpsr;
     for (int i = 0; i < 13; i++) {
         uc_reg_read(uc, UC_ARM_REG_R0 + i, &r[i]);
@@ -442,7 +467,8 @@ void wf_emu_dump(struct wf_emu *e, FILE *out)
         fprintf(out, "  %-3s 0x%08X%s", names[i], r[i], (i % 4 == 3) ? "\n" : "");
     }
     fprintf(out, "  sp  0x%08X  lr  0x%08X  pc   0x%08X  xpsr 0x%08X\n", sp, lr, pc, xpsr);
-    fprintf(out, "  instruction at the stop: 0x%08X; instructions executed: %" PRIu64 "\n", e->b->pc, e->b->icount);
+    fprintf(out, "  instruction at the stop: 0x%08X; instructions executed: %" PRIu64 "\n", e->b->pc,
+            e->b->icount);
     fprintf(out, "backtrace (best effort: PC, LR, then stack words that look like return addresses):\n");
     fprintf(out, "  #0 ");
     print_addr(e, out, e->b->pc);

@@ -28,12 +28,12 @@
 struct wf_emu {
     void *uc; /**< uc_engine */
     struct wf_board *b;
-    const struct wf_elf *elf;       /**< symbols (may be NULL) */
-    uint32_t guard_lo, guard_hi;    /**< stack guard [lo, hi): writes there are a fault; 0,0 = none */
-    uint32_t stack_lo, stack_hi;    /**< painted stack [lo, hi) for the peak measurement; 0,0 = none */
-    uint64_t max_instructions;      /**< 0 = no limit */
-    uint64_t max_ps;                /**< emulated-time limit, 0 = none */
-    bool trace;                     /**< log every device-register access to stderr */
+    const struct wf_elf *elf;    /**< symbols (may be NULL) */
+    uint32_t guard_lo, guard_hi; /**< stack guard [lo, hi): writes there are a fault; 0,0 = none */
+    uint32_t stack_lo, stack_hi; /**< painted stack [lo, hi) for the peak measurement; 0,0 = none */
+    uint64_t max_instructions;   /**< 0 = no limit */
+    uint64_t max_ps;             /**< emulated-time limit, 0 = none */
+    bool trace;                  /**< log every device-register access to stderr */
     uint64_t slice_end;
     uint32_t last_hook_pc;
     struct {

@@ -179,8 +179,9 @@ int main(int argc, char **argv)
     e.max_instructions = max_instr;
     e.trace = trace;
     if (e.guard_hi == 0) {
-        fprintf(stderr, "wf-board-emu: note: no _stack_guard_start/_stack_guard_end symbols: stack overflow is not "
-                        "checked\n");
+        fprintf(stderr,
+                "wf-board-emu: note: no _stack_guard_start/_stack_guard_end symbols: stack overflow is not "
+                "checked\n");
     }
 
     enum wf_board_stop stop = wf_emu_cpu_reset(&e) == 0 ? wf_emu_run(&e) : b->stop;
@@ -189,11 +190,21 @@ int main(int argc, char **argv)
 
     int code;
     switch (stop) {
-    case WF_STOP_EXIT: code = b->exit_code & 0xFF; break;
-    case WF_STOP_UNMODELLED: code = WF_BOARD_EXIT_UNMODELLED; break;
-    case WF_STOP_TIMEOUT: code = WF_BOARD_EXIT_TIMEOUT; break;
-    case WF_STOP_RULE: code = WF_BOARD_EXIT_RULE; break;
-    default: code = WF_BOARD_EXIT_FAULT; break;
+    case WF_STOP_EXIT:
+        code = b->exit_code & 0xFF;
+        break;
+    case WF_STOP_UNMODELLED:
+        code = WF_BOARD_EXIT_UNMODELLED;
+        break;
+    case WF_STOP_TIMEOUT:
+        code = WF_BOARD_EXIT_TIMEOUT;
+        break;
+    case WF_STOP_RULE:
+        code = WF_BOARD_EXIT_RULE;
+        break;
+    default:
+        code = WF_BOARD_EXIT_FAULT;
+        break;
     }
     if (stop != WF_STOP_EXIT) {
         fprintf(stderr, "wf-board-emu: stopped: %s\n", b->stop_msg);

@@ -35,19 +35,32 @@ void wf_adc_reset(struct wf_board *b)
 static uint32_t *reg(struct wf_adc *a, uint32_t off)
 {
     switch (off) {
-    case 0x0C: return &a->smpr1;
-    case 0x10: return &a->smpr2;
-    case 0x14: return &a->jofr[0];
-    case 0x18: return &a->jofr[1];
-    case 0x1C: return &a->jofr[2];
-    case 0x20: return &a->jofr[3];
-    case 0x24: return &a->htr;
-    case 0x28: return &a->ltr;
-    case 0x2C: return &a->sqr1;
-    case 0x30: return &a->sqr2;
-    case 0x34: return &a->sqr3;
-    case 0x38: return &a->jsqr;
-    default: return NULL;
+    case 0x0C:
+        return &a->smpr1;
+    case 0x10:
+        return &a->smpr2;
+    case 0x14:
+        return &a->jofr[0];
+    case 0x18:
+        return &a->jofr[1];
+    case 0x1C:
+        return &a->jofr[2];
+    case 0x20:
+        return &a->jofr[3];
+    case 0x24:
+        return &a->htr;
+    case 0x28:
+        return &a->ltr;
+    case 0x2C:
+        return &a->sqr1;
+    case 0x30:
+        return &a->sqr2;
+    case 0x34:
+        return &a->sqr3;
+    case 0x38:
+        return &a->jsqr;
+    default:
+        return NULL;
     }
 }
 
@@ -55,9 +68,15 @@ int wf_adc_read(struct wf_board *b, uint32_t off, uint32_t *v)
 {
     struct wf_adc *a = &b->adc;
     switch (off) {
-    case 0x00: *v = a->sr; return 0;
-    case 0x04: *v = a->cr1; return 0;
-    case 0x08: *v = a->cr2; return 0;
+    case 0x00:
+        *v = a->sr;
+        return 0;
+    case 0x04:
+        *v = a->cr1;
+        return 0;
+    case 0x08:
+        *v = a->cr2;
+        return 0;
     case 0x4C:
         *v = a->dr;
         a->sr &= ~SR_EOC;
@@ -65,10 +84,17 @@ int wf_adc_read(struct wf_board *b, uint32_t off, uint32_t *v)
     case 0x3C:
     case 0x40:
     case 0x44:
-    case 0x48: *v = 0; return 0; /* JDRx: injected conversions are not started */
-    case 0x300: *v = (a->sr & 0x3Fu); return 0; /* CSR mirrors ADC1's flags */
-    case 0x304: *v = a->ccr; return 0;
-    case 0x308: return wf_board_reserved(b); /* CDR: multi-ADC mode only */
+    case 0x48:
+        *v = 0;
+        return 0; /* JDRx: injected conversions are not started */
+    case 0x300:
+        *v = (a->sr & 0x3Fu);
+        return 0; /* CSR mirrors ADC1's flags */
+    case 0x304:
+        *v = a->ccr;
+        return 0;
+    case 0x308:
+        return wf_board_reserved(b); /* CDR: multi-ADC mode only */
     default: {
         uint32_t *p = reg(a, off);
         if (p == NULL) {
@@ -88,13 +114,15 @@ static int convert(struct wf_board *b)
         return wf_board_stop(b, WF_STOP_RULE, "ADC1 SWSTART with ADON = 0 (PC 0x%08X)", b->pc);
     }
     if ((a->cr1 & CR1_SCAN) || (a->cr2 & CR2_CONT) || ((a->sqr1 >> 20) & 0xFu) != 0) {
-        return wf_board_stop(b, WF_STOP_UNMODELLED, "ADC1 scan/continuous/multi-channel sequences are not modelled (PC 0x%08X)",
+        return wf_board_stop(b, WF_STOP_UNMODELLED,
+                             "ADC1 scan/continuous/multi-channel sequences are not modelled (PC 0x%08X)",
                              b->pc);
     }
     uint32_t fadc = wf_board_pclk2(b) / (2u * (((a->ccr >> 16) & 3u) + 1u));
     if (fadc > 36000000u) {
-        return wf_board_stop(b, WF_STOP_RULE, "ADC clock %u Hz exceeds 36 MHz (ADC_CCR.ADCPRE, PCLK2 %u Hz) (PC 0x%08X)",
-                             fadc, wf_board_pclk2(b), b->pc);
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "ADC clock %u Hz exceeds 36 MHz (ADC_CCR.ADCPRE, PCLK2 %u Hz) (PC 0x%08X)", fadc,
+                             wf_board_pclk2(b), b->pc);
     }
     unsigned ch = a->sqr3 & 0x1Fu;
     uint32_t smp = ch >= 10 ? (a->smpr1 >> (3 * (ch - 10))) & 7u : (a->smpr2 >> (3 * ch)) & 7u;
@@ -102,14 +130,16 @@ static int convert(struct wf_board *b)
     uint32_t code, noise = (uint32_t)(wf_board_rand(b) >> 40);
     if (ch == 17 || ch == 18) {
         if (!(a->ccr & CCR_TSVREFE) && !(ch == 18 && (a->ccr & CCR_VBATE))) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "ADC1 channel %u (internal) converted with ADC_CCR.TSVREFE = 0: it is not connected "
-                                 "(PC 0x%08X)",
-                                 ch, b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "ADC1 channel %u (internal) converted with ADC_CCR.TSVREFE = 0: it is not connected "
+                "(PC 0x%08X)",
+                ch, b->pc);
         }
         if (sample_ns < 10000 && !a->warned_sampling) {
             fprintf(stderr,
-                    "wf-board-emu: warning: ADC1 channel %u sampled for %llu ns; the datasheet asks >= 10 us for the "
+                    "wf-board-emu: warning: ADC1 channel %u sampled for %llu ns; the datasheet asks >= 10 us "
+                    "for the "
                     "temperature sensor and VREFINT\n",
                     ch, (unsigned long long)sample_ns);
             a->warned_sampling = true;
@@ -120,7 +150,8 @@ static int convert(struct wf_board *b)
         static const uint8_t port[16] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2};
         static const uint8_t pin[16] = {0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 0, 1, 2, 3, 4, 5};
         if (((b->gpio[port[ch]].moder >> (2 * pin[ch])) & 3u) != 3u) {
-            return wf_board_stop(b, WF_STOP_RULE, "ADC1 channel %u converted but its pin is not in analog mode (PC 0x%08X)",
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "ADC1 channel %u converted but its pin is not in analog mode (PC 0x%08X)",
                                  ch, b->pc);
         }
         code = 1984u + (noise & 127u);
@@ -139,11 +170,14 @@ int wf_adc_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
 {
     struct wf_adc *a = &b->adc;
     switch (off) {
-    case 0x00: a->sr &= ~(~v & mask & 0x3Fu); return 0; /* flags clear by writing 0 */
+    case 0x00:
+        a->sr &= ~(~v & mask & 0x3Fu);
+        return 0; /* flags clear by writing 0 */
     case 0x04:
         a->cr1 = ((a->cr1 & ~mask) | (v & mask)) & 0x07C0FFFFu;
         if (a->cr1 & 0x040000E0u) { /* OVRIE, JEOCIE, AWDIE, EOCIE */
-            return wf_board_stop(b, WF_STOP_RULE, "ADC1 interrupts enabled: no interrupt controller is modelled (PC 0x%08X)",
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "ADC1 interrupts enabled: no interrupt controller is modelled (PC 0x%08X)",
                                  b->pc);
         }
         return 0;
@@ -151,11 +185,13 @@ int wf_adc_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
         uint32_t nv = (a->cr2 & ~mask) | (v & mask);
         a->cr2 = nv & 0x3F7F0F03u; /* SWSTART/JSWSTART read back 0 */
         if (nv & 0x30300300u) {
-            return wf_board_stop(b, WF_STOP_UNMODELLED, "ADC1 DMA, external triggers or injected conversions are not modelled (PC 0x%08X)",
-                                 b->pc);
+            return wf_board_stop(
+                b, WF_STOP_UNMODELLED,
+                "ADC1 DMA, external triggers or injected conversions are not modelled (PC 0x%08X)", b->pc);
         }
         if (nv & (1u << 22)) {
-            return wf_board_stop(b, WF_STOP_UNMODELLED, "ADC1 injected conversions are not modelled (PC 0x%08X)", b->pc);
+            return wf_board_stop(b, WF_STOP_UNMODELLED,
+                                 "ADC1 injected conversions are not modelled (PC 0x%08X)", b->pc);
         }
         if (nv & CR2_SWSTART) {
             return convert(b);

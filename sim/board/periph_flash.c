@@ -24,9 +24,9 @@ static const struct {
     uint32_t off, size;
     uint64_t erase_ps;
 } sectors[8] = {
-    {0x00000, 0x4000, 250000000000ull},  {0x04000, 0x4000, 250000000000ull},
-    {0x08000, 0x4000, 250000000000ull},  {0x0C000, 0x4000, 250000000000ull},
-    {0x10000, 0x10000, 550000000000ull}, {0x20000, 0x20000, 1000000000000ull},
+    {0x00000, 0x4000, 250000000000ull},   {0x04000, 0x4000, 250000000000ull},
+    {0x08000, 0x4000, 250000000000ull},   {0x0C000, 0x4000, 250000000000ull},
+    {0x10000, 0x10000, 550000000000ull},  {0x20000, 0x20000, 1000000000000ull},
     {0x40000, 0x20000, 1000000000000ull}, {0x60000, 0x20000, 1000000000000ull},
 };
 #define PROGRAM_PS 16000000ull /* 16 us per programmed unit (typical) */
@@ -43,13 +43,24 @@ void wf_flash_if_reset(struct wf_board *b)
 int wf_flash_if_read(struct wf_board *b, uint32_t off, uint32_t *v)
 {
     switch (off) {
-    case 0x00: *v = b->fl.acr; return 0;
+    case 0x00:
+        *v = b->fl.acr;
+        return 0;
     case 0x04:
-    case 0x08: *v = 0; return 0; /* write-only key registers read as 0 */
-    case 0x0C: *v = b->fl.sr; return 0; /* BSY never reads 1: operations complete during the stall */
-    case 0x10: *v = b->fl.cr; return 0;
-    case 0x14: *v = b->fl.optcr; return 0;
-    default: return wf_board_reserved(b);
+    case 0x08:
+        *v = 0;
+        return 0; /* write-only key registers read as 0 */
+    case 0x0C:
+        *v = b->fl.sr;
+        return 0; /* BSY never reads 1: operations complete during the stall */
+    case 0x10:
+        *v = b->fl.cr;
+        return 0;
+    case 0x14:
+        *v = b->fl.optcr;
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -66,8 +77,9 @@ static int start(struct wf_board *b, uint32_t cr)
         uint32_t snb = (cr >> 3) & 0xFu;
         if (snb > 7) {
             b->fl.sr |= SR_PGSERR;
-            return wf_board_stop(b, WF_STOP_RULE, "FLASH_CR.SNB = %u: the STM32F411RE has sectors 0..7 (PC 0x%08X)",
-                                 snb, b->pc);
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "FLASH_CR.SNB = %u: the STM32F411RE has sectors 0..7 (PC 0x%08X)", snb,
+                                 b->pc);
         }
         memset(b->flash + sectors[snb].off, 0xFF, sectors[snb].size);
         changed(b, sectors[snb].off, sectors[snb].size);
@@ -119,21 +131,24 @@ int wf_flash_if_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mas
     case 0x10: {
         uint32_t nv = (b->fl.cr & ~mask) | (v & mask);
         if (b->fl.cr & CR_LOCK) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "FLASH_CR written while locked (unlock with KEY1, KEY2 in FLASH_KEYR first) (PC "
-                                 "0x%08X)",
-                                 b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "FLASH_CR written while locked (unlock with KEY1, KEY2 in FLASH_KEYR first) (PC "
+                "0x%08X)",
+                b->pc);
         }
         if (nv & CR_ERRIE) {
-            return wf_board_stop(b, WF_STOP_RULE, "FLASH error interrupt enabled: no interrupt controller is "
-                                                  "modelled (polled firmware) (PC 0x%08X)",
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "FLASH error interrupt enabled: no interrupt controller is "
+                                 "modelled (polled firmware) (PC 0x%08X)",
                                  b->pc);
         }
         if (((nv >> 8) & 3u) == 3u && (nv & (CR_PG | CR_SER | CR_MER))) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "FLASH_CR.PSIZE = x64 needs an external VPP, which the Nucleo does not have (PC "
-                                 "0x%08X)",
-                                 b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "FLASH_CR.PSIZE = x64 needs an external VPP, which the Nucleo does not have (PC "
+                "0x%08X)",
+                b->pc);
         }
         if (nv & CR_LOCK) {
             b->fl.key_state = 0;
@@ -146,7 +161,8 @@ int wf_flash_if_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mas
     }
     case 0x14:
         return wf_board_reserved(b); /* option bytes: not modelled */
-    default: return wf_board_reserved(b);
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -157,30 +173,33 @@ int wf_board_flash_write(struct wf_board *b, uint32_t addr, unsigned size, uint3
     unsigned psize = 1u << ((cr >> 8) & 3u);
     if ((cr & CR_LOCK) || !(cr & CR_PG)) {
         b->fl.sr |= SR_PGSERR;
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "write of %u byte%s to flash memory at 0x%08X without FLASH_CR.PG%s (PGSERR) (PC "
-                             "0x%08X)",
-                             size, size == 1 ? "" : "s", addr, (cr & CR_LOCK) ? " (and FLASH_CR locked)" : "", b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "write of %u byte%s to flash memory at 0x%08X without FLASH_CR.PG%s (PGSERR) (PC "
+            "0x%08X)",
+            size, size == 1 ? "" : "s", addr, (cr & CR_LOCK) ? " (and FLASH_CR locked)" : "", b->pc);
     }
     if (size != psize) {
         b->fl.sr |= 1u << 6;
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "%u-byte write to flash memory at 0x%08X with FLASH_CR.PSIZE = %u bytes (PGPERR) (PC "
-                             "0x%08X)",
-                             size, addr, psize, b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "%u-byte write to flash memory at 0x%08X with FLASH_CR.PSIZE = %u bytes (PGPERR) (PC "
+            "0x%08X)",
+            size, addr, psize, b->pc);
     }
     if (addr & (size - 1u)) {
         b->fl.sr |= 1u << 5;
-        return wf_board_stop(b, WF_STOP_RULE, "unaligned flash programming at 0x%08X (PGAERR) (PC 0x%08X)", addr,
-                             b->pc);
+        return wf_board_stop(b, WF_STOP_RULE, "unaligned flash programming at 0x%08X (PGAERR) (PC 0x%08X)",
+                             addr, b->pc);
     }
     for (unsigned i = 0; i < size; i++) {
         uint8_t nb = (uint8_t)(val >> (8 * i)), old = b->flash[off + i];
         if (nb & ~old) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "programming flash at 0x%08X: byte 0x%02X over 0x%02X needs a 0->1 change (NOR "
-                                 "flash: erase the sector first) (PC 0x%08X)",
-                                 addr + i, nb, old, b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "programming flash at 0x%08X: byte 0x%02X over 0x%02X needs a 0->1 change (NOR "
+                "flash: erase the sector first) (PC 0x%08X)",
+                addr + i, nb, old, b->pc);
         }
     }
     for (unsigned i = 0; i < size; i++) {

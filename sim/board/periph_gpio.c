@@ -60,17 +60,38 @@ int wf_gpio_read(struct wf_board *b, unsigned port, uint32_t off, uint32_t *v)
 {
     const struct wf_gpio *g = &b->gpio[port];
     switch (off) {
-    case 0x00: *v = g->moder; return 0;
-    case 0x04: *v = g->otyper; return 0;
-    case 0x08: *v = g->ospeedr; return 0;
-    case 0x0C: *v = g->pupdr; return 0;
-    case 0x10: *v = idr(b, port); return 0;
-    case 0x14: *v = g->odr; return 0;
-    case 0x18: *v = 0; return 0; /* BSRR is write-only */
-    case 0x1C: *v = g->lckr; return 0;
-    case 0x20: *v = g->afrl; return 0;
-    case 0x24: *v = g->afrh; return 0;
-    default: return wf_board_reserved(b);
+    case 0x00:
+        *v = g->moder;
+        return 0;
+    case 0x04:
+        *v = g->otyper;
+        return 0;
+    case 0x08:
+        *v = g->ospeedr;
+        return 0;
+    case 0x0C:
+        *v = g->pupdr;
+        return 0;
+    case 0x10:
+        *v = idr(b, port);
+        return 0;
+    case 0x14:
+        *v = g->odr;
+        return 0;
+    case 0x18:
+        *v = 0;
+        return 0; /* BSRR is write-only */
+    case 0x1C:
+        *v = g->lckr;
+        return 0;
+    case 0x20:
+        *v = g->afrl;
+        return 0;
+    case 0x24:
+        *v = g->afrh;
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -86,12 +107,23 @@ int wf_gpio_write(struct wf_board *b, unsigned port, uint32_t off, uint32_t v, u
         return wf_board_stop(b, WF_STOP_UNMODELLED, "GPIO lock (LCKR) is not modelled (PC 0x%08X)", b->pc);
     }
     switch (off) {
-    case 0x00: g->moder = (g->moder & ~mask) | (v & mask); break;
-    case 0x04: g->otyper = ((g->otyper & ~mask) | (v & mask)) & 0xFFFFu; break;
-    case 0x08: g->ospeedr = (g->ospeedr & ~mask) | (v & mask); break;
-    case 0x0C: g->pupdr = (g->pupdr & ~mask) | (v & mask); break;
-    case 0x10: return 0; /* IDR is read-only: writes ignored */
-    case 0x14: g->odr = ((g->odr & ~mask) | (v & mask)) & 0xFFFFu; break;
+    case 0x00:
+        g->moder = (g->moder & ~mask) | (v & mask);
+        break;
+    case 0x04:
+        g->otyper = ((g->otyper & ~mask) | (v & mask)) & 0xFFFFu;
+        break;
+    case 0x08:
+        g->ospeedr = (g->ospeedr & ~mask) | (v & mask);
+        break;
+    case 0x0C:
+        g->pupdr = (g->pupdr & ~mask) | (v & mask);
+        break;
+    case 0x10:
+        return 0; /* IDR is read-only: writes ignored */
+    case 0x14:
+        g->odr = ((g->odr & ~mask) | (v & mask)) & 0xFFFFu;
+        break;
     case 0x18: {
         /* BSRR: set wins over reset for the same pin (RM0383 8.4.7). */
         uint32_t w = v & mask;
@@ -100,13 +132,18 @@ int wf_gpio_write(struct wf_board *b, unsigned port, uint32_t off, uint32_t v, u
     }
     case 0x1C:
         if (v & mask & (1u << 16)) {
-            return wf_board_stop(b, WF_STOP_UNMODELLED, "GPIO lock sequence (LCKR) is not modelled (PC 0x%08X)",
-                                 b->pc);
+            return wf_board_stop(b, WF_STOP_UNMODELLED,
+                                 "GPIO lock sequence (LCKR) is not modelled (PC 0x%08X)", b->pc);
         }
         return 0;
-    case 0x20: g->afrl = (g->afrl & ~mask) | (v & mask); break;
-    case 0x24: g->afrh = (g->afrh & ~mask) | (v & mask); break;
-    default: return wf_board_reserved(b);
+    case 0x20:
+        g->afrl = (g->afrl & ~mask) | (v & mask);
+        break;
+    case 0x24:
+        g->afrh = (g->afrh & ~mask) | (v & mask);
+        break;
+    default:
+        return wf_board_reserved(b);
     }
     if (port == 1) {
         bool low = w5100_selected(b);

@@ -25,7 +25,8 @@ uint64_t wf_iwdg_timeout_ps(const struct wf_board *b)
 
 void wf_iwdg_check(struct wf_board *b)
 {
-    if (b->iwdg.running && !b->reset_request && wf_board_time_ps(b) >= b->iwdg.reload_ps + wf_iwdg_timeout_ps(b)) {
+    if (b->iwdg.running && !b->reset_request &&
+        wf_board_time_ps(b) >= b->iwdg.reload_ps + wf_iwdg_timeout_ps(b)) {
         b->reset_request = true;
         b->reset_cause = "watchdog reset";
     }
@@ -35,11 +36,20 @@ int wf_iwdg_read(struct wf_board *b, uint32_t off, uint32_t *v)
 {
     uint64_t now = wf_board_time_ps(b);
     switch (off) {
-    case 0x00: *v = 0; return 0;
-    case 0x04: *v = b->iwdg.pr; return 0;
-    case 0x08: *v = b->iwdg.rlr; return 0;
-    case 0x0C: *v = (now < b->iwdg.pvu_until_ps ? 1u : 0u) | (now < b->iwdg.rvu_until_ps ? 2u : 0u); return 0;
-    default: return wf_board_reserved(b);
+    case 0x00:
+        *v = 0;
+        return 0;
+    case 0x04:
+        *v = b->iwdg.pr;
+        return 0;
+    case 0x08:
+        *v = b->iwdg.rlr;
+        return 0;
+    case 0x0C:
+        *v = (now < b->iwdg.pvu_until_ps ? 1u : 0u) | (now < b->iwdg.rvu_until_ps ? 2u : 0u);
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -52,7 +62,9 @@ int wf_iwdg_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
     switch (off) {
     case 0x00:
         switch (v & 0xFFFFu) {
-        case 0x5555u: w->access = true; return 0;
+        case 0x5555u:
+            w->access = true;
+            return 0;
         case 0xAAAAu:
             w->access = false;
             w->reload_ps = now;
@@ -64,20 +76,23 @@ int wf_iwdg_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
                 w->reload_ps = now;
             }
             return 0;
-        default: w->access = false; return 0;
+        default:
+            w->access = false;
+            return 0;
         }
     case 0x04:
     case 0x08: {
         const char *name = off == 0x04 ? "IWDG_PR" : "IWDG_RLR";
         uint64_t *busy = off == 0x04 ? &w->pvu_until_ps : &w->rvu_until_ps;
         if (!w->access) {
-            return wf_board_stop(b, WF_STOP_RULE, "%s written without the 0x5555 key: silicon ignores it (PC 0x%08X)",
-                                 name, b->pc);
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "%s written without the 0x5555 key: silicon ignores it (PC 0x%08X)", name,
+                                 b->pc);
         }
         if (now < *busy) {
             return wf_board_stop(b, WF_STOP_RULE,
-                                 "%s written while IWDG_SR.%s = 1 (previous update in progress) (PC 0x%08X)", name,
-                                 off == 0x04 ? "PVU" : "RVU", b->pc);
+                                 "%s written while IWDG_SR.%s = 1 (previous update in progress) (PC 0x%08X)",
+                                 name, off == 0x04 ? "PVU" : "RVU", b->pc);
         }
         if (off == 0x04) {
             w->pr = v & 7u;
@@ -87,7 +102,9 @@ int wf_iwdg_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
         *busy = now + lsi_cycles_ps(b, UPDATE_LSI_CYCLES);
         return 0;
     }
-    case 0x0C: return 0; /* SR is read-only */
-    default: return wf_board_reserved(b);
+    case 0x0C:
+        return 0; /* SR is read-only */
+    default:
+        return wf_board_reserved(b);
     }
 }

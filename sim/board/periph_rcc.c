@@ -39,10 +39,11 @@ int wf_rcc_check(struct wf_board *b)
 {
     uint32_t hclk = wf_board_hclk(b), ws = b->fl.acr & 0xFu;
     if (hclk > max_hclk_for_latency(ws)) {
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "HCLK %u Hz with FLASH_ACR.LATENCY = %u wait states: RM0383 Table 6 allows at most %u "
-                             "Hz (set LATENCY before raising the clock) (PC 0x%08X)",
-                             hclk, ws, max_hclk_for_latency(ws), b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "HCLK %u Hz with FLASH_ACR.LATENCY = %u wait states: RM0383 Table 6 allows at most %u "
+            "Hz (set LATENCY before raising the clock) (PC 0x%08X)",
+            hclk, ws, max_hclk_for_latency(ws), b->pc);
     }
     if (hclk > 100000000u) {
         return wf_board_stop(b, WF_STOP_RULE, "HCLK %u Hz exceeds the STM32F411's 100 MHz (PC 0x%08X)", hclk,
@@ -52,9 +53,10 @@ int wf_rcc_check(struct wf_board *b)
         static const uint32_t vos_max[4] = {64000000u, 64000000u, 84000000u, 100000000u};
         uint32_t vos = (b->pwr.cr >> 14) & 3u;
         if (hclk > vos_max[vos]) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "HCLK %u Hz above the %u Hz that PWR_CR.VOS = %u allows (RM0383 5.4.1) (PC 0x%08X)",
-                                 hclk, vos_max[vos], vos, b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "HCLK %u Hz above the %u Hz that PWR_CR.VOS = %u allows (RM0383 5.4.1) (PC 0x%08X)", hclk,
+                vos_max[vos], vos, b->pc);
         }
     }
     if (wf_board_pclk1(b) > 50000000u) {
@@ -89,10 +91,12 @@ static int update_sws(struct wf_board *b)
 
 static int check_pll_config(struct wf_board *b, uint32_t cfg)
 {
-    uint32_t m = cfg & 0x3Fu, n = (cfg >> 6) & 0x1FFu, p = 2u * (((cfg >> 16) & 3u) + 1u), q = (cfg >> 24) & 0xFu;
+    uint32_t m = cfg & 0x3Fu, n = (cfg >> 6) & 0x1FFu, p = 2u * (((cfg >> 16) & 3u) + 1u),
+             q = (cfg >> 24) & 0xFu;
     uint32_t in = (cfg & (1u << 22)) ? WF_BOARD_HSE_HZ : WF_BOARD_HSI_HZ;
     if ((cfg & (1u << 22)) && !(b->rcc.cr & CR_HSEON)) {
-        return wf_board_stop(b, WF_STOP_RULE, "PLL enabled with source HSE while HSE is off (PC 0x%08X)", b->pc);
+        return wf_board_stop(b, WF_STOP_RULE, "PLL enabled with source HSE while HSE is off (PC 0x%08X)",
+                             b->pc);
     }
     if (m < 2) {
         return wf_board_stop(b, WF_STOP_RULE, "RCC_PLLCFGR.PLLM = %u: must be 2..63 (PC 0x%08X)", m, b->pc);
@@ -100,8 +104,9 @@ static int check_pll_config(struct wf_board *b, uint32_t cfg)
     uint32_t vin = in / m;
     uint64_t vco = (uint64_t)vin * n;
     if (vin < 950000u || vin > 2100000u) {
-        return wf_board_stop(b, WF_STOP_RULE, "PLL input %u Hz outside 0.95..2.1 MHz (RCC_PLLCFGR.PLLM) (PC 0x%08X)",
-                             vin, b->pc);
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "PLL input %u Hz outside 0.95..2.1 MHz (RCC_PLLCFGR.PLLM) (PC 0x%08X)", vin,
+                             b->pc);
     }
     if (n < 50 || n > 432 || vco < 100000000u || vco > 432000000u) {
         return wf_board_stop(b, WF_STOP_RULE,
@@ -121,23 +126,40 @@ static int check_pll_config(struct wf_board *b, uint32_t cfg)
 static uint32_t *enr_reg(struct wf_rcc *r, uint32_t off)
 {
     switch (off) {
-    case 0x10: return &r->ahb1rstr;
-    case 0x14: return &r->ahb2rstr;
-    case 0x20: return &r->apb1rstr;
-    case 0x24: return &r->apb2rstr;
-    case 0x30: return &r->ahb1enr;
-    case 0x34: return &r->ahb2enr;
-    case 0x40: return &r->apb1enr;
-    case 0x44: return &r->apb2enr;
-    case 0x50: return &r->ahb1lpenr;
-    case 0x54: return &r->ahb2lpenr;
-    case 0x60: return &r->apb1lpenr;
-    case 0x64: return &r->apb2lpenr;
-    case 0x70: return &r->bdcr;
-    case 0x80: return &r->sscgr;
-    case 0x84: return &r->plli2scfgr;
-    case 0x8C: return &r->dckcfgr;
-    default: return NULL;
+    case 0x10:
+        return &r->ahb1rstr;
+    case 0x14:
+        return &r->ahb2rstr;
+    case 0x20:
+        return &r->apb1rstr;
+    case 0x24:
+        return &r->apb2rstr;
+    case 0x30:
+        return &r->ahb1enr;
+    case 0x34:
+        return &r->ahb2enr;
+    case 0x40:
+        return &r->apb1enr;
+    case 0x44:
+        return &r->apb2enr;
+    case 0x50:
+        return &r->ahb1lpenr;
+    case 0x54:
+        return &r->ahb2lpenr;
+    case 0x60:
+        return &r->apb1lpenr;
+    case 0x64:
+        return &r->apb2lpenr;
+    case 0x70:
+        return &r->bdcr;
+    case 0x80:
+        return &r->sscgr;
+    case 0x84:
+        return &r->plli2scfgr;
+    case 0x8C:
+        return &r->dckcfgr;
+    default:
+        return NULL;
     }
 }
 
@@ -156,10 +178,18 @@ int wf_rcc_read(struct wf_board *b, uint32_t off, uint32_t *v)
         *v = cr;
         return 0;
     }
-    case 0x04: *v = r->pllcfgr; return 0;
-    case 0x08: *v = (r->cfgr & ~0xCu) | (r->sws << 2); return 0;
-    case 0x0C: *v = r->cir; return 0;
-    case 0x74: *v = r->csr; return 0;
+    case 0x04:
+        *v = r->pllcfgr;
+        return 0;
+    case 0x08:
+        *v = (r->cfgr & ~0xCu) | (r->sws << 2);
+        return 0;
+    case 0x0C:
+        *v = r->cir;
+        return 0;
+    case 0x74:
+        *v = r->csr;
+        return 0;
     default: {
         uint32_t *p = enr_reg(r, off);
         if (p == NULL) {
@@ -199,8 +229,8 @@ int wf_rcc_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
             nv |= CR_HSION; /* hardware keeps HSI on while it clocks the system */
         }
         if (pll_was && !pll_now && r->sws == 2) {
-            return wf_board_stop(b, WF_STOP_RULE, "PLLON cleared while the PLL is the system clock (PC 0x%08X)",
-                                 b->pc);
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "PLLON cleared while the PLL is the system clock (PC 0x%08X)", b->pc);
         }
         if (!pll_was && pll_now) {
             if (check_pll_config(b, r->pllcfgr) != 0) {
@@ -249,7 +279,8 @@ int wf_rcc_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
         if (nv & WF_RCC_CSR_RMVF) {
             r->csr &= 0x00FFFFFFu; /* clears the reset flags */
         }
-        r->csr = (r->csr & 0xFF000000u) | (nv & WF_RCC_CSR_LSION) | ((nv & WF_RCC_CSR_LSION) ? WF_RCC_CSR_LSIRDY : 0);
+        r->csr = (r->csr & 0xFF000000u) | (nv & WF_RCC_CSR_LSION) |
+                 ((nv & WF_RCC_CSR_LSION) ? WF_RCC_CSR_LSIRDY : 0);
         return 0;
     }
     default: {
@@ -273,9 +304,14 @@ int wf_rcc_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
 int wf_pwr_read(struct wf_board *b, uint32_t off, uint32_t *v)
 {
     switch (off) {
-    case 0x00: *v = b->pwr.cr; return 0;
-    case 0x04: *v = b->pwr.csr | (1u << 14); return 0; /* VOSRDY */
-    default: return wf_board_reserved(b);
+    case 0x00:
+        *v = b->pwr.cr;
+        return 0;
+    case 0x04:
+        *v = b->pwr.csr | (1u << 14);
+        return 0; /* VOSRDY */
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -285,10 +321,11 @@ int wf_pwr_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
     case 0x00: {
         uint32_t nv = (b->pwr.cr & ~mask) | (v & mask);
         if (((nv ^ b->pwr.cr) & 0xC000u) && (b->rcc.cr & CR_PLLON)) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "PWR_CR.VOS changed while the PLL is on (RM0383 5.4.1: only with the PLL off) (PC "
-                                 "0x%08X)",
-                                 b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "PWR_CR.VOS changed while the PLL is on (RM0383 5.4.1: only with the PLL off) (PC "
+                "0x%08X)",
+                b->pc);
         }
         if ((nv & 0xC000u) == 0) {
             return wf_board_stop(b, WF_STOP_RULE, "PWR_CR.VOS = 00 is reserved (PC 0x%08X)", b->pc);
@@ -300,6 +337,7 @@ int wf_pwr_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
     case 0x04:
         b->pwr.csr = (b->pwr.csr & ~(mask & 0x300u)) | (v & mask & 0x300u);
         return 0;
-    default: return wf_board_reserved(b);
+    default:
+        return wf_board_reserved(b);
     }
 }

@@ -55,8 +55,12 @@ int wf_spi_read(struct wf_board *b, uint32_t off, uint32_t *v)
 {
     struct wf_spi *s = &b->spi1;
     switch (off) {
-    case 0x00: *v = s->cr1; return 0;
-    case 0x04: *v = s->cr2; return 0;
+    case 0x00:
+        *v = s->cr1;
+        return 0;
+    case 0x04:
+        *v = s->cr2;
+        return 0;
     case 0x08:
         *v = s->sr;
         if (s->ovr_dr_read) { /* OVR clears by a DR read followed by an SR read */
@@ -69,12 +73,21 @@ int wf_spi_read(struct wf_board *b, uint32_t off, uint32_t *v)
         s->sr &= ~SR_RXNE;
         s->ovr_dr_read = (s->sr & SR_OVR) != 0;
         return 0;
-    case 0x10: *v = s->crcpr; return 0;
+    case 0x10:
+        *v = s->crcpr;
+        return 0;
     case 0x14:
-    case 0x18: *v = 0; return 0;
-    case 0x1C: *v = s->i2scfgr; return 0;
-    case 0x20: *v = s->i2spr; return 0;
-    default: return wf_board_reserved(b);
+    case 0x18:
+        *v = 0;
+        return 0;
+    case 0x1C:
+        *v = s->i2scfgr;
+        return 0;
+    case 0x20:
+        *v = s->i2spr;
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -83,40 +96,45 @@ static int check_transfer(struct wf_board *b)
 {
     uint32_t cr1 = b->spi1.cr1;
     if (!(cr1 & CR1_SPE) || !(cr1 & CR1_MSTR)) {
-        return wf_board_stop(b, WF_STOP_RULE, "SPI1 DR written with SPE = %u, MSTR = %u: nothing is clocked (PC 0x%08X)",
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "SPI1 DR written with SPE = %u, MSTR = %u: nothing is clocked (PC 0x%08X)",
                              !!(cr1 & CR1_SPE), !!(cr1 & CR1_MSTR), b->pc);
     }
     unsigned mode = (cr1 & (CR1_CPOL | CR1_CPHA));
     if (mode != 0 && mode != 3) {
-        return wf_board_stop(b, WF_STOP_RULE, "SPI1 in mode %u: the W5100 supports modes 0 and 3 (PC 0x%08X)", mode,
-                             b->pc);
+        return wf_board_stop(b, WF_STOP_RULE, "SPI1 in mode %u: the W5100 supports modes 0 and 3 (PC 0x%08X)",
+                             mode, b->pc);
     }
     if (cr1 & (CR1_LSBFIRST | CR1_DFF | CR1_RXONLY | CR1_BIDIMODE | CR1_CRCEN)) {
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "SPI1_CR1 = 0x%04X: the W5100 needs 8-bit frames, MSB first, full duplex, no CRC (PC "
-                             "0x%08X)",
-                             cr1, b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "SPI1_CR1 = 0x%04X: the W5100 needs 8-bit frames, MSB first, full duplex, no CRC (PC "
+            "0x%08X)",
+            cr1, b->pc);
     }
     uint32_t hz = wf_board_spi1_hz(b);
     if (hz > W5100_MAX_SCK_HZ) {
-        return wf_board_stop(b, WF_STOP_RULE, "SPI1 SCK %u Hz (PCLK2 %u Hz, BR %u) exceeds the W5100's ~14 MHz (PC 0x%08X)",
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "SPI1 SCK %u Hz (PCLK2 %u Hz, BR %u) exceeds the W5100's ~14 MHz (PC 0x%08X)",
                              hz, wf_board_pclk2(b), (cr1 >> 3) & 7u, b->pc);
     }
     static const unsigned pins[3] = {5, 6, 7};
     static const char *const names[3] = {"PA5 (SCK)", "PA6 (MISO)", "PA7 (MOSI)"};
     for (unsigned i = 0; i < 3; i++) {
         if (!wf_gpio_is_af(b, 0, pins[i], 5)) {
-            return wf_board_stop(b, WF_STOP_RULE, "SPI1 transfer with %s not in alternate function 5 (PC 0x%08X)",
-                                 names[i], b->pc);
+            return wf_board_stop(b, WF_STOP_RULE,
+                                 "SPI1 transfer with %s not in alternate function 5 (PC 0x%08X)", names[i],
+                                 b->pc);
         }
     }
     int sd = wf_gpio_output_level(b, 1, 5);
     bool sd_pulled_up = sd < 0 && ((b->gpio[1].pupdr >> 10) & 3u) == 1u;
     if (sd == 0 || (sd < 0 && !sd_pulled_up)) {
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "SPI1 transfer while the SD card's select PB5 is not held high: two devices on MISO (PC "
-                             "0x%08X)",
-                             b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "SPI1 transfer while the SD card's select PB5 is not held high: two devices on MISO (PC "
+            "0x%08X)",
+            b->pc);
     }
     return 0;
 }
@@ -143,10 +161,11 @@ static uint8_t exchange(struct wf_board *b, uint8_t mosi)
         wf_sim_chip_spi_frame(b->chip, s->frame, s->frame_rx, 4);
         return s->frame_rx[3];
     }
-    wf_board_stop(b, WF_STOP_RULE,
-                  "SPI byte %u under one W5100 chip select: a frame is exactly 4 bytes, raise PB6 between frames "
-                  "(PC 0x%08X)",
-                  pos + 1, b->pc);
+    wf_board_stop(
+        b, WF_STOP_RULE,
+        "SPI byte %u under one W5100 chip select: a frame is exactly 4 bytes, raise PB6 between frames "
+        "(PC 0x%08X)",
+        pos + 1, b->pc);
     return 0xFF;
 }
 
@@ -164,8 +183,9 @@ int wf_spi_chip_select(struct wf_board *b, bool low)
     }
     if (n < 4) {
         wf_sim_chip_spi_frame(b->chip, s->frame, s->frame_rx, n); /* the model records a short frame */
-        return wf_board_stop(b, WF_STOP_RULE, "W5100 chip select raised after %u byte%s: a frame is 4 bytes (PC 0x%08X)",
-                             n, n == 1 ? "" : "s", b->pc);
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "W5100 chip select raised after %u byte%s: a frame is 4 bytes (PC 0x%08X)", n,
+                             n == 1 ? "" : "s", b->pc);
     }
     return 0; /* > 4: already reported at the 5th byte */
 }
@@ -180,10 +200,11 @@ int wf_spi_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
             bool modf = (nv & CR1_SSM) ? !(nv & CR1_SSI) : !(s->cr2 & CR2_SSOE);
             if (modf) {
                 s->sr |= SR_MODF;
-                return wf_board_stop(b, WF_STOP_RULE,
-                                     "SPI1 master mode fault: NSS not held high (set SSM and SSI, or SSOE) — silicon "
-                                     "clears SPE and MSTR (RM0383 20.3.10) (PC 0x%08X)",
-                                     b->pc);
+                return wf_board_stop(
+                    b, WF_STOP_RULE,
+                    "SPI1 master mode fault: NSS not held high (set SSM and SSI, or SSOE) — silicon "
+                    "clears SPE and MSTR (RM0383 20.3.10) (PC 0x%08X)",
+                    b->pc);
             }
         }
         s->cr1 = nv;
@@ -192,13 +213,15 @@ int wf_spi_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
     case 0x04:
         s->cr2 = ((s->cr2 & ~mask) | (v & mask)) & 0xF7u;
         if (s->cr2 & 0xE0u) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "SPI1 interrupts enabled (CR2 TXEIE/RXNEIE/ERRIE): no interrupt controller is "
-                                 "modelled (PC 0x%08X)",
-                                 b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "SPI1 interrupts enabled (CR2 TXEIE/RXNEIE/ERRIE): no interrupt controller is "
+                "modelled (PC 0x%08X)",
+                b->pc);
         }
         if (s->cr2 & 0x3u) {
-            return wf_board_stop(b, WF_STOP_UNMODELLED, "SPI1 DMA requests (CR2 TXDMAEN/RXDMAEN) are not modelled (PC 0x%08X)",
+            return wf_board_stop(b, WF_STOP_UNMODELLED,
+                                 "SPI1 DMA requests (CR2 TXDMAEN/RXDMAEN) are not modelled (PC 0x%08X)",
                                  b->pc);
         }
         return 0;
@@ -218,13 +241,16 @@ int wf_spi_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
         }
         return b->stop ? -1 : 0;
     }
-    case 0x10: s->crcpr = v & mask & 0xFFFFu; return 0;
+    case 0x10:
+        s->crcpr = v & mask & 0xFFFFu;
+        return 0;
     case 0x1C:
     case 0x20:
         if (v & mask) {
             return wf_board_stop(b, WF_STOP_UNMODELLED, "SPI1 I2S mode is not modelled (PC 0x%08X)", b->pc);
         }
         return 0;
-    default: return wf_board_reserved(b);
+    default:
+        return wf_board_reserved(b);
     }
 }

@@ -43,7 +43,8 @@ static int check_tx(struct wf_board *b)
 {
     const struct wf_usart *u = &b->usart2;
     if (!(u->cr1 & CR1_UE) || !(u->cr1 & CR1_TE)) {
-        return wf_board_stop(b, WF_STOP_RULE, "USART2 DR written with UE = %u, TE = %u: nothing is sent (PC 0x%08X)",
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "USART2 DR written with UE = %u, TE = %u: nothing is sent (PC 0x%08X)",
                              !!(u->cr1 & CR1_UE), !!(u->cr1 & CR1_TE), b->pc);
     }
     if (u->cr1 & (CR1_M | CR1_PCE) || (u->cr2 & 0x3000u)) {
@@ -51,14 +52,15 @@ static int check_tx(struct wf_board *b)
     }
     uint32_t bd = baud(b);
     if (bd < CONSOLE_BAUD * 98u / 100u || bd > CONSOLE_BAUD * 102u / 100u) {
-        return wf_board_stop(b, WF_STOP_RULE,
-                             "USART2 baud rate %u (BRR 0x%04X, PCLK1 %u Hz): the console expects 115200 +- 2%% (PC "
-                             "0x%08X)",
-                             bd, u->brr, wf_board_pclk1(b), b->pc);
+        return wf_board_stop(
+            b, WF_STOP_RULE,
+            "USART2 baud rate %u (BRR 0x%04X, PCLK1 %u Hz): the console expects 115200 +- 2%% (PC "
+            "0x%08X)",
+            bd, u->brr, wf_board_pclk1(b), b->pc);
     }
     if (!wf_gpio_is_af(b, 0, 2, 7)) {
-        return wf_board_stop(b, WF_STOP_RULE, "USART2 transmits but PA2 is not in alternate function 7 (PC 0x%08X)",
-                             b->pc);
+        return wf_board_stop(b, WF_STOP_RULE,
+                             "USART2 transmits but PA2 is not in alternate function 7 (PC 0x%08X)", b->pc);
     }
     return 0;
 }
@@ -84,12 +86,23 @@ int wf_usart_read(struct wf_board *b, uint32_t off, uint32_t *v)
         *v = u->rx >= 0 ? (uint32_t)u->rx : 0;
         u->rx = -1;
         return 0;
-    case 0x08: *v = u->brr; return 0;
-    case 0x0C: *v = u->cr1; return 0;
-    case 0x10: *v = u->cr2; return 0;
-    case 0x14: *v = u->cr3; return 0;
-    case 0x18: *v = u->gtpr; return 0;
-    default: return wf_board_reserved(b);
+    case 0x08:
+        *v = u->brr;
+        return 0;
+    case 0x0C:
+        *v = u->cr1;
+        return 0;
+    case 0x10:
+        *v = u->cr2;
+        return 0;
+    case 0x14:
+        *v = u->cr3;
+        return 0;
+    case 0x18:
+        *v = u->gtpr;
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }
 
@@ -122,25 +135,33 @@ int wf_usart_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)
         }
         put(b, (char)(v & 0xFFu));
         return 0;
-    case 0x08: u->brr = ((u->brr & ~mask) | (v & mask)) & 0xFFFFu; return 0;
+    case 0x08:
+        u->brr = ((u->brr & ~mask) | (v & mask)) & 0xFFFFu;
+        return 0;
     case 0x0C:
         u->cr1 = ((u->cr1 & ~mask) | (v & mask)) & 0xBFFFu;
         if (u->cr1 & CR1_IE_BITS) {
-            return wf_board_stop(b, WF_STOP_RULE,
-                                 "USART2 interrupts enabled (CR1 = 0x%04X): no interrupt controller is modelled (PC "
-                                 "0x%08X)",
-                                 u->cr1, b->pc);
+            return wf_board_stop(
+                b, WF_STOP_RULE,
+                "USART2 interrupts enabled (CR1 = 0x%04X): no interrupt controller is modelled (PC "
+                "0x%08X)",
+                u->cr1, b->pc);
         }
         return 0;
-    case 0x10: u->cr2 = ((u->cr2 & ~mask) | (v & mask)) & 0x7F7Fu; return 0;
+    case 0x10:
+        u->cr2 = ((u->cr2 & ~mask) | (v & mask)) & 0x7F7Fu;
+        return 0;
     case 0x14:
         u->cr3 = ((u->cr3 & ~mask) | (v & mask)) & 0x0FFFu;
         if (u->cr3 & 0x00C1u) { /* DMAT, DMAR, EIE */
-            return wf_board_stop(b, WF_STOP_UNMODELLED, "USART2 DMA/error interrupt (CR3) not modelled (PC 0x%08X)",
-                                 b->pc);
+            return wf_board_stop(b, WF_STOP_UNMODELLED,
+                                 "USART2 DMA/error interrupt (CR3) not modelled (PC 0x%08X)", b->pc);
         }
         return 0;
-    case 0x18: u->gtpr = ((u->gtpr & ~mask) | (v & mask)) & 0xFFFFu; return 0;
-    default: return wf_board_reserved(b);
+    case 0x18:
+        u->gtpr = ((u->gtpr & ~mask) | (v & mask)) & 0xFFFFu;
+        return 0;
+    default:
+        return wf_board_reserved(b);
     }
 }

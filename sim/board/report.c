@@ -9,12 +9,18 @@
 static const char *stop_name(enum wf_board_stop s)
 {
     switch (s) {
-    case WF_STOP_NONE: return "none";
-    case WF_STOP_EXIT: return "exit";
-    case WF_STOP_FAULT: return "fault";
-    case WF_STOP_UNMODELLED: return "unmodelled";
-    case WF_STOP_RULE: return "rule";
-    case WF_STOP_TIMEOUT: return "timeout";
+    case WF_STOP_NONE:
+        return "none";
+    case WF_STOP_EXIT:
+        return "exit";
+    case WF_STOP_FAULT:
+        return "fault";
+    case WF_STOP_UNMODELLED:
+        return "unmodelled";
+    case WF_STOP_RULE:
+        return "rule";
+    case WF_STOP_TIMEOUT:
+        return "timeout";
     }
     return "?";
 }
@@ -46,8 +52,8 @@ void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out
     totals(b, &t);
     fprintf(out, "\n== wf-board-emu report ==\n");
     fprintf(out, "stop: %s: %s\n", stop_name(b->stop), b->stop_msg);
-    fprintf(out, "%-15s %14s %12s %10s %10s %9s %12s\n", "phase", "instructions", "stall cyc", "emu ms", "SPI bytes",
-            "payload", "board ms*");
+    fprintf(out, "%-15s %14s %12s %10s %10s %9s %12s\n", "phase", "instructions", "stall cyc", "emu ms",
+            "SPI bytes", "payload", "board ms*");
     for (unsigned i = 0; i <= b->nphases; i++) {
         const struct wf_board_phase *p = i < b->nphases ? &b->phases[i] : &t;
         fprintf(out, "%-15s %14" PRIu64 " %12" PRIu64 " %10.1f %10" PRIu64 " %9" PRIu64 " %12.1f\n",
@@ -57,31 +63,42 @@ void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out
     uint32_t paint = 0;
     long peak = wf_emu_stack_peak(e, &paint);
     if (peak >= 0) {
-        fprintf(out, "peak stack: %ld of %u bytes (lowest word below _estack no longer holding the paint 0x%08X)\n",
-                peak, e->stack_hi - e->stack_lo, paint);
+        fprintf(
+            out,
+            "peak stack: %ld of %u bytes (lowest word below _estack no longer holding the paint 0x%08X)\n",
+            peak, e->stack_hi - e->stack_lo, paint);
     } else {
         fprintf(out, "peak stack: unknown (no _sstack/_estack symbols, or the stack was not painted)\n");
     }
     if (b->chip) {
         const struct wf_sim_chip_stats *s = wf_sim_chip_stats(b->chip);
-        fprintf(out, "SPI: %" PRIu64 " frames, %" PRIu64 " bytes; payload %" PRIu64 " bytes (%" PRIu64 " sent, %" PRIu64
-                     " received)",
+        fprintf(out,
+                "SPI: %" PRIu64 " frames, %" PRIu64 " bytes; payload %" PRIu64 " bytes (%" PRIu64
+                " sent, %" PRIu64 " received)",
                 s->frames, s->bytes, s->tx_mem_writes + s->rx_mem_reads, s->tx_mem_writes, s->rx_mem_reads);
         if (s->tx_mem_writes + s->rx_mem_reads) {
-            fprintf(out, "; %.2f SPI bytes per payload byte", (double)s->bytes / (double)(s->tx_mem_writes + s->rx_mem_reads));
+            fprintf(out, "; %.2f SPI bytes per payload byte",
+                    (double)s->bytes / (double)(s->tx_mem_writes + s->rx_mem_reads));
         }
         fprintf(out, "\n");
     }
-    fprintf(out, "clocks at exit: SYSCLK %u Hz, HCLK %u Hz, PCLK1 %u Hz, PCLK2 %u Hz, SPI1 SCK %u Hz; flash %u wait states\n",
+    fprintf(out,
+            "clocks at exit: SYSCLK %u Hz, HCLK %u Hz, PCLK1 %u Hz, PCLK2 %u Hz, SPI1 SCK %u Hz; flash %u "
+            "wait states\n",
             wf_board_sysclk(b), wf_board_hclk(b), wf_board_pclk1(b), wf_board_pclk2(b), wf_board_spi1_hz(b),
             b->fl.acr & 0xFu);
-    fprintf(out, "resets: %" PRIu64 " (watchdog %" PRIu64 "); flash erases %" PRIu64 ", programs %" PRIu64
-                 "; console %" PRIu64 " bytes; ADC conversions %" PRIu64 "\n",
-            b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart2.tx_bytes, b->adc.conversions);
-    fprintf(out, "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash stalls; "
-                 "\"board ms\" = instructions x CPI %.2f / HCLK at exit + SPI bytes x 8 / SCK at exit (bus time only, "
-                 "no gaps between bytes; phases before the PLL ran slower).\n",
-            o->cpi);
+    fprintf(out,
+            "resets: %" PRIu64 " (watchdog %" PRIu64 "); flash erases %" PRIu64 ", programs %" PRIu64
+            "; console %" PRIu64 " bytes; ADC conversions %" PRIu64 "\n",
+            b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart2.tx_bytes,
+            b->adc.conversions);
+    fprintf(
+        out,
+        "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
+        "stalls; "
+        "\"board ms\" = instructions x CPI %.2f / HCLK at exit + SPI bytes x 8 / SCK at exit (bus time only, "
+        "no gaps between bytes; phases before the PLL ran slower).\n",
+        o->cpi);
 }
 
 int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char *path)
@@ -94,9 +111,11 @@ int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char 
     struct wf_board_phase t;
     totals(b, &t);
     fprintf(f, "{\n  \"stop\": \"%s\",\n  \"exit_code\": %d,\n", stop_name(b->stop), b->exit_code);
-    fprintf(f, "  \"assumptions\": {\"emulated_cpi\": 1, \"board_cpi\": %.3f, \"hclk_hz\": %u, \"spi_sck_hz\": %u, "
-               "\"spi_gaps\": false},\n",
-            o->cpi, wf_board_hclk(b), wf_board_spi1_hz(b));
+    fprintf(
+        f,
+        "  \"assumptions\": {\"emulated_cpi\": 1, \"board_cpi\": %.3f, \"hclk_hz\": %u, \"spi_sck_hz\": %u, "
+        "\"spi_gaps\": false},\n",
+        o->cpi, wf_board_hclk(b), wf_board_spi1_hz(b));
     fprintf(f, "  \"phases\": [\n");
     for (unsigned i = 0; i <= b->nphases; i++) {
         const struct wf_board_phase *p = i < b->nphases ? &b->phases[i] : &t;
@@ -104,17 +123,22 @@ int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char 
                 "    {\"name\": \"%s\", \"instructions\": %" PRIu64 ", \"stall_cycles\": %" PRIu64
                 ", \"emulated_ms\": %.3f, \"spi_bytes\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
                 ", \"board_ms_estimate\": %.3f}%s\n",
-                i < b->nphases ? p->name : "total", p->instructions, p->cycles - p->instructions, (double)p->time_ps / 1e9,
-                p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3, i < b->nphases ? "," : "");
+                i < b->nphases ? p->name : "total", p->instructions, p->cycles - p->instructions,
+                (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3,
+                i < b->nphases ? "," : "");
     }
     fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_stack_peak(e, NULL));
     if (b->chip) {
         const struct wf_sim_chip_stats *s = wf_sim_chip_stats(b->chip);
-        fprintf(f, "  \"spi_frames\": %" PRIu64 ",\n  \"spi_bytes\": %" PRIu64 ",\n  \"payload_bytes\": %" PRIu64 ",\n",
+        fprintf(f,
+                "  \"spi_frames\": %" PRIu64 ",\n  \"spi_bytes\": %" PRIu64 ",\n  \"payload_bytes\": %" PRIu64
+                ",\n",
                 s->frames, s->bytes, s->tx_mem_writes + s->rx_mem_reads);
         fprintf(f, "  \"chip_violations\": %zu,\n", wf_sim_chip_violation_count(b->chip));
     }
-    fprintf(f, "  \"resets\": %" PRIu64 ",\n  \"watchdog_resets\": %" PRIu64 ",\n  \"instructions\": %" PRIu64 "\n}\n",
+    fprintf(f,
+            "  \"resets\": %" PRIu64 ",\n  \"watchdog_resets\": %" PRIu64 ",\n  \"instructions\": %" PRIu64
+            "\n}\n",
             b->resets, b->watchdog_resets, b->icount);
     return fclose(f) == 0 ? 0 : -1;
 }

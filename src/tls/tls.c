@@ -9,6 +9,7 @@
 
 #include "mbedtls/error.h"
 #include "mbedtls/x509.h"
+#include "psa/crypto.h"
 #include "tls/tls_platform.h"
 #include "wizfetch/error.h"
 
@@ -305,6 +306,11 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     if (min < 0 || max < 0 || min > max) {
         return WF_EINVAL;
     }
+#if defined(MBEDTLS_PSA_CRYPTO_C)
+    if (psa_crypto_init() != PSA_SUCCESS) { /* idempotent; TLS 1.3 needs it */
+        return WF_ENOENTROPY;
+    }
+#endif
     static const char personalization[] = "wizfetch tls";
     if (mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy,
                               (const unsigned char *)personalization, sizeof personalization - 1) != 0) {

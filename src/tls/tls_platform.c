@@ -124,11 +124,9 @@ int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t
     if (port->entropy(port->ctx, probe, sizeof probe) != 0) {
         return WF_ENOENTROPY;
     }
-#if defined(MBEDTLS_PSA_CRYPTO_C)
-    return psa_crypto_init() == PSA_SUCCESS ? 0 : WF_ENOENTROPY;
-#else
+    /* PSA starts its own entropy pool later, in wf_tls_setup: with an NV seed
+     * it reads the seed store, which the caller sets after this call. */
     return 0;
-#endif
 }
 
 int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),

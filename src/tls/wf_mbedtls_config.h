@@ -59,9 +59,9 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
-#define MBEDTLS_SHA224_C
 #define MBEDTLS_SHA256_C
 #if !defined(WF_TLS_PROFILE_SMALL)
+#define MBEDTLS_SHA224_C
 #define MBEDTLS_CHACHA20_C
 #define MBEDTLS_POLY1305_C
 #define MBEDTLS_CHACHAPOLY_C
@@ -109,8 +109,9 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
-#define MBEDTLS_SSL_ALL_ALERT_MESSAGES
 #if !defined(WF_TLS_PROFILE_SMALL)
+/* Alerts for every error (the small profile sends only the mandatory ones). */
+#define MBEDTLS_SSL_ALL_ALERT_MESSAGES
 /* PSA crypto is required by TLS 1.3. */
 #define MBEDTLS_PSA_CRYPTO_C
 #define MBEDTLS_USE_PSA_CRYPTO

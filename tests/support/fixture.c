@@ -18,26 +18,38 @@ wf_sockaddr_t wf_fix_server(uint16_t port)
     return wf_fix_addr(WF_FIX_SERVER_IP, port);
 }
 
-struct wf_fixture *wf_fixture_new(uint64_t seed)
+struct wf_fixture *wf_fixture_new_variant(uint64_t seed, enum wf_sim_variant variant)
 {
     struct wf_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    f->model = wf_sim_chip_new(seed);
+    f->model = wf_sim_chip_new_variant(seed, variant);
     assert_non_null(f->model);
     assert_int_equal(wf_sim_chip_map(f->model, WF_FIX_SERVER_IP, 0, 0x7F000001u, 0), 0);
     wf_port_host_init(&f->host, f->model);
-    wf_chip_init(&f->chip, &f->host.port, &wf_chip_w5100);
-    assert_int_equal(wf_chip_start(&f->chip), 0);
+    /* The driver finds the chip by itself, as a board with either shield does. */
+    assert_int_equal(wf_chip_detect(&f->chip, &f->host.port), 0);
+    assert_ptr_equal(f->chip.variant, variant == WF_SIM_W5500 ? &wf_chip_w5500 : &wf_chip_w5100);
+    wf_fixture_restart(f);
+    return f;
+}
+
+struct wf_fixture *wf_fixture_new(uint64_t seed)
+{
+    return wf_fixture_new_variant(seed, WF_SIM_W5100);
+}
+
+void wf_fixture_restart(struct wf_fixture *f)
+{
     const struct wf_chip_netcfg cfg = {
         .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
         .ip = {10, 0, 0, 2},
         .mask = {255, 255, 255, 0},
         .gateway = {10, 0, 0, 254},
     };
+    assert_int_equal(wf_chip_start(&f->chip), 0);
     assert_int_equal(wf_chip_set_netcfg(&f->chip, &cfg), 0);
     assert_int_equal(wf_chip_set_retry(&f->chip, WF_FIX_RTR, WF_FIX_RCR), 0);
     wf_net_init(&f->net, &f->chip);
-    return f;
 }
 
 void wf_fixture_free_unchecked(struct wf_fixture *f)

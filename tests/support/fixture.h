@@ -28,8 +28,12 @@ struct wf_fixture {
     wf_net_t net;
 };
 
-/** Build and start everything; returns a heap fixture or fails the test. */
+/** Build and start everything on a modelled W5100; a heap fixture, or the test fails. */
 struct wf_fixture *wf_fixture_new(uint64_t seed);
+/** The same on the given modelled chip, found by wf_chip_detect. */
+struct wf_fixture *wf_fixture_new_variant(uint64_t seed, enum wf_sim_variant variant);
+/** (Re)start the chip and the socket layer with the fixture's settings (after a chip loss). */
+void wf_fixture_restart(struct wf_fixture *f);
 /** Close the sockets, fail the test if the model recorded any violation, free. */
 void wf_fixture_free(struct wf_fixture *f);
 /** Free without the violation check (tests that provoke violations on purpose). */

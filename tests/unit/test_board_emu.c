@@ -67,11 +67,11 @@ static void test_rcc_ready_bits(void **state)
     /* 16 MHz / M 16 * N 336 / P 4 = 84 MHz, Q 7 */
     wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
-    assert_false(rd(b, RCC + 0x00) & (1u << 25)); /* PLL not locked yet */
-    wr(b, FLASH_IF + 0x00, 2); /* 2 wait states for 84 MHz */
-    wr(b, RCC + 0x08, 2u | (4u << 10)); /* SW = PLL, APB1 /2 */
+    assert_false(rd(b, RCC + 0x00) & (1u << 25));       /* PLL not locked yet */
+    wr(b, FLASH_IF + 0x00, 2);                          /* 2 wait states for 84 MHz */
+    wr(b, RCC + 0x08, 2u | (4u << 10));                 /* SW = PLL, APB1 /2 */
     assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 0); /* SWS still HSI: the PLL is not ready */
-    run_cycles(b, 2000); /* > 100 us at 16 MHz */
+    run_cycles(b, 2000);                                /* > 100 us at 16 MHz */
     assert_true(rd(b, RCC + 0x00) & (1u << 25));
     assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 2); /* the switch completed */
     assert_int_equal(wf_board_hclk(b), 84000000);
@@ -187,14 +187,14 @@ static void test_flash_seed_file(void **state)
 
 static void spi_setup(struct wf_board *b)
 {
-    wr(b, RCC + 0x30, 3u);        /* GPIOA, GPIOB */
-    wr(b, RCC + 0x44, 1u << 12); /* SPI1 */
+    wr(b, RCC + 0x30, 3u);                                                /* GPIOA, GPIOB */
+    wr(b, RCC + 0x44, 1u << 12);                                          /* SPI1 */
     wr(b, GPIOA + 0x00, (rd(b, GPIOA) & ~(0x3Fu << 10)) | (0x2Au << 10)); /* PA5-7 AF */
-    wr(b, GPIOA + 0x20, 0x55500000u);                                    /* AF5 */
-    wr(b, GPIOB + 0x18, (1u << 6) | (1u << 5));                          /* PB5, PB6 high */
+    wr(b, GPIOA + 0x20, 0x55500000u);                                     /* AF5 */
+    wr(b, GPIOB + 0x18, (1u << 6) | (1u << 5));                           /* PB5, PB6 high */
     wr(b, GPIOB + 0x00, rd(b, GPIOB) | (1u << 12) | (1u << 10));          /* outputs */
-    wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (1u << 3));   /* SSM SSI MSTR, /4 */
-    wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));                         /* SPE */
+    wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (1u << 3));    /* SSM SSI MSTR, /4 */
+    wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));                          /* SPE */
 }
 
 static uint8_t xfer(struct wf_board *b, uint8_t mosi)
@@ -376,9 +376,9 @@ static void test_adc_noise(void **state)
     (void)state;
     struct wf_board *b = wf_board_new(NULL, 1);
     wr(b, RCC + 0x44, 1u << 8);
-    wr(b, ADC1 + 0x34, 18); /* SQ1 = temperature sensor */
-    wr(b, ADC1 + 0x0C, 7u << 24); /* 480 cycles */
-    wr(b, ADC1 + 0x08, 1);         /* ADON */
+    wr(b, ADC1 + 0x34, 18);                                                   /* SQ1 = temperature sensor */
+    wr(b, ADC1 + 0x0C, 7u << 24);                                             /* 480 cycles */
+    wr(b, ADC1 + 0x08, 1);                                                    /* ADON */
     assert_int_equal(wf_board_write(b, ADC1 + 0x08, 4, 1u | (1u << 30)), -1); /* TSVREFE = 0 */
     b->stop = WF_STOP_NONE;
     wr(b, ADC1 + 0x304, 1u << 23);
@@ -439,9 +439,9 @@ static const uint8_t prog_udf[] = {0x00, 0xBF, 0x00, 0xDE};
 static const uint8_t prog_fp[] = {0x01, 0x21, 0x00, 0xEE, 0x10, 0x1A, 0xAB, 0xBE};
 /* CPACR = 0x00F00000; s0 = (float)3; s0 += s0; r0 = (int)s0; bkpt #0xAB */
 static const uint8_t prog_fp_ok[] = {
-    0x07, 0x48, 0x4F, 0xF4, 0x70, 0x01, 0x01, 0x60, 0x03, 0x21, 0x00, 0xEE, 0x10, 0x1A, 0xB8, 0xEE,
-    0xC0, 0x0A, 0x30, 0xEE, 0x00, 0x0A, 0xBD, 0xEE, 0xC0, 0x0A, 0x10, 0xEE, 0x10, 0x0A, 0xAB, 0xBE,
-    0x88, 0xED, 0x00, 0xE0,
+    0x07, 0x48, 0x4F, 0xF4, 0x70, 0x01, 0x01, 0x60, 0x03, 0x21, 0x00, 0xEE,
+    0x10, 0x1A, 0xB8, 0xEE, 0xC0, 0x0A, 0x30, 0xEE, 0x00, 0x0A, 0xBD, 0xEE,
+    0xC0, 0x0A, 0x10, 0xEE, 0x10, 0x0A, 0xAB, 0xBE, 0x88, 0xED, 0x00, 0xE0,
 };
 /* 1: push {r0-r7}; b 1b */
 static const uint8_t prog_guard[] = {0xFF, 0xB4, 0xFD, 0xE7};
@@ -547,7 +547,7 @@ static void test_emu_watchdog_restart(void **state)
     assert_int_equal(wf_emu_open(&r.e, r.b), 0);
     assert_int_equal(wf_emu_cpu_reset(&r.e), 0);
     r.b->iwdg.running = true;
-    r.b->iwdg.rlr = 99; /* 12.5 ms */
+    r.b->iwdg.rlr = 99;          /* 12.5 ms */
     r.e.max_ps = 20000000000ull; /* 20 ms */
     wf_emu_run(&r.e);
     assert_int_equal(r.b->stop, WF_STOP_TIMEOUT);

@@ -315,28 +315,9 @@ static uint64_t next_seed(void)
     return env ? strtoull(env, NULL, 0) : 0x55000000u + counter++;
 }
 
-/* The fixture of fixture.c, but the chip is found by wf_chip_detect. */
 static struct wf_fixture *fix_new(enum wf_sim_variant variant)
 {
-    struct wf_fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->model = wf_sim_chip_new_variant(next_seed(), variant);
-    assert_non_null(f->model);
-    assert_int_equal(wf_sim_chip_map(f->model, WF_FIX_SERVER_IP, 0, 0x7F000001u, 0), 0);
-    wf_port_host_init(&f->host, f->model);
-    assert_int_equal(wf_chip_detect(&f->chip, &f->host.port), 0);
-    assert_ptr_equal(f->chip.variant, variant == WF_SIM_W5500 ? &wf_chip_w5500 : &wf_chip_w5100);
-    assert_int_equal(wf_chip_start(&f->chip), 0);
-    const struct wf_chip_netcfg cfg = {
-        .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02},
-        .ip = {10, 0, 0, 2},
-        .mask = {255, 255, 255, 0},
-        .gateway = {10, 0, 0, 254},
-    };
-    assert_int_equal(wf_chip_set_netcfg(&f->chip, &cfg), 0);
-    assert_int_equal(wf_chip_set_retry(&f->chip, WF_FIX_RTR, WF_FIX_RCR), 0);
-    wf_net_init(&f->net, &f->chip);
-    return f;
+    return wf_fixture_new_variant(next_seed(), variant);
 }
 
 static int w5500_setup(void **state)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
+# emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
+# fetch and a TLS 1.2 fetch with the page checked byte for byte, and an unknown
+# CA, whose error and retry must show on the console. The emulator exits 0 only
+# if the firmware signalled success and the chip model saw no violation.
+# Prints "ok"/"not ok" lines and "N passed, M failed".
+set -uo pipefail
+emu=$1 elf=$2 pki=$3
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+run=$here/../../scripts/run-firmware.sh
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+
+verdict() { # verdict NAME [WHY...]
+  local name=$1
+  shift
+  if (($# == 0)); then
+    echo "ok - $name"
+    passed=$((passed + 1))
+  else
+    echo "not ok - $name: $*"
+    sed 's/^/#   /' "$work/out" | tail -n 15
+    failed=$((failed + 1))
+  fi
+}
+
+# The page as served (docroot of scripts/test-servers.sh) vs. the page on the
+# console: the console turns "\n" into "\r\n"; everything else must be equal.
+page_ok() {
+  local served=$1
+  tr -d '\r' <"$work/out" >"$work/console"
+  grep -qxF "$(head -n 1 "$served")" "$work/console" || return 1
+  # The body sits between the blank line after the headers and "[phase] done".
+  awk 'body && /^\[phase\] done$/ { exit } body { print } /^HTTP\/1\.1 200/ { head = 1 } head && /^$/ && !body { body = 1 }' \
+    "$work/console" >"$work/body"
+  cmp -s "$served" "$work/body"
+}
+
+fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX
+  local name=$1 server=$2 version=$3 why=()
+  WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "$elf" "$pki" "$server" >"$work/out" 2>&1
+  local rc=$?
+  ((rc == 0)) || why+=("emulator exit $rc")
+  grep -q "tls: $version" "$work/out" || why+=("no '$version' on the console")
+  grep -q 'subject: CN=www.example.test' "$work/out" || why+=("no certificate summary")
+  grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/out" || why+=("firmware did not report success")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  page_ok "$work/served.html" || why+=("the page on the console differs from the served file")
+  verdict "$name" "${why[@]}"
+}
+
+fetch_case "firmware in the emulator: TLS 1.3 fetch (RSA chain)" main 'TLSv1\.3'
+fetch_case "firmware in the emulator: TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2'
+
+# Unknown CA: the firmware must say why and retry; the run ends at its time limit.
+WF_EMU_SECONDS=8 "$run" "$emu" "$elf" "$pki" unknown >"$work/out" 2>&1
+why=()
+grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out" || why+=("no TLS error on the console")
+grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+[[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
+grep -q 'violation' "$work/out" && why+=("chip-model violation")
+verdict "firmware in the emulator: unknown CA -> error on the console, retry with backoff" "${why[@]}"
+
+echo "$passed passed, $failed failed"
+((failed == 0))
