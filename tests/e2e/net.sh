@@ -28,18 +28,22 @@
 # stopped and both namespaces are deleted on exit (also on Ctrl-C). TS_KEEP=1 keeps logs.
 set -uo pipefail
 
-NCASES=9
+NCASES=14
 skip() {
   echo "net.sh: SKIPPED: $*"
   echo "0 passed, 0 failed, $NCASES skipped"
   exit 0
 }
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 WIZFETCH_BINARY" >&2
+if [[ $# -ne 1 && $# -ne 3 ]]; then
+  echo "usage: $0 WIZFETCH_BINARY [EMULATOR FIRMWARE.elf]" >&2
   exit 2
 fi
 bin=$(realpath -e "$1" 2>/dev/null) || { echo "net.sh: no such file: $1" >&2; exit 2; }
+# Optional: the firmware image (built for DHCP + SNTP, trusting $WF_PKI_DIR/root.pem)
+# run by the board emulator inside the client namespace.
+emu=${2:-}
+elf=${3:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
@@ -370,6 +374,46 @@ verdict "--ntp to a silent address: NTP failure reported, the time stays unknown
 wf --dhcp --dns 10.77.0.99 --connect-timeout 5 "$URL"
 want_rc 6
 verdict "--dns wins over the DHCP DNS servers (10.77.0.99 is silent: exit 6)"
+
+# The firmware image itself, emulated, on the same LAN: nothing configured but the URL
+# and the trust anchor it was built with (DHCP, DNS, SNTP come from the network).
+emu_chip_option=0
+fw() { # fw CHIP: run the emulated board in the client namespace (console in $ERR)
+  local t0=$SECONDS chip_args=()
+  ((emu_chip_option)) && chip_args=(--chip "$1")
+  ip netns exec "$NS_C" timeout 300 "$emu" "${chip_args[@]}" --seed-file "$work/seed-$1.bin" --max-seconds 60 \
+    "$elf" >"$ERR" 2>&1
+  RC=$?
+  ELAPSED=$((SECONDS - t0))
+}
+fw_checks() { # fw_checks CHIP_NAME
+  want_rc 0
+  want_err "$1 up"
+  want_err 'DHCP address 10\.77\.0\.1[0-9]{2}'
+  want_err "time from SNTP: "
+  want_err 'subject: CN=www\.example\.test'
+  want_err 'HTTP/1\.1 200 OK'
+  want_err "$(head -n 1 "$work/docroot/index.html")"
+  want_err 'firmware exit \(bkpt #0xAB\) with code 0'
+  want_no_err 'violation'
+  want_no_err 'time is unknown'
+}
+if [[ -n $emu && -n $elf && -x $emu && -f $elf ]]; then
+  chips=w5100
+  if "$emu" --help 2>&1 | grep -q -- '--chip'; then
+    emu_chip_option=1
+    chips="w5100 w5500"
+  fi
+  for chip in $chips; do
+    name=W5100
+    [[ $chip == w5500 ]] && name=W5500
+    fw "$chip"
+    fw_checks "$name"
+    verdict "firmware image in the emulator ($name): DHCP + DNS + SNTP + HTTPS on the namespace LAN, dates checked"
+  done
+else
+  echo "net.sh: the firmware image cases need EMULATOR and FIRMWARE.elf (not given or not built)"
+fi
 
 # Last: without the DHCP server.
 kill -TERM "$PID_dnsmasq" 2>/dev/null
