@@ -18,6 +18,7 @@ packages=(
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
   libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
+  openocd           # make flash: writes the firmware through the Nucleo's ST-LINK
 )
 
 missing=()
