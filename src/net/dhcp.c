@@ -9,6 +9,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "common/bytes.h"
+#include "net/udp_query.h"
 #include "wizfetch/error.h"
 
 enum {
@@ -57,19 +59,6 @@ static const uint8_t magic_cookie[4] = {99, 130, 83, 99};
 static const uint8_t param_list[] = {OPT_MASK,  OPT_ROUTER,    OPT_DNS, OPT_NTP,
                                      OPT_LEASE, OPT_SERVER_ID, OPT_T1,  OPT_T2};
 static const uint8_t broadcast_ip[4] = {255, 255, 255, 255};
-
-static uint32_t be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static bool ip_zero(const uint8_t ip[4])
 {
@@ -126,7 +115,7 @@ static uint8_t take_list(uint8_t (*dst)[4], size_t max, const uint8_t *v, uint8_
 
 static bool mask_ok(const uint8_t m[4])
 {
-    uint32_t inv = ~be32(m);
+    uint32_t inv = ~wf_be32(m);
     return inv != 0xFFFFFFFFu && (inv & (inv + 1u)) == 0;
 }
 
@@ -185,7 +174,7 @@ static int opt_one(struct opt_state *st, uint8_t code, const uint8_t *v, uint8_t
         l->ntp_count = take_list(l->ntp, WF_DHCP_MAX_NTP, v, len);
         break;
     case OPT_LEASE:
-        l->lease_s = be32(v);
+        l->lease_s = wf_be32(v);
         o->has_lease = true;
         break;
     case OPT_SERVER_ID:
@@ -193,11 +182,11 @@ static int opt_one(struct opt_state *st, uint8_t code, const uint8_t *v, uint8_t
         o->has_server_id = true;
         break;
     case OPT_T1:
-        l->t1_s = be32(v);
+        l->t1_s = wf_be32(v);
         st->has_t1 = true;
         break;
     case OPT_T2:
-        l->t2_s = be32(v);
+        l->t2_s = wf_be32(v);
         st->has_t2 = true;
         break;
     case OPT_MSG_TYPE:
@@ -265,7 +254,7 @@ int wf_dhcp_parse(const uint8_t *msg, size_t len, uint32_t xid, const uint8_t ma
     assert((msg != NULL || len == 0) && mac != NULL && out != NULL);
     memset(out, 0, sizeof *out);
     if (len < WF_DHCP_MSG_MIN || msg[OFF_OP] != BOOTREPLY || msg[OFF_HTYPE] != HTYPE_ETHERNET ||
-        msg[OFF_HLEN] != 6 || be32(&msg[OFF_XID]) != xid || memcmp(&msg[OFF_CHADDR], mac, 6) != 0 ||
+        msg[OFF_HLEN] != 6 || wf_be32(&msg[OFF_XID]) != xid || memcmp(&msg[OFF_CHADDR], mac, 6) != 0 ||
         memcmp(&msg[OFF_COOKIE], magic_cookie, 4) != 0) {
         return WF_EDHCP_BADREPLY;
     }
@@ -339,9 +328,8 @@ int wf_dhcp_build(uint8_t *buf, size_t cap, const struct wf_dhcp_request *r)
     buf[OFF_OP] = BOOTREQUEST;
     buf[OFF_HTYPE] = HTYPE_ETHERNET;
     buf[OFF_HLEN] = 6;
-    put32(&buf[OFF_XID], r->xid);
-    buf[OFF_SECS] = (uint8_t)(r->secs >> 8);
-    buf[OFF_SECS + 1] = (uint8_t)r->secs;
+    wf_put_be32(&buf[OFF_XID], r->xid);
+    wf_put_be16(&buf[OFF_SECS], r->secs);
     if (r->broadcast) {
         buf[OFF_FLAGS] = (uint8_t)(FLAG_BROADCAST >> 8);
     }
@@ -370,8 +358,8 @@ int wf_dhcp_build(uint8_t *buf, size_t cap, const struct wf_dhcp_request *r)
     o += sizeof param_list;
     *o++ = OPT_MAX_SIZE;
     *o++ = 2;
-    *o++ = (uint8_t)(WF_DHCP_MSG_MAX >> 8);
-    *o++ = (uint8_t)WF_DHCP_MSG_MAX;
+    wf_put_be16(o, WF_DHCP_MSG_MAX);
+    o += 2;
     *o++ = OPT_END;
     /* At most 240 + 3 + 6 + 6 + 10 + 4 + 1 = 270 bytes: inside the 300. */
     return BOOTP_MIN_LEN;
@@ -430,24 +418,18 @@ static bool due(uint32_t now, uint32_t at)
     return (int32_t)(now - at) >= 0;
 }
 
-static int entropy(wf_dhcp_t *d, uint8_t *buf, size_t len)
-{
-    const struct wf_port *port = d->net->chip->port;
-    return port->entropy(port->ctx, buf, len) == 0 ? 0 : WF_ENOENTROPY;
-}
-
 /* `base` +- jitter, at least 1 ms. */
 static int jittered(wf_dhcp_t *d, uint32_t base, uint32_t *out)
 {
     uint32_t j = d->cfg.retry_jitter_ms;
     uint8_t r[4];
-    int rc = entropy(d, r, sizeof r);
+    int rc = wf_udpq_entropy(d->net, r, sizeof r);
     if (rc < 0) {
         return rc;
     }
     int64_t v = (int64_t)base;
     if (j != 0) {
-        v += (int64_t)(be32(r) % (2u * (uint64_t)j + 1u)) - (int64_t)j;
+        v += (int64_t)(wf_be32(r) % (2u * (uint64_t)j + 1u)) - (int64_t)j;
     }
     *out = v < 1 ? 1 : v > MAX_WAIT_MS ? MAX_WAIT_MS : (uint32_t)v;
     return 0;
@@ -554,11 +536,11 @@ static void schedule_renew(wf_dhcp_t *d, uint32_t now, uint32_t until_s)
 static int new_exchange(wf_dhcp_t *d, uint32_t now)
 {
     uint8_t r[4];
-    int rc = entropy(d, r, sizeof r);
+    int rc = wf_udpq_entropy(d->net, r, sizeof r);
     if (rc < 0) {
         return rc;
     }
-    d->xid = be32(r);
+    d->xid = wf_be32(r);
     d->exchange_ms = now;
     d->tries = 0;
     d->backoff_ms = d->cfg.retry_initial_ms;
@@ -687,7 +669,7 @@ static int receive(wf_dhcp_t *d, uint32_t now)
         }
         /* Broadcast replies to other clients are normal traffic on port 68:
          * only a message naming our xid and MAC counts as a bad answer. */
-        bool ours = n >= OFF_CHADDR + 6 && be32(&buf[OFF_XID]) == d->xid &&
+        bool ours = n >= OFF_CHADDR + 6 && wf_be32(&buf[OFF_XID]) == d->xid &&
                     memcmp(&buf[OFF_CHADDR], d->cfg.mac, 6) == 0;
         struct wf_dhcp_reply rep;
         int type = WF_EDHCP_BADREPLY;

@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "common/bytes.h"
+#include "net/udp_query.h"
 #include "wizfetch/error.h"
 
 enum {
@@ -26,23 +28,9 @@ enum {
     FLAG_RD = 0x0100,
     RCODE_SERVFAIL = 2,
     RCODE_NXDOMAIN = 3,
-    PORT_SPAN_MASK = 0x3FFF, /* 49152..65535 is exactly 2^14 ports */
-    PORT_BASE = 49152,
-    BIND_TRIES = 4,
 };
 
 _Static_assert(WF_DNS_QUERY_MAX == HEADER_LEN + NAME_WIRE_MAX + 4, "query size");
-
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
 
 /* ASCII only: DNS case-insensitivity is defined on ASCII (RFC 4343), and
  * locale-dependent tolower() has no place in a parser on a microcontroller. */
@@ -140,9 +128,9 @@ int wf_dns_query_build(uint8_t *buf, size_t cap, uint16_t id, const char *host)
         return WF_ENOMEM;
     }
     memset(buf, 0, HEADER_LEN);
-    put16(&buf[0], id);
-    put16(&buf[2], FLAG_RD);
-    put16(&buf[4], 1);
+    wf_put_be16(&buf[0], id);
+    wf_put_be16(&buf[2], FLAG_RD);
+    wf_put_be16(&buf[4], 1);
     uint8_t *out = &buf[HEADER_LEN];
     size_t label_start = 0;
     for (size_t i = 0; i <= n; i++) {
@@ -154,8 +142,8 @@ int wf_dns_query_build(uint8_t *buf, size_t cap, uint16_t id, const char *host)
         }
     }
     *out++ = 0;
-    put16(out, TYPE_A);
-    put16(out + 2, CLASS_IN);
+    wf_put_be16(out, TYPE_A);
+    wf_put_be16(out + 2, CLASS_IN);
     return (int)total;
 }
 
@@ -348,9 +336,9 @@ static int rr_read(const uint8_t *msg, size_t len, size_t *off, struct rr *rr)
         return WF_EDNS_BADREPLY;
     }
     rr->owner = *off;
-    rr->type = be16(&msg[p]);
-    rr->klass = be16(&msg[p + 2]);
-    rr->rdlen = be16(&msg[p + 8]);
+    rr->type = wf_be16(&msg[p]);
+    rr->klass = wf_be16(&msg[p + 2]);
+    rr->rdlen = wf_be16(&msg[p + 8]);
     rr->rdata = p + RR_FIXED_LEN;
     if (rr->rdlen > len - rr->rdata) {
         return WF_EDNS_BADREPLY;
@@ -424,8 +412,8 @@ int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char 
     if (len < HEADER_LEN) {
         return WF_EDNS_BADREPLY;
     }
-    uint16_t flags = be16(&msg[2]);
-    if (be16(&msg[0]) != id || !(flags & FLAG_QR) || ((flags >> 11) & 0xF) != 0 || be16(&msg[4]) != 1) {
+    uint16_t flags = wf_be16(&msg[2]);
+    if (wf_be16(&msg[0]) != id || !(flags & FLAG_QR) || ((flags >> 11) & 0xF) != 0 || wf_be16(&msg[4]) != 1) {
         return WF_EDNS_BADREPLY;
     }
     size_t off;
@@ -433,7 +421,7 @@ int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char 
     if (rc != 1) {
         return WF_EDNS_BADREPLY;
     }
-    if (len - off < 4 || be16(&msg[off]) != TYPE_A || be16(&msg[off + 2]) != CLASS_IN) {
+    if (len - off < 4 || wf_be16(&msg[off]) != TYPE_A || wf_be16(&msg[off + 2]) != CLASS_IN) {
         return WF_EDNS_BADREPLY;
     }
     off += 4;
@@ -452,7 +440,7 @@ int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char 
     if (flags & FLAG_TC) {
         return WF_EDNS_TRUNCATED;
     }
-    uint16_t ancount = be16(&msg[6]);
+    uint16_t ancount = wf_be16(&msg[6]);
     rc = answers_validate(msg, len, off, ancount);
     if (rc < 0) {
         return rc;
@@ -506,121 +494,80 @@ void wf_dns_config_default(struct wf_dns_config *cfg)
     cfg->attempts = 2;
 }
 
-static bool same_addr(const wf_sockaddr_t *a, const wf_sockaddr_t *b)
-{
-    return a->port == b->port && memcmp(a->ip, b->ip, 4) == 0;
-}
+/* One resolution: what every attempt needs. */
+struct resolve {
+    wf_net_t *net;
+    const struct wf_dns_config *cfg;
+    const char *host;
+    uint8_t (*addrs)[4];
+    size_t max;
+};
 
-static int entropy16(wf_net_t *net, uint16_t *v)
-{
-    const struct wf_port *port = net->chip->port;
-    uint8_t r[2];
-    if (port->entropy(port->ctx, r, sizeof r) != 0) {
-        return WF_ENOENTROPY;
-    }
-    *v = be16(r);
-    return 0;
-}
+/* One attempt's judge: the resolution and the query's ID. */
+struct dns_judge {
+    const struct resolve *r;
+    uint16_t id;
+};
 
-/* A UDP socket bound to a random port; a port another socket holds is
- * redrawn (at most 3 of 16384 are taken, so this practically never loops). */
-static int open_random_port(wf_net_t *net)
+static int dns_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived_ms)
 {
-    int fd = wf_net_socket(net, WF_SOCK_DGRAM);
-    if (fd < 0) {
-        return fd;
-    }
-    int rc = WF_EINVAL;
-    for (int i = 0; i < BIND_TRIES && rc == WF_EINVAL; i++) {
-        uint16_t r;
-        rc = entropy16(net, &r);
-        if (rc == 0) {
-            rc = wf_net_bind(net, fd, (uint16_t)(PORT_BASE + (r & PORT_SPAN_MASK)));
-        }
-    }
-    if (rc < 0) {
-        wf_net_close(net, fd);
-        return rc;
-    }
-    return fd;
-}
-
-/* Milliseconds until `deadline`, 0 once it has passed. */
-static uint32_t remaining(wf_net_t *net, uint32_t deadline)
-{
-    int32_t left = (int32_t)(deadline - wf_port_millis(net->chip->port));
-    return left > 0 ? (uint32_t)left : 0;
+    (void)arrived_ms;
+    const struct dns_judge *j = ctx;
+    int rc = wf_dns_answer_parse(msg, len, j->id, j->r->host, j->r->addrs, j->r->max);
+    /* Not our answer (or mangled): possibly forged, the real one may still come. */
+    return rc == WF_EDNS_BADREPLY ? WF_UDPQ_IGNORE : rc;
 }
 
 /*
- * One query to one server with its own deadline. Returns the parse result,
- * WF_EDNS_NOSERVER when nothing acceptable arrived in time (`*ignored` says
- * whether anything arrived at all), or a socket/chip/entropy error.
+ * One query to server `s` with its own deadline, counted from before the ID
+ * is drawn so the whole attempt (socket setup and ARP included) fits in it.
+ * Returns the parse result, WF_EDNS_NOSERVER when nothing acceptable arrived
+ * in time (`*ignored` says whether anything arrived at all), or a
+ * socket/chip/entropy error.
  */
-static int attempt(wf_net_t *net, const wf_sockaddr_t *server, uint32_t timeout_ms, const char *host,
-                   uint8_t (*addrs)[4], size_t max, bool *ignored)
+static int attempt(void *ctx, uint8_t s, bool *ignored)
 {
+    const struct resolve *r = ctx;
+    wf_net_t *net = r->net;
+    const uint32_t timeout_ms = r->cfg->timeout_ms;
     const uint32_t deadline = wf_port_millis(net->chip->port) + timeout_ms;
     uint8_t msg[WF_DNS_UDP_MAX];
-    uint16_t id;
-    int rc = entropy16(net, &id);
+    uint8_t rnd[2];
+    int rc = wf_udpq_entropy(net, rnd, sizeof rnd);
     if (rc < 0) {
         return rc;
     }
-    int len = wf_dns_query_build(msg, sizeof msg, id, host);
+    struct dns_judge j = {.r = r, .id = wf_be16(rnd)};
+    int len = wf_dns_query_build(msg, sizeof msg, j.id, r->host);
     if (len < 0) {
         return len;
     }
-    int fd = open_random_port(net);
+    int fd = wf_udpq_open(net);
     if (fd < 0) {
         return fd;
     }
-    /* The send is bounded by the attempt too (ARP for the server counts). */
-    rc = wf_net_set_timeout(net, fd, timeout_ms);
-    if (rc == 0) {
-        rc = wf_net_sendto(net, fd, msg, (size_t)len, server);
-    }
-    if (rc == WF_EHOSTUNREACH || rc == WF_ETIMEDOUT) {
-        rc = WF_EDNS_NOSERVER; /* as if the query were lost: try the next one */
-    }
-    while (rc >= 0) {
-        uint32_t left = remaining(net, deadline);
-        if (left == 0) {
-            rc = WF_EDNS_NOSERVER;
-            break;
-        }
-        rc = wf_net_set_timeout(net, fd, left);
-        if (rc < 0) {
-            break;
-        }
-        wf_sockaddr_t from;
-        size_t dlen = 0;
-        int n = wf_net_recvfrom(net, fd, msg, sizeof msg, &from, &dlen);
-        if (n == WF_ETIMEDOUT) {
-            rc = WF_EDNS_NOSERVER;
-            break;
-        }
-        if (n < 0) {
-            rc = n;
-            break;
-        }
-        /* Wrong sender, oversize or not our answer: possibly forged; the real
-         * answer may still come, so keep listening. */
-        if (!same_addr(&from, server) || dlen > sizeof msg) {
-            *ignored = true;
-            continue;
-        }
-        rc = wf_dns_answer_parse(msg, (size_t)n, id, host, addrs, max);
-        if (rc == WF_EDNS_BADREPLY) {
-            *ignored = true;
-            rc = 0;
-            continue;
-        }
-        break;
-    }
-    wf_net_close(net, fd);
-    return rc;
+    const struct wf_udpq q = {
+        .server = &r->cfg->servers[s],
+        .buf = msg,
+        .cap = sizeof msg,
+        .query_len = (size_t)len,
+        .timeout_ms = timeout_ms,
+        .deadline = deadline,
+        .no_answer = WF_EDNS_NOSERVER,
+        .judge = dns_judge,
+        .ctx = &j,
+    };
+    return wf_udpq_exchange(net, fd, &q, ignored);
 }
+
+/* NXDOMAIN and NODATA are not refusals: they are final by definition (the
+ * data is authoritative for the name). */
+static bool refusal(int rc)
+{
+    return rc == WF_EDNS_SERVFAIL || rc == WF_EDNS_REFUSED || rc == WF_EDNS_TRUNCATED;
+}
+
+_Static_assert(WF_DNS_MAX_SERVERS <= WF_UDPQ_MAX_SERVERS, "server list");
 
 int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *host, uint8_t (*addrs)[4],
                    size_t max)
@@ -642,35 +589,15 @@ int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *h
     if (cfg->server_count > WF_DNS_MAX_SERVERS || cfg->attempts == 0 || cfg->timeout_ms == 0) {
         return WF_EINVAL;
     }
-    /* Servers that answered with an error are not asked again: a later round
-     * is meant for lost datagrams, not for a server that already said no. */
-    bool answered[WF_DNS_MAX_SERVERS] = {false};
-    bool ignored = false;
-    int last_error = 0;
-    for (uint8_t round = 0; round < cfg->attempts; round++) {
-        for (uint8_t s = 0; s < cfg->server_count; s++) {
-            if (answered[s]) {
-                continue;
-            }
-            rc = attempt(net, &cfg->servers[s], cfg->timeout_ms, host, addrs, max, &ignored);
-            switch (rc) {
-            case WF_EDNS_NOSERVER:
-                break;
-            case WF_EDNS_SERVFAIL:
-            case WF_EDNS_REFUSED:
-            case WF_EDNS_TRUNCATED:
-                answered[s] = true;
-                last_error = rc;
-                break;
-            default:
-                /* Addresses, NXDOMAIN/NODATA (final by definition: the data
-                 * is authoritative for the name) or a local failure. */
-                return rc;
-            }
-        }
-    }
-    if (last_error != 0) {
-        return last_error;
-    }
-    return ignored ? WF_EDNS_BADREPLY : WF_EDNS_NOSERVER;
+    struct resolve r = {.net = net, .cfg = cfg, .host = host, .addrs = addrs, .max = max};
+    const struct wf_udpq_rounds rounds = {
+        .servers = cfg->server_count,
+        .rounds = cfg->attempts,
+        .no_answer = WF_EDNS_NOSERVER,
+        .bad_reply = WF_EDNS_BADREPLY,
+        .refusal = refusal,
+        .attempt = attempt,
+        .ctx = &r,
+    };
+    return wf_udpq_rounds(&rounds);
 }

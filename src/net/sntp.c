@@ -7,6 +7,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "common/bytes.h"
+#include "net/udp_query.h"
 #include "wizfetch/error.h"
 
 enum {
@@ -20,16 +22,8 @@ enum {
     VERSION = 4,
     LEAP_UNSYNC = 3,
     STRATUM_MAX = 15,
-    PORT_SPAN_MASK = 0x3FFF,
-    PORT_BASE = 49152,
-    BIND_TRIES = 4,
     RECV_BUF = 128, /* 48 + room for extension fields; longer datagrams are ignored */
 };
-
-static uint32_t be32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
 
 int wf_sntp_build(uint8_t *buf, size_t cap, const uint8_t nonce[8])
 {
@@ -78,8 +72,8 @@ int wf_sntp_parse(const uint8_t *msg, size_t len, const uint8_t nonce[8], struct
     if (out->stratum > STRATUM_MAX || out->leap == LEAP_UNSYNC) {
         return WF_ESNTP_UNSYNC;
     }
-    out->tx_secs = be32(&msg[OFF_TRANSMIT]);
-    out->tx_frac = be32(&msg[OFF_TRANSMIT + 4]);
+    out->tx_secs = wf_be32(&msg[OFF_TRANSMIT]);
+    out->tx_frac = wf_be32(&msg[OFF_TRANSMIT + 4]);
     if (out->tx_secs == 0 && out->tx_frac == 0) {
         return WF_ESNTP_BADREPLY;
     }
@@ -98,106 +92,92 @@ void wf_sntp_config_default(struct wf_sntp_config *cfg)
     cfg->attempts = 2;
 }
 
-static int entropy(wf_net_t *net, uint8_t *buf, size_t len)
-{
-    const struct wf_port *port = net->chip->port;
-    return port->entropy(port->ctx, buf, len) == 0 ? 0 : WF_ENOENTROPY;
-}
+/* One query: what every attempt needs. */
+struct query {
+    wf_net_t *net;
+    const struct wf_sntp_config *cfg;
+    struct wf_sntp_result *res;
+};
 
-static int open_random_port(wf_net_t *net)
+/* One attempt's judge: the nonce to recognise the answer, the send time for
+ * the round trip, and where the result goes. */
+struct sntp_judge {
+    uint8_t nonce[8];
+    uint32_t sent;
+    struct wf_sntp_result *res;
+};
+
+static int sntp_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived)
 {
-    int fd = wf_net_socket(net, WF_SOCK_DGRAM);
-    if (fd < 0) {
-        return fd;
+    const struct sntp_judge *j = ctx;
+    struct wf_sntp_reply rep;
+    int rc = wf_sntp_parse(msg, len, j->nonce, &rep);
+    if (rc == WF_ESNTP_BADREPLY) {
+        return WF_UDPQ_IGNORE; /* not the reply to our request: possibly forged */
     }
-    int rc = WF_EINVAL;
-    for (int i = 0; i < BIND_TRIES && rc == WF_EINVAL; i++) {
-        uint8_t r[2];
-        rc = entropy(net, r, sizeof r);
-        if (rc == 0) {
-            rc = wf_net_bind(net, fd, (uint16_t)(PORT_BASE + (((r[0] << 8) | r[1]) & PORT_SPAN_MASK)));
-        }
+    if (rc == 0) {
+        struct wf_sntp_result *res = j->res;
+        res->rtt_ms = arrived - j->sent;
+        res->millis = arrived;
+        res->unix_ms = rep.unix_ms + res->rtt_ms / 2;
+        res->stratum = rep.stratum;
     }
-    if (rc < 0) {
-        (void)wf_net_close(net, fd);
-        return rc;
-    }
-    return fd;
+    return rc;
 }
 
 /*
- * One request to one server. Returns 0 (answer in *res), WF_ESNTP_KOD /
+ * One request to server `s`. Returns 0 (answer in *res), WF_ESNTP_KOD /
  * WF_ESNTP_UNSYNC, WF_ESNTP_NOSERVER (nothing acceptable in time; *ignored
  * says whether anything arrived), or a local error.
  */
-static int attempt(wf_net_t *net, const wf_sockaddr_t *server, uint32_t timeout_ms,
-                   struct wf_sntp_result *res, bool *ignored)
+static int attempt(void *ctx, uint8_t s, bool *ignored)
 {
-    const struct wf_port *port = net->chip->port;
-    uint8_t nonce[8];
-    int rc = entropy(net, nonce, sizeof nonce);
+    const struct query *qy = ctx;
+    wf_net_t *net = qy->net;
+    struct sntp_judge j = {.res = qy->res};
+    int rc = wf_udpq_entropy(net, j.nonce, sizeof j.nonce);
     if (rc < 0) {
         return rc;
     }
     uint8_t msg[RECV_BUF];
-    int len = wf_sntp_build(msg, sizeof msg, nonce);
-    int fd = open_random_port(net);
+    int len = wf_sntp_build(msg, sizeof msg, j.nonce);
+    wf_sockaddr_t server = qy->cfg->servers[s];
+    if (server.port == 0) {
+        server.port = WF_SNTP_PORT;
+    }
+    int fd = wf_udpq_open(net);
     if (fd < 0) {
         return fd;
     }
-    const uint32_t sent = wf_port_millis(port);
-    const uint32_t deadline = sent + timeout_ms;
-    rc = wf_net_set_timeout(net, fd, timeout_ms);
+    /* The clock starts after the socket setup: it would inflate the round
+     * trip, and half of that goes into the time. */
+    j.sent = wf_port_millis(net->chip->port);
+    const struct wf_udpq q = {
+        .server = &server,
+        .buf = msg,
+        .cap = sizeof msg,
+        .query_len = (size_t)len,
+        .timeout_ms = qy->cfg->timeout_ms,
+        .deadline = j.sent + qy->cfg->timeout_ms,
+        .no_answer = WF_ESNTP_NOSERVER,
+        .judge = sntp_judge,
+        .ctx = &j,
+    };
+    rc = wf_udpq_exchange(net, fd, &q, ignored);
     if (rc == 0) {
-        rc = wf_net_sendto(net, fd, msg, (size_t)len, server);
+        qy->res->server = s;
     }
-    if (rc == WF_EHOSTUNREACH || rc == WF_ETIMEDOUT) {
-        rc = WF_ESNTP_NOSERVER;
-    }
-    while (rc >= 0) {
-        int32_t left = (int32_t)(deadline - wf_port_millis(port));
-        if (left <= 0) {
-            rc = WF_ESNTP_NOSERVER;
-            break;
-        }
-        rc = wf_net_set_timeout(net, fd, (uint32_t)left);
-        if (rc < 0) {
-            break;
-        }
-        wf_sockaddr_t from;
-        size_t dlen = 0;
-        int n = wf_net_recvfrom(net, fd, msg, sizeof msg, &from, &dlen);
-        uint32_t arrived = wf_port_millis(port);
-        if (n == WF_ETIMEDOUT) {
-            rc = WF_ESNTP_NOSERVER;
-            break;
-        }
-        if (n < 0) {
-            rc = n;
-            break;
-        }
-        if (from.port != server->port || memcmp(from.ip, server->ip, 4) != 0 || dlen > sizeof msg) {
-            *ignored = true;
-            continue;
-        }
-        struct wf_sntp_reply rep;
-        rc = wf_sntp_parse(msg, (size_t)n, nonce, &rep);
-        if (rc == WF_ESNTP_BADREPLY) {
-            *ignored = true;
-            rc = 0;
-            continue;
-        }
-        if (rc == 0) {
-            res->rtt_ms = arrived - sent;
-            res->millis = arrived;
-            res->unix_ms = rep.unix_ms + res->rtt_ms / 2;
-            res->stratum = rep.stratum;
-        }
-        break;
-    }
-    (void)wf_net_close(net, fd);
     return rc;
 }
+
+/* RFC 4330: a KoD server must not be asked again; an unsynchronised one has
+ * nothing better to say in the next round. */
+static bool refusal(int rc)
+{
+    return rc == WF_ESNTP_KOD || rc == WF_ESNTP_UNSYNC;
+}
+
+_Static_assert(WF_SNTP_MAX_SERVERS <= WF_UDPQ_MAX_SERVERS, "server list");
 
 int wf_sntp_query(wf_net_t *net, const struct wf_sntp_config *cfg, struct wf_sntp_result *res)
 {
@@ -205,35 +185,17 @@ int wf_sntp_query(wf_net_t *net, const struct wf_sntp_config *cfg, struct wf_snt
     if (cfg->server_count > WF_SNTP_MAX_SERVERS || cfg->attempts == 0 || cfg->timeout_ms == 0) {
         return WF_EINVAL;
     }
-    bool refused[WF_SNTP_MAX_SERVERS] = {false};
-    bool ignored = false;
-    int last_error = 0;
-    for (uint8_t round = 0; round < cfg->attempts; round++) {
-        for (uint8_t s = 0; s < cfg->server_count; s++) {
-            if (refused[s]) {
-                continue;
-            }
-            wf_sockaddr_t server = cfg->servers[s];
-            if (server.port == 0) {
-                server.port = WF_SNTP_PORT;
-            }
-            int rc = attempt(net, &server, cfg->timeout_ms, res, &ignored);
-            if (rc == 0) {
-                res->server = s;
-                return 0;
-            }
-            if (rc == WF_ESNTP_KOD || rc == WF_ESNTP_UNSYNC) {
-                refused[s] = true; /* RFC 4330: a KoD server must not be asked again */
-                last_error = rc;
-            } else if (rc != WF_ESNTP_NOSERVER) {
-                return rc;
-            }
-        }
-    }
-    if (last_error != 0) {
-        return last_error;
-    }
-    return ignored ? WF_ESNTP_BADREPLY : WF_ESNTP_NOSERVER;
+    struct query qy = {.net = net, .cfg = cfg, .res = res};
+    const struct wf_udpq_rounds rounds = {
+        .servers = cfg->server_count,
+        .rounds = cfg->attempts,
+        .no_answer = WF_ESNTP_NOSERVER,
+        .bad_reply = WF_ESNTP_BADREPLY,
+        .refusal = refusal,
+        .attempt = attempt,
+        .ctx = &qy,
+    };
+    return wf_udpq_rounds(&rounds);
 }
 
 void wf_sntp_clock_set(struct wf_sntp_clock *c, const struct wf_sntp_result *res)
