@@ -202,6 +202,9 @@ static int configure_network(void)
         return rc;
     }
     const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
+    if (lease == NULL) {
+        return WF_EIO; /* acquire said bound: cannot happen */
+    }
     say_ip("DHCP address", lease->ip);
     say_ip("  router", lease->router);
     say("  lease %lu s", (unsigned long)lease->lease_s);
@@ -226,7 +229,7 @@ static void set_clock(void)
     if (configured[0] != 0) {
         memcpy(sc.servers[0].ip, configured, 4);
         sc.server_count = 1;
-    } else if (WF_FW_USE_DHCP) {
+    } else if (WF_FW_USE_DHCP && wf_dhcp_lease(&dhcp) != NULL) {
         const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
         for (uint8_t i = 0; i < lease->ntp_count && i < WF_SNTP_MAX_SERVERS; i++) {
             memcpy(sc.servers[i].ip, lease->ntp[i], 4);
