@@ -139,7 +139,7 @@ static int run(struct wf_sim_chip *model, const struct options *o)
     if (rc < 0) {
         return fail("chip start", rc, EXIT_CHIP);
     }
-    printf("chip: %s up, 10.0.0.2/24 gw 10.0.0.254, %u sockets\n", chip.variant->name, chip.variant->sockets);
+    printf("chip: %s up, 10.0.0.2/24 gw 10.0.0.254, %u sockets\n", chip.variant->name, chip.sockets);
 
     wf_net_t net;
     wf_net_init(&net, &chip);

@@ -198,6 +198,7 @@ struct wf_chip_stats {
 typedef struct wf_chip {
     const struct wf_port *port;
     const struct wf_chip_variant *variant;
+    uint8_t sockets; /**< sockets this build uses: min(variant->sockets, WF_CHIP_MAX_SOCKETS) */
     bool ready;                            /**< reset + detect succeeded */
     uint8_t tx_kb[WF_CHIP_MAX_SOCKETS];    /**< TX buffer size per socket, KiB */
     uint8_t rx_kb[WF_CHIP_MAX_SOCKETS];    /**< RX buffer size per socket, KiB */

@@ -93,9 +93,8 @@ struct wf_gpio {
 struct wf_spi {
     uint32_t cr1, cr2, sr, crcpr, i2scfgr, i2spr;
     uint8_t rx;                /**< the received byte DR reads */
-    uint8_t frame[8];          /**< MOSI bytes of the current chip-select cycle */
-    uint8_t frame_rx[8];       /**< the chip's MISO for them */
     unsigned pos;              /**< bytes clocked in this chip-select cycle */
+    bool selected;             /**< the chip model is selected (a byte was clocked under PB6 low) */
     bool ovr_dr_read;          /**< DR read while OVR: the next SR read clears OVR */
     uint64_t bytes_deselected; /**< bytes clocked with no device selected */
     uint64_t bytes;            /**< all bytes clocked */
@@ -168,7 +167,7 @@ struct wf_board {
     struct wf_adc adc;
     struct wf_iwdg iwdg;
     bool fpu_enabled; /**< CPACR grants CP10 and CP11 */
-    bool cs_low;      /**< PB6 drives the W5100's /SCS low */
+    bool cs_low;      /**< PB6 drives the chip's /SCS low */
 
     /* wiring */
     struct wf_sim_chip *chip;
@@ -265,7 +264,7 @@ int wf_gpio_read(struct wf_board *b, unsigned port, uint32_t off, uint32_t *v);
 int wf_gpio_write(struct wf_board *b, unsigned port, uint32_t off, uint32_t v, uint32_t mask);
 int wf_spi_read(struct wf_board *b, uint32_t off, uint32_t *v);
 int wf_spi_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask);
-/** PB6 changed level (true = low = W5100 selected). */
+/** PB6 changed level (true = low = chip selected). */
 int wf_spi_chip_select(struct wf_board *b, bool low);
 int wf_usart_read(struct wf_board *b, uint32_t off, uint32_t *v);
 int wf_usart_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask);

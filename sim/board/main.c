@@ -1,8 +1,8 @@
-/* wf-board-emu: run firmware.elf for the Nucleo-F411RE against the W5100 chip model.
+/* wf-board-emu: run firmware.elf for the Nucleo-F411RE against the W5100 or W5500 chip model.
  *
  *   wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
- *                [--no-chip] [--trace] firmware.elf
+ *                [--chip w5100|w5500] [--no-chip] [--trace] firmware.elf
  *
  * The serial console (USART2) is this program's stdout/stdin; diagnostics and the
  * chip model's violations go to stderr; the report table follows the console on
@@ -29,7 +29,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
-               "                    [--no-chip] [--trace] firmware.elf\n");
+               "                    [--chip w5100|w5500] [--no-chip] [--trace] firmware.elf\n");
 }
 
 static void console_out(void *ctx, const char *data, size_t len)
@@ -76,6 +76,7 @@ int main(int argc, char **argv)
     uint64_t max_instr = 0, seed = 1;
     double cpi = 1.3;
     bool trace = false, no_chip = false;
+    enum wf_sim_variant variant = WF_SIM_W5100;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -118,6 +119,16 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--seed") == 0 && v) {
             seed = strtoull(v, NULL, 0);
             i++;
+        } else if (strcmp(a, "--chip") == 0 && v) {
+            if (strcmp(v, "w5100") == 0) {
+                variant = WF_SIM_W5100;
+            } else if (strcmp(v, "w5500") == 0) {
+                variant = WF_SIM_W5500;
+            } else {
+                fprintf(stderr, "wf-board-emu: bad --chip (w5100 or w5500): %s\n", v);
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--trace") == 0) {
             trace = true;
         } else if (strcmp(a, "--no-chip") == 0) {
@@ -137,7 +148,7 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    struct wf_sim_chip *chip = wf_sim_chip_new(seed);
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(seed, variant);
     struct wf_board *b = chip ? wf_board_new(chip, seed) : NULL;
     if (b == NULL) {
         fprintf(stderr, "wf-board-emu: out of memory\n");

@@ -1,4 +1,4 @@
-/* GPIOA/B/C (RM0383 section 8.4). PB6 is the W5100's /SCS, PB5 the SD card's. */
+/* GPIOA/B/C (RM0383 section 8.4). PB6 is the W5100/W5500 /SCS, PB5 the SD card's. */
 #include "board.h"
 
 static const struct wf_gpio gpio_reset_values[3] = {

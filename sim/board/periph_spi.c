@@ -1,20 +1,19 @@
-/* SPI1 (RM0383 section 20.5) wired to the W5100 chip model, /SCS on PB6.
+/* SPI1 (RM0383 section 20.5) wired to the chip model (W5100 or W5500), /SCS on PB6.
  *
- * Byte-wise exchange. The firmware reads each MISO byte from DR right after
- * clocking the MOSI byte, but the chip model takes whole frames. A W5100 frame is
- * exactly 4 bytes, and the chip's MISO for bytes 0..2 is a fixed echo (0x00,
- * 0x01, 0x02) that does not depend on the frame; only byte 3 (read data) does.
- * So this model buffers the frame under one chip select, answers bytes 0..2 with
- * the echo, and on the 4th byte hands the whole frame to wf_sim_chip_spi_frame()
- * and returns its byte 3. A chip-select cycle of any other length is a driver bug
- * (the W5100 has no burst mode): it stops the run; a short one is first passed to
- * the model so that it records its own violation. With no shield (--no-chip) every
- * MISO byte is the stuck value. No change to the chip model is needed; a W5500
- * (variable-length frames) would need a byte-wise interface in the model.
+ * Byte-wise exchange through the model's byte interface: the first byte clocked
+ * with PB6 low selects the chip (wf_sim_chip_spi_select; a low pulse with no
+ * byte is no frame), each DR write is one byte whose MISO the next DR read
+ * returns (wf_sim_chip_spi_byte), and PB6 high ends the frame
+ * (wf_sim_chip_spi_deselect). The model decodes and records its own violations.
+ * W5100: a chip-select cycle of any length but 4 is a driver bug (it has no
+ * burst mode) and also stops the run. W5500: frames are 3 + N bytes. With no
+ * shield (--no-chip) every MISO byte is the stuck value.
  *
  * Transfers complete at once: RXNE is set and BSY is clear as soon as DR is
  * written (the bus time is added by the report's estimate, not to emulated time).
  */
+#include <string.h>
+
 #include "board.h"
 
 #include "wf_sim_chip.h"
@@ -38,11 +37,25 @@
 #define SR_OVR (1u << 6)
 
 #define W5100_MAX_SCK_HZ 14000000u /* the usually quoted limit (facts sheet 1.3) */
+#define W5500_MAX_SCK_HZ 33300000u /* the guaranteed SCLK (facts sheet 7.2; 80 MHz theoretical) */
+
+static bool chip_is_w5500(const struct wf_board *b)
+{
+    return b->chip != NULL && strcmp(wf_sim_chip_name(b->chip), "W5500") == 0;
+}
+
+static const char *chip_name(const struct wf_board *b)
+{
+    return chip_is_w5500(b) ? "W5500" : "W5100";
+}
 
 void wf_spi_reset(struct wf_board *b)
 {
     struct wf_spi *s = &b->spi1;
     uint64_t bytes = s->bytes, deselected = s->bytes_deselected;
+    if (s->selected && b->chip != NULL) {
+        wf_sim_chip_spi_deselect(b->chip); /* PB6 floats: the frame ends */
+    }
     *s = (struct wf_spi){0};
     s->sr = SR_TXE;
     s->crcpr = 7;
@@ -102,21 +115,22 @@ static int check_transfer(struct wf_board *b)
     }
     unsigned mode = (cr1 & (CR1_CPOL | CR1_CPHA));
     if (mode != 0 && mode != 3) {
-        return wf_board_stop(b, WF_STOP_RULE, "SPI1 in mode %u: the W5100 supports modes 0 and 3 (PC 0x%08X)",
-                             mode, b->pc);
+        return wf_board_stop(b, WF_STOP_RULE, "SPI1 in mode %u: the %s supports modes 0 and 3 (PC 0x%08X)",
+                             mode, chip_name(b), b->pc);
     }
     if (cr1 & (CR1_LSBFIRST | CR1_DFF | CR1_RXONLY | CR1_BIDIMODE | CR1_CRCEN)) {
         return wf_board_stop(
             b, WF_STOP_RULE,
-            "SPI1_CR1 = 0x%04X: the W5100 needs 8-bit frames, MSB first, full duplex, no CRC (PC "
+            "SPI1_CR1 = 0x%04X: the %s needs 8-bit frames, MSB first, full duplex, no CRC (PC "
             "0x%08X)",
-            cr1, b->pc);
+            cr1, chip_name(b), b->pc);
     }
     uint32_t hz = wf_board_spi1_hz(b);
-    if (hz > W5100_MAX_SCK_HZ) {
+    if (chip_is_w5500(b) ? hz > W5500_MAX_SCK_HZ : hz > W5100_MAX_SCK_HZ) {
         return wf_board_stop(b, WF_STOP_RULE,
-                             "SPI1 SCK %u Hz (PCLK2 %u Hz, BR %u) exceeds the W5100's ~14 MHz (PC 0x%08X)",
-                             hz, wf_board_pclk2(b), (cr1 >> 3) & 7u, b->pc);
+                             "SPI1 SCK %u Hz (PCLK2 %u Hz, BR %u) exceeds the %s's %s (PC 0x%08X)", hz,
+                             wf_board_pclk2(b), (cr1 >> 3) & 7u, chip_name(b),
+                             chip_is_w5500(b) ? "33.3 MHz" : "~14 MHz", b->pc);
     }
     static const unsigned pins[3] = {5, 6, 7};
     static const char *const names[3] = {"PA5 (SCK)", "PA6 (MISO)", "PA7 (MOSI)"};
@@ -147,47 +161,42 @@ static uint8_t exchange(struct wf_board *b, uint8_t mosi)
         s->bytes_deselected++;
         return 0xFF; /* nobody drives MISO */
     }
-    if (s->pos < sizeof s->frame) {
-        s->frame[s->pos] = mosi;
-    }
     unsigned pos = s->pos++;
     if (b->chip_absent || b->chip == NULL) {
         return b->chip_absent_miso;
     }
-    if (pos < 3) {
-        return (uint8_t)pos; /* W5100 echo: 0x00, 0x01, 0x02 */
+    if (!s->selected) {
+        s->selected = true;
+        wf_sim_chip_spi_select(b->chip);
     }
-    if (pos == 3) {
-        wf_sim_chip_spi_frame(b->chip, s->frame, s->frame_rx, 4);
-        return s->frame_rx[3];
+    uint8_t miso = wf_sim_chip_spi_byte(b->chip, mosi);
+    if (pos >= 4 && !chip_is_w5500(b)) {
+        wf_board_stop(
+            b, WF_STOP_RULE,
+            "SPI byte %u under one W5100 chip select: a frame is exactly 4 bytes, raise PB6 between "
+            "frames (PC 0x%08X)",
+            pos + 1, b->pc);
+        return 0xFF;
     }
-    wf_board_stop(
-        b, WF_STOP_RULE,
-        "SPI byte %u under one W5100 chip select: a frame is exactly 4 bytes, raise PB6 between frames "
-        "(PC 0x%08X)",
-        pos + 1, b->pc);
-    return 0xFF;
+    return miso;
 }
 
 int wf_spi_chip_select(struct wf_board *b, bool low)
 {
     struct wf_spi *s = &b->spi1;
-    if (low) {
-        s->pos = 0;
-        return 0;
-    }
     unsigned n = s->pos;
     s->pos = 0;
-    if (n == 0 || n == 4 || b->chip == NULL || b->chip_absent) {
+    if (low || !s->selected) {
         return 0;
     }
-    if (n < 4) {
-        wf_sim_chip_spi_frame(b->chip, s->frame, s->frame_rx, n); /* the model records a short frame */
+    s->selected = false;
+    wf_sim_chip_spi_deselect(b->chip); /* the model records its own length violations */
+    if (n < 4 && !chip_is_w5500(b)) {
         return wf_board_stop(b, WF_STOP_RULE,
                              "W5100 chip select raised after %u byte%s: a frame is 4 bytes (PC 0x%08X)", n,
                              n == 1 ? "" : "s", b->pc);
     }
-    return 0; /* > 4: already reported at the 5th byte */
+    return 0; /* W5100 > 4: already reported at the 5th byte */
 }
 
 int wf_spi_write(struct wf_board *b, uint32_t off, uint32_t v, uint32_t mask)

@@ -295,36 +295,47 @@ static void sock_write(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t 
 }
 
 /*
- * One frame addressed to a socket's register block (a W5500 burst covers `n`
- * consecutive registers). While a command is latched every access other than
- * Sn_CR is a violation, and the frame counts once towards the command's
- * acceptance (which takes effect after the frame).
+ * One frame addressed to a socket's register block (a W5500 burst covers
+ * consecutive registers, one sim_sock_byte each). While a command is latched
+ * every access other than Sn_CR is a violation, and the frame counts once
+ * towards the command's acceptance (which takes effect at sim_sock_end).
  */
-void sim_sock_frame(struct wf_sim_chip *m, unsigned sn, uint8_t off, bool write, const uint8_t *in,
-                    uint8_t *out, size_t n)
+void sim_sock_begin(struct wf_sim_chip *m, unsigned sn)
+{
+    m->spi_sock = true;
+    m->spi_sock_pending = m->sock[sn].cr != 0;
+}
+
+uint8_t sim_sock_byte(struct wf_sim_chip *m, unsigned sn, unsigned off, bool write, uint8_t in)
 {
     struct sim_sock *s = &m->sock[sn];
-    bool pending = s->cr != 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t o = (uint8_t)(off + i);
-        uint32_t addr = sim_sock_addr(m, sn, o);
-        out[i] = 0;
-        if (off + i > 0xFF) {
-            sim_violation(m, addr, (uint32_t)(off + i), "burst past the socket register block");
-            continue;
-        }
-        if (pending && o != SIM_Sn_CR) {
-            sim_violation(m, addr, s->cr, "socket register access before Sn_CR cleared");
-        }
-        if (m->var->sock_reserved(o)) {
-            sim_violation(m, addr, write ? in[i] : 0, "access to reserved socket register");
-        } else if (write) {
-            sock_write(m, sn, o, in[i]);
-        } else {
-            out[i] = sock_read(m, sn, o);
-        }
+    uint8_t o = (uint8_t)off;
+    uint32_t addr = sim_sock_addr(m, sn, o);
+    if (off > 0xFF) {
+        sim_violation(m, addr, (uint32_t)off, "burst past the socket register block");
+        return 0;
     }
-    if (pending && --s->cr_frames == 0) {
+    if (m->spi_sock_pending && o != SIM_Sn_CR) {
+        sim_violation(m, addr, s->cr, "socket register access before Sn_CR cleared");
+    }
+    if (m->var->sock_reserved(o)) {
+        sim_violation(m, addr, write ? in : 0, "access to reserved socket register");
+        return 0;
+    }
+    if (write) {
+        sock_write(m, sn, o, in);
+        return 0;
+    }
+    return sock_read(m, sn, o);
+}
+
+void sim_sock_end(struct wf_sim_chip *m, unsigned sn)
+{
+    struct sim_sock *s = &m->sock[sn];
+    bool pending = m->spi_sock_pending;
+    m->spi_sock = false;
+    m->spi_sock_pending = false;
+    if (pending && s->cr != 0 && --s->cr_frames == 0) {
         sim_accept_command(m, sn);
     }
 }
@@ -378,19 +389,59 @@ uint8_t sim_rx_mem_read(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, u
 
 /* ---- the SPI pins ------------------------------------------------------- */
 
-int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
+void wf_sim_chip_spi_select(struct wf_sim_chip *m)
 {
-    m->stats.frames++;
-    m->stats.bytes += len;
-    m->spi_bytes += len;
-    if (m->reset_pin || m->absent) {
-        memset(rx, m->reset_pin ? 0x00 : m->absent_miso, len);
-        return 0;
+    if (m->spi_selected) {
+        return;
     }
-    if (m->mr_reset_frames) {
+    m->spi_selected = true;
+    m->spi_pos = 0;
+    m->spi_dead = false;
+    m->spi_sock = false;
+    m->spi_sock_pending = false;
+    m->stats.frames++;
+    m->spi_mute = m->reset_pin || m->absent;
+    if (!m->spi_mute && m->mr_reset_frames) {
         m->mr_reset_frames--;
     }
-    m->var->frame(m, tx, rx, len);
+}
+
+uint8_t wf_sim_chip_spi_byte(struct wf_sim_chip *m, uint8_t mosi)
+{
+    if (!m->spi_selected) {
+        return 0xFF; /* /SCS high: the chip does not drive MISO */
+    }
+    m->stats.bytes++;
+    m->spi_bytes++;
+    uint32_t pos = m->spi_pos;
+    if (m->spi_pos < UINT32_MAX) {
+        m->spi_pos++;
+    }
+    if (m->spi_mute || m->reset_pin || m->absent) {
+        m->spi_mute = true;
+        return m->reset_pin ? 0x00 : m->absent_miso;
+    }
+    return m->var->spi_byte(m, pos, mosi);
+}
+
+void wf_sim_chip_spi_deselect(struct wf_sim_chip *m)
+{
+    if (!m->spi_selected) {
+        return;
+    }
+    m->spi_selected = false;
+    if (!m->spi_mute) {
+        m->var->spi_end(m, m->spi_pos);
+    }
+}
+
+int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    wf_sim_chip_spi_select(m);
+    for (size_t i = 0; i < len; i++) {
+        rx[i] = wf_sim_chip_spi_byte(m, tx[i]);
+    }
+    wf_sim_chip_spi_deselect(m);
     return 0;
 }
 

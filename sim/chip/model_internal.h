@@ -155,7 +155,11 @@ struct sim_variant {
     bool arp_status;                      /* Sn_SR shows ARP (0x01) while resolving; else SYNSENT */
     uint8_t rtr, rcr;                     /* common register addresses of RTR (2 bytes) and RCR */
     void (*reset)(struct wf_sim_chip *m); /* common registers to reset values */
-    void (*frame)(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len);
+    /* The frame decoder, one byte at a time: byte `pos` (0-based) of the frame in
+     * progress, returning MISO; then the end of the frame (/SCS high) after `len`
+     * bytes. State lives in struct wf_sim_chip (spi_*). */
+    uint8_t (*spi_byte)(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi);
+    void (*spi_end)(struct wf_sim_chip *m, uint32_t len);
     uint16_t (*tx_size)(const struct wf_sim_chip *m, unsigned sn);
     uint16_t (*rx_size)(const struct wf_sim_chip *m, unsigned sn);
     uint16_t (*tx_base)(const struct wf_sim_chip *m, unsigned sn);
@@ -187,6 +191,15 @@ struct wf_sim_chip {
     uint8_t rx_mem[SIM_MEM_MAX];
     uint64_t spi_bytes; /* bytes clocked since creation (stats can be reset) */
     bool counter_pump;  /* the pump of an RX_RSR read: wire-paced (SIM_SEGMENT_SPI_BYTES) */
+
+    /* The frame in progress (wf_sim_chip_spi_select .. _deselect). */
+    bool spi_selected;
+    bool spi_mute;         /* /RESET or absent: MISO fixed, nothing decoded */
+    uint32_t spi_pos;      /* bytes clocked in this frame */
+    uint8_t spi_hdr[3];    /* W5100: opcode, address; W5500: offset, control byte */
+    bool spi_dead;         /* W5500: frame refused at its first data byte */
+    bool spi_sock;         /* a socket register frame is open (sim_sock_end due) */
+    bool spi_sock_pending; /* ... and a command was latched when it began */
 
     uint64_t rng;
     unsigned tear_rate;
@@ -229,9 +242,11 @@ uint8_t sim_socket_irq_bits(struct wf_sim_chip *m);
 /* MR write with the soft-reset bit handled (facts 2). */
 void sim_write_mr(struct wf_sim_chip *m, uint8_t v);
 uint8_t sim_read_mr(const struct wf_sim_chip *m);
-/* One frame touching `n` consecutive registers of socket `sn` from `off`. */
-void sim_sock_frame(struct wf_sim_chip *m, unsigned sn, uint8_t off, bool write, const uint8_t *in,
-                    uint8_t *out, size_t n);
+/* A frame touching consecutive registers of socket `sn`: begin, one call per
+ * byte at offset `off` (a burst may run past 0xFF), end (command acceptance). */
+void sim_sock_begin(struct wf_sim_chip *m, unsigned sn);
+uint8_t sim_sock_byte(struct wf_sim_chip *m, unsigned sn, unsigned off, bool write, uint8_t in);
+void sim_sock_end(struct wf_sim_chip *m, unsigned sn);
 /* One byte of ring memory: `ring_off` is the offset inside socket sn's ring. */
 void sim_tx_mem_write(struct wf_sim_chip *m, unsigned sn, uint16_t ring_off, uint8_t v, uint32_t addr);
 uint8_t sim_tx_mem_read(const struct wf_sim_chip *m, unsigned sn, uint16_t ring_off);

@@ -3,8 +3,6 @@
  * address map (common 0x0000, sockets 0x0400 + n*0x100, TX 0x4000, RX 0x6000)
  * and RMSR/TMSR buffer allocation. Facts: sections 1-5.
  */
-#include <string.h>
-
 #include "model_internal.h"
 
 /* ---- SPI frame (facts 1.1) ---- */
@@ -178,7 +176,7 @@ static uint32_t w5100_sock_addr(unsigned sn, uint8_t off)
     return W5100_Sn_BASE + sn * 0x100u + off;
 }
 
-/* ---- frame dispatch ----------------------------------------------------- */
+/* ---- frame decoder ----------------------------------------------------- */
 
 static uint8_t chip_access(struct wf_sim_chip *m, uint16_t addr, bool write, uint8_t v)
 {
@@ -190,8 +188,10 @@ static uint8_t chip_access(struct wf_sim_chip *m, uint16_t addr, bool write, uin
         return 0;
     }
     if (addr >= W5100_Sn_BASE && addr < W5100_Sn_END) {
-        uint8_t out;
-        sim_sock_frame(m, (addr - W5100_Sn_BASE) >> 8, (uint8_t)addr, write, &v, &out, 1);
+        unsigned sn = (addr - W5100_Sn_BASE) >> 8;
+        sim_sock_begin(m, sn);
+        uint8_t out = sim_sock_byte(m, sn, (uint8_t)addr, write, v);
+        sim_sock_end(m, sn);
         return out;
     }
     if (addr >= W5100_TX_MEM && addr < W5100_RX_MEM) {
@@ -224,37 +224,59 @@ static uint8_t chip_access(struct wf_sim_chip *m, uint16_t addr, bool write, uin
     return 0;
 }
 
-static void w5100_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
+/*
+ * One byte of a frame. MISO: 0x00, 0x01, 0x02 during the opcode and address,
+ * then the read data (0x03 for a write); bytes past the 4th are ignored and
+ * read 0xFF. The access happens on the 4th byte; length rules at the end.
+ */
+static uint8_t w5100_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
 {
-    memset(rx, 0xFF, len);
-    for (size_t i = 0; i < len && i < 3; i++) {
-        rx[i] = (uint8_t)i;
+    if (pos < 3) {
+        m->spi_hdr[pos] = mosi;
+        return (uint8_t)pos;
     }
-    if (len < W5100_FRAME_LEN) {
-        uint16_t addr = len >= 3 ? (uint16_t)((tx[1] << 8) | tx[2]) : 0;
-        sim_violation(m, addr, (uint32_t)len, "short frame");
-        return;
+    if (pos > 3) {
+        return 0xFF; /* "CS held across frames", recorded at the end */
     }
-    uint16_t addr = (uint16_t)((tx[1] << 8) | tx[2]);
-    if (len > W5100_FRAME_LEN) {
-        /* Bytes past the 4th are ignored; the first 4 are still a frame. */
-        sim_violation(m, addr, (uint32_t)len, "CS held across frames");
-    }
-    if (tx[0] == W5100_OP_READ) {
+    const uint8_t op = m->spi_hdr[0];
+    const uint16_t addr = (uint16_t)((m->spi_hdr[1] << 8) | m->spi_hdr[2]);
+    if (op == W5100_OP_READ) {
         if (addr < sizeof m->stats.reg_reads / sizeof m->stats.reg_reads[0]) {
             m->stats.reg_reads[addr]++;
         }
-        rx[3] = chip_access(m, addr, false, 0);
-    } else if (tx[0] == W5100_OP_WRITE) {
-        chip_access(m, addr, true, tx[3]);
-        rx[3] = 0x03;
-    } else if (tx[0] == 0x00 && len == W5100_FRAME_LEN) {
-        /* A single-byte W5500 frame to a common register (auto-detection
-         * probes the W5500 first): no W5100 opcode, so the chip does nothing
-         * and /SCS going high ends it (facts 5.8). Not a driver error. */
-        m->stats.foreign_frames++;
-    } else {
-        sim_violation(m, addr, tx[0], "unknown SPI opcode");
+        return chip_access(m, addr, false, 0);
+    }
+    if (op == W5100_OP_WRITE) {
+        chip_access(m, addr, true, mosi);
+        return 0x03;
+    }
+    if (op != 0x00) {
+        sim_violation(m, addr, op, "unknown SPI opcode");
+    }
+    return 0xFF; /* 0x00: decided at the end (a W5500 probe if exactly 4 bytes) */
+}
+
+static void w5100_spi_end(struct wf_sim_chip *m, uint32_t len)
+{
+    uint16_t addr = (uint16_t)((m->spi_hdr[1] << 8) | m->spi_hdr[2]);
+    if (len < W5100_FRAME_LEN) {
+        sim_violation(m, len >= 3 ? addr : 0, len, "short frame");
+        return;
+    }
+    if (len > W5100_FRAME_LEN) {
+        /* Bytes past the 4th are ignored; the first 4 were still a frame. */
+        sim_violation(m, addr, len, "CS held across frames");
+    }
+    if (m->spi_hdr[0] == 0x00) {
+        if (len == W5100_FRAME_LEN) {
+            /* A single-byte W5500 frame to a common register (auto-detection
+             * probes the W5500 first): no W5100 opcode, so the chip does
+             * nothing and /SCS going high ends it (facts 5.8). Not a driver
+             * error. */
+            m->stats.foreign_frames++;
+        } else {
+            sim_violation(m, addr, 0x00, "unknown SPI opcode");
+        }
     }
 }
 
@@ -265,7 +287,8 @@ const struct sim_variant sim_w5100 = {
     .rtr = W5100_RTR,
     .rcr = W5100_RCR,
     .reset = w5100_reset,
-    .frame = w5100_frame,
+    .spi_byte = w5100_spi_byte,
+    .spi_end = w5100_spi_end,
     .tx_size = w5100_tx_size,
     .rx_size = w5100_rx_size,
     .tx_base = w5100_tx_base,

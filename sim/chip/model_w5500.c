@@ -5,8 +5,6 @@
  * (Sn_RXBUF_SIZE/Sn_TXBUF_SIZE). TX/RX blocks are addressed by the raw 16-bit
  * pointer; the chip wraps it modulo the socket's size. Facts: section 6.
  */
-#include <string.h>
-
 #include "model_internal.h"
 
 /* ---- frame (facts 6.1) ---- */
@@ -213,7 +211,7 @@ static uint32_t w5500_sock_addr(unsigned sn, uint8_t off)
     return block_addr(W5500_BLOCK_REG + 4u * sn, off);
 }
 
-/* ---- frame decoder ---------------------------------------------------------- */
+/* ---- frame decoder (byte by byte) ---------------------------------------------------------- */
 
 static void count_read(struct wf_sim_chip *m, unsigned bsb, uint16_t off)
 {
@@ -223,89 +221,112 @@ static void count_read(struct wf_sim_chip *m, unsigned bsb, uint16_t off)
     }
 }
 
-static void common_frame(struct wf_sim_chip *m, uint16_t off, bool write, const uint8_t *in, uint8_t *out,
-                         size_t n)
+static uint8_t common_byte(struct wf_sim_chip *m, uint16_t a, bool write, uint8_t in)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint16_t a = (uint16_t)(off + i);
-        if (common_reserved(a)) {
-            sim_violation(m, a, write ? in[i] : 0,
-                          write ? "write to reserved address" : "read of reserved address");
-        } else if (write) {
-            common_write(m, a, in[i]);
-        } else {
-            count_read(m, W5500_BSB_COMMON, a);
-            out[i] = common_read(m, a);
-        }
+    if (common_reserved(a)) {
+        sim_violation(m, a, write ? in : 0, write ? "write to reserved address" : "read of reserved address");
+        return 0;
     }
+    if (write) {
+        common_write(m, a, in);
+        return 0;
+    }
+    count_read(m, W5500_BSB_COMMON, a);
+    return common_read(m, a);
 }
 
-static void w5500_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx, size_t len)
+/* The first data byte: refuse the frame (spi_dead) or open a socket frame. */
+static void frame_begin(struct wf_sim_chip *m, uint16_t off, uint8_t ctl, uint8_t in)
 {
-    /* MISO during the header is not specified by the facts: make it noise. */
-    for (size_t i = 0; i < len && i < W5500_HEADER; i++) {
-        rx[i] = sim_random_byte(m);
-    }
-    if (len <= W5500_HEADER) {
-        uint32_t a = len >= 3 ? block_addr(tx[2] >> 3, (uint16_t)((tx[0] << 8) | tx[1])) : 0;
-        sim_violation(m, a, (uint32_t)len, "short frame");
-        return;
-    }
-    const uint16_t off = (uint16_t)((tx[0] << 8) | tx[1]);
-    const uint8_t ctl = tx[2];
     const unsigned bsb = ctl >> 3;
     const bool write = (ctl & W5500_CTL_RWB) != 0;
-    const size_t n = len - W5500_HEADER;
-    const uint8_t *in = tx + W5500_HEADER;
-    uint8_t *out = rx + W5500_HEADER;
-    memset(out, 0, n);
-
     if ((ctl & W5500_CTL_OM) != 0) {
         /* FDM needs /SCS tied low; under a driven /SCS this is a framing bug. */
         sim_violation(m, block_addr(bsb, off), ctl, "control byte OM != 00 (fixed-length mode)");
+        m->spi_dead = true;
         return;
     }
     if (bsb == W5500_BSB_COMMON) {
-        common_frame(m, off, write, in, out, n);
         return;
     }
-    const unsigned sn = bsb >> 2;
     switch (bsb & 3u) {
     case W5500_BLOCK_REG:
         if (off > 0xFF) {
             sim_violation(m, block_addr(bsb, off), ctl, "access to reserved socket register");
+            m->spi_dead = true;
             return;
         }
-        if (!write) {
-            for (size_t i = 0; i < n && off + i < 0x100; i++) {
-                count_read(m, bsb, (uint16_t)(off + i));
-            }
-        }
-        sim_sock_frame(m, sn, (uint8_t)off, write, in, out, n);
+        sim_sock_begin(m, bsb >> 2);
         return;
     case W5500_BLOCK_TX:
-        for (size_t i = 0; i < n; i++) {
-            uint16_t p = (uint16_t)(off + i);
-            if (write) {
-                sim_tx_mem_write(m, sn, p, in[i], block_addr(bsb, p));
-            } else {
-                out[i] = sim_tx_mem_read(m, sn, p); /* allowed, if pointless */
-            }
-        }
         return;
     case W5500_BLOCK_RX:
         if (write) {
-            sim_violation(m, block_addr(bsb, off), in[0], "write to RX memory");
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            uint16_t p = (uint16_t)(off + i);
-            out[i] = sim_rx_mem_read(m, sn, p, block_addr(bsb, p));
+            sim_violation(m, block_addr(bsb, off), in, "write to RX memory");
+            m->spi_dead = true;
         }
         return;
     default:
         sim_violation(m, block_addr(bsb, off), ctl, "bad control byte: reserved block select");
+        m->spi_dead = true;
         return;
+    }
+}
+
+/*
+ * One byte of a VDM frame: 16-bit offset and control byte (MISO noise: the
+ * facts do not specify it, so no driver may depend on it), then data bytes at
+ * offset, offset + 1, ...: a read returns the byte there, a write stores it.
+ */
+static uint8_t w5500_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
+{
+    if (pos < W5500_HEADER) {
+        m->spi_hdr[pos] = mosi;
+        return sim_random_byte(m);
+    }
+    const uint16_t off = (uint16_t)((m->spi_hdr[0] << 8) | m->spi_hdr[1]);
+    const uint8_t ctl = m->spi_hdr[2];
+    const unsigned bsb = ctl >> 3;
+    const bool write = (ctl & W5500_CTL_RWB) != 0;
+    const uint32_t i = pos - W5500_HEADER;
+    if (i == 0) {
+        frame_begin(m, off, ctl, mosi);
+    }
+    if (m->spi_dead) {
+        return 0;
+    }
+    const uint16_t p = (uint16_t)(off + i);
+    if (bsb == W5500_BSB_COMMON) {
+        return common_byte(m, p, write, mosi);
+    }
+    const unsigned sn = bsb >> 2;
+    switch (bsb & 3u) {
+    case W5500_BLOCK_REG:
+        if (!write && off + i < 0x100) {
+            count_read(m, bsb, p);
+        }
+        return sim_sock_byte(m, sn, off + i, write, mosi);
+    case W5500_BLOCK_TX:
+        if (write) {
+            sim_tx_mem_write(m, sn, p, mosi, block_addr(bsb, p));
+            return 0;
+        }
+        return sim_tx_mem_read(m, sn, p); /* allowed, if pointless */
+    default:                              /* W5500_BLOCK_RX, reads only (frame_begin) */
+        return sim_rx_mem_read(m, sn, p, block_addr(bsb, p));
+    }
+}
+
+static void w5500_spi_end(struct wf_sim_chip *m, uint32_t len)
+{
+    if (len <= W5500_HEADER) {
+        uint32_t a =
+            len >= 3 ? block_addr(m->spi_hdr[2] >> 3, (uint16_t)((m->spi_hdr[0] << 8) | m->spi_hdr[1])) : 0;
+        sim_violation(m, a, len, "short frame");
+        return;
+    }
+    if (m->spi_sock) {
+        sim_sock_end(m, m->spi_hdr[2] >> 5);
     }
 }
 
@@ -316,7 +337,8 @@ const struct sim_variant sim_w5500 = {
     .rtr = W5500_RTR,
     .rcr = W5500_RCR,
     .reset = w5500_reset,
-    .frame = w5500_frame,
+    .spi_byte = w5500_spi_byte,
+    .spi_end = w5500_spi_end,
     .tx_size = w5500_tx_size,
     .rx_size = w5500_rx_size,
     .tx_base = w5500_tx_base,

@@ -72,8 +72,25 @@ const char *wf_sim_chip_name(const struct wf_sim_chip *m);
 /** Close all host sockets and free the model. NULL is accepted. */
 void wf_sim_chip_free(struct wf_sim_chip *m);
 
+/*
+ * The SPI pins, byte by byte (what a polled SPI master sees): /SCS low, one
+ * call per byte clocked (MOSI in, MISO out, the access happens as the byte is
+ * clocked), /SCS high. A frame is counted at select; each byte in `bytes`; the
+ * frame-length rules below are checked at deselect. With /RESET asserted or the
+ * chip absent, a frame is inert (MISO 0x00 resp. the stuck value).
+ */
+/** /SCS low: a frame begins. No effect while already selected. */
+void wf_sim_chip_spi_select(struct wf_sim_chip *m);
+/** One byte clocked under /SCS; returns MISO. With /SCS high the chip ignores
+ * the byte and does not drive MISO: 0xFF, not counted. */
+uint8_t wf_sim_chip_spi_byte(struct wf_sim_chip *m, uint8_t mosi);
+/** /SCS high: the frame ends (length violations, command acceptance). No effect
+ * while not selected. */
+void wf_sim_chip_spi_deselect(struct wf_sim_chip *m);
+
 /**
- * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high.
+ * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high (the three
+ * calls above; there is one decoder per variant).
  *
  * W5100: a frame is exactly 4 bytes; any other length is a violation ("CS held
  * across frames" for > 4, "short frame" for < 4) and the extra bytes read 0xFF.

@@ -25,8 +25,10 @@ static int common_read(wf_chip_t *chip, enum wf_chip_common_reg reg, uint8_t *bu
 void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_chip_variant *variant)
 {
     assert(chip != NULL && port != NULL && variant != NULL);
-    assert(variant->sockets <= WF_CHIP_MAX_SOCKETS);
-    *chip = (wf_chip_t){.port = port, .variant = variant};
+    /* A build may support fewer sockets than the chip has (a W5500 in a
+     * 4-socket build): it uses the first ones and leaves the rest without memory. */
+    uint8_t sockets = variant->sockets < WF_CHIP_MAX_SOCKETS ? variant->sockets : WF_CHIP_MAX_SOCKETS;
+    *chip = (wf_chip_t){.port = port, .variant = variant, .sockets = sockets};
 }
 
 /* Probe order matters: see wf_chip_detect in chip.h. */
@@ -92,9 +94,9 @@ static int apply_even_split(wf_chip_t *chip)
     const struct wf_chip_variant *v = chip->variant;
     uint8_t tx[WF_CHIP_MAX_SOCKETS] = {0};
     uint8_t rx[WF_CHIP_MAX_SOCKETS] = {0};
-    for (uint8_t sn = 0; sn < v->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
-        tx[sn] = (uint8_t)(v->tx_total_kb / v->sockets);
-        rx[sn] = (uint8_t)(v->rx_total_kb / v->sockets);
+    for (uint8_t sn = 0; sn < chip->sockets; sn++) {
+        tx[sn] = (uint8_t)(v->tx_total_kb / chip->sockets);
+        rx[sn] = (uint8_t)(v->rx_total_kb / chip->sockets);
     }
     return wf_chip_set_buffer_sizes(chip, tx, rx);
 }
@@ -194,12 +196,12 @@ static bool sizes_fit(const uint8_t *kb, uint8_t sockets, uint8_t total_kb)
 int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_t *rx_kb)
 {
     const struct wf_chip_variant *v = chip->variant;
-    if (!sizes_fit(tx_kb, v->sockets, v->tx_total_kb) || !sizes_fit(rx_kb, v->sockets, v->rx_total_kb)) {
+    if (!sizes_fit(tx_kb, chip->sockets, v->tx_total_kb) || !sizes_fit(rx_kb, chip->sockets, v->rx_total_kb)) {
         return WF_ERANGE;
     }
-    /* The second bound is implied by wf_chip_init's assert; it lets the
-     * compiler see that the arrays cannot overflow. */
-    for (uint8_t sn = 0; sn < v->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
+    /* The second bound is implied by chip->sockets; it lets the compiler see
+     * that the arrays cannot overflow. */
+    for (uint8_t sn = 0; sn < chip->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
         chip->tx_kb[sn] = tx_kb[sn];
         chip->rx_kb[sn] = rx_kb[sn];
     }
@@ -210,7 +212,7 @@ int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_
 
 static uint32_t sock_addr(const wf_chip_t *chip, uint8_t sn, uint8_t reg)
 {
-    assert(sn < chip->variant->sockets);
+    assert(sn < chip->sockets);
     return chip->variant->socket_addr(sn, reg);
 }
 

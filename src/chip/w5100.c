@@ -178,7 +178,9 @@ static int w5100_apply_buffer_sizes(wf_chip_t *chip)
     uint8_t rmsr = 0;
     uint16_t tx_base = W5100_TX_MEMORY;
     uint16_t rx_base = W5100_RX_MEMORY;
-    for (uint8_t sn = 0; sn < wf_chip_w5100.sockets; sn++) {
+    /* Sockets this build does not use keep field 0; the used ones are sized
+     * first, so no memory is left for them. */
+    for (uint8_t sn = 0; sn < chip->sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
         tmsr |= (uint8_t)(size_field(chip->tx_kb[sn]) << (2 * sn));
         rmsr |= (uint8_t)(size_field(chip->rx_kb[sn]) << (2 * sn));
         chip->tx_base[sn] = tx_base;

@@ -186,10 +186,15 @@ static int w5500_probe(wf_chip_t *chip)
  * The engine validated the sizes (each 0..16 KiB, sum <= 16 per direction). */
 static int w5500_apply_buffer_sizes(wf_chip_t *chip)
 {
-    for (uint8_t sn = 0; sn < wf_chip_w5500.sockets && sn < WF_CHIP_MAX_SOCKETS; sn++) {
-        const uint8_t kb[2] = {chip->rx_kb[sn], chip->tx_kb[sn]};
-        chip->tx_base[sn] = 0; /* no host-side layout: each socket has its own blocks */
-        chip->rx_base[sn] = 0;
+    /* Every hardware socket is written: those this build does not use get no
+     * memory, so the used ones may take it all (the sum must stay <= 16 KiB). */
+    for (uint8_t sn = 0; sn < wf_chip_w5500.sockets; sn++) {
+        const bool used = sn < chip->sockets && sn < WF_CHIP_MAX_SOCKETS;
+        const uint8_t kb[2] = {used ? chip->rx_kb[sn] : 0, used ? chip->tx_kb[sn] : 0};
+        if (used) {
+            chip->tx_base[sn] = 0; /* no host-side layout: each socket has its own blocks */
+            chip->rx_base[sn] = 0;
+        }
         int rc = w5500_write(chip, w5500_socket_addr(sn, WF_SN_RXBUF_SIZE), kb, sizeof kb);
         if (rc < 0) {
             return rc;

@@ -35,7 +35,7 @@ enum { UDP_HEADER_LEN = 8 };
 static struct wf_net_sock *sock_get(wf_net_t *net, int fd)
 {
     assert(net != NULL && net->chip != NULL);
-    if (fd < 0 || fd >= net->chip->variant->sockets || net->socks[fd].type == 0) {
+    if (fd < 0 || fd >= net->chip->sockets || net->socks[fd].type == 0) {
         return NULL;
     }
     return &net->socks[fd];
@@ -60,7 +60,7 @@ static bool addr_usable(const wf_sockaddr_t *a)
 
 static bool port_in_use(const wf_net_t *net, uint16_t port, uint8_t type)
 {
-    for (uint8_t i = 0; i < net->chip->variant->sockets; i++) {
+    for (uint8_t i = 0; i < net->chip->sockets; i++) {
         const struct wf_net_sock *s = &net->socks[i];
         if (s->type == type && (s->flags & F_BOUND) && s->local_port == port) {
             return true;
@@ -183,7 +183,7 @@ void wf_net_free(wf_net_t *net)
     if (net == NULL || net->chip == NULL) {
         return;
     }
-    for (int fd = 0; fd < net->chip->variant->sockets; fd++) {
+    for (int fd = 0; fd < net->chip->sockets; fd++) {
         if (net->socks[fd].type != 0) {
             net->socks[fd].timeout_ms = 0; /* no graceful wait */
             (void)wf_net_close(net, fd);
@@ -199,7 +199,7 @@ int wf_net_socket(wf_net_t *net, enum wf_sock_type type)
     if (!net->chip->ready) {
         return WF_ENETDOWN;
     }
-    for (int fd = 0; fd < net->chip->variant->sockets; fd++) {
+    for (int fd = 0; fd < net->chip->sockets; fd++) {
         struct wf_net_sock *s = &net->socks[fd];
         bool has_memory = net->chip->tx_kb[fd] != 0 && net->chip->rx_kb[fd] != 0;
         if (s->type == 0 && has_memory) {

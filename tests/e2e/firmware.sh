@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
-# fetch and a TLS 1.2 fetch with the page checked byte for byte, and an unknown
+# fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
+# through the W5500 model (--chip w5500), and an unknown
 # CA, whose error and retry must show on the console. The emulator exits 0 only
 # if the firmware signalled success and the chip model saw no violation.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
@@ -38,11 +39,14 @@ page_ok() {
   cmp -s "$served" "$work/body"
 }
 
-fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX
-  local name=$1 server=$2 version=$3 why=()
-  WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "$elf" "$pki" "$server" >"$work/out" 2>&1
+fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS...]
+  local name=$1 server=$2 version=$3 chip=$4 why=()
+  shift 4
+  WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "$elf" "$pki" "$server" ${1+-- "$@"} \
+    >"$work/out" 2>&1
   local rc=$?
   ((rc == 0)) || why+=("emulator exit $rc")
+  grep -q "^$chip up" "$work/out" || why+=("no '$chip up' on the console")
   grep -q "tls: $version" "$work/out" || why+=("no '$version' on the console")
   grep -q 'subject: CN=www.example.test' "$work/out" || why+=("no certificate summary")
   grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/out" || why+=("firmware did not report success")
@@ -51,8 +55,11 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX
   verdict "$name" "${why[@]}"
 }
 
-fetch_case "firmware in the emulator: TLS 1.3 fetch (RSA chain)" main 'TLSv1\.3'
-fetch_case "firmware in the emulator: TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2'
+fetch_case "firmware in the emulator: TLS 1.3 fetch (RSA chain)" main 'TLSv1\.3' W5100
+fetch_case "firmware in the emulator: TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2' W5100
+
+# The same image against the W5500 model: auto-detection must find it.
+fetch_case "firmware in the emulator: TLS 1.3 fetch through a W5500" main 'TLSv1\.3' W5500 --chip w5500
 
 # Unknown CA: the firmware must say why and retry; the run ends at its time limit.
 WF_EMU_SECONDS=8 "$run" "$emu" "$elf" "$pki" unknown >"$work/out" 2>&1

@@ -240,6 +240,78 @@ static void test_spi_frame_to_chip(void **state)
     wf_sim_chip_free(chip);
 }
 
+/* ---- SPI1 + PB6 + the W5500 model: variable-length frames, byte by byte ---- */
+
+static void cs(struct wf_board *b, bool low)
+{
+    wr(b, GPIOB + 0x18, low ? 1u << (6 + 16) : 1u << 6);
+}
+
+static void test_spi_w5500_frames(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    struct wf_board *b = wf_board_new(chip, 1);
+    wf_sim_chip_set_clock(chip, wf_board_millis, b);
+    spi_setup(b);
+    /* A low pulse on PB6 with no byte clocked is no frame. */
+    cs(b, true);
+    cs(b, false);
+    assert_int_equal(wf_sim_chip_stats(chip)->frames, 0);
+    /* VERSIONR (0x0039, common block, read, VDM): a 4-byte frame reads 0x04. */
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x04);
+    cs(b, false);
+    /* A burst read from RTR (0x0019, 2 bytes) through RCR (0x001B): 0x07D0, 8. */
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x19), xfer(b, 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x07);
+    assert_int_equal(xfer(b, 0x00), 0xD0);
+    assert_int_equal(xfer(b, 0x00), 0x08);
+    cs(b, false);
+    /* Write GAR, SUBR, SHAR, SIPR (0x0001..0x0012) in one burst, read back in one. */
+    uint8_t net[18];
+    for (unsigned i = 0; i < sizeof net; i++) {
+        net[i] = (uint8_t)(0x10 + 7 * i);
+    }
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x01), xfer(b, 0x04); /* BSB 0, RWB = write, VDM */
+    for (unsigned i = 0; i < sizeof net; i++) {
+        xfer(b, net[i]);
+    }
+    cs(b, false);
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x01), xfer(b, 0x00);
+    for (unsigned i = 0; i < sizeof net; i++) {
+        assert_int_equal(xfer(b, 0x00), net[i]);
+    }
+    cs(b, false);
+    /* Socket 1 register block (BSB 0b00101): Sn_PORT (0x0004) written and read back. */
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x04), xfer(b, (5u << 3) | 0x04), xfer(b, 0x12), xfer(b, 0x34);
+    cs(b, false);
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x04), xfer(b, 5u << 3);
+    assert_int_equal(xfer(b, 0x00), 0x12);
+    assert_int_equal(xfer(b, 0x00), 0x34);
+    cs(b, false);
+    const struct wf_sim_chip_stats *st = wf_sim_chip_stats(chip);
+    assert_int_equal(st->frames, 6);
+    assert_int_equal(st->bytes, 4 + 6 + 21 + 21 + 5 + 5);
+    assert_int_equal(wf_sim_chip_violation_count(chip), 0);
+    assert_int_equal(b->stop, WF_STOP_NONE);
+    /* A short frame (header only) is the model's violation, not a stop. */
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
+    cs(b, false);
+    assert_int_equal(b->stop, WF_STOP_NONE);
+    assert_int_equal(wf_sim_chip_violation_count(chip), 1);
+    assert_non_null(strstr(wf_sim_chip_violation(chip, 0)->what, "short frame"));
+    wf_board_free(b);
+    wf_sim_chip_free(chip);
+}
+
 static void test_spi_rules(void **state)
 {
     (void)state;
@@ -565,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_flash_erase_program),
         cmocka_unit_test(test_flash_seed_file),
         cmocka_unit_test(test_spi_frame_to_chip),
+        cmocka_unit_test(test_spi_w5500_frames),
         cmocka_unit_test(test_spi_rules),
         cmocka_unit_test(test_usart_capture),
         cmocka_unit_test(test_iwdg_expiry),

@@ -204,6 +204,35 @@ static void test_raw_burst_echo(void **state)
     expect_no_violations(raw);
 }
 
+/* The byte interface is the frame decoder: MISO of each data byte is there as
+ * the byte is clocked, and a write takes effect byte by byte. */
+static void test_raw_byte_interface(void **state)
+{
+    (void)state;
+    assert_int_equal(wf_sim_chip_spi_byte(raw, 0x00), 0xFF); /* not selected: ignored */
+    assert_int_equal(wf_sim_chip_stats(raw)->bytes, 0);
+    wf_sim_chip_spi_select(raw);
+    wf_sim_chip_spi_byte(raw, 0x00);
+    wf_sim_chip_spi_byte(raw, (uint8_t)RTR);
+    wf_sim_chip_spi_byte(raw, CTL_WRITE);
+    wf_sim_chip_spi_byte(raw, 0x12);
+    wf_sim_chip_spi_byte(raw, 0x34);
+    wf_sim_chip_spi_deselect(raw);
+    wf_sim_chip_spi_select(raw);
+    wf_sim_chip_spi_byte(raw, 0x00);
+    wf_sim_chip_spi_byte(raw, (uint8_t)RTR);
+    wf_sim_chip_spi_byte(raw, 0x00);
+    assert_int_equal(wf_sim_chip_spi_byte(raw, 0x00), 0x12);
+    assert_int_equal(wf_sim_chip_spi_byte(raw, 0x00), 0x34);
+    assert_int_equal(wf_sim_chip_spi_byte(raw, 0x00), 0x08); /* RCR follows */
+    wf_sim_chip_spi_deselect(raw);
+    wf_sim_chip_spi_deselect(raw); /* already high: nothing */
+    assert_int_equal(wf_sim_chip_stats(raw)->frames, 2);
+    assert_int_equal(wf_sim_chip_stats(raw)->bytes, 11);
+    expect_no_violations(raw);
+    assert_int_equal(rd16(BSB_COMMON, RTR), 0x1234);
+}
+
 static void test_raw_phycfgr_link(void **state)
 {
     (void)state;
@@ -680,6 +709,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_raw_reset_values, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_burst_echo, raw_setup, raw_teardown),
+        cmocka_unit_test_setup_teardown(test_raw_byte_interface, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_phycfgr_link, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_violations, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_rx_read_past_rsr_in_burst, raw_setup, raw_teardown),
