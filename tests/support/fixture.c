@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
+#include "peer.h"
+
 wf_sockaddr_t wf_fix_addr(uint32_t ip, uint16_t port)
 {
     wf_sockaddr_t a = {{(uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip}, port};
@@ -96,4 +98,33 @@ int wf_fixture_teardown(void **state)
 {
     wf_fixture_free(*state);
     return 0;
+}
+
+int wf_fix_tcp_connect(struct wf_fixture *f, uint16_t port)
+{
+    int fd = wf_net_socket(&f->net, WF_SOCK_STREAM);
+    assert_true(fd >= 0);
+    wf_sockaddr_t a = wf_fix_server(port);
+    assert_int_equal(wf_net_connect(&f->net, fd, &a), 0);
+    return fd;
+}
+
+void wf_fix_echo_pattern(struct wf_fixture *f, int fd, uint8_t *out, uint8_t *in, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        out[i] = wf_peer_pattern(i);
+    }
+    /* Odd-sized pieces, so the ring pointers wrap at every possible offset. */
+    size_t sent = 0, got = 0;
+    while (got < len) {
+        if (sent < len) {
+            size_t piece = len - sent < 777 ? len - sent : 777;
+            assert_int_equal(wf_net_send(&f->net, fd, out + sent, piece), (int)piece);
+            sent += piece;
+        }
+        int n = wf_net_recv(&f->net, fd, in + got, len - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    assert_memory_equal(in, out, len);
 }

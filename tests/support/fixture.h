@@ -44,6 +44,16 @@ wf_sockaddr_t wf_fix_server(uint16_t port);
 /** A virtual address from a host-order IPv4 and a port. */
 wf_sockaddr_t wf_fix_addr(uint32_t ip, uint16_t port);
 
+/** A TCP socket connected to 10.0.0.1:port (the test fails otherwise). */
+int wf_fix_tcp_connect(struct wf_fixture *f, uint16_t port);
+
+/**
+ * Send `len` bytes of the peer pattern in 777-byte pieces over `fd` (to an
+ * echo peer) while reading the echo back; the test fails unless every byte
+ * comes back in order. `out` and `in` are caller buffers of `len` bytes.
+ */
+void wf_fix_echo_pattern(struct wf_fixture *f, int fd, uint8_t *out, uint8_t *in, size_t len);
+
 /** cmocka setup/teardown wrappers using a random-but-printed seed. */
 int wf_fixture_setup(void **state);
 int wf_fixture_teardown(void **state);

@@ -23,15 +23,6 @@ static uint32_t now_ms(void)
     return wf_port_host_millis(NULL);
 }
 
-static int tcp_connect(struct wf_fixture *f, uint16_t port)
-{
-    int fd = wf_net_socket(&f->net, WF_SOCK_STREAM);
-    assert_true(fd >= 0);
-    wf_sockaddr_t a = wf_fix_server(port);
-    assert_int_equal(wf_net_connect(&f->net, fd, &a), 0);
-    return fd;
-}
-
 /* Receive until end of stream, checking the pattern. Returns the byte count. */
 static size_t recv_pattern_until_eof(struct wf_fixture *f, int fd, int *last_rc)
 {
@@ -57,25 +48,10 @@ static void test_tcp_echo_with_wraparound(void **state)
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     /* 20 KiB through 2 KiB rings in odd-sized pieces: pointers wrap many times. */
     static uint8_t out[20000], in[20000];
-    for (size_t i = 0; i < sizeof out; i++) {
-        out[i] = wf_peer_pattern(i);
-    }
-    size_t sent = 0, got = 0;
-    while (got < sizeof in) {
-        if (sent < sizeof out) {
-            size_t piece = sizeof out - sent < 777 ? sizeof out - sent : 777;
-            int n = wf_net_send(&f->net, fd, out + sent, piece);
-            assert_int_equal(n, (int)piece);
-            sent += piece;
-        }
-        int n = wf_net_recv(&f->net, fd, in + got, sizeof in - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-    }
-    assert_memory_equal(in, out, sizeof out);
+    wf_fix_echo_pattern(f, fd, out, in, sizeof out);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     struct wf_peer_result r = wf_peer_stop(peer);
     assert_int_equal(r.received, sizeof out);
@@ -98,7 +74,7 @@ static void test_tcp_receive_1mib(void **state)
     use_one_big_socket(f);
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, MIB);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     int last = 1;
     size_t total = recv_pattern_until_eof(f, fd, &last);
@@ -123,7 +99,7 @@ static void test_tcp_send_1mib(void **state)
     use_one_big_socket(f);
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SINK, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     static uint8_t chunk[4096];
     for (size_t off = 0; off < MIB; off += sizeof chunk) {
@@ -147,7 +123,7 @@ static void test_eof_after_data(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, 5000);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
     assert_int_equal(recv_pattern_until_eof(f, fd, &last), 5000);
     assert_int_equal(last, 0);
@@ -248,7 +224,7 @@ static void test_peer_reset_mid_stream(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_RST_AFTER, 1500);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
     size_t got = recv_pattern_until_eof(f, fd, &last);
     assert_true(got <= 1500);
@@ -263,7 +239,7 @@ static void test_model_reset_fault(void **state)
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, 100000);
     wf_sim_chip_fault_reset_after(f->model, 3000);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
     size_t got = recv_pattern_until_eof(f, fd, &last);
     assert_true(got >= 3000 && got < 100000);
@@ -276,7 +252,7 @@ static void test_send_after_shutdown_is_epipe(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     assert_int_equal(wf_net_send(&f->net, fd, "hello", 5), 5);
     assert_int_equal(wf_net_shutdown(&f->net, fd, WF_SHUT_WR), 0);
     assert_int_equal(wf_net_send(&f->net, fd, "x", 1), WF_EPIPE);
@@ -298,7 +274,7 @@ static void test_send_after_peer_close_is_epipe(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_CLOSE_NOW, 0);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     uint8_t b;
     assert_int_equal(wf_net_recv(&f->net, fd, &b, 1), 0);
     /* The peer is gone: the first send may still be accepted (half-closed
@@ -317,7 +293,7 @@ static void test_recv_deadline_on_silent_peer(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SILENT, 0);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     assert_int_equal(wf_net_set_timeout(&f->net, fd, 100), 0);
     uint8_t buf[8];
     uint32_t t0 = now_ms();
@@ -333,7 +309,7 @@ static void test_slow_peer(void **state)
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SLOW, 2000);
     wf_sim_chip_fault_rx_rate(f->model, 4); /* and a slow chip-side link: 4 bytes/ms */
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     uint32_t t0 = now_ms();
     int last = 1;
     assert_int_equal(recv_pattern_until_eof(f, fd, &last), 2000);
@@ -429,7 +405,7 @@ static void test_socket_exhaustion_and_return(void **state)
     assert_int_equal(wf_net_close(&f->net, 2), WF_EBADF);
     /* All four usable again, at once. */
     for (int i = 0; i < 4; i++) {
-        int fd = tcp_connect(f, wf_peer_port(peer));
+        int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
         assert_int_equal(fd, i);
     }
     for (int i = 0; i < 4; i++) {

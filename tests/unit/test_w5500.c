@@ -448,39 +448,16 @@ static void test_buffer_sizes(void **state)
     assert_int_equal(wf_chip_rx_size(&f->chip, 1), 4096);
 }
 
-static int tcp_connect(struct wf_fixture *f, uint16_t port)
-{
-    int fd = wf_net_socket(&f->net, WF_SOCK_STREAM);
-    assert_true(fd >= 0);
-    wf_sockaddr_t a = wf_fix_server(port);
-    assert_int_equal(wf_net_connect(&f->net, fd, &a), 0);
-    return fd;
-}
-
 static void test_tcp_echo(void **state)
 {
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     /* 70000 bytes through 2 KiB rings in odd pieces: the 16-bit pointers pass
      * 0xFFFF, where the driver starts a new burst at offset 0. */
     static uint8_t out[70000], in[70000];
-    for (size_t i = 0; i < sizeof out; i++) {
-        out[i] = wf_peer_pattern(i);
-    }
-    size_t sent = 0, got = 0;
-    while (got < sizeof in) {
-        if (sent < sizeof out) {
-            size_t piece = sizeof out - sent < 777 ? sizeof out - sent : 777;
-            assert_int_equal(wf_net_send(&f->net, fd, out + sent, piece), (int)piece);
-            sent += piece;
-        }
-        int n = wf_net_recv(&f->net, fd, in + got, sizeof in - got);
-        assert_true(n > 0);
-        got += (size_t)n;
-    }
-    assert_memory_equal(in, out, sizeof out);
+    wf_fix_echo_pattern(f, fd, out, in, sizeof out);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     assert_int_equal(wf_peer_stop(peer).received, sizeof out);
 }
@@ -497,7 +474,7 @@ static double receive_1mib(struct wf_fixture *f)
     use_one_big_socket(f);
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, MIB);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     uint32_t rereads0 = f->chip.stats.stable_rereads;
     static uint8_t buf[3000]; /* as in test_socket, for a like-for-like figure */
@@ -534,7 +511,7 @@ static double send_1mib(struct wf_fixture *f)
     use_one_big_socket(f);
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SINK, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     static uint8_t chunk[4096];
     for (size_t off = 0; off < MIB; off += sizeof chunk) {
@@ -652,7 +629,7 @@ static void test_link_down_connect_times_out(void **state)
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     /* Link back: the same connect works. */
     wf_sim_chip_set_link(f->model, true);
-    fd = tcp_connect(f, wf_peer_port(peer));
+    fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     wf_peer_stop(peer);
 }
@@ -665,7 +642,7 @@ static void test_link_down_data_stalls(void **state)
     assert_int_equal(wf_chip_set_retry(&f->chip, 2000, 8), 0); /* TCPTO 31.8 s */
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     assert_int_equal(wf_net_set_timeout(&f->net, fd, 200), 0);
     char buf[8];
     wf_sim_chip_set_link(f->model, false);
@@ -692,7 +669,7 @@ static void test_link_down_send_times_out(void **state)
     struct wf_fixture *f = *state;
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
     assert_non_null(peer);
-    int fd = tcp_connect(f, wf_peer_port(peer));
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     assert_int_equal(wf_net_set_timeout(&f->net, fd, 2000), 0);
     wf_sim_chip_set_link(f->model, false);
     assert_int_equal(wf_net_send(&f->net, fd, "lost", 4), 4);
