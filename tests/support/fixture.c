@@ -128,3 +128,34 @@ void wf_fix_echo_pattern(struct wf_fixture *f, int fd, uint8_t *out, uint8_t *in
     }
     assert_memory_equal(in, out, len);
 }
+
+size_t wf_fix_recv_pattern(struct wf_fixture *f, int fd, int *last_rc)
+{
+    static uint8_t buf[3000];
+    size_t total = 0;
+    for (;;) {
+        int n = wf_net_recv(&f->net, fd, buf, sizeof buf);
+        if (n <= 0) {
+            *last_rc = n;
+            return total;
+        }
+        for (int i = 0; i < n; i++) {
+            if (buf[i] != wf_peer_pattern(total + (size_t)i)) {
+                fail_msg("pattern mismatch at byte %zu", total + (size_t)i);
+            }
+        }
+        total += (size_t)n;
+    }
+}
+
+void wf_fix_send_pattern(struct wf_fixture *f, int fd, size_t len)
+{
+    static uint8_t chunk[4096];
+    for (size_t off = 0; off < len; off += sizeof chunk) {
+        size_t n = len - off < sizeof chunk ? len - off : sizeof chunk;
+        for (size_t i = 0; i < n; i++) {
+            chunk[i] = wf_peer_pattern(off + i);
+        }
+        assert_int_equal(wf_net_send(&f->net, fd, chunk, n), (int)n);
+    }
+}

@@ -54,6 +54,16 @@ int wf_fix_tcp_connect(struct wf_fixture *f, uint16_t port);
  */
 void wf_fix_echo_pattern(struct wf_fixture *f, int fd, uint8_t *out, uint8_t *in, size_t len);
 
+/**
+ * Receive on `fd` until end of stream or an error, 3000 bytes per call, failing
+ * the test on any byte that is not the peer pattern. Returns the byte count;
+ * `*last_rc` gets the final wf_net_recv result (0 = end of stream).
+ */
+size_t wf_fix_recv_pattern(struct wf_fixture *f, int fd, int *last_rc);
+
+/** Send `len` bytes of the peer pattern on `fd` in 4096-byte calls (each must be taken whole). */
+void wf_fix_send_pattern(struct wf_fixture *f, int fd, size_t len);
+
 /** cmocka setup/teardown wrappers using a random-but-printed seed. */
 int wf_fixture_setup(void **state);
 int wf_fixture_teardown(void **state);

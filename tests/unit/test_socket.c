@@ -23,26 +23,6 @@ static uint32_t now_ms(void)
     return wf_port_host_millis(NULL);
 }
 
-/* Receive until end of stream, checking the pattern. Returns the byte count. */
-static size_t recv_pattern_until_eof(struct wf_fixture *f, int fd, int *last_rc)
-{
-    static uint8_t buf[3000];
-    size_t total = 0;
-    for (;;) {
-        int n = wf_net_recv(&f->net, fd, buf, sizeof buf);
-        if (n <= 0) {
-            *last_rc = n;
-            return total;
-        }
-        for (int i = 0; i < n; i++) {
-            if (buf[i] != wf_peer_pattern(total + (size_t)i)) {
-                fail_msg("pattern mismatch at byte %zu", total + (size_t)i);
-            }
-        }
-        total += (size_t)n;
-    }
-}
-
 static void test_tcp_echo_with_wraparound(void **state)
 {
     struct wf_fixture *f = *state;
@@ -77,7 +57,7 @@ static void test_tcp_receive_1mib(void **state)
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     int last = 1;
-    size_t total = recv_pattern_until_eof(f, fd, &last);
+    size_t total = wf_fix_recv_pattern(f, fd, &last);
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
     print_message("# TCP receive 1 MiB: %llu SPI bytes, %.3f SPI bytes per payload byte, %llu torn reads, "
                   "%u driver re-reads\n",
@@ -101,13 +81,7 @@ static void test_tcp_send_1mib(void **state)
     assert_non_null(peer);
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
-    static uint8_t chunk[4096];
-    for (size_t off = 0; off < MIB; off += sizeof chunk) {
-        for (size_t i = 0; i < sizeof chunk; i++) {
-            chunk[i] = wf_peer_pattern(off + i);
-        }
-        assert_int_equal(wf_net_send(&f->net, fd, chunk, sizeof chunk), (int)sizeof chunk);
-    }
+    wf_fix_send_pattern(f, fd, MIB);
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
     print_message("# TCP send 1 MiB: %llu SPI bytes, %.3f SPI bytes per payload byte\n",
                   (unsigned long long)st->bytes, spi_per_payload(st, MIB));
@@ -125,7 +99,7 @@ static void test_eof_after_data(void **state)
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, 5000);
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
-    assert_int_equal(recv_pattern_until_eof(f, fd, &last), 5000);
+    assert_int_equal(wf_fix_recv_pattern(f, fd, &last), 5000);
     assert_int_equal(last, 0);
     uint8_t b;
     assert_int_equal(wf_net_recv(&f->net, fd, &b, 1), 0); /* EOF stays EOF */
@@ -226,7 +200,7 @@ static void test_peer_reset_mid_stream(void **state)
     struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_RST_AFTER, 1500);
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
-    size_t got = recv_pattern_until_eof(f, fd, &last);
+    size_t got = wf_fix_recv_pattern(f, fd, &last);
     assert_true(got <= 1500);
     assert_int_equal(last, WF_ECONNRESET);
     assert_int_equal(wf_net_send(&f->net, fd, "x", 1), WF_ECONNRESET);
@@ -241,7 +215,7 @@ static void test_model_reset_fault(void **state)
     wf_sim_chip_fault_reset_after(f->model, 3000);
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     int last = 1;
-    size_t got = recv_pattern_until_eof(f, fd, &last);
+    size_t got = wf_fix_recv_pattern(f, fd, &last);
     assert_true(got >= 3000 && got < 100000);
     assert_int_equal(last, WF_ECONNRESET);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
@@ -312,7 +286,7 @@ static void test_slow_peer(void **state)
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     uint32_t t0 = now_ms();
     int last = 1;
-    assert_int_equal(recv_pattern_until_eof(f, fd, &last), 2000);
+    assert_int_equal(wf_fix_recv_pattern(f, fd, &last), 2000);
     assert_int_equal(last, 0);
     assert_true(now_ms() - t0 >= 150); /* 2000 bytes at 64 B / 5 ms */
     assert_int_equal(wf_net_close(&f->net, fd), 0);

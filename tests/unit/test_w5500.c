@@ -477,17 +477,8 @@ static double receive_1mib(struct wf_fixture *f)
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
     uint32_t rereads0 = f->chip.stats.stable_rereads;
-    static uint8_t buf[3000]; /* as in test_socket, for a like-for-like figure */
-    size_t total = 0;
-    int n;
-    while ((n = wf_net_recv(&f->net, fd, buf, sizeof buf)) > 0) {
-        for (int i = 0; i < n; i++) {
-            if (buf[i] != wf_peer_pattern(total + (size_t)i)) {
-                fail_msg("pattern mismatch at byte %zu", total + (size_t)i);
-            }
-        }
-        total += (size_t)n;
-    }
+    int n = 1;
+    size_t total = wf_fix_recv_pattern(f, fd, &n); /* 3000-byte reads, as in test_socket */
     assert_int_equal(n, 0);
     assert_int_equal(total, MIB);
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
@@ -513,13 +504,7 @@ static double send_1mib(struct wf_fixture *f)
     assert_non_null(peer);
     int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
     wf_sim_chip_stats_reset(f->model);
-    static uint8_t chunk[4096];
-    for (size_t off = 0; off < MIB; off += sizeof chunk) {
-        for (size_t i = 0; i < sizeof chunk; i++) {
-            chunk[i] = wf_peer_pattern(off + i);
-        }
-        assert_int_equal(wf_net_send(&f->net, fd, chunk, sizeof chunk), (int)sizeof chunk);
-    }
+    wf_fix_send_pattern(f, fd, MIB);
     const struct wf_sim_chip_stats *st = wf_sim_chip_stats(f->model);
     double ratio = (double)st->bytes / (double)MIB;
     print_message("# %s TCP send 1 MiB: %llu SPI bytes in %llu frames, %.3f SPI bytes per payload byte\n",
