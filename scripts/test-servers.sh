@@ -23,6 +23,8 @@
 #   ts_start_partial VAR PKI_DIR     # TLS (good RSA chain), reads the request, answers
 #                                    # Content-Length: 100000 with 40000 bytes, closes
 #   ts_start_empty VAR PKI_DIR       # TLS (good RSA chain), reads the request, closes
+#   ts_start_tls_close VAR PKI_DIR   # TLS (good RSA chain): close-delimited bodies ended with
+#                                    # or without close_notify (tests/e2e/tls_close_server.py)
 #   ts_start_mute VAR                # accepts TCP and never sends a byte
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
@@ -187,6 +189,7 @@ ts_start_nginx() {
     "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+    "plain - - -" # plain http, no TLS
   )
 
   # What every server block serves.
@@ -196,6 +199,7 @@ index index.html;
 location = /old { return 301 https://\$host/index.html; }
 location = /rel { absolute_redirect off; return 301 /index.html; }
 location = /loop { return 301 https://\$host/loop; }
+location = /to-http { return 302 http://\$host/index.html; }
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.
@@ -234,6 +238,16 @@ EOF
       for b in "${blocks[@]}"; do
         read -r -a fields <<<"$b"
         ts_free_port "ports[${fields[0]}]" || return 1
+        if [[ ${fields[1]} == - ]]; then
+          cat <<EOF
+  server { # ${fields[0]}
+    listen 127.0.0.1:${ports[${fields[0]}]};
+    server_name www.example.test;
+    include $dir/site.conf;
+  }
+EOF
+          continue
+        fi
         cat <<EOF
   server { # ${fields[0]}
     listen 127.0.0.1:${ports[${fields[0]}]} ssl;
@@ -331,6 +345,15 @@ ts_start_empty() {
   ts_init
   ts__write_read_request >"$TS_DIR/empty.sh"
   ts__start_tls_script empty "$1" "$pki" "$TS_DIR/empty.sh"
+}
+
+# ts_start_tls_close VAR PKI_DIR: see the list at the top.
+ts_start_tls_close() {
+  local pki
+  pki=$(cd "${2:?ts_start_tls_close VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  ts__launch tls-close tcp "$1" "$TS_DIR/tls-close.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/tls_close_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key"
 }
 
 ts_start_mute() {

@@ -237,14 +237,19 @@ static int read_response(wf_fetch_t *f)
     wf_http_parser_init(&f->parser, f->options->head, &http_callbacks, f);
     while (!wf_http_parser_complete(&f->parser)) {
         int n = receive_some(f);
+        if (n == 0 || n == WF_ETLS_TRUNCATED) {
+            /* The end of the stream. A body that ends there (no length, not
+             * chunked) is complete only if the end was authenticated: after
+             * TLS close_notify, never after a bare TCP end (RFC 9112 9.8).
+             * Plain http:// has no way to tell and takes the TCP end. */
+            int rc = wf_http_parser_finish(&f->parser);
+            return (rc == 0 && n < 0) ? n : rc;
+        }
         if (n < 0) {
             /* A connection reset before any response byte is an empty reply. */
             return (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY)
                        ? WF_EHTTP_EMPTY
                        : n;
-        }
-        if (n == 0) {
-            return wf_http_parser_finish(&f->parser);
         }
         int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
         if (used < 0) {
@@ -287,6 +292,17 @@ static int exchange(wf_fetch_t *f)
     return 0;
 }
 
+/* May a redirect lead to `to`? Only to the protocols the caller allowed; by
+ * default https everywhere, and http only when the fetch started on http. */
+static bool redirect_allowed(const wf_fetch_t *f, const struct wf_url *to)
+{
+    unsigned allowed = f->options->redirect_protocols;
+    if (allowed == 0) {
+        allowed = WF_PROTO_HTTPS | (f->started_https ? 0u : WF_PROTO_HTTP);
+    }
+    return (allowed & (to->https ? WF_PROTO_HTTPS : WF_PROTO_HTTP)) != 0;
+}
+
 static int follow(wf_fetch_t *f)
 {
     const char *location = wf_http_parser_location(&f->parser);
@@ -302,6 +318,10 @@ static int follow(wf_fetch_t *f)
     if (rc < 0) {
         logf_line(f, "redirect: bad Location (%s)", why ? why : "?");
         return rc;
+    }
+    if (!redirect_allowed(f, &f->next)) {
+        logf_line(f, "redirect: to %s refused (protocol not allowed)", f->next.https ? "https" : "http");
+        return WF_EHTTP_REDIR_PROTO;
     }
     f->url = f->next;
     f->result->redirects++;
@@ -329,6 +349,7 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
         logf_line(f, "url: %s", why ? why : "malformed");
         return rc;
     }
+    f->started_https = f->url.https;
     for (;;) {
         rc = exchange(f);
         close_connection(f);

@@ -4,14 +4,19 @@
  * Option names and exit codes follow curl where they overlap; see --help and
  * the README.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "host_app.h"
+#include "output.h"
 #include "port_host.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
@@ -26,10 +31,12 @@
 /* Exit codes (curl's numbers where they overlap). */
 enum {
     EXIT_OK = 0,
+    EXIT_UNSUPPORTED_PROTOCOL = 1, /* unsupported scheme, or a redirect to a protocol not allowed */
     EXIT_INIT = 2,
     EXIT_URL = 3,
     EXIT_RESOLVE = 6,
     EXIT_CONNECT = 7,
+    EXIT_WEIRD_REPLY = 8, /* malformed server reply */
     EXIT_PARTIAL = 18,
     EXIT_HTTP_ERROR = 22,
     EXIT_WRITE = 23,
@@ -37,7 +44,8 @@ enum {
     EXIT_TLS = 35,
     EXIT_REDIRECTS = 47,
     EXIT_EMPTY = 52,
-    EXIT_RECV = 56,
+    EXIT_SEND = 55,
+    EXIT_RECV = 56, /* also: the connection ended without TLS close_notify */
     EXIT_CERT = 60,
     EXIT_CA_FILE = 77,
     EXIT_DHCP = 45, /* curl: "interface error"; here: DHCP gave no address */
@@ -68,9 +76,8 @@ struct cli {
 
 struct session {
     const struct cli *cli;
-    FILE *out;
+    struct wf_cli_output out;
     FILE *keylog;
-    bool out_failed;
     uint32_t t0;
 };
 
@@ -113,6 +120,8 @@ static void usage(FILE *to)
           "  -I, --head           HEAD request: headers only\n"
           "  -L, --location       follow redirects\n"
           "      --max-redirs N   at most N redirects (default 5)\n"
+          "      --proto-redir P  protocols a redirect may lead to, curl's syntax (e.g. =https,http or\n"
+          "                       +http); default: https, and http only if the URL was http\n"
           "  -f, --fail           fail (exit 22) on HTTP status >= 400, no body\n"
           "  -m, --max-time S     limit the whole transfer to S seconds\n"
           "      --connect-timeout S  limit connect + TLS handshake to S seconds\n"
@@ -127,11 +136,13 @@ static void usage(FILE *to)
           "      --model NAME     the modelled chip: w5100 or w5500 (default: as --chip; auto: w5100)\n"
           "  -h, --help           this text\n"
           "      --version        version and build information\n\n"
-          "Exit codes: 0 ok, 2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure,\n"
-          "7 connect failure, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error, 28 timeout,\n"
-          "35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many redirects,\n"
-          "52 empty reply, 56 receive failure, 60 certificate verification failure (also: time\n"
-          "unknown), 70 chip-model violation, 77 bad CA file.\n",
+          "Exit codes: 0 ok, 1 unsupported protocol (scheme, or a redirect to a protocol not allowed),\n"
+          "2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure, 7 connect failure,\n"
+          "8 malformed server reply, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error,\n"
+          "28 timeout, 35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many\n"
+          "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
+          "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
+          "70 chip-model violation, 77 bad CA file.\n",
           to);
 }
 
@@ -154,6 +165,7 @@ enum {
     OPT_NO_SYSTEM_CLOCK,
     OPT_CHIP,
     OPT_MODEL,
+    OPT_PROTO_REDIR,
 };
 
 static const struct option long_options[] = {
@@ -183,6 +195,7 @@ static const struct option long_options[] = {
     {"no-system-clock", no_argument, NULL, OPT_NO_SYSTEM_CLOCK},
     {"chip", required_argument, NULL, OPT_CHIP},
     {"model", required_argument, NULL, OPT_MODEL},
+    {"proto-redir", required_argument, NULL, OPT_PROTO_REDIR},
     {NULL, 0, NULL, 0},
 };
 
@@ -210,6 +223,46 @@ static bool parse_resolve(const char *s, struct wf_fetch_resolve *r)
     }
     r->host[c1 - s] = '\0';
     wf_args_ip_bytes(ip, r->ip);
+    return true;
+}
+
+/* curl's protocol list: "PROTO[,PROTO...]", each with an optional modifier: '+'
+ * adds (the default), '-' removes, '=' allows only the protocols that follow;
+ * "all" is every protocol. Names this program has no use for are ignored, as
+ * curl does. Evaluated from the safe default, https only. */
+static bool parse_proto_redir(const char *list, unsigned *mask)
+{
+    unsigned set = WF_PROTO_HTTPS;
+    const char *p = list;
+    while (*p != '\0') {
+        char mod = '+';
+        if (*p == '+' || *p == '-' || *p == '=') {
+            mod = *p++;
+        }
+        size_t n = strcspn(p, ",");
+        unsigned bits = 0;
+        if (n == 3 && strncasecmp(p, "all", 3) == 0) {
+            bits = WF_PROTO_HTTP | WF_PROTO_HTTPS;
+        } else if (n == 4 && strncasecmp(p, "http", 4) == 0) {
+            bits = WF_PROTO_HTTP;
+        } else if (n == 5 && strncasecmp(p, "https", 5) == 0) {
+            bits = WF_PROTO_HTTPS;
+        } else if (n == 0) {
+            return false;
+        }
+        if (mod == '=') {
+            set = bits;
+        } else if (mod == '-') {
+            set &= ~bits;
+        } else {
+            set |= bits;
+        }
+        p += n;
+        if (*p == ',') {
+            p++;
+        }
+    }
+    *mask = set != 0 ? set : WF_PROTO_NONE;
     return true;
 }
 
@@ -283,6 +336,11 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
         }
         case OPT_MODEL:
             break; /* read before the model was made: see model_variant() */
+        case OPT_PROTO_REDIR:
+            if (!parse_proto_redir(optarg, &c->fetch.redirect_protocols)) {
+                return bad_option("bad --proto-redir (want e.g. =https or +http)", optarg);
+            }
+            break;
         case OPT_NO_SYSTEM_CLOCK:
             c->no_system_clock = true;
             break;
@@ -387,76 +445,15 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
 
 /* ---- output callbacks ------------------------------------------------------ */
 
+static uint32_t clock_ms(void)
+{
+    return wf_port_host_millis(NULL);
+}
+
 static void on_log(void *ctx, const char *line)
 {
     struct session *s = ctx;
-    if (s->cli->verbose) {
-        fprintf(stderr, "* [%5u ms] %s\n", (unsigned)(wf_port_host_millis(NULL) - s->t0), line);
-    }
-}
-
-static void on_certificate(void *ctx, const char *summary)
-{
-    struct session *s = ctx;
-    if (s->cli->silent) {
-        return;
-    }
-    fputs("* server certificate:\n", stderr);
-    for (const char *p = summary; *p != '\0';) {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        fprintf(stderr, "*   %.*s\n", (int)n, p);
-        p += n + (nl ? 1 : 0);
-    }
-}
-
-static int write_out(struct session *s, const void *data, size_t len)
-{
-    if (len > 0 && fwrite(data, 1, len, s->out) != len) {
-        s->out_failed = true;
-        return WF_EWRITE;
-    }
-    return 0;
-}
-
-static int on_status(void *ctx, int code, const char *reason)
-{
-    struct session *s = ctx;
-    char line[160];
-    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", code, reason);
-    if (!s->cli->silent) {
-        fprintf(stderr, "< HTTP/1.1 %d %s\n", code, reason);
-    }
-    return (s->cli->include || s->cli->fetch.head) ? write_out(s, line, (size_t)n) : 0;
-}
-
-static int on_header(void *ctx, const char *name, const char *value)
-{
-    struct session *s = ctx;
-    if (!s->cli->silent) {
-        fprintf(stderr, "< %s: %s\n", name, value);
-    }
-    if (s->cli->include || s->cli->fetch.head) {
-        int rc = write_out(s, name, strlen(name));
-        rc = rc ? rc : write_out(s, ": ", 2);
-        rc = rc ? rc : write_out(s, value, strlen(value));
-        return rc ? rc : write_out(s, "\r\n", 2);
-    }
-    return 0;
-}
-
-static int on_headers_done(void *ctx)
-{
-    struct session *s = ctx;
-    if (!s->cli->silent) {
-        fputs("<\n", stderr);
-    }
-    return (s->cli->include || s->cli->fetch.head) ? write_out(s, "\r\n", 2) : 0;
-}
-
-static int on_body(void *ctx, const uint8_t *data, size_t len)
-{
-    return write_out(ctx, data, len);
+    wf_cli_output_log(&s->out, line);
 }
 
 static void on_keylog(void *ctx, const char *line)
@@ -474,8 +471,15 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_ETIMEDOUT:
         return EXIT_TIMEOUT;
     case WF_EURL:
-    case WF_EURL_SCHEME:
         return EXIT_URL;
+    case WF_EURL_SCHEME:
+    case WF_EHTTP_REDIR_PROTO:
+        return EXIT_UNSUPPORTED_PROTOCOL;
+    case WF_EHTTP_PROTO:
+    case WF_EHTTP_TOOBIG:
+        return EXIT_WEIRD_REPLY;
+    case WF_ETLS_TRUNCATED:
+        return EXIT_RECV;
     case WF_EHTTP_SHORT:
         return EXIT_PARTIAL;
     case WF_EHTTP_EMPTY:
@@ -513,7 +517,7 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_STEP_TLS:
         return EXIT_TLS;
     case WF_STEP_REQUEST:
-        return EXIT_CONNECT;
+        return EXIT_SEND;
     default:
         return EXIT_RECV;
     }
@@ -714,6 +718,23 @@ static int net_prepare(struct session *s, struct wf_port_host *host, wf_chip_t *
     return -1;
 }
 
+/* The key log holds secrets: created owner-only (0600), appended to, and never
+ * opened through a symbolic link (someone else's link could point it anywhere). */
+static FILE *open_keylog(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "a");
+    if (f == NULL) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+    }
+    return f;
+}
+
 static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
@@ -731,9 +752,10 @@ static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host
               stderr);
     }
     if (c->keylog != NULL) {
-        s->keylog = fopen(c->keylog, "a");
+        s->keylog = open_keylog(c->keylog);
         if (s->keylog == NULL) {
-            say(c, "cannot open key log file %s", c->keylog);
+            say(c, "cannot open key log file %s: %s", c->keylog,
+                errno == ELOOP ? "it is a symbolic link (refused)" : strerror(errno));
             return EXIT_WRITE;
         }
         fputs("wizfetch: WARNING: --keylog: TLS secrets are written to disk\n", stderr);
@@ -770,7 +792,13 @@ static void report_verbose(const struct cli *c, const struct wf_fetch_result *r,
 
 static int run(const struct cli *c, struct wf_sim_chip *model)
 {
-    struct session s = {.cli = c, .out = stdout, .t0 = wf_port_host_millis(NULL)};
+    struct session s = {.cli = c, .t0 = wf_port_host_millis(NULL)};
+    /* The -o file is opened at the first byte (output.h): a failure before it
+     * leaves an existing file as it was. */
+    wf_cli_output_init(&s.out, c->silent ? NULL : stderr, stdout, c->output, c->include || c->fetch.head);
+    s.out.log = c->verbose ? stderr : NULL;
+    s.out.clock_ms = clock_ms;
+    s.out.t0 = s.t0;
     struct wf_port_host host;
     wf_port_host_init(&host, model);
     wf_chip_t chip;
@@ -783,29 +811,22 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     if (code < 0) {
         code = setup_tls(c, &s, &host);
     }
-    if (code < 0 && c->output != NULL) {
-        s.out = fopen(c->output, "wb");
-        if (s.out == NULL) {
-            say(c, "cannot write %s", c->output);
-            code = EXIT_WRITE;
-        }
-    }
     if (code < 0) {
         const struct wf_fetch_callbacks cb = {
-            .ctx = &s,
-            .log = on_log,
-            .certificate = on_certificate,
-            .status = on_status,
-            .header = on_header,
-            .headers_done = on_headers_done,
-            .body = on_body,
+            .ctx = &s.out,
+            .log = wf_cli_output_log,
+            .certificate = wf_cli_output_certificate,
+            .status = wf_cli_output_status,
+            .header = wf_cli_output_header,
+            .headers_done = wf_cli_output_headers_done,
+            .body = wf_cli_output_body,
         };
         struct wf_fetch_result result;
         int rc = wf_fetch(&fetch_area, &net, &tls, &fo, &cb, &result);
-        if (s.out != stdout && s.out != NULL && fclose(s.out) != 0) {
-            rc = rc ? rc : WF_EWRITE;
-        } else if (s.out == stdout && fflush(stdout) != 0) {
-            rc = rc ? rc : WF_EWRITE;
+        int out_rc = wf_cli_output_finish(&s.out, rc == 0);
+        rc = rc ? rc : out_rc;
+        if (s.out.failed && c->output != NULL) {
+            say(c, "cannot write %s", c->output);
         }
         report_verbose(c, &result, model);
         code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
@@ -838,7 +859,8 @@ static enum wf_sim_variant model_variant(int argc, char **argv)
         if (strcmp(argv[i], "--model") == 0 && wf_app_chip_name(argv[i + 1], false, &v, &m)) {
             chosen = m;
             explicit_model = true;
-        } else if (strcmp(argv[i], "--chip") == 0 && !explicit_model && wf_app_chip_name(argv[i + 1], true, &v, &m)) {
+        } else if (strcmp(argv[i], "--chip") == 0 && !explicit_model &&
+                   wf_app_chip_name(argv[i + 1], true, &v, &m)) {
             chosen = m;
         }
     }

@@ -199,7 +199,7 @@ typedef struct wf_chip {
     const struct wf_port *port;
     const struct wf_chip_variant *variant;
     uint8_t sockets; /**< sockets this build uses: min(variant->sockets, WF_CHIP_MAX_SOCKETS) */
-    bool ready;                            /**< reset + detect succeeded */
+    bool ready;      /**< reset + detect succeeded */
     uint8_t tx_kb[WF_CHIP_MAX_SOCKETS];    /**< TX buffer size per socket, KiB */
     uint8_t rx_kb[WF_CHIP_MAX_SOCKETS];    /**< RX buffer size per socket, KiB */
     uint16_t tx_base[WF_CHIP_MAX_SOCKETS]; /**< variant-specific base, set by apply */

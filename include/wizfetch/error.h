@@ -55,15 +55,16 @@ enum wf_error {
     WF_EDNS_BADNAME = -37,   /**< host name not valid for DNS */
 
     /* URL and HTTP (src/http) */
-    WF_EURL = -40,            /**< malformed URL */
-    WF_EURL_SCHEME = -41,     /**< unsupported URL scheme */
-    WF_EHTTP_PROTO = -42,     /**< malformed HTTP response */
-    WF_EHTTP_TOOBIG = -43,    /**< status line, header or chunk line beyond the limits */
-    WF_EHTTP_SHORT = -44,     /**< body or chunk ended before its announced length */
-    WF_EHTTP_EMPTY = -45,     /**< connection closed before any response byte */
-    WF_EHTTP_REDIRECTS = -46, /**< too many redirects */
-    WF_EHTTP_STATUS = -47,    /**< HTTP status >= 400 (reported when the caller asked to fail) */
-    WF_EWRITE = -48,          /**< the body callback refused the data (e.g. disk full) */
+    WF_EURL = -40,              /**< malformed URL */
+    WF_EURL_SCHEME = -41,       /**< unsupported URL scheme */
+    WF_EHTTP_PROTO = -42,       /**< malformed HTTP response */
+    WF_EHTTP_TOOBIG = -43,      /**< status line, header or chunk line beyond the limits */
+    WF_EHTTP_SHORT = -44,       /**< body or chunk ended before its announced length */
+    WF_EHTTP_EMPTY = -45,       /**< connection closed before any response byte */
+    WF_EHTTP_REDIRECTS = -46,   /**< too many redirects */
+    WF_EHTTP_STATUS = -47,      /**< HTTP status >= 400 (reported when the caller asked to fail) */
+    WF_EWRITE = -48,            /**< the body callback refused the data (e.g. disk full) */
+    WF_EHTTP_REDIR_PROTO = -49, /**< a redirect to a protocol not allowed (https -> http by default) */
 
     /* TLS (src/tls) */
     WF_ETLS_HANDSHAKE = -60,      /**< handshake failed (no common version/cipher, protocol error) */
@@ -77,6 +78,7 @@ enum wf_error {
     WF_ETLS_CA = -68,             /**< the trust anchors could not be loaded (bad CA file) */
     WF_ETLS = -69,                /**< other TLS failure (after the handshake) */
     WF_ETLS_CLOCK = -70,          /**< the time is unknown, so certificate dates cannot be checked */
+    WF_ETLS_TRUNCATED = -71,      /**< TCP end of stream without close_notify: data may be missing */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
     WF_EDHCP_NOSERVER = -80,   /**< no DHCP server answered (no offer, or no ACK) before the deadline */

@@ -9,8 +9,15 @@
  * board). Nothing is allocated.
  *
  * Redirects (301, 302, 303, 307, 308 with Location) are followed when asked,
- * up to `max_redirects`; the heads of all responses go to the status/header
- * callbacks, only the final response's body goes to `body`.
+ * up to `max_redirects`, and only to the protocols allowed (never from https
+ * to plain http by default: WF_EHTTP_REDIR_PROTO); the heads of all
+ * responses go to the status/header callbacks, only the final response's
+ * body goes to `body`.
+ *
+ * A body without Content-Length or chunked coding ends with the connection:
+ * over https it counts as complete only after the server's TLS close_notify
+ * (else WF_ETLS_TRUNCATED, the body may have been cut by an attacker); over
+ * plain http a TCP end cannot be told from a cut and is taken as the end.
  *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
@@ -54,6 +61,13 @@ enum wf_fetch_step {
     WF_STEP_COUNT
 };
 
+/** Protocol bits for wf_fetch_options.redirect_protocols. */
+enum wf_fetch_protocol {
+    WF_PROTO_HTTP = 1u << 0,
+    WF_PROTO_HTTPS = 1u << 1,
+    WF_PROTO_NONE = 1u << 15, /**< an explicit empty set: no redirect target is allowed */
+};
+
 /** A fixed address for host:port (skips DNS). */
 struct wf_fetch_resolve {
     char host[WF_URL_MAX_HOST + 1];
@@ -73,6 +87,10 @@ struct wf_fetch_options {
     struct wf_fetch_resolve resolve[WF_FETCH_MAX_RESOLVE];
     size_t resolve_count;
     const char *user_agent; /**< NULL: WF_HTTP_USER_AGENT */
+    /** Protocols a redirect may lead to (WF_PROTO_* bits). 0 = the safe
+     *  default: https always, http only if the fetch started on http, so an
+     *  https fetch never ends on plain http unless the caller allows it. */
+    unsigned redirect_protocols;
 };
 
 /** What the caller wants to hear about. Every member may be NULL. */
@@ -113,6 +131,7 @@ typedef struct wf_fetch {
     wf_http_parser_t parser;
     bool final_response;  /**< this response's body goes to the caller */
     bool stop_after_head; /**< --fail on an error status */
+    bool started_https;   /**< the first URL was https (redirect policy) */
     uint32_t deadline;    /**< port clock: end of the whole fetch */
     int fd;
     uint8_t io[WF_FETCH_IO_BUF];

@@ -88,6 +88,7 @@ typedef struct wf_tls {
     int io_error;      /**< last socket error seen by the bio (WF_E*) */
     uint32_t verify_flags;
     bool connected;
+    bool transport_eof; /**< the bio saw the TCP end of stream */
     bool dates_checked;
     bool setup_done;
     char summary[WF_TLS_SUMMARY_MAX];
@@ -149,8 +150,11 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
 int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
 
 /**
- * @brief Receive up to `len` bytes. Returns the count, 0 when the peer closed
- * (close_notify or TCP end of stream), or an error.
+ * @brief Receive up to `len` (> 0) bytes. Returns the count; 0 only when the
+ * peer ended the session with a valid close_notify alert; WF_ETLS_TRUNCATED
+ * when the TCP stream ended without one (an attacker on the path can cause
+ * that: data may be missing); or another error. Empty application-data
+ * records are skipped, never read as the end.
  */
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
 

@@ -62,7 +62,14 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
-    return bio_arm(t) ? bio_result(t, wf_net_recv(t->net, t->fd, buf, len)) : BIO_FAILED;
+    if (!bio_arm(t)) {
+        return BIO_FAILED;
+    }
+    int n = wf_net_recv(t->net, t->fd, buf, len);
+    if (n == 0 && len > 0) {
+        t->transport_eof = true; /* the TCP stream ended: no more records can come */
+    }
+    return bio_result(t, n);
 }
 
 /* ---- certificate summary and verification policy ------------------------- */
@@ -347,6 +354,7 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     t->fd = fd;
     t->summary[0] = '\0';
     t->verify_flags = 0;
+    t->transport_eof = false;
     t->dates_checked = wf_tls_platform_unix_time() >= 0;
     wf_tls_platform_set_time_floor(t->options.time_floor);
     if (!t->dates_checked && !t->options.insecure && !t->options.accept_unknown_time) {
@@ -387,15 +395,26 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
 
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
 {
+    if (len == 0) {
+        return WF_EINVAL; /* 0 is reserved for "the peer closed with close_notify" */
+    }
     start_deadline(t, timeout_ms);
     for (;;) {
         int n = mbedtls_ssl_read(&t->ssl, buf, len);
-        if (n >= 0) {
+        if (n > 0) {
             return n;
+        }
+        if (n == 0 || n == MBEDTLS_ERR_SSL_CONN_EOF) {
+            /* mbedTLS returns 0 both for the transport's end and for an empty
+             * application-data record (two in a row get through): only the bio
+             * knows which. A bare end of stream is not an authenticated end. */
+            if (t->transport_eof) {
+                return WF_ETLS_TRUNCATED;
+            }
+            continue;
         }
         switch (n) {
         case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
-        case MBEDTLS_ERR_SSL_CONN_EOF:
             return 0;
         case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
         case MBEDTLS_ERR_SSL_WANT_READ:

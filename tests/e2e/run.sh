@@ -55,6 +55,7 @@ ts_start_tls10 TLS10_PORT "$pki" || setup_failed "TLS 1.0 s_server"
 ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
 ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
+ts_start_tls_close TLSCLOSE_PORT "$pki" || setup_failed "TLS close server"
 ts_free_port REFUSED_PORT || setup_failed "free port"
 
 work=$TS_DIR/cases
@@ -82,9 +83,13 @@ net TLS10 "$TLS10_PORT"
 net PARTIAL "$PARTIAL_PORT"
 net EMPTY "$EMPTY_PORT"
 net MUTE "$MUTE_PORT"
+net TLSCLOSE "$TLSCLOSE_PORT"
 net REFUSED "$REFUSED_PORT"
 
 index_size=$(stat -c %s "$docroot/index.html")
+close_body=$work/close-body.txt # what tls_close_server.py sends as its body
+python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import tls_close_server as t; sys.stdout.buffer.write(t.BODY)' \
+  "$here" >"$close_body" || setup_failed "tls_close_server.py BODY"
 big_size=$(stat -c %s "$docroot/big.bin")
 big_sha=$(sha256sum <"$docroot/big.bin" | cut -d' ' -f1)
 
@@ -403,6 +408,77 @@ end
 
 expect_exit 52 "server closes without answering -> 52" "empty reply from server" -- "${EMPTY[@]}" "$URL/"
 
+# How a body without a length ends (RFC 9112 9.8): only TLS close_notify proves the end.
+begin "close-delimited body ended by a bare TCP FIN (no close_notify) -> 56"
+run -- "${TLSCLOSE[@]}" "$URL/bare-fin"
+check_rc 56; check_msg "connection closed without TLS close_notify: body may be truncated"
+end
+
+begin "close-delimited body ended by close_notify -> 0"
+run -- "${TLSCLOSE[@]}" "$URL/close-notify"
+check_rc 0; check_stdout_is "$close_body"
+end
+
+begin "Content-Length body, then a bare FIN -> 0 (the length proves the end)"
+run -- "${TLSCLOSE[@]}" "$URL/length-fin"
+check_rc 0; check_stdout_is "$close_body"
+end
+
+begin "chunked body, then a bare FIN -> 0 (the last chunk proves the end)"
+run -- "${TLSCLOSE[@]}" "$URL/chunked-fin"
+check_rc 0; check_stdout_is "$close_body"
+end
+
+begin "-i with a 300-byte reason phrase: the status line printed exactly"
+run -- -s -i "${TLSCLOSE[@]}" "$URL/long-reason"
+check_rc 0
+if ((!SKIP)); then
+  want="HTTP/1.1 200 $(printf 'R%.0s' {1..300})"
+  [[ $(head -n 1 "$OUT" | tr -d '\r') == "$want" ]] || fail "the first line of stdout is not the status line"
+  tail -c "$(stat -c %s "$close_body")" "$OUT" | cmp -s - "$close_body" || fail "stdout does not end with the body"
+fi
+end
+
+expect_exit 8 "malformed status line -> 8" "malformed HTTP response" -- "${TLSCLOSE[@]}" "$URL/malformed"
+
+# -o: the file is opened at the first body byte, as curl does.
+begin "-o: a fetch that fails before the body leaves an existing file untouched"
+echo "precious" >"$work/keep.txt"
+run -- -o "$work/keep.txt" "${REFUSED[@]}" "$URL/"
+check_rc 7
+((SKIP)) || [[ $(cat "$work/keep.txt") == precious ]] || fail "the existing file was changed"
+end
+
+begin "-o: a fetch that fails mid-body leaves what arrived, exit 18"
+run -- -o "$work/partial-kept.out" "${PARTIAL[@]}" "$URL/"
+check_rc 18
+((SKIP)) || [[ $(stat -c %s "$work/partial-kept.out" 2>/dev/null) == 40000 ]] ||
+  fail "the file does not hold the 40000 bytes that arrived"
+end
+
+begin "-o: an empty body makes an empty file"
+rm -f "$work/empty.out"
+run -- -o "$work/empty.out" "${MAIN[@]}" "$URL/empty.txt"
+check_rc 0
+((SKIP)) || [[ -f $work/empty.out && ! -s $work/empty.out ]] || fail "no empty file"
+end
+
+# Redirects may not take an https fetch to plain http unless allowed (curl's --proto-redir).
+PLAIN_MAP=(--map "10.0.0.1:80=127.0.0.1:${NGINX_PORT[plain]}")
+begin "redirect from https to http is refused by default -> 1"
+run -- -L "${MAIN[@]}" "${PLAIN_MAP[@]}" "$URL/to-http"
+check_rc 1; check_msg "protocol not allowed"; check_log '"GET /index.html ' 0
+end
+
+begin "--proto-redir +http allows the https -> http redirect"
+run -- -L --proto-redir +http "${MAIN[@]}" "${PLAIN_MAP[@]}" "$URL/to-http"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log "^${NGINX_PORT[plain]} .*\"GET /index.html HTTP/1.1\" 200"
+end
+
+expect_exit 1 "redirect refused with --proto-redir =https -> 1" "protocol not allowed" -- \
+  -L --proto-redir =https "${MAIN[@]}" "${PLAIN_MAP[@]}" "$URL/to-http"
+expect_exit 1 "unsupported scheme -> 1" "" -- "${MAIN[@]}" "ftp://www.example.test/"
+
 begin "server never answers, -m 3 -> 28"
 run --within 20 -- -m 3 "${MUTE[@]}" "$URL/"
 check_rc 28; check_msg "timed out"; check_time 8
@@ -442,6 +518,22 @@ if ((!SKIP)); then
   grep -Eq '^CLIENT_TRAFFIC_SECRET_0 [0-9a-f]{64} [0-9a-f]{64,96}$' "$work/keys13.log" 2>/dev/null ||
     fail "no CLIENT_TRAFFIC_SECRET_0 line in the key log"
 fi
+end
+
+begin "--keylog: a new file is created owner-only (0600)"
+rm -f "$work/keys-mode.log"
+run -- -s --keylog "$work/keys-mode.log" "${MAIN[@]}" "$URL/"
+check_rc 0
+((SKIP)) || [[ $(stat -c %a "$work/keys-mode.log" 2>/dev/null) == 600 ]] ||
+  fail "mode $(stat -c %a "$work/keys-mode.log" 2>/dev/null), expected 600"
+end
+
+begin "--keylog through a symbolic link is refused -> 23, the target untouched"
+: >"$work/keylog-target"
+ln -sf "$work/keylog-target" "$work/keylog-link"
+run -- --keylog "$work/keylog-link" "${MAIN[@]}" "$URL/"
+check_rc 23; check_msg "symbolic link"
+((SKIP)) || [[ ! -s $work/keylog-target ]] || fail "secrets were written through the link"
 end
 
 begin "--keylog (TLS 1.2): CLIENT_RANDOM line"

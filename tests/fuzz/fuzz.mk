@@ -19,7 +19,7 @@ FUZZ_FLAGS   ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 # The sources each target links besides its own file and src/common/error.c. A target
 # not listed here gets the portable core below ($(FUZZ_CORE)).
 FUZZ_SRCS_url  := src/http/url.c
-FUZZ_SRCS_http := src/http/url.c src/http/request.c src/http/response.c
+FUZZ_SRCS_http := src/http/url.c src/http/request.c src/http/response.c apps/wizfetch/output.c # + the command's printers
 FUZZ_SRCS_dns  := src/net/dns.c src/net/udp_query.c src/net/socket.c $(sort $(wildcard src/chip/*.c)) # the engine + every variant
 # DHCP and SNTP: their parser plus the socket layer + chip engine the DNS target links.
 FUZZ_SRCS_dhcp  = src/net/dhcp.c $(filter-out src/net/dns.c,$(FUZZ_SRCS_dns))
@@ -30,7 +30,7 @@ fuzz_srcs = src/common/error.c $(if $(FUZZ_SRCS_$(1)),$(FUZZ_SRCS_$(1)),$(FUZZ_C
 
 FUZZERS  ?= $(sort $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
 BINARIES := $(addprefix $(FUZZ_DIR)/fuzz_,$(FUZZERS))
-HEADERS  := $(wildcard include/wizfetch/*.h src/*/*.h)
+HEADERS  := $(wildcard include/wizfetch/*.h src/*/*.h apps/wizfetch/*.h)
 
 .PHONY: build run
 .SECONDEXPANSION:
@@ -39,7 +39,7 @@ build: $(BINARIES)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $$(call fuzz_srcs,$$*) $(HEADERS)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iinclude -Isrc $< $(call fuzz_srcs,$*) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Iinclude -Isrc -Iapps/wizfetch $< $(call fuzz_srcs,$*) -o $@
 
 # One fuzzer after the other, each for FUZZ_SECONDS; the log is shown only on failure.
 run: build

@@ -8,11 +8,18 @@
  * from the seed, and one byte at a time; each run ends with finish(). All
  * three must agree on the result, the bytes consumed, every callback and the
  * body, and each must keep the API's promises (checked with abort()).
+ *
+ * A fourth pass feeds the response to the wizfetch command's printers
+ * (apps/wizfetch/output.c: status line, headers and body with -i, into a
+ * memory stream), and prints the response bytes as a certificate summary,
+ * so ASan sees any over-read on the app side too; the output must hold
+ * exactly the body the parser delivered.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
 #include "wizfetch/error.h"
 #include "wizfetch/http.h"
 
@@ -167,6 +174,44 @@ static void check_agree(const struct run *a, const struct run *b)
     check(a->has_location == b->has_location && strcmp(a->location, b->location) == 0);
 }
 
+static const struct wf_http_callbacks printer_cbs = {wf_cli_output_status, wf_cli_output_header,
+                                                     wf_cli_output_headers_done, wf_cli_output_body};
+
+/* The app's printers over the whole message (-i: heads and body into `out`,
+ * messages into `messages`); the body at the output's end must be the one of
+ * the first run. */
+static void drive_printers(const uint8_t *msg, size_t len, int head, const struct run *first)
+{
+    char *out_buf = NULL, *msg_buf = NULL;
+    size_t out_len = 0, msg_len = 0;
+    FILE *out = open_memstream(&out_buf, &out_len);
+    FILE *messages = open_memstream(&msg_buf, &msg_len);
+    check(out != NULL && messages != NULL);
+    struct wf_cli_output o;
+    wf_cli_output_init(&o, messages, out, NULL, true);
+    wf_http_parser_init(&parser, head != 0, &printer_cbs, &o);
+    int rc = wf_http_parser_feed(&parser, msg, len);
+    if (rc >= 0 && !wf_http_parser_complete(&parser)) {
+        (void)wf_http_parser_finish(&parser);
+    }
+    /* The summary printer takes any text, line by line. */
+    char *summary = malloc(len + 1);
+    check(summary != NULL);
+    memcpy(summary, msg, len);
+    summary[len] = '\0';
+    wf_cli_output_certificate(&o, summary);
+    free(summary);
+    check(wf_cli_output_finish(&o, true) == 0);
+    fclose(out);
+    fclose(messages);
+    if (first->fail_field == 0) { /* the same parse as the first run: the same body, last */
+        check(out_len >= first->body_len);
+        check(mix(0, out_buf + out_len - first->body_len, first->body_len) == first->body_hash);
+    }
+    free(out_buf);
+    free(msg_buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2) {
@@ -190,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     check_agree(&runs[0], &runs[1]);
     check_agree(&runs[0], &runs[2]);
+    drive_printers(msg, len, head, &runs[0]);
     free(msg);
     return 0;
 }
