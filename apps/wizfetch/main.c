@@ -53,10 +53,15 @@ enum {
 };
 
 #define MAX_CA_FILES 8
+#define MAX_MAP_RULES 16
 #define TLS_POOL_BYTES (96 * 1024)
 
 struct cli {
     const struct wf_chip_variant *chip; /* NULL: auto-detect */
+    enum wf_sim_variant model;          /* the modelled chip: --model, else as --chip */
+    bool model_given;
+    const char *map_rules[MAX_MAP_RULES]; /* --map, applied once the model exists */
+    size_t map_count;
     struct wf_fetch_options fetch;
     const char *ca_files[MAX_CA_FILES];
     size_t ca_count;
@@ -286,7 +291,7 @@ static int bad_option(const char *what, const char *value)
 }
 
 /* Returns -1 to go on, or an exit code. */
-static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chip *model)
+static int parse_options(int argc, char **argv, struct cli *c)
 {
     int opt;
     opterr = 0;
@@ -328,14 +333,23 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
             break;
         }
         case OPT_CHIP: {
-            enum wf_sim_variant unused;
-            if (!wf_app_chip_name(optarg, true, &c->chip, &unused)) {
+            enum wf_sim_variant as_chip;
+            if (!wf_app_chip_name(optarg, true, &c->chip, &as_chip)) {
                 return bad_option("bad --chip (want w5100, w5500 or auto)", optarg);
+            }
+            if (!c->model_given) {
+                c->model = as_chip;
             }
             break;
         }
-        case OPT_MODEL:
-            break; /* read before the model was made: see model_variant() */
+        case OPT_MODEL: {
+            const struct wf_chip_variant *unused;
+            if (!wf_app_chip_name(optarg, false, &unused, &c->model)) {
+                return bad_option("bad --model (want w5100 or w5500)", optarg);
+            }
+            c->model_given = true;
+            break;
+        }
         case OPT_PROTO_REDIR:
             if (!parse_proto_redir(optarg, &c->fetch.redirect_protocols)) {
                 return bad_option("bad --proto-redir (want e.g. =https or +http)", optarg);
@@ -352,9 +366,10 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
             c->fetch.resolve_count++;
             break;
         case OPT_MAP:
-            if (!wf_args_map_rule(model, optarg)) {
-                return bad_option("bad --map rule (want VIP[:VPORT]=HOST:PORT)", optarg);
+            if (c->map_count == MAX_MAP_RULES) {
+                return bad_option("too many --map rules", optarg);
             }
+            c->map_rules[c->map_count++] = optarg;
             break;
         case 'o':
             c->output = optarg;
@@ -847,40 +862,30 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     return code;
 }
 
-/* The chip to model, from --model or else --chip: needed before the options
- * are parsed, because --map rules go into the model. */
-static enum wf_sim_variant model_variant(int argc, char **argv)
-{
-    enum wf_sim_variant chosen = WF_SIM_W5100;
-    bool explicit_model = false;
-    for (int i = 1; i + 1 < argc; i++) {
-        const struct wf_chip_variant *v;
-        enum wf_sim_variant m;
-        if (strcmp(argv[i], "--model") == 0 && wf_app_chip_name(argv[i + 1], false, &v, &m)) {
-            chosen = m;
-            explicit_model = true;
-        } else if (strcmp(argv[i], "--chip") == 0 && !explicit_model &&
-                   wf_app_chip_name(argv[i + 1], true, &v, &m)) {
-            chosen = m;
-        }
-    }
-    return chosen;
-}
-
 int main(int argc, char **argv)
 {
-    struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, model_variant(argc, argv));
+    struct cli c;
+    memset(&c, 0, sizeof c);
+    c.chip = &wf_chip_w5100;
+    c.model = WF_SIM_W5100;
+    wf_fetch_options_default(&c.fetch);
+    c.fetch.connect_timeout_ms = 30000;
+    c.fetch.total_timeout_ms = 0;
+    int code = parse_options(argc, argv, &c);
+    if (code >= 0) {
+        return code;
+    }
+    /* The model is made once the options are known (--model, --chip, --map). */
+    struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, c.model);
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
         return EXIT_INIT;
     }
-    struct cli c;
-    memset(&c, 0, sizeof c);
-    c.chip = &wf_chip_w5100;
-    wf_fetch_options_default(&c.fetch);
-    c.fetch.connect_timeout_ms = 30000;
-    c.fetch.total_timeout_ms = 0;
-    int code = parse_options(argc, argv, &c, model);
+    for (size_t i = 0; i < c.map_count && code < 0; i++) {
+        if (!wf_args_map_rule(model, c.map_rules[i])) {
+            code = bad_option("bad --map rule (want VIP[:VPORT]=HOST:PORT)", c.map_rules[i]);
+        }
+    }
     if (code < 0) {
         code = run(&c, model);
     }

@@ -330,6 +330,16 @@ run --within 60 -- --chip auto --model w5100 -v "${MAIN[@]}" "$URL/"
 check_rc 0; check_stderr 'chip: W5100 up'
 end
 
+begin "--option=value forms and abbreviations (--model=w5500, --chip=auto, --mod w5500)"
+run --within 60 -- --chip=auto --model=w5500 -v "${MAIN[@]}" "$URL/"
+check_rc 0; check_stderr 'chip: W5500 up'
+run --within 60 -- --mod w5500 --chip=w5500 -v "${MAIN[@]}" "$URL/"
+check_rc 0; check_stderr 'chip: W5500 up'
+end
+
+expect_exit 2 "--model bogus -> 2" "bad --model" -- --model bogus "${MAIN[@]}" "$URL/"
+expect_exit 2 "--map=bogus -> 2" "bad --map rule" -- --map=bogus "${MAIN[@]}" "$URL/"
+
 begin "chunked body, 1 MiB, byte-exact (-o)"
 run --within 90 -- -o "$work/chunked.out" "${MAIN[@]}" "$URL/chunked.bin"
 check_rc 0; check_sha "$work/chunked.out" "$big_sha"
