@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -34,6 +34,7 @@ cross: deps $(CROSS)/CMakeCache.txt
 	@scripts/footprint.sh $(CROSS)
 
 test: build cross firmware firmware-small
+	@$(MAKE) --no-print-directory install-check
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-firmware
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -56,6 +57,13 @@ bench-fetch: deps
 	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
 	cmake --build $(REL) -j $(JOBS) --target wizfetch
 	@scripts/bench-fetch.sh $(REL) 9
+
+# cmake --install of the host library (Release, no tests) into $(REL)/stage, then a
+# tiny program built against it with find_package(wizfetch) and with pkg-config.
+install-check: deps
+	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+	cmake --build $(REL) -j $(JOBS) --target wizfetch_tls
+	@tests/install/check.sh $(REL)
 
 # ---- the Nucleo-F411RE firmware ------------------------------------------------
 # Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
