@@ -30,7 +30,7 @@ $(CROSS)/CMakeCache.txt:
 # The portable stack must compile for the board with -Werror: no host API may leak in.
 # The footprint probe links all of it (mbedTLS included) the way a firmware does.
 cross: deps $(CROSS)/CMakeCache.txt
-	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core wf_footprint
+	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core wf_port_template wf_footprint
 	@scripts/footprint.sh $(CROSS)
 
 test: build cross firmware firmware-small
