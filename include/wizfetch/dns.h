@@ -80,11 +80,12 @@ struct wf_dns_config {
     uint8_t server_count;                      /**< entries of `servers` in use, 0..WF_DNS_MAX_SERVERS */
     uint32_t timeout_ms; /**< deadline of one attempt (one query to one server), ms, > 0 */
     uint8_t attempts;    /**< rounds over the server list, >= 1 */
+    uint32_t total_ms;   /**< bound on the whole call (every server and round), ms; 0 = none */
 };
 
 /**
  * @brief Fill `cfg` with the defaults: no servers, 2000 ms per attempt, 2
- * rounds. The caller then adds servers (e.g. {{10,0,0,1}, WF_DNS_PORT}).
+ * rounds, no bound on the whole call. The caller then adds servers (e.g. {{10,0,0,1}, WF_DNS_PORT}).
  */
 void wf_dns_config_default(struct wf_dns_config *cfg);
 
@@ -103,7 +104,8 @@ void wf_dns_config_default(struct wf_dns_config *cfg);
  * error RCODE) or TC is not asked again; the next server is. An answer with
  * addresses, NXDOMAIN or NODATA ends the call at once (the other servers are
  * not asked). Worst case duration: attempts * server_count * timeout_ms, plus
- * a few ms per attempt for the socket calls.
+ * a few ms per attempt for the socket calls; with `total_ms` set, never more
+ * than `total_ms` (an attempt gets only what is left of it).
  *
  * One hardware socket is taken per attempt and closed again on every path, so
  * a call needs one free socket (of 4 on the W5100).
@@ -125,6 +127,7 @@ void wf_dns_config_default(struct wf_dns_config *cfg);
  *     (wrong source, wrong ID or question, malformed);
  *   - WF_EDNS_NOSERVER: nothing arrived from any server before the deadlines,
  *     or `cfg->server_count` is 0;
+ *   - WF_ETIMEDOUT: `total_ms` ran out before an answer was decided;
  *   - WF_ENOENTROPY: the entropy source failed (no query sent with a weak ID);
  *   - WF_EINVAL: `server_count` > WF_DNS_MAX_SERVERS, `attempts` or
  *     `timeout_ms` is 0;

@@ -501,6 +501,7 @@ struct resolve {
     const char *host;
     uint8_t (*addrs)[4];
     size_t max;
+    struct wf_udpq_budget budget;
 };
 
 /* One attempt's judge: the resolution and the query's ID. */
@@ -529,7 +530,12 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
 {
     const struct resolve *r = ctx;
     wf_net_t *net = r->net;
-    const uint32_t timeout_ms = r->cfg->timeout_ms;
+    bool last;
+    const uint32_t timeout_ms =
+        wf_udpq_budget_attempt(&r->budget, net->chip->port, r->cfg->timeout_ms, &last);
+    if (timeout_ms == 0) {
+        return WF_ETIMEDOUT; /* the whole call's time is up */
+    }
     const uint32_t deadline = wf_port_millis(net->chip->port) + timeout_ms;
     uint8_t msg[WF_DNS_UDP_MAX];
     uint8_t rnd[2];
@@ -554,6 +560,7 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
         .timeout_ms = timeout_ms,
         .deadline = deadline,
         .no_answer = WF_EDNS_NOSERVER,
+        .last = last,
         .judge = dns_judge,
         .ctx = &j,
     };
@@ -590,6 +597,7 @@ int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *h
         return WF_EINVAL;
     }
     struct resolve r = {.net = net, .cfg = cfg, .host = host, .addrs = addrs, .max = max};
+    wf_udpq_budget_start(&r.budget, net->chip->port, cfg->total_ms);
     const struct wf_udpq_rounds rounds = {
         .servers = cfg->server_count,
         .rounds = cfg->attempts,

@@ -1106,6 +1106,47 @@ static void test_resolve_silent_server(void **state)
     assert_int_equal(responder_stop(rs), 2);
 }
 
+/* total_ms bounds the whole call: three silent servers, two rounds of 500 ms
+ * each would take 3 s; 700 ms in all ends with WF_ETIMEDOUT (the third
+ * server is never asked). A bound longer than every attempt together leaves
+ * the answer "no server answered". */
+static void test_resolve_total_budget(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct responder *rs[3];
+    struct wf_dns_config c = config(500, 2);
+    for (int i = 0; i < 3; i++) {
+        rs[i] = responder1((uint8_t)(i + 1), ACT_SILENT);
+        add_server(&c, rs[i]);
+    }
+    c.total_ms = 700;
+    uint8_t addrs[1][4];
+    uint32_t t0 = now_ms();
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), WF_ETIMEDOUT);
+    uint32_t took = now_ms() - t0;
+    print_message("# silent servers, 700 ms in all: took %u ms\n", (unsigned)took);
+    assert_true(took >= 690 && took < 850);
+    assert_sockets_free(f);
+    assert_int_equal(responder_stop(rs[0]), 1);
+    assert_int_equal(responder_stop(rs[1]), 1);
+    assert_int_equal(responder_stop(rs[2]), 0);
+    struct responder *one = responder1(1, ACT_SILENT);
+    c = config(100, 2);
+    add_server(&c, one);
+    c.total_ms = 5000;
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), WF_EDNS_NOSERVER);
+    assert_int_equal(responder_stop(one), 2);
+    /* An answer within the bound is an answer. */
+    one = responder1(7, ACT_GOOD);
+    c = config(100, 2);
+    add_server(&c, one);
+    c.total_ms = 50;
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), 1);
+    assert_ip(addrs[0], 192, 0, 2, 7);
+    assert_int_equal(responder_stop(one), 1);
+    assert_sockets_free(f);
+}
+
 static void test_resolve_lost_then_retry(void **state)
 {
     struct wf_fixture *f = *state;
@@ -1307,6 +1348,7 @@ int main(void)
         T(test_resolve_other_question_then_right),
         T(test_resolve_wrong_source_port_ignored),
         T(test_resolve_silent_server),
+        T(test_resolve_total_budget),
         T(test_resolve_lost_then_retry),
         T(test_resolve_garbage),
         T(test_resolve_unreachable_then_second),
