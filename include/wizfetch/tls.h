@@ -11,6 +11,9 @@
  *    certainly passed), "expired" is still checked against that floor, and
  *    only "not yet valid" is skipped;
  *  - without it, both date checks are skipped.
+ * A known time is never believed below `time_floor` either: dates are always
+ * checked against max(now, floor), so a clock set back cannot make an expired
+ * certificate valid again.
  * wf_tls_dates_checked() tells whether the full date checks ran.
  * `insecure` skips verification entirely and is never the default.
  *
@@ -69,7 +72,7 @@ struct wf_tls_options {
     uint8_t max_version;      /**< enum wf_tls_version; 0 = highest built in */
     bool insecure;            /**< skip certificate verification (dangerous) */
     bool accept_unknown_time; /**< time unknown: go on with reduced date checks (see above) */
-    int64_t time_floor;       /**< Unix time known to have passed (0 = none), used when the time is unknown */
+    int64_t time_floor;       /**< Unix time known to have passed (0 = none): dates are checked against max(now, floor) */
     wf_tls_keylog_fn keylog;  /**< debug: export secrets in NSS key log format */
     void *keylog_ctx;
 };
