@@ -56,6 +56,21 @@ ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
 ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
 ts_free_port REFUSED_PORT || setup_failed "free port"
+# dnsmasq answers a local alias whose target it does not hold with the CNAME alone
+# (--cname): www.example.test -> edge.cdn.test, whose address a second dnsmasq holds
+# (the first forwards to it). The resolver must ask again for edge.cdn.test.
+ts__launch cdn-dns udp CDN_DNS_PORT "$TS_DIR/cdn-dns.log" -- \
+  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  --bind-interfaces --listen-address=127.0.0.1 --port=@PORT@ \
+  --host-record=edge.cdn.test,10.0.0.1 --local=/cdn.test/ \
+  --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/cdn-dns-@PORT@.pid" \
+  --log-queries --log-facility=- || setup_failed "dnsmasq (cdn.test)"
+ts__launch alias-dns udp ALIAS_DNS_PORT "$TS_DIR/alias-dns.log" -- \
+  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  --bind-interfaces --listen-address=127.0.0.1 --port=@PORT@ \
+  --cname=www.example.test,edge.cdn.test --local=/example.test/ --server="/cdn.test/127.0.0.1#$CDN_DNS_PORT" \
+  --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/alias-dns-@PORT@.pid" \
+  --log-queries --log-facility=- || setup_failed "dnsmasq (--cname)"
 
 work=$TS_DIR/cases
 mkdir -p "$work"
@@ -427,6 +442,25 @@ begin "DNS: server never answers -> 6 (bounded)"
 run --within 40 -- --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" \
   --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
 check_rc 6; check_msg "DNS: no server answered"; check_time 30
+end
+
+# One deadline: -m bounds every DNS server and attempt (3 silent servers x 2 rounds x
+# 2 s would be 12 s), and a resolution cut short by it is a time-out (28), like curl.
+begin "DNS: silent servers, -m 2 -> 28 within 3 s"
+run --within 40 -- -m 2 --cacert "$pki/root.pem" --dns 10.0.0.53 --dns 10.0.0.54 --dns 10.0.0.55 \
+  --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" --map "10.0.0.54:53=127.0.0.1:$SILENT_DNS_PORT" \
+  --map "10.0.0.55:53=127.0.0.1:$SILENT_DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 28; check_msg "resolve failed: timed out"; check_time 3
+end
+
+begin "DNS: a CNAME without the target's address (dnsmasq --cname) -> query restarted at the target"
+run -- -v --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$ALIAS_DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_stderr 'connect: 10\.0\.0\.1 port 443'
+if ((!SKIP)); then
+  grep -q 'query\[A\] edge\.cdn\.test from 127\.0\.0\.1' "$TS_DIR/alias-dns.log" ||
+    fail "the resolver did not ask for edge.cdn.test"
+fi
 end
 
 # URLs.
