@@ -56,6 +56,19 @@ ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
 ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
 ts_free_port REFUSED_PORT || setup_failed "free port"
+# A TLS server that sends part of a body, then neither sends nor closes (socat -t 30:
+# it does not close for 30 s after the client's close either).
+{
+  ts__write_read_request
+  cat <<'EOF'
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'
+head -c 1000 /dev/zero
+sleep 20
+EOF
+} >"$TS_DIR/stall.sh"
+ts__launch stall tcp STALL_PORT "$TS_DIR/stall.log" -- \
+  socat -t 30 "OPENSSL-LISTEN:@PORT@,bind=127.0.0.1,reuseaddr,fork,cert=$pki/rsa-chain.pem,key=$pki/rsa.key,verify=0" \
+  "SYSTEM:exec bash $TS_DIR/stall.sh" || setup_failed "stalling server"
 # dnsmasq answers a local alias whose target it does not hold with the CNAME alone
 # (--cname): www.example.test -> edge.cdn.test, whose address a second dnsmasq holds
 # (the first forwards to it). The resolver must ask again for edge.cdn.test.
@@ -98,6 +111,7 @@ net PARTIAL "$PARTIAL_PORT"
 net EMPTY "$EMPTY_PORT"
 net MUTE "$MUTE_PORT"
 net REFUSED "$REFUSED_PORT"
+net STALL "$STALL_PORT"
 
 index_size=$(stat -c %s "$docroot/index.html")
 big_size=$(stat -c %s "$docroot/big.bin")
@@ -421,6 +435,14 @@ expect_exit 52 "server closes without answering -> 52" "empty reply from server"
 begin "server never answers, -m 3 -> 28"
 run --within 20 -- -m 3 "${MUTE[@]}" "$URL/"
 check_rc 28; check_msg "timed out"; check_time 8
+end
+
+# The closing is inside -m too: after the deadline the connection is closed at once,
+# not after waiting up to 1 s for a FIN the server never sends.
+begin "body stalls, server never closes, -m 2 -> 28 within 2.6 s (closing included)"
+run --within 20 -- -m 2 "${STALL[@]}" "$URL/"
+check_rc 28; check_msg "timed out"
+((SKIP || ELAPSED_MS <= 2600)) || fail "took ${ELAPSED_MS} ms, limit 2600 ms"
 end
 
 begin "connection refused -> 7"
