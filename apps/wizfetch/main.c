@@ -375,6 +375,8 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
                    ""
 #endif
             );
+            printf("time floor: %lld (the build time: earlier SNTP answers are refused)\n",
+                   (long long)WIZFETCH_TIME_FLOOR);
             return EXIT_OK;
         default:
             return bad_option("unknown option or missing value", argv[optind - 1]);
