@@ -475,6 +475,12 @@ run --within 40 -- -m 2 --cacert "$pki/root.pem" --dns 10.0.0.53 --dns 10.0.0.54
 check_rc 28; check_msg "resolve failed: timed out"; check_time 3
 end
 
+begin "DNS: a silent server within a long -m -> 6 (no DNS server answered), not 28"
+run --within 40 -- -m 30 --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 6; check_msg "DNS: no server answered"; check_time 10
+end
+
 begin "DNS: a CNAME without the target's address (dnsmasq --cname) -> query restarted at the target"
 run -- -v --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$ALIAS_DNS_PORT" \
   --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
