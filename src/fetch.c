@@ -93,11 +93,11 @@ static int resolve_host(wf_fetch_t *f, uint8_t ip[4])
             return 0;
         }
     }
+    /* Every server and attempt together within what is left of the fetch:
+     * WF_ETIMEDOUT when that runs out. */
     struct wf_dns_config dns = o->dns;
-    if (dns.timeout_ms > remaining_ms(f)) {
-        dns.timeout_ms = remaining_ms(f);
-    }
-    if (dns.timeout_ms == 0) {
+    dns.total_ms = cap_ms(f, dns.total_ms);
+    if (dns.total_ms == 0) {
         return WF_ETIMEDOUT;
     }
     uint8_t addrs[1][4];
@@ -259,14 +259,20 @@ static int read_response(wf_fetch_t *f)
     return 0;
 }
 
+/* The closing (close_notify, then the TCP close) gets what is left of the
+ * fetch, at most WF_FETCH_CLOSE_GRACE_MS; with nothing left the socket is
+ * closed at once. */
 static void close_connection(wf_fetch_t *f)
 {
     if (f->fd < 0) {
         return;
     }
+    uint32_t grace = cap_ms(f, WF_FETCH_CLOSE_GRACE_MS);
     if (f->url.https && f->tls != NULL) {
-        wf_tls_disconnect(f->tls);
+        wf_tls_disconnect(f->tls, grace);
     }
+    grace = cap_ms(f, WF_FETCH_CLOSE_GRACE_MS);
+    wf_net_set_timeout(f->net, f->fd, grace > 0 ? grace : 1); /* 0 would mean non-blocking */
     wf_net_close(f->net, f->fd);
     f->fd = -1;
 }

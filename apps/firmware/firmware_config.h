@@ -62,7 +62,11 @@
 #define WF_FW_REFETCH_S 0u
 #endif
 
-/** Whole-fetch and connect deadlines (ms). */
+/**
+ * Deadlines (ms): one per attempt, covering everything after the chip's start
+ * (DHCP, SNTP, DNS, connect, TLS, the body and the closing); and one for the
+ * DHCP lease and for each connect + TLS handshake, within it.
+ */
 #ifndef WF_FW_FETCH_TIMEOUT_MS
 #define WF_FW_FETCH_TIMEOUT_MS 60000u
 #endif

@@ -38,6 +38,16 @@ static wf_dhcp_t dhcp;
 
 static const struct wf_port *port;
 
+/* Port clock at which the current attempt (DHCP, SNTP, DNS, connect, TLS,
+ * body) must be over: one deadline, WF_FW_FETCH_TIMEOUT_MS from its start. */
+static uint32_t attempt_end;
+
+static uint32_t attempt_left(void)
+{
+    int32_t left = (int32_t)(attempt_end - wf_port_millis(port)); /* wrap-safe */
+    return left > 0 ? (uint32_t)left : 0;
+}
+
 /* ---- console ------------------------------------------------------------------ */
 
 static void console(const char *text, size_t len)
@@ -196,7 +206,8 @@ static int configure_network(void)
     struct wf_dhcp_config dc;
     wf_dhcp_config_default(&dc, mac);
     wf_dhcp_init(&dhcp, &net, &dc);
-    int rc = wf_dhcp_acquire(&dhcp, WF_FW_CONNECT_TIMEOUT_MS);
+    uint32_t limit = attempt_left() < WF_FW_CONNECT_TIMEOUT_MS ? attempt_left() : WF_FW_CONNECT_TIMEOUT_MS;
+    int rc = limit == 0 ? WF_ETIMEDOUT : wf_dhcp_acquire(&dhcp, limit);
     if (rc < 0) {
         say("DHCP: %s", wf_strerror(rc));
         return rc;
@@ -226,6 +237,8 @@ static void set_clock(void)
     static const uint8_t configured[4] = WF_FW_NTP;
     struct wf_sntp_config sc;
     wf_sntp_config_default(&sc);
+    sc.floor = WF_FW_TIME_FLOOR; /* a server that sets the clock back is refused */
+    sc.total_ms = attempt_left();
     if (configured[0] != 0) {
         memcpy(sc.servers[0].ip, configured, 4);
         sc.server_count = 1;
@@ -236,7 +249,7 @@ static void set_clock(void)
             sc.server_count++;
         }
     }
-    if (sc.server_count == 0) {
+    if (sc.server_count == 0 || sc.total_ms == 0) {
         return;
     }
     phase("sntp");
@@ -293,10 +306,12 @@ static void configure_fetch(void)
     options.dns.server_count = 1;
 }
 
-/* One attempt: everything from the chip up, so a lost chip or link recovers. */
+/* One attempt: everything from the chip up, so a lost chip or link recovers;
+ * everything after the chip's start within one deadline. */
 static int fetch_once(void)
 {
     int rc = start_chip();
+    attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
     if (rc == 0) {
         rc = configure_network();
     }
@@ -315,7 +330,13 @@ static int fetch_once(void)
     say("GET %s", options.url);
     struct wf_fetch_result result;
     wf_tls_heap_peak_reset();
-    rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
+    options.total_timeout_ms = attempt_left(); /* what DHCP and SNTP left */
+    if (options.total_timeout_ms == 0) {
+        memset(&result, 0, sizeof result);
+        rc = WF_ETIMEDOUT;
+    } else {
+        rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
+    }
     phase("done");
     if (rc < 0) {
         say("fetch failed in %s: %s", wf_fetch_step_name(result.step), wf_strerror(rc));

@@ -28,6 +28,13 @@
 
 #define WIZFETCH_VERSION "0.1.0"
 
+/* Unix time of the build (CMake; SOURCE_DATE_EPOCH makes it reproducible): a
+ * moment that has certainly passed. SNTP answers before it are refused, and
+ * certificate dates are checked against max(now, it). */
+#ifndef WIZFETCH_TIME_FLOOR
+#error "WIZFETCH_TIME_FLOOR (the build time, Unix seconds) must be defined"
+#endif
+
 /* Exit codes (curl's numbers where they overlap). */
 enum {
     EXIT_OK = 0,
@@ -84,6 +91,7 @@ struct session {
     struct wf_cli_output out;
     FILE *keylog;
     uint32_t t0;
+    uint32_t deadline; /* -m/--max-time: end of the whole job (port clock), if set */
 };
 
 static _Alignas(16) unsigned char tls_pool[TLS_POOL_BYTES];
@@ -116,8 +124,9 @@ static void usage(FILE *to)
           "      --dhcp           get address, mask, router and DNS servers by DHCP (--dns still wins;\n"
           "                       the DHCP deadline is --connect-timeout)\n"
           "      --ntp SERVER     set the clock by SNTP first: IP[:PORT] (repeatable, up to 3), or 'dhcp'\n"
-          "                       for the NTP servers of DHCP option 42; if no server answers, the\n"
-          "                       clock stays as it was (see --no-system-clock)\n"
+          "                       for the NTP servers of DHCP option 42; a time before the build is\n"
+          "                       refused; if no server answers, the clock stays as it was (see\n"
+          "                       --no-system-clock)\n"
           "      --no-system-clock  act like a board without a clock: the time is unknown until SNTP\n"
           "                       answers, and certificate checks fail (exit 60) while it is\n"
           "  -o, --output FILE    write the body to FILE instead of stdout\n"
@@ -128,7 +137,7 @@ static void usage(FILE *to)
           "      --proto-redir P  protocols a redirect may lead to, curl's syntax (e.g. =https,http or\n"
           "                       +http); default: https, and http only if the URL was http\n"
           "  -f, --fail           fail (exit 22) on HTTP status >= 400, no body\n"
-          "  -m, --max-time S     limit the whole transfer to S seconds\n"
+          "  -m, --max-time S     limit everything (DHCP, SNTP, DNS, connect, TLS, body) to S seconds\n"
           "      --connect-timeout S  limit connect + TLS handshake to S seconds\n"
           "      --tlsv1.2        require at least TLS 1.2 (the default)\n"
           "      --tlsv1.3        require TLS 1.3\n"
@@ -440,6 +449,8 @@ static int parse_options(int argc, char **argv, struct cli *c)
                    ""
 #endif
             );
+            printf("time floor: %lld (the build time: earlier SNTP answers are refused)\n",
+                   (long long)WIZFETCH_TIME_FLOOR);
             return EXIT_OK;
         default:
             return bad_option("unknown option or missing value", argv[optind - 1]);
@@ -613,6 +624,25 @@ static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *c
     return -1;
 }
 
+/* ---- the one deadline (-m) ------------------------------------------------------ */
+
+/* What is left of -m/--max-time, counted from the end of option parsing, in
+ * ms; UINT32_MAX without -m. It bounds DHCP, SNTP and the fetch. */
+static uint32_t time_left(const struct session *s)
+{
+    if (s->cli->fetch.total_timeout_ms == 0) {
+        return UINT32_MAX;
+    }
+    int32_t left = (int32_t)(s->deadline - wf_port_host_millis(NULL)); /* wrap-safe */
+    return left > 0 ? (uint32_t)left : 0;
+}
+
+static uint32_t min_left(const struct session *s, uint32_t limit)
+{
+    uint32_t left = time_left(s);
+    return limit < left ? limit : left;
+}
+
 /* ---- DHCP and SNTP: the pre-fetch step ---------------------------------------- */
 
 static void log_ip(struct session *s, const char *what, const uint8_t ip[4])
@@ -638,11 +668,16 @@ static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_
     wf_dhcp_t d;
     wf_dhcp_init(&d, net, &dc);
     on_log(s, "dhcp: DISCOVER to 255.255.255.255:67");
-    rc = wf_dhcp_acquire(&d, c->fetch.connect_timeout_ms ? c->fetch.connect_timeout_ms : 30000);
+    uint32_t limit = min_left(s, c->fetch.connect_timeout_ms ? c->fetch.connect_timeout_ms : 30000);
+    rc = limit == 0 ? WF_ETIMEDOUT : wf_dhcp_acquire(&d, limit);
     if (rc == 0) {
         *lease = *wf_dhcp_lease(&d);
     }
     wf_dhcp_free(&d); /* the lease stays on the chip; wizfetch ends long before T1 */
+    if (rc < 0 && time_left(s) == 0) {
+        say(c, "DHCP failed: %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
+        return EXIT_TIMEOUT;
+    }
     if (rc < 0) {
         say(c, "DHCP failed: %s", wf_strerror(rc));
         return EXIT_DHCP;
@@ -678,7 +713,9 @@ static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
 {
     const struct cli *c = s->cli;
     struct wf_sntp_config sc;
-    wf_sntp_config_default(&sc); /* 2 s per attempt, 2 rounds */
+    wf_sntp_config_default(&sc);    /* 2 s per attempt, 2 rounds */
+    sc.floor = WIZFETCH_TIME_FLOOR; /* a server that sets the clock back is refused */
+    sc.total_ms = c->fetch.total_timeout_ms != 0 ? time_left(s) : 0;
     memcpy(sc.servers, c->ntp.servers, sizeof sc.servers);
     sc.server_count = c->ntp.server_count;
     for (uint8_t i = 0; c->ntp_from_dhcp && i < lease->ntp_count && sc.server_count < WF_SNTP_MAX_SERVERS;
@@ -692,7 +729,7 @@ static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
         return;
     }
     struct wf_sntp_result r;
-    int rc = wf_sntp_query(net, &sc, &r);
+    int rc = c->fetch.total_timeout_ms != 0 && sc.total_ms == 0 ? WF_ETIMEDOUT : wf_sntp_query(net, &sc, &r);
     if (rc < 0) {
         say(c, "NTP failed: %s; %s", wf_strerror(rc), fallback);
         return;
@@ -779,6 +816,7 @@ static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host
         .min_version = c->tls_min,
         .max_version = c->tls_max,
         .insecure = c->insecure,
+        .time_floor = WIZFETCH_TIME_FLOOR,
         .keylog = c->keylog ? on_keylog : NULL,
         .keylog_ctx = s,
     };
@@ -814,6 +852,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     s.out.log = c->verbose ? stderr : NULL;
     s.out.clock_ms = clock_ms;
     s.out.t0 = s.t0;
+    s.deadline = s.t0 + c->fetch.total_timeout_ms; /* -m bounds everything from here on */
     struct wf_port_host host;
     wf_port_host_init(&host, model);
     wf_chip_t chip;
@@ -825,6 +864,13 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     }
     if (code < 0) {
         code = setup_tls(c, &s, &host);
+    }
+    if (code < 0 && c->fetch.total_timeout_ms != 0) {
+        fo.total_timeout_ms = time_left(&s); /* what DHCP and SNTP left of -m */
+        if (fo.total_timeout_ms == 0) {
+            say(c, "%s before the fetch (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
+            code = EXIT_TIMEOUT;
+        }
     }
     if (code < 0) {
         const struct wf_fetch_callbacks cb = {

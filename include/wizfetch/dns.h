@@ -53,7 +53,8 @@ extern "C" {
 #define WF_DNS_MAX_SERVERS 3
 #endif
 
-/** Longest CNAME chain followed inside one answer (RFC 1034 advises a bound). */
+/** Most CNAME links followed for one name, in one answer and over the queries
+ * restarted at a chain's end (RFC 1034 advises a bound). */
 #ifndef WF_DNS_MAX_CNAME
 #define WF_DNS_MAX_CNAME 8
 #endif
@@ -80,11 +81,12 @@ struct wf_dns_config {
     uint8_t server_count;                      /**< entries of `servers` in use, 0..WF_DNS_MAX_SERVERS */
     uint32_t timeout_ms; /**< deadline of one attempt (one query to one server), ms, > 0 */
     uint8_t attempts;    /**< rounds over the server list, >= 1 */
+    uint32_t total_ms;   /**< bound on the whole call (every server, round and CNAME restart), ms; 0 = none */
 };
 
 /**
  * @brief Fill `cfg` with the defaults: no servers, 2000 ms per attempt, 2
- * rounds. The caller then adds servers (e.g. {{10,0,0,1}, WF_DNS_PORT}).
+ * rounds, no bound on the whole call. The caller then adds servers (e.g. {{10,0,0,1}, WF_DNS_PORT}).
  */
 void wf_dns_config_default(struct wf_dns_config *cfg);
 
@@ -103,7 +105,13 @@ void wf_dns_config_default(struct wf_dns_config *cfg);
  * error RCODE) or TC is not asked again; the next server is. An answer with
  * addresses, NXDOMAIN or NODATA ends the call at once (the other servers are
  * not asked). Worst case duration: attempts * server_count * timeout_ms, plus
- * a few ms per attempt for the socket calls.
+ * a few ms per attempt for the socket calls; with `total_ms` set, never more
+ * than `total_ms` (an attempt gets only what is left of it).
+ *
+ * An answer whose CNAME chain ends at a name without an A record in the same
+ * answer (dnsmasq answers its local aliases so) restarts the query at that
+ * canonical name (RFC 1034 section 5.3.3), with fresh rounds over the servers,
+ * under the same `total_ms`; at most WF_DNS_MAX_CNAME links in all.
  *
  * One hardware socket is taken per attempt and closed again on every path, so
  * a call needs one free socket (of 4 on the W5100).
@@ -122,9 +130,11 @@ void wf_dns_config_default(struct wf_dns_config *cfg);
  *   - WF_EDNS_SERVFAIL / WF_EDNS_REFUSED / WF_EDNS_TRUNCATED: every server that
  *     answered failed this way (the last such answer is reported);
  *   - WF_EDNS_BADREPLY: datagrams arrived but none was an acceptable answer
- *     (wrong source, wrong ID or question, malformed);
+ *     (wrong source, wrong ID or question, malformed), or a CNAME chain
+ *     longer than WF_DNS_MAX_CNAME (over restarts too);
  *   - WF_EDNS_NOSERVER: nothing arrived from any server before the deadlines,
  *     or `cfg->server_count` is 0;
+ *   - WF_ETIMEDOUT: `total_ms` ran out before an answer was decided;
  *   - WF_ENOENTROPY: the entropy source failed (no query sent with a weak ID);
  *   - WF_EINVAL: `server_count` > WF_DNS_MAX_SERVERS, `attempts` or
  *     `timeout_ms` is 0;

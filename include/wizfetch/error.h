@@ -81,14 +81,15 @@ enum wf_error {
     WF_ETLS_TRUNCATED = -71,      /**< TCP end of stream without close_notify: data may be missing */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
-    WF_EDHCP_NOSERVER = -80,   /**< no DHCP server answered (no offer, or no ACK) before the deadline */
-    WF_EDHCP_NAK = -81,        /**< the server refused the address (DHCPNAK) */
-    WF_EDHCP_BADREPLY = -82,   /**< replies arrived but none was acceptable (malformed, wrong xid/chaddr) */
-    WF_ESNTP_NOSERVER = -85,   /**< no NTP server answered before the deadline */
-    WF_ESNTP_BADREPLY = -86,   /**< malformed NTP reply, or not the reply to our request */
-    WF_ESNTP_KOD = -87,        /**< kiss-o'-death (stratum 0): the server told us to go away */
-    WF_ESNTP_UNSYNC = -88,     /**< the server is not synchronised (leap 3 or stratum 16) */
-    WF_ELAST = WF_ESNTP_UNSYNC /**< the lowest code in use; new codes go above and move this */
+    WF_EDHCP_NOSERVER = -80,     /**< no DHCP server answered (no offer, or no ACK) before the deadline */
+    WF_EDHCP_NAK = -81,          /**< the server refused the address (DHCPNAK) */
+    WF_EDHCP_BADREPLY = -82,     /**< replies arrived but none was acceptable (malformed, wrong xid/chaddr) */
+    WF_ESNTP_NOSERVER = -85,     /**< no NTP server answered before the deadline */
+    WF_ESNTP_BADREPLY = -86,     /**< malformed NTP reply, or not the reply to our request */
+    WF_ESNTP_KOD = -87,          /**< kiss-o'-death (stratum 0): the server told us to go away */
+    WF_ESNTP_UNSYNC = -88,       /**< the server is not synchronised (leap 3 or stratum 16) */
+    WF_ESNTP_BEFORE_FLOOR = -89, /**< the server's time is before the time floor (e.g. the build time) */
+    WF_ELAST = WF_ESNTP_BEFORE_FLOOR /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

@@ -50,6 +50,12 @@ extern "C" {
 #define WF_FETCH_IO_BUF (WF_URL_MAX_PATH + WF_URL_MAX_HOST + 256)
 #endif
 
+/** Longest wait for the closing of a connection (close_notify, TCP close), ms;
+ * never longer than what is left of total_timeout_ms. */
+#ifndef WF_FETCH_CLOSE_GRACE_MS
+#define WF_FETCH_CLOSE_GRACE_MS 1000
+#endif
+
 /** Steps of a fetch, for error reporting and timings. */
 enum wf_fetch_step {
     WF_STEP_URL,
@@ -82,7 +88,7 @@ struct wf_fetch_options {
     unsigned max_redirects;      /**< when following; more is WF_EHTTP_REDIRECTS */
     bool fail_on_http_error;     /**< status >= 400: stop after the head, WF_EHTTP_STATUS */
     uint32_t connect_timeout_ms; /**< TCP connect + TLS handshake, per connection */
-    uint32_t total_timeout_ms;   /**< the whole fetch, redirects included */
+    uint32_t total_timeout_ms;   /**< the whole fetch, redirects and the closing included; 0 = none */
     struct wf_dns_config dns;
     struct wf_fetch_resolve resolve[WF_FETCH_MAX_RESOLVE];
     size_t resolve_count;

@@ -19,7 +19,9 @@
  * = kiss-o'-death (WF_ESNTP_KOD, the kiss code is kept); stratum 16 or more,
  * or leap indicator 3 = not synchronised (WF_ESNTP_UNSYNC); transmit
  * timestamp non-zero. The client also requires the reply to come from the
- * address and port it asked.
+ * address and port it asked, and refuses a time before its `floor`
+ * (WF_ESNTP_BEFORE_FLOOR): a rogue server (one named by a rogue DHCP server,
+ * say) must not turn the clock back so that expired certificates pass.
  *
  * ## The result
  * Server transmit time + half the measured round trip (the usual SNTP
@@ -103,9 +105,11 @@ struct wf_sntp_config {
     uint8_t server_count;
     uint32_t timeout_ms; /**< deadline of one attempt (one request to one server), > 0 */
     uint8_t attempts;    /**< rounds over the server list, >= 1 */
+    uint32_t total_ms;   /**< bound on the whole call (every server and round), ms; 0 = none */
+    int64_t floor; /**< Unix time (s) known to have passed (the build time): earlier answers are refused */
 };
 
-/** Defaults: no servers, 2000 ms per attempt, 2 rounds. */
+/** Defaults: no servers, 2000 ms per attempt, 2 rounds, no bound on the whole call, no floor. */
 void wf_sntp_config_default(struct wf_sntp_config *cfg);
 
 /** The outcome of wf_sntp_query. */
@@ -120,13 +124,16 @@ struct wf_sntp_result {
 /**
  * @brief Ask the servers in turn (each attempt with its own socket, random
  * port and nonce, and deadline `timeout_ms`) until one gives an acceptable
- * answer; `attempts` rounds. A server that answered with KoD or "not
- * synchronised" is not asked again. Worst case: attempts * servers *
- * timeout_ms. Needs one free socket.
- * @return 0 with `*res` filled; WF_ESNTP_KOD / WF_ESNTP_UNSYNC (every server
- *   that answered said so; the last is reported), WF_ESNTP_BADREPLY (only
- *   unacceptable datagrams arrived), WF_ESNTP_NOSERVER (nothing arrived, or
- *   no servers), WF_EINVAL (bad config), WF_ENOENTROPY, socket/chip errors.
+ * answer; `attempts` rounds. A server that answered with KoD, "not
+ * synchronised" or a time before `floor` is not asked again. Worst case:
+ * attempts * servers * timeout_ms, and never more than `total_ms` if set.
+ * Needs one free socket.
+ * @return 0 with `*res` filled; WF_ESNTP_KOD / WF_ESNTP_UNSYNC /
+ *   WF_ESNTP_BEFORE_FLOOR (every server that answered said so; the last is
+ *   reported), WF_ESNTP_BADREPLY (only unacceptable datagrams arrived),
+ *   WF_ESNTP_NOSERVER (nothing arrived, or no servers), WF_ETIMEDOUT
+ *   (`total_ms` ran out), WF_EINVAL (bad config), WF_ENOENTROPY, socket/chip
+ *   errors.
  */
 int wf_sntp_query(wf_net_t *net, const struct wf_sntp_config *cfg, struct wf_sntp_result *res);
 

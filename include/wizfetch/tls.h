@@ -11,6 +11,9 @@
  *    certainly passed), "expired" is still checked against that floor, and
  *    only "not yet valid" is skipped;
  *  - without it, both date checks are skipped.
+ * A known time is never believed below `time_floor` either: dates are always
+ * checked against max(now, floor), so a clock set back cannot make an expired
+ * certificate valid again.
  * wf_tls_dates_checked() tells whether the full date checks ran.
  * `insecure` skips verification entirely and is never the default.
  *
@@ -21,7 +24,7 @@
  *   wf_tls_setup(t, &options)          seeds the DRBG, builds the configuration
  *   wf_tls_connect(t, net, fd, host)   handshake on a connected TCP socket
  *   wf_tls_read / wf_tls_write
- *   wf_tls_disconnect(t)               close_notify; the socket stays open
+ *   wf_tls_disconnect(t, timeout_ms)   close_notify; the socket stays open
  *   (connect again, e.g. after a redirect)
  *   wf_tls_free(t)                     accepts a zeroed or initialised context
  *
@@ -69,7 +72,7 @@ struct wf_tls_options {
     uint8_t max_version;      /**< enum wf_tls_version; 0 = highest built in */
     bool insecure;            /**< skip certificate verification (dangerous) */
     bool accept_unknown_time; /**< time unknown: go on with reduced date checks (see above) */
-    int64_t time_floor;       /**< Unix time known to have passed (0 = none), used when the time is unknown */
+    int64_t time_floor;       /**< Unix time known to have passed (0 = none): "now" is never earlier */
     wf_tls_keylog_fn keylog;  /**< debug: export secrets in NSS key log format */
     void *keylog_ctx;
 };
@@ -158,8 +161,11 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
  */
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
 
-/** @brief Send close_notify (best effort) and end the TLS session. */
-void wf_tls_disconnect(wf_tls_t *t);
+/**
+ * @brief Send close_notify (best effort, within `timeout_ms`; 0 = do not wait
+ * to send it) and end the TLS session.
+ */
+void wf_tls_disconnect(wf_tls_t *t, uint32_t timeout_ms);
 
 /** @brief Release everything. Accepts a zeroed or initialised context. */
 void wf_tls_free(wf_tls_t *t);

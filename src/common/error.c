@@ -70,6 +70,8 @@ static const struct error_text error_texts[] = {
     {WF_ESNTP_BADREPLY, "WF_ESNTP_BADREPLY", "NTP: malformed or foreign reply"},
     {WF_ESNTP_KOD, "WF_ESNTP_KOD", "NTP: the server sent kiss-o'-death"},
     {WF_ESNTP_UNSYNC, "WF_ESNTP_UNSYNC", "NTP: the server is not synchronised"},
+    {WF_ESNTP_BEFORE_FLOOR, "WF_ESNTP_BEFORE_FLOOR",
+     "NTP: the server's time is before the time floor (clock set back?)"},
 };
 
 static const struct error_text *find(int err)

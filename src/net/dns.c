@@ -7,6 +7,7 @@
 #include "wizfetch/dns.h"
 
 #include <assert.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -400,10 +401,16 @@ static int cname_find(const uint8_t *msg, size_t len, size_t off, uint16_t count
     return 0;
 }
 
-int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char *host, uint8_t (*addrs)[4],
-                        size_t max)
+/* Where the CNAME chain of an answer ended: `links` followed, ending at the
+ * name at offset `name` (HEADER_LEN: the question's name, no chain). */
+struct chain {
+    int links;
+    size_t name;
+};
+
+static int answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char *host, uint8_t (*addrs)[4],
+                        size_t max, struct chain *chain)
 {
-    assert((msg != NULL || len == 0) && host != NULL && addrs != NULL && max >= 1);
     size_t host_len;
     int rc = host_check(host, &host_len);
     if (rc < 0) {
@@ -462,6 +469,8 @@ int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char 
             return WF_EDNS_BADREPLY;
         }
         name = next;
+        chain->links = links + 1;
+        chain->name = name;
     }
     size_t stored = 0;
     for (uint16_t i = 0; i < ancount && stored < max; i++) {
@@ -484,6 +493,43 @@ int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char 
     return stored > 0 ? (int)stored : WF_EDNS_NODATA;
 }
 
+int wf_dns_answer_parse(const uint8_t *msg, size_t len, uint16_t id, const char *host, uint8_t (*addrs)[4],
+                        size_t max)
+{
+    assert((msg != NULL || len == 0) && host != NULL && addrs != NULL && max >= 1);
+    struct chain chain = {0, HEADER_LEN};
+    return answer_parse(msg, len, id, host, addrs, max, &chain);
+}
+
+/* The name at `off` as host text (no trailing dot) in `out` (HOST_TEXT_MAX +
+ * 1 bytes): 0, or WF_EDNS_BADNAME if it is not a valid host name. */
+static int name_text(const uint8_t *msg, size_t len, size_t off, char *out)
+{
+    struct name_cur c;
+    name_start(&c, msg, len, off);
+    size_t n = 0;
+    const uint8_t *label;
+    uint8_t label_len;
+    int rc;
+    while ((rc = name_next(&c, &label, &label_len)) == 1) {
+        if (n + (n > 0) + label_len > HOST_TEXT_MAX) {
+            return WF_EDNS_BADNAME;
+        }
+        if (n > 0) {
+            out[n++] = '.';
+        }
+        for (uint8_t i = 0; i < label_len; i++) {
+            if (!host_char_ok((char)label[i])) {
+                return WF_EDNS_BADNAME;
+            }
+            out[n++] = (char)label[i];
+        }
+    }
+    out[n] = '\0';
+    size_t checked;
+    return rc < 0 ? rc : host_check(out, &checked);
+}
+
 /* ---- resolver ------------------------------------------------------------ */
 
 void wf_dns_config_default(struct wf_dns_config *cfg)
@@ -494,18 +540,26 @@ void wf_dns_config_default(struct wf_dns_config *cfg)
     cfg->attempts = 2;
 }
 
+/* An attempt's result meaning "the answer is a CNAME chain without the
+ * address of its end: ask again for r->canonical". Distinct from every WF_E*
+ * code, from success and from WF_UDPQ_IGNORE. */
+enum { DNS_RESTART = INT_MIN + 1 };
+
 /* One resolution: what every attempt needs. */
 struct resolve {
     wf_net_t *net;
     const struct wf_dns_config *cfg;
-    const char *host;
+    const char *host; /* the name asked now: the caller's, or `canonical` after a restart */
     uint8_t (*addrs)[4];
     size_t max;
+    struct wf_udpq_budget budget;
+    int links;                         /* CNAME links followed so far, over all restarts */
+    char canonical[HOST_TEXT_MAX + 1]; /* where the chain of the last answer ended */
 };
 
 /* One attempt's judge: the resolution and the query's ID. */
 struct dns_judge {
-    const struct resolve *r;
+    struct resolve *r;
     uint16_t id;
 };
 
@@ -513,9 +567,27 @@ static int dns_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived
 {
     (void)arrived_ms;
     const struct dns_judge *j = ctx;
-    int rc = wf_dns_answer_parse(msg, len, j->id, j->r->host, j->r->addrs, j->r->max);
+    struct resolve *r = j->r;
+    struct chain chain = {0, HEADER_LEN};
+    int rc = answer_parse(msg, len, j->id, r->host, r->addrs, r->max, &chain);
     /* Not our answer (or mangled): possibly forged, the real one may still come. */
-    return rc == WF_EDNS_BADREPLY ? WF_UDPQ_IGNORE : rc;
+    if (rc == WF_EDNS_BADREPLY) {
+        return WF_UDPQ_IGNORE;
+    }
+    /* A chain whose end has no address in this answer (e.g. dnsmasq's local
+     * aliases): RFC 1034 section 5.3.3 restarts the query at the canonical
+     * name. The links count towards WF_DNS_MAX_CNAME over all restarts. */
+    if (rc == WF_EDNS_NODATA && chain.links > 0) {
+        if (r->links + chain.links > WF_DNS_MAX_CNAME) {
+            return WF_EDNS_BADREPLY; /* a chain too long, or a loop across answers */
+        }
+        if (name_text(msg, len, chain.name, r->canonical) < 0) {
+            return WF_EDNS_NODATA; /* an end that is no host name has no A record we could ask for */
+        }
+        r->links += chain.links;
+        return DNS_RESTART;
+    }
+    return rc;
 }
 
 /*
@@ -527,9 +599,14 @@ static int dns_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived
  */
 static int attempt(void *ctx, uint8_t s, bool *ignored)
 {
-    const struct resolve *r = ctx;
+    struct resolve *r = ctx;
     wf_net_t *net = r->net;
-    const uint32_t timeout_ms = r->cfg->timeout_ms;
+    bool last;
+    const uint32_t timeout_ms =
+        wf_udpq_budget_attempt(&r->budget, net->chip->port, r->cfg->timeout_ms, &last);
+    if (timeout_ms == 0) {
+        return WF_ETIMEDOUT; /* the whole call's time is up */
+    }
     const uint32_t deadline = wf_port_millis(net->chip->port) + timeout_ms;
     uint8_t msg[WF_DNS_UDP_MAX];
     uint8_t rnd[2];
@@ -554,6 +631,7 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
         .timeout_ms = timeout_ms,
         .deadline = deadline,
         .no_answer = WF_EDNS_NOSERVER,
+        .last = last,
         .judge = dns_judge,
         .ctx = &j,
     };
@@ -590,6 +668,7 @@ int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *h
         return WF_EINVAL;
     }
     struct resolve r = {.net = net, .cfg = cfg, .host = host, .addrs = addrs, .max = max};
+    wf_udpq_budget_start(&r.budget, net->chip->port, cfg->total_ms);
     const struct wf_udpq_rounds rounds = {
         .servers = cfg->server_count,
         .rounds = cfg->attempts,
@@ -599,5 +678,13 @@ int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *h
         .attempt = attempt,
         .ctx = &r,
     };
-    return wf_udpq_rounds(&rounds);
+    char asked[HOST_TEXT_MAX + 1];
+    for (;;) {
+        rc = wf_udpq_rounds(&rounds);
+        if (rc != DNS_RESTART) {
+            return rc;
+        }
+        memcpy(asked, r.canonical, sizeof asked);
+        r.host = asked;
+    }
 }

@@ -97,6 +97,7 @@ struct query {
     wf_net_t *net;
     const struct wf_sntp_config *cfg;
     struct wf_sntp_result *res;
+    struct wf_udpq_budget budget;
 };
 
 /* One attempt's judge: the nonce to recognise the answer, the send time for
@@ -104,6 +105,7 @@ struct query {
 struct sntp_judge {
     uint8_t nonce[8];
     uint32_t sent;
+    int64_t floor; /* Unix seconds; 0 = none */
     struct wf_sntp_result *res;
 };
 
@@ -116,10 +118,16 @@ static int sntp_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrive
         return WF_UDPQ_IGNORE; /* not the reply to our request: possibly forged */
     }
     if (rc == 0) {
+        /* A time before the floor is certainly wrong, and believing it would
+         * make certificates that expired since valid again. */
+        int64_t unix_ms = rep.unix_ms + (int64_t)((arrived - j->sent) / 2);
+        if (j->floor > 0 && unix_ms < j->floor * 1000) {
+            return WF_ESNTP_BEFORE_FLOOR;
+        }
         struct wf_sntp_result *res = j->res;
         res->rtt_ms = arrived - j->sent;
         res->millis = arrived;
-        res->unix_ms = rep.unix_ms + res->rtt_ms / 2;
+        res->unix_ms = unix_ms;
         res->stratum = rep.stratum;
     }
     return rc;
@@ -134,7 +142,7 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
 {
     const struct query *qy = ctx;
     wf_net_t *net = qy->net;
-    struct sntp_judge j = {.res = qy->res};
+    struct sntp_judge j = {.res = qy->res, .floor = qy->cfg->floor};
     int rc = wf_udpq_entropy(net, j.nonce, sizeof j.nonce);
     if (rc < 0) {
         return rc;
@@ -149,6 +157,12 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
     if (fd < 0) {
         return fd;
     }
+    bool last;
+    uint32_t timeout_ms = wf_udpq_budget_attempt(&qy->budget, net->chip->port, qy->cfg->timeout_ms, &last);
+    if (timeout_ms == 0) {
+        (void)wf_net_close(net, fd);
+        return WF_ETIMEDOUT; /* the whole call's time is up */
+    }
     /* The clock starts after the socket setup: it would inflate the round
      * trip, and half of that goes into the time. */
     j.sent = wf_port_millis(net->chip->port);
@@ -157,9 +171,10 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
         .buf = msg,
         .cap = sizeof msg,
         .query_len = (size_t)len,
-        .timeout_ms = qy->cfg->timeout_ms,
-        .deadline = j.sent + qy->cfg->timeout_ms,
+        .timeout_ms = timeout_ms,
+        .deadline = j.sent + timeout_ms,
         .no_answer = WF_ESNTP_NOSERVER,
+        .last = last,
         .judge = sntp_judge,
         .ctx = &j,
     };
@@ -171,10 +186,11 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
 }
 
 /* RFC 4330: a KoD server must not be asked again; an unsynchronised one has
- * nothing better to say in the next round. */
+ * nothing better to say in the next round, nor has one whose time is before
+ * the floor (another server may know better). */
 static bool refusal(int rc)
 {
-    return rc == WF_ESNTP_KOD || rc == WF_ESNTP_UNSYNC;
+    return rc == WF_ESNTP_KOD || rc == WF_ESNTP_UNSYNC || rc == WF_ESNTP_BEFORE_FLOOR;
 }
 
 _Static_assert(WF_SNTP_MAX_SERVERS <= WF_UDPQ_MAX_SERVERS, "server list");
@@ -186,6 +202,7 @@ int wf_sntp_query(wf_net_t *net, const struct wf_sntp_config *cfg, struct wf_snt
         return WF_EINVAL;
     }
     struct query qy = {.net = net, .cfg = cfg, .res = res};
+    wf_udpq_budget_start(&qy.budget, net->chip->port, cfg->total_ms);
     const struct wf_udpq_rounds rounds = {
         .servers = cfg->server_count,
         .rounds = cfg->attempts,

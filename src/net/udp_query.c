@@ -47,6 +47,38 @@ int wf_udpq_open(wf_net_t *net)
     return fd;
 }
 
+void wf_udpq_budget_start(struct wf_udpq_budget *b, const struct wf_port *port, uint32_t total_ms)
+{
+    b->bounded = total_ms != 0;
+    b->end = wf_port_millis(port) + (total_ms < (uint32_t)INT32_MAX ? total_ms : (uint32_t)INT32_MAX);
+}
+
+uint32_t wf_udpq_budget_attempt(const struct wf_udpq_budget *b, const struct wf_port *port,
+                                uint32_t timeout_ms, bool *last)
+{
+    *last = false;
+    if (!b->bounded) {
+        return timeout_ms;
+    }
+    int32_t left = (int32_t)(b->end - wf_port_millis(port)); /* wrap-safe */
+    if (left <= 0) {
+        *last = true;
+        return 0;
+    }
+    if ((uint32_t)left <= timeout_ms) {
+        *last = true;
+        return (uint32_t)left;
+    }
+    return timeout_ms;
+}
+
+/* Nothing acceptable came before the deadline: a lost datagram, unless the
+ * deadline was the end of the whole call. */
+static int no_answer(const struct wf_udpq *q, const struct wf_port *port)
+{
+    return q->last && (int32_t)(q->deadline - wf_port_millis(port)) <= 0 ? WF_ETIMEDOUT : q->no_answer;
+}
+
 static bool same_addr(const wf_sockaddr_t *a, const wf_sockaddr_t *b)
 {
     return a->port == b->port && memcmp(a->ip, b->ip, 4) == 0;
@@ -61,14 +93,14 @@ int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignor
         rc = wf_net_sendto(net, fd, q->buf, q->query_len, q->server);
     }
     if (rc == WF_EHOSTUNREACH || rc == WF_ETIMEDOUT) {
-        rc = q->no_answer; /* as if the request were lost: the caller tries the next server */
+        rc = no_answer(q, port); /* as if the request were lost: the caller tries the next server */
     }
     while (rc >= 0) {
         /* Each receive gets only what is left, so stray datagrams cannot
          * stretch the attempt. */
         int32_t left = (int32_t)(q->deadline - wf_port_millis(port));
         if (left <= 0) {
-            rc = q->no_answer;
+            rc = no_answer(q, port);
             break;
         }
         rc = wf_net_set_timeout(net, fd, (uint32_t)left);
@@ -80,8 +112,8 @@ int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignor
         int n = wf_net_recvfrom(net, fd, q->buf, q->cap, &from, &dlen);
         uint32_t arrived = wf_port_millis(port); /* before any parsing: SNTP's RTT */
         if (n == WF_ETIMEDOUT) {
-            rc = q->no_answer;
-            break;
+            rc = 0;
+            continue; /* the check above decides, on the same clock as the deadline */
         }
         if (n < 0) {
             rc = n;

@@ -54,9 +54,31 @@ struct wf_udpq {
     uint32_t timeout_ms;         /**< bound on the send (ARP for the server included) */
     uint32_t deadline;           /**< port clock (ms) at which the wait for a reply ends */
     int no_answer;               /**< returned when nothing acceptable arrived in time */
+    bool last;                   /**< `deadline` is the whole call's end: WF_ETIMEDOUT, not `no_answer` */
     wf_udpq_judge_fn judge;
     void *ctx; /**< passed to `judge` */
 };
+
+/**
+ * The bound on a whole client call (all servers, rounds and, for DNS, CNAME
+ * restarts): plain data, set by wf_udpq_budget_start.
+ */
+struct wf_udpq_budget {
+    bool bounded; /**< false: no bound beyond the per-attempt deadlines */
+    uint32_t end; /**< port clock (ms) at which the call must be over */
+};
+
+/** @brief Start a budget of `total_ms` from now (0 = unbounded; capped at 2^31 - 1 ms). */
+void wf_udpq_budget_start(struct wf_udpq_budget *b, const struct wf_port *port, uint32_t total_ms);
+
+/**
+ * @brief The time an attempt starting now may take: `timeout_ms`, or what is
+ * left of the budget if that is less (then `*last` is set: when it passes,
+ * the whole call has run out of time).
+ * @return the attempt's timeout in ms, 0 when the budget is spent.
+ */
+uint32_t wf_udpq_budget_attempt(const struct wf_udpq_budget *b, const struct wf_port *port,
+                                uint32_t timeout_ms, bool *last);
 
 /** Largest server list wf_udpq_rounds can track. */
 enum { WF_UDPQ_MAX_SERVERS = 32 };
@@ -111,7 +133,8 @@ int wf_udpq_open(wf_net_t *net);
  *
  * @return the judge's final result; `q->no_answer` when the deadline passed,
  * or the send failed for want of ARP (WF_EHOSTUNREACH/WF_ETIMEDOUT: as if the
- * datagram were lost); or another socket/chip error.
+ * datagram were lost), but WF_ETIMEDOUT instead when `q->last` is set and the
+ * deadline has passed; or another socket/chip error.
  */
 int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored);
 

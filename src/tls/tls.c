@@ -425,10 +425,10 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
     }
 }
 
-void wf_tls_disconnect(wf_tls_t *t)
+void wf_tls_disconnect(wf_tls_t *t, uint32_t timeout_ms)
 {
     if (t->connected) {
-        start_deadline(t, 1000);
+        start_deadline(t, timeout_ms);
         (void)mbedtls_ssl_close_notify(&t->ssl);
         t->connected = false;
     }

@@ -59,7 +59,7 @@ struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *out)
     out->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                     /* [0, 146096] */
+    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365], from March 1 */
     int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
@@ -89,13 +89,15 @@ void wf_tls_platform_set_time_floor(int64_t floor)
     time_floor = floor > 0 ? floor : 0;
 }
 
-/* An unknown time reads as the floor (by default 1970: every certificate is
+/* "Now" is never before the floor: a clock set back (by a rogue NTP server,
+ * say) cannot make a certificate that expired before the floor valid again.
+ * An unknown time reads as the floor (by default 1970: every certificate is
  * then "not yet valid", which fails closed); tls.c decides which date checks
  * to waive. */
 static mbedtls_time_t port_time(mbedtls_time_t *out)
 {
     int64_t now = wf_tls_platform_unix_time();
-    mbedtls_time_t t = (mbedtls_time_t)(now < 0 ? time_floor : now);
+    mbedtls_time_t t = (mbedtls_time_t)(now < time_floor ? time_floor : now);
     if (out != NULL) {
         *out = t;
     }

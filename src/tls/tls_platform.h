@@ -7,7 +7,8 @@
 /** Seconds since 1970 from the bound port, or negative when unknown. */
 int64_t wf_tls_platform_unix_time(void);
 
-/** What mbedTLS's clock reads while the port's time is unknown (0 = 1970). */
+/** A time known to have passed (0 = none): mbedTLS's clock reads max(port time,
+ * floor), and the floor while the port's time is unknown. */
 void wf_tls_platform_set_time_floor(int64_t floor);
 
 #endif

@@ -10,8 +10,10 @@
 #   namespace wfs-PID (server)  10.77.0.1/24  dnsmasq: DHCP 10.77.0.100-150 (router, DNS and
 #                               NTP server = 10.77.0.1), DNS www.example.test A 10.77.0.1;
 #                               chronyd: NTP server (local stratum 8, no upstream, does not
-#                               touch the clock); nginx: 10.77.0.1:443 (good chain) and
-#                               10.77.0.1:8443 (a certificate that expired yesterday)
+#                               touch the clock); nginx: 10.77.0.1:443 (good chain),
+#                               10.77.0.1:8443 (a certificate that expired yesterday) and
+#                               10.77.0.1:9443 (the same from a root valid for 30 days);
+#                               a rogue NTP server (Python) on 10.77.0.1:1123, 3 days late
 #   namespace wfc-PID (client)  wizfetch --dhcp ... The chip model carries the chip's
 #                               traffic over this namespace's sockets, so the namespace's
 #                               interface has a carrier address (10.77.0.2/24, default route
@@ -28,7 +30,7 @@
 # stopped and both namespaces are deleted on exit (also on Ctrl-C). TS_KEEP=1 keeps logs.
 set -uo pipefail
 
-NCASES=14
+NCASES=16
 skip() {
   echo "net.sh: SKIPPED: $*"
   echo "0 passed, 0 failed, $NCASES skipped"
@@ -48,7 +50,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
 [[ $(id -u) -eq 0 ]] || skip "not root: the namespace LAN (ip netns, veth, DHCP on port 67/68) needs root"
-for tool in ip dnsmasq chronyd nginx openssl socat ss; do
+for tool in ip dnsmasq chronyd nginx openssl socat ss python3; do
   command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed (scripts/install-deps.sh)"
 done
 
@@ -131,6 +133,10 @@ extendedKeyUsage       = serverAuth
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName         = DNS:www.example.test
+[ root ]
+basicConstraints       = critical, CA:TRUE
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
 [ req ]
 distinguished_name = dn
 prompt = no
@@ -148,6 +154,25 @@ EOF
     cat "$work/yesterday.pem" "$pki/int.pem" >"$work/yesterday-chain.pem"
 }
 make_yesterday_cert || setup_failed "the certificate that expired yesterday"
+
+# For the rogue NTP case: a root valid since 30 days ago (the test PKI's root may be
+# minutes old) and a leaf from it valid from 10 days ago until yesterday, so that a clock
+# set back 3 days would accept the whole chain.
+make_backdated_chain() {
+  local d=$work/ca
+  OPENSSL_CONF=$d/ca.cnf openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/old-root.key" \
+    2>/dev/null &&
+    OPENSSL_CONF=$d/ca.cnf openssl req -new -key "$work/old-root.key" -subj "/CN=wizfetch Backdated Test Root" \
+      -out "$d/old-root.csr" 2>/dev/null &&
+    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$work/old-root.key" \
+      -extensions root -startdate "$(date -u -d '30 days ago' +%Y%m%d%H%M%SZ)" \
+      -enddate "$(date -u -d '3650 days' +%Y%m%d%H%M%SZ)" -in "$d/old-root.csr" -out "$work/old-root.pem" \
+      >/dev/null 2>&1 &&
+    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -cert "$work/old-root.pem" \
+      -keyfile "$work/old-root.key" -extensions leaf -startdate "$(date -u -d '10 days ago' +%Y%m%d%H%M%SZ)" \
+      -enddate "$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)" -in "$d/y.csr" -out "$work/backdated.pem" >/dev/null 2>&1
+}
+make_backdated_chain || setup_failed "the backdated root and leaf"
 
 # --- the namespace LAN -------------------------------------------------------------------
 
@@ -266,15 +291,50 @@ http {
     ssl_certificate_key $work/yesterday.key;
     root $work/docroot;
   }
+  server {
+    listen $SERVER:9443 ssl;
+    server_name www.example.test;
+    ssl_certificate $work/backdated.pem;
+    ssl_certificate_key $work/yesterday.key;
+    root $work/docroot;
+  }
 }
 EOF
   launch nginx nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
-  wait_port tcp 443 nginx && wait_port tcp 8443 nginx
+  wait_port tcp 443 nginx && wait_port tcp 8443 nginx && wait_port tcp 9443 nginx
+}
+
+# A rogue NTP server on $SERVER:1123 (a small Python UDP server): proper replies, but its
+# time is ROGUE_TIME, set back to inside the validity of the backdated chain (3 days ago),
+# and before wizfetch's time floor (its build time).
+start_rogue_ntp() {
+  local floor
+  floor=$("$bin" --version | sed -n 's/^time floor: \([0-9]*\).*/\1/p')
+  ROGUE_TIME=$(($(date +%s) - 3 * 86400))
+  [[ -n $floor ]] && ((floor - 3600 < ROGUE_TIME)) && ROGUE_TIME=$((floor - 3600))
+  cat >"$work/rogue-ntp.py" <<'EOF'
+import socket, struct, sys
+addr, port, unix = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, port))
+while True:
+    req, peer = s.recvfrom(512)
+    if len(req) < 48 or req[0] & 7 != 3:
+        continue
+    t = (unix + 2208988800) & 0xFFFFFFFF
+    # LI 0, VN 4, mode 4 (server), stratum 2; originate = the client's transmit
+    rep = bytes([0x24, 2, 6, 0xEC]) + bytes(8) + b"GPS\0" + struct.pack(">II", t - 10, 0)
+    rep += req[40:48] + struct.pack(">IIII", t, 0, t, 0)
+    s.sendto(rep, peer)
+EOF
+  launch roguentp python3 "$work/rogue-ntp.py" "$SERVER" 1123 "$ROGUE_TIME"
+  wait_port udp 1123 roguentp
 }
 
 start_dnsmasq || setup_failed dnsmasq
 start_chronyd || setup_failed chronyd
 start_nginx || setup_failed nginx
+start_rogue_ntp || setup_failed "rogue NTP server"
 t_setup=$((SECONDS - t_start))
 
 # --- cases ---------------------------------------------------------------------------------
@@ -370,6 +430,21 @@ want_rc 60
 want_err 'NTP failed: NTP: no server answered; the time stays unknown'
 want_err 'time not known'
 verdict "--ntp to a silent address: NTP failure reported, the time stays unknown (exit 60)"
+
+# The clock cannot go back below the floor: believed, the rogue time would make the
+# certificate that expired yesterday (port 9443, backdated chain) valid again.
+wf --dhcp --ntp "$SERVER:1123" --no-system-clock --cacert "$work/old-root.pem" https://www.example.test:9443/
+want_rc 60
+want_err "NTP failed: NTP: the server's time is before the time floor"
+want_err 'time not known'
+verdict "rogue NTP server sets the clock back $(((${EPOCHSECONDS:-$(date +%s)} - ROGUE_TIME) / 3600)) h (before the floor): refused, the expired certificate is not accepted (exit 60)"
+
+# One deadline: -m bounds DHCP and SNTP too (a silent NTP server alone would take 4 s).
+wf --dhcp --ntp 10.77.0.99 -m 3 "$URL"
+want_rc 28
+want_err 'timed out'
+((ELAPSED <= 4)) || WHY+=("took $ELAPSED s")
+verdict "-m 3 with a silent NTP server: exit 28 within 4 s (DHCP + SNTP + fetch under one deadline)"
 
 wf --dhcp --dns 10.77.0.99 --connect-timeout 5 "$URL"
 want_rc 6

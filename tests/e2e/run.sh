@@ -57,6 +57,34 @@ ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
 ts_start_tls_close TLSCLOSE_PORT "$pki" || setup_failed "TLS close server"
 ts_free_port REFUSED_PORT || setup_failed "free port"
+# A TLS server that sends part of a body, then neither sends nor closes (socat -t 30:
+# it does not close for 30 s after the client's close either).
+{
+  ts__write_read_request
+  cat <<'EOF'
+printf 'HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n'
+head -c 1000 /dev/zero
+sleep 20
+EOF
+} >"$TS_DIR/stall.sh"
+ts__launch stall tcp STALL_PORT "$TS_DIR/stall.log" -- \
+  socat -t 30 "OPENSSL-LISTEN:@PORT@,bind=127.0.0.1,reuseaddr,fork,cert=$pki/rsa-chain.pem,key=$pki/rsa.key,verify=0" \
+  "SYSTEM:exec bash $TS_DIR/stall.sh" || setup_failed "stalling server"
+# dnsmasq answers a local alias whose target it does not hold with the CNAME alone
+# (--cname): www.example.test -> edge.cdn.test, whose address a second dnsmasq holds
+# (the first forwards to it). The resolver must ask again for edge.cdn.test.
+ts__launch cdn-dns udp CDN_DNS_PORT "$TS_DIR/cdn-dns.log" -- \
+  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  --bind-interfaces --listen-address=127.0.0.1 --port=@PORT@ \
+  --host-record=edge.cdn.test,10.0.0.1 --local=/cdn.test/ \
+  --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/cdn-dns-@PORT@.pid" \
+  --log-queries --log-facility=- || setup_failed "dnsmasq (cdn.test)"
+ts__launch alias-dns udp ALIAS_DNS_PORT "$TS_DIR/alias-dns.log" -- \
+  dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  --bind-interfaces --listen-address=127.0.0.1 --port=@PORT@ \
+  --cname=www.example.test,edge.cdn.test --local=/example.test/ --server="/cdn.test/127.0.0.1#$CDN_DNS_PORT" \
+  --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/alias-dns-@PORT@.pid" \
+  --log-queries --log-facility=- || setup_failed "dnsmasq (--cname)"
 
 work=$TS_DIR/cases
 mkdir -p "$work"
@@ -85,6 +113,7 @@ net EMPTY "$EMPTY_PORT"
 net MUTE "$MUTE_PORT"
 net TLSCLOSE "$TLSCLOSE_PORT"
 net REFUSED "$REFUSED_PORT"
+net STALL "$STALL_PORT"
 
 index_size=$(stat -c %s "$docroot/index.html")
 close_body=$work/close-body.txt # what tls_close_server.py sends as its body
@@ -494,6 +523,14 @@ run --within 20 -- -m 3 "${MUTE[@]}" "$URL/"
 check_rc 28; check_msg "timed out"; check_time 8
 end
 
+# The closing is inside -m too: after the deadline the connection is closed at once,
+# not after waiting up to 1 s for a FIN the server never sends.
+begin "body stalls, server never closes, -m 2 -> 28 within 2.6 s (closing included)"
+run --within 20 -- -m 2 "${STALL[@]}" "$URL/"
+check_rc 28; check_msg "timed out"
+((SKIP || ELAPSED_MS <= 2600)) || fail "took ${ELAPSED_MS} ms, limit 2600 ms"
+end
+
 begin "connection refused -> 7"
 run -- "${REFUSED[@]}" "$URL/"
 check_rc 7; check_msg "connection refused"; check_time 15
@@ -513,6 +550,31 @@ begin "DNS: server never answers -> 6 (bounded)"
 run --within 40 -- --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" \
   --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
 check_rc 6; check_msg "DNS: no server answered"; check_time 30
+end
+
+# One deadline: -m bounds every DNS server and attempt (3 silent servers x 2 rounds x
+# 2 s would be 12 s), and a resolution cut short by it is a time-out (28), like curl.
+begin "DNS: silent servers, -m 2 -> 28 within 3 s"
+run --within 40 -- -m 2 --cacert "$pki/root.pem" --dns 10.0.0.53 --dns 10.0.0.54 --dns 10.0.0.55 \
+  --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" --map "10.0.0.54:53=127.0.0.1:$SILENT_DNS_PORT" \
+  --map "10.0.0.55:53=127.0.0.1:$SILENT_DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 28; check_msg "resolve failed: timed out"; check_time 3
+end
+
+begin "DNS: a silent server within a long -m -> 6 (no DNS server answered), not 28"
+run --within 40 -- -m 30 --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$SILENT_DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 6; check_msg "DNS: no server answered"; check_time 10
+end
+
+begin "DNS: a CNAME without the target's address (dnsmasq --cname) -> query restarted at the target"
+run -- -v --cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$ALIAS_DNS_PORT" \
+  --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_stderr 'connect: 10\.0\.0\.1 port 443'
+if ((!SKIP)); then
+  grep -q 'query\[A\] edge\.cdn\.test from 127\.0\.0\.1' "$TS_DIR/alias-dns.log" ||
+    fail "the resolver did not ask for edge.cdn.test"
+fi
 end
 
 # URLs.

@@ -724,6 +724,8 @@ enum act {
     ACT_GARBAGE,              /* random bytes only */
     ACT_GARBAGE_FIRST,        /* random bytes, then the good reply */
     ACT_OTHER_QUESTION_FIRST, /* right ID, another question, then the good one */
+    ACT_CNAME,                /* "target.test": the address; any other name: only a CNAME to it */
+    ACT_CNAME_ENDLESS,        /* only a CNAME, to a new name every time */
 };
 
 #define MAX_SEEN 16
@@ -769,6 +771,39 @@ static size_t make_reply(const uint8_t *q, size_t qlen, uint8_t *r, uint16_t rco
         n += 4;
     }
     return n;
+}
+
+/* The reply to `q`: NOERROR, one answer record: a CNAME from the question's
+ * name to `target`, and no address. */
+static size_t make_cname_reply(const uint8_t *q, size_t qlen, uint8_t *r, const char *target)
+{
+    size_t n = make_reply(q, qlen, r, 0, NULL);
+    r[7] = 1;
+    static const uint8_t rr[] = {0xC0, 0x0C, 0, 5, 0, 1, 0, 0, 0, 60};
+    memcpy(r + n, rr, sizeof rr);
+    n += sizeof rr;
+    size_t rdlen_at = n;
+    n += 2;
+    const char *p = target;
+    while (*p != '\0') {
+        const char *dot = strchr(p, '.');
+        size_t len = dot != NULL ? (size_t)(dot - p) : strlen(p);
+        r[n++] = (uint8_t)len;
+        memcpy(r + n, p, len);
+        n += len;
+        p += len + (dot != NULL ? 1 : 0);
+    }
+    r[n++] = 0;
+    r[rdlen_at] = 0;
+    r[rdlen_at + 1] = (uint8_t)(n - rdlen_at - 2);
+    return n;
+}
+
+/* Is the question of `q` the name "target.test"? */
+static bool asks_target(const uint8_t *q, size_t qlen)
+{
+    static const uint8_t wire[] = "\x06target\x04test";
+    return qlen >= 12 + sizeof wire && memcmp(q + 12, wire, sizeof wire) == 0;
 }
 
 static void *responder_main(void *arg)
@@ -842,6 +877,19 @@ static void *responder_main(void *arg)
             }
             len = make_reply(q, (size_t)n, r, 0, rs->addr);
             break;
+        case ACT_CNAME:
+            if (asks_target(q, (size_t)n)) {
+                len = make_reply(q, (size_t)n, r, 0, rs->addr);
+            } else {
+                len = make_cname_reply(q, (size_t)n, r, "target.test");
+            }
+            break;
+        case ACT_CNAME_ENDLESS: {
+            char next[32];
+            snprintf(next, sizeof next, "hop%u.test", k);
+            len = make_cname_reply(q, (size_t)n, r, next);
+            break;
+        }
         case ACT_GOOD:
         default:
             len = make_reply(q, (size_t)n, r, 0, rs->addr);
@@ -1106,6 +1154,69 @@ static void test_resolve_silent_server(void **state)
     assert_int_equal(responder_stop(rs), 2);
 }
 
+/* total_ms bounds the whole call: three silent servers, two rounds of 500 ms
+ * each would take 3 s; 700 ms in all ends with WF_ETIMEDOUT (the third
+ * server is never asked). A bound longer than every attempt together leaves
+ * the answer "no server answered". */
+static void test_resolve_total_budget(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct responder *rs[3];
+    struct wf_dns_config c = config(500, 2);
+    for (int i = 0; i < 3; i++) {
+        rs[i] = responder1((uint8_t)(i + 1), ACT_SILENT);
+        add_server(&c, rs[i]);
+    }
+    c.total_ms = 700;
+    uint8_t addrs[1][4];
+    uint32_t t0 = now_ms();
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), WF_ETIMEDOUT);
+    uint32_t took = now_ms() - t0;
+    print_message("# silent servers, 700 ms in all: took %u ms\n", (unsigned)took);
+    assert_true(took >= 690 && took < 850);
+    assert_sockets_free(f);
+    assert_int_equal(responder_stop(rs[0]), 1);
+    assert_int_equal(responder_stop(rs[1]), 1);
+    assert_int_equal(responder_stop(rs[2]), 0);
+    struct responder *one = responder1(1, ACT_SILENT);
+    c = config(100, 2);
+    add_server(&c, one);
+    c.total_ms = 5000;
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), WF_EDNS_NOSERVER);
+    assert_int_equal(responder_stop(one), 2);
+    /* An answer within the bound is an answer. */
+    one = responder1(7, ACT_GOOD);
+    c = config(100, 2);
+    add_server(&c, one);
+    c.total_ms = 50;
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "www.example.com", addrs, 1), 1);
+    assert_ip(addrs[0], 192, 0, 2, 7);
+    assert_int_equal(responder_stop(one), 1);
+    assert_sockets_free(f);
+}
+
+/* An answer with a CNAME but no address for its end: the query restarts at
+ * the canonical name (RFC 1034 section 5.3.3); at most WF_DNS_MAX_CNAME links
+ * over all the restarts. */
+static void test_resolve_cname_restart(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct responder *rs = responder1(9, ACT_CNAME);
+    struct wf_dns_config c = config(500, 1);
+    add_server(&c, rs);
+    uint8_t addrs[1][4];
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "alias.test", addrs, 1), 1);
+    assert_ip(addrs[0], 192, 0, 2, 9);
+    assert_int_equal(responder_stop(rs), 2); /* alias.test, then target.test */
+    /* A new alias in every answer: the restarts end after WF_DNS_MAX_CNAME links. */
+    rs = responder1(9, ACT_CNAME_ENDLESS);
+    c = config(500, 1);
+    add_server(&c, rs);
+    assert_int_equal(wf_dns_resolve(&f->net, &c, "alias.test", addrs, 1), WF_EDNS_BADREPLY);
+    assert_int_equal(responder_stop(rs), WF_DNS_MAX_CNAME + 1);
+    assert_sockets_free(f);
+}
+
 static void test_resolve_lost_then_retry(void **state)
 {
     struct wf_fixture *f = *state;
@@ -1307,6 +1418,8 @@ int main(void)
         T(test_resolve_other_question_then_right),
         T(test_resolve_wrong_source_port_ignored),
         T(test_resolve_silent_server),
+        T(test_resolve_total_budget),
+        T(test_resolve_cname_restart),
         T(test_resolve_lost_then_retry),
         T(test_resolve_garbage),
         T(test_resolve_unreachable_then_second),

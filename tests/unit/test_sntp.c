@@ -30,6 +30,9 @@ static const uint8_t NONCE[8] = {0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88}
 /* 2024-01-01T00:00:00Z */
 #define UNIX_2024 1704067200LL
 #define NTP_2024 ((uint32_t)(UNIX_2024 + 2208988800LL))
+/* 2020-01-01T00:00:00Z */
+#define UNIX_2020 1577836800LL
+#define NTP_2020 ((uint32_t)(UNIX_2020 + 2208988800LL))
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -250,6 +253,7 @@ enum act {
     A_OTHER_PORT_THEN_GOOD, /* first from a second socket (another port), then the real one */
     A_ONLY_GARBAGE,
     A_DELAY_150, /* a proper reply after 150 ms */
+    A_PAST,      /* a proper reply, but the time is 2020-01-01 (a clock set back) */
 };
 
 struct ntpd {
@@ -319,6 +323,9 @@ static void ntpd_handle(struct ntpd *d, const uint8_t *req, const struct sockadd
         p[0] = 0x24 | 0xC0 | 0x07;
         ntpd_send(d, d->fd, p, 48, from);
         return;
+    case A_PAST:
+        reply(p, &req[40], NTP_2020, 0);
+        break;
     case A_DELAY_150:
         usleep(150 * 1000);
         now_ntp(&s, &f);
@@ -541,6 +548,79 @@ static void test_query_silent_and_garbage(void **state)
     ntpd_stop(good);
 }
 
+/* A server that turns the clock back below the floor is refused (and not asked
+ * again); another server is believed; without a floor the old time is taken. */
+static void test_query_floor(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct ntpd *past = ntpd_start(A_PAST);
+    struct wf_sntp_config c;
+    cfg_fast(&c);
+    c.attempts = 3;
+    c.floor = UNIX_2024;
+    add_server(&c, past);
+    struct wf_sntp_result r;
+    memset(&r, 0, sizeof r);
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), WF_ESNTP_BEFORE_FLOOR);
+    assert_int_equal(r.unix_ms, 0); /* nothing of the refused answer is kept */
+    assert_int_equal(ntpd_stop(past), 1);
+    /* A refusing server first, a good one second. */
+    past = ntpd_start(A_PAST);
+    struct ntpd *good = ntpd_start(A_GOOD);
+    c.server_count = 0;
+    add_server(&c, past);
+    add_server(&c, good);
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), 0);
+    assert_int_equal(r.server, 1);
+    assert_now(&r);
+    /* A floor just below the real time: a good answer passes. */
+    c.server_count = 0;
+    add_server(&c, good);
+    c.floor = real_ms() / 1000 - 60;
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), 0);
+    assert_now(&r);
+    ntpd_stop(good);
+    /* No floor: the old time is believed (the caller's choice). */
+    c.floor = 0;
+    c.server_count = 0;
+    add_server(&c, past);
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), 0);
+    assert_true(r.unix_ms >= UNIX_2020 * 1000 && r.unix_ms < UNIX_2020 * 1000 + 1000);
+    ntpd_stop(past);
+}
+
+/* total_ms bounds the whole call: three silent servers, two rounds of 200 ms
+ * each would take 1.2 s; 300 ms in all ends with WF_ETIMEDOUT. */
+static void test_query_total_budget(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct ntpd *silent[3];
+    struct wf_sntp_config c;
+    cfg_fast(&c);
+    for (int i = 0; i < 3; i++) {
+        silent[i] = ntpd_start(A_SILENT);
+        add_server(&c, silent[i]);
+    }
+    c.total_ms = 300;
+    struct wf_sntp_result r;
+    uint32_t t0 = wf_port_host_millis(NULL);
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), WF_ETIMEDOUT);
+    uint32_t took = wf_port_host_millis(NULL) - t0;
+    print_message("sntp: budget 300 ms, took %u ms\n", (unsigned)took);
+    assert_true(took >= 290 && took < 450);
+    assert_int_equal(ntpd_stop(silent[0]), 1);
+    assert_int_equal(ntpd_stop(silent[1]), 1);
+    assert_int_equal(ntpd_stop(silent[2]), 0);
+    /* A budget longer than every attempt together: still "no server". */
+    struct ntpd *one = ntpd_start(A_SILENT);
+    c.server_count = 0;
+    add_server(&c, one);
+    c.timeout_ms = 100;
+    c.total_ms = 5000;
+    assert_int_equal(wf_sntp_query(&f->net, &c, &r), WF_ESNTP_NOSERVER);
+    assert_int_equal(ntpd_stop(one), 2);
+}
+
 static void test_query_lost_then_retry(void **state)
 {
     struct wf_fixture *f = *state;
@@ -628,6 +708,8 @@ int main(void)
         T(test_query_kod_unsync_next_server),
         T(test_query_all_refuse),
         T(test_query_silent_and_garbage),
+        T(test_query_floor),
+        T(test_query_total_budget),
         T(test_query_lost_then_retry),
         T(test_query_bad_config),
         T(test_query_entropy_failure),

@@ -1,13 +1,20 @@
 /* The TLS layer's calendar (mbedtls_platform_gmtime_r, ours: the board has no
- * usable gmtime) against the C library's gmtime_r on the host. */
+ * usable gmtime) against the C library's gmtime_r on the host; and its clock
+ * against the time floor. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <string.h>
 #include <time.h>
 #include <cmocka.h>
 
+#include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
+#include "mbedtls/x509.h"
+#include "tls_platform.h"
+#include "wizfetch/port.h"
+#include "wizfetch/tls.h"
 
 static void expect_same(int64_t t)
 {
@@ -54,11 +61,68 @@ static void test_every_day_for_four_centuries(void **state)
     }
 }
 
+/* 2020-01-01, 2024-01-01 */
+#define UNIX_2020 1577836800LL
+#define UNIX_2024 1704067200LL
+
+static int64_t port_clock = -1;
+
+static int64_t fake_unix_time(void *ctx)
+{
+    (void)ctx;
+    return port_clock;
+}
+
+static uint32_t fake_millis(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+static int fake_entropy(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    memset(buf, 0x5A, len);
+    return 0;
+}
+
+/* The clock mbedTLS checks certificate dates with never reads below the
+ * floor: a clock set back (a rogue NTP server) cannot make a certificate that
+ * expired before the floor valid again. */
+static void test_clock_never_below_floor(void **state)
+{
+    (void)state;
+    static _Alignas(16) unsigned char pool[4096];
+    static const struct wf_port port = {
+        .millis = fake_millis,
+        .entropy = fake_entropy,
+        .unix_time = fake_unix_time,
+    };
+    assert_int_equal(wf_tls_platform_init(&port, pool, sizeof pool), 0);
+    const mbedtls_x509_time expired_2022 = {.year = 2022, .mon = 6, .day = 1};
+    /* The port says 2020 (set back), the floor is 2024. */
+    port_clock = UNIX_2020;
+    wf_tls_platform_set_time_floor(0);
+    assert_int_equal(mbedtls_time(NULL), UNIX_2020);
+    assert_int_equal(mbedtls_x509_time_is_past(&expired_2022), 0); /* no floor: believed */
+    wf_tls_platform_set_time_floor(UNIX_2024);
+    assert_int_equal(mbedtls_time(NULL), UNIX_2024);
+    assert_int_equal(mbedtls_x509_time_is_past(&expired_2022), 1);
+    /* A time after the floor is the time. */
+    port_clock = UNIX_2024 + 86400;
+    assert_int_equal(mbedtls_time(NULL), UNIX_2024 + 86400);
+    /* Unknown: the floor. */
+    port_clock = -1;
+    assert_int_equal(mbedtls_time(NULL), UNIX_2024);
+    wf_tls_platform_set_time_floor(0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_dates),
         cmocka_unit_test(test_every_day_for_four_centuries),
+        cmocka_unit_test(test_clock_never_below_floor),
     };
     return cmocka_run_group_tests_name("tls_time", tests, NULL, NULL);
 }
