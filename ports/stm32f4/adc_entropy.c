@@ -13,7 +13,8 @@
 #define ADC_WAIT_LOOPS 1000000u
 
 static struct stm32f4_entropy_cond cond;
-static uint32_t next_channel = ADC_CHANNEL_TEMPSENSOR;
+/* The conditioner's noise channels 0 and 1. */
+static const uint8_t adc_channel[STM32F4_ENTROPY_CHANNELS] = {ADC_CHANNEL_TEMPSENSOR, ADC_CHANNEL_VREFINT};
 
 int stm32f4_adc_entropy_init(void)
 {
@@ -50,15 +51,13 @@ int stm32f4_adc_read(uint32_t channel, uint16_t *value)
     return WF_ETIMEDOUT;
 }
 
-/* Raw-sample source for the conditioner: alternate sensor and reference. The cycle
- * counter is read *before* the conversion so it cannot depend on its value. */
-static int sample(void *ctx, uint16_t *raw, uint32_t *jitter)
+/* Raw-sample source for the conditioner (which picks the channel in turn). The
+ * cycle counter is read *before* the conversion so it cannot depend on its value. */
+static int sample(void *ctx, unsigned channel, uint16_t *raw, uint32_t *jitter)
 {
     (void)ctx;
     *jitter = stm32f4_cycles();
-    int rc = stm32f4_adc_read(next_channel, raw);
-    next_channel = next_channel == ADC_CHANNEL_TEMPSENSOR ? ADC_CHANNEL_VREFINT : ADC_CHANNEL_TEMPSENSOR;
-    return rc;
+    return stm32f4_adc_read(adc_channel[channel % STM32F4_ENTROPY_CHANNELS], raw);
 }
 
 int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len)

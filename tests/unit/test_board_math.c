@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "../../ports/stm32f4/board_math.h"
-#include "../../ports/stm32f4/entropy_cond.h"
 #include "../../ports/stm32f4/seed_store.h"
 #include "wizfetch/error.h"
 
@@ -235,165 +234,6 @@ static void test_adc_prescaler_and_sectors(void **state)
     assert_int_equal(stm32f4_flash_sector_of(0x07FFFFFFu, &base, &size), -1);
 }
 
-/* ------------------------------------------------------------------ entropy */
-
-struct source {
-    int kind; /* 0 stuck, 1 alternating, 2 PRNG, 3 biased PRNG (~75 % ones), 4 pattern 0011, 5 failing */
-    uint64_t x;
-    uint32_t n;
-};
-
-static uint32_t xorshift(struct source *s)
-{
-    s->x ^= s->x << 13;
-    s->x ^= s->x >> 7;
-    s->x ^= s->x << 17;
-    return (uint32_t)(s->x >> 11);
-}
-
-static int sample(void *ctx, uint16_t *raw, uint32_t *jitter)
-{
-    struct source *s = ctx;
-    uint32_t i = s->n++;
-    *jitter = 0; /* the jitter is credited nothing: test without it */
-    switch (s->kind) {
-    case 0:
-        *raw = 0x7A2;
-        break;
-    case 1:
-        *raw = (uint16_t)(0x7A2 | (i & 1u));
-        break;
-    case 2:
-        *raw = (uint16_t)(xorshift(s) & 0xFFFu);
-        break;
-    case 3:
-        *raw = (uint16_t)((xorshift(s) & 3u) != 0);
-        break;
-    case 4:
-        *raw = (uint16_t)((i >> 1) & 1u);
-        break;
-    default:
-        return WF_ETIMEDOUT;
-    }
-    return 0;
-}
-
-static void test_entropy_stuck_source_fails(void **state)
-{
-    (void)state;
-    struct stm32f4_entropy_cond c;
-    struct source s = {0, 0, 0};
-    uint8_t buf[32];
-    stm32f4_entropy_cond_init(&c);
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf), WF_ENOENTROPY);
-    /* Caught by the repetition count test during the start-up test. */
-    assert_int_equal(s.n, STM32F4_ENTROPY_RCT_CUTOFF);
-    /* And again on the next call (state re-initialised, start-up test again). */
-    s.n = 0;
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf), WF_ENOENTROPY);
-    assert_int_equal(s.n, STM32F4_ENTROPY_RCT_CUTOFF);
-}
-
-static void test_entropy_alternating_source_fails(void **state)
-{
-    (void)state;
-    /* 0101...: passes both raw tests (no runs, 50 % ones) but von Neumann turns it
-     * into all zeros, which the output repetition test catches. */
-    struct stm32f4_entropy_cond c;
-    struct source s = {1, 0, 0};
-    uint8_t buf[32];
-    stm32f4_entropy_cond_init(&c);
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf), WF_ENOENTROPY);
-    assert_true(s.n > STM32F4_ENTROPY_STARTUP_SAMPLES);
-    assert_true(s.n <= STM32F4_ENTROPY_STARTUP_SAMPLES + 2 * STM32F4_ENTROPY_OUT_RCT_CUTOFF);
-}
-
-static void test_entropy_pattern_and_failing_sources(void **state)
-{
-    (void)state;
-    struct stm32f4_entropy_cond c;
-    uint8_t buf[8];
-    /* 0011...: every pair is dropped; the per-byte sample budget ends it. */
-    struct source s = {4, 0, 0};
-    stm32f4_entropy_cond_init(&c);
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf), WF_ENOENTROPY);
-    assert_int_equal(s.n, STM32F4_ENTROPY_STARTUP_SAMPLES + STM32F4_ENTROPY_MAX_SAMPLES_PER_BYTE);
-    /* A hardware error (conversion timeout). */
-    struct source f = {5, 0, 0};
-    stm32f4_entropy_cond_init(&c);
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &f, buf, sizeof buf), WF_ENOENTROPY);
-}
-
-static void test_entropy_good_source(void **state)
-{
-    (void)state;
-    struct stm32f4_entropy_cond c;
-    struct source s = {2, 0x9E3779B97F4A7C15ull, 0};
-    static uint8_t buf[8192];
-    stm32f4_entropy_cond_init(&c);
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf), 0);
-    /* About 4 raw samples per output bit (von Neumann keeps half the pairs). */
-    double per_bit = (double)(s.n - STM32F4_ENTROPY_STARTUP_SAMPLES) / (8.0 * sizeof buf);
-    assert_true(per_bit > 3.8 && per_bit < 4.2);
-    size_t ones = 0;
-    unsigned counts[256] = {0};
-    for (size_t i = 0; i < sizeof buf; i++) {
-        ones += (size_t)__builtin_popcount(buf[i]);
-        counts[buf[i]]++;
-    }
-    double frac = (double)ones / (8.0 * sizeof buf);
-    assert_true(frac > 0.49 && frac < 0.51);
-    /* Every byte value shows up (expected 32 each). */
-    for (int v = 0; v < 256; v++) {
-        assert_true(counts[v] > 0);
-    }
-    /* The start-up test ran once only: the next call costs no start-up samples. */
-    uint32_t before = s.n;
-    assert_int_equal(stm32f4_entropy_fill(&c, sample, &s, buf, 1), 0);
-    assert_true(s.n - before < 200);
-}
-
-static void test_entropy_biased_source_debiased(void **state)
-{
-    (void)state;
-    /* 75 % ones passes the raw tests (cutoffs are for H = 0.5, i.e. p <= 0.707 -
-     * 75 % is just past that: the adaptive proportion test may fire, which is the
-     * intended behaviour for a source below the claimed entropy). Check only that
-     * whatever is delivered is unbiased. */
-    struct stm32f4_entropy_cond c;
-    struct source s = {3, 12345, 0};
-    static uint8_t buf[1024];
-    stm32f4_entropy_cond_init(&c);
-    int rc = stm32f4_entropy_fill(&c, sample, &s, buf, sizeof buf);
-    if (rc == 0) {
-        size_t ones = 0;
-        for (size_t i = 0; i < sizeof buf; i++) {
-            ones += (size_t)__builtin_popcount(buf[i]);
-        }
-        double frac = (double)ones / (8.0 * sizeof buf);
-        assert_true(frac > 0.47 && frac < 0.53);
-    } else {
-        assert_int_equal(rc, WF_ENOENTROPY);
-    }
-}
-
-static void test_entropy_apt_catches_heavy_bias(void **state)
-{
-    (void)state;
-    /* 7 ones in 8 (p = 0.875, H = 0.19 < 0.5) never repeats 41 times in a row
-     * here (ones broken by a zero every 8) but is caught by the proportion test. */
-    struct stm32f4_entropy_cond c;
-    stm32f4_entropy_cond_init(&c);
-    int rc = 0;
-    uint8_t out;
-    uint32_t i;
-    for (i = 0; i < 4096 && rc >= 0; i++) {
-        rc = stm32f4_entropy_cond_feed(&c, (uint16_t)((i % 8) != 7), 0, &out);
-    }
-    assert_int_equal(rc, WF_ENOENTROPY);
-    assert_true(i <= STM32F4_ENTROPY_APT_WINDOW);
-}
-
 /* ------------------------------------------------------------------ seed store */
 
 #define SECTOR (128u * 1024u)
@@ -546,12 +386,6 @@ int main(void)
         cmocka_unit_test(test_usart_brr),
         cmocka_unit_test(test_iwdg),
         cmocka_unit_test(test_adc_prescaler_and_sectors),
-        cmocka_unit_test(test_entropy_stuck_source_fails),
-        cmocka_unit_test(test_entropy_alternating_source_fails),
-        cmocka_unit_test(test_entropy_pattern_and_failing_sources),
-        cmocka_unit_test(test_entropy_good_source),
-        cmocka_unit_test(test_entropy_biased_source_debiased),
-        cmocka_unit_test(test_entropy_apt_catches_heavy_bias),
         cmocka_unit_test(test_seed_crc32),
         cmocka_unit_test(test_seed_empty_sector),
         cmocka_unit_test(test_seed_append_and_find_latest),
