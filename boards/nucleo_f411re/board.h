@@ -112,6 +112,8 @@ bool wf_board_watchdog_reset(void);
 /** The entropy seed's non-volatile store, for wf_tls_platform_set_seed_store(). */
 int wf_board_seed_read(unsigned char *buf, size_t len);
 int wf_board_seed_write(unsigned char *buf, size_t len);
+/** 1 if the last seed read found a stored seed, 0 if not (first boot: fresh ADC bytes), -1 if none yet. */
+int wf_board_seed_loaded(void);
 
 /** Set the wall clock (Unix seconds), e.g. from SNTP. */
 void wf_board_set_unix_time(int64_t unix_seconds);

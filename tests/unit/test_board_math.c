@@ -9,7 +9,6 @@
 #include <cmocka.h>
 
 #include "../../ports/stm32f4/board_math.h"
-#include "../../ports/stm32f4/seed_store.h"
 #include "wizfetch/error.h"
 
 #define HSI 16000000u
@@ -234,148 +233,6 @@ static void test_adc_prescaler_and_sectors(void **state)
     assert_int_equal(stm32f4_flash_sector_of(0x07FFFFFFu, &base, &size), -1);
 }
 
-/* ------------------------------------------------------------------ seed store */
-
-#define SECTOR (128u * 1024u)
-
-static uint8_t *erased_sector(void)
-{
-    uint8_t *s = malloc(SECTOR);
-    assert_non_null(s);
-    memset(s, 0xFF, SECTOR);
-    return s;
-}
-
-/* What flash_seed.c does: program the next slot, erase when full. */
-static int append(uint8_t *sector, const uint8_t *seed, size_t len)
-{
-    struct seed_store_record rec;
-    uint8_t img[SEED_STORE_SLOT_SIZE];
-    uint32_t seq = seed_store_find_latest(sector, SECTOR, &rec) >= 0 ? rec.seq + 1 : 1;
-    assert_int_equal(seed_store_encode(img, seq, seed, len), 0);
-    int slot = seed_store_next_slot(sector, SECTOR);
-    int erased = 0;
-    if (slot == SEED_STORE_FULL) {
-        memset(sector, 0xFF, SECTOR);
-        slot = 0;
-        erased = 1;
-    }
-    /* Flash programming can only clear bits. */
-    uint8_t *dst = sector + (size_t)slot * SEED_STORE_SLOT_SIZE;
-    for (size_t i = 0; i < sizeof img; i++) {
-        dst[i] &= img[i];
-    }
-    return erased;
-}
-
-static void test_seed_crc32(void **state)
-{
-    (void)state;
-    /* The standard check value of CRC-32/ISO-HDLC. */
-    assert_int_equal(seed_store_crc32(0, "123456789", 9), 0xCBF43926u);
-    uint32_t part = seed_store_crc32(0, "1234", 4);
-    assert_int_equal(seed_store_crc32(part, "56789", 5), 0xCBF43926u);
-}
-
-static void test_seed_empty_sector(void **state)
-{
-    (void)state;
-    uint8_t *s = erased_sector();
-    struct seed_store_record rec;
-    assert_int_equal(seed_store_slots(SECTOR), 1638);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), SEED_STORE_NONE);
-    assert_int_equal(seed_store_next_slot(s, SECTOR), 0);
-    free(s);
-}
-
-static void test_seed_append_and_find_latest(void **state)
-{
-    (void)state;
-    uint8_t *s = erased_sector();
-    struct seed_store_record rec;
-    uint8_t seed[64];
-    for (int k = 0; k < 5; k++) {
-        memset(seed, 0x10 + k, sizeof seed);
-        assert_int_equal(append(s, seed, sizeof seed), 0);
-    }
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 4);
-    assert_int_equal(rec.seq, 5);
-    assert_int_equal(rec.len, 64);
-    assert_memory_equal(rec.data, seed, 64);
-    assert_int_equal(seed_store_next_slot(s, SECTOR), 5);
-    /* A shorter seed (SHA-256 entropy block: 32 bytes) works the same. */
-    memset(seed, 0xA5, 32);
-    append(s, seed, 32);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 5);
-    assert_int_equal(rec.len, 32);
-    assert_memory_equal(rec.data, seed, 32);
-    /* Invalid lengths are refused. */
-    uint8_t img[SEED_STORE_SLOT_SIZE];
-    assert_int_equal(seed_store_encode(img, 1, seed, 0), WF_EINVAL);
-    assert_int_equal(seed_store_encode(img, 1, seed, 65), WF_EINVAL);
-    free(s);
-}
-
-static void test_seed_corrupt_record_skipped(void **state)
-{
-    (void)state;
-    uint8_t *s = erased_sector();
-    struct seed_store_record rec;
-    uint8_t seed[64];
-    for (int k = 0; k < 3; k++) {
-        memset(seed, 0x20 + k, sizeof seed);
-        append(s, seed, sizeof seed);
-    }
-    /* A bit cleared in the latest payload (flash can only clear bits). */
-    s[2 * SEED_STORE_SLOT_SIZE + SEED_STORE_HDR_SIZE + 7] &= (uint8_t)~0x02u; /* 0x22 -> 0x20 */
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 1);
-    assert_int_equal(rec.seq, 2);
-    memset(seed, 0x21, sizeof seed);
-    assert_memory_equal(rec.data, seed, 64);
-    /* The corrupt slot stays used: the next record goes after it, with seq 3. */
-    assert_int_equal(seed_store_next_slot(s, SECTOR), 3);
-    memset(seed, 0x33, sizeof seed);
-    append(s, seed, sizeof seed);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 3);
-    assert_int_equal(rec.seq, 3);
-
-    /* A write cut short: only the first 5 words programmed. */
-    uint8_t img[SEED_STORE_SLOT_SIZE];
-    assert_int_equal(seed_store_encode(img, 4, seed, 64), 0);
-    memcpy(s + 4 * SEED_STORE_SLOT_SIZE, img, 20);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 3);
-    assert_int_equal(seed_store_next_slot(s, SECTOR), 5);
-
-    /* A header-only problem: the length complement does not match. */
-    s[3 * SEED_STORE_SLOT_SIZE + 10] = 0x00;
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 1);
-    free(s);
-}
-
-static void test_seed_sector_full_needs_erase(void **state)
-{
-    (void)state;
-    uint8_t *s = erased_sector();
-    struct seed_store_record rec;
-    uint8_t seed[64];
-    size_t slots = seed_store_slots(SECTOR);
-    for (size_t k = 0; k < slots; k++) {
-        memset(seed, (int)(k & 0xFF), sizeof seed);
-        assert_int_equal(append(s, seed, sizeof seed), 0);
-    }
-    assert_int_equal(seed_store_next_slot(s, SECTOR), SEED_STORE_FULL);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), (int)slots - 1);
-    assert_int_equal(rec.seq, slots);
-    /* The next append erases and starts over at slot 0, the sequence continuing. */
-    memset(seed, 0xEE, sizeof seed);
-    assert_int_equal(append(s, seed, sizeof seed), 1);
-    assert_int_equal(seed_store_find_latest(s, SECTOR, &rec), 0);
-    assert_int_equal(rec.seq, slots + 1);
-    assert_memory_equal(rec.data, seed, 64);
-    assert_int_equal(seed_store_next_slot(s, SECTOR), 1);
-    free(s);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,11 +243,6 @@ int main(void)
         cmocka_unit_test(test_usart_brr),
         cmocka_unit_test(test_iwdg),
         cmocka_unit_test(test_adc_prescaler_and_sectors),
-        cmocka_unit_test(test_seed_crc32),
-        cmocka_unit_test(test_seed_empty_sector),
-        cmocka_unit_test(test_seed_append_and_find_latest),
-        cmocka_unit_test(test_seed_corrupt_record_skipped),
-        cmocka_unit_test(test_seed_sector_full_needs_erase),
     };
     return cmocka_run_group_tests_name("board_math", tests, NULL, NULL);
 }
