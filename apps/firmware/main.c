@@ -74,8 +74,12 @@ static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
     static const char *const names[WF_STEP_COUNT] = {
-        [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
-        [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
+        [WF_STEP_URL] = "url",
+        [WF_STEP_RESOLVE] = "dns",
+        [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake",
+        [WF_STEP_REQUEST] = "http",
+        [WF_STEP_RESPONSE] = "http-response",
     };
     if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
         phase(names[step]);
@@ -307,10 +311,9 @@ static int fetch_once(void)
         set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
-        say(WF_FW_ACCEPT_UNKNOWN_TIME
-                ? "warning: the time is unknown: certificate expiry is checked against the "
-                  "build time only"
-                : "the time is unknown: certificates cannot be checked");
+        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
+                                        "build time only"
+                                      : "the time is unknown: certificates cannot be checked");
     }
     say("GET %s", options.url);
     struct wf_fetch_result result;
@@ -344,6 +347,16 @@ int main(void)
     if (wf_board_watchdog_reset()) {
         say("note: the previous run was ended by the watchdog");
     }
+#if WF_FW_ENTROPY_DUMP > 0
+    say("entropy dump: %lu raw LSBs per channel (temperature sensor raw0, VREFINT raw1)",
+        (unsigned long)WF_FW_ENTROPY_DUMP);
+    int drc = wf_board_entropy_dump(WF_FW_ENTROPY_DUMP);
+    say("entropy dump: %s", drc == 0 ? "done" : wf_strerror(drc));
+    wf_board_exit(drc == 0 ? 0 : 1);
+    for (;;) {
+        port->delay_ms(port->ctx, 1000);
+    }
+#endif
     configure_fetch();
     uint32_t backoff = WF_FW_RETRY_FIRST_MS;
     int rc = start_tls();

@@ -4,6 +4,7 @@
 #include "board_math.h"
 #include "clock.h"
 #include "entropy_cond.h"
+#include "iwdg.h"
 #include "stm32f4_regs.h"
 #include "stm32f4_time.h"
 #include "wizfetch/error.h"
@@ -66,4 +67,35 @@ int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len)
         return WF_ENOENTROPY; /* never initialised: no source, not weak bytes */
     }
     return stm32f4_entropy_fill(&cond, sample, NULL, buf, len);
+}
+
+int stm32f4_adc_entropy_dump(uint32_t samples, void (*write)(void *ctx, const char *text, size_t len),
+                             void *ctx)
+{
+    static const char hex[] = "0123456789abcdef";
+    if ((ADC1->CR2 & ADC_CR2_ADON) == 0) {
+        return WF_ENOENTROPY;
+    }
+    for (uint32_t done = 0; done < samples; done += 64) {
+        uint64_t bits[STM32F4_ENTROPY_CHANNELS] = {0};
+        for (unsigned i = 0; i < 64; i++) {
+            for (unsigned ch = 0; ch < STM32F4_ENTROPY_CHANNELS; ch++) { /* in turn, as the live source */
+                uint16_t v;
+                if (stm32f4_adc_read(adc_channel[ch], &v) != 0) {
+                    return WF_ETIMEDOUT;
+                }
+                bits[ch] = bits[ch] << 1 | (v & 1u);
+            }
+        }
+        for (unsigned ch = 0; ch < STM32F4_ENTROPY_CHANNELS; ch++) {
+            char line[22] = {'r', 'a', 'w', (char)('0' + ch), ' '};
+            for (unsigned d = 0; d < 16; d++) {
+                line[5 + d] = hex[(bits[ch] >> (60 - 4 * d)) & 0xFu];
+            }
+            line[21] = '\n';
+            write(ctx, line, sizeof line);
+        }
+        stm32f4_iwdg_feed(); /* a million samples take minutes at 115200 Bd */
+    }
+    return 0;
 }

@@ -46,4 +46,17 @@ int stm32f4_adc_read(uint32_t channel, uint16_t *value);
  */
 int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len);
 
+/**
+ * @brief Raw samples for measuring the source's min-entropy (docs/security.md):
+ * `samples` conversions of each channel (rounded up to a multiple of 64), taken
+ * in turn like the live source but with no health test and no conditioning;
+ * their LSBs go to `write` as lines "raw0 <16 hex digits>" and "raw1 ..."
+ * (64 LSBs of that channel each, first sample in the most significant bit).
+ * Feeds the watchdog.
+ * @return 0, WF_ENOENTROPY if the ADC was not initialised, WF_ETIMEDOUT if a
+ * conversion timed out.
+ */
+int stm32f4_adc_entropy_dump(uint32_t samples, void (*write)(void *ctx, const char *text, size_t len),
+                             void *ctx);
+
 #endif

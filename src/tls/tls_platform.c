@@ -60,7 +60,7 @@ struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *out)
     out->tm_wday = (int)((days % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
     int64_t z = days + 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;                                      /* [0, 146096] */
+    int64_t doe = z - era * 146097;                                     /* [0, 146096] */
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365], from March 1 */
     int64_t mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
