@@ -6,7 +6,8 @@
  * ADC cycles, ~19 us at 25 MHz: the temperature sensor and VREFINT need >= 10 us),
  * alternating between the internal temperature sensor (ADC1_IN18) and VREFINT
  * (ADC1_IN17), plus the DWT cycle counter read with it. Only the least
- * significant bit is used: it is dominated by thermal and quantisation noise
+ * significant bit is used (each channel's bits are health-tested as a stream of
+ * their own): it is dominated by thermal and quantisation noise
  * of the converter and the sensor. The samples go through the health tests and
  * conditioner of entropy_cond.h; the result feeds mbedTLS's SHA-512 entropy
  * accumulator (through the port's `entropy` function), together with the seed
@@ -14,8 +15,8 @@
  *
  * Cost: about 32 raw samples per output byte for an unbiased LSB (von Neumann
  * keeps 1 bit per 4 samples on average), ~20 us each: ~0.7 ms per byte at
- * 100 MHz, plus a 1024-sample start-up test (~20 ms) at the first call and
- * after any failure.
+ * 100 MHz, plus a start-up test of 1024 samples per channel (~40 ms) at the
+ * first call and after any failure.
  */
 #ifndef STM32F4_ADC_ENTROPY_H
 #define STM32F4_ADC_ENTROPY_H

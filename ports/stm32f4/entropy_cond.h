@@ -23,7 +23,7 @@
  * 2. Adaptive proportion test (section 4.4.2): window W = 1024 (the standard's
  *    size for a binary source), cutoff C = 1 + CRITBINOM(W, 2^-H, 1 - alpha)
  *    = 810: the first LSB of a window appearing 810 times in it fails.
- * 3. Lag predictors (an additional test, allowed by section 4.5): for each lag
+ * 3. Lag predictors (an additional, developer-defined test): for each lag
  *    k = 1..8, two predictors guess each LSB as "the same as k samples ago" and
  *    "the opposite of k samples ago". A source with min-entropy H is guessed by
  *    any predictor with probability at most 2^-H per sample, so each predictor's
