@@ -68,13 +68,14 @@ install-check: deps
 # ---- the Nucleo-F411RE firmware ------------------------------------------------
 # Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_URL, WF_FW_IP, WF_FW_MASK,
-# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), e.g.
+# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), WF_FW_ENTROPY_DUMP (a measurement
+# image: raw noise samples on the console, docs/security.md), e.g.
 #   make firmware WF_CA_BUNDLE=/etc/ssl/certs/ISRG_Root_X1.pem WF_FW_URL=https://example.org/
 FW         ?= build/fw
 FW_SMALL   ?= build/fw-small
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
-FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP,$(if $($(v)),-D$(v)='$($(v))'))
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP WF_FW_ENTROPY_DUMP,$(if $($(v)),-D$(v)='$($(v))'))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
 

@@ -10,6 +10,7 @@ set(WF_FW_DNS "" CACHE STRING "Firmware: DNS server, e.g. {192,168,1,1}")
 set(WF_FW_MAC "" CACHE STRING "Firmware: MAC, e.g. {0x90,0xA2,0xDA,0x00,0x00,0x01}")
 set(WF_FW_USE_DHCP "" CACHE STRING "Firmware: 1 = DHCP (default), 0 = the static WF_FW_IP/MASK/GATEWAY/DNS")
 set(WF_FW_NTP "" CACHE STRING "Firmware: NTP server, e.g. {192,168,1,1} (default: from the DHCP lease)")
+set(WF_FW_ENTROPY_DUMP "" CACHE STRING "Firmware: measurement build printing N raw noise LSBs per channel, no fetch")
 
 if(WF_TLS_PROFILE STREQUAL "small")
   set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB
@@ -30,7 +31,7 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP)
   if(NOT WF_FW_${var} STREQUAL "")
     if(var STREQUAL "URL")
       target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")

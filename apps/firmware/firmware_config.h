@@ -98,6 +98,13 @@
 #define WF_FW_TIME_FLOOR 0
 #endif
 
+/** Measurement build: > 0 prints that many raw noise LSBs per entropy channel on
+ * the console at boot (for SP 800-90B's estimator, see docs/security.md), then
+ * stops; no fetch. */
+#ifndef WF_FW_ENTROPY_DUMP
+#define WF_FW_ENTROPY_DUMP 0
+#endif
+
 #if WF_FW_RETRY_FIRST_MS == 0 || WF_FW_RETRY_FIRST_MS > WF_FW_RETRY_MAX_MS
 #error "WF_FW_RETRY_FIRST_MS must be 1..WF_FW_RETRY_MAX_MS"
 #endif

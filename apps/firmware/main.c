@@ -289,7 +289,10 @@ static int start_tls(void)
     rc = wf_tls_setup(&tls, &topt);
     if (rc < 0) {
         say("TLS set-up: %s", wf_strerror(rc));
+        return rc;
     }
+    say(wf_board_seed_loaded() == 1 ? "entropy seed: stored seed loaded, updated"
+                                    : "entropy seed: none stored (first boot): fresh from the ADC, stored");
     return rc;
 }
 
@@ -365,6 +368,16 @@ int main(void)
     if (wf_board_watchdog_reset()) {
         say("note: the previous run was ended by the watchdog");
     }
+#if WF_FW_ENTROPY_DUMP > 0
+    say("entropy dump: %lu raw LSBs per channel (temperature sensor raw0, VREFINT raw1)",
+        (unsigned long)WF_FW_ENTROPY_DUMP);
+    int drc = wf_board_entropy_dump(WF_FW_ENTROPY_DUMP);
+    say("entropy dump: %s", drc == 0 ? "done" : wf_strerror(drc));
+    wf_board_exit(drc == 0 ? 0 : 1);
+    for (;;) {
+        port->delay_ms(port->ctx, 1000);
+    }
+#endif
     configure_fetch();
     uint32_t backoff = WF_FW_RETRY_FIRST_MS;
     int rc = start_tls();

@@ -91,6 +91,16 @@ int wf_board_seed_write(unsigned char *buf, size_t len)
     return stm32f4_seed_write_cb(buf, len);
 }
 
+int wf_board_entropy_dump(uint32_t samples)
+{
+    return stm32f4_adc_entropy_dump(samples, stm32f4_port_console_write, board_port.ctx);
+}
+
+int wf_board_seed_loaded(void)
+{
+    return stm32f4_seed_last_read();
+}
+
 void wf_board_set_unix_time(int64_t unix_seconds)
 {
     stm32f4_set_unix_time(unix_seconds);

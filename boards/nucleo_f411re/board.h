@@ -112,6 +112,15 @@ bool wf_board_watchdog_reset(void);
 /** The entropy seed's non-volatile store, for wf_tls_platform_set_seed_store(). */
 int wf_board_seed_read(unsigned char *buf, size_t len);
 int wf_board_seed_write(unsigned char *buf, size_t len);
+/** 1 if the last seed read found a stored seed, 0 if not (first boot: fresh ADC bytes), -1 if none yet. */
+int wf_board_seed_loaded(void);
+
+/**
+ * Print `samples` raw noise LSBs per entropy channel on the console (lines
+ * "raw0 ..."/"raw1 ...", see stm32f4_adc_entropy_dump()): the input of the
+ * SP 800-90B estimator. 0 or a negative WF_E* code.
+ */
+int wf_board_entropy_dump(uint32_t samples);
 
 /** Set the wall clock (Unix seconds), e.g. from SNTP. */
 void wf_board_set_unix_time(int64_t unix_seconds);

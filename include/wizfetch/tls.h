@@ -109,7 +109,9 @@ int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t
  * @brief Where the entropy seed lives between boots (builds with WF_TLS_NV_SEED,
  * see wf_mbedtls_config.h): `read` fills `len` bytes, `write` stores them; both
  * return 0 or -1. Call after wf_tls_platform_init and before wf_tls_setup,
- * which mixes the stored seed into the pool and writes a fresh one.
+ * which mixes the stored seed into the pool and writes a fresh one: `write` is
+ * called once per wf_tls_setup (mbedTLS's own intermediate updates stay in
+ * RAM), and a failed write fails wf_tls_setup. WF_EINVAL if either is NULL,
  * WF_ENOTSUP in builds without the option.
  */
 int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),

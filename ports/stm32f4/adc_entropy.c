@@ -4,6 +4,7 @@
 #include "board_math.h"
 #include "clock.h"
 #include "entropy_cond.h"
+#include "iwdg.h"
 #include "stm32f4_regs.h"
 #include "stm32f4_time.h"
 #include "wizfetch/error.h"
@@ -13,7 +14,8 @@
 #define ADC_WAIT_LOOPS 1000000u
 
 static struct stm32f4_entropy_cond cond;
-static uint32_t next_channel = ADC_CHANNEL_TEMPSENSOR;
+/* The conditioner's noise channels 0 and 1. */
+static const uint8_t adc_channel[STM32F4_ENTROPY_CHANNELS] = {ADC_CHANNEL_TEMPSENSOR, ADC_CHANNEL_VREFINT};
 
 int stm32f4_adc_entropy_init(void)
 {
@@ -50,15 +52,13 @@ int stm32f4_adc_read(uint32_t channel, uint16_t *value)
     return WF_ETIMEDOUT;
 }
 
-/* Raw-sample source for the conditioner: alternate sensor and reference. The cycle
- * counter is read *before* the conversion so it cannot depend on its value. */
-static int sample(void *ctx, uint16_t *raw, uint32_t *jitter)
+/* Raw-sample source for the conditioner (which picks the channel in turn). The
+ * cycle counter is read *before* the conversion so it cannot depend on its value. */
+static int sample(void *ctx, unsigned channel, uint16_t *raw, uint32_t *jitter)
 {
     (void)ctx;
     *jitter = stm32f4_cycles();
-    int rc = stm32f4_adc_read(next_channel, raw);
-    next_channel = next_channel == ADC_CHANNEL_TEMPSENSOR ? ADC_CHANNEL_VREFINT : ADC_CHANNEL_TEMPSENSOR;
-    return rc;
+    return stm32f4_adc_read(adc_channel[channel % STM32F4_ENTROPY_CHANNELS], raw);
 }
 
 int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len)
@@ -67,4 +67,35 @@ int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len)
         return WF_ENOENTROPY; /* never initialised: no source, not weak bytes */
     }
     return stm32f4_entropy_fill(&cond, sample, NULL, buf, len);
+}
+
+int stm32f4_adc_entropy_dump(uint32_t samples, void (*write)(void *ctx, const char *text, size_t len),
+                             void *ctx)
+{
+    static const char hex[] = "0123456789abcdef";
+    if ((ADC1->CR2 & ADC_CR2_ADON) == 0) {
+        return WF_ENOENTROPY;
+    }
+    for (uint32_t done = 0; done < samples; done += 64) {
+        uint64_t bits[STM32F4_ENTROPY_CHANNELS] = {0};
+        for (unsigned i = 0; i < 64; i++) {
+            for (unsigned ch = 0; ch < STM32F4_ENTROPY_CHANNELS; ch++) { /* in turn, as the live source */
+                uint16_t v;
+                if (stm32f4_adc_read(adc_channel[ch], &v) != 0) {
+                    return WF_ETIMEDOUT;
+                }
+                bits[ch] = bits[ch] << 1 | (v & 1u);
+            }
+        }
+        for (unsigned ch = 0; ch < STM32F4_ENTROPY_CHANNELS; ch++) {
+            char line[22] = {'r', 'a', 'w', (char)('0' + ch), ' '};
+            for (unsigned d = 0; d < 16; d++) {
+                line[5 + d] = hex[(bits[ch] >> (60 - 4 * d)) & 0xFu];
+            }
+            line[21] = '\n';
+            write(ctx, line, sizeof line);
+        }
+        stm32f4_iwdg_feed(); /* a million samples take minutes at 115200 Bd */
+    }
+    return 0;
 }

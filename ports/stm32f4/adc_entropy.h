@@ -6,7 +6,8 @@
  * ADC cycles, ~19 us at 25 MHz: the temperature sensor and VREFINT need >= 10 us),
  * alternating between the internal temperature sensor (ADC1_IN18) and VREFINT
  * (ADC1_IN17), plus the DWT cycle counter read with it. Only the least
- * significant bit is used: it is dominated by thermal and quantisation noise
+ * significant bit is used (each channel's bits are health-tested as a stream of
+ * their own): it is dominated by thermal and quantisation noise
  * of the converter and the sensor. The samples go through the health tests and
  * conditioner of entropy_cond.h; the result feeds mbedTLS's SHA-512 entropy
  * accumulator (through the port's `entropy` function), together with the seed
@@ -14,8 +15,8 @@
  *
  * Cost: about 32 raw samples per output byte for an unbiased LSB (von Neumann
  * keeps 1 bit per 4 samples on average), ~20 us each: ~0.7 ms per byte at
- * 100 MHz, plus a 1024-sample start-up test (~20 ms) at the first call and
- * after any failure.
+ * 100 MHz, plus a start-up test of 1024 samples per channel (~40 ms) at the
+ * first call and after any failure.
  */
 #ifndef STM32F4_ADC_ENTROPY_H
 #define STM32F4_ADC_ENTROPY_H
@@ -45,5 +46,18 @@ int stm32f4_adc_read(uint32_t channel, uint16_t *value);
  * start-up test).
  */
 int stm32f4_adc_entropy_fill(uint8_t *buf, size_t len);
+
+/**
+ * @brief Raw samples for measuring the source's min-entropy (docs/security.md):
+ * `samples` conversions of each channel (rounded up to a multiple of 64), taken
+ * in turn like the live source but with no health test and no conditioning;
+ * their LSBs go to `write` as lines "raw0 <16 hex digits>" and "raw1 ..."
+ * (64 LSBs of that channel each, first sample in the most significant bit).
+ * Feeds the watchdog.
+ * @return 0, WF_ENOENTROPY if the ADC was not initialised, WF_ETIMEDOUT if a
+ * conversion timed out.
+ */
+int stm32f4_adc_entropy_dump(uint32_t samples, void (*write)(void *ctx, const char *text, size_t len),
+                             void *ctx);
 
 #endif

@@ -15,21 +15,33 @@
 #define FLASH_ERASE_LOOPS 100000000u   /* >= 8 s at 100 MHz */
 #define FLASH_TIMEOUT_FLAG 0x80000000u /* not a FLASH_SR bit */
 
-static uint32_t seed_base;
-static uint32_t seed_size;
-static uint32_t seed_snb;
+static uint32_t seed_base[SEED_STORE_SECTORS];
+static uint32_t seed_snb[SEED_STORE_SECTORS];
+static uint32_t seed_size; /* of one sector; 0 until stm32f4_seed_init() succeeded */
+static int last_read = -1; /* stm32f4_seed_last_read() */
 
 int stm32f4_seed_init(uint32_t base, uint32_t size)
 {
-    uint32_t sbase, ssize;
-    int snb = stm32f4_flash_sector_of(base, &sbase, &ssize);
-    if (snb < 0 || sbase != base || ssize != size) {
-        return WF_EINVAL;
+    uint32_t half = size / SEED_STORE_SECTORS;
+    seed_size = 0;
+    for (uint32_t i = 0; i < SEED_STORE_SECTORS; i++) {
+        uint32_t sbase, ssize;
+        int snb = stm32f4_flash_sector_of(base + i * half, &sbase, &ssize);
+        if (snb < 0 || sbase != base + i * half || ssize != half || half * SEED_STORE_SECTORS != size) {
+            return WF_EINVAL;
+        }
+        seed_base[i] = sbase;
+        seed_snb[i] = (uint32_t)snb;
     }
-    seed_base = base;
-    seed_size = size;
-    seed_snb = (uint32_t)snb;
+    seed_size = half;
     return 0;
+}
+
+static void sectors(const uint8_t *out[SEED_STORE_SECTORS])
+{
+    for (int i = 0; i < SEED_STORE_SECTORS; i++) {
+        out[i] = (const uint8_t *)(uintptr_t)seed_base[i];
+    }
 }
 
 /*
@@ -80,9 +92,9 @@ static void lock(void)
     FLASH->ACR = acr & ~FLASH_ACR_DCRST;
 }
 
-static int erase_sector(void)
+static int erase_sector(uint32_t snb)
 {
-    FLASH->CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (seed_snb << FLASH_CR_SNB_Pos);
+    FLASH->CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | (snb << FLASH_CR_SNB_Pos);
     uint32_t err = flash_op_in_ram(NULL, 0, FLASH_ERASE_LOOPS);
     FLASH->CR = 0;
     return err ? WF_EIO : 0;
@@ -105,11 +117,13 @@ static int program(uint32_t addr, const uint8_t *data, size_t len)
 
 int stm32f4_seed_load(uint8_t *buf, size_t len)
 {
+    const uint8_t *sec[SEED_STORE_SECTORS];
     struct seed_store_record rec;
     if (seed_size == 0) {
         return WF_EINVAL;
     }
-    if (seed_store_find_latest((const uint8_t *)seed_base, seed_size, &rec) < 0) {
+    sectors(sec);
+    if (seed_store_find_latest(sec, seed_size, &rec) < 0) {
         return WF_EIO;
     }
     if (rec.len != len) {
@@ -122,32 +136,28 @@ int stm32f4_seed_load(uint8_t *buf, size_t len)
 int stm32f4_seed_save(const uint8_t *buf, size_t len)
 {
     _Static_assert(SEED_STORE_SLOT_SIZE % 4 == 0, "slots are programmed as 32-bit words");
-    const uint8_t *sector = (const uint8_t *)seed_base;
-    struct seed_store_record rec;
+    const uint8_t *sec[SEED_STORE_SECTORS];
+    struct seed_store_plan plan;
     uint8_t image[SEED_STORE_SLOT_SIZE];
-    uint32_t seq = 1;
 
     if (seed_size == 0) {
         return WF_EINVAL;
     }
-    if (seed_store_find_latest(sector, seed_size, &rec) >= 0) {
-        seq = rec.seq + 1;
-    }
-    if (seed_store_encode(image, seq, buf, len) != 0) {
+    sectors(sec);
+    seed_store_plan(sec, seed_size, &plan);
+    if (seed_store_encode(image, plan.seq, buf, len) != 0) {
         return WF_EINVAL;
     }
-    int slot = seed_store_next_slot(sector, seed_size);
     int rc = unlock();
-    if (rc == 0 && slot == SEED_STORE_FULL) {
-        rc = erase_sector();
-        slot = 0;
+    if (rc == 0 && plan.erase) {
+        rc = erase_sector(seed_snb[plan.sector]); /* never the sector holding the latest record */
     }
-    uint32_t addr = seed_base + (uint32_t)slot * SEED_STORE_SLOT_SIZE;
+    uint32_t addr = seed_base[plan.sector] + (uint32_t)plan.slot * SEED_STORE_SLOT_SIZE;
     if (rc == 0) {
         rc = program(addr, image, sizeof image);
     }
     lock();
-    if (rc == 0 && memcmp((const void *)addr, image, sizeof image) != 0) {
+    if (rc == 0 && memcmp((const void *)(uintptr_t)addr, image, sizeof image) != 0) {
         rc = WF_EIO; /* the next save uses the following slot; this one is skipped as invalid */
     }
     return rc;
@@ -156,15 +166,19 @@ int stm32f4_seed_save(const uint8_t *buf, size_t len)
 int stm32f4_seed_read_cb(unsigned char *buf, size_t len)
 {
     if (stm32f4_seed_load(buf, len) == (int)len) {
+        last_read = 1;
         return 0;
     }
-    /* First boot (or the seed length changed with the mbedTLS profile): a fresh
-     * seed from the noise source; mbedTLS mixes it and writes an updated one. */
-    if (stm32f4_adc_entropy_fill(buf, len) != 0) {
-        return -1;
-    }
-    (void)stm32f4_seed_save(buf, len); /* best effort: the bytes are good either way */
-    return 0;
+    last_read = 0;
+    /* First boot (or the seed length changed with the mbedTLS profile): fresh
+     * bytes from the noise source. Not saved here: the one write of the boot is
+     * the updated seed mbedTLS derives from them (wf_tls_setup). */
+    return stm32f4_adc_entropy_fill(buf, len) == 0 ? 0 : -1;
+}
+
+int stm32f4_seed_last_read(void)
+{
+    return last_read;
 }
 
 int stm32f4_seed_write_cb(unsigned char *buf, size_t len)

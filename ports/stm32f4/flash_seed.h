@@ -1,21 +1,26 @@
 /**
  * @file flash_seed.h
- * @brief The entropy seed file of mbedTLS (MBEDTLS_ENTROPY_NV_SEED) kept in one
- * dedicated flash sector, in the append-only record format of seed_store.h.
+ * @brief The entropy seed file of mbedTLS (MBEDTLS_ENTROPY_NV_SEED) kept in two
+ * dedicated flash sectors, in the alternating append-only record format of
+ * seed_store.h (a power cut never loses the previous seed).
  *
- * The sector is given by the board (on the Nucleo-F411RE: sector 7, 128 KiB at
- * 0x08060000, kept out of the image by the linker script; see `_seed_start` /
- * `_seed_end`). Flashing the firmware with OpenOCD's `program` erases only the
- * sectors the image covers, so the seed survives updates; a mass erase clears it.
+ * The sectors are given by the board (on the Nucleo-F411RE: sectors 6 and 7,
+ * 2 x 128 KiB at 0x08040000, kept out of the image by the linker script; see
+ * `_seed_start` / `_seed_end`). Flashing the firmware with OpenOCD's `program`
+ * erases only the sectors the image covers, so the seed survives updates; a
+ * mass erase clears it.
  *
  * Binding (builds with WF_TLS_NV_SEED):
  *   wf_tls_platform_set_seed_store(stm32f4_seed_read_cb, stm32f4_seed_write_cb);
  * mbedTLS fails its entropy gathering if the read fails, so on a device whose
- * sector holds no seed yet (first boot, after a mass erase) stm32f4_seed_read_cb()
- * provisions one from the ADC source (never a fixed value) and stores it.
+ * sectors hold no seed yet (first boot, after a mass erase) stm32f4_seed_read_cb()
+ * returns fresh bytes from the ADC source (never a fixed value); it never writes.
+ * wf_tls_setup() calls the write hook once (see wizfetch/tls.h): one record per
+ * boot.
  *
- * Writes program one 80-byte slot (20 words, ~0.3 ms); every 1638th write
- * erases the sector first (~1-2 s, the CPU waits in RAM and feeds the watchdog).
+ * A write programs one 80-byte slot (20 words, ~0.3 ms); every 1638th write
+ * first erases the other sector (~1-2 s, the CPU waits in RAM and feeds the
+ * watchdog).
  */
 #ifndef STM32F4_FLASH_SEED_H
 #define STM32F4_FLASH_SEED_H
@@ -24,9 +29,9 @@
 #include <stdint.h>
 
 /**
- * @brief Use the flash sector at [`base`, `base + size`) for the seed.
- * @return 0, or WF_EINVAL if that range is not exactly one sector of the
- * STM32F411xE.
+ * @brief Use the flash at [`base`, `base + size`) for the seed.
+ * @return 0, or WF_EINVAL if that range is not exactly two consecutive sectors
+ * of the same size of the STM32F411xE.
  */
 int stm32f4_seed_init(uint32_t base, uint32_t size);
 
@@ -38,8 +43,9 @@ int stm32f4_seed_init(uint32_t base, uint32_t size);
 int stm32f4_seed_load(uint8_t *buf, size_t len);
 
 /**
- * @brief Store `buf` (1..64 bytes) as the new latest seed: next free slot, or
- * erase and slot 0 when the sector is full; then read back and compare.
+ * @brief Store `buf` (1..64 bytes) as the new latest seed (seed_store_plan():
+ * the next empty slot, or erase the other sector and its slot 0 when the current
+ * one is full); then read back and compare.
  * @return 0; WF_EINVAL (bad length, not initialised); WF_EIO (the flash
  * reported an error, timed out, or the read-back differs).
  */
@@ -47,10 +53,16 @@ int stm32f4_seed_save(const uint8_t *buf, size_t len);
 
 /**
  * @brief mbedTLS NV-seed read hook: the stored seed, or, if none of that length is
- * stored, `len` fresh bytes from the ADC entropy source, saved for next time.
+ * stored, `len` fresh bytes from the ADC entropy source (not stored).
  * @return 0, or -1 if neither works (no entropy: the handshake then fails).
  */
 int stm32f4_seed_read_cb(unsigned char *buf, size_t len);
+
+/**
+ * @brief What the last stm32f4_seed_read_cb() found: 1 a stored seed, 0 none
+ * (fresh ADC bytes), -1 not called yet.
+ */
+int stm32f4_seed_last_read(void);
 
 /** @brief mbedTLS NV-seed write hook: stm32f4_seed_save(); 0 or -1. */
 int stm32f4_seed_write_cb(unsigned char *buf, size_t len);

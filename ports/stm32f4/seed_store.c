@@ -82,24 +82,59 @@ int seed_store_next_slot(const uint8_t *sector, size_t size)
     return SEED_STORE_FULL;
 }
 
-int seed_store_find_latest(const uint8_t *sector, size_t size, struct seed_store_record *rec)
+/* The latest valid record of one sector: walk back from the last used slot (slots
+ * are used in order, so the first valid one found has the sector's highest seq). */
+static int latest_in(const uint8_t *sector, size_t size, struct seed_store_record *rec)
 {
     int next = seed_store_next_slot(sector, size);
     int used = next == SEED_STORE_FULL ? (int)seed_store_slots(size) : next;
-    /* Walk back from the last used slot: the newest valid record is the latest. */
     for (int i = used - 1; i >= 0; i--) {
         const uint8_t *slot = sector + (size_t)i * SEED_STORE_SLOT_SIZE;
         if (seed_store_slot_valid(slot)) {
-            if (rec != NULL) {
-                rec->slot = i;
-                rec->seq = get32(slot + 4);
-                rec->len = get16(slot + 8);
-                rec->data = slot + SEED_STORE_HDR_SIZE;
-            }
-            return i;
+            rec->slot = i;
+            rec->seq = get32(slot + 4);
+            rec->len = get16(slot + 8);
+            rec->data = slot + SEED_STORE_HDR_SIZE;
+            return 0;
         }
     }
     return SEED_STORE_NONE;
+}
+
+int seed_store_find_latest(const uint8_t *const sectors[SEED_STORE_SECTORS], size_t size,
+                           struct seed_store_record *rec)
+{
+    struct seed_store_record best = {.sector = SEED_STORE_NONE}, r;
+    for (int s = 0; s < SEED_STORE_SECTORS; s++) {
+        if (latest_in(sectors[s], size, &r) == 0 && (best.sector < 0 || r.seq > best.seq)) {
+            best = r;
+            best.sector = s;
+        }
+    }
+    if (best.sector < 0) {
+        return SEED_STORE_NONE;
+    }
+    if (rec != NULL) {
+        *rec = best;
+    }
+    return 0;
+}
+
+void seed_store_plan(const uint8_t *const sectors[SEED_STORE_SECTORS], size_t size,
+                     struct seed_store_plan *plan)
+{
+    struct seed_store_record rec;
+    int found = seed_store_find_latest(sectors, size, &rec) == 0;
+    int active = found ? rec.sector : 0;
+    plan->seq = found ? rec.seq + 1 : 1;
+    plan->sector = active;
+    plan->slot = seed_store_next_slot(sectors[active], size);
+    plan->erase = 0;
+    if (plan->slot == SEED_STORE_FULL) {
+        plan->sector = 1 - active;
+        plan->slot = 0;
+        plan->erase = 1;
+    }
 }
 
 int seed_store_encode(uint8_t out[SEED_STORE_SLOT_SIZE], uint32_t seq, const uint8_t *data, size_t len)

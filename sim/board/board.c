@@ -379,8 +379,8 @@ void wf_board_console_line(struct wf_board *b, const char *line)
 
 /* ---- seed sector ---- */
 
-#define SEED_OFF 0x60000u
-#define SEED_SIZE 0x20000u
+#define SEED_OFF WF_BOARD_SEED_OFF
+#define SEED_SIZE WF_BOARD_SEED_SIZE
 
 int wf_board_seed_load(struct wf_board *b, const char *path)
 {

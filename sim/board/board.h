@@ -34,8 +34,9 @@ struct wf_sim_chip;
 #define WF_BOARD_SRAM_BASE 0x20000000u
 #define WF_BOARD_SRAM_SIZE 0x00020000u /* 128 KiB */
 #define WF_BOARD_HSI_HZ 16000000u
-#define WF_BOARD_HSE_HZ 8000000u /* Nucleo: 8 MHz from the ST-LINK's MCO (HSE bypass) */
-#define WF_BOARD_SEED_SECTOR 7u  /* 0x08060000, 128 KiB: the persistent seed */
+#define WF_BOARD_HSE_HZ 8000000u    /* Nucleo: 8 MHz from the ST-LINK's MCO (HSE bypass) */
+#define WF_BOARD_SEED_OFF 0x40000u  /* sectors 6 and 7 (0x08040000, 2 x 128 KiB): the persistent seed */
+#define WF_BOARD_SEED_SIZE 0x40000u /* the seed file's size */
 
 /** Why a run stopped. */
 enum wf_board_stop {
@@ -45,6 +46,7 @@ enum wf_board_stop {
     WF_STOP_UNMODELLED, /**< access to an address or register the emulator does not model */
     WF_STOP_RULE,       /**< the firmware broke a rule of the silicon (see message) */
     WF_STOP_TIMEOUT,    /**< --max-seconds or --max-instructions reached */
+    WF_STOP_POWER_CUT,  /**< --power-cut-program / --power-cut-erase: power lost mid-operation */
 };
 
 /** Exit codes of wf-board-emu besides the firmware's own. */
@@ -52,6 +54,7 @@ enum wf_board_stop {
 #define WF_BOARD_EXIT_UNMODELLED 0x71
 #define WF_BOARD_EXIT_TIMEOUT 0x72
 #define WF_BOARD_EXIT_RULE 0x73
+#define WF_BOARD_EXIT_POWER_CUT 0x74
 
 #define WF_BOARD_MAX_PHASES 16
 
@@ -84,6 +87,9 @@ struct wf_flash_if {
     unsigned key_state; /**< 0: expect KEY1, 1: expect KEY2, 2: unlocked, 3: locked until reset */
     unsigned optkey_state;
     uint64_t erases, programs;
+    /** Power cut: the program (word/halfword/byte write) or sector erase with this
+     * 1-based number is torn (half done) and the run stops there; 0: never. */
+    uint64_t cut_program, cut_erase;
 };
 
 struct wf_gpio {

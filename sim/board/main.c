@@ -2,12 +2,23 @@
  *
  *   wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
- *                [--chip w5100|w5500] [--no-chip] [--trace] firmware.elf
+ *                [--chip w5100|w5500] [--no-chip] [--trace]
+ *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
+ *
+ * --seed-file keeps flash sectors 6 and 7 (the firmware's entropy seed, 256 KiB)
+ * between runs; the seed store's latest valid record is reported at the start and
+ * the end. --power-cut-program N / --power-cut-erase N: the Nth flash program
+ * (word write) / sector erase of the run is torn (its first half done) and the
+ * run stops there, like a power loss; rerun with the same seed file to see
+ * what the firmware makes of it. --seed-records N: before the run, append N
+ * records (payload from --seed) by the store's own rule, as N earlier boots
+ * would have (e.g. 1638 fills sector 6, so the firmware's next update erases 7).
  *
  * The serial console (USART2) is this program's stdout/stdin; diagnostics and the
  * chip model's violations go to stderr; the report table follows the console on
  * stdout. Exit code: the firmware's own (bkpt #0xAB, r0 = code), 0x70 CPU fault,
  * 0x71 unmodelled access, 0x72 time/instruction limit, 0x73 broken silicon rule,
+ * 0x74 power cut,
  * 70 (decimal) when the firmware exited 0 but the chip model recorded violations.
  */
 #include <errno.h>
@@ -23,13 +34,60 @@
 #include "emu.h"
 #include "host_app.h"
 #include "report.h"
+#include "../../ports/stm32f4/seed_store.h"
 #include "wf_sim_chip.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
-               "                    [--chip w5100|w5500] [--no-chip] [--trace] firmware.elf\n");
+               "                    [--chip w5100|w5500] [--no-chip] [--trace]\n"
+               "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N]\n"
+               "                    firmware.elf\n");
+}
+
+/* The firmware's seed store in sectors 6 and 7 (ports/stm32f4/seed_store.h). */
+static void seed_report(const struct wf_board *b, const char *when)
+{
+    const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + WF_BOARD_SEED_OFF,
+                                              b->flash + WF_BOARD_SEED_OFF + WF_BOARD_SEED_SIZE / 2};
+    struct seed_store_record rec;
+    if (seed_store_find_latest(sec, WF_BOARD_SEED_SIZE / 2, &rec) != 0) {
+        printf("seed store %s: no valid record\n", when);
+        return;
+    }
+    printf("seed store %s: latest valid record seq %" PRIu32 " (%zu bytes) in sector %d slot %d\n", when,
+           rec.seq, rec.len, 6 + rec.sector, rec.slot);
+}
+
+/* As many earlier boots would have: append `n` records by seed_store_plan(). */
+static void seed_prefill(struct wf_board *b, uint64_t n, uint64_t seed)
+{
+    uint8_t *base = b->flash + WF_BOARD_SEED_OFF;
+    const uint8_t *sec[SEED_STORE_SECTORS] = {base, base + WF_BOARD_SEED_SIZE / 2};
+    for (uint64_t k = 0; k < n; k++) {
+        struct seed_store_plan plan;
+        uint8_t payload[64], img[SEED_STORE_SLOT_SIZE];
+        for (size_t i = 0; i < sizeof payload; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            payload[i] = (uint8_t)(seed >> 56);
+        }
+        seed_store_plan(sec, WF_BOARD_SEED_SIZE / 2, &plan);
+        uint8_t *sector = base + (size_t)plan.sector * (WF_BOARD_SEED_SIZE / 2);
+        if (plan.erase) {
+            memset(sector, 0xFF, WF_BOARD_SEED_SIZE / 2);
+        }
+        (void)seed_store_encode(img, plan.seq, payload, sizeof payload);
+        memcpy(sector + (size_t)plan.slot * SEED_STORE_SLOT_SIZE, img, sizeof img);
+    }
+}
+
+static bool count_arg(const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(v, &end, 10);
+    return !errno && !*end && end != v && *out > 0;
 }
 
 static void console_out(void *ctx, const char *data, size_t len)
@@ -73,7 +131,7 @@ int main(int argc, char **argv)
     const char *maps[64];
     unsigned nmaps = 0;
     uint32_t max_ms = 120000;
-    uint64_t max_instr = 0, seed = 1;
+    uint64_t max_instr = 0, seed = 1, cut_program = 0, cut_erase = 0, prefill = 0;
     double cpi = 1.3;
     bool trace = false, no_chip = false;
     enum wf_sim_variant variant = WF_SIM_W5100;
@@ -129,6 +187,18 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if ((strcmp(a, "--power-cut-program") == 0 || strcmp(a, "--power-cut-erase") == 0) && v) {
+            if (!count_arg(v, strcmp(a, "--power-cut-erase") == 0 ? &cut_erase : &cut_program)) {
+                fprintf(stderr, "wf-board-emu: bad %s (a count from 1): %s\n", a, v);
+                return 2;
+            }
+            i++;
+        } else if (strcmp(a, "--seed-records") == 0 && v) {
+            if (!count_arg(v, &prefill)) {
+                fprintf(stderr, "wf-board-emu: bad --seed-records: %s\n", v);
+                return 2;
+            }
+            i++;
         } else if (strcmp(a, "--trace") == 0) {
             trace = true;
         } else if (strcmp(a, "--no-chip") == 0) {
@@ -178,8 +248,14 @@ int main(int argc, char **argv)
         return 2;
     }
     if (seed_file && wf_board_seed_load(b, seed_file) != 0) {
-        fprintf(stderr, "wf-board-emu: %s: cannot read the seed sector (128 KiB expected)\n", seed_file);
+        fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (256 KiB expected)\n", seed_file);
         return 2;
+    }
+    seed_prefill(b, prefill, seed);
+    b->fl.cut_program = cut_program;
+    b->fl.cut_erase = cut_erase;
+    if (seed_file || prefill) {
+        seed_report(b, "at start");
     }
     struct wf_emu e;
     if (wf_emu_open(&e, b) != 0) {
@@ -213,6 +289,9 @@ int main(int argc, char **argv)
     case WF_STOP_RULE:
         code = WF_BOARD_EXIT_RULE;
         break;
+    case WF_STOP_POWER_CUT:
+        code = WF_BOARD_EXIT_POWER_CUT;
+        break;
     default:
         code = WF_BOARD_EXIT_FAULT;
         break;
@@ -232,8 +311,11 @@ int main(int argc, char **argv)
     if (json && wf_report_json(&e, &ro, json) != 0) {
         fprintf(stderr, "wf-board-emu: cannot write %s\n", json);
     }
-    if (seed_file && wf_board_seed_save(b, seed_file) != 0) {
-        fprintf(stderr, "wf-board-emu: cannot write the seed sector to %s\n", seed_file);
+    if (seed_file) {
+        seed_report(b, "at end");
+        if (wf_board_seed_save(b, seed_file) != 0) {
+            fprintf(stderr, "wf-board-emu: cannot write the seed sectors to %s\n", seed_file);
+        }
     }
     code = wf_app_check_model(chip, "wf-board-emu", code, 70);
     wf_emu_close(&e);

@@ -1,6 +1,7 @@
 /* FLASH interface (RM0383 section 3): wait states, unlock, sector erase, programming. */
 #include "board.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #define KEY1 0x45670123u
@@ -81,10 +82,17 @@ static int start(struct wf_board *b, uint32_t cr)
                                  "FLASH_CR.SNB = %u: the STM32F411RE has sectors 0..7 (PC 0x%08X)", snb,
                                  b->pc);
         }
+        if (++b->fl.erases == b->fl.cut_erase) {
+            /* Power lost half-way: the first half of the sector erased, the rest as it was. */
+            memset(b->flash + sectors[snb].off, 0xFF, sectors[snb].size / 2);
+            changed(b, sectors[snb].off, sectors[snb].size / 2);
+            return wf_board_stop(b, WF_STOP_POWER_CUT,
+                                 "power cut during the erase of sector %u (erase #%" PRIu64 ", PC 0x%08X)",
+                                 snb, b->fl.erases, b->pc);
+        }
         memset(b->flash + sectors[snb].off, 0xFF, sectors[snb].size);
         changed(b, sectors[snb].off, sectors[snb].size);
         wf_board_stall(b, sectors[snb].erase_ps);
-        b->fl.erases++;
     } else if (cr & CR_MER) {
         memset(b->flash, 0xFF, WF_BOARD_FLASH_SIZE);
         changed(b, 0, WF_BOARD_FLASH_SIZE);
@@ -202,12 +210,19 @@ int wf_board_flash_write(struct wf_board *b, uint32_t addr, unsigned size, uint3
                 addr + i, nb, old, b->pc);
         }
     }
-    for (unsigned i = 0; i < size; i++) {
+    /* A power cut tears the write: only the low half of its bytes is programmed. */
+    bool cut = ++b->fl.programs == b->fl.cut_program;
+    unsigned n = cut ? size / 2 : size;
+    for (unsigned i = 0; i < n; i++) {
         b->flash[off + i] = (uint8_t)(val >> (8 * i));
     }
     changed(b, off, size);
+    if (cut) {
+        return wf_board_stop(b, WF_STOP_POWER_CUT,
+                             "power cut while programming flash at 0x%08X (program #%" PRIu64 ", PC 0x%08X)",
+                             addr, b->fl.programs, b->pc);
+    }
     wf_board_stall(b, PROGRAM_PS);
-    b->fl.programs++;
     if (cr & CR_EOPIE) {
         b->fl.sr |= SR_EOP;
     }

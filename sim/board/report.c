@@ -21,6 +21,8 @@ static const char *stop_name(enum wf_board_stop s)
         return "rule";
     case WF_STOP_TIMEOUT:
         return "timeout";
+    case WF_STOP_POWER_CUT:
+        return "power-cut";
     }
     return "?";
 }

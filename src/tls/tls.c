@@ -324,8 +324,9 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
         return WF_ENOENTROPY;
     }
 #if defined(MBEDTLS_ENTROPY_NV_SEED)
-    /* The next boot must not start from the seed this boot used. */
-    if (mbedtls_entropy_update_nv_seed(&t->entropy) != 0) {
+    /* The next boot must not start from the seed this boot used; the updates
+     * mbedTLS made so far stayed in RAM, this is the one write to the store. */
+    if (mbedtls_entropy_update_nv_seed(&t->entropy) != 0 || wf_tls_platform_seed_commit() != 0) {
         return WF_ENOENTROPY;
     }
 #endif

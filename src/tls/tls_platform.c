@@ -6,6 +6,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #include "mbedtls/entropy.h"
@@ -131,11 +132,71 @@ int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t
     return 0;
 }
 
+#if defined(MBEDTLS_ENTROPY_NV_SEED)
+/*
+ * mbedTLS writes the seed from every entropy context on its first use (PSA's,
+ * then the TLS context's in mbedtls_ctr_drbg_seed) and again on every
+ * mbedtls_entropy_update_nv_seed: three writes per boot in the full profile, two
+ * in the small one. To mbedTLS the store is a file; here its writes go to a RAM
+ * copy (which later reads return, as a file would), and only
+ * wf_tls_platform_seed_commit() writes the latest copy to the board's store:
+ * once per wf_tls_setup, i.e. once per boot.
+ */
+static int (*store_read)(unsigned char *buf, size_t len);
+static int (*store_write)(unsigned char *buf, size_t len);
+static unsigned char pending[MBEDTLS_ENTROPY_BLOCK_SIZE];
+static bool have_pending;
+
+static int nv_read(unsigned char *buf, size_t len)
+{
+    if (have_pending && len == sizeof pending) {
+        memcpy(buf, pending, len);
+        return 0;
+    }
+    return store_read(buf, len);
+}
+
+static int nv_write(unsigned char *buf, size_t len)
+{
+    if (len != sizeof pending) {
+        return -1;
+    }
+    memcpy(pending, buf, len);
+    have_pending = true;
+    return 0;
+}
+
+int wf_tls_platform_seed_commit(void)
+{
+    if (!have_pending || store_write == NULL) {
+        return 0; /* nothing new to store */
+    }
+    int rc = store_write(pending, sizeof pending) == 0 ? 0 : WF_EIO;
+    if (rc == 0) {
+        /* The store now holds it; reads go there again. */
+        mbedtls_platform_zeroize(pending, sizeof pending);
+        have_pending = false;
+    }
+    return rc;
+}
+#else
+int wf_tls_platform_seed_commit(void)
+{
+    return 0;
+}
+#endif
+
 int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),
                                    int (*write)(unsigned char *buf, size_t len))
 {
 #if defined(MBEDTLS_ENTROPY_NV_SEED)
-    return mbedtls_platform_set_nv_seed(read, write) == 0 ? 0 : WF_EINVAL;
+    if (read == NULL || write == NULL) {
+        return WF_EINVAL;
+    }
+    store_read = read;
+    store_write = write;
+    have_pending = false;
+    return mbedtls_platform_set_nv_seed(nv_read, nv_write) == 0 ? 0 : WF_EINVAL;
 #else
     (void)read;
     (void)write;

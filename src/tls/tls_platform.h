@@ -11,4 +11,12 @@ int64_t wf_tls_platform_unix_time(void);
  * floor), and the floor while the port's time is unknown. */
 void wf_tls_platform_set_time_floor(int64_t floor);
 
+/**
+ * Write the entropy seed mbedTLS last produced (held in RAM since) to the store
+ * set by wf_tls_platform_set_seed_store(): the one store write of a
+ * wf_tls_setup. 0 (also when there is nothing new or no NV seed), or WF_EIO if
+ * the store's write failed (the RAM copy is kept).
+ */
+int wf_tls_platform_seed_commit(void);
+
 #endif

@@ -18,7 +18,7 @@
  * Options:
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
- *                         wf_tls_setup (firmware: a flash sector).
+ *                         wf_tls_setup, once (firmware: two flash sectors).
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H

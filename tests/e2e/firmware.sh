@@ -2,8 +2,11 @@
 # tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
-# through the W5500 model (--chip w5500), and an unknown
-# CA, whose error and retry must show on the console. The emulator exits 0 only
+# through the W5500 model (--chip w5500), an unknown
+# CA, whose error and retry must show on the console, and the entropy seed in
+# flash: one record per boot, and a power cut in the middle of a seed update
+# (a record half programmed, or the other sector half erased) leaves the
+# previous seed valid for the next boot. The emulator exits 0 only
 # if the firmware signalled success and the chip model saw no violation.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
@@ -69,6 +72,54 @@ grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
 verdict "firmware in the emulator: unknown CA -> error on the console, retry with backoff" "${why[@]}"
+
+# ---- the entropy seed across boots (one seed file = one board's sectors 6 and 7) ----
+boot() { # boot SEEDFILE [EMULATOR OPTIONS...]: one run, console + report in $work/out, exit code in $boot_rc
+  local file=$1
+  shift
+  WF_EMU_SECONDS=60 "$run" "$emu" "$elf" "$pki" main -- --seed-file "$file" "$@" >"$work/out" 2>&1
+  boot_rc=$?
+}
+fetched() { grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/out" && grep -q '^fetched .* HTTP 200' "$work/out"; }
+seed_at_end() { grep -q "^seed store at end: latest valid record seq $1 (64 bytes) in sector $2 slot $3\$" "$work/out"; }
+programs() { grep -q "flash erases $1, programs $2;" "$work/out"; }
+
+seed=$work/seed.bin # a fresh board
+why=()
+boot "$seed"
+fetched || why+=("first boot did not fetch")
+grep -q '^entropy seed: none stored (first boot)' "$work/out" || why+=("no first-boot seed line")
+seed_at_end 1 6 0 || why+=("not exactly one record after the first boot")
+programs 0 20 || why+=("first boot did not program exactly one 20-word record")
+boot "$seed"
+fetched || why+=("second boot did not fetch")
+grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("second boot did not load the stored seed")
+seed_at_end 2 6 1 && programs 0 20 || why+=("second boot did not write exactly one record")
+verdict "firmware in the emulator: one seed record per boot" "${why[@]}"
+
+why=()
+boot "$seed" --power-cut-program 10 # the 10th of the record's 20 words, half programmed
+((boot_rc == 0x74)) || why+=("the run was not cut (exit $boot_rc)")
+grep -q 'power cut while programming flash at 0x0804' "$work/out" || why+=("no power cut in the seed sector")
+seed_at_end 2 6 1 || why+=("the previous seed is not the latest valid record after the cut")
+boot "$seed"
+fetched || why+=("the boot after the cut did not fetch")
+grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
+seed_at_end 3 6 3 || why+=("the torn slot 2 was not skipped (seq 3 expected in slot 3)")
+verdict "firmware in the emulator: power cut while programming a seed record -> previous seed valid, next boot fetches" "${why[@]}"
+
+# Sector 6 full (1638 earlier boots): the update erases sector 7, and the cut lands in that erase.
+why=()
+seed=$work/seed-full.bin
+boot "$seed" --seed-records 1638 --power-cut-erase 1
+((boot_rc == 0x74)) || why+=("the run was not cut (exit $boot_rc)")
+grep -q 'power cut during the erase of sector 7' "$work/out" || why+=("no power cut in the erase of sector 7")
+seed_at_end 1638 6 1637 || why+=("the previous seed is not the latest valid record after the cut")
+boot "$seed"
+fetched || why+=("the boot after the cut did not fetch")
+grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
+seed_at_end 1639 7 0 && programs 1 20 || why+=("sector 7 was not erased and its slot 0 written")
+verdict "firmware in the emulator: power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
