@@ -25,6 +25,8 @@
 #   ts_start_empty VAR PKI_DIR       # TLS (good RSA chain), reads the request, closes
 #   ts_start_tls_close VAR PKI_DIR   # TLS (good RSA chain): close-delimited bodies ended with
 #                                    # or without close_notify (tests/e2e/tls_close_server.py)
+#   ts_start_tls_edge VAR PKI_DIR BIN  # mbedTLS server (tests/e2e/tls_edge_server.c, built as BIN):
+#                                    # record-layer cases such as empty application-data records
 #   ts_start_mute VAR                # accepts TCP and never sends a byte
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
@@ -354,6 +356,13 @@ ts_start_tls_close() {
   ts_init
   ts__launch tls-close tcp "$1" "$TS_DIR/tls-close.log" -- \
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/tls_close_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key"
+}
+
+ts_start_tls_edge() {
+  local pki bin=${3:?ts_start_tls_edge VAR PKI_DIR BINARY}
+  pki=$(cd "${2:?ts_start_tls_edge VAR PKI_DIR BINARY}" && pwd) || return 1
+  ts_init
+  ts__launch tls-edge tcp "$1" "$TS_DIR/tls-edge.log" -- "$bin" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key"
 }
 
 ts_start_mute() {

@@ -16,6 +16,8 @@
 #              E2E_ONLY    run only the cases whose name matches this regex
 #              E2E_BUDGET  seconds after which the remaining cases fail unrun (500;
 #                          ctest's TIMEOUT is 600 and a killed run could not clean up)
+#              WF_TLS_EDGE_SERVER  the mbedTLS test server (tests/e2e/tls_edge_server.c;
+#                          default: BUILD/tests/wf-tls-edge-server next to the binary)
 #              TS_KEEP=1   keep the servers' temp dir (logs, outputs) for debugging
 # Servers, temp files and every process started here are stopped on exit, also on
 # Ctrl-C; every wizfetch run is bounded with `timeout`.
@@ -56,6 +58,8 @@ ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
 ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
 ts_start_tls_close TLSCLOSE_PORT "$pki" || setup_failed "TLS close server"
+edge_bin=${WF_TLS_EDGE_SERVER:-$(dirname "$(dirname "$bin")")/tests/wf-tls-edge-server}
+ts_start_tls_edge TLSEDGE_PORT "$pki" "$edge_bin" || setup_failed "mbedTLS edge server ($edge_bin)"
 ts_free_port REFUSED_PORT || setup_failed "free port"
 # A TLS server that sends part of a body, then neither sends nor closes (socat -t 30:
 # it does not close for 30 s after the client's close either).
@@ -112,6 +116,7 @@ net PARTIAL "$PARTIAL_PORT"
 net EMPTY "$EMPTY_PORT"
 net MUTE "$MUTE_PORT"
 net TLSCLOSE "$TLSCLOSE_PORT"
+net TLSEDGE "$TLSEDGE_PORT"
 net REFUSED "$REFUSED_PORT"
 net STALL "$STALL_PORT"
 
@@ -456,6 +461,12 @@ end
 begin "close-delimited body ended by close_notify -> 0"
 run -- "${TLSCLOSE[@]}" "$URL/close-notify"
 check_rc 0; check_stdout_is "$close_body"
+end
+
+begin "two empty application-data records in a row are not the end of the body"
+run -- "${TLSEDGE[@]}" "$URL/empty-records"
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "first half|second half" ]] || fail "body '$(head -c 80 "$OUT")', expected both halves"
 end
 
 begin "Content-Length body, then a bare FIN -> 0 (the length proves the end)"
