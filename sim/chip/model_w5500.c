@@ -319,6 +319,9 @@ static uint8_t w5500_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
 
 static void w5500_spi_end(struct wf_sim_chip *m, uint32_t len)
 {
+    if (len == 0) {
+        return; /* /SCS pulsed with no clock: nothing was shifted, the chip saw nothing */
+    }
     if (len <= W5500_HEADER) {
         uint32_t a =
             len >= 3 ? block_addr(m->spi_hdr[2] >> 3, (uint16_t)((m->spi_hdr[0] << 8) | m->spi_hdr[1])) : 0;

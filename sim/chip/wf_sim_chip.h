@@ -92,14 +92,19 @@ void wf_sim_chip_spi_deselect(struct wf_sim_chip *m);
  * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high (the three
  * calls above; there is one decoder per variant).
  *
- * W5100: a frame is exactly 4 bytes; any other length is a violation ("CS held
- * across frames" for > 4, "short frame" for < 4) and the extra bytes read 0xFF.
+ * Either chip: a select/deselect with no byte clocked (len 0; ioLibrary's W5100
+ * port does this when asked to read 0 bytes) shifts no bit, so the chip cannot
+ * see it: no violation, no access (the frame is still counted in stats).
+ *
+ * W5100: a frame is exactly 4 bytes; any other length of 1 or more is a
+ * violation ("CS held across frames" for > 4, "short frame" for 1..3) and the
+ * extra bytes read 0xFF.
  * A 4-byte frame whose first byte is 0x00 is ignored without a violation (no
  * W5100 opcode; it is the shape of a single-byte W5500 frame to a common
  * register, which auto-detection sends first; counted in foreign_frames); any
  * other unknown opcode is a violation.
  *
- * W5500: 3 + N bytes (N >= 1). Violations: fewer than 4 bytes, OM != 00, a
+ * W5500: 3 + N bytes (N >= 1). Violations: 1 to 3 bytes, OM != 00, a
  * reserved block (BSB 4n, n >= 1), a write to a read-only register or the RX
  * buffer, reserved registers, and every ring/command rule of the W5100.
  * Always returns 0.

@@ -367,6 +367,33 @@ static void test_frame_length_violations(void **state)
     assert_int_equal(wf_sim_chip_stats(chip)->bytes, 15);
 }
 
+/* A chip-select pulse with no clock shifts no bit: neither chip can see it
+ * (ioLibrary's W5100 port sends one for a 0-byte read). 1..3 bytes stay short. */
+static void test_zero_byte_frame_ignored(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *w55 = wf_sim_chip_new_variant(42, WF_SIM_W5500);
+    struct wf_sim_chip *both[2] = {chip, w55};
+    for (int c = 0; c < 2; c++) {
+        struct wf_sim_chip *m = both[c];
+        uint8_t tx[3] = {0x0F, 0x00, 0x19}, rx[3];
+        wf_sim_chip_spi_select(m);
+        wf_sim_chip_spi_deselect(m);
+        assert_int_equal(wf_sim_chip_spi_frame(m, tx, rx, 0), 0);
+        assert_int_equal(wf_sim_chip_violation_count(m), 0);
+        for (size_t len = 1; len <= 3; len++) {
+            wf_sim_chip_spi_frame(m, tx, rx, len);
+            assert_int_equal(wf_sim_chip_violation_count(m), 1);
+            assert_non_null(strstr(wf_sim_chip_violation(m, 0)->what, "short frame"));
+            wf_sim_chip_clear_violations(m);
+        }
+    }
+    /* Nothing was decoded: the next real frame works as usual. */
+    assert_int_equal(rd8(RCR), 0x08);
+    expect_no_violations();
+    wf_sim_chip_free(w55);
+}
+
 static void test_absent_and_reset_pin(void **state)
 {
     (void)state;
@@ -865,6 +892,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reset_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mr_reset_self_clears, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frame_length_violations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zero_byte_frame_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_absent_and_reset_pin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cr_accepted_after_polls, setup, teardown),
