@@ -118,7 +118,9 @@ struct sim_sock {
     uint8_t cr_frames; /* socket frames left until the command is accepted */
     uint16_t tx_wr, tx_end, tx_rd, tx_ack;
     uint16_t rx_rd, rx_done, rsr;
-    bool send_busy;   /* a SEND has neither SEND_OK nor TIMEOUT yet */
+    bool send_busy; /* a SEND has neither SEND_OK nor TIMEOUT yet */
+    bool on_wire;   /* ... and its frames are (being) transmitted: SEND_OK at wire_done_us */
+    uint64_t wire_done_us;
     bool net_changed; /* SR changed by the network since the host last read SR */
     bool blackhole;   /* CONNECT target is a black hole */
     bool unreachable; /* CONNECT target never answers ARP */
@@ -203,8 +205,11 @@ struct wf_sim_chip {
 
     uint64_t rng;
     unsigned tear_rate;
-    uint32_t (*millis)(void *ctx);
+    uint32_t (*millis)(void *ctx); /* the clock: one of these two is set */
+    uint64_t (*micros)(void *ctx);
     void *clock_ctx;
+    uint32_t wire_bps;     /* Ethernet bit rate for SEND timing; 0 = no wire time */
+    uint64_t wire_free_us; /* when the last frame queued on the wire has left */
 
     struct sim_rule rules[SIM_MAX_RULES];
     size_t nrules;
@@ -228,6 +233,7 @@ struct wf_sim_chip {
 void sim_violation(struct wf_sim_chip *m, uint32_t addr, uint32_t value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 uint32_t sim_now(const struct wf_sim_chip *m);
+uint64_t sim_now_us(const struct wf_sim_chip *m);
 uint32_t sim_rand(struct wf_sim_chip *m, uint32_t below);
 uint16_t sim_tx_size(const struct wf_sim_chip *m, unsigned sn);
 uint16_t sim_rx_size(const struct wf_sim_chip *m, unsigned sn);

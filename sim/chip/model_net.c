@@ -68,6 +68,7 @@ static void close_host(struct sim_sock *s)
     s->fin_pending = s->shut_wr = false;
     s->timer_on = false;
     s->send_busy = false;
+    s->on_wire = false;
     s->reset_armed = false;
 }
 
@@ -115,6 +116,54 @@ static uint32_t tcpto_ms(const struct wf_sim_chip *m)
         }
     }
     return ticks_to_ms(total);
+}
+
+/* ---- the wire ------------------------------------------------------------ */
+
+/* Per frame: Ethernet header 14 + FCS 4 + preamble/SFD 8 + inter-frame gap 12. */
+#define WIRE_ETH_OVERHEAD 38u
+#define WIRE_IP_HEADER 20u
+#define WIRE_TCP_HEADER 20u
+#define WIRE_UDP_HEADER 8u
+#define WIRE_MIN_FRAME 84u /* 64-byte minimum frame + preamble/SFD + IFG */
+#define WIRE_TCP_MSS 1460u
+#define WIRE_UDP_MAX 1472u
+
+/* Bytes on the wire for `n` payload bytes cut into frames of at most `per`. */
+static uint64_t wire_bytes(uint32_t n, uint32_t per, uint32_t header)
+{
+    uint64_t total = 0;
+    do {
+        uint32_t p = n < per ? n : per;
+        uint32_t f = p + header + WIRE_ETH_OVERHEAD + WIRE_IP_HEADER;
+        total += f < WIRE_MIN_FRAME ? WIRE_MIN_FRAME : f;
+        n -= p;
+    } while (n > 0);
+    return total;
+}
+
+/*
+ * A SEND of `n` bytes goes on the wire: its frames leave after those already
+ * queued (one wire for all sockets); SEND_OK may be raised from wire_done_us.
+ */
+static void wire_queue(struct wf_sim_chip *m, struct sim_sock *s, uint32_t n, bool tcp)
+{
+    uint64_t now = sim_now_us(m);
+    uint64_t start = m->wire_free_us > now ? m->wire_free_us : now;
+    uint64_t us = 0;
+    if (m->wire_bps != 0) {
+        uint64_t bytes =
+            tcp ? wire_bytes(n, WIRE_TCP_MSS, WIRE_TCP_HEADER) : wire_bytes(n, WIRE_UDP_MAX, WIRE_UDP_HEADER);
+        us = (bytes * 8u * 1000000u + m->wire_bps - 1) / m->wire_bps;
+    }
+    s->on_wire = true;
+    s->wire_done_us = start + us;
+    m->wire_free_us = s->wire_done_us;
+}
+
+static bool wire_done(const struct wf_sim_chip *m, const struct sim_sock *s)
+{
+    return s->on_wire && sim_now_us(m) >= s->wire_done_us;
 }
 
 /* ---- network map -------------------------------------------------------- */
@@ -336,11 +385,12 @@ static void tcp_tx_step(struct wf_sim_chip *m, unsigned sn)
     if (s->sr == SIM_SOCK_CLOSED || s->tx_rd != s->tx_end) {
         return;
     }
-    if (s->send_busy) {
+    if (s->send_busy && wire_done(m, s)) {
         s->send_busy = false;
+        s->on_wire = false;
         s->ir |= SIM_Sn_IR_SEND_OK;
     }
-    if (s->fin_pending && s->fd >= 0) {
+    if (s->fin_pending && !s->send_busy && s->fd >= 0) {
         shutdown(s->fd, SHUT_WR);
         s->fin_pending = false;
         s->shut_wr = true;
@@ -502,11 +552,11 @@ static void udp_flush_stage(struct wf_sim_chip *m, unsigned sn)
     }
 }
 
-static void udp_send_done(struct sim_sock *s)
+/* The datagram is on the wire: TX_RD catches up, SEND_OK once it has left. */
+static void udp_send_done(struct wf_sim_chip *m, struct sim_sock *s, uint16_t len)
 {
     s->tx_rd = s->tx_end;
-    s->send_busy = false;
-    s->ir |= SIM_Sn_IR_SEND_OK;
+    wire_queue(m, s, len, false);
 }
 
 /* One datagram TX_RD..TX_WR to DIPR:DPORT, at SEND acceptance. */
@@ -523,7 +573,7 @@ static void udp_send(struct wf_sim_chip *m, unsigned sn)
         if (!ip_listed(m->blackhole, m->nblackhole, vip)) {
             m->udp_drop_tx--;
         }
-        udp_send_done(s); /* the wire ate it */
+        udp_send_done(m, s, (uint16_t)(s->tx_end - s->tx_rd)); /* the wire ate it */
         return;
     }
     uint16_t size = sim_tx_size(m, sn), base = sim_tx_base(m, sn);
@@ -540,7 +590,7 @@ static void udp_send(struct wf_sim_chip *m, unsigned sn)
         arm(m, s, arpto_ms(m));
         return;
     }
-    udp_send_done(s);
+    udp_send_done(m, s, len);
 }
 
 static void pump_udp(struct wf_sim_chip *m, unsigned sn)
@@ -552,6 +602,11 @@ static void pump_udp(struct wf_sim_chip *m, unsigned sn)
         s->send_busy = false;
         s->tx_rd = s->tx_ack = s->tx_end; /* the datagram is discarded */
         s->ir |= SIM_Sn_IR_TIMEOUT;
+    }
+    if (s->send_busy && wire_done(m, s)) {
+        s->send_busy = false;
+        s->on_wire = false;
+        s->ir |= SIM_Sn_IR_SEND_OK;
     }
     udp_flush_stage(m, sn);
     udp_fill_stage(m, sn);
@@ -801,6 +856,8 @@ static void cmd_send(struct wf_sim_chip *m, unsigned sn)
     s->send_busy = true;
     if (udp) {
         udp_send(m, sn);
+    } else {
+        wire_queue(m, s, adv, true);
     }
 }
 

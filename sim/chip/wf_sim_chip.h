@@ -22,7 +22,8 @@
  *
  * TCP and UDP traffic is carried over real, non-blocking host sockets.
  *
- * Time: the model reads a millisecond clock (by default CLOCK_MONOTONIC) and
+ * Time: the model reads a clock (by default CLOCK_MONOTONIC, in microseconds;
+ * the emulator gives it the board's emulated time) and
  * advances its network state whenever the host reads a status register
  * (Sn_CR, Sn_IR, Sn_SR, Sn_TX_FSR, Sn_RX_RSR), which is what any driver polls.
  * Commands are accepted after a few SPI frames (Sn_CR stays non-zero until then):
@@ -114,8 +115,35 @@ int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx,
 /** The /RESET pin: while asserted the chip ignores SPI (MISO 0x00); release = power-on state. */
 void wf_sim_chip_reset_pin(struct wf_sim_chip *m, bool asserted);
 
-/** Replace the millisecond clock (default CLOCK_MONOTONIC). */
+/** Replace the clock with a millisecond clock (NULL: back to the default,
+ * CLOCK_MONOTONIC in microseconds). With a millisecond clock the wire time of
+ * a SEND (below) ends on the next whole millisecond at the earliest. */
 void wf_sim_chip_set_clock(struct wf_sim_chip *m, uint32_t (*millis)(void *ctx), void *ctx);
+/** Replace the clock with a microsecond clock (NULL: the default). */
+void wf_sim_chip_set_clock_us(struct wf_sim_chip *m, uint64_t (*micros)(void *ctx), void *ctx);
+
+/* ---- the wire ----------------------------------------------------------- */
+
+/** Default Ethernet bit rate of both chips' PHY link: 100 Mbit/s. */
+#define WF_SIM_WIRE_DEFAULT_BPS 100000000u
+
+/**
+ * The Ethernet bit rate used for SEND timing (default 100 Mbit/s; 10 Mbit/s is
+ * the other rate of the 10/100 PHYs; 0 = frames take no time). A SEND's
+ * SEND_OK is raised once its frames have left: per frame the payload (a TCP
+ * segment of at most the MSS, 1460, or a UDP datagram of at most 1472 bytes per
+ * frame) plus 78 bytes of overhead for TCP, 66 for UDP (Ethernet header 14 +
+ * IPv4 20 + TCP 20 / UDP 8 + FCS 4 + preamble/SFD 8 + inter-frame gap 12; a
+ * frame is padded to the 64-byte Ethernet minimum), times 8 bits, divided by
+ * the rate. All sockets share the one wire: a SEND waits behind the frames
+ * already queued. A full 1460-byte segment takes 123 us at 100 Mbit/s, a 2 KiB
+ * W5100 TX buffer 176 us. A SEND while the previous SEND of the socket is in
+ * progress (no SEND_OK or TIMEOUT yet) is a violation, as on silicon.
+ * TX_FSR is unchanged by this: it still frees space as the peer acknowledges.
+ */
+void wf_sim_chip_set_wire_rate(struct wf_sim_chip *m, uint32_t bits_per_second);
+/** The wire rate in effect (for reports). */
+uint32_t wf_sim_chip_wire_rate(const struct wf_sim_chip *m);
 
 /* ---- network map -------------------------------------------------------- */
 

@@ -81,6 +81,14 @@ static uint32_t fake_clock(void *ctx)
     return fake_ms;
 }
 
+static uint64_t fake_us;
+
+static uint64_t fake_clock_us(void *ctx)
+{
+    (void)ctx;
+    return fake_us;
+}
+
 /* ---- SPI helpers ---------------------------------------------------------- */
 
 static void frame(uint8_t op, uint16_t addr, uint8_t data, uint8_t rx[4])
@@ -795,6 +803,121 @@ static void test_rx_rate_fault(void **state)
     expect_no_violations();
 }
 
+/* ---- SEND timing: SEND_OK once the frames have left the wire ---------------- */
+
+static uint8_t send_flags(unsigned sn)
+{
+    return rd8(sreg(sn, Sn_IR)) & (IR_SEND_OK | IR_TIMEOUT);
+}
+
+/* Advance the fake clock to `at_us` after `t0` and check SEND_OK is still off
+ * one microsecond before and on at that time. */
+static void expect_send_ok_at(unsigned sn, uint64_t t0, uint64_t at_us)
+{
+    fake_us = t0 + at_us - 1;
+    assert_int_equal(send_flags(sn), 0);
+    fake_us = t0 + at_us;
+    assert_int_equal(send_flags(sn), IR_SEND_OK);
+    wr8(sreg(sn, Sn_IR), IR_SEND_OK);
+}
+
+static void test_send_ok_after_wire_time(void **state)
+{
+    (void)state;
+    assert_int_equal(wf_sim_chip_wire_rate(chip), 100000000u);
+    int lfd;
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, &lfd);
+    fake_us = 5000000;
+    wf_sim_chip_set_clock_us(chip, fake_clock_us, NULL);
+    uint8_t out[1460], in[1460];
+    fill(out, sizeof out, 7);
+
+    /* A full segment: (1460 + 78) bytes x 8 / 100 Mbit/s = 123.04 us. */
+    uint64_t t0 = fake_us;
+    tx_put(out, 1460);
+    cmd(0, SEND);
+    assert_int_equal(send_flags(0), 0);
+    cmd(0, SEND); /* the previous SEND is still on the wire */
+    expect_violation("SEND before the previous SEND completed");
+    expect_send_ok_at(0, t0, 124);
+    size_t got = 0;
+    for (int i = 0; i < 20000 && got < sizeof in; i++) {
+        ssize_t r = recv(afd, in + got, sizeof in - got, 0);
+        got += r > 0 ? (size_t)r : 0;
+        pause_briefly();
+    }
+    assert_int_equal(got, sizeof in);
+    assert_memory_equal(in, out, sizeof in);
+
+    /* One byte: padded to the 64-byte minimum frame, 84 x 8 / 100 = 6.72 us. */
+    t0 = fake_us;
+    tx_put(out, 1);
+    cmd(0, SEND);
+    expect_send_ok_at(0, t0, 7);
+
+    /* Two segments (1460 + 540): (1538 + 618) x 8 / 100 = 172.48 us. */
+    t0 = fake_us;
+    tx_put(out, 1460);
+    tx_put(out, 540);
+    cmd(0, SEND);
+    expect_send_ok_at(0, t0, 173);
+
+    /* 10 Mbit/s: ten times as long. */
+    wf_sim_chip_set_wire_rate(chip, 10000000u);
+    t0 = fake_us;
+    tx_put(out, 1460);
+    cmd(0, SEND);
+    expect_send_ok_at(0, t0, 1231);
+
+    /* Rate 0: no wire time, SEND_OK at the first poll. */
+    wf_sim_chip_set_wire_rate(chip, 0);
+    tx_put(out, 1460);
+    cmd(0, SEND);
+    assert_int_equal(send_flags(0), IR_SEND_OK);
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+/* UDP: one frame per datagram (1472 + 66 bytes); all sockets share the wire. */
+static void test_send_wire_shared_udp(void **state)
+{
+    (void)state;
+    uint16_t port;
+    int peer = host_socket(SOCK_DGRAM, &port);
+    wf_sim_chip_map(chip, VIP(10, 0, 0, 2), 0, LOOPBACK, 0);
+    fake_us = 7000000;
+    wf_sim_chip_set_clock_us(chip, fake_clock_us, NULL);
+    open_socket(0, UDP, 5000);
+    open_socket(1, UDP, 5001);
+    set_peer(0, VIP(10, 0, 0, 2), port);
+    set_peer(1, VIP(10, 0, 0, 2), port);
+    static uint8_t big[1472];
+    fill(big, sizeof big, 1);
+    uint64_t t0 = fake_us;
+    tx_put(big, sizeof big);
+    cmd(0, SEND);
+    uint16_t p1 = rd16(sreg(1, Sn_TX_WR)); /* socket 1's ring: TX 0x4800 */
+    for (uint16_t i = 0; i < 100; i++) {
+        wr8((uint16_t)(TX_MEM + RING + ((p1 + i) & MASK)), big[i]);
+    }
+    wr16(sreg(1, Sn_TX_WR), (uint16_t)(p1 + 100));
+    cmd(1, SEND);
+    /* Socket 0: 1538 x 8 / 100 = 123.04 us; socket 1 waits for it, then
+     * 166 x 8 / 100 = 13.28 us more. */
+    fake_us = t0 + 123;
+    assert_int_equal(send_flags(0) | send_flags(1), 0);
+    fake_us = t0 + 124;
+    assert_int_equal(send_flags(0), IR_SEND_OK);
+    assert_int_equal(send_flags(1), 0);
+    fake_us = t0 + 137;
+    assert_int_equal(send_flags(1), 0);
+    fake_us = t0 + 138;
+    assert_int_equal(send_flags(1), IR_SEND_OK);
+    close(peer);
+    expect_no_violations();
+}
+
 /* ---- violations ------------------------------------------------------------ */
 
 static void test_violation_rx_read_past_rsr(void **state)
@@ -907,6 +1030,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_torn_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_drop_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rx_rate_fault, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_ok_after_wire_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_wire_shared_udp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_rx_read_past_rsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_write_past_fsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_wr_beyond_fsr, setup, teardown),

@@ -263,6 +263,39 @@ static void test_send_after_peer_close_is_epipe(void **state)
     wf_peer_stop(peer);
 }
 
+/* The chip is still transmitting (a slow 100 kbit/s wire: 1000 bytes take
+ * 86 ms): a second send must not issue SEND before SEND_OK (the model would
+ * record it), a non-blocking send says busy, a deadline passes meanwhile, and
+ * poll reports POLLOUT once SEND_OK is in. */
+static void test_send_while_chip_sending(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SINK, 0);
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
+    wf_sim_chip_set_wire_rate(f->model, 100000u);
+    static uint8_t data[1010];
+    for (size_t i = 0; i < sizeof data; i++) {
+        data[i] = wf_peer_pattern(i);
+    }
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 0), 0);
+    uint32_t t0 = now_ms();
+    assert_int_equal(wf_net_send(&f->net, fd, data, 1000), 1000);
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), WF_EAGAIN);
+    struct wf_pollfd p = {.fd = fd, .events = WF_POLLOUT};
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 0), 0);
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 20), 0);
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), WF_ETIMEDOUT);
+    assert_true(now_ms() - t0 < 86); /* all of that while the chip was sending */
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 1000), 1);
+    assert_int_equal(p.revents, WF_POLLOUT);
+    assert_true(now_ms() - t0 >= 86);
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), 10);
+    assert_int_equal(wf_net_close(&f->net, fd), 0);
+    struct wf_peer_result r = wf_peer_stop(peer);
+    assert_int_equal(r.received, sizeof data);
+    assert_int_equal(r.pattern_errors, 0);
+}
+
 static void test_recv_deadline_on_silent_peer(void **state)
 {
     struct wf_fixture *f = *state;
@@ -535,6 +568,7 @@ int main(void)
         T(test_model_reset_fault),
         T(test_send_after_shutdown_is_epipe),
         T(test_send_after_peer_close_is_epipe),
+        T(test_send_while_chip_sending),
         T(test_recv_deadline_on_silent_peer),
         T(test_slow_peer),
         T(test_nonblocking_connect_and_poll),
