@@ -37,8 +37,9 @@
 #define SIM_Sn_TX_WR 0x24
 #define SIM_Sn_RX_RSR 0x26
 #define SIM_Sn_RX_RD 0x28
-#define SIM_Sn_RX_WR 0x2A /* W5500 only (reserved on the W5100, see model_w5100.c) */
-#define SIM_Sn_REGS 0x30  /* register storage per socket (W5500 block size) */
+#define SIM_Sn_RX_WR 0x2A   /* W5500 only (reserved on the W5100, see model_w5100.c) */
+#define SIM_Sn_KPALVTR 0x2F /* W5500 only: automatic keep-alive period, units of 5 s */
+#define SIM_Sn_REGS 0x30    /* register storage per socket (W5500 block size) */
 
 #define SIM_Sn_MR_PROTO 0x0F
 #define SIM_Sn_MR_TCP 0x01
@@ -130,6 +131,11 @@ struct sim_sock {
     bool eof_done;
     bool timer_on;
     uint32_t deadline;
+    bool data_seen; /* the connection carried data (keep-alive needs it) */
+    bool ka_probe;  /* a keep-alive probe awaits its answer until ka_deadline */
+    uint32_t ka_deadline;
+    bool ka_timer_on; /* W5500 automatic keep-alive: next probe at ka_next */
+    uint32_t ka_next;
     uint64_t seg_spi_bytes; /* m->spi_bytes when the last TCP segment arrived */
     bool early_used;        /* a tear already brought a segment ahead of the wire */
     bool reset_armed;       /* fault_reset_after applies to this connection */

@@ -70,6 +70,9 @@ static void close_host(struct sim_sock *s)
     s->send_busy = false;
     s->on_wire = false;
     s->reset_armed = false;
+    s->data_seen = false;
+    s->ka_probe = false;
+    s->ka_timer_on = false;
 }
 
 /* The network closed the socket; `flags` (TIMEOUT or 0) go to Sn_IR. */
@@ -304,6 +307,7 @@ static void tcp_flush_stage(struct wf_sim_chip *m, unsigned sn)
     ring_put(m, sn, &s->stage[s->stage_off], k);
     if (k > 0) {
         s->seg_spi_bytes = m->spi_bytes;
+        s->data_seen = true;
     }
     s->stage_off = (uint16_t)(s->stage_off + k);
     if (m->rx_rate) {
@@ -371,6 +375,7 @@ static void tcp_send_pending(struct wf_sim_chip *m, unsigned sn)
             return;
         }
         s->tx_rd = (uint16_t)(s->tx_rd + r);
+        s->data_seen = s->data_seen || r > 0;
         if (r < n) {
             return;
         }
@@ -423,6 +428,52 @@ static void pump_tcp(struct wf_sim_chip *m, unsigned sn)
     }
     if (s->sr != SIM_SOCK_CLOSED) {
         tcp_timers(m, s);
+    }
+}
+
+/* ---- keep-alive ----------------------------------------------------------- */
+
+/* A peer that a blackhole fault made silent after the connection was set up. */
+static bool peer_silent(const struct wf_sim_chip *m, const struct sim_sock *s)
+{
+    return ip_listed(m->blackhole, m->nblackhole, sim_be32(&s->reg[SIM_Sn_DIPR]));
+}
+
+/* Send a keep-alive probe (a 1-byte segment the peer must ACK). Only after the
+ * connection carried data (W5500 datasheet, Sn_KPALVTR); an unanswered probe is
+ * retransmitted like data and ends in TIMEOUT + CLOSED after TCPTO. */
+static void keepalive_probe(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    if (s->data_seen && !s->ka_probe) {
+        s->ka_probe = true;
+        s->ka_deadline = sim_now(m) + tcpto_ms(m);
+    }
+}
+
+/* ESTABLISHED / CLOSE_WAIT: the automatic timer and the fate of a probe. */
+static void keepalive_pump(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    uint8_t units = s->reg[SIM_Sn_KPALVTR]; /* always 0 on the W5100 (reserved there) */
+    uint32_t now = sim_now(m);
+    if (units == 0 || !s->data_seen) {
+        s->ka_timer_on = false;
+    } else if (!s->ka_timer_on) {
+        s->ka_timer_on = true;
+        s->ka_next = now + units * 5000u;
+    } else if ((int32_t)(now - s->ka_next) >= 0) {
+        keepalive_probe(m, s);
+        s->ka_next += units * 5000u; /* keep the cadence; after a long gap, restart it */
+        if ((int32_t)(now - s->ka_next) >= 0) {
+            s->ka_next = now + units * 5000u;
+        }
+    }
+    if (!s->ka_probe) {
+        return;
+    }
+    if (m->link && !peer_silent(m, s) && s->fd >= 0) {
+        s->ka_probe = false; /* answered */
+    } else if ((int32_t)(now - s->ka_deadline) >= 0) {
+        net_closed(s, SIM_Sn_IR_TIMEOUT);
     }
 }
 
@@ -638,6 +689,9 @@ static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
         } else if (s->send_busy && expired(m, s)) {
             net_closed(s, SIM_Sn_IR_TIMEOUT);
         }
+        if (s->sr != SIM_SOCK_CLOSED) {
+            keepalive_pump(m, s);
+        }
         break;
     case SIM_SOCK_FIN_WAIT:
     case SIM_SOCK_TIME_WAIT:
@@ -667,8 +721,9 @@ static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
 void sim_pump(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    if (!m->link) {
-        pump_link_down(m, sn);
+    bool connected = s->sr >= SIM_SOCK_ESTABLISHED && s->sr <= SIM_SOCK_LAST_ACK;
+    if (!m->link || (connected && peer_silent(m, s))) {
+        pump_link_down(m, sn); /* nothing passes */
         return;
     }
     switch (s->sr) {
@@ -682,6 +737,9 @@ void sim_pump(struct wf_sim_chip *m, unsigned sn)
     case SIM_SOCK_CLOSE_WAIT:
         s->timer_on = false; /* a link-down retransmission timer, if any */
         pump_tcp(m, sn);
+        if (s->sr == SIM_SOCK_ESTABLISHED || s->sr == SIM_SOCK_CLOSE_WAIT) {
+            keepalive_pump(m, s);
+        }
         break;
     case SIM_SOCK_FIN_WAIT:
     case SIM_SOCK_TIME_WAIT:
@@ -861,6 +919,24 @@ static void cmd_send(struct wf_sim_chip *m, unsigned sn)
     }
 }
 
+/*
+ * SEND_KEEP (manual keep-alive). Ignored by the chip while the W5500's
+ * automatic keep-alive is on (Sn_KPALVTR > 0) and before the connection has
+ * carried data (W5500 datasheet, Sn_KPALVTR; the model applies the same to the
+ * W5100).
+ */
+static void cmd_send_keep(struct wf_sim_chip *m, unsigned sn)
+{
+    struct sim_sock *s = &m->sock[sn];
+    if (!is_tcp(s) || (s->sr != SIM_SOCK_ESTABLISHED && s->sr != SIM_SOCK_CLOSE_WAIT)) {
+        wrong_state(m, sn, "SEND_KEEP in wrong state");
+        return;
+    }
+    if (s->reg[SIM_Sn_KPALVTR] == 0) {
+        keepalive_probe(m, s);
+    }
+}
+
 static bool rx_state(const struct sim_sock *s)
 {
     switch (s->sr) {
@@ -919,9 +995,11 @@ void sim_accept_command(struct wf_sim_chip *m, unsigned sn)
     case SIM_Sn_CR_RECV:
         cmd_recv(m, sn);
         break;
+    case SIM_Sn_CR_SEND_KEEP:
+        cmd_send_keep(m, sn);
+        break;
     case SIM_Sn_CR_LISTEN:
     case SIM_Sn_CR_SEND_MAC:
-    case SIM_Sn_CR_SEND_KEEP:
         sim_violation(m, cr_addr(m, sn), cmd, "command not modelled");
         break;
     default:

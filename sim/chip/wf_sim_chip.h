@@ -31,6 +31,15 @@
  * first poll of Sn_CR always reads the command back; any other access to that
  * socket's registers meanwhile is a violation.
  *
+ * Commands: OPEN, CONNECT, DISCON, CLOSE, SEND, RECV and SEND_KEEP for TCP
+ * clients and UDP. Keep-alive: SEND_KEEP (both chips) and the W5500's automatic
+ * Sn_KPALVTR (a probe every KPALVTR x 5 s) send a probe only once the
+ * connection has carried data, and SEND_KEEP is ignored while Sn_KPALVTR > 0
+ * (W5500 datasheet, Sn_KPALVTR); a live peer answers at once, an unanswered
+ * probe ends in TIMEOUT + CLOSED after the TCP retransmission time. Out of
+ * scope, a violation "command not modelled": LISTEN (TCP servers), SEND_MAC,
+ * MACRAW/IPRAW/PPPoE modes. See docs/w5100-w5500.md.
+ *
  * Strictness: every misuse a real chip would punish is recorded as a violation
  * (register address + value + text). Tests assert that a correct driver causes
  * none. 16-bit counters (TX_FSR, RX_RSR) are torn at random (seeded): the model
@@ -164,7 +173,10 @@ void wf_sim_chip_fault_unreachable(struct wf_sim_chip *m, uint32_t vip);
 /**
  * Peer `vip` never answers the SYN (a black hole): CONNECT stays in SYNSENT and
  * ends in TIMEOUT + CLOSED after the chip's TCP retransmission time (RTR/RCR,
- * doubling intervals).
+ * doubling intervals). Added while a connection to `vip` is up, the peer
+ * vanishes without a word (power loss, cable cut beyond the switch): nothing
+ * arrives, a SEND or a keep-alive probe goes unanswered and ends in TIMEOUT +
+ * CLOSED after the retransmission time; an idle connection looks alive.
  */
 void wf_sim_chip_fault_blackhole(struct wf_sim_chip *m, uint32_t vip);
 /** The next TCP connection is reset by the peer after `rx_bytes` were delivered. */

@@ -918,6 +918,202 @@ static void test_send_wire_shared_udp(void **state)
     expect_no_violations();
 }
 
+/* ---- keep-alive: SEND_KEEP (both chips), Sn_KPALVTR (W5500) ------------------ */
+
+/* Connected socket 0 on the fake millisecond clock, after one data exchange
+ * each way (a chip sends keep-alives only once the connection carried data). */
+static int keepalive_connection(int *lfd, bool with_data)
+{
+    int afd = tcp_connect(VIP(10, 0, 0, 3), 80, lfd);
+    wf_sim_chip_set_clock(chip, fake_clock, NULL);
+    wr16(RTR, 100); /* TCPTO = 10 + 20 + 40 ms */
+    wr8(RCR, 2);
+    if (with_data) {
+        uint8_t b[4] = {0};
+        tx_put((const uint8_t *)"ping", 4);
+        cmd(0, SEND);
+        fake_ms += 1; /* SEND_OK on a millisecond clock: the next millisecond */
+        wait_ir(0, IR_SEND_OK);
+        ssize_t r = -1;
+        for (int i = 0; i < 20000 && r != 4; i++) {
+            r = recv(afd, b, sizeof b, 0);
+            pause_briefly();
+        }
+        assert_int_equal(r, 4);
+    }
+    return afd;
+}
+
+static void test_send_keep_finds_dead_peer(void **state)
+{
+    (void)state;
+    int lfd;
+    int afd = keepalive_connection(&lfd, true);
+    /* A live peer answers: nothing happens. */
+    cmd(0, 0x22); /* SEND_KEEP */
+    fake_ms += 100;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ESTABLISHED);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, 0);
+    /* The peer vanishes without a word: the probe goes unanswered. */
+    wf_sim_chip_fault_blackhole(chip, VIP(10, 0, 0, 3));
+    fake_ms += 1000; /* an idle dead connection looks alive until probed */
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ESTABLISHED);
+    cmd(0, 0x22);
+    fake_ms += 69;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ESTABLISHED);
+    fake_ms += 1;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_CLOSED);
+    assert_int_equal(rd8(sreg(0, Sn_IR)) & IR_TIMEOUT, IR_TIMEOUT);
+    /* SEND_KEEP outside a connection is a driver bug. */
+    open_socket(0, TCP, 40000);
+    cmd(0, 0x22);
+    expect_violation("SEND_KEEP in wrong state");
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+static void test_send_keep_needs_data_first(void **state)
+{
+    (void)state;
+    int lfd;
+    int afd = keepalive_connection(&lfd, false);
+    wf_sim_chip_fault_blackhole(chip, VIP(10, 0, 0, 3));
+    cmd(0, 0x22); /* no data yet: the chip sends no probe */
+    fake_ms += 1000;
+    assert_int_equal(rd8(sreg(0, Sn_SR)), S_ESTABLISHED);
+    rd8(sreg(0x01, 0x2F) - 0x0100); /* Sn_KPALVTR: reserved on the W5100 */
+    expect_violation("reserved socket register");
+    close(afd);
+    close(lfd);
+    expect_no_violations();
+}
+
+/* W5500 frames for the Sn_KPALVTR test: offset, control BSB << 3 | RWB << 2. */
+static void w55_xfer(struct wf_sim_chip *m, uint8_t bsb, uint16_t off, bool write, uint8_t *data, size_t n)
+{
+    uint8_t tx[3 + 16], rx[3 + 16];
+    assert_true(n <= 16);
+    tx[0] = (uint8_t)(off >> 8);
+    tx[1] = (uint8_t)off;
+    tx[2] = (uint8_t)(bsb << 3 | (write ? 0x04 : 0));
+    memcpy(tx + 3, data, n);
+    assert_int_equal(wf_sim_chip_spi_frame(m, tx, rx, 3 + n), 0);
+    memcpy(data, rx + 3, n);
+}
+
+static uint8_t w55_rd8(struct wf_sim_chip *m, uint8_t bsb, uint16_t off)
+{
+    uint8_t v = 0;
+    w55_xfer(m, bsb, off, false, &v, 1);
+    return v;
+}
+
+static void w55_wr(struct wf_sim_chip *m, uint8_t bsb, uint16_t off, const void *p, size_t n)
+{
+    uint8_t b[16];
+    memcpy(b, p, n);
+    w55_xfer(m, bsb, off, true, b, n);
+}
+
+static void w55_cmd(struct wf_sim_chip *m, uint8_t c)
+{
+    w55_wr(m, 1, Sn_CR, &c, 1);
+    for (int i = 0; w55_rd8(m, 1, Sn_CR) != 0; i++) {
+        assert_true(i < 20);
+    }
+}
+
+static uint16_t w55_rd16(struct wf_sim_chip *m, uint8_t bsb, uint16_t off)
+{
+    for (;;) {
+        uint8_t a[2] = {0}, b[2] = {0};
+        w55_xfer(m, bsb, off, false, a, 2);
+        w55_xfer(m, bsb, off, false, b, 2);
+        if (memcmp(a, b, 2) == 0) {
+            return (uint16_t)(a[0] << 8 | a[1]);
+        }
+    }
+}
+
+/* W5500 socket 0 connected to a listener of ours, on the fake clock, with 4
+ * bytes sent; returns the accepted fd. */
+static int w55_connection(struct wf_sim_chip *m, int *lfd)
+{
+    uint16_t port;
+    *lfd = host_socket(SOCK_STREAM, &port);
+    assert_int_equal(listen(*lfd, 1), 0);
+    wf_sim_chip_map(m, VIP(10, 0, 0, 3), 80, LOOPBACK, port);
+    wf_sim_chip_set_clock(m, fake_clock, NULL);
+    w55_wr(m, 0, 0x0019, (uint8_t[]){0x00, 0x64, 0x02}, 3); /* RTR 10 ms, RCR 2 */
+    w55_wr(m, 1, Sn_MR, (uint8_t[]){TCP}, 1);
+    w55_wr(m, 1, Sn_PORT, (uint8_t[]){0x9C, 0x40}, 2);
+    w55_cmd(m, OPEN);
+    w55_wr(m, 1, Sn_DIPR, (uint8_t[]){10, 0, 0, 3, 0, 80}, 6);
+    w55_cmd(m, CONNECT);
+    int afd = -1;
+    for (int i = 0; i < 30000 && w55_rd8(m, 1, Sn_SR) != S_ESTABLISHED; i++) {
+        fake_ms += 1;
+        pause_briefly();
+    }
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED);
+    while (afd < 0) {
+        afd = accept4(*lfd, NULL, NULL, SOCK_NONBLOCK);
+        pause_briefly();
+    }
+    uint16_t wr = w55_rd16(m, 1, Sn_TX_WR);
+    w55_wr(m, 2, wr, "ping", 4);
+    wr = (uint16_t)(wr + 4);
+    w55_wr(m, 1, Sn_TX_WR, (uint8_t[]){(uint8_t)(wr >> 8), (uint8_t)wr}, 2);
+    w55_cmd(m, SEND);
+    fake_ms += 1;
+    for (int i = 0; i < 30000 && !(w55_rd8(m, 1, Sn_IR) & IR_SEND_OK); i++) {
+        pause_briefly();
+    }
+    w55_wr(m, 1, Sn_IR, (uint8_t[]){IR_SEND_OK}, 1);
+    char buf[4];
+    ssize_t r = -1;
+    for (int i = 0; i < 30000 && r != 4; i++) {
+        r = recv(afd, buf, sizeof buf, 0);
+        pause_briefly();
+    }
+    assert_int_equal(r, 4);
+    return afd;
+}
+
+static void test_w5500_automatic_keepalive(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *m = wf_sim_chip_new_variant(42, WF_SIM_W5500);
+    int lfd;
+    int afd = w55_connection(m, &lfd);
+    w55_wr(m, 1, 0x2F, (uint8_t[]){2}, 1); /* Sn_KPALVTR: every 10 s */
+    assert_int_equal(w55_rd8(m, 1, 0x2F), 2);
+    w55_rd8(m, 1, Sn_SR); /* the timer starts */
+    fake_ms += 12000;     /* a probe went out at 10 s and the live peer answered */
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED);
+    /* Manual SEND_KEEP is ignored while the automatic one is on. */
+    wf_sim_chip_fault_blackhole(m, VIP(10, 0, 0, 3));
+    w55_cmd(m, 0x22);
+    fake_ms += 1000;
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED);
+    /* The next automatic probe (at 20 s) goes unanswered: TIMEOUT 70 ms later. */
+    fake_ms += 7000 - 1;
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED);
+    fake_ms += 1;
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED); /* probe sent now */
+    fake_ms += 69;
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_ESTABLISHED);
+    fake_ms += 1;
+    assert_int_equal(w55_rd8(m, 1, Sn_SR), S_CLOSED);
+    assert_int_equal(w55_rd8(m, 1, Sn_IR) & IR_TIMEOUT, IR_TIMEOUT);
+    assert_int_equal(wf_sim_chip_violation_count(m), 0);
+    close(afd);
+    close(lfd);
+    wf_sim_chip_free(m);
+    expect_no_violations();
+}
+
 /* ---- violations ------------------------------------------------------------ */
 
 static void test_violation_rx_read_past_rsr(void **state)
@@ -988,7 +1184,7 @@ static void test_violation_wrong_state(void **state)
     expect_violation("RECV in wrong state");
     cmd(0, OPEN);
     expect_violation("OPEN while socket not CLOSED");
-    cmd(0, LISTEN);
+    cmd(0, LISTEN); /* TCP servers are out of scope */
     expect_violation("command not modelled");
     cmd(0, CLOSE);
     cmd(0, CONNECT);
@@ -1032,6 +1228,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rx_rate_fault, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_ok_after_wire_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_wire_shared_udp, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_keep_finds_dead_peer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_keep_needs_data_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_w5500_automatic_keepalive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_rx_read_past_rsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_write_past_fsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_wr_beyond_fsr, setup, teardown),
