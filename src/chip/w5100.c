@@ -208,5 +208,6 @@ const struct wf_chip_variant wf_chip_w5100 = {
     .detect = w5100_detect,
     .probe = w5100_probe,
     .apply_buffer_sizes = w5100_apply_buffer_sizes,
-    .link_status = NULL, /* no link bit on the W5100 */
+    .link_status = NULL,      /* no link bit on the W5100 */
+    .keepalive_timer = false, /* SEND_KEEP only */
 };

@@ -227,4 +227,5 @@ const struct wf_chip_variant wf_chip_w5500 = {
     .probe = w5500_probe,
     .apply_buffer_sizes = w5500_apply_buffer_sizes,
     .link_status = w5500_link_status,
+    .keepalive_timer = true, /* Sn_KPALVTR */
 };
