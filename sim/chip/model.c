@@ -406,6 +406,7 @@ void wf_sim_chip_spi_select(struct wf_sim_chip *m)
     m->spi_dead = false;
     m->spi_sock = false;
     m->spi_sock_pending = false;
+    m->spi_slipping = false;
     m->stats.frames++;
     m->spi_mute = m->reset_pin || m->absent;
     if (!m->spi_mute && m->mr_reset_frames) {
@@ -584,6 +585,13 @@ void wf_sim_chip_fault_udp_drop(struct wf_sim_chip *m, unsigned rx, unsigned tx)
 {
     m->udp_drop_rx = rx;
     m->udp_drop_tx = tx;
+}
+
+void wf_sim_chip_fault_bit_slip(struct wf_sim_chip *m, enum wf_sim_slip_target target, unsigned data_byte)
+{
+    m->slip_armed = true;
+    m->slip_target = (uint8_t)target;
+    m->slip_at = data_byte;
 }
 
 void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent)

@@ -208,6 +208,11 @@ struct wf_sim_chip {
     bool spi_dead;         /* W5500: frame refused at its first data byte */
     bool spi_sock;         /* a socket register frame is open (sim_sock_end due) */
     bool spi_sock_pending; /* ... and a command was latched when it began */
+    bool spi_slipping;     /* W5500: a bit slip fired in this frame (fault_bit_slip) */
+    uint8_t spi_slip_prev; /* ... previous MOSI byte (write) or chip MISO byte (read) */
+    bool slip_armed;       /* fault_bit_slip: the next matching frame */
+    uint8_t slip_target;   /* enum wf_sim_slip_target */
+    uint32_t slip_at;      /* data byte index */
 
     uint64_t rng;
     unsigned tear_rate;

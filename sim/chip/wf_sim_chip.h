@@ -185,6 +185,30 @@ void wf_sim_chip_fault_reset_after(struct wf_sim_chip *m, uint32_t rx_bytes);
 void wf_sim_chip_fault_rx_rate(struct wf_sim_chip *m, uint32_t bytes_per_ms);
 /** UDP loss: drop the next `rx` received and `tx` sent datagrams. */
 void wf_sim_chip_fault_udp_drop(struct wf_sim_chip *m, unsigned rx, unsigned tx);
+/** Which kind of W5500 data phase a bit slip hits (wf_sim_chip_fault_bit_slip). */
+enum wf_sim_slip_target {
+    WF_SIM_SLIP_REG_READ,  /**< a read of common or socket registers */
+    WF_SIM_SLIP_REG_WRITE, /**< a write of common or socket registers */
+    WF_SIM_SLIP_TX_WRITE,  /**< a write into a socket's TX buffer */
+    WF_SIM_SLIP_RX_READ,   /**< a read from a socket's RX buffer */
+};
+
+/**
+ * An SPI clock glitch (W5500 only; no effect on a W5100 model): in the next
+ * frame of kind `target` that reaches data byte `data_byte` (0 = the first
+ * byte after the 3-byte header), the chip misses one SCLK pulse at the start of
+ * that byte, so from there its byte boundaries lag the host's by one bit until
+ * /SCS rises. Reads: the host sees byte k as (d[k] & 0x80) | d[k] >> 1 and each
+ * later byte as (d[j-1] & 1) << 7 | d[j] >> 1 (d = the bytes the chip sends).
+ * Writes: the chip takes byte j (j >= k) as h[j] << 1 | h[j+1] >> 7 (h = the
+ * bytes the host sends), and the last byte of the frame, left with 7 bits at
+ * /SCS high, is not written. Fires once; counted in stats.bit_slips. The model
+ * records no violation for it: the chip cannot tell. (A W5100 frame restarts
+ * at every /SCS and its 0x00, 0x01, 0x02 echo exposes a slip in the first three
+ * bytes; see docs/w5100-w5500.md.)
+ */
+void wf_sim_chip_fault_bit_slip(struct wf_sim_chip *m, enum wf_sim_slip_target target, unsigned data_byte);
+
 /** Percentage (0..100) of 16-bit counter reads the model tries to tear. Default 25. */
 void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent);
 /**
@@ -210,6 +234,7 @@ struct wf_sim_chip_stats {
     uint32_t reg_reads[0xC00];
     uint64_t udp_rx_dropped; /**< received datagrams dropped: no room in the RX ring */
     uint64_t foreign_frames; /**< W5100: ignored frames with first byte 0x00 (see spi_frame) */
+    uint64_t bit_slips;      /**< injected SPI clock glitches that fired (fault_bit_slip) */
 };
 
 struct wf_sim_chip_violation {

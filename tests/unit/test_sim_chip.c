@@ -1114,6 +1114,70 @@ static void test_w5500_automatic_keepalive(void **state)
     expect_no_violations();
 }
 
+/* ---- SPI clock glitch: a bit slip inside a W5500 data phase ----------------- */
+
+static void test_w5500_bit_slip(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *m = wf_sim_chip_new_variant(42, WF_SIM_W5500);
+    wf_sim_chip_set_tear_rate(m, 0);
+    /* Register read (socket 1 Sn_TX_FSR = 0x0800), slip at the first data byte:
+     * the MSB is sampled twice. The next read is clean again. */
+    wf_sim_chip_fault_bit_slip(m, WF_SIM_SLIP_REG_READ, 0);
+    uint8_t b[8] = {0};
+    w55_xfer(m, 5, Sn_TX_FSR, false, b, 2);
+    assert_memory_equal(b, ((uint8_t[]){0x04, 0x00}), 2);
+    assert_int_equal(w55_rd16(m, 5, Sn_TX_FSR), 0x0800);
+    /* Register write (socket 1 Sn_PORT = 0x1234), slip at byte 0: the chip takes
+     * 0x12 << 1 | 0x34 >> 7 = 0x24, and the last byte never completes. */
+    wf_sim_chip_fault_bit_slip(m, WF_SIM_SLIP_REG_WRITE, 0);
+    w55_wr(m, 5, Sn_PORT, (uint8_t[]){0x12, 0x34}, 2);
+    assert_int_equal(w55_rd16(m, 5, Sn_PORT), 0x2400);
+
+    int lfd;
+    int afd = w55_connection(m, &lfd);
+    /* TX write of 8 bytes, slip at byte 3: bytes 0..2 intact, 3..6 shifted, 7
+     * not written (still 0). Read back from the TX block. */
+    const uint8_t h[8] = {0x41, 0x42, 0x43, 0xC4, 0x45, 0x46, 0x47, 0x48};
+    uint16_t wr = w55_rd16(m, 1, Sn_TX_WR);
+    wf_sim_chip_fault_bit_slip(m, WF_SIM_SLIP_TX_WRITE, 3);
+    w55_wr(m, 2, wr, h, 8);
+    memset(b, 0, sizeof b);
+    w55_xfer(m, 2, wr, false, b, 8);
+    uint8_t want[8] = {0x41, 0x42, 0x43, 0, 0, 0, 0, 0};
+    for (int j = 3; j < 7; j++) {
+        want[j] = (uint8_t)(h[j] << 1 | h[j + 1] >> 7);
+    }
+    assert_memory_equal(b, want, 8);
+    /* RX read of 8 bytes, slip at byte 2. */
+    assert_int_equal(send(afd, h, 8, 0), 8);
+    for (int i = 0; i < 30000 && w55_rd16(m, 1, Sn_RX_RSR) < 8; i++) {
+        pause_briefly();
+    }
+    uint16_t rd = w55_rd16(m, 1, Sn_RX_RD);
+    wf_sim_chip_fault_bit_slip(m, WF_SIM_SLIP_RX_READ, 2);
+    memset(b, 0, sizeof b);
+    w55_xfer(m, 3, rd, false, b, 8);
+    memcpy(want, h, 2);
+    want[2] = (uint8_t)((h[2] & 0x80) | h[2] >> 1);
+    for (int j = 3; j < 8; j++) {
+        want[j] = (uint8_t)((h[j - 1] & 1) << 7 | h[j] >> 1);
+    }
+    assert_memory_equal(b, want, 8);
+    w55_xfer(m, 3, rd, false, b, 8); /* the data itself is intact in the chip */
+    assert_memory_equal(b, h, 8);
+    assert_int_equal(wf_sim_chip_stats(m)->bit_slips, 4);
+    assert_int_equal(wf_sim_chip_violation_count(m), 0); /* the chip cannot tell */
+    /* A W5100 model ignores the fault. */
+    wf_sim_chip_fault_bit_slip(chip, WF_SIM_SLIP_REG_READ, 0);
+    assert_int_equal(rd16(RTR), 0x07D0);
+    assert_int_equal(wf_sim_chip_stats(chip)->bit_slips, 0);
+    close(afd);
+    close(lfd);
+    wf_sim_chip_free(m);
+    expect_no_violations();
+}
+
 /* ---- violations ------------------------------------------------------------ */
 
 static void test_violation_rx_read_past_rsr(void **state)
@@ -1231,6 +1295,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_keep_finds_dead_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_keep_needs_data_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_w5500_automatic_keepalive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_w5500_bit_slip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_rx_read_past_rsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_write_past_fsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_wr_beyond_fsr, setup, teardown),
