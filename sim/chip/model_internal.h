@@ -11,7 +11,7 @@
  *
  * The model is an independent implementation of the chip: it defines its own
  * constants, named as in the datasheet, and includes nothing from wizfetch.
- * Facts: shared/reference/w5100-w5500-facts.md sections 1-6.
+ * Facts: the datasheets (see docs/w5100-w5500.md).
  */
 #ifndef WF_SIM_MODEL_INTERNAL_H
 #define WF_SIM_MODEL_INTERNAL_H

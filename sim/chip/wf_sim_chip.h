@@ -3,7 +3,7 @@
  * @brief A strict model of the WIZnet W5100 or W5500 as an SPI slave, for the host.
  *
  * The model implements the chip as seen from its SPI pins (see
- * ../shared/reference/w5100-w5500-facts.md). Both variants share the socket
+ * docs/w5100-w5500.md). Both variants share the socket
  * register semantics, the socket state machine driven by Sn_CR, Sn_IR,
  * TX_FSR/RX_RSR accounting, the 8-byte UDP receive header and the network side;
  * they differ in the frame format and address map:

@@ -1,7 +1,7 @@
 /*
  * W5100 variant: the fixed 4-byte SPI frame (one payload byte per chip-select
  * cycle), the W5100 register map and the RMSR/TMSR buffer layout.
- * Facts: shared/reference/w5100-w5500-facts.md sections 1-4.
+ * Facts: the W5100 datasheet (see docs/w5100-w5500.md).
  */
 #include <stddef.h>
 
