@@ -169,6 +169,17 @@ static bool wire_done(const struct wf_sim_chip *m, const struct sim_sock *s)
     return s->on_wire && sim_now_us(m) >= s->wire_done_us;
 }
 
+/* TCP: SEND_OK once all of the SEND was handed over and its frames have left
+ * (whether the peer ACKs them is TX_FSR's business, not SEND_OK's). */
+static void tcp_send_ok(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    if (s->send_busy && s->tx_rd == s->tx_end && wire_done(m, s)) {
+        s->send_busy = false;
+        s->on_wire = false;
+        s->ir |= SIM_Sn_IR_SEND_OK;
+    }
+}
+
 /* ---- network map -------------------------------------------------------- */
 
 static bool ip_listed(const uint32_t *list, size_t n, uint32_t ip)
@@ -390,11 +401,7 @@ static void tcp_tx_step(struct wf_sim_chip *m, unsigned sn)
     if (s->sr == SIM_SOCK_CLOSED || s->tx_rd != s->tx_end) {
         return;
     }
-    if (s->send_busy && wire_done(m, s)) {
-        s->send_busy = false;
-        s->on_wire = false;
-        s->ir |= SIM_Sn_IR_SEND_OK;
-    }
+    tcp_send_ok(m, s);
     if (s->fin_pending && !s->send_busy && s->fd >= 0) {
         shutdown(s->fd, SHUT_WR);
         s->fin_pending = false;
@@ -684,6 +691,7 @@ static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
         break;
     case SIM_SOCK_ESTABLISHED:
     case SIM_SOCK_CLOSE_WAIT:
+        tcp_send_ok(m, s); /* frames that went out before the link went */
         if (s->send_busy && !s->timer_on) {
             arm(m, s, tcpto_ms(m));
         } else if (s->send_busy && expired(m, s)) {

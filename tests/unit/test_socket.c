@@ -289,6 +289,7 @@ static void test_send_while_chip_sending(void **state)
     assert_int_equal(wf_net_poll(&f->net, &p, 1, 1000), 1);
     assert_int_equal(p.revents, WF_POLLOUT);
     assert_true(now_ms() - t0 >= 86);
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 1000), 0); /* the close waits for the FIN */
     assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), 10);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     struct wf_peer_result r = wf_peer_stop(peer);
