@@ -54,6 +54,7 @@ enum wf_chip_sn_reg {
     WF_SN_RX_RD = 0x28,
     WF_SN_RXBUF_SIZE = 0x1E, /**< W5500 only: RX buffer size in KiB */
     WF_SN_TXBUF_SIZE = 0x1F, /**< W5500 only: TX buffer size in KiB */
+    WF_SN_KPALVTR = 0x2F,    /**< W5500 only: automatic keep-alive period, units of 5 s */
 };
 
 /** Sn_MR protocol values and flags. */
@@ -154,6 +155,9 @@ struct wf_chip_variant {
     int (*apply_buffer_sizes)(struct wf_chip *chip);
     /** Ethernet link state (enum wf_chip_link), or NULL: the chip cannot tell. */
     int (*link_status)(struct wf_chip *chip);
+    /** The chip sends TCP keep-alives on its own timer (W5500 Sn_KPALVTR); else
+     * only on the host's SEND_KEEP. */
+    bool keepalive_timer;
 };
 
 /** The WIZnet W5100 (4-byte SPI frames, 4 sockets, 8+8 KiB). */
@@ -286,6 +290,14 @@ int wf_chip_sock_read16_stable(wf_chip_t *chip, uint8_t sn, uint8_t reg, uint16_
  * the chip has accepted it (Sn_CR reads 0). Completion is seen in Sn_IR/Sn_SR.
  */
 int wf_chip_sock_command(wf_chip_t *chip, uint8_t sn, uint8_t cmd);
+
+/**
+ * @brief The chip's automatic TCP keep-alive of socket `sn`: a probe every
+ * `units_5s` x 5 s once the connection has carried data (0 = off). Only where
+ * the variant has the timer (W5500 Sn_KPALVTR); WF_ENOTSUP otherwise (W5100:
+ * the host issues WF_SN_CR_SEND_KEEP itself).
+ */
+int wf_chip_sock_set_keepalive(wf_chip_t *chip, uint8_t sn, uint8_t units_5s);
 
 /** @brief Set the destination (Sn_DIPR, Sn_DPORT). */
 int wf_chip_sock_set_peer(wf_chip_t *chip, uint8_t sn, const uint8_t ip[4], uint16_t port);

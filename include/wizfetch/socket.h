@@ -76,7 +76,9 @@ struct wf_net_sock {
     int8_t error;  /**< pending error for wf_net_socket_error, 0 if none */
     int8_t reason; /**< why a dead connection died: 0 = peer FIN, else WF_E* */
     uint16_t local_port;
-    uint32_t timeout_ms; /**< per-call deadline, 0 = non-blocking */
+    uint16_t keepalive_s;  /**< keep-alive interval, 0 = off */
+    uint32_t timeout_ms;   /**< per-call deadline, 0 = non-blocking */
+    uint32_t keepalive_at; /**< port ms of the last keep-alive probe (W5100) */
 };
 
 /** Networking context; owned by the caller, initialised by wf_net_init. */
@@ -167,6 +169,28 @@ int wf_net_close(wf_net_t *net, int fd);
  * passed (0 = just check). Returns the number of entries with revents != 0.
  */
 int wf_net_poll(wf_net_t *net, struct wf_pollfd *fds, size_t nfds, uint32_t timeout_ms);
+
+/**
+ * @brief TCP keep-alive, so that a kept (idle) connection finds out that its
+ * peer is gone without sending a request. `interval_s` = 0 turns it off. May be
+ * set before connect (applied once connected) or on a connected socket.
+ *
+ * - W5500: the chip probes on its own every `interval_s`, rounded up to a
+ *   multiple of 5 s (at most 1275 s; Sn_KPALVTR).
+ * - W5100: the chip has no timer; the socket layer issues a probe (SEND_KEEP)
+ *   from any call on the socket (wf_net_recv, wf_net_send, wf_net_poll,
+ *   wf_net_close) once `interval_s` has passed since the last probe and no
+ *   send is in flight. Poll an idle kept connection (e.g. wf_net_poll with
+ *   timeout 0) at least that often.
+ *
+ * Both chips probe only after the connection has carried data. A probe the peer
+ * does not answer ends the connection after the chip's retransmission time
+ * (wf_chip_set_retry; about 31.8 s with the chip defaults): then recv and send
+ * return WF_ETIMEDOUT and poll reports WF_POLLERR | WF_POLLHUP. A peer that
+ * answers (alive, or one that rebooted and answers with RST) keeps it or ends
+ * it as usual. WF_ENOTSUP for UDP sockets.
+ */
+int wf_net_set_keepalive(wf_net_t *net, int fd, uint16_t interval_s);
 
 /** @brief Read and clear the pending error of `fd` (0 if none), like SO_ERROR. */
 int wf_net_socket_error(wf_net_t *net, int fd);

@@ -16,7 +16,7 @@
  * 1): `cycles` = instructions executed + stall cycles (flash erase/program, during
  * which silicon stalls instruction fetch). Emulated time integrates cycles over
  * the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and
- * SysTick count these cycles; the IWDG, the chip model's millisecond clock and the
+ * SysTick count these cycles; the IWDG, the chip model's clock and the
  * run's time limit use emulated time.
  */
 #ifndef WF_SIM_BOARD_H

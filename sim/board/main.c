@@ -2,7 +2,7 @@
  *
  *   wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
- *                [--chip w5100|w5500] [--no-chip] [--trace]
+ *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
  *
  * --seed-file keeps flash sectors 6 and 7 (the firmware's entropy seed, 256 KiB)
@@ -14,6 +14,9 @@
  * records (payload from --seed) by the store's own rule, as N earlier boots
  * would have (e.g. 1638 fills sector 6, so the firmware's next update erases 7).
  *
+ * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
+ * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
+ * 0 = frames take no time). The report states the rate.
  * The serial console (USART2) is this program's stdout/stdin; diagnostics and the
  * chip model's violations go to stderr; the report table follows the console on
  * stdout. Exit code: the firmware's own (bkpt #0xAB, r0 = code), 0x70 CPU fault,
@@ -41,7 +44,7 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
-               "                    [--chip w5100|w5500] [--no-chip] [--trace]\n"
+               "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
                "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N]\n"
                "                    firmware.elf\n");
 }
@@ -90,6 +93,12 @@ static bool count_arg(const char *v, uint64_t *out)
     return !errno && !*end && end != v && *out > 0;
 }
 
+/* The chip model's clock: the board's emulated time in microseconds. */
+static uint64_t board_micros(void *board)
+{
+    return wf_board_time_ps(board) / 1000000u;
+}
+
 static void console_out(void *ctx, const char *data, size_t len)
 {
     (void)ctx;
@@ -135,6 +144,7 @@ int main(int argc, char **argv)
     double cpi = 1.3;
     bool trace = false, no_chip = false;
     enum wf_sim_variant variant = WF_SIM_W5100;
+    uint32_t wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -173,6 +183,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "wf-board-emu: bad --cpi: %s\n", v);
                 return 2;
             }
+            i++;
+        } else if (strcmp(a, "--wire-mbps") == 0 && v) {
+            char *end;
+            unsigned long mbps = strtoul(v, &end, 10);
+            if (*end || (mbps != 0 && mbps != 10 && mbps != 100)) {
+                fprintf(stderr, "wf-board-emu: bad --wire-mbps (100, 10 or 0): %s\n", v);
+                return 2;
+            }
+            wire_bps = (uint32_t)mbps * 1000000u;
             i++;
         } else if (strcmp(a, "--seed") == 0 && v) {
             seed = strtoull(v, NULL, 0);
@@ -230,7 +249,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    wf_sim_chip_set_clock(chip, wf_board_millis, b);
+    wf_sim_chip_set_clock_us(chip, board_micros, b);
+    wf_sim_chip_set_wire_rate(chip, wire_bps);
     if (no_chip) {
         b->chip_absent = true;
         b->chip_absent_miso = 0xFF;

@@ -99,8 +99,9 @@ void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
         "stalls; "
         "\"board ms\" = instructions x CPI %.2f / HCLK at exit + SPI bytes x 8 / SCK at exit (bus time only, "
-        "no gaps between bytes; phases before the PLL ran slower).\n",
-        o->cpi);
+        "no gaps between bytes; phases before the PLL ran slower); chip model wire %u Mbit/s (SEND_OK once "
+        "a SEND's frames have left the wire, in emulated time; 0 = no wire time).\n",
+        o->cpi, b->chip ? wf_sim_chip_wire_rate(b->chip) / 1000000u : 0u);
 }
 
 int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char *path)
@@ -116,8 +117,8 @@ int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char 
     fprintf(
         f,
         "  \"assumptions\": {\"emulated_cpi\": 1, \"board_cpi\": %.3f, \"hclk_hz\": %u, \"spi_sck_hz\": %u, "
-        "\"spi_gaps\": false},\n",
-        o->cpi, wf_board_hclk(b), wf_board_spi1_hz(b));
+        "\"spi_gaps\": false, \"wire_bps\": %u},\n",
+        o->cpi, wf_board_hclk(b), wf_board_spi1_hz(b), b->chip ? wf_sim_chip_wire_rate(b->chip) : 0u);
     fprintf(f, "  \"phases\": [\n");
     for (unsigned i = 0; i <= b->nphases; i++) {
         const struct wf_board_phase *p = i < b->nphases ? &b->phases[i] : &t;

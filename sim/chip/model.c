@@ -49,17 +49,24 @@ void sim_violation(struct wf_sim_chip *m, uint32_t addr, uint32_t value, const c
     m->nviolations++;
 }
 
-static uint32_t monotonic_ms(void *ctx)
+static uint64_t monotonic_us(void *ctx)
 {
     (void)ctx;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Milliseconds for the protocol timers (RTR/RCR, TIME_WAIT, rate fault). */
 uint32_t sim_now(const struct wf_sim_chip *m)
 {
-    return m->millis(m->clock_ctx);
+    return m->micros ? (uint32_t)(m->micros(m->clock_ctx) / 1000u) : m->millis(m->clock_ctx);
+}
+
+/* Microseconds for the wire (SEND timing). A millisecond clock gives whole ms. */
+uint64_t sim_now_us(const struct wf_sim_chip *m)
+{
+    return m->micros ? m->micros(m->clock_ctx) : (uint64_t)m->millis(m->clock_ctx) * 1000u;
 }
 
 /* xorshift64* seeded through splitmix64, so seed 0 is as good as any other. */
@@ -399,6 +406,7 @@ void wf_sim_chip_spi_select(struct wf_sim_chip *m)
     m->spi_dead = false;
     m->spi_sock = false;
     m->spi_sock_pending = false;
+    m->spi_slipping = false;
     m->stats.frames++;
     m->spi_mute = m->reset_pin || m->absent;
     if (!m->spi_mute && m->mr_reset_frames) {
@@ -456,7 +464,8 @@ struct wf_sim_chip *wf_sim_chip_new_variant(uint64_t seed, enum wf_sim_variant v
     m->var = variant == WF_SIM_W5500 ? &sim_w5500 : &sim_w5100;
     m->rng = splitmix64(seed) | 1u; /* xorshift must not start at 0 */
     m->tear_rate = 25;
-    m->millis = monotonic_ms;
+    m->micros = monotonic_us;
+    m->wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
     m->link = true;
     for (unsigned sn = 0; sn < SIM_MAX_SOCKETS; sn++) {
         sim_sock_init(&m->sock[sn]);
@@ -501,9 +510,30 @@ void wf_sim_chip_reset_pin(struct wf_sim_chip *m, bool asserted)
 
 void wf_sim_chip_set_clock(struct wf_sim_chip *m, uint32_t (*millis)(void *ctx), void *ctx)
 {
-    m->millis = millis ? millis : monotonic_ms;
+    m->millis = millis;
+    m->micros = millis ? NULL : monotonic_us;
     m->clock_ctx = ctx;
     m->rx_rate_ms = sim_now(m);
+    m->wire_free_us = 0;
+}
+
+void wf_sim_chip_set_clock_us(struct wf_sim_chip *m, uint64_t (*micros)(void *ctx), void *ctx)
+{
+    m->millis = NULL;
+    m->micros = micros ? micros : monotonic_us;
+    m->clock_ctx = ctx;
+    m->rx_rate_ms = sim_now(m);
+    m->wire_free_us = 0;
+}
+
+void wf_sim_chip_set_wire_rate(struct wf_sim_chip *m, uint32_t bits_per_second)
+{
+    m->wire_bps = bits_per_second;
+}
+
+uint32_t wf_sim_chip_wire_rate(const struct wf_sim_chip *m)
+{
+    return m->wire_bps;
 }
 
 int wf_sim_chip_map(struct wf_sim_chip *m, uint32_t vip, uint16_t vport, uint32_t host_ip, uint16_t host_port)
@@ -555,6 +585,13 @@ void wf_sim_chip_fault_udp_drop(struct wf_sim_chip *m, unsigned rx, unsigned tx)
 {
     m->udp_drop_rx = rx;
     m->udp_drop_tx = tx;
+}
+
+void wf_sim_chip_fault_bit_slip(struct wf_sim_chip *m, enum wf_sim_slip_target target, unsigned data_byte)
+{
+    m->slip_armed = true;
+    m->slip_target = (uint8_t)target;
+    m->slip_at = data_byte;
 }
 
 void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent)

@@ -11,7 +11,7 @@
  *
  * The model is an independent implementation of the chip: it defines its own
  * constants, named as in the datasheet, and includes nothing from wizfetch.
- * Facts: shared/reference/w5100-w5500-facts.md sections 1-6.
+ * Facts: the datasheets (see docs/w5100-w5500.md).
  */
 #ifndef WF_SIM_MODEL_INTERNAL_H
 #define WF_SIM_MODEL_INTERNAL_H
@@ -37,8 +37,9 @@
 #define SIM_Sn_TX_WR 0x24
 #define SIM_Sn_RX_RSR 0x26
 #define SIM_Sn_RX_RD 0x28
-#define SIM_Sn_RX_WR 0x2A /* W5500 only (reserved on the W5100, see model_w5100.c) */
-#define SIM_Sn_REGS 0x30  /* register storage per socket (W5500 block size) */
+#define SIM_Sn_RX_WR 0x2A   /* W5500 only (reserved on the W5100, see model_w5100.c) */
+#define SIM_Sn_KPALVTR 0x2F /* W5500 only: automatic keep-alive period, units of 5 s */
+#define SIM_Sn_REGS 0x30    /* register storage per socket (W5500 block size) */
 
 #define SIM_Sn_MR_PROTO 0x0F
 #define SIM_Sn_MR_TCP 0x01
@@ -118,7 +119,9 @@ struct sim_sock {
     uint8_t cr_frames; /* socket frames left until the command is accepted */
     uint16_t tx_wr, tx_end, tx_rd, tx_ack;
     uint16_t rx_rd, rx_done, rsr;
-    bool send_busy;   /* a SEND has neither SEND_OK nor TIMEOUT yet */
+    bool send_busy; /* a SEND has neither SEND_OK nor TIMEOUT yet */
+    bool on_wire;   /* ... and its frames are (being) transmitted: SEND_OK at wire_done_us */
+    uint64_t wire_done_us;
     bool net_changed; /* SR changed by the network since the host last read SR */
     bool blackhole;   /* CONNECT target is a black hole */
     bool unreachable; /* CONNECT target never answers ARP */
@@ -128,6 +131,11 @@ struct sim_sock {
     bool eof_done;
     bool timer_on;
     uint32_t deadline;
+    bool data_seen; /* the connection carried data (keep-alive needs it) */
+    bool ka_probe;  /* a keep-alive probe awaits its answer until ka_deadline */
+    uint32_t ka_deadline;
+    bool ka_timer_on; /* W5500 automatic keep-alive: next probe at ka_next */
+    uint32_t ka_next;
     uint64_t seg_spi_bytes; /* m->spi_bytes when the last TCP segment arrived */
     bool early_used;        /* a tear already brought a segment ahead of the wire */
     bool reset_armed;       /* fault_reset_after applies to this connection */
@@ -200,11 +208,19 @@ struct wf_sim_chip {
     bool spi_dead;         /* W5500: frame refused at its first data byte */
     bool spi_sock;         /* a socket register frame is open (sim_sock_end due) */
     bool spi_sock_pending; /* ... and a command was latched when it began */
+    bool spi_slipping;     /* W5500: a bit slip fired in this frame (fault_bit_slip) */
+    uint8_t spi_slip_prev; /* ... previous MOSI byte (write) or chip MISO byte (read) */
+    bool slip_armed;       /* fault_bit_slip: the next matching frame */
+    uint8_t slip_target;   /* enum wf_sim_slip_target */
+    uint32_t slip_at;      /* data byte index */
 
     uint64_t rng;
     unsigned tear_rate;
-    uint32_t (*millis)(void *ctx);
+    uint32_t (*millis)(void *ctx); /* the clock: one of these two is set */
+    uint64_t (*micros)(void *ctx);
     void *clock_ctx;
+    uint32_t wire_bps;     /* Ethernet bit rate for SEND timing; 0 = no wire time */
+    uint64_t wire_free_us; /* when the last frame queued on the wire has left */
 
     struct sim_rule rules[SIM_MAX_RULES];
     size_t nrules;
@@ -228,6 +244,7 @@ struct wf_sim_chip {
 void sim_violation(struct wf_sim_chip *m, uint32_t addr, uint32_t value, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 uint32_t sim_now(const struct wf_sim_chip *m);
+uint64_t sim_now_us(const struct wf_sim_chip *m);
 uint32_t sim_rand(struct wf_sim_chip *m, uint32_t below);
 uint16_t sim_tx_size(const struct wf_sim_chip *m, unsigned sn);
 uint16_t sim_rx_size(const struct wf_sim_chip *m, unsigned sn);

@@ -68,7 +68,11 @@ static void close_host(struct sim_sock *s)
     s->fin_pending = s->shut_wr = false;
     s->timer_on = false;
     s->send_busy = false;
+    s->on_wire = false;
     s->reset_armed = false;
+    s->data_seen = false;
+    s->ka_probe = false;
+    s->ka_timer_on = false;
 }
 
 /* The network closed the socket; `flags` (TIMEOUT or 0) go to Sn_IR. */
@@ -115,6 +119,65 @@ static uint32_t tcpto_ms(const struct wf_sim_chip *m)
         }
     }
     return ticks_to_ms(total);
+}
+
+/* ---- the wire ------------------------------------------------------------ */
+
+/* Per frame: Ethernet header 14 + FCS 4 + preamble/SFD 8 + inter-frame gap 12. */
+#define WIRE_ETH_OVERHEAD 38u
+#define WIRE_IP_HEADER 20u
+#define WIRE_TCP_HEADER 20u
+#define WIRE_UDP_HEADER 8u
+#define WIRE_MIN_FRAME 84u /* 64-byte minimum frame + preamble/SFD + IFG */
+#define WIRE_TCP_MSS 1460u
+#define WIRE_UDP_MAX 1472u
+
+/* Bytes on the wire for `n` payload bytes cut into frames of at most `per`. */
+static uint64_t wire_bytes(uint32_t n, uint32_t per, uint32_t header)
+{
+    uint64_t total = 0;
+    do {
+        uint32_t p = n < per ? n : per;
+        uint32_t f = p + header + WIRE_ETH_OVERHEAD + WIRE_IP_HEADER;
+        total += f < WIRE_MIN_FRAME ? WIRE_MIN_FRAME : f;
+        n -= p;
+    } while (n > 0);
+    return total;
+}
+
+/*
+ * A SEND of `n` bytes goes on the wire: its frames leave after those already
+ * queued (one wire for all sockets); SEND_OK may be raised from wire_done_us.
+ */
+static void wire_queue(struct wf_sim_chip *m, struct sim_sock *s, uint32_t n, bool tcp)
+{
+    uint64_t now = sim_now_us(m);
+    uint64_t start = m->wire_free_us > now ? m->wire_free_us : now;
+    uint64_t us = 0;
+    if (m->wire_bps != 0) {
+        uint64_t bytes =
+            tcp ? wire_bytes(n, WIRE_TCP_MSS, WIRE_TCP_HEADER) : wire_bytes(n, WIRE_UDP_MAX, WIRE_UDP_HEADER);
+        us = (bytes * 8u * 1000000u + m->wire_bps - 1) / m->wire_bps;
+    }
+    s->on_wire = true;
+    s->wire_done_us = start + us;
+    m->wire_free_us = s->wire_done_us;
+}
+
+static bool wire_done(const struct wf_sim_chip *m, const struct sim_sock *s)
+{
+    return s->on_wire && sim_now_us(m) >= s->wire_done_us;
+}
+
+/* TCP: SEND_OK once all of the SEND was handed over and its frames have left
+ * (whether the peer ACKs them is TX_FSR's business, not SEND_OK's). */
+static void tcp_send_ok(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    if (s->send_busy && s->tx_rd == s->tx_end && wire_done(m, s)) {
+        s->send_busy = false;
+        s->on_wire = false;
+        s->ir |= SIM_Sn_IR_SEND_OK;
+    }
 }
 
 /* ---- network map -------------------------------------------------------- */
@@ -255,6 +318,7 @@ static void tcp_flush_stage(struct wf_sim_chip *m, unsigned sn)
     ring_put(m, sn, &s->stage[s->stage_off], k);
     if (k > 0) {
         s->seg_spi_bytes = m->spi_bytes;
+        s->data_seen = true;
     }
     s->stage_off = (uint16_t)(s->stage_off + k);
     if (m->rx_rate) {
@@ -322,6 +386,7 @@ static void tcp_send_pending(struct wf_sim_chip *m, unsigned sn)
             return;
         }
         s->tx_rd = (uint16_t)(s->tx_rd + r);
+        s->data_seen = s->data_seen || r > 0;
         if (r < n) {
             return;
         }
@@ -336,11 +401,8 @@ static void tcp_tx_step(struct wf_sim_chip *m, unsigned sn)
     if (s->sr == SIM_SOCK_CLOSED || s->tx_rd != s->tx_end) {
         return;
     }
-    if (s->send_busy) {
-        s->send_busy = false;
-        s->ir |= SIM_Sn_IR_SEND_OK;
-    }
-    if (s->fin_pending && s->fd >= 0) {
+    tcp_send_ok(m, s);
+    if (s->fin_pending && !s->send_busy && s->fd >= 0) {
         shutdown(s->fd, SHUT_WR);
         s->fin_pending = false;
         s->shut_wr = true;
@@ -373,6 +435,52 @@ static void pump_tcp(struct wf_sim_chip *m, unsigned sn)
     }
     if (s->sr != SIM_SOCK_CLOSED) {
         tcp_timers(m, s);
+    }
+}
+
+/* ---- keep-alive ----------------------------------------------------------- */
+
+/* A peer that a blackhole fault made silent after the connection was set up. */
+static bool peer_silent(const struct wf_sim_chip *m, const struct sim_sock *s)
+{
+    return ip_listed(m->blackhole, m->nblackhole, sim_be32(&s->reg[SIM_Sn_DIPR]));
+}
+
+/* Send a keep-alive probe (a 1-byte segment the peer must ACK). Only after the
+ * connection carried data (W5500 datasheet, Sn_KPALVTR); an unanswered probe is
+ * retransmitted like data and ends in TIMEOUT + CLOSED after TCPTO. */
+static void keepalive_probe(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    if (s->data_seen && !s->ka_probe) {
+        s->ka_probe = true;
+        s->ka_deadline = sim_now(m) + tcpto_ms(m);
+    }
+}
+
+/* ESTABLISHED / CLOSE_WAIT: the automatic timer and the fate of a probe. */
+static void keepalive_pump(struct wf_sim_chip *m, struct sim_sock *s)
+{
+    uint8_t units = s->reg[SIM_Sn_KPALVTR]; /* always 0 on the W5100 (reserved there) */
+    uint32_t now = sim_now(m);
+    if (units == 0 || !s->data_seen) {
+        s->ka_timer_on = false;
+    } else if (!s->ka_timer_on) {
+        s->ka_timer_on = true;
+        s->ka_next = now + units * 5000u;
+    } else if ((int32_t)(now - s->ka_next) >= 0) {
+        keepalive_probe(m, s);
+        s->ka_next += units * 5000u; /* keep the cadence; after a long gap, restart it */
+        if ((int32_t)(now - s->ka_next) >= 0) {
+            s->ka_next = now + units * 5000u;
+        }
+    }
+    if (!s->ka_probe) {
+        return;
+    }
+    if (m->link && !peer_silent(m, s) && s->fd >= 0) {
+        s->ka_probe = false; /* answered */
+    } else if ((int32_t)(now - s->ka_deadline) >= 0) {
+        net_closed(s, SIM_Sn_IR_TIMEOUT);
     }
 }
 
@@ -502,11 +610,11 @@ static void udp_flush_stage(struct wf_sim_chip *m, unsigned sn)
     }
 }
 
-static void udp_send_done(struct sim_sock *s)
+/* The datagram is on the wire: TX_RD catches up, SEND_OK once it has left. */
+static void udp_send_done(struct wf_sim_chip *m, struct sim_sock *s, uint16_t len)
 {
     s->tx_rd = s->tx_end;
-    s->send_busy = false;
-    s->ir |= SIM_Sn_IR_SEND_OK;
+    wire_queue(m, s, len, false);
 }
 
 /* One datagram TX_RD..TX_WR to DIPR:DPORT, at SEND acceptance. */
@@ -523,7 +631,7 @@ static void udp_send(struct wf_sim_chip *m, unsigned sn)
         if (!ip_listed(m->blackhole, m->nblackhole, vip)) {
             m->udp_drop_tx--;
         }
-        udp_send_done(s); /* the wire ate it */
+        udp_send_done(m, s, (uint16_t)(s->tx_end - s->tx_rd)); /* the wire ate it */
         return;
     }
     uint16_t size = sim_tx_size(m, sn), base = sim_tx_base(m, sn);
@@ -540,7 +648,7 @@ static void udp_send(struct wf_sim_chip *m, unsigned sn)
         arm(m, s, arpto_ms(m));
         return;
     }
-    udp_send_done(s);
+    udp_send_done(m, s, len);
 }
 
 static void pump_udp(struct wf_sim_chip *m, unsigned sn)
@@ -552,6 +660,11 @@ static void pump_udp(struct wf_sim_chip *m, unsigned sn)
         s->send_busy = false;
         s->tx_rd = s->tx_ack = s->tx_end; /* the datagram is discarded */
         s->ir |= SIM_Sn_IR_TIMEOUT;
+    }
+    if (s->send_busy && wire_done(m, s)) {
+        s->send_busy = false;
+        s->on_wire = false;
+        s->ir |= SIM_Sn_IR_SEND_OK;
     }
     udp_flush_stage(m, sn);
     udp_fill_stage(m, sn);
@@ -578,10 +691,14 @@ static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
         break;
     case SIM_SOCK_ESTABLISHED:
     case SIM_SOCK_CLOSE_WAIT:
+        tcp_send_ok(m, s); /* frames that went out before the link went */
         if (s->send_busy && !s->timer_on) {
             arm(m, s, tcpto_ms(m));
         } else if (s->send_busy && expired(m, s)) {
             net_closed(s, SIM_Sn_IR_TIMEOUT);
+        }
+        if (s->sr != SIM_SOCK_CLOSED) {
+            keepalive_pump(m, s);
         }
         break;
     case SIM_SOCK_FIN_WAIT:
@@ -612,8 +729,9 @@ static void pump_link_down(struct wf_sim_chip *m, unsigned sn)
 void sim_pump(struct wf_sim_chip *m, unsigned sn)
 {
     struct sim_sock *s = &m->sock[sn];
-    if (!m->link) {
-        pump_link_down(m, sn);
+    bool connected = s->sr >= SIM_SOCK_ESTABLISHED && s->sr <= SIM_SOCK_LAST_ACK;
+    if (!m->link || (connected && peer_silent(m, s))) {
+        pump_link_down(m, sn); /* nothing passes */
         return;
     }
     switch (s->sr) {
@@ -627,6 +745,9 @@ void sim_pump(struct wf_sim_chip *m, unsigned sn)
     case SIM_SOCK_CLOSE_WAIT:
         s->timer_on = false; /* a link-down retransmission timer, if any */
         pump_tcp(m, sn);
+        if (s->sr == SIM_SOCK_ESTABLISHED || s->sr == SIM_SOCK_CLOSE_WAIT) {
+            keepalive_pump(m, s);
+        }
         break;
     case SIM_SOCK_FIN_WAIT:
     case SIM_SOCK_TIME_WAIT:
@@ -801,6 +922,26 @@ static void cmd_send(struct wf_sim_chip *m, unsigned sn)
     s->send_busy = true;
     if (udp) {
         udp_send(m, sn);
+    } else {
+        wire_queue(m, s, adv, true);
+    }
+}
+
+/*
+ * SEND_KEEP (manual keep-alive). Ignored by the chip while the W5500's
+ * automatic keep-alive is on (Sn_KPALVTR > 0) and before the connection has
+ * carried data (W5500 datasheet, Sn_KPALVTR; the model applies the same to the
+ * W5100).
+ */
+static void cmd_send_keep(struct wf_sim_chip *m, unsigned sn)
+{
+    struct sim_sock *s = &m->sock[sn];
+    if (!is_tcp(s) || (s->sr != SIM_SOCK_ESTABLISHED && s->sr != SIM_SOCK_CLOSE_WAIT)) {
+        wrong_state(m, sn, "SEND_KEEP in wrong state");
+        return;
+    }
+    if (s->reg[SIM_Sn_KPALVTR] == 0) {
+        keepalive_probe(m, s);
     }
 }
 
@@ -862,9 +1003,11 @@ void sim_accept_command(struct wf_sim_chip *m, unsigned sn)
     case SIM_Sn_CR_RECV:
         cmd_recv(m, sn);
         break;
+    case SIM_Sn_CR_SEND_KEEP:
+        cmd_send_keep(m, sn);
+        break;
     case SIM_Sn_CR_LISTEN:
     case SIM_Sn_CR_SEND_MAC:
-    case SIM_Sn_CR_SEND_KEEP:
         sim_violation(m, cr_addr(m, sn), cmd, "command not modelled");
         break;
     default:

@@ -259,6 +259,9 @@ static uint8_t w5100_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
 static void w5100_spi_end(struct wf_sim_chip *m, uint32_t len)
 {
     uint16_t addr = (uint16_t)((m->spi_hdr[1] << 8) | m->spi_hdr[2]);
+    if (len == 0) {
+        return; /* /SCS pulsed with no clock: nothing was shifted, the chip saw nothing */
+    }
     if (len < W5100_FRAME_LEN) {
         sim_violation(m, len >= 3 ? addr : 0, len, "short frame");
         return;

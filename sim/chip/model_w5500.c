@@ -273,6 +273,54 @@ static void frame_begin(struct wf_sim_chip *m, uint16_t off, uint8_t ctl, uint8_
     }
 }
 
+/* ---- SPI clock glitch (wf_sim_chip_fault_bit_slip) ---------------------------- */
+
+static uint8_t data_byte(struct wf_sim_chip *m, uint32_t i, uint8_t mosi);
+
+static bool slip_hits(const struct wf_sim_chip *m, unsigned bsb, bool write)
+{
+    const bool regs = bsb == W5500_BSB_COMMON || (bsb & 3u) == W5500_BLOCK_REG;
+    switch (m->slip_target) {
+    case WF_SIM_SLIP_REG_READ:
+        return regs && !write;
+    case WF_SIM_SLIP_REG_WRITE:
+        return regs && write;
+    case WF_SIM_SLIP_TX_WRITE:
+        return (bsb & 3u) == W5500_BLOCK_TX && write;
+    default:
+        return (bsb & 3u) == W5500_BLOCK_RX && !write;
+    }
+}
+
+/*
+ * Data byte `i` once the chip has missed one SCLK pulse at the start of data
+ * byte slip_at: its shift register runs one bit behind the host's. Reads: the
+ * host samples the chip's MSB twice, then each byte straddles two of the chip's.
+ * Writes: the chip completes its byte i-1 only with the first bit of host byte i;
+ * its last byte never completes (/SCS rises after 7 of its bits).
+ */
+static uint8_t slipped_byte(struct wf_sim_chip *m, uint32_t i, uint8_t mosi, bool write)
+{
+    const bool first = !m->spi_slipping;
+    if (first) {
+        m->slip_armed = false;
+        m->spi_slipping = true;
+        m->stats.bit_slips++;
+    }
+    if (write) {
+        if (!first) {
+            (void)data_byte(m, i - 1, (uint8_t)(m->spi_slip_prev << 1 | mosi >> 7));
+        }
+        m->spi_slip_prev = mosi;
+        return 0;
+    }
+    const uint8_t out = data_byte(m, i, mosi);
+    const uint8_t host =
+        first ? (uint8_t)((out & 0x80) | out >> 1) : (uint8_t)((m->spi_slip_prev & 1) << 7 | out >> 1);
+    m->spi_slip_prev = out;
+    return host;
+}
+
 /*
  * One byte of a VDM frame: 16-bit offset and control byte (MISO noise: the
  * facts do not specify it, so no driver may depend on it), then data bytes at
@@ -295,6 +343,20 @@ static uint8_t w5500_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
     if (m->spi_dead) {
         return 0;
     }
+    if (m->spi_slipping || (m->slip_armed && i == m->slip_at && slip_hits(m, bsb, write))) {
+        return slipped_byte(m, i, mosi, write);
+    }
+    return data_byte(m, i, mosi);
+}
+
+/* Data byte `i` of the frame in progress, as the chip takes it (`mosi`) and
+ * answers it (MISO). */
+static uint8_t data_byte(struct wf_sim_chip *m, uint32_t i, uint8_t mosi)
+{
+    const uint16_t off = (uint16_t)((m->spi_hdr[0] << 8) | m->spi_hdr[1]);
+    const uint8_t ctl = m->spi_hdr[2];
+    const unsigned bsb = ctl >> 3;
+    const bool write = (ctl & W5500_CTL_RWB) != 0;
     const uint16_t p = (uint16_t)(off + i);
     if (bsb == W5500_BSB_COMMON) {
         return common_byte(m, p, write, mosi);
@@ -319,6 +381,9 @@ static uint8_t w5500_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)
 
 static void w5500_spi_end(struct wf_sim_chip *m, uint32_t len)
 {
+    if (len == 0) {
+        return; /* /SCS pulsed with no clock: nothing was shifted, the chip saw nothing */
+    }
     if (len <= W5500_HEADER) {
         uint32_t a =
             len >= 3 ? block_addr(m->spi_hdr[2] >> 3, (uint16_t)((m->spi_hdr[0] << 8) | m->spi_hdr[1])) : 0;

@@ -3,7 +3,7 @@
  * @brief A strict model of the WIZnet W5100 or W5500 as an SPI slave, for the host.
  *
  * The model implements the chip as seen from its SPI pins (see
- * ../shared/reference/w5100-w5500-facts.md). Both variants share the socket
+ * docs/w5100-w5500.md). Both variants share the socket
  * register semantics, the socket state machine driven by Sn_CR, Sn_IR,
  * TX_FSR/RX_RSR accounting, the 8-byte UDP receive header and the network side;
  * they differ in the frame format and address map:
@@ -22,13 +22,23 @@
  *
  * TCP and UDP traffic is carried over real, non-blocking host sockets.
  *
- * Time: the model reads a millisecond clock (by default CLOCK_MONOTONIC) and
+ * Time: the model reads a clock (by default CLOCK_MONOTONIC, in microseconds;
+ * the emulator gives it the board's emulated time) and
  * advances its network state whenever the host reads a status register
  * (Sn_CR, Sn_IR, Sn_SR, Sn_TX_FSR, Sn_RX_RSR), which is what any driver polls.
  * Commands are accepted after a few SPI frames (Sn_CR stays non-zero until then):
  * 1..4 (seeded) further frames addressed to that socket's register block, so the
  * first poll of Sn_CR always reads the command back; any other access to that
  * socket's registers meanwhile is a violation.
+ *
+ * Commands: OPEN, CONNECT, DISCON, CLOSE, SEND, RECV and SEND_KEEP for TCP
+ * clients and UDP. Keep-alive: SEND_KEEP (both chips) and the W5500's automatic
+ * Sn_KPALVTR (a probe every KPALVTR x 5 s) send a probe only once the
+ * connection has carried data, and SEND_KEEP is ignored while Sn_KPALVTR > 0
+ * (W5500 datasheet, Sn_KPALVTR); a live peer answers at once, an unanswered
+ * probe ends in TIMEOUT + CLOSED after the TCP retransmission time. Out of
+ * scope, a violation "command not modelled": LISTEN (TCP servers), SEND_MAC,
+ * MACRAW/IPRAW/PPPoE modes. See docs/w5100-w5500.md.
  *
  * Strictness: every misuse a real chip would punish is recorded as a violation
  * (register address + value + text). Tests assert that a correct driver causes
@@ -92,14 +102,19 @@ void wf_sim_chip_spi_deselect(struct wf_sim_chip *m);
  * One chip-select cycle: /SCS low, `len` bytes exchanged, /SCS high (the three
  * calls above; there is one decoder per variant).
  *
- * W5100: a frame is exactly 4 bytes; any other length is a violation ("CS held
- * across frames" for > 4, "short frame" for < 4) and the extra bytes read 0xFF.
+ * Either chip: a select/deselect with no byte clocked (len 0; ioLibrary's W5100
+ * port does this when asked to read 0 bytes) shifts no bit, so the chip cannot
+ * see it: no violation, no access (the frame is still counted in stats).
+ *
+ * W5100: a frame is exactly 4 bytes; any other length of 1 or more is a
+ * violation ("CS held across frames" for > 4, "short frame" for 1..3) and the
+ * extra bytes read 0xFF.
  * A 4-byte frame whose first byte is 0x00 is ignored without a violation (no
  * W5100 opcode; it is the shape of a single-byte W5500 frame to a common
  * register, which auto-detection sends first; counted in foreign_frames); any
  * other unknown opcode is a violation.
  *
- * W5500: 3 + N bytes (N >= 1). Violations: fewer than 4 bytes, OM != 00, a
+ * W5500: 3 + N bytes (N >= 1). Violations: 1 to 3 bytes, OM != 00, a
  * reserved block (BSB 4n, n >= 1), a write to a read-only register or the RX
  * buffer, reserved registers, and every ring/command rule of the W5100.
  * Always returns 0.
@@ -109,8 +124,35 @@ int wf_sim_chip_spi_frame(struct wf_sim_chip *m, const uint8_t *tx, uint8_t *rx,
 /** The /RESET pin: while asserted the chip ignores SPI (MISO 0x00); release = power-on state. */
 void wf_sim_chip_reset_pin(struct wf_sim_chip *m, bool asserted);
 
-/** Replace the millisecond clock (default CLOCK_MONOTONIC). */
+/** Replace the clock with a millisecond clock (NULL: back to the default,
+ * CLOCK_MONOTONIC in microseconds). With a millisecond clock the wire time of
+ * a SEND (below) ends on the next whole millisecond at the earliest. */
 void wf_sim_chip_set_clock(struct wf_sim_chip *m, uint32_t (*millis)(void *ctx), void *ctx);
+/** Replace the clock with a microsecond clock (NULL: the default). */
+void wf_sim_chip_set_clock_us(struct wf_sim_chip *m, uint64_t (*micros)(void *ctx), void *ctx);
+
+/* ---- the wire ----------------------------------------------------------- */
+
+/** Default Ethernet bit rate of both chips' PHY link: 100 Mbit/s. */
+#define WF_SIM_WIRE_DEFAULT_BPS 100000000u
+
+/**
+ * The Ethernet bit rate used for SEND timing (default 100 Mbit/s; 10 Mbit/s is
+ * the other rate of the 10/100 PHYs; 0 = frames take no time). A SEND's
+ * SEND_OK is raised once its frames have left: per frame the payload (a TCP
+ * segment of at most the MSS, 1460, or a UDP datagram of at most 1472 bytes per
+ * frame) plus 78 bytes of overhead for TCP, 66 for UDP (Ethernet header 14 +
+ * IPv4 20 + TCP 20 / UDP 8 + FCS 4 + preamble/SFD 8 + inter-frame gap 12; a
+ * frame is padded to the 64-byte Ethernet minimum), times 8 bits, divided by
+ * the rate. All sockets share the one wire: a SEND waits behind the frames
+ * already queued. A full 1460-byte segment takes 123 us at 100 Mbit/s, a 2 KiB
+ * W5100 TX buffer 176 us. A SEND while the previous SEND of the socket is in
+ * progress (no SEND_OK or TIMEOUT yet) is a violation, as on silicon.
+ * TX_FSR is unchanged by this: it still frees space as the peer acknowledges.
+ */
+void wf_sim_chip_set_wire_rate(struct wf_sim_chip *m, uint32_t bits_per_second);
+/** The wire rate in effect (for reports). */
+uint32_t wf_sim_chip_wire_rate(const struct wf_sim_chip *m);
 
 /* ---- network map -------------------------------------------------------- */
 
@@ -131,7 +173,10 @@ void wf_sim_chip_fault_unreachable(struct wf_sim_chip *m, uint32_t vip);
 /**
  * Peer `vip` never answers the SYN (a black hole): CONNECT stays in SYNSENT and
  * ends in TIMEOUT + CLOSED after the chip's TCP retransmission time (RTR/RCR,
- * doubling intervals).
+ * doubling intervals). Added while a connection to `vip` is up, the peer
+ * vanishes without a word (power loss, cable cut beyond the switch): nothing
+ * arrives, a SEND or a keep-alive probe goes unanswered and ends in TIMEOUT +
+ * CLOSED after the retransmission time; an idle connection looks alive.
  */
 void wf_sim_chip_fault_blackhole(struct wf_sim_chip *m, uint32_t vip);
 /** The next TCP connection is reset by the peer after `rx_bytes` were delivered. */
@@ -140,6 +185,30 @@ void wf_sim_chip_fault_reset_after(struct wf_sim_chip *m, uint32_t rx_bytes);
 void wf_sim_chip_fault_rx_rate(struct wf_sim_chip *m, uint32_t bytes_per_ms);
 /** UDP loss: drop the next `rx` received and `tx` sent datagrams. */
 void wf_sim_chip_fault_udp_drop(struct wf_sim_chip *m, unsigned rx, unsigned tx);
+/** Which kind of W5500 data phase a bit slip hits (wf_sim_chip_fault_bit_slip). */
+enum wf_sim_slip_target {
+    WF_SIM_SLIP_REG_READ,  /**< a read of common or socket registers */
+    WF_SIM_SLIP_REG_WRITE, /**< a write of common or socket registers */
+    WF_SIM_SLIP_TX_WRITE,  /**< a write into a socket's TX buffer */
+    WF_SIM_SLIP_RX_READ,   /**< a read from a socket's RX buffer */
+};
+
+/**
+ * An SPI clock glitch (W5500 only; no effect on a W5100 model): in the next
+ * frame of kind `target` that reaches data byte `data_byte` (0 = the first
+ * byte after the 3-byte header), the chip misses one SCLK pulse at the start of
+ * that byte, so from there its byte boundaries lag the host's by one bit until
+ * /SCS rises. Reads: the host sees byte k as (d[k] & 0x80) | d[k] >> 1 and each
+ * later byte as (d[j-1] & 1) << 7 | d[j] >> 1 (d = the bytes the chip sends).
+ * Writes: the chip takes byte j (j >= k) as h[j] << 1 | h[j+1] >> 7 (h = the
+ * bytes the host sends), and the last byte of the frame, left with 7 bits at
+ * /SCS high, is not written. Fires once; counted in stats.bit_slips. The model
+ * records no violation for it: the chip cannot tell. (A W5100 frame restarts
+ * at every /SCS and its 0x00, 0x01, 0x02 echo exposes a slip in the first three
+ * bytes; see docs/w5100-w5500.md.)
+ */
+void wf_sim_chip_fault_bit_slip(struct wf_sim_chip *m, enum wf_sim_slip_target target, unsigned data_byte);
+
 /** Percentage (0..100) of 16-bit counter reads the model tries to tear. Default 25. */
 void wf_sim_chip_set_tear_rate(struct wf_sim_chip *m, unsigned percent);
 /**
@@ -165,6 +234,7 @@ struct wf_sim_chip_stats {
     uint32_t reg_reads[0xC00];
     uint64_t udp_rx_dropped; /**< received datagrams dropped: no room in the RX ring */
     uint64_t foreign_frames; /**< W5100: ignored frames with first byte 0x00 (see spi_frame) */
+    uint64_t bit_slips;      /**< injected SPI clock glitches that fired (fault_bit_slip) */
 };
 
 struct wf_sim_chip_violation {

@@ -196,7 +196,8 @@ static bool sizes_fit(const uint8_t *kb, uint8_t sockets, uint8_t total_kb)
 int wf_chip_set_buffer_sizes(wf_chip_t *chip, const uint8_t *tx_kb, const uint8_t *rx_kb)
 {
     const struct wf_chip_variant *v = chip->variant;
-    if (!sizes_fit(tx_kb, chip->sockets, v->tx_total_kb) || !sizes_fit(rx_kb, chip->sockets, v->rx_total_kb)) {
+    if (!sizes_fit(tx_kb, chip->sockets, v->tx_total_kb) ||
+        !sizes_fit(rx_kb, chip->sockets, v->rx_total_kb)) {
         return WF_ERANGE;
     }
     /* The second bound is implied by chip->sockets; it lets the compiler see
@@ -277,6 +278,14 @@ int wf_chip_sock_command(wf_chip_t *chip, uint8_t sn, uint8_t cmd)
     } while (wf_wait_again(&w));
     /* The chip must accept a command within microseconds; it is wedged or gone. */
     return WF_ENODEV;
+}
+
+int wf_chip_sock_set_keepalive(wf_chip_t *chip, uint8_t sn, uint8_t units_5s)
+{
+    if (!chip->variant->keepalive_timer) {
+        return WF_ENOTSUP;
+    }
+    return wf_chip_sock_write8(chip, sn, WF_SN_KPALVTR, units_5s);
 }
 
 int wf_chip_sock_set_peer(wf_chip_t *chip, uint8_t sn, const uint8_t ip[4], uint16_t port)

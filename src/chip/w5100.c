@@ -1,7 +1,7 @@
 /*
  * W5100 variant: the fixed 4-byte SPI frame (one payload byte per chip-select
  * cycle), the W5100 register map and the RMSR/TMSR buffer layout.
- * Facts: shared/reference/w5100-w5500-facts.md sections 1-4.
+ * Facts: the W5100 datasheet (see docs/w5100-w5500.md).
  */
 #include <stddef.h>
 
@@ -208,5 +208,6 @@ const struct wf_chip_variant wf_chip_w5100 = {
     .detect = w5100_detect,
     .probe = w5100_probe,
     .apply_buffer_sizes = w5100_apply_buffer_sizes,
-    .link_status = NULL, /* no link bit on the W5100 */
+    .link_status = NULL,      /* no link bit on the W5100 */
+    .keepalive_timer = false, /* SEND_KEEP only */
 };

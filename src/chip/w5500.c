@@ -2,7 +2,7 @@
  * W5500 variant: variable-length (VDM) SPI frames with a block select, the
  * W5500 common register map, per-socket buffer sizes and chip-side ring
  * wrapping. Everything else is the shared engine (chip.c).
- * Facts: shared/reference/w5100-w5500-facts.md section 6.
+ * Facts: the W5500 datasheet (see docs/w5100-w5500.md).
  *
  * Variant address: (block select << 16) | 16-bit offset.
  */
@@ -227,4 +227,5 @@ const struct wf_chip_variant wf_chip_w5500 = {
     .probe = w5500_probe,
     .apply_buffer_sizes = w5500_apply_buffer_sizes,
     .link_status = w5500_link_status,
+    .keepalive_timer = true, /* Sn_KPALVTR */
 };

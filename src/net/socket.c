@@ -124,6 +124,37 @@ static int connection_lost(wf_net_t *net, int fd, struct wf_net_sock *s)
     return mark_dead(s, WF_ECONNRESET);
 }
 
+static bool chip_keepalive_timer(const wf_net_t *net)
+{
+    return net->chip->variant->keepalive_timer;
+}
+
+/* W5500: the interval in the chip's 5 s units (rounded up, at most 255). */
+static uint8_t keepalive_units(uint16_t interval_s)
+{
+    uint32_t units = (interval_s + 4u) / 5u;
+    return (uint8_t)(units > 255u ? 255u : units);
+}
+
+/*
+ * W5100 keep-alive: the chip has no timer, so a probe (SEND_KEEP) goes out
+ * from here once the interval has passed since the last one. Not while a SEND
+ * is in flight: its retransmissions test the peer anyway. An unanswered probe
+ * shows later as Sn_SR CLOSED with TIMEOUT (connection_lost: WF_ETIMEDOUT).
+ */
+static void keepalive_tick(wf_net_t *net, int fd, struct wf_net_sock *s)
+{
+    if (s->keepalive_s == 0 || chip_keepalive_timer(net) || (s->flags & F_SEND_PENDING)) {
+        return;
+    }
+    uint32_t now = wf_port_millis(net->chip->port);
+    if ((uint32_t)(now - s->keepalive_at) < (uint32_t)s->keepalive_s * 1000u) {
+        return;
+    }
+    s->keepalive_at = now;
+    (void)wf_chip_sock_command(net->chip, sn_of(fd), WF_SN_CR_SEND_KEEP);
+}
+
 /*
  * Refresh a connected TCP socket from Sn_SR. Returns 0 while the connection
  * can carry data, the death reason (0 = FIN) once it is over, or a bus error.
@@ -143,10 +174,12 @@ static int tcp_refresh(wf_net_t *net, int fd, struct wf_net_sock *s, bool *alive
     switch (sr) {
     case WF_SN_SR_ESTABLISHED:
         *alive = true;
+        keepalive_tick(net, fd, s);
         return 0;
     case WF_SN_SR_CLOSE_WAIT:
         s->flags |= F_PEER_FIN;
         *alive = true;
+        keepalive_tick(net, fd, s);
         return 0;
     case WF_SN_SR_FIN_WAIT:
     case WF_SN_SR_CLOSING:
@@ -321,6 +354,9 @@ int wf_net_connect(wf_net_t *net, int fd, const wf_sockaddr_t *addr)
     if (rc == 0) {
         rc = wf_chip_sock_set_peer(net->chip, sn_of(fd), addr->ip, addr->port);
     }
+    if (rc == 0 && s->keepalive_s != 0 && chip_keepalive_timer(net)) {
+        rc = wf_chip_sock_set_keepalive(net->chip, sn_of(fd), keepalive_units(s->keepalive_s));
+    }
     if (rc == 0) {
         rc = wf_chip_sock_command(net->chip, sn_of(fd), WF_SN_CR_CONNECT);
     }
@@ -331,6 +367,7 @@ int wf_net_connect(wf_net_t *net, int fd, const wf_sockaddr_t *addr)
     s->flags &= (uint8_t)(F_BOUND);
     s->reason = 0;
     s->error = 0;
+    s->keepalive_at = wf_port_millis(net->chip->port);
     if (s->timeout_ms == 0) {
         return WF_EINPROGRESS;
     }
@@ -726,6 +763,26 @@ int wf_net_recvfrom(wf_net_t *net, int fd, void *buf, size_t len, wf_sockaddr_t 
             return WF_ETIMEDOUT;
         }
     }
+}
+
+/* ---- keep-alive ----------------------------------------------------------- */
+
+int wf_net_set_keepalive(wf_net_t *net, int fd, uint16_t interval_s)
+{
+    struct wf_net_sock *s = sock_get(net, fd);
+    if (s == NULL) {
+        return WF_EBADF;
+    }
+    if (s->type != WF_SOCK_STREAM) {
+        return WF_ENOTSUP;
+    }
+    s->keepalive_s = interval_s;
+    s->keepalive_at = wf_port_millis(net->chip->port);
+    if (chip_keepalive_timer(net) && (s->state == ST_CONNECTING || s->state == ST_CONNECTED)) {
+        int rc = wf_chip_sock_set_keepalive(net->chip, sn_of(fd), keepalive_units(interval_s));
+        return rc < 0 ? mark_dead(s, rc) : 0;
+    }
+    return 0;
 }
 
 /* ---- close, poll, error --------------------------------------------------- */

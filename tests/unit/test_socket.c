@@ -263,6 +263,122 @@ static void test_send_after_peer_close_is_epipe(void **state)
     wf_peer_stop(peer);
 }
 
+/* The chip is still transmitting (a slow 100 kbit/s wire: 1000 bytes take
+ * 86 ms): a second send must not issue SEND before SEND_OK (the model would
+ * record it), a non-blocking send says busy, a deadline passes meanwhile, and
+ * poll reports POLLOUT once SEND_OK is in. */
+static void test_send_while_chip_sending(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SINK, 0);
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
+    wf_sim_chip_set_wire_rate(f->model, 100000u);
+    static uint8_t data[1010];
+    for (size_t i = 0; i < sizeof data; i++) {
+        data[i] = wf_peer_pattern(i);
+    }
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 0), 0);
+    uint32_t t0 = now_ms();
+    assert_int_equal(wf_net_send(&f->net, fd, data, 1000), 1000);
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), WF_EAGAIN);
+    struct wf_pollfd p = {.fd = fd, .events = WF_POLLOUT};
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 0), 0);
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 20), 0);
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), WF_ETIMEDOUT);
+    assert_true(now_ms() - t0 < 86); /* all of that while the chip was sending */
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 1000), 1);
+    assert_int_equal(p.revents, WF_POLLOUT);
+    assert_true(now_ms() - t0 >= 86);
+    assert_int_equal(wf_net_set_timeout(&f->net, fd, 1000), 0); /* the close waits for the FIN */
+    assert_int_equal(wf_net_send(&f->net, fd, data + 1000, 10), 10);
+    assert_int_equal(wf_net_close(&f->net, fd), 0);
+    struct wf_peer_result r = wf_peer_stop(peer);
+    assert_int_equal(r.received, sizeof data);
+    assert_int_equal(r.pattern_errors, 0);
+}
+
+/* The model's clock can run ahead of the driver's (the port's real time): a
+ * W5500 keep-alive period passes for the chip without the test waiting. */
+static uint64_t model_skew_us;
+
+static uint64_t skewed_clock_us(void *ctx)
+{
+    (void)ctx;
+    return (uint64_t)wf_port_host_millis(NULL) * 1000u + model_skew_us;
+}
+
+/* An echo connection that has carried data (keep-alives need that). */
+static int kept_connection(struct wf_fixture *f, struct wf_peer *peer)
+{
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
+    char b[4];
+    assert_int_equal(wf_net_send(&f->net, fd, "ping", 4), 4);
+    size_t got = 0;
+    while (got < 4) {
+        int n = wf_net_recv(&f->net, fd, b + got, 4 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    return fd;
+}
+
+/* The peer vanishes silently: the connection is idle, so only a keep-alive
+ * can tell. W5100: the socket layer sends SEND_KEEP from wf_net_poll. */
+static void test_keepalive_finds_dead_peer_w5100(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
+    int fd = kept_connection(f, peer);
+    assert_int_equal(wf_net_set_keepalive(&f->net, fd, 1), 0);
+    struct wf_pollfd p = {.fd = fd, .events = WF_POLLIN};
+    /* A live peer answers the probe (sent after 1 s): nothing to report. */
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 1200), 0);
+    wf_sim_chip_fault_blackhole(f->model, WF_FIX_SERVER_IP);
+    uint32_t t0 = now_ms();
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 3000), 1);
+    assert_int_equal(p.revents, WF_POLLIN | WF_POLLHUP | WF_POLLERR);
+    assert_true(now_ms() - t0 < 1500); /* next probe at 2 s + TCPTO 70 ms */
+    uint8_t b;
+    assert_int_equal(wf_net_recv(&f->net, fd, &b, 1), WF_ETIMEDOUT);
+    assert_int_equal(wf_net_close(&f->net, fd), 0);
+    wf_peer_stop(peer);
+}
+
+/* W5500: the chip's own timer (Sn_KPALVTR, 5 s units); set before connect. */
+static void test_keepalive_finds_dead_peer_w5500(void **state)
+{
+    (void)state;
+    struct wf_fixture *f = wf_fixture_new_variant(11, WF_SIM_W5500);
+    model_skew_us = 0;
+    wf_sim_chip_set_clock_us(f->model, skewed_clock_us, NULL);
+    struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_ECHO, 0);
+    int fd = wf_net_socket(&f->net, WF_SOCK_STREAM);
+    assert_true(fd >= 0);
+    assert_int_equal(wf_net_set_keepalive(&f->net, fd, 7), 0); /* -> 10 s */
+    wf_sockaddr_t a = wf_fix_server(wf_peer_port(peer));
+    assert_int_equal(wf_net_connect(&f->net, fd, &a), 0);
+    assert_int_equal(wf_net_send(&f->net, fd, "ping", 4), 4);
+    char b[4];
+    size_t got = 0;
+    while (got < 4) {
+        int n = wf_net_recv(&f->net, fd, b + got, 4 - got);
+        assert_true(n > 0);
+        got += (size_t)n;
+    }
+    struct wf_pollfd p = {.fd = fd, .events = WF_POLLIN};
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 0), 0); /* the chip's timer starts */
+    model_skew_us += 9000000;                            /* 9 s: no probe yet */
+    wf_sim_chip_fault_blackhole(f->model, WF_FIX_SERVER_IP);
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 200), 0);
+    model_skew_us += 1000000; /* 10 s: the probe goes unanswered */
+    assert_int_equal(wf_net_poll(&f->net, &p, 1, 2000), 1);
+    assert_int_equal(p.revents, WF_POLLIN | WF_POLLHUP | WF_POLLERR);
+    assert_int_equal(wf_net_recv(&f->net, fd, b, 1), WF_ETIMEDOUT);
+    assert_int_equal(wf_net_set_keepalive(&f->net, wf_net_socket(&f->net, WF_SOCK_DGRAM), 5), WF_ENOTSUP);
+    wf_peer_stop(peer);
+    wf_fixture_free(f);
+}
+
 static void test_recv_deadline_on_silent_peer(void **state)
 {
     struct wf_fixture *f = *state;
@@ -535,6 +651,9 @@ int main(void)
         T(test_model_reset_fault),
         T(test_send_after_shutdown_is_epipe),
         T(test_send_after_peer_close_is_epipe),
+        T(test_send_while_chip_sending),
+        T(test_keepalive_finds_dead_peer_w5100),
+        cmocka_unit_test(test_keepalive_finds_dead_peer_w5500),
         T(test_recv_deadline_on_silent_peer),
         T(test_slow_peer),
         T(test_nonblocking_connect_and_poll),
