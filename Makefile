@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -65,19 +65,27 @@ install-check: deps
 	cmake --build $(REL) -j $(JOBS) --target wizfetch_tls
 	@tests/install/check.sh $(REL)
 
-# ---- the Nucleo-F411RE firmware ------------------------------------------------
+# ---- the firmware ----------------------------------------------------------------
+# BOARD: a folder under boards/ (listed in boards/boards.cmake): nucleo_f411re (the
+# default: Nucleo-F411RE + Arduino Ethernet Shield, W5100) or blackpill_f411ce
+# (WeAct Black Pill + W5500 module). Each board builds in its own folders.
 # Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_URL, WF_FW_IP, WF_FW_MASK,
 # WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), WF_FW_ENTROPY_DUMP (a measurement
 # image: raw noise samples on the console, docs/security.md), e.g.
 #   make firmware WF_CA_BUNDLE=/etc/ssl/certs/ISRG_Root_X1.pem WF_FW_URL=https://example.org/
-FW         ?= build/fw
-FW_SMALL   ?= build/fw-small
+BOARD      ?= nucleo_f411re
+BOARDS     := $(shell sed -n 's/^  \([a-z0-9_]*\)$$/\1/p' boards/boards.cmake)
+ifeq ($(filter $(BOARD),$(BOARDS)),)
+$(error BOARD=$(BOARD) is not one of: $(BOARDS) (boards/boards.cmake))
+endif
+FW         ?= build/fw/$(BOARD)
+FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP WF_FW_ENTROPY_DUMP,$(if $($(v)),-D$(v)='$($(v))'))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
-              -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
+              -DWF_BOARD=$(BOARD) -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
 
 $(PKI)/root.pem:
 	scripts/make-pki.sh $(PKI)
@@ -95,10 +103,10 @@ firmware-small: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$
 
 # The image for the emulator's test network: static 10.0.0.2/24, DNS 10.0.0.53
 # (there is no DHCP server on loopback), the test PKI's root as trust anchor.
-FW_EMU ?= build/fw-emu
+FW_EMU ?= build/fw-emu/$(BOARD)
 EMU    ?= $(BUILD)/wf-board-emu
 firmware-emu: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
 	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
 	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
 
@@ -116,10 +124,17 @@ bench: build firmware-emu
 test-firmware: build firmware-emu
 	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
-# Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
-# the image covers: the entropy seed in sector 7 survives).
+# Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
+# Black Pill's SWD header); erases only the sectors the image covers, so the entropy
+# seed in sectors 6-7 survives.
 flash: firmware
-	openocd -f boards/nucleo_f411re/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
+	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
+
+# Writes the image through the STM32's ROM bootloader over USB (DFU; the Black Pill's
+# USB-C port): hold BOOT0, tap NRST, release BOOT0, then run this. dfu-util erases only
+# the sectors it writes (the seed survives) and starts the image when done.
+dfu: firmware
+	dfu-util -a 0 -s 0x08000000:leave -D $(FW)/firmware.bin
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

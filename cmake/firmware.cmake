@@ -1,4 +1,4 @@
-# The Nucleo-F411RE firmware image (cross builds only; included from CMakeLists.txt).
+# The firmware image for WF_BOARD (cross builds only; included from CMakeLists.txt).
 # Configuration: the CMake cache variables below become the WF_FW_* defines of
 # apps/firmware/firmware_config.h; the trust anchors come from WF_CA_BUNDLE.
 
@@ -29,7 +29,7 @@ add_executable(firmware apps/firmware/main.c)
 set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
-target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
+target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board wf_family -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
 foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP)
   if(NOT WF_FW_${var} STREQUAL "")
@@ -40,10 +40,11 @@ foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP)
     endif()
   endif()
 endforeach()
-target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -nostartfiles
+target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -L${WF_FAMILY_LDDIR} -nostartfiles
                     -Wl,--defsym=STACK_SIZE=${WF_FW_STACK_SIZE} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
                     -Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map -Wl,--print-memory-usage)
-set_target_properties(firmware PROPERTIES LINK_DEPENDS ${WF_BOARD_LDSCRIPT})
+set_target_properties(firmware PROPERTIES LINK_DEPENDS
+                      "${WF_BOARD_LDSCRIPT};${WF_FAMILY_LDDIR}/stm32f4_sections.ld")
 
 add_custom_command(TARGET firmware POST_BUILD
   COMMAND arm-none-eabi-objcopy -O binary $<TARGET_FILE:firmware> ${CMAKE_BINARY_DIR}/firmware.bin

@@ -105,7 +105,7 @@ bool wf_app_chip_name(const char *name, bool allow_auto, const struct wf_chip_va
     return true;
 }
 
-int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip, const struct wf_chip_variant *variant)
+int wf_app_start_chip(struct wf_port_sim *host, wf_chip_t *chip, const struct wf_chip_variant *variant)
 {
     static const struct wf_chip_netcfg cfg = {
         .mac = {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}, /* locally administered */

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "port_host.h"
+#include "port_sim.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 
@@ -32,7 +32,7 @@ void wf_args_ip_bytes(uint32_t ip, uint8_t out[4]);
  * first, then W5100) to the chip behind `host`, start it and give it the test
  * network's static settings, 10.0.0.2/24 with gateway 10.0.0.254.
  */
-int wf_app_start_chip(struct wf_port_host *host, wf_chip_t *chip, const struct wf_chip_variant *variant);
+int wf_app_start_chip(struct wf_port_sim *host, wf_chip_t *chip, const struct wf_chip_variant *variant);
 
 /**
  * Parse a chip name: "w5100", "w5500" or (if `allow_auto`) "auto". Sets

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "board.h"
+#include "board_api.h"
 #include "firmware_config.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
@@ -84,12 +84,8 @@ static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
     static const char *const names[WF_STEP_COUNT] = {
-        [WF_STEP_URL] = "url",
-        [WF_STEP_RESOLVE] = "dns",
-        [WF_STEP_CONNECT] = "tcp-connect",
-        [WF_STEP_TLS] = "tls-handshake",
-        [WF_STEP_REQUEST] = "http",
-        [WF_STEP_RESPONSE] = "http-response",
+        [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
     };
     if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
         phase(names[step]);
@@ -326,9 +322,10 @@ static int fetch_once(void)
         set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
-        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
-                                        "build time only"
-                                      : "the time is unknown: certificates cannot be checked");
+        say(WF_FW_ACCEPT_UNKNOWN_TIME
+                ? "warning: the time is unknown: certificate expiry is checked against the "
+                  "build time only"
+                : "the time is unknown: certificates cannot be checked");
     }
     say("GET %s", options.url);
     struct wf_fetch_result result;
@@ -362,9 +359,10 @@ static uint32_t wait_and_grow(uint32_t backoff)
 
 int main(void)
 {
+    wf_board_init();
     port = wf_board_port();
     say("");
-    say("wizfetch firmware %s on %s", FW_VERSION, WF_BOARD_NAME);
+    say("wizfetch firmware %s on %s", FW_VERSION, wf_board_name());
     if (wf_board_watchdog_reset()) {
         say("note: the previous run was ended by the watchdog");
     }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "host_app.h"
-#include "port_host.h"
+#include "port_sim.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/error.h"
@@ -132,8 +132,8 @@ static int exchange(wf_net_t *net, const struct options *o, char *reply, size_t 
 
 static int run(struct wf_sim_chip *model, const struct options *o)
 {
-    struct wf_port_host host;
-    wf_port_host_init(&host, model);
+    struct wf_port_sim host;
+    wf_port_sim_init(&host, model);
     wf_chip_t chip;
     int rc = wf_app_start_chip(&host, &chip, &wf_chip_w5100);
     if (rc < 0) {
@@ -148,7 +148,7 @@ static int run(struct wf_sim_chip *model, const struct options *o)
     if (reply == NULL) {
         return fail("memory", WF_EINVAL, EXIT_VIOLATION);
     }
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     wf_sim_chip_stats_reset(model);
     rc = exchange(&net, o, reply, len);
     if (rc == 0) {
@@ -157,7 +157,7 @@ static int run(struct wf_sim_chip *model, const struct options *o)
                o->dest.ip[2], o->dest.ip[3], o->dest.port, reply);
         printf("spi: %llu frames, %llu bytes for %zu payload bytes each way; %u ms\n",
                (unsigned long long)st->frames, (unsigned long long)st->bytes, len,
-               (unsigned)(wf_port_host_millis(NULL) - t0));
+               (unsigned)(wf_port_sim_millis(NULL) - t0));
         if (strcmp(reply, o->message) != 0) {
             fprintf(stderr, "wf-echo: the reply differs from the message\n");
             rc = EXIT_VIOLATION;

@@ -17,7 +17,7 @@
 
 #include "host_app.h"
 #include "output.h"
-#include "port_host.h"
+#include "port_sim.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
@@ -473,7 +473,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
 
 static uint32_t clock_ms(void)
 {
-    return wf_port_host_millis(NULL);
+    return wf_port_sim_millis(NULL);
 }
 
 static void on_log(void *ctx, const char *line)
@@ -610,7 +610,7 @@ static int load_trust(const struct cli *c)
     return -1;
 }
 
-static int start_chip(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net)
+static int start_chip(struct session *s, struct wf_port_sim *host, wf_chip_t *chip, wf_net_t *net)
 {
     int rc = wf_app_start_chip(host, chip, s->cli->chip);
     if (rc < 0) {
@@ -633,7 +633,7 @@ static uint32_t time_left(const struct session *s)
     if (s->cli->fetch.total_timeout_ms == 0) {
         return UINT32_MAX;
     }
-    int32_t left = (int32_t)(s->deadline - wf_port_host_millis(NULL)); /* wrap-safe */
+    int32_t left = (int32_t)(s->deadline - wf_port_sim_millis(NULL)); /* wrap-safe */
     return left > 0 ? (uint32_t)left : 0;
 }
 
@@ -708,7 +708,7 @@ static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_
 
 /* --ntp: set the host port's clock from SNTP. A failure is not fatal: the
  * clock policy (system clock, or unknown with --no-system-clock) decides. */
-static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
+static void do_sntp(struct session *s, struct wf_port_sim *host, wf_net_t *net,
                     const struct wf_dhcp_lease *lease)
 {
     const struct cli *c = s->cli;
@@ -734,7 +734,7 @@ static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
         say(c, "NTP failed: %s; %s", wf_strerror(rc), fallback);
         return;
     }
-    wf_port_host_set_unix_time(host, r.unix_ms / 1000);
+    wf_port_sim_set_unix_time(host, r.unix_ms / 1000);
     time_t t = (time_t)(r.unix_ms / 1000);
     struct tm tm;
     char when[32] = "?";
@@ -748,14 +748,14 @@ static void do_sntp(struct session *s, struct wf_port_host *host, wf_net_t *net,
     on_log(s, line);
 }
 
-static int net_prepare(struct session *s, struct wf_port_host *host, wf_chip_t *chip, wf_net_t *net,
+static int net_prepare(struct session *s, struct wf_port_sim *host, wf_chip_t *chip, wf_net_t *net,
                        struct wf_fetch_options *fo)
 {
     const struct cli *c = s->cli;
     struct wf_dhcp_lease lease;
     memset(&lease, 0, sizeof lease);
     if (c->no_system_clock) {
-        wf_port_host_set_clock_unknown(host, true);
+        wf_port_sim_set_clock_unknown(host, true);
         on_log(s, "clock: no system clock: the time is unknown until SNTP sets it");
     }
     if (c->dhcp) {
@@ -787,7 +787,7 @@ static FILE *open_keylog(const char *path)
     return f;
 }
 
-static int setup_tls(const struct cli *c, struct session *s, struct wf_port_host *host)
+static int setup_tls(const struct cli *c, struct session *s, struct wf_port_sim *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
         say(c, "%s", wf_strerror(WF_ENOENTROPY));
@@ -845,7 +845,7 @@ static void report_verbose(const struct cli *c, const struct wf_fetch_result *r,
 
 static int run(const struct cli *c, struct wf_sim_chip *model)
 {
-    struct session s = {.cli = c, .t0 = wf_port_host_millis(NULL)};
+    struct session s = {.cli = c, .t0 = wf_port_sim_millis(NULL)};
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
     wf_cli_output_init(&s.out, c->silent ? NULL : stderr, stdout, c->output, c->include || c->fetch.head);
@@ -853,8 +853,8 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     s.out.clock_ms = clock_ms;
     s.out.t0 = s.t0;
     s.deadline = s.t0 + c->fetch.total_timeout_ms; /* -m bounds everything from here on */
-    struct wf_port_host host;
-    wf_port_host_init(&host, model);
+    struct wf_port_sim host;
+    wf_port_sim_init(&host, model);
     wf_chip_t chip;
     wf_net_t net = {0};
     struct wf_fetch_options fo = c->fetch; /* --dhcp may add the DNS servers */

@@ -12,11 +12,11 @@
 #ifndef NUCLEO_F411RE_WIZFETCH_CONFIG_H
 #define NUCLEO_F411RE_WIZFETCH_CONFIG_H
 
-#define WF_CHIP_MAX_SOCKETS 4     /* the W5100 has 4; the W5500's 8 are not needed here */
-#define WF_URL_MAX_PATH 384       /* request target (path + query) */
-#define WF_HTTP_MAX_LINE 1024     /* longest status/header line */
+#define WF_CHIP_MAX_SOCKETS 4 /* the W5100 has 4; the W5500's 8 are not needed here */
+#define WF_URL_MAX_PATH 384   /* request target (path + query) */
+#define WF_HTTP_MAX_LINE 1024 /* longest status/header line */
 #define WF_HTTP_MAX_HEADERS 48
-#define WF_HTTP_MAX_LOCATION 384  /* redirect target */
-#define WF_FETCH_MAX_RESOLVE 1    /* static host overrides */
+#define WF_HTTP_MAX_LOCATION 384 /* redirect target */
+#define WF_FETCH_MAX_RESOLVE 1   /* static host overrides */
 
 #endif

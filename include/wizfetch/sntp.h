@@ -35,7 +35,7 @@
  * ## Keeping the time
  * struct wf_sntp_clock turns one result into a wall clock: Unix time =
  * result + (millis now - millis at the result). A port's unix_time can read
- * it (see ports/host for the host's version of that policy).
+ * it (see ports/sim for the host's version of that policy).
  */
 #ifndef WIZFETCH_SNTP_H
 #define WIZFETCH_SNTP_H

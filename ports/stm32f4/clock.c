@@ -1,6 +1,8 @@
 /* STM32F4 clock tree bring-up (see clock.h). */
 #include "clock.h"
 
+#include <stddef.h>
+
 #include "stm32f4_regs.h"
 #include "wizfetch/error.h"
 
@@ -56,13 +58,14 @@ static int run_on_hsi(void)
     return wait_bits(&RCC->CR, RCC_CR_PLLRDY, 0);
 }
 
-int stm32f4_clock_init(uint32_t sysclk_hz)
+int stm32f4_clock_init(uint32_t hse_hz, uint32_t sysclk_hz)
 {
     struct stm32f4_pll_cfg pll;
     int latency = stm32f4_flash_latency(sysclk_hz);
     int vos = stm32f4_vos_field(sysclk_hz);
     uint32_t apb1_div = stm32f4_apb_divider(sysclk_hz, STM32F4_PCLK1_MAX_HZ);
-    if (stm32f4_pll_config(STM32F4_HSI_HZ, sysclk_hz, &pll) != 0 || latency < 0 || vos < 0 || apb1_div == 0) {
+    uint32_t pll_in = hse_hz != 0 ? hse_hz : STM32F4_HSI_HZ;
+    if (stm32f4_pll_config(pll_in, sysclk_hz, &pll) != 0 || latency < 0 || vos < 0 || apb1_div == 0) {
         return WF_EINVAL;
     }
 
@@ -70,11 +73,18 @@ int stm32f4_clock_init(uint32_t sysclk_hz)
     if (rc != 0) {
         return rc;
     }
+    if (hse_hz != 0) {
+        /* A crystal takes a few milliseconds to start (HSE start-up time). */
+        RCC->CR = (RCC->CR & ~RCC_CR_HSEBYP) | RCC_CR_HSEON;
+        if (wait_bits(&RCC->CR, RCC_CR_HSERDY, RCC_CR_HSERDY) != 0) {
+            RCC->CR &= ~RCC_CR_HSEON;
+            return WF_ENODEV;
+        }
+    }
 
     /* Regulator scale first: VOS may only change while the PLL is off, and takes
      * effect (VOSRDY) once the PLL is on. */
-    RCC->APB1ENR |= RCC_APB1ENR_PWREN;
-    (void)RCC->APB1ENR; /* the enable must land before the first PWR access */
+    (void)stm32f4_clock_enable(PWR);
     PWR->CR = (PWR->CR & ~PWR_CR_VOS_Msk) | ((uint32_t)vos << PWR_CR_VOS_Pos);
 
     /* Wait states up before the clock goes up; read back, as RM0383 §3.4.1 asks. */
@@ -94,7 +104,10 @@ int stm32f4_clock_init(uint32_t sysclk_hz)
     cfgr |= pll.m << RCC_PLLCFGR_PLLM_Pos;
     cfgr |= pll.n << RCC_PLLCFGR_PLLN_Pos;
     cfgr |= (pll.p / 2 - 1) << RCC_PLLCFGR_PLLP_Pos;
-    cfgr |= pll.q << RCC_PLLCFGR_PLLQ_Pos; /* PLLSRC = 0: HSI */
+    cfgr |= pll.q << RCC_PLLCFGR_PLLQ_Pos;
+    if (hse_hz != 0) {
+        cfgr |= RCC_PLLCFGR_PLLSRC; /* else 0: HSI */
+    }
     RCC->PLLCFGR = cfgr;
 
     RCC->CR |= RCC_CR_PLLON;
@@ -114,4 +127,51 @@ int stm32f4_clock_init(uint32_t sysclk_hz)
     pclk1 = sysclk_hz / apb1_div;
     pclk2 = sysclk_hz;
     return 0;
+}
+
+/* The clock gates of the peripherals the family code drives (RM0383 6.3.9,
+ * 6.3.11, 6.3.12) and the bus each one hangs on. */
+enum bus { AHB1, APB1, APB2 };
+
+struct gate {
+    uintptr_t base;
+    uint8_t bus;
+    uint8_t bit;
+};
+
+static const struct gate gates[] = {
+    {(uintptr_t)GPIOA, AHB1, 0},   {(uintptr_t)GPIOB, AHB1, 1}, {(uintptr_t)GPIOC, AHB1, 2},
+    {(uintptr_t)USART2, APB1, 17}, {(uintptr_t)PWR, APB1, 28},  {(uintptr_t)USART1, APB2, 4},
+    {(uintptr_t)ADC1, APB2, 8},    {(uintptr_t)SPI1, APB2, 12},
+};
+
+static const struct gate *find_gate(const volatile void *periph)
+{
+    for (size_t i = 0; i < sizeof gates / sizeof gates[0]; i++) {
+        if (gates[i].base == (uintptr_t)periph) {
+            return &gates[i];
+        }
+    }
+    return NULL;
+}
+
+int stm32f4_clock_enable(const volatile void *periph)
+{
+    const struct gate *g = find_gate(periph);
+    if (g == NULL) {
+        return WF_EINVAL;
+    }
+    volatile uint32_t *enr = g->bus == AHB1 ? &RCC->AHB1ENR : g->bus == APB1 ? &RCC->APB1ENR : &RCC->APB2ENR;
+    *enr |= 1u << g->bit;
+    (void)*enr; /* the enable must land before the first access to the peripheral */
+    return 0;
+}
+
+uint32_t stm32f4_bus_hz(const volatile void *periph)
+{
+    const struct gate *g = find_gate(periph);
+    if (g == NULL) {
+        return 0;
+    }
+    return g->bus == APB1 ? pclk1 : g->bus == APB2 ? pclk2 : sysclk;
 }

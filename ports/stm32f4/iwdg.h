@@ -36,7 +36,7 @@ void stm32f4_iwdg_feed(void);
 /**
  * @brief True if the last reset was caused by the IWDG. The first call reads
  * RCC->CSR, remembers the answer and clears all reset flags (RMVF), so call it
- * once early (wf_board_init() does); later calls return the remembered answer.
+ * once early (stm32f4_board_start() does); later calls return the remembered answer.
  */
 bool stm32f4_iwdg_was_reset(void);
 

@@ -13,13 +13,24 @@ static uint64_t base_ms;
 
 int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
 {
-    const struct stm32f4_spi_cs *cs = ctx;
+    const struct stm32f4_board *b = ctx;
+    const struct stm32f4_pin *cs = &b->chip_select;
     /* SCS setup/hold before the first and after the last SCK edge are a few ns on
      * the W5100; the bus writes and the BSY wait in between take far longer. */
     stm32f4_gpio_clear(cs->port, cs->pin);
-    int rc = stm32f4_spi1_transfer(tx, rx, len);
+    int rc = stm32f4_spi_transfer(b->spi, tx, rx, len);
     stm32f4_gpio_set(cs->port, cs->pin);
     return rc;
+}
+
+void stm32f4_port_reset(void *ctx, bool asserted)
+{
+    const struct stm32f4_board *b = ctx;
+    if (asserted) {
+        stm32f4_gpio_clear(b->chip_reset.port, b->chip_reset.pin);
+    } else {
+        stm32f4_gpio_set(b->chip_reset.port, b->chip_reset.pin);
+    }
 }
 
 uint32_t stm32f4_port_millis(void *ctx)
@@ -63,5 +74,5 @@ int64_t stm32f4_port_unix_time(void *ctx)
 void stm32f4_port_console_write(void *ctx, const char *data, size_t len)
 {
     (void)ctx;
-    stm32f4_usart2_write_text(data, len);
+    stm32f4_console_write_text(data, len);
 }

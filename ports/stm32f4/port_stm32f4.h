@@ -3,32 +3,34 @@
  * @brief The wizfetch port (include/wizfetch/port.h) on an STM32F4: the functions
  * a board puts into its `const struct wf_port`.
  *
- * - spi_frame: chip select low (GPIO BSRR), SPI1 transfer, chip select high;
- *   ctx is a `const struct stm32f4_spi_cs *` naming the select pin.
- * - reset: none here (NULL in the table) when the chip's reset is not wired.
+ * Every function's ctx is the board's `const struct stm32f4_board *`.
+ * - spi_frame: chip select low (GPIO BSRR), transfer on the board's SPI,
+ *   chip select high.
+ * - reset: drives the board's chip reset pin (the table has NULL when the
+ *   board does not wire it: the Arduino shield).
  * - millis / delay_ms: the DWT clock (stm32f4_time.h); delay_ms feeds the IWDG.
  * - entropy: ADC noise through the health tests (adc_entropy.h); a failed health
  *   test gives WF_ENOENTROPY, never weak bytes.
  * - unix_time: a wall clock the application sets (e.g. after SNTP, or from a
  *   build-time floor) with stm32f4_set_unix_time(); -1 until then.
- * - console_write: USART2, "\n" sent as "\r\n".
+ * - console_write: the board's console USART, "\n" sent as "\r\n".
  */
 #ifndef STM32F4_PORT_H
 #define STM32F4_PORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "stm32f4_regs.h"
 
-/** Chip select of one SPI slave: the GPIO port and pin (0..15), active low. */
-struct stm32f4_spi_cs {
-    GPIO_TypeDef *port;
-    uint32_t pin;
-};
+#include "stm32f4_board.h"
 
-/** @brief port.h spi_frame; `ctx` is a `const struct stm32f4_spi_cs *`. */
+/** @brief port.h spi_frame. */
 int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len);
+
+/** @brief port.h reset: `asserted` drives the chip's /RESET low. */
+void stm32f4_port_reset(void *ctx, bool asserted);
 /** @brief port.h millis. */
 uint32_t stm32f4_port_millis(void *ctx);
 /** @brief port.h delay_ms (feeds the watchdog). */

@@ -1,4 +1,4 @@
-/* SPI1 polled master (see spi.h). */
+/* SPI polled master (see spi.h). */
 #include "spi.h"
 
 #include "board_math.h"
@@ -13,33 +13,32 @@
 static uint32_t spi_hz;
 static uint32_t cr1_value;
 
-uint32_t stm32f4_spi1_clock_hz(void)
+uint32_t stm32f4_spi_clock_hz(void)
 {
     return spi_hz;
 }
 
-int stm32f4_spi1_init(uint32_t max_hz)
+int stm32f4_spi_init(SPI_TypeDef *spi, uint32_t max_hz)
 {
-    int br = stm32f4_spi_prescaler(stm32f4_pclk2_hz(), max_hz);
-    if (br < 0) {
+    uint32_t bus_hz = stm32f4_bus_hz(spi);
+    int br = bus_hz != 0 ? stm32f4_spi_prescaler(bus_hz, max_hz) : -1;
+    if (br < 0 || stm32f4_clock_enable(spi) != 0) {
         return WF_EINVAL;
     }
-    RCC->APB2ENR |= RCC_APB2ENR_SPI1EN;
-    (void)RCC->APB2ENR; /* the enable must land before the first SPI1 access */
-    SPI1->CR1 = 0;      /* SPE off while configuring */
-    SPI1->CR2 = 0;
+    spi->CR1 = 0; /* SPE off while configuring */
+    spi->CR2 = 0;
     /* SSM+SSI: the internal NSS reads high, so MODF never fires without an NSS pin. */
     cr1_value = SPI_CR1_MSTR | SPI_CR1_SSM | SPI_CR1_SSI | ((uint32_t)br << SPI_CR1_BR_Pos);
-    SPI1->CR1 = cr1_value;
-    SPI1->CR1 = cr1_value | SPI_CR1_SPE;
-    spi_hz = stm32f4_spi_clock(stm32f4_pclk2_hz(), br);
+    spi->CR1 = cr1_value;
+    spi->CR1 = cr1_value | SPI_CR1_SPE;
+    spi_hz = stm32f4_spi_clock(bus_hz, br);
     return 0;
 }
 
-static int wait_sr(uint32_t mask, uint32_t want)
+static int wait_sr(SPI_TypeDef *spi, uint32_t mask, uint32_t want)
 {
     for (uint32_t i = 0; i < SPI_WAIT_LOOPS; i++) {
-        if ((SPI1->SR & mask) == want) {
+        if ((spi->SR & mask) == want) {
             return 0;
         }
     }
@@ -47,39 +46,39 @@ static int wait_sr(uint32_t mask, uint32_t want)
 }
 
 /* After a failure: disable and re-enable, dropping whatever is in the data path. */
-static void recover(void)
+static void recover(SPI_TypeDef *spi)
 {
-    SPI1->CR1 = cr1_value;
-    (void)SPI1->DR;
-    (void)SPI1->SR; /* DR then SR read clears OVR */
-    SPI1->CR1 = cr1_value | SPI_CR1_SPE;
+    spi->CR1 = cr1_value;
+    (void)spi->DR;
+    (void)spi->SR; /* DR then SR read clears OVR */
+    spi->CR1 = cr1_value | SPI_CR1_SPE;
 }
 
-int stm32f4_spi1_transfer(const uint8_t *tx, uint8_t *rx, size_t len)
+int stm32f4_spi_transfer(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx, size_t len)
 {
     /* A stale byte (left by an aborted transfer) would shift every reply by one. */
-    if (SPI1->SR & (SPI_SR_RXNE | SPI_SR_OVR)) {
-        (void)SPI1->DR;
-        (void)SPI1->SR;
+    if (spi->SR & (SPI_SR_RXNE | SPI_SR_OVR)) {
+        (void)spi->DR;
+        (void)spi->SR;
     }
     for (size_t i = 0; i < len; i++) {
         /* One byte in flight at a time: simple, and at <= 12.5 MHz the gap per byte
          * is a few cycles; the W5100 frames are only 4 bytes. */
-        if (wait_sr(SPI_SR_TXE, SPI_SR_TXE) != 0) {
+        if (wait_sr(spi, SPI_SR_TXE, SPI_SR_TXE) != 0) {
             goto fail;
         }
-        SPI1->DR = tx[i];
-        if (wait_sr(SPI_SR_RXNE, SPI_SR_RXNE) != 0) {
+        spi->DR = tx[i];
+        if (wait_sr(spi, SPI_SR_RXNE, SPI_SR_RXNE) != 0) {
             goto fail;
         }
-        rx[i] = (uint8_t)SPI1->DR;
+        rx[i] = (uint8_t)spi->DR;
     }
     /* RM0383 §20.3.8: wait TXE=1 then BSY=0 before the slave is deselected. */
-    if (wait_sr(SPI_SR_TXE | SPI_SR_BSY, SPI_SR_TXE) != 0) {
+    if (wait_sr(spi, SPI_SR_TXE | SPI_SR_BSY, SPI_SR_TXE) != 0) {
         goto fail;
     }
     return 0;
 fail:
-    recover();
+    recover(spi);
     return WF_EIO;
 }

@@ -1,4 +1,4 @@
-/* Vector table and reset handler of the STM32F411 (see stm32f4_sys.h for the order). */
+/* Vector table and reset handler of an STM32F4 part (see stm32f4_sys.h for the order). */
 #include <stdint.h>
 
 #include "stm32f4_regs.h"
@@ -32,13 +32,13 @@ void MemManage_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void BusFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 
-/* 16 system entries + 86 interrupt lines of the F411 (RM0383 table 37: IRQ 0..85).
- * The firmware is polled, so all interrupts go to Default_Handler; the full length
- * keeps a stray interrupt from fetching a vector out of code. */
-#define F411_IRQ_LINES 86
+/* 16 system entries + the part's interrupt lines (STM32F4_IRQ_LINES, from the part
+ * the board's build names). The firmware is polled, so all interrupts go to
+ * Default_Handler; the full length keeps a stray interrupt from fetching a vector
+ * out of code. */
 typedef void (*vector_t)(void);
 
-__attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 + F411_IRQ_LINES] = {
+__attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 + STM32F4_IRQ_LINES] = {
     [0] = (vector_t)(uintptr_t)&_estack,
     [1] = Reset_Handler,
     [2] = NMI_Handler,
@@ -48,7 +48,7 @@ __attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 
     [6] = UsageFault_Handler,
     [7 ... 10] = 0,
     [11 ... 15] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV, SysTick */
-    [16 ... 16 + F411_IRQ_LINES - 1] = Default_Handler,
+    [16 ... 16 + STM32F4_IRQ_LINES - 1] = Default_Handler,
 };
 
 static inline uint32_t current_sp(void)
@@ -88,8 +88,7 @@ __attribute__((noinline, noreturn)) static void reset_continue(void)
         (*f)();
     }
 
-    wf_board_init();
-    (void)main();
+    (void)main(); /* main() brings the board up first (wf_board_init) */
     for (;;) {
     }
 }

@@ -19,6 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The part, chosen by the board's build (boards/<board>/board.cmake). */
+#if defined(STM32F411xE)
+#define STM32F4_IRQ_LINES 86 /* RM0383 table 37: IRQ 0..85 */
+#else
+#error "no STM32F4 part defined (the board's build sets one, e.g. STM32F411xE)"
+#endif
+
 /* ------------------------------------------------------------------ RCC (RM0383 §6.3) */
 typedef struct {
     volatile uint32_t CR;         /* 0x00 */
@@ -56,6 +63,9 @@ typedef struct {
 
 #define RCC_CR_HSION (1u << 0)
 #define RCC_CR_HSIRDY (1u << 1)
+#define RCC_CR_HSEON (1u << 16)
+#define RCC_CR_HSERDY (1u << 17)
+#define RCC_CR_HSEBYP (1u << 18)
 #define RCC_CR_PLLON (1u << 24)
 #define RCC_CR_PLLRDY (1u << 25)
 
@@ -86,8 +96,10 @@ typedef struct {
 
 #define RCC_AHB1ENR_GPIOAEN (1u << 0)
 #define RCC_AHB1ENR_GPIOBEN (1u << 1)
+#define RCC_AHB1ENR_GPIOCEN (1u << 2)
 #define RCC_APB1ENR_USART2EN (1u << 17)
 #define RCC_APB1ENR_PWREN (1u << 28)
+#define RCC_APB2ENR_USART1EN (1u << 4)
 #define RCC_APB2ENR_ADC1EN (1u << 8)
 #define RCC_APB2ENR_SPI1EN (1u << 12)
 
@@ -174,6 +186,7 @@ typedef struct {
 
 #define GPIOA ((GPIO_TypeDef *)0x40020000u)
 #define GPIOB ((GPIO_TypeDef *)0x40020400u)
+#define GPIOC ((GPIO_TypeDef *)0x40020800u)
 
 #define GPIO_MODER_INPUT 0x0u
 #define GPIO_MODER_OUTPUT 0x1u
@@ -230,6 +243,7 @@ typedef struct {
     volatile uint32_t GTPR; /* 0x18 */
 } USART_TypeDef;
 
+#define USART1 ((USART_TypeDef *)0x40011000u)
 #define USART2 ((USART_TypeDef *)0x40004400u)
 
 #define USART_SR_PE (1u << 0)

@@ -12,9 +12,9 @@
  * 5. The stack region [_sstack, current SP) painted with STM32F4_STACK_PAINT,
  *    so stm32f4_stack_high_water() can tell how deep the stack ever went.
  * 6. .preinit_array / .init_array (constructors, if any).
- * 7. wf_board_init() (the board's: clocks, pins, console, ...), then main().
- *    If main returns, the core sleeps in a loop (the watchdog, if started,
- *    then resets the chip).
+ * 7. main(), which starts the board first (the board's wf_board_init():
+ *    stm32f4_board_start() with its description). If main returns, the core
+ *    sleeps in a loop (the watchdog, if started, then resets the chip).
  *
  * ## Linker symbols the family code uses
  * `_estack` (initial SP = top of RAM), `_sidata` / `_sdata` / `_edata` (.data
@@ -30,9 +30,6 @@
 
 /** Word the stack is painted with at reset. */
 #define STM32F4_STACK_PAINT 0xC5AC5AC5u
-
-/** @brief Provided by the board: brings the hardware up; called before main(). */
-void wf_board_init(void);
 
 /** @brief Stack region size in bytes (`_estack - _sstack`). */
 size_t stm32f4_stack_size(void);

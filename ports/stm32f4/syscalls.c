@@ -1,5 +1,5 @@
 /*
- * newlib-nano system calls for a bare-metal STM32F4: the console is USART2 (fd 1
+ * newlib-nano system calls for a bare-metal STM32F4: the console is the board's USART (fd 1
  * and 2; fd 0 reads it without blocking), the heap is the linker's fixed region
  * [_heap_start, _heap_end) with a high-water mark, everything else is minimal.
  * wizfetch itself never mallocs; mbedTLS uses a static pool. The heap serves
@@ -40,7 +40,7 @@ int _write(int fd, const char *buf, int len)
         return -1;
     }
     if (len > 0) {
-        stm32f4_usart2_write_text(buf, (size_t)len);
+        stm32f4_console_write_text(buf, (size_t)len);
     }
     return len;
 }
@@ -54,7 +54,7 @@ int _read(int fd, char *buf, int len)
     /* Whatever has arrived, possibly nothing: a console read never blocks the firmware. */
     int n = 0;
     while (n < len) {
-        int c = stm32f4_usart2_getc();
+        int c = stm32f4_console_getc();
         if (c < 0) {
             break;
         }

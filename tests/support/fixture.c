@@ -27,7 +27,7 @@ struct wf_fixture *wf_fixture_new_variant(uint64_t seed, enum wf_sim_variant var
     f->model = wf_sim_chip_new_variant(seed, variant);
     assert_non_null(f->model);
     assert_int_equal(wf_sim_chip_map(f->model, WF_FIX_SERVER_IP, 0, 0x7F000001u, 0), 0);
-    wf_port_host_init(&f->host, f->model);
+    wf_port_sim_init(&f->host, f->model);
     /* The driver finds the chip by itself, as a board with either shield does. */
     assert_int_equal(wf_chip_detect(&f->chip, &f->host.port), 0);
     assert_ptr_equal(f->chip.variant, variant == WF_SIM_W5500 ? &wf_chip_w5500 : &wf_chip_w5100);

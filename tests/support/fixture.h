@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 
-#include "port_host.h"
+#include "port_sim.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/error.h"
@@ -23,7 +23,7 @@
 
 struct wf_fixture {
     struct wf_sim_chip *model;
-    struct wf_port_host host;
+    struct wf_port_sim host;
     wf_chip_t chip;
     wf_net_t net;
 };

@@ -15,17 +15,17 @@
 
 /* ------------------------------------------------------------------ clocks */
 
-static void check_pll(uint32_t target)
+static void check_pll_from(uint32_t in_hz, uint32_t target)
 {
     struct stm32f4_pll_cfg c;
-    assert_int_equal(stm32f4_pll_config(HSI, target, &c), 0);
+    assert_int_equal(stm32f4_pll_config(in_hz, target, &c), 0);
     /* Every range of RM0383 RCC_PLLCFGR. */
     assert_in_range(c.m, 2, 63);
     assert_in_range(c.n, 50, 432);
     assert_true(c.p == 2 || c.p == 4 || c.p == 6 || c.p == 8);
     assert_in_range(c.q, 2, 15);
-    assert_int_equal(c.vco_in_hz, HSI / c.m);
-    assert_int_equal(HSI % c.m, 0);
+    assert_int_equal(c.vco_in_hz, in_hz / c.m);
+    assert_int_equal(in_hz % c.m, 0);
     assert_in_range(c.vco_in_hz, 1000000, 2000000);
     assert_int_equal(c.vco_hz, c.vco_in_hz * c.n);
     assert_in_range(c.vco_hz, 100000000, 432000000);
@@ -34,6 +34,25 @@ static void check_pll(uint32_t target)
     assert_int_equal(c.vco_hz % c.p, 0);
     assert_int_equal(c.vco_hz / c.p, target);
     assert_int_equal(c.sysclk_hz, target);
+}
+
+static void check_pll(uint32_t target)
+{
+    check_pll_from(HSI, target);
+}
+
+/* The Black Pill's 25 MHz HSE crystal: 25 / 16 * 128 / 2 = 100 MHz (the highest
+ * VCO input in 1..2 MHz, 1.5625 MHz, as for the HSI). */
+static void test_pll_from_25mhz_hse(void **state)
+{
+    (void)state;
+    struct stm32f4_pll_cfg c;
+    check_pll_from(25000000u, 100000000u);
+    check_pll_from(25000000u, 84000000u);
+    assert_int_equal(stm32f4_pll_config(25000000u, 100000000u, &c), 0);
+    assert_int_equal(c.m, 16);
+    assert_int_equal(c.n, 128);
+    assert_int_equal(c.p, 2);
 }
 
 static void test_pll_84_and_100(void **state)
@@ -237,6 +256,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pll_84_and_100),
+        cmocka_unit_test(test_pll_from_25mhz_hse),
         cmocka_unit_test(test_flash_latency_and_vos),
         cmocka_unit_test(test_apb_dividers),
         cmocka_unit_test(test_spi_prescaler),

@@ -46,13 +46,13 @@ static void expect_absent(uint8_t miso)
     struct wf_sim_chip *model = wf_sim_chip_new(1);
     assert_non_null(model);
     wf_sim_chip_fault_absent(model, true, miso);
-    struct wf_port_host host;
-    wf_port_host_init(&host, model);
+    struct wf_port_sim host;
+    wf_port_sim_init(&host, model);
     wf_chip_t chip;
     wf_chip_init(&chip, &host.port, &wf_chip_w5100);
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     assert_int_equal(wf_chip_start(&chip), WF_ENODEV);
-    assert_true(wf_port_host_millis(NULL) - t0 < 1000);
+    assert_true(wf_port_sim_millis(NULL) - t0 < 1000);
     assert_false(chip.ready);
     /* Nothing else works on a chip that is not there, and says so. */
     wf_net_t net;

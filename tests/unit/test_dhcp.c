@@ -673,7 +673,7 @@ static void srv_bad(struct server *s, const uint8_t *req, const struct sockaddr_
 
 static uint32_t mono_ms(void)
 {
-    return wf_port_host_millis(NULL);
+    return wf_port_sim_millis(NULL);
 }
 
 static void srv_handle(struct server *s, const uint8_t *req, size_t n, bool unicast,

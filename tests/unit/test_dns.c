@@ -954,7 +954,7 @@ static void add_server(struct wf_dns_config *c, const struct responder *rs)
 
 static uint32_t now_ms(void)
 {
-    return wf_port_host_millis(NULL);
+    return wf_port_sim_millis(NULL);
 }
 
 static void assert_sockets_free(struct wf_fixture *f)

@@ -76,12 +76,12 @@ static void test_chip_lost_mid_transfer(void **state)
     assert_true(receive(f, fd, 64 * 1024, &got) > 0);
 
     wf_sim_chip_fault_absent(f->model, true, 0xFF);
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     int rc = receive(f, fd, BIG, &got);
     /* The W5100 fails its SPI echo check at once; the W5500 (no echo) reads
      * 0xFF registers, an impossible socket state. Either is a clear error. */
     assert_true(rc == WF_ENODEV || rc == WF_EIO);
-    assert_true(wf_port_host_millis(NULL) - t0 < 2000);
+    assert_true(wf_port_sim_millis(NULL) - t0 < 2000);
     (void)wf_net_close(&f->net, fd); /* the chip cannot confirm, but the descriptor is freed */
     assert_int_equal(wf_chip_start(&f->chip), WF_ENODEV);
 
@@ -108,15 +108,15 @@ static void test_link_lost_mid_transfer(void **state)
     wf_sim_chip_set_link(f->model, false);
     int link = wf_chip_link_up(&f->chip);
     assert_int_equal(link, f->chip.variant == &wf_chip_w5500 ? WF_CHIP_LINK_DOWN : WF_CHIP_LINK_UNKNOWN);
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     int rc = receive(f, fd, BIG, &got);
     assert_true(rc == WF_ETIMEDOUT || rc == WF_ECONNRESET);
-    assert_true(wf_port_host_millis(NULL) - t0 < 3000);
+    assert_true(wf_port_sim_millis(NULL) - t0 < 3000);
     /* Closing cannot be graceful without a link; it must still be bounded. */
-    t0 = wf_port_host_millis(NULL);
+    t0 = wf_port_sim_millis(NULL);
     rc = wf_net_close(&f->net, fd);
     assert_true(rc == 0 || rc == WF_ETIMEDOUT);
-    assert_true(wf_port_host_millis(NULL) - t0 <= WF_NET_CLOSE_TIMEOUT_MS + 500);
+    assert_true(wf_port_sim_millis(NULL) - t0 <= WF_NET_CLOSE_TIMEOUT_MS + 500);
 
     /* Cable back: re-initialise, no socket leaked, a new transfer completes. */
     wf_sim_chip_set_link(f->model, true);

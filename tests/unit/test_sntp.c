@@ -526,9 +526,9 @@ static void test_query_silent_and_garbage(void **state)
     c.attempts = 2;
     add_server(&c, silent);
     struct wf_sntp_result r;
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     assert_int_equal(wf_sntp_query(&f->net, &c, &r), WF_ESNTP_NOSERVER);
-    uint32_t took = wf_port_host_millis(NULL) - t0;
+    uint32_t took = wf_port_sim_millis(NULL) - t0;
     assert_true(took >= 200 && took < 800);
     assert_int_equal(ntpd_stop(silent), 2);
     struct ntpd *junk = ntpd_start(A_ONLY_GARBAGE);
@@ -603,9 +603,9 @@ static void test_query_total_budget(void **state)
     }
     c.total_ms = 300;
     struct wf_sntp_result r;
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     assert_int_equal(wf_sntp_query(&f->net, &c, &r), WF_ETIMEDOUT);
-    uint32_t took = wf_port_host_millis(NULL) - t0;
+    uint32_t took = wf_port_sim_millis(NULL) - t0;
     print_message("sntp: budget 300 ms, took %u ms\n", (unsigned)took);
     assert_true(took >= 290 && took < 450);
     assert_int_equal(ntpd_stop(silent[0]), 1);
@@ -678,17 +678,17 @@ static void test_query_entropy_failure(void **state)
 static void test_host_clock_policy(void **state)
 {
     struct wf_fixture *f = *state;
-    struct wf_port_host *h = &f->host;
+    struct wf_port_sim *h = &f->host;
     int64_t sys = (int64_t)time(NULL);
     int64_t t = h->port.unix_time(h->port.ctx);
     assert_true(t >= sys && t <= sys + 2);
-    wf_port_host_set_clock_unknown(h, true);
+    wf_port_sim_set_clock_unknown(h, true);
     assert_int_equal(h->port.unix_time(h->port.ctx), -1);
-    wf_port_host_set_unix_time(h, UNIX_2024);
+    wf_port_sim_set_unix_time(h, UNIX_2024);
     assert_int_equal(h->port.unix_time(h->port.ctx), UNIX_2024);
     usleep(1100 * 1000);
     assert_int_equal(h->port.unix_time(h->port.ctx), UNIX_2024 + 1);
-    wf_port_host_set_clock_unknown(h, false); /* a set time wins over the system clock */
+    wf_port_sim_set_clock_unknown(h, false); /* a set time wins over the system clock */
     assert_int_equal(h->port.unix_time(h->port.ctx), UNIX_2024 + 1);
 }
 

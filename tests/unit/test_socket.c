@@ -20,7 +20,7 @@
 
 static uint32_t now_ms(void)
 {
-    return wf_port_host_millis(NULL);
+    return wf_port_sim_millis(NULL);
 }
 
 static void test_tcp_echo_with_wraparound(void **state)
@@ -304,7 +304,7 @@ static uint64_t model_skew_us;
 static uint64_t skewed_clock_us(void *ctx)
 {
     (void)ctx;
-    return (uint64_t)wf_port_host_millis(NULL) * 1000u + model_skew_us;
+    return (uint64_t)wf_port_sim_millis(NULL) * 1000u + model_skew_us;
 }
 
 /* An echo connection that has carried data (keep-alives need that). */

@@ -403,15 +403,15 @@ static void test_detect_absent(void **state)
     for (size_t i = 0; i < sizeof miso; i++) {
         struct wf_sim_chip *m = wf_sim_chip_new_variant(1, WF_SIM_W5500);
         wf_sim_chip_fault_absent(m, true, miso[i]);
-        struct wf_port_host host;
-        wf_port_host_init(&host, m);
+        struct wf_port_sim host;
+        wf_port_sim_init(&host, m);
         wf_chip_t chip;
         assert_int_equal(wf_chip_detect(&chip, &host.port), WF_ENODEV);
         /* Bound to the W5500 explicitly, start fails too, and quickly. */
         wf_chip_init(&chip, &host.port, &wf_chip_w5500);
-        uint32_t t0 = wf_port_host_millis(NULL);
+        uint32_t t0 = wf_port_sim_millis(NULL);
         assert_int_equal(wf_chip_start(&chip), WF_ENODEV);
-        assert_true(wf_port_host_millis(NULL) - t0 < 1000);
+        assert_true(wf_port_sim_millis(NULL) - t0 < 1000);
         wf_sim_chip_free(m);
     }
 }
@@ -421,8 +421,8 @@ static void test_w5500_driver_rejects_w5100(void **state)
 {
     (void)state;
     struct wf_sim_chip *m = wf_sim_chip_new(3);
-    struct wf_port_host host;
-    wf_port_host_init(&host, m);
+    struct wf_port_sim host;
+    wf_port_sim_init(&host, m);
     wf_chip_t chip;
     wf_chip_init(&chip, &host.port, &wf_chip_w5500);
     assert_int_equal(chip.variant->probe(&chip), WF_ENODEV);
@@ -658,9 +658,9 @@ static void test_link_down_connect_times_out(void **state)
     assert_int_equal(wf_chip_link_up(&f->chip), WF_CHIP_LINK_DOWN);
     int fd = wf_net_socket(&f->net, WF_SOCK_STREAM);
     wf_sockaddr_t a = wf_fix_server(wf_peer_port(peer));
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     assert_int_equal(wf_net_connect(&f->net, fd, &a), WF_ETIMEDOUT);
-    assert_true(wf_port_host_millis(NULL) - t0 < 2000);
+    assert_true(wf_port_sim_millis(NULL) - t0 < 2000);
     assert_int_equal(wf_net_close(&f->net, fd), 0);
     /* Link back: the same connect works. */
     wf_sim_chip_set_link(f->model, true);
@@ -682,9 +682,9 @@ static void test_link_down_data_stalls(void **state)
     char buf[8];
     wf_sim_chip_set_link(f->model, false);
     assert_int_equal(wf_net_send(&f->net, fd, "stalled", 7), 7);
-    uint32_t t0 = wf_port_host_millis(NULL);
+    uint32_t t0 = wf_port_sim_millis(NULL);
     assert_int_equal(wf_net_recv(&f->net, fd, buf, sizeof buf), WF_ETIMEDOUT);
-    assert_true(wf_port_host_millis(NULL) - t0 >= 200);
+    assert_true(wf_port_sim_millis(NULL) - t0 >= 200);
     wf_sim_chip_set_link(f->model, true);
     size_t got = 0;
     while (got < 7) {

@@ -1,4 +1,4 @@
-#include "port_host.h"
+#include "port_sim.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,17 +9,17 @@
 
 static int host_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
 {
-    struct wf_port_host *ph = ctx;
+    struct wf_port_sim *ph = ctx;
     return wf_sim_chip_spi_frame(ph->model, tx, rx, len);
 }
 
 static void host_reset(void *ctx, bool asserted)
 {
-    struct wf_port_host *ph = ctx;
+    struct wf_port_sim *ph = ctx;
     wf_sim_chip_reset_pin(ph->model, asserted);
 }
 
-uint32_t wf_port_host_millis(void *ctx)
+uint32_t wf_port_sim_millis(void *ctx)
 {
     (void)ctx;
     struct timespec ts;
@@ -54,23 +54,23 @@ static int host_entropy(void *ctx, uint8_t *buf, size_t len)
 
 static int64_t host_unix_time(void *ctx)
 {
-    const struct wf_port_host *ph = ctx;
+    const struct wf_port_sim *ph = ctx;
     if (ph->clock_set) {
-        return ph->set_secs + (int64_t)((uint32_t)(wf_port_host_millis(NULL) - ph->set_ms) / 1000u);
+        return ph->set_secs + (int64_t)((uint32_t)(wf_port_sim_millis(NULL) - ph->set_ms) / 1000u);
     }
     return ph->clock_unknown ? -1 : (int64_t)time(NULL);
 }
 
-void wf_port_host_set_clock_unknown(struct wf_port_host *ph, bool unknown)
+void wf_port_sim_set_clock_unknown(struct wf_port_sim *ph, bool unknown)
 {
     ph->clock_unknown = unknown;
 }
 
-void wf_port_host_set_unix_time(struct wf_port_host *ph, int64_t secs)
+void wf_port_sim_set_unix_time(struct wf_port_sim *ph, int64_t secs)
 {
     ph->clock_set = true;
     ph->set_secs = secs;
-    ph->set_ms = wf_port_host_millis(NULL);
+    ph->set_ms = wf_port_sim_millis(NULL);
 }
 
 static void host_console_write(void *ctx, const char *data, size_t len)
@@ -79,7 +79,7 @@ static void host_console_write(void *ctx, const char *data, size_t len)
     fwrite(data, 1, len, stdout);
 }
 
-void wf_port_host_init(struct wf_port_host *ph, struct wf_sim_chip *model)
+void wf_port_sim_init(struct wf_port_sim *ph, struct wf_sim_chip *model)
 {
     ph->model = model;
     ph->clock_unknown = false;
@@ -90,7 +90,7 @@ void wf_port_host_init(struct wf_port_host *ph, struct wf_sim_chip *model)
         .ctx = ph,
         .spi_frame = host_spi_frame,
         .reset = host_reset,
-        .millis = wf_port_host_millis,
+        .millis = wf_port_sim_millis,
         .delay_ms = host_delay_ms,
         .entropy = host_entropy,
         .unix_time = host_unix_time,
