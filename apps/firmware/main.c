@@ -18,6 +18,7 @@
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
+#include "wizfetch/netif.h"
 #include "wizfetch/sntp.h"
 #include "wizfetch/socket.h"
 #include "wizfetch/tls.h"
@@ -170,7 +171,8 @@ static int start_chip(void)
         rc = wf_chip_start(&chip);
     }
     if (rc == WF_ENODEV) {
-        say("no W5100/W5500 answers on SPI1 (CS D10/PB6): is the Ethernet shield seated?");
+        say("no W5100/W5500 answers on SPI: is the Ethernet shield or module connected (see the board's "
+            "wiring)?");
         return rc;
     }
     if (rc == 0 && wf_chip_link_up(&chip) == WF_CHIP_LINK_DOWN) {
@@ -190,75 +192,63 @@ static int start_chip(void)
     return 0;
 }
 
-/* DHCP: address, router and servers from a lease (or the static settings). */
-static int configure_network(void)
+static void on_netif_step(void *ctx, const char *what)
 {
-    if (!WF_FW_USE_DHCP) {
-        say_ip("static address", (const uint8_t[4])WF_FW_IP);
-        return 0;
-    }
-    phase("dhcp");
-    static const uint8_t mac[6] = WF_FW_MAC;
-    struct wf_dhcp_config dc;
-    wf_dhcp_config_default(&dc, mac);
-    wf_dhcp_init(&dhcp, &net, &dc);
-    uint32_t limit = attempt_left() < WF_FW_CONNECT_TIMEOUT_MS ? attempt_left() : WF_FW_CONNECT_TIMEOUT_MS;
-    int rc = limit == 0 ? WF_ETIMEDOUT : wf_dhcp_acquire(&dhcp, limit);
+    (void)ctx;
+    phase(what);
+}
+
+/* Address (DHCP, or the static settings), DNS servers (the lease's, else
+ * WF_FW_DNS) and, while the time is unknown, SNTP (WF_FW_NTP, else the
+ * lease's option 42): one wf_netif_up() call. The lease is kept between
+ * attempts and renewed when due, not acquired again every time. */
+static int bring_up_network(void)
+{
+    static const uint8_t configured_ntp[4] = WF_FW_NTP;
+    static const uint8_t fallback_dns[4] = WF_FW_DNS;
+    const bool time_known = port->unix_time(port->ctx) >= 0;
+    struct wf_netif_config nc = {
+        .use_dhcp = WF_FW_USE_DHCP,
+        .address = {.mac = WF_FW_MAC, .ip = WF_FW_IP, .mask = WF_FW_MASK, .gateway = WF_FW_GATEWAY},
+        .dhcp_timeout_ms = WF_FW_CONNECT_TIMEOUT_MS,
+        .ntp_count = (!time_known && configured_ntp[0] != 0) ? 1 : 0,
+        .ntp_from_dhcp = !time_known,
+        .time_floor = WF_FW_TIME_FLOOR, /* a server that sets the clock back is refused */
+        .total_ms = attempt_left(),
+        .step = on_netif_step,
+    };
+    memcpy(nc.ntp[0].ip, configured_ntp, 4);
+    struct wf_netif_result r;
+    int rc = nc.total_ms == 0 ? WF_ETIMEDOUT : wf_netif_up(&chip, &net, &dhcp, &nc, &r);
     if (rc < 0) {
-        say("DHCP: %s", wf_strerror(rc));
+        say("network: %s", wf_strerror(rc));
         return rc;
     }
     const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
-    if (lease == NULL) {
-        return WF_EIO; /* acquire said bound: cannot happen */
+    if (r.address_from == WF_NETIF_DHCP && lease != NULL) {
+        say_ip(r.lease_renewed ? "DHCP address (lease kept)" : "DHCP address", lease->ip);
+        say_ip("  router", lease->router);
+        say("  lease %lu s", (unsigned long)lease->lease_s);
+    } else {
+        say_ip("static address", (const uint8_t[4])WF_FW_IP);
     }
-    say_ip("DHCP address", lease->ip);
-    say_ip("  router", lease->router);
-    say("  lease %lu s", (unsigned long)lease->lease_s);
-    if (lease->dns_count > 0) {
-        options.dns.server_count = 0;
-        for (uint8_t i = 0; i < lease->dns_count && i < WF_DNS_MAX_SERVERS; i++) {
-            memcpy(options.dns.servers[i].ip, lease->dns[i], 4);
-            options.dns.servers[i].port = 53;
-            options.dns.server_count++;
-        }
-        say_ip("  DNS", lease->dns[0]);
+    options.dns.server_count = 1; /* WF_FW_DNS, unless the lease names servers */
+    memcpy(options.dns.servers[0].ip, fallback_dns, 4);
+    options.dns.servers[0].port = WF_DNS_PORT;
+    if (r.dns_from == WF_NETIF_DHCP) {
+        memcpy(options.dns.servers, r.dns, sizeof r.dns);
+        options.dns.server_count = r.dns_count;
+        say_ip("  DNS", r.dns[0].ip);
+    }
+    if (r.ntp_from != WF_NETIF_NONE && r.sntp_rc < 0) {
+        say("SNTP: %s", wf_strerror(r.sntp_rc));
+    } else if (r.ntp_from != WF_NETIF_NONE) {
+        int64_t now = r.time.unix_ms / 1000;
+        wf_board_set_unix_time(now + (int64_t)(wf_port_millis(port) - r.time.millis) / 1000);
+        say("time from SNTP: %lld (stratum %u, round trip %lu ms)", (long long)now, r.time.stratum,
+            (unsigned long)r.time.rtt_ms);
     }
     return 0;
-}
-
-/* SNTP: the time for certificate dates (from the configured or leased server). */
-static void set_clock(void)
-{
-    static const uint8_t configured[4] = WF_FW_NTP;
-    struct wf_sntp_config sc;
-    wf_sntp_config_default(&sc);
-    sc.floor = WF_FW_TIME_FLOOR; /* a server that sets the clock back is refused */
-    sc.total_ms = attempt_left();
-    if (configured[0] != 0) {
-        memcpy(sc.servers[0].ip, configured, 4);
-        sc.server_count = 1;
-    } else if (WF_FW_USE_DHCP && wf_dhcp_lease(&dhcp) != NULL) {
-        const struct wf_dhcp_lease *lease = wf_dhcp_lease(&dhcp);
-        for (uint8_t i = 0; i < lease->ntp_count && i < WF_SNTP_MAX_SERVERS; i++) {
-            memcpy(sc.servers[i].ip, lease->ntp[i], 4);
-            sc.server_count++;
-        }
-    }
-    if (sc.server_count == 0 || sc.total_ms == 0) {
-        return;
-    }
-    phase("sntp");
-    struct wf_sntp_result r;
-    int rc = wf_sntp_query(&net, &sc, &r);
-    if (rc < 0) {
-        say("SNTP: %s", wf_strerror(rc));
-        return;
-    }
-    int64_t now = r.unix_ms / 1000;
-    wf_board_set_unix_time(now + (int64_t)(wf_port_millis(port) - r.millis) / 1000);
-    say("time from SNTP: %lld (stratum %u, round trip %lu ms)", (long long)now, r.stratum,
-        (unsigned long)r.rtt_ms);
 }
 
 static int start_tls(void)
@@ -292,17 +282,14 @@ static int start_tls(void)
     return rc;
 }
 
+/* The request; the DNS servers are set at each attempt's bring-up. */
 static void configure_fetch(void)
 {
-    static const uint8_t dns[4] = WF_FW_DNS;
     wf_fetch_options_default(&options);
     options.url = WF_FW_URL;
     options.connect_timeout_ms = WF_FW_CONNECT_TIMEOUT_MS;
     options.total_timeout_ms = WF_FW_FETCH_TIMEOUT_MS;
     options.follow_redirects = true;
-    memcpy(options.dns.servers[0].ip, dns, sizeof dns);
-    options.dns.servers[0].port = 53;
-    options.dns.server_count = 1;
 }
 
 /* One attempt: everything from the chip up, so a lost chip or link recovers;
@@ -312,14 +299,11 @@ static int fetch_once(void)
     int rc = start_chip();
     attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
     if (rc == 0) {
-        rc = configure_network();
+        rc = bring_up_network();
     }
     if (rc < 0) {
         wf_dhcp_free(&dhcp);
         return rc;
-    }
-    if (port->unix_time(port->ctx) < 0) {
-        set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
         say(WF_FW_ACCEPT_UNKNOWN_TIME

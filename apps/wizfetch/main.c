@@ -23,6 +23,7 @@
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
+#include "wizfetch/netif.h"
 #include "wizfetch/sntp.h"
 #include "wizfetch/tls.h"
 
@@ -637,12 +638,6 @@ static uint32_t time_left(const struct session *s)
     return left > 0 ? (uint32_t)left : 0;
 }
 
-static uint32_t min_left(const struct session *s, uint32_t limit)
-{
-    uint32_t left = time_left(s);
-    return limit < left ? limit : left;
-}
-
 /* ---- DHCP and SNTP: the pre-fetch step ---------------------------------------- */
 
 static void log_ip(struct session *s, const char *what, const uint8_t ip[4])
@@ -652,36 +647,9 @@ static void log_ip(struct session *s, const char *what, const uint8_t ip[4])
     on_log(s, line);
 }
 
-/* --dhcp: configure the chip and (unless --dns) the resolver from a lease. */
-static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_fetch_options *fo,
-                   struct wf_dhcp_lease *lease)
+/* What the bring-up learnt, for -v. */
+static void log_lease(struct session *s, const struct wf_dhcp_lease *lease)
 {
-    const struct cli *c = s->cli;
-    struct wf_chip_netcfg cur;
-    int rc = wf_chip_get_netcfg(chip, &cur);
-    if (rc < 0) {
-        say(c, "network chip: %s", wf_strerror(rc));
-        return EXIT_INIT;
-    }
-    struct wf_dhcp_config dc;
-    wf_dhcp_config_default(&dc, cur.mac);
-    wf_dhcp_t d;
-    wf_dhcp_init(&d, net, &dc);
-    on_log(s, "dhcp: DISCOVER to 255.255.255.255:67");
-    uint32_t limit = min_left(s, c->fetch.connect_timeout_ms ? c->fetch.connect_timeout_ms : 30000);
-    rc = limit == 0 ? WF_ETIMEDOUT : wf_dhcp_acquire(&d, limit);
-    if (rc == 0) {
-        *lease = *wf_dhcp_lease(&d);
-    }
-    wf_dhcp_free(&d); /* the lease stays on the chip; wizfetch ends long before T1 */
-    if (rc < 0 && time_left(s) == 0) {
-        say(c, "DHCP failed: %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
-        return EXIT_TIMEOUT;
-    }
-    if (rc < 0) {
-        say(c, "DHCP failed: %s", wf_strerror(rc));
-        return EXIT_DHCP;
-    }
     char line[160];
     snprintf(line, sizeof line,
              "dhcp: %u.%u.%u.%u mask %u.%u.%u.%u router %u.%u.%u.%u, lease %lu s from %u.%u.%u.%u",
@@ -696,76 +664,91 @@ static int do_dhcp(struct session *s, wf_chip_t *chip, wf_net_t *net, struct wf_
     for (uint8_t i = 0; i < lease->ntp_count; i++) {
         log_ip(s, "dhcp: NTP server", lease->ntp[i]);
     }
-    if (fo->dns.server_count == 0) {
-        for (uint8_t i = 0; i < lease->dns_count; i++) {
-            memcpy(fo->dns.servers[i].ip, lease->dns[i], 4);
-            fo->dns.servers[i].port = WF_DNS_PORT;
-        }
-        fo->dns.server_count = lease->dns_count;
-    }
-    return -1;
 }
 
-/* --ntp: set the host port's clock from SNTP. A failure is not fatal: the
- * clock policy (system clock, or unknown with --no-system-clock) decides. */
-static void do_sntp(struct session *s, struct wf_port_sim *host, wf_net_t *net,
-                    const struct wf_dhcp_lease *lease)
+/* --ntp: set the simulation port's clock from the SNTP answer. A failure is not
+ * fatal: the clock policy (system clock, or unknown with --no-system-clock) decides. */
+static void apply_time(struct session *s, struct wf_port_sim *host, const struct wf_netif_result *r)
 {
     const struct cli *c = s->cli;
-    struct wf_sntp_config sc;
-    wf_sntp_config_default(&sc);    /* 2 s per attempt, 2 rounds */
-    sc.floor = WIZFETCH_TIME_FLOOR; /* a server that sets the clock back is refused */
-    sc.total_ms = c->fetch.total_timeout_ms != 0 ? time_left(s) : 0;
-    memcpy(sc.servers, c->ntp.servers, sizeof sc.servers);
-    sc.server_count = c->ntp.server_count;
-    for (uint8_t i = 0; c->ntp_from_dhcp && i < lease->ntp_count && sc.server_count < WF_SNTP_MAX_SERVERS;
-         i++) {
-        memcpy(sc.servers[sc.server_count].ip, lease->ntp[i], 4);
-        sc.servers[sc.server_count++].port = WF_SNTP_PORT;
-    }
     const char *fallback = c->no_system_clock ? "the time stays unknown" : "using the system clock";
-    if (sc.server_count == 0) {
+    if (r->ntp_from == WF_NETIF_NONE) {
         say(c, "--ntp dhcp: the DHCP server offered no NTP server (option 42); %s", fallback);
         return;
     }
-    struct wf_sntp_result r;
-    int rc = c->fetch.total_timeout_ms != 0 && sc.total_ms == 0 ? WF_ETIMEDOUT : wf_sntp_query(net, &sc, &r);
-    if (rc < 0) {
-        say(c, "NTP failed: %s; %s", wf_strerror(rc), fallback);
+    if (r->sntp_rc < 0) {
+        say(c, "NTP failed: %s; %s", wf_strerror(r->sntp_rc), fallback);
         return;
     }
-    wf_port_sim_set_unix_time(host, r.unix_ms / 1000);
-    time_t t = (time_t)(r.unix_ms / 1000);
+    wf_port_sim_set_unix_time(host, r->time.unix_ms / 1000);
+    time_t t = (time_t)(r->time.unix_ms / 1000);
     struct tm tm;
     char when[32] = "?";
     if (gmtime_r(&t, &tm) != NULL) {
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     }
-    const uint8_t *ip = sc.servers[r.server].ip;
+    const uint8_t *ip = r->ntp_server.ip;
     char line[160];
     snprintf(line, sizeof line, "ntp: %s from %u.%u.%u.%u:%u (stratum %u, round trip %u ms)", when, ip[0],
-             ip[1], ip[2], ip[3], sc.servers[r.server].port, r.stratum, (unsigned)r.rtt_ms);
+             ip[1], ip[2], ip[3], r->ntp_server.port, r->time.stratum, (unsigned)r->time.rtt_ms);
     on_log(s, line);
 }
 
+/* --dhcp and --ntp: one wf_netif_up() call; --dns wins over the lease's servers. */
 static int net_prepare(struct session *s, struct wf_port_sim *host, wf_chip_t *chip, wf_net_t *net,
                        struct wf_fetch_options *fo)
 {
     const struct cli *c = s->cli;
-    struct wf_dhcp_lease lease;
-    memset(&lease, 0, sizeof lease);
     if (c->no_system_clock) {
         wf_port_sim_set_clock_unknown(host, true);
         on_log(s, "clock: no system clock: the time is unknown until SNTP sets it");
     }
-    if (c->dhcp) {
-        int code = do_dhcp(s, chip, net, fo, &lease);
-        if (code >= 0) {
-            return code;
-        }
+    bool want_ntp = c->ntp.server_count > 0 || c->ntp_from_dhcp;
+    if (!c->dhcp && !want_ntp) {
+        return -1;
     }
-    if (c->ntp.server_count > 0 || c->ntp_from_dhcp) {
-        do_sntp(s, host, net, &lease);
+    struct wf_netif_config nc = {
+        .use_dhcp = c->dhcp,
+        .dhcp_timeout_ms = c->fetch.connect_timeout_ms ? c->fetch.connect_timeout_ms : 30000,
+        .ntp_count = c->ntp.server_count,
+        .ntp_from_dhcp = c->ntp_from_dhcp && c->ntp.server_count == 0,
+        .time_floor = WIZFETCH_TIME_FLOOR, /* a server that sets the clock back is refused */
+        .total_ms = c->fetch.total_timeout_ms != 0 ? time_left(s) : 0,
+    };
+    if (c->fetch.total_timeout_ms != 0 && nc.total_ms == 0) {
+        say(c, "%s before the network was up (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
+        return EXIT_TIMEOUT;
+    }
+    int rc = wf_chip_get_netcfg(chip, &nc.address); /* keep the chip's MAC and address */
+    if (rc < 0) {
+        say(c, "network chip: %s", wf_strerror(rc));
+        return EXIT_INIT;
+    }
+    memcpy(nc.ntp, c->ntp.servers, sizeof nc.ntp);
+    if (c->dhcp) {
+        on_log(s, "dhcp: DISCOVER to 255.255.255.255:67");
+    }
+    static wf_dhcp_t dhcp; /* the lease stays on the chip; wizfetch ends long before T1 */
+    struct wf_netif_result r;
+    rc = wf_netif_up(chip, net, &dhcp, &nc, &r);
+    wf_dhcp_free(&dhcp);
+    if (rc < 0 && (rc == WF_ETIMEDOUT || time_left(s) == 0)) {
+        say(c, "DHCP failed: %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
+        return EXIT_TIMEOUT;
+    }
+    if (rc < 0) {
+        say(c, "DHCP failed: %s", wf_strerror(rc));
+        return rc == WF_ENODEV || rc == WF_EIO ? EXIT_INIT : EXIT_DHCP;
+    }
+    if (r.address_from == WF_NETIF_DHCP) {
+        log_lease(s, wf_dhcp_lease(&dhcp));
+    }
+    if (fo->dns.server_count == 0 && r.dns_from == WF_NETIF_DHCP) {
+        memcpy(fo->dns.servers, r.dns, sizeof r.dns);
+        fo->dns.server_count = r.dns_count;
+    }
+    if (want_ntp) {
+        apply_time(s, host, &r);
     }
     return -1;
 }
