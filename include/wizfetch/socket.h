@@ -198,6 +198,13 @@ int wf_net_socket_error(wf_net_t *net, int fd);
 /** @brief Local port of `fd` (after bind/connect), or a negative WF_E* code. */
 int wf_net_local_port(wf_net_t *net, int fd);
 
+/**
+ * @brief The port of the ephemeral range (WF_NET_EPHEMERAL_MIN..65535,
+ * config.h) that the 32-bit `random` picks: used for the first local port
+ * and for the random source ports of DNS and SNTP queries.
+ */
+uint16_t wf_net_ephemeral_port(uint32_t random);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,6 +5,8 @@
  */
 #include "wizfetch/socket.h"
 
+#include "common/bytes.h"
+
 #include <assert.h>
 #include <string.h>
 
@@ -204,11 +206,16 @@ void wf_net_init(wf_net_t *net, wf_chip_t *chip)
     assert(net != NULL && chip != NULL);
     memset(net, 0, sizeof *net);
     net->chip = chip;
-    uint8_t rnd[2] = {0, 0};
+    uint8_t rnd[4] = {0, 0, 0, 0};
     const struct wf_port *port = chip->port;
     (void)port->entropy(port->ctx, rnd, sizeof rnd);
-    net->next_port =
-        (uint16_t)(WF_NET_EPHEMERAL_MIN + (((rnd[0] << 8) | rnd[1]) % (65536u - WF_NET_EPHEMERAL_MIN)));
+    net->next_port = wf_net_ephemeral_port(wf_be32(rnd));
+}
+
+uint16_t wf_net_ephemeral_port(uint32_t random)
+{
+    /* 32 random bits onto the range: the modulo bias is below 2^-16. */
+    return (uint16_t)(WF_NET_EPHEMERAL_MIN + random % (65536u - WF_NET_EPHEMERAL_MIN));
 }
 
 void wf_net_free(wf_net_t *net)

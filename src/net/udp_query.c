@@ -13,8 +13,6 @@
 #include "wizfetch/error.h"
 
 enum {
-    PORT_SPAN_MASK = 0x3FFF, /* 49152..65535 is exactly 2^14 ports */
-    PORT_BASE = 49152,
     BIND_TRIES = 4,
 };
 
@@ -24,7 +22,8 @@ int wf_udpq_entropy(wf_net_t *net, uint8_t *buf, size_t len)
     return port->entropy(port->ctx, buf, len) == 0 ? 0 : WF_ENOENTROPY;
 }
 
-/* A port another socket holds is redrawn (at most 3 of 16384 are taken, so
+/* A random port of the configured ephemeral range (WF_NET_EPHEMERAL_MIN..65535);
+ * a port another socket holds is redrawn (a few of thousands are taken, so
  * this practically never loops). */
 int wf_udpq_open(wf_net_t *net)
 {
@@ -34,10 +33,10 @@ int wf_udpq_open(wf_net_t *net)
     }
     int rc = WF_EINVAL;
     for (int i = 0; i < BIND_TRIES && rc == WF_EINVAL; i++) {
-        uint8_t r[2];
+        uint8_t r[4];
         rc = wf_udpq_entropy(net, r, sizeof r);
         if (rc == 0) {
-            rc = wf_net_bind(net, fd, (uint16_t)(PORT_BASE + (wf_be16(r) & PORT_SPAN_MASK)));
+            rc = wf_net_bind(net, fd, wf_net_ephemeral_port(wf_be32(r)));
         }
     }
     if (rc < 0) {

@@ -634,10 +634,24 @@ static void test_udp_nonblocking_recv(void **state)
     assert_int_equal(wf_net_close(&f->net, fd), 0);
 }
 
+/* Random numbers map onto the whole configured ephemeral range, and only onto it. */
+static void test_ephemeral_port_range(void **state)
+{
+    (void)state;
+    assert_int_equal(wf_net_ephemeral_port(0), WF_NET_EPHEMERAL_MIN);
+    assert_int_equal(wf_net_ephemeral_port(65535u - WF_NET_EPHEMERAL_MIN), 65535);
+    assert_int_equal(wf_net_ephemeral_port(65536u - WF_NET_EPHEMERAL_MIN), WF_NET_EPHEMERAL_MIN);
+    for (uint32_t r = 0xFFFFFF00u; r != 0; r++) {
+        uint16_t p = wf_net_ephemeral_port(r);
+        assert_true(p >= WF_NET_EPHEMERAL_MIN);
+    }
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, wf_fixture_setup, wf_fixture_teardown)
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ephemeral_port_range),
         T(test_tcp_echo_with_wraparound),
         T(test_tcp_receive_1mib),
         T(test_tcp_send_1mib),
