@@ -67,32 +67,45 @@ static bool ip_zero(const uint8_t ip[4])
 
 /* ---- parser -------------------------------------------------------------- */
 
-/* Options whose repetition is refused, as bits. */
-static uint16_t opt_bit(uint8_t code)
+/* The options a reply is read for, with the length each must have; any of
+ * them twice in one reply is refused (its index is its bit in `seen`). Other
+ * options are skipped. */
+enum opt_shape {
+    SHAPE_ADDR,      /* exactly 4 bytes: an address or a 32-bit number */
+    SHAPE_ADDR_LIST, /* 4 * n bytes, n >= 1 */
+    SHAPE_BYTE,      /* exactly 1 byte */
+};
+
+static const struct opt_rule {
+    uint8_t code;
+    uint8_t shape;
+} opt_rules[] = {
+    {OPT_MASK, SHAPE_ADDR},     {OPT_ROUTER, SHAPE_ADDR_LIST}, {OPT_DNS, SHAPE_ADDR_LIST},
+    {OPT_NTP, SHAPE_ADDR_LIST}, {OPT_LEASE, SHAPE_ADDR},       {OPT_OVERLOAD, SHAPE_BYTE},
+    {OPT_MSG_TYPE, SHAPE_BYTE}, {OPT_SERVER_ID, SHAPE_ADDR},   {OPT_T1, SHAPE_ADDR},
+    {OPT_T2, SHAPE_ADDR},
+};
+
+static const struct opt_rule *opt_rule(uint8_t code, uint16_t *bit)
 {
-    switch (code) {
-    case OPT_MASK:
-        return 1u << 0;
-    case OPT_ROUTER:
-        return 1u << 1;
-    case OPT_DNS:
-        return 1u << 2;
-    case OPT_NTP:
-        return 1u << 3;
-    case OPT_LEASE:
-        return 1u << 4;
-    case OPT_OVERLOAD:
-        return 1u << 5;
-    case OPT_MSG_TYPE:
-        return 1u << 6;
-    case OPT_SERVER_ID:
-        return 1u << 7;
-    case OPT_T1:
-        return 1u << 8;
-    case OPT_T2:
-        return 1u << 9;
+    for (size_t i = 0; i < sizeof opt_rules / sizeof opt_rules[0]; i++) {
+        if (opt_rules[i].code == code) {
+            *bit = (uint16_t)(1u << i);
+            return &opt_rules[i];
+        }
+    }
+    return NULL;
+}
+
+static bool shape_ok(uint8_t shape, uint8_t len)
+{
+    switch (shape) {
+    case SHAPE_ADDR:
+        return len == 4;
+    case SHAPE_ADDR_LIST:
+        return len != 0 && len % 4 == 0;
     default:
-        return 0;
+        return len == 1;
     }
 }
 
@@ -121,41 +134,17 @@ static bool mask_ok(const uint8_t m[4])
 
 static int opt_one(struct opt_state *st, uint8_t code, const uint8_t *v, uint8_t len)
 {
-    uint16_t bit = opt_bit(code);
-    if (bit != 0) {
-        if (st->seen & bit) {
-            return WF_EDHCP_BADREPLY;
-        }
-        st->seen |= bit;
-    }
-    struct wf_dhcp_reply *o = st->out;
-    struct wf_dhcp_lease *l = &o->lease;
-    switch (code) {
-    case OPT_MASK:
-    case OPT_LEASE:
-    case OPT_SERVER_ID:
-    case OPT_T1:
-    case OPT_T2:
-        if (len != 4) {
-            return WF_EDHCP_BADREPLY;
-        }
-        break;
-    case OPT_ROUTER:
-    case OPT_DNS:
-    case OPT_NTP:
-        if (len == 0 || len % 4 != 0) {
-            return WF_EDHCP_BADREPLY;
-        }
-        break;
-    case OPT_MSG_TYPE:
-    case OPT_OVERLOAD:
-        if (len != 1) {
-            return WF_EDHCP_BADREPLY;
-        }
-        break;
-    default:
+    uint16_t bit = 0;
+    const struct opt_rule *rule = opt_rule(code, &bit);
+    if (rule == NULL) {
         return 0; /* not ours: skipped */
     }
+    if ((st->seen & bit) || !shape_ok(rule->shape, len)) {
+        return WF_EDHCP_BADREPLY;
+    }
+    st->seen |= bit;
+    struct wf_dhcp_reply *o = st->out;
+    struct wf_dhcp_lease *l = &o->lease;
     switch (code) {
     case OPT_MASK:
         if (!mask_ok(v)) {
