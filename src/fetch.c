@@ -1,6 +1,6 @@
 /*
- * The fetch: each layer hands the next one bytes, in the order of DESIGN.md's
- * data path. Policy lives here (deadlines, redirects, --fail); mechanisms live
+ * The fetch: each layer hands the next one bytes, in the order of the data path
+ * in docs/architecture.md. Policy lives here (deadlines, redirects, --fail); mechanisms live
  * in the layers.
  */
 #include "wizfetch/fetch.h"

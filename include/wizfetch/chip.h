@@ -226,7 +226,7 @@ void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_c
  *    whose offset is below 0x0100, so its first byte is 0x00. A W5100 sees a
  *    4-byte frame with opcode 0x00, which is neither read (0x0F) nor write
  *    (0xF0): it does nothing, and /SCS going high ends the frame (its frames
- *    are fixed at 4 bytes and restart at every chip select, facts 5.8).
+ *    are fixed at 4 bytes and restart at every chip select, docs/w5100-w5500.md §5.8).
  * 2. W5100: write MR = 0x10 and 0x00 and read each back, with the W5100 echo
  *    check on every frame. Only MR (address 0x0000) is touched, so a W5500
  *    that somehow failed step 1 sees control byte 0x00: a one-byte read of the

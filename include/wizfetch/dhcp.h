@@ -31,7 +31,7 @@
  * RFC 2131 requires, and SUBR stays 0.0.0.0 for as long as SIPR is 0.0.0.0,
  * which is WIZnet's workaround for the ARP erratum of the W5100 family (the
  * chip's subnet test mishandles 0.0.0.0 and answers ARP via the gateway;
- * facts sheet 5.6). The lease (ip, mask, router) is written with
+ * docs/w5100-w5500.md §5.6). The lease (ip, mask, router) is written with
  * wf_chip_set_netcfg only once the ACK is in. Other sockets cannot work while
  * the address is 0.0.0.0: acquire the lease before opening them.
  *

@@ -173,7 +173,7 @@ void sim_write_mr(struct wf_sim_chip *m, uint8_t v)
 {
     if (v & SIM_MR_RST) {
         chip_reset(m);
-        /* The bit self-clears after a few frames, not instantly (facts 2). */
+        /* The bit self-clears after a few frames, not instantly (docs/w5100-w5500.md §2.1). */
         m->mr_reset_frames = (uint8_t)(2 + sim_rand(m, 4));
         return;
     }

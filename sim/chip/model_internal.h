@@ -21,7 +21,7 @@
 
 #include "wf_sim_chip.h"
 
-/* ---- socket registers (facts 3, 6.4): the same offsets on both chips ---- */
+/* ---- socket registers (docs/w5100-w5500.md §3.1, §6.4): the same offsets on both chips ---- */
 #define SIM_MAX_SOCKETS 8
 #define SIM_Sn_MR 0x00
 #define SIM_Sn_CR 0x01
@@ -256,7 +256,7 @@ void sim_pump_all(struct wf_sim_chip *m);
 bool sim_any_socket_open(const struct wf_sim_chip *m);
 /* Sn_IR bits of every socket as one bit per socket (IR.Sn_INT, SIR). */
 uint8_t sim_socket_irq_bits(struct wf_sim_chip *m);
-/* MR write with the soft-reset bit handled (facts 2). */
+/* MR write with the soft-reset bit handled (docs/w5100-w5500.md §2.1). */
 void sim_write_mr(struct wf_sim_chip *m, uint8_t v);
 uint8_t sim_read_mr(const struct wf_sim_chip *m);
 /* A frame touching consecutive registers of socket `sn`: begin, one call per

@@ -83,7 +83,7 @@ static void net_closed(struct sim_sock *s, uint8_t flags)
     set_state(s, SIM_SOCK_CLOSED, true);
 }
 
-/* ---- time (facts 5.4) ---------------------------------------------------- */
+/* ---- time (docs/w5100-w5500.md §5.4) ------------------------------------ */
 
 static void arm(struct wf_sim_chip *m, struct sim_sock *s, uint32_t ms)
 {
@@ -349,7 +349,7 @@ static void tcp_fill_stage(struct wf_sim_chip *m, unsigned sn)
     } else if (r == 0) {
         s->eof_pending = true;
     } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        net_closed(s, 0); /* ECONNRESET: RST from the peer, no flag (facts 5.3) */
+        net_closed(s, 0); /* ECONNRESET: RST from the peer, no flag (docs/w5100-w5500.md §5.3) */
     }
 }
 
@@ -488,7 +488,7 @@ static void keepalive_pump(struct wf_sim_chip *m, struct sim_sock *s)
 
 static void connect_failed(struct sim_sock *s, int err)
 {
-    /* RST instead of SYN/ACK: CLOSED without TIMEOUT (facts 5.3 case 3). */
+    /* RST instead of SYN/ACK: CLOSED without TIMEOUT (docs/w5100-w5500.md §5.3). */
     net_closed(s, err == ECONNREFUSED ? 0 : SIM_Sn_IR_TIMEOUT);
 }
 

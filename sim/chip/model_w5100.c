@@ -1,16 +1,16 @@
 /*
  * W5100 variant of the chip model: the fixed 4-byte frame, the flat 16-bit
  * address map (common 0x0000, sockets 0x0400 + n*0x100, TX 0x4000, RX 0x6000)
- * and RMSR/TMSR buffer allocation. Facts: sections 1-5.
+ * and RMSR/TMSR buffer allocation. Facts: docs/w5100-w5500.md §1-§5.
  */
 #include "model_internal.h"
 
-/* ---- SPI frame (facts 1.1) ---- */
+/* ---- SPI frame (docs/w5100-w5500.md §1.1) ---- */
 #define W5100_OP_WRITE 0xF0
 #define W5100_OP_READ 0x0F
 #define W5100_FRAME_LEN 4
 
-/* ---- common registers (facts 2) ---- */
+/* ---- common registers (docs/w5100-w5500.md §2) ---- */
 #define W5100_MR 0x0000
 #define W5100_IR 0x0015
 #define W5100_RTR 0x0017
@@ -23,7 +23,7 @@
 #define W5100_COMMON_END 0x0030
 #define W5100_IR_SOCKETS 0x0F
 
-/* ---- map (facts 3, 4.1) ---- */
+/* ---- map (docs/w5100-w5500.md §3.1, §4.1) ---- */
 #define W5100_SOCKETS 4
 #define W5100_Sn_BASE 0x0400
 #define W5100_Sn_END 0x0800
@@ -32,12 +32,13 @@
 #define W5100_MEM_SIZE 0x2000
 #define W5100_MEM_END 0x8000
 
-/* ---- memory layout (facts 2, 4.2) --------------------------------------- */
+/* ---- memory layout (docs/w5100-w5500.md §4.2) ------------------------------ */
 
 /*
  * Sizes are allocated sequentially from socket 0; a socket whose block would
- * pass the 8 KiB end gets no memory ([?] in the facts: the safer reading, since
- * a driver relying on anything else would misaddress the buffer).
+ * pass the 8 KiB end gets no memory (inferred, docs/w5100-w5500.md §4.2: the
+ * safer reading, since a driver relying on anything else would misaddress the
+ * buffer).
  */
 static uint16_t msr_size(uint8_t msr, unsigned sn)
 {
@@ -124,7 +125,8 @@ static uint8_t common_read(struct wf_sim_chip *m, uint16_t addr)
         return sim_read_mr(m);
     }
     if (addr == W5100_IR) {
-        /* IR.Sn_INT follows Sn_IR ([?] exact coupling; any set Sn_IR bit shows). */
+        /* IR.Sn_INT follows Sn_IR (exact coupling inferred, docs/w5100-w5500.md §3.4;
+         * any set Sn_IR bit shows). */
         uint8_t sockets = sim_socket_irq_bits(m);
         return (uint8_t)((m->common[W5100_IR] & (uint8_t)~W5100_IR_SOCKETS) | sockets);
     }
@@ -161,7 +163,7 @@ static void common_write(struct wf_sim_chip *m, uint16_t addr, uint8_t v)
 
 static bool w5100_sock_reserved(uint8_t off)
 {
-    /* 0x2A.. (Sn_RX_WR) is [?] on the W5100: treated as reserved. */
+    /* 0x2A.. (Sn_RX_WR) is uncertain on the W5100: treated as reserved (docs/w5100-w5500.md §3.1). */
     return (off >= 0x17 && off < SIM_Sn_TX_FSR) || off >= SIM_Sn_RX_WR;
 }
 
@@ -274,7 +276,7 @@ static void w5100_spi_end(struct wf_sim_chip *m, uint32_t len)
         if (len == W5100_FRAME_LEN) {
             /* A single-byte W5500 frame to a common register (auto-detection
              * probes the W5500 first): no W5100 opcode, so the chip does
-             * nothing and /SCS going high ends it (facts 5.8). Not a driver
+             * nothing and /SCS going high ends it (docs/w5100-w5500.md §5.8). Not a driver
              * error. */
             m->stats.foreign_frames++;
         } else {

@@ -3,11 +3,11 @@
  * select in the control byte, the W5500 common register map (RTR/RCR moved,
  * SIR, PHYCFGR, VERSIONR), 8 sockets and per-socket buffer sizes
  * (Sn_RXBUF_SIZE/Sn_TXBUF_SIZE). TX/RX blocks are addressed by the raw 16-bit
- * pointer; the chip wraps it modulo the socket's size. Facts: section 6.
+ * pointer; the chip wraps it modulo the socket's size. Facts: docs/w5100-w5500.md §6.
  */
 #include "model_internal.h"
 
-/* ---- frame (facts 6.1) ---- */
+/* ---- frame (docs/w5100-w5500.md §6.1) ---- */
 #define W5500_HEADER 3
 #define W5500_CTL_RWB 0x04
 #define W5500_CTL_OM 0x03
@@ -16,7 +16,7 @@
 #define W5500_BLOCK_TX 2
 #define W5500_BLOCK_RX 3
 
-/* ---- common registers (facts 6.2, 6.3, 6.5) ---- */
+/* ---- common registers (docs/w5100-w5500.md §6.2, §6.3, §6.5) ---- */
 #define W5500_MR 0x0000
 #define W5500_IR 0x0015
 #define W5500_SIR 0x0017
@@ -36,7 +36,7 @@
 #define W5500_PHY_RESET_VALUE 0xB8 /* RST=1, OPMD=0, OPMDC=111 (all capable, auto) */
 #define W5500_PHY_UP 0x07          /* 100 Mb/s full duplex, link up */
 
-/* ---- sockets and memory (facts 6.4) ---- */
+/* ---- sockets and memory (docs/w5100-w5500.md §6.4) ---- */
 #define W5500_SOCKETS 8
 #define W5500_Sn_RXBUF_SIZE 0x1E
 #define W5500_Sn_TXBUF_SIZE 0x1F
@@ -129,7 +129,7 @@ static bool common_reserved(uint16_t addr)
 
 static bool common_read_only(uint16_t addr)
 {
-    /* SIR: bits follow Sn_IR and are cleared there ([?] the safer reading). */
+    /* SIR: bits follow Sn_IR and are cleared there (inferred, docs/w5100-w5500.md §6.2). */
     return addr == W5500_SIR || (addr >= W5500_UIPR && addr < W5500_UPORTR + 2) || addr == W5500_VERSIONR;
 }
 
@@ -323,7 +323,8 @@ static uint8_t slipped_byte(struct wf_sim_chip *m, uint32_t i, uint8_t mosi, boo
 
 /*
  * One byte of a VDM frame: 16-bit offset and control byte (MISO noise: the
- * facts do not specify it, so no driver may depend on it), then data bytes at
+ * datasheet does not specify it, so no driver may depend on it;
+ * docs/w5100-w5500.md §6.1), then data bytes at
  * offset, offset + 1, ...: a read returns the byte there, a write stores it.
  */
 static uint8_t w5500_spi_byte(struct wf_sim_chip *m, uint32_t pos, uint8_t mosi)

@@ -17,7 +17,8 @@
  *   16 KiB TX + 16 KiB RX sized per socket by Sn_RXBUF_SIZE/Sn_TXBUF_SIZE; TX/RX
  *   blocks addressed by the raw pointer (the chip wraps); VERSIONR = 0x04 and
  *   PHYCFGR with a link bit (wf_sim_chip_set_link). MISO during the three
- *   header bytes is unspecified in the facts: the model drives random bytes
+ *   header bytes is unspecified by the datasheet (docs/w5100-w5500.md §6.1):
+ *   the model drives random bytes
  *   there so that no driver learns to depend on them.
  *
  * TCP and UDP traffic is carried over real, non-blocking host sockets.
@@ -45,7 +46,8 @@
  * none. 16-bit counters (TX_FSR, RX_RSR) are torn at random (seeded): the model
  * may change the value between the MSB and LSB reads. On the W5500 that holds
  * inside a 2-byte burst too (the bytes are still read one after the other, and
- * facts 6.4 keep the double-read rule), so two consecutive reads may differ.
+ * docs/w5100-w5500.md §6.4 keeps the double-read rule), so two consecutive
+ * reads may differ.
  *
  * Network map: the firmware uses ordinary addresses (10.0.0.1:443); a rule
  * carries a virtual IP[:port] to a host IP:port (e.g. 127.0.0.1:8443). Addresses

@@ -122,8 +122,9 @@ static uint32_t w5500_socket_addr(uint8_t sn, uint8_t offset)
  * The pointer is the offset inside the socket's TX/RX block; the chip wraps it
  * modulo the buffer size, so there is no masking and no split at the buffer
  * end. The only split is where the 16-bit offset itself wraps (0xFFFF -> 0):
- * the facts do not say the burst auto-increment carries across it, so the
- * engine starts a new frame at offset 0 there (one extra header per 64 KiB).
+ * the datasheet does not say the burst auto-increment carries across it, so
+ * the engine starts a new frame at offset 0 there (one extra header per 64 KiB;
+ * docs/w5100-w5500.md §6.4).
  */
 static uint32_t w5500_buffer_addr(const wf_chip_t *chip, uint8_t sn, bool tx, uint16_t ptr,
                                   uint16_t *contiguous)
@@ -144,7 +145,7 @@ static int write_common8(wf_chip_t *chip, uint16_t offset, uint8_t val)
 }
 
 /* After a soft reset: only a W5500 reads 0x04 at VERSIONR (the W5100 has no
- * version register; facts 6.5). */
+ * version register; docs/w5100-w5500.md §6.5). */
 static int w5500_detect(wf_chip_t *chip)
 {
     uint8_t version;

@@ -124,7 +124,7 @@ static uint16_t rd16_raw(uint16_t addr)
     return (uint16_t)((h << 8) | rd8((uint16_t)(addr + 1)));
 }
 
-/* The double-read rule (facts 5.1). */
+/* The double-read rule (docs/w5100-w5500.md §5.1). */
 static uint16_t rd16(uint16_t addr)
 {
     uint16_t a = rd16_raw(addr), b;
@@ -432,7 +432,7 @@ static void test_reserved_and_read_only(void **state)
     expect_violation("reserved address");
     rd8(0x0014);
     expect_violation("reserved address");
-    rd8(sreg(1, 0x2A)); /* Sn_RX_WR: [?] on the W5100, treated as reserved */
+    rd8(sreg(1, 0x2A)); /* Sn_RX_WR: uncertain on the W5100, treated as reserved (docs/w5100-w5500.md §3.1) */
     expect_violation("reserved socket register");
     static const uint8_t ro[] = {Sn_SR, Sn_TX_FSR, Sn_TX_FSR + 1, Sn_TX_RD, Sn_RX_RSR};
     for (size_t i = 0; i < sizeof ro; i++) {

@@ -100,7 +100,7 @@ static uint16_t rd16_raw(uint8_t bsb, uint16_t off)
     return (uint16_t)((b[0] << 8) | b[1]);
 }
 
-/* The double-read rule still applies to a burst (facts 6.4). */
+/* The double-read rule still applies to a burst (docs/w5100-w5500.md §6.4). */
 static uint16_t rd16(uint8_t bsb, uint16_t off)
 {
     uint16_t a = rd16_raw(bsb, off), b;
@@ -238,7 +238,7 @@ static void test_raw_phycfgr_link(void **state)
     (void)state;
     uint8_t phy = rd8(BSB_COMMON, PHYCFGR);
     assert_int_equal(phy & 0x01, 1);
-    assert_int_equal(phy & 0xF8, 0xB8); /* 10111xxx (facts 6.3) */
+    assert_int_equal(phy & 0xF8, 0xB8); /* 10111xxx (docs/w5100-w5500.md §6.3) */
     wf_sim_chip_set_link(raw, false);
     assert_int_equal(rd8(BSB_COMMON, PHYCFGR) & 0x01, 0);
     wf_sim_chip_set_link(raw, true);
