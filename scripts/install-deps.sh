@@ -18,7 +18,8 @@ packages=(
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
   libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
-  openocd           # make flash: writes the firmware through the Nucleo's ST-LINK
+  openocd           # make flash: writes the firmware through an ST-LINK
+  dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
   python3           # tests/e2e: small scripted servers (TLS endings, echo of requests)
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc
 )
