@@ -10,12 +10,18 @@ set(WF_FW_DNS "" CACHE STRING "Firmware: DNS server, e.g. {192,168,1,1}")
 set(WF_FW_MAC "" CACHE STRING "Firmware: MAC, e.g. {0x90,0xA2,0xDA,0x00,0x00,0x01}")
 set(WF_FW_USE_DHCP "" CACHE STRING "Firmware: 1 = DHCP (default), 0 = the static WF_FW_IP/MASK/GATEWAY/DNS")
 set(WF_FW_NTP "" CACHE STRING "Firmware: NTP server, e.g. {192,168,1,1} (default: from the DHCP lease)")
+set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha256//BASE64[;sha256//...] (empty: none)")
 
+# Flash: the code budget (everything but the trust-anchor store), and the image
+# region of the linker script (384 KiB: sectors 0-6; sector 7 keeps the seed) for
+# code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
+# 155 KiB for the whole system root set (README, memory section).
 if(WF_TLS_PROFILE STREQUAL "small")
-  set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB
+  set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB of code
 else()
-  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB
+  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
 endif()
+set(WF_FW_IMAGE_REGION 393216)   # 384 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
 set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
 set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
@@ -30,10 +36,12 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP PINNED_KEY)
   if(NOT WF_FW_${var} STREQUAL "")
-    if(var STREQUAL "URL")
-      target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")
+    if(var STREQUAL "URL" OR var STREQUAL "PINNED_KEY")
+      # A string; ';' (between pins) must not split the definition as a CMake list.
+      string(REPLACE ";" "$<SEMICOLON>" value "${WF_FW_${var}}")
+      target_compile_definitions(firmware PRIVATE "WF_FW_${var}=\"${value}\"")
     else()
       target_compile_definitions(firmware PRIVATE "WF_FW_${var}=${WF_FW_${var}}")
     endif()
@@ -53,7 +61,7 @@ add_custom_command(TARGET firmware POST_BUILD
 # when the image was relinked.
 add_custom_target(firmware_budget ALL
   COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:firmware>
-          ${WF_FW_FLASH_BUDGET} ${WF_FW_RAM_BUDGET}
+          ${WF_FW_FLASH_BUDGET} ${WF_FW_RAM_BUDGET} ${WF_FW_IMAGE_REGION}
   DEPENDS firmware
   COMMENT "firmware (${WF_TLS_PROFILE} profile): memory table and budgets"
   VERBATIM)

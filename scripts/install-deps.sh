@@ -19,7 +19,8 @@ packages=(
   libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through the Nucleo's ST-LINK
-  python3           # tests/e2e: small scripted servers (TLS endings, echo of requests)
+  python3           # tests/e2e: small scripted servers; scripts/ca-store.py (PEM bundle -> flash store)
+  ca-certificates   # the system CA bundle: wizfetch's default trust, WF_CA_BUNDLE=system, tests
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc
 )
 

@@ -5,8 +5,8 @@
  * the README); the defaults describe the test network that `make run-firmware`
  * and the emulator provide.
  *
- * The trust anchors are not here: they are the PEM bundle compiled in with
- * CMake's WF_CA_BUNDLE.
+ * The trust anchors are not here: they are the store in flash generated from the
+ * PEM bundles named by CMake's WF_CA_BUNDLE ("system" = the build machine's).
  */
 #ifndef WF_FIRMWARE_CONFIG_H
 #define WF_FIRMWARE_CONFIG_H
@@ -16,9 +16,22 @@
 #define WF_FW_URL "https://www.example.test/"
 #endif
 
+/**
+ * Pinned server keys, curl's --pinnedpubkey syntax: "sha256//BASE64[;sha256//BASE64...]"
+ * (SHA-256 of the server certificate's DER SubjectPublicKeyInfo, at most
+ * WF_TLS_MAX_PINS). After the chain verified, the key must be one of these, or the
+ * fetch fails with WF_ETLS_PINNED. "" = no pinning.
+ */
+#ifndef WF_FW_PINNED_KEY
+#define WF_FW_PINNED_KEY ""
+#endif
+
 /** MAC address (locally administered by default: set the shield's own for a real LAN). */
 #ifndef WF_FW_MAC
-#define WF_FW_MAC {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}
+#define WF_FW_MAC                                                                                            \
+    {                                                                                                        \
+        0x02, 0x00, 0x5E, 0x10, 0x00, 0x02                                                                   \
+    }
 #endif
 
 /**
@@ -32,16 +45,28 @@
 /** Static network settings (used when WF_FW_USE_DHCP is 0; the DNS server also
  * when a lease names none). */
 #ifndef WF_FW_IP
-#define WF_FW_IP {10, 0, 0, 2}
+#define WF_FW_IP                                                                                             \
+    {                                                                                                        \
+        10, 0, 0, 2                                                                                          \
+    }
 #endif
 #ifndef WF_FW_MASK
-#define WF_FW_MASK {255, 255, 255, 0}
+#define WF_FW_MASK                                                                                           \
+    {                                                                                                        \
+        255, 255, 255, 0                                                                                     \
+    }
 #endif
 #ifndef WF_FW_GATEWAY
-#define WF_FW_GATEWAY {10, 0, 0, 254}
+#define WF_FW_GATEWAY                                                                                        \
+    {                                                                                                        \
+        10, 0, 0, 254                                                                                        \
+    }
 #endif
 #ifndef WF_FW_DNS
-#define WF_FW_DNS {10, 0, 0, 53}
+#define WF_FW_DNS                                                                                            \
+    {                                                                                                        \
+        10, 0, 0, 53                                                                                         \
+    }
 #endif
 
 /** mbedTLS heap pool (static). The peak of a fetch is printed after each run. */
@@ -75,7 +100,10 @@
  * servers the DHCP lease names (option 42), or none.
  */
 #ifndef WF_FW_NTP
-#define WF_FW_NTP {0, 0, 0, 0}
+#define WF_FW_NTP                                                                                            \
+    {                                                                                                        \
+        0, 0, 0, 0                                                                                           \
+    }
 #endif
 
 /**
@@ -98,7 +126,8 @@
 #error "WF_FW_RETRY_FIRST_MS must be 1..WF_FW_RETRY_MAX_MS"
 #endif
 #if WF_FW_ACCEPT_UNKNOWN_TIME && WF_FW_TIME_FLOOR == 0
-#error "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
+#error                                                                                                       \
+    "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
 #endif
 
 #endif

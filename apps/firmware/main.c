@@ -74,12 +74,8 @@ static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
     static const char *const names[WF_STEP_COUNT] = {
-        [WF_STEP_URL] = "url",
-        [WF_STEP_RESOLVE] = "dns",
-        [WF_STEP_CONNECT] = "tcp-connect",
-        [WF_STEP_TLS] = "tls-handshake",
-        [WF_STEP_REQUEST] = "http",
-        [WF_STEP_RESPONSE] = "http-response",
+        [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
     };
     if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
         phase(names[step]);
@@ -268,10 +264,23 @@ static int start_tls(void)
         say("no trusted CA certificates compiled in (build with WF_CA_BUNDLE=file.pem)");
         return rc < 0 ? rc : WF_ETLS_CA;
     }
-    say("trust anchors: %d", rc);
+    say("trust anchors: %d (in flash, looked up per handshake)", rc);
+    static uint8_t pins[WF_TLS_MAX_PINS][32];
+    int pin_count = 0;
+    if (WF_FW_PINNED_KEY[0] != '\0') {
+        pin_count = wf_tls_parse_pins(WF_FW_PINNED_KEY, pins, WF_TLS_MAX_PINS);
+        if (pin_count < 0) {
+            say("WF_FW_PINNED_KEY is malformed (want sha256//BASE64[;sha256//BASE64...], at most %d)",
+                WF_TLS_MAX_PINS);
+            return WF_ETLS_CA; /* a build error: not something a retry fixes */
+        }
+        say("pinned server keys: %d", pin_count);
+    }
     const struct wf_tls_options topt = {
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
+        .pins = pins,
+        .pin_count = (size_t)pin_count,
     };
     rc = wf_tls_setup(&tls, &topt);
     if (rc < 0) {
@@ -308,9 +317,10 @@ static int fetch_once(void)
         set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
-        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
-                                        "build time only"
-                                      : "the time is unknown: certificates cannot be checked");
+        say(WF_FW_ACCEPT_UNKNOWN_TIME
+                ? "warning: the time is unknown: certificate expiry is checked against the "
+                  "build time only"
+                : "the time is unknown: certificates cannot be checked");
     }
     say("GET %s", options.url);
     struct wf_fetch_result result;
@@ -324,6 +334,9 @@ static int fetch_once(void)
     }
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
+    say("trust: %lu look-ups, %lu roots parsed from flash since start", (unsigned long)cs->lookups,
+        (unsigned long)cs->parsed);
     wf_dhcp_free(&dhcp);
     wf_net_free(&net);
     return rc;
@@ -354,7 +367,7 @@ int main(void)
         rc = start_tls();
     }
     if (rc < 0) {
-        /* Nothing to trust: a build error, not something a retry fixes. */
+        /* Nothing to trust (or malformed pins): a build error, not something a retry fixes. */
         wf_board_exit(1);
         for (;;) {
             port->delay_ms(port->ctx, 1000);
