@@ -14,6 +14,7 @@
 
 #include "board.h"
 #include "firmware_config.h"
+#include "stm32f4_time.h" /* stm32f4_cycles: the look-up's cost on the console (bench) */
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
@@ -281,6 +282,7 @@ static int start_tls(void)
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,
         .pin_count = (size_t)pin_count,
+        .cycle_counter = stm32f4_cycles,
     };
     rc = wf_tls_setup(&tls, &topt);
     if (rc < 0) {
@@ -335,8 +337,8 @@ static int fetch_once(void)
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
     const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
-    say("trust: %lu look-ups, %lu roots parsed from flash since start", (unsigned long)cs->lookups,
-        (unsigned long)cs->parsed);
+    say("trust: %lu look-ups, %lu roots parsed from flash since start, %lu cycles in them",
+        (unsigned long)cs->lookups, (unsigned long)cs->parsed, (unsigned long)cs->cycles);
     wf_dhcp_free(&dhcp);
     wf_net_free(&net);
     return rc;

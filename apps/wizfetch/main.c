@@ -654,6 +654,7 @@ static int load_trust(const struct cli *c, struct session *s)
     if (trust.count > 0 && wf_tls_add_ca_store(&tls, wf_trust_finish(&trust)) < 0) {
         return EXIT_INIT;
     }
+    wf_tls_heap_peak_reset(); /* judging the certificates parsed each one briefly: not the fetch's peak */
     if (wf_tls_ca_count(&tls) == 0 && https && !c->insecure) {
         say(c, "no trusted CA certificates: no system CA bundle was found and this build embeds none; use "
                "--cacert FILE");

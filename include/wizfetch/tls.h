@@ -92,6 +92,10 @@ struct wf_tls_options {
      * array is copied by wf_tls_setup. */
     const uint8_t (*pins)[32];
     size_t pin_count;
+    /** Optional, for benchmarks: a free-running counter (e.g. the board's DWT
+     * cycle counter) read before and after each trust-anchor look-up; the
+     * differences add up in wf_tls_ca_stats.cycles. NULL: not measured. */
+    uint32_t (*cycle_counter)(void);
 };
 
 /** Trust-anchor look-ups of a context since wf_tls_setup (for tests and the bench). */
@@ -99,6 +103,7 @@ struct wf_tls_ca_stats {
     uint32_t lookups;  /**< calls of the trusted-CA callback (one per chain step) */
     uint32_t parsed;   /**< candidate roots parsed from the stores */
     uint32_t unusable; /**< store entries that matched but did not parse (damaged or unsupported) */
+    uint32_t cycles;   /**< counter ticks spent in look-ups (options.cycle_counter; else 0) */
 };
 
 /** TLS client context. Fields are internal. */

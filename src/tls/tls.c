@@ -350,6 +350,7 @@ int wf_tls_ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt 
     wf_tls_t *t = ctx;
     mbedtls_x509_crt *list = NULL;
     int ret = 0;
+    const uint32_t start = t->options.cycle_counter != NULL ? t->options.cycle_counter() : 0;
     t->ca_stats.lookups++;
     const unsigned char *issuer = child->issuer_raw.p;
     size_t issuer_len = child->issuer_raw.len;
@@ -372,6 +373,9 @@ int wf_tls_ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt 
         list = NULL;
     }
     *candidates = list;
+    if (t->options.cycle_counter != NULL) {
+        t->ca_stats.cycles += t->options.cycle_counter() - start;
+    }
     return ret;
 }
 
