@@ -117,21 +117,31 @@ bench: build firmware-emu
 	@echo "written: build/bench.json"
 
 # The same emulator image with the whole system root set in flash: with the test
-# root added (fetches), and the system roots alone (certificate error). One build
-# directory, relinked for the second store.
+# root added (fetches); the same with WF_FW_PINNED_KEY (another key, then the
+# server's: fetches; another key alone: refused); and the system roots alone
+# (certificate error). One build directory, relinked for each variant.
 FW_EMU_SYS ?= build/fw-emu-system
+spki_pin = sha256//$$(openssl x509 -in $(1) -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64)
 firmware-emu-system: deps $(PKI)/root.pem
 	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_SYS) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='system;$(abspath $(PKI))/root.pem' -DWF_FW_USE_DHCP=0
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='system;$(abspath $(PKI))/root.pem' \
+	  -DWF_FW_USE_DHCP=0 -DWF_FW_PINNED_KEY=
 	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system-plus-test.elf
-	cmake -S . -B $(FW_EMU_SYS) -DWF_CA_BUNDLE=system
+	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem);$(call spki_pin,$(PKI)/rsa.pem)"
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned.elf
+	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem)"
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
+	cmake -S . -B $(FW_EMU_SYS) -DWF_CA_BUNDLE=system -DWF_FW_PINNED_KEY=
 	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
 test-firmware: build firmware-emu firmware-emu-system
 	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
-	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf
+	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
+	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 
 # Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
 # the image covers: the entropy seed in sector 7 survives).

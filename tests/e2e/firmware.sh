@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SYSTEM_PLUS_TEST.elf SYSTEM.elf]
+# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SYSTEM_PLUS_TEST.elf SYSTEM.elf
+#                       [PINNED.elf PINNED_OTHER.elf]]
 # -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
@@ -9,10 +10,12 @@
 # With the two optional images (make firmware-emu-system: the whole system root
 # set in flash, plus the test root / alone): the first fetches the page with an
 # mbedTLS heap peak within 2 KiB of FIRMWARE.elf's (one root), the second fails
-# with the certificate error and retries.
+# with the certificate error and retries. The pinned images (WF_FW_PINNED_KEY, make
+# firmware-emu-system): another key and the server's -> fetches; another key alone
+# -> "SSL public key does not match pinned public key", retried.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
-emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-}
+emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
@@ -102,6 +105,20 @@ if [[ -n $elf_system ]]; then
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   echo "# mbedTLS heap peak, system root set alone (failed handshake): $(heap_peak) B"
   verdict "firmware with the system root set only: certificate error, retry" "${why[@]}"
+fi
+
+if [[ -n $elf_pinned ]]; then
+  FW_ELF=$elf_pinned fetch_case "firmware with WF_FW_PINNED_KEY (another key; the server's): fetch" main 'TLSv1\.3' W5100
+fi
+if [[ -n $elf_pinned_other ]]; then
+  WF_EMU_SECONDS=8 "$run" "$emu" "$elf_pinned_other" "$pki" main >"$work/out" 2>&1
+  why=()
+  grep -q '^pinned server keys: 1' "$work/out" || why+=("no 'pinned server keys: 1' on the console")
+  grep -q 'fetch failed in tls: SSL public key does not match pinned public key' "$work/out" ||
+    why+=("no pinning error on the console")
+  grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
 fi
 
 echo "$passed passed, $failed failed"
