@@ -36,12 +36,17 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP PINNED_KEY)
+# The pins contain ';' (curl's separator), which a compile definition cannot carry
+# through CMake's lists: they go into a generated header, included first.
+set(pins_h ${CMAKE_BINARY_DIR}/wf_fw_pinned_key.h)
+if(NOT WF_FW_PINNED_KEY STREQUAL "")
+  file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
+  target_compile_options(firmware PRIVATE -include ${pins_h})
+endif()
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP)
   if(NOT WF_FW_${var} STREQUAL "")
-    if(var STREQUAL "URL" OR var STREQUAL "PINNED_KEY")
-      # A string; ';' (between pins) must not split the definition as a CMake list.
-      string(REPLACE ";" "$<SEMICOLON>" value "${WF_FW_${var}}")
-      target_compile_definitions(firmware PRIVATE "WF_FW_${var}=\"${value}\"")
+    if(var STREQUAL "URL")
+      target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")
     else()
       target_compile_definitions(firmware PRIVATE "WF_FW_${var}=${WF_FW_${var}}")
     endif()
