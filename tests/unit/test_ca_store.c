@@ -298,13 +298,15 @@ static void test_generated_system_store(void **state)
         assert_true(wf_ca_store_find(s, e->subject, e->subject_len, &first) >= 1);
         assert_true(first <= i);
     }
-    /* What the generator left out, mbedTLS cannot use either. */
+    /* What the generator left out, mbedTLS cannot use either: it does not parse,
+     * or its RSA key is below what verification accepts (2048 bits). */
     const struct wf_ca_store *r = &wf_ca_test_system_rejected;
     for (size_t i = 0; i < r->count; i++) {
         mbedtls_x509_crt crt;
         mbedtls_x509_crt_init(&crt);
-        assert_int_not_equal(
-            mbedtls_x509_crt_parse_der_nocopy(&crt, r->entries[i].der, r->entries[i].der_len), 0);
+        int ret = mbedtls_x509_crt_parse_der_nocopy(&crt, r->entries[i].der, r->entries[i].der_len);
+        assert_true(ret != 0 || (mbedtls_pk_get_type(&crt.pk) == MBEDTLS_PK_RSA &&
+                                 mbedtls_pk_get_bitlen(&crt.pk) < 2048));
         mbedtls_x509_crt_free(&crt);
     }
     printf("system bundle: %zu roots kept, %zu left out\n", s->count, r->count);
