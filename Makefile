@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -69,11 +69,12 @@ install-check: deps
 # BOARD: a folder under boards/ (listed in boards/boards.cmake): nucleo_f411re (the
 # default: Nucleo-F411RE + Arduino Ethernet Shield, W5100) or blackpill_f411ce
 # (WeAct Black Pill + W5500 module). Each board builds in its own folders.
-# Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
-# PKI's root, made by scripts/make-pki.sh), WF_FW_URL, WF_FW_IP, WF_FW_MASK,
-# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), WF_FW_ENTROPY_DUMP (a measurement
-# image: raw noise samples on the console, docs/security.md), e.g.
-#   make firmware WF_CA_BUNDLE=/etc/ssl/certs/ISRG_Root_X1.pem WF_FW_URL=https://example.org/
+# Configuration: WF_CA_BUNDLE (PEM files compiled in as the trust-anchor store in
+# flash, space-separated; "system" = this machine's CA bundle; default: the test
+# PKI's root, made by scripts/make-pki.sh), WF_FW_PINNED_KEY, WF_FW_URL, WF_FW_IP,
+# WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), WF_FW_ENTROPY_DUMP (a
+# measurement image: raw noise samples on the console, docs/security.md), e.g.
+#   make firmware WF_CA_BUNDLE=system WF_FW_URL=https://example.org/
 BOARD      ?= nucleo_f411re
 BOARDS     := $(shell sed -n 's/^  \([a-z0-9_]*\)$$/\1/p' boards/boards.cmake)
 ifeq ($(filter $(BOARD),$(BOARDS)),)
@@ -83,9 +84,12 @@ FW         ?= build/fw/$(BOARD)
 FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
-FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP WF_FW_ENTROPY_DUMP,$(if $($(v)),-D$(v)='$($(v))'))
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP,$(if $($(v)),-D$(v)='$($(v))'))
+empty :=
+space := $(empty) $(empty)
+ca_list = $(subst $(space),;,$(strip $(1)))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
-              -DWF_BOARD=$(BOARD) -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
+              -DWF_BOARD=$(BOARD) -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='$(call ca_list,$(WF_CA_BUNDLE))' $(FW_VARS)
 
 $(PKI)/root.pem:
 	scripts/make-pki.sh $(PKI)
@@ -121,8 +125,32 @@ bench: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@echo "written: build/bench.json"
 
-test-firmware: build firmware-emu
-	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+# The same emulator image with the whole system root set in flash: with the test
+# root added (fetches); the same with WF_FW_PINNED_KEY (another key, then the
+# server's: fetches; another key alone: refused); and the system roots alone
+# (certificate error). One build directory, relinked for each variant.
+FW_EMU_SYS ?= build/fw-emu-system/$(BOARD)
+spki_pin = sha256//$$(openssl x509 -in $(1) -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64)
+firmware-emu-system: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_SYS) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='system;$(abspath $(PKI))/root.pem' \
+	  -DWF_FW_USE_DHCP=0 -DWF_FW_PINNED_KEY=
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system-plus-test.elf
+	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem);$(call spki_pin,$(PKI)/rsa.pem)"
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned.elf
+	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem)"
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
+	cmake -S . -B $(FW_EMU_SYS) -DWF_CA_BUNDLE=system -DWF_FW_PINNED_KEY=
+	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
+	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
+
+test-firmware: build firmware-emu firmware-emu-system
+	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
+	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
+	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy

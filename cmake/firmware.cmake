@@ -11,12 +11,18 @@ set(WF_FW_MAC "" CACHE STRING "Firmware: MAC, e.g. {0x90,0xA2,0xDA,0x00,0x00,0x0
 set(WF_FW_USE_DHCP "" CACHE STRING "Firmware: 1 = DHCP (default), 0 = the static WF_FW_IP/MASK/GATEWAY/DNS")
 set(WF_FW_NTP "" CACHE STRING "Firmware: NTP server, e.g. {192,168,1,1} (default: from the DHCP lease)")
 set(WF_FW_ENTROPY_DUMP "" CACHE STRING "Firmware: measurement build printing N raw noise LSBs per channel, no fetch")
+set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha256//BASE64[;sha256//...] (empty: none)")
 
+# Flash: the code budget (everything but the trust-anchor store), and the image
+# region of the linker script (384 KiB: sectors 0-6; sector 7 keeps the seed) for
+# code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
+# 155 KiB for the whole system root set (README, memory section).
 if(WF_TLS_PROFILE STREQUAL "small")
-  set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB
+  set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB of code
 else()
-  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB
+  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
 endif()
+set(WF_FW_IMAGE_REGION 393216)   # 384 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
 set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
 set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
@@ -31,6 +37,13 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board wf_family -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
+# The pins contain ';' (curl's separator), which a compile definition cannot carry
+# through CMake's lists: they go into a generated header, included first.
+set(pins_h ${CMAKE_BINARY_DIR}/wf_fw_pinned_key.h)
+if(NOT WF_FW_PINNED_KEY STREQUAL "")
+  file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
+  target_compile_options(firmware PRIVATE -include ${pins_h})
+endif()
 foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP)
   if(NOT WF_FW_${var} STREQUAL "")
     if(var STREQUAL "URL")
@@ -55,7 +68,7 @@ add_custom_command(TARGET firmware POST_BUILD
 # when the image was relinked.
 add_custom_target(firmware_budget ALL
   COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:firmware>
-          ${WF_FW_FLASH_BUDGET} ${WF_FW_RAM_BUDGET}
+          ${WF_FW_FLASH_BUDGET} ${WF_FW_RAM_BUDGET} ${WF_FW_IMAGE_REGION}
   DEPENDS firmware
   COMMENT "firmware (${WF_TLS_PROFILE} profile): memory table and budgets"
   VERBATIM)

@@ -20,7 +20,8 @@ packages=(
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
-  python3           # tests/e2e: small scripted servers (TLS endings, echo of requests)
+  python3           # tests/e2e: small scripted servers; scripts/ca-store.py (PEM bundle -> flash store)
+  ca-certificates   # the system CA bundle: wizfetch's default trust, WF_CA_BUNDLE=system, tests
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc
 )
 

@@ -45,6 +45,9 @@ void wf_board_set_unix_time(int64_t unix_seconds);
 /** @brief Deepest stack use so far (bytes, from the painted stack). */
 size_t wf_board_stack_peak(void);
 
+/** @brief A free-running CPU cycle counter (wraps at 2^32), for measurements. */
+uint32_t wf_board_cycles(void);
+
 /** @brief Turn the status LED on or off (nothing if the board has none). */
 void wf_board_led(bool on);
 

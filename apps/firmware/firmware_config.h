@@ -5,8 +5,8 @@
  * the README); the defaults describe the test network that `make run-firmware`
  * and the emulator provide.
  *
- * The trust anchors are not here: they are the PEM bundle compiled in with
- * CMake's WF_CA_BUNDLE.
+ * The trust anchors are not here: they are the store in flash generated from the
+ * PEM bundles named by CMake's WF_CA_BUNDLE ("system" = the build machine's).
  */
 #ifndef WF_FIRMWARE_CONFIG_H
 #define WF_FIRMWARE_CONFIG_H
@@ -14,6 +14,16 @@
 /** The page to fetch. */
 #ifndef WF_FW_URL
 #define WF_FW_URL "https://www.example.test/"
+#endif
+
+/**
+ * Pinned server keys, curl's --pinnedpubkey syntax: "sha256//BASE64[;sha256//BASE64...]"
+ * (SHA-256 of the server certificate's DER SubjectPublicKeyInfo, at most
+ * WF_TLS_MAX_PINS). After the chain verified, the key must be one of these, or the
+ * fetch fails with WF_ETLS_PINNED. "" = no pinning.
+ */
+#ifndef WF_FW_PINNED_KEY
+#define WF_FW_PINNED_KEY ""
 #endif
 
 /** MAC address (locally administered by default: set the shield's own for a real LAN). */

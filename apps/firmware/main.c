@@ -267,10 +267,24 @@ static int start_tls(void)
         say("no trusted CA certificates compiled in (build with WF_CA_BUNDLE=file.pem)");
         return rc < 0 ? rc : WF_ETLS_CA;
     }
-    say("trust anchors: %d", rc);
+    say("trust anchors: %d (in flash, looked up per handshake)", rc);
+    static uint8_t pins[WF_TLS_MAX_PINS][32];
+    int pin_count = 0;
+    if (WF_FW_PINNED_KEY[0] != '\0') {
+        pin_count = wf_tls_parse_pins(WF_FW_PINNED_KEY, pins, WF_TLS_MAX_PINS);
+        if (pin_count < 0) {
+            say("WF_FW_PINNED_KEY is malformed (want sha256//BASE64[;sha256//BASE64...], at most %d)",
+                WF_TLS_MAX_PINS);
+            return WF_ETLS_CA; /* a build error: not something a retry fixes */
+        }
+        say("pinned server keys: %d", pin_count);
+    }
     const struct wf_tls_options topt = {
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
+        .pins = pins,
+        .pin_count = (size_t)pin_count,
+        .cycle_counter = wf_board_cycles, /* the look-up's cost on the console (bench) */
     };
     rc = wf_tls_setup(&tls, &topt);
     if (rc < 0) {
@@ -329,6 +343,9 @@ static int fetch_once(void)
     }
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
+    say("trust: %lu look-ups, %lu roots parsed from flash since start, %lu cycles in them",
+        (unsigned long)cs->lookups, (unsigned long)cs->parsed, (unsigned long)cs->cycles);
     wf_dhcp_free(&dhcp);
     wf_net_free(&net);
     return rc;
@@ -370,7 +387,7 @@ int main(void)
         rc = start_tls();
     }
     if (rc < 0) {
-        /* Nothing to trust: a build error, not something a retry fixes. */
+        /* Nothing to trust (or malformed pins): a build error, not something a retry fixes. */
         wf_board_exit(1);
         for (;;) {
             port->delay_ms(port->ctx, 1000);

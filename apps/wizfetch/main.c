@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "host_app.h"
 #include "output.h"
 #include "port_sim.h"
+#include "trust.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
@@ -58,6 +60,7 @@ enum {
     EXIT_CA_FILE = 77,
     EXIT_DHCP = 45, /* curl: "interface error"; here: DHCP gave no address */
     EXIT_MODEL_VIOLATION = 70,
+    EXIT_PINNED = 90, /* the server's public key does not match --pinnedpubkey */
 };
 
 #define MAX_CA_FILES 8
@@ -73,6 +76,10 @@ struct cli {
     struct wf_fetch_options fetch;
     const char *ca_files[MAX_CA_FILES];
     size_t ca_count;
+    const char *ca_dirs[MAX_CA_FILES]; /* --capath */
+    size_t ca_dir_count;
+    uint8_t pins[WF_TLS_MAX_PINS][32]; /* --pinnedpubkey */
+    size_t pin_count;
     const char *output;
     const char *keylog;
     bool include;
@@ -98,6 +105,7 @@ struct session {
 static _Alignas(16) unsigned char tls_pool[TLS_POOL_BYTES];
 static wf_tls_t tls;
 static wf_fetch_t fetch_area;
+static struct wf_trust trust; /* --cacert, --capath, $CURL_CA_BUNDLE, ... (trust.h) */
 
 /* ---- messages ------------------------------------------------------------- */
 
@@ -119,6 +127,11 @@ static void usage(FILE *to)
     fputs("usage: wizfetch [options] URL\n"
           "Fetch URL with the wizfetch stack through a model of the W5100 chip.\n\n"
           "  --cacert FILE        trust the CA certificates in FILE (PEM; repeatable)\n"
+          "      --capath DIR     trust the CA certificates in the PEM files of DIR (repeatable)\n"
+          "                       without both: $CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system\n"
+          "                       bundle, else the bundle compiled in; plain http needs none\n"
+          "      --pinnedpubkey sha256//BASE64[;sha256//BASE64...]  the server's public key must be\n"
+          "                       one of these (SHA-256 of its DER SubjectPublicKeyInfo; exit 90)\n"
           "  --dns IP[:PORT]      DNS server (repeatable, up to 3)\n"
           "  --resolve H:P:ADDR   use ADDR for host H, port P (no DNS)\n"
           "  --map VIP[:VPORT]=HOST:PORT  chip-model network map rule (repeatable)\n"
@@ -157,7 +170,7 @@ static void usage(FILE *to)
           "28 timeout, 35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many\n"
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
-          "70 chip-model violation, 77 bad CA file.\n",
+          "70 chip-model violation, 77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n",
           to);
 }
 
@@ -181,6 +194,8 @@ enum {
     OPT_CHIP,
     OPT_MODEL,
     OPT_PROTO_REDIR,
+    OPT_CAPATH,
+    OPT_PINNEDPUBKEY,
 };
 
 static const struct option long_options[] = {
@@ -211,6 +226,8 @@ static const struct option long_options[] = {
     {"chip", required_argument, NULL, OPT_CHIP},
     {"model", required_argument, NULL, OPT_MODEL},
     {"proto-redir", required_argument, NULL, OPT_PROTO_REDIR},
+    {"capath", required_argument, NULL, OPT_CAPATH},
+    {"pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -313,6 +330,21 @@ static int parse_options(int argc, char **argv, struct cli *c)
             }
             c->ca_files[c->ca_count++] = optarg;
             break;
+        case OPT_CAPATH:
+            if (c->ca_dir_count == MAX_CA_FILES) {
+                return bad_option("too many --capath directories", optarg);
+            }
+            c->ca_dirs[c->ca_dir_count++] = optarg;
+            break;
+        case OPT_PINNEDPUBKEY: {
+            int n = wf_tls_parse_pins(optarg, c->pins, WF_TLS_MAX_PINS);
+            if (n < 0) {
+                return bad_option("bad --pinnedpubkey (want sha256//BASE64[;sha256//BASE64...], at most 4)",
+                                  optarg);
+            }
+            c->pin_count = (size_t)n;
+            break;
+        }
         case OPT_DNS: {
             uint32_t ip;
             uint16_t port;
@@ -519,6 +551,8 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_WRITE;
     case WF_ETLS_CA:
         return EXIT_CA_FILE;
+    case WF_ETLS_PINNED:
+        return EXIT_PINNED;
     case WF_ETLS_CERT_EXPIRED:
     case WF_ETLS_CERT_FUTURE:
     case WF_ETLS_CERT_NAME:
@@ -552,61 +586,90 @@ static int exit_code(int err, enum wf_fetch_step step)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static char *read_file(const char *path)
+/* Does this fetch need trust anchors? Plain http never does, unless a
+ * redirect may lead to https (-L, and --proto-redir allows it). */
+static bool needs_trust(const struct cli *c)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
+    if (strncasecmp(c->fetch.url, "http://", 7) != 0) {
+        return true; /* https (or a URL that fails to parse later) */
     }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > (16u << 20)) {
-                break; /* no CA bundle is this large */
-            }
-            char *grown = realloc(buf, cap);
-            if (grown == NULL) {
-                break;
-            }
-            buf = grown;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) {
-            fclose(f);
-            buf[len] = '\0';
-            return buf;
-        }
-    }
-    fclose(f);
-    free(buf);
-    return NULL;
+    unsigned redir = c->fetch.redirect_protocols;
+    return c->fetch.follow_redirects && (redir == 0 || (redir & WF_PROTO_HTTPS) != 0);
 }
 
-static int load_trust(const struct cli *c)
+static int trust_failed(const struct cli *c, const char *what, const struct wf_trust_report *r)
 {
+    say(c, "%s: %s (%s)", wf_strerror(WF_ETLS_CA), what, r->why);
+    return EXIT_CA_FILE;
+}
+
+static void trust_loaded(struct session *s, const char *what, const struct wf_trust_report *r)
+{
+    char line[PATH_MAX + 96];
+    int n =
+        snprintf(line, sizeof line, "trust: %zu CA certificates from %s (%zu skipped: unsupported algorithm",
+                 r->added, what, r->skipped);
+    if (n > 0 && (size_t)n < sizeof line) {
+        snprintf(line + n, sizeof line - (size_t)n, r->duplicates ? "; %zu already loaded)" : ")",
+                 r->duplicates);
+    }
+    on_log(s, line);
+}
+
+/* Trust anchors in curl's order: --cacert and --capath; else $CURL_CA_BUNDLE,
+ * $SSL_CERT_FILE or the system bundle; else the bundle compiled in. Files
+ * become one store in this program's memory (trust.h): nothing of them is
+ * parsed into the mbedTLS heap until a handshake looks a root up. */
+static int load_trust(const struct cli *c, struct session *s)
+{
+    const bool https = strncasecmp(c->fetch.url, "http://", 7) != 0;
+    if (!needs_trust(c)) {
+        on_log(s, "trust: none needed (plain http)");
+        return -1;
+    }
+    wf_trust_init(&trust);
+    struct wf_trust_report r;
     for (size_t i = 0; i < c->ca_count; i++) {
-        char *pem = read_file(c->ca_files[i]);
-        int rc = pem ? wf_tls_add_ca_pem(&tls, pem) : WF_ETLS_CA;
-        free(pem);
-        if (rc < 0) {
-            say(c, "%s: %s (%s)", wf_strerror(WF_ETLS_CA), c->ca_files[i],
-                pem ? "no valid PEM certificate in it" : "cannot read the file");
-            return EXIT_CA_FILE;
+        if (wf_trust_add_file(&trust, c->ca_files[i], &r) < 0) {
+            return trust_failed(c, c->ca_files[i], &r);
+        }
+        trust_loaded(s, c->ca_files[i], &r);
+    }
+    for (size_t i = 0; i < c->ca_dir_count; i++) {
+        if (wf_trust_add_dir(&trust, c->ca_dirs[i], &r) < 0) {
+            return trust_failed(c, c->ca_dirs[i], &r);
+        }
+        trust_loaded(s, c->ca_dirs[i], &r);
+    }
+    if (c->ca_count + c->ca_dir_count == 0) {
+        const char *from = NULL;
+        const char *file = wf_trust_default_file(&from);
+        if (file != NULL) {
+            char what[PATH_MAX + 32];
+            snprintf(what, sizeof what, strcmp(from, "system") == 0 ? "%s" : "%s ($%s)", file, from);
+            if (wf_trust_add_file(&trust, file, &r) < 0) {
+                return trust_failed(c, what, &r);
+            }
+            trust_loaded(s, what, &r);
+        } else {
+            int n = wf_tls_add_builtin_cas(&tls);
+            if (n < 0) {
+                say(c, "built-in CA store: %s", wf_strerror(n));
+                return EXIT_CA_FILE;
+            }
+            char line[64];
+            snprintf(line, sizeof line, "trust: %d CA certificates compiled in", n);
+            on_log(s, line);
         }
     }
-    if (c->ca_count == 0) {
-        int rc = wf_tls_add_builtin_cas(&tls);
-        if (rc < 0) {
-            say(c, "built-in CA bundle: %s", wf_strerror(rc));
-            return EXIT_CA_FILE;
-        }
-        if (rc == 0 && !c->insecure) {
-            say(c, "no trusted CA certificates: this build embeds none; use --cacert FILE");
-            return EXIT_CA_FILE;
-        }
+    if (trust.count > 0 && wf_tls_add_ca_store(&tls, wf_trust_finish(&trust)) < 0) {
+        return EXIT_INIT;
+    }
+    wf_tls_heap_peak_reset(); /* judging the certificates parsed each one briefly: not the fetch's peak */
+    if (wf_tls_ca_count(&tls) == 0 && https && !c->insecure) {
+        say(c, "no trusted CA certificates: no system CA bundle was found and this build embeds none; use "
+               "--cacert FILE");
+        return EXIT_CA_FILE;
     }
     return -1;
 }
@@ -777,7 +840,7 @@ static int setup_tls(const struct cli *c, struct session *s, struct wf_port_sim 
         return EXIT_INIT;
     }
     wf_tls_init(&tls);
-    int code = load_trust(c);
+    int code = load_trust(c, s);
     if (code >= 0) {
         return code;
     }
@@ -802,6 +865,8 @@ static int setup_tls(const struct cli *c, struct session *s, struct wf_port_sim 
         .time_floor = WIZFETCH_TIME_FLOOR,
         .keylog = c->keylog ? on_keylog : NULL,
         .keylog_ctx = s,
+        .pins = c->pins,
+        .pin_count = c->pin_count,
     };
     int rc = wf_tls_setup(&tls, &o);
     if (rc < 0) {
@@ -887,6 +952,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
         fclose(s.keylog);
     }
     wf_tls_free(&tls);
+    wf_trust_free(&trust);
     wf_net_free(&net);
     return code;
 }

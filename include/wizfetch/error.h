@@ -79,6 +79,7 @@ enum wf_error {
     WF_ETLS = -69,                /**< other TLS failure (after the handshake) */
     WF_ETLS_CLOCK = -70,          /**< the time is unknown, so certificate dates cannot be checked */
     WF_ETLS_TRUNCATED = -71,      /**< TCP end of stream without close_notify: data may be missing */
+    WF_ETLS_PINNED = -72,         /**< the server's public key matches no pinned key */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
     WF_EDHCP_NOSERVER = -80,     /**< no DHCP server answered (no offer, or no ACK) before the deadline */

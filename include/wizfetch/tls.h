@@ -3,7 +3,8 @@
  * @brief TLS 1.2/1.3 client over a wizfetch TCP socket, on mbedTLS 3.6.
  *
  * Secure by default: the server certificate chain is verified against the
- * trust anchors added with wf_tls_add_ca_pem / wf_tls_add_builtin_cas, the
+ * trust anchors added with wf_tls_add_ca_store / wf_tls_add_builtin_cas /
+ * wf_tls_add_ca_pem, the
  * host name is checked (and sent as SNI), and validity dates are checked with
  * the port's wall clock. If the port does not know the time, the handshake
  * fails with WF_ETLS_CLOCK unless `accept_unknown_time` is set. Then:
@@ -20,7 +21,8 @@
  * Life cycle (mbedTLS-like; every context is owned by the caller):
  *   wf_tls_platform_init(port, pool)   once per program: entropy, clocks, heap pool
  *   wf_tls_init(t)                     cannot fail
- *   wf_tls_add_ca_pem(t, ...)          repeatable; or wf_tls_add_builtin_cas(t)
+ *   wf_tls_add_ca_store(t, store)      repeatable; or wf_tls_add_builtin_cas(t),
+ *                                      or wf_tls_add_ca_pem(t, ...) (parsed into the heap)
  *   wf_tls_setup(t, &options)          seeds the DRBG, builds the configuration
  *   wf_tls_connect(t, net, fd, host)   handshake on a connected TCP socket
  *   wf_tls_read / wf_tls_write
@@ -45,6 +47,7 @@
 #include "mbedtls/entropy.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
+#include "wizfetch/ca_store.h"
 #include "wizfetch/port.h"
 #include "wizfetch/socket.h"
 
@@ -55,6 +58,16 @@ extern "C" {
 /** Size of the certificate summary text kept after a handshake. */
 #ifndef WF_TLS_SUMMARY_MAX
 #define WF_TLS_SUMMARY_MAX 640
+#endif
+
+/** Trust-anchor stores one context can search (wf_tls_add_ca_store). */
+#ifndef WF_TLS_MAX_STORES
+#define WF_TLS_MAX_STORES 4
+#endif
+
+/** Pinned public keys one context can hold (curl's --pinnedpubkey). */
+#ifndef WF_TLS_MAX_PINS
+#define WF_TLS_MAX_PINS 4
 #endif
 
 /** Protocol versions. */
@@ -75,6 +88,25 @@ struct wf_tls_options {
     int64_t time_floor;       /**< Unix time known to have passed (0 = none): "now" is never earlier */
     wf_tls_keylog_fn keylog;  /**< debug: export secrets in NSS key log format */
     void *keylog_ctx;
+    /** Pinned keys: SHA-256 of the server certificate's DER SubjectPublicKeyInfo
+     * (see wf_tls_parse_pins). With pin_count > 0 the handshake fails with
+     * WF_ETLS_PINNED unless the server's key matches one, after the chain
+     * verified (also with `insecure`, which then skips only the chain). The
+     * array is copied by wf_tls_setup. */
+    const uint8_t (*pins)[32];
+    size_t pin_count;
+    /** Optional, for benchmarks: a free-running counter (e.g. the board's DWT
+     * cycle counter) read before and after each trust-anchor look-up; the
+     * differences add up in wf_tls_ca_stats.cycles. NULL: not measured. */
+    uint32_t (*cycle_counter)(void);
+};
+
+/** Trust-anchor look-ups of a context since wf_tls_setup (for tests and the bench). */
+struct wf_tls_ca_stats {
+    uint32_t lookups;  /**< calls of the trusted-CA callback (one per chain step) */
+    uint32_t parsed;   /**< candidate roots parsed from the stores */
+    uint32_t unusable; /**< store entries that matched but did not parse (damaged or unsupported) */
+    uint32_t cycles;   /**< counter ticks spent in look-ups (options.cycle_counter; else 0) */
 };
 
 /** TLS client context. Fields are internal. */
@@ -82,6 +114,11 @@ typedef struct wf_tls {
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;
+    const struct wf_ca_store *stores[WF_TLS_MAX_STORES];
+    size_t store_count;
+    struct wf_tls_ca_stats ca_stats;
+    uint8_t pins[WF_TLS_MAX_PINS][32];
+    bool pin_matched; /**< the last handshake's server key matched a pin */
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     struct wf_tls_options options;
@@ -132,14 +169,45 @@ void wf_tls_init(wf_tls_t *t);
 int wf_tls_add_ca_pem(wf_tls_t *t, const char *pem);
 
 /**
- * @brief Add the CA bundle embedded at build time (CMake WF_CA_BUNDLE, see the
- * README). Returns the number of anchors added (0 if the bundle is empty) or
- * WF_ETLS_CA.
+ * @brief Search `store` for trust anchors during verification (see
+ * ca_store.h). Nothing is parsed now: candidates are parsed from the store
+ * when a chain needs them, and freed after. The store must stay valid and
+ * unchanged while `t` is used. WF_ENOMEM beyond WF_TLS_MAX_STORES stores.
+ */
+int wf_tls_add_ca_store(wf_tls_t *t, const struct wf_ca_store *store);
+
+/**
+ * @brief Add the store compiled in at build time (CMake WF_CA_BUNDLE, see the
+ * README) with wf_tls_add_ca_store. Returns the number of anchors in it (0 if
+ * the build embeds none) or WF_ENOMEM.
  */
 int wf_tls_add_builtin_cas(wf_tls_t *t);
 
-/** @brief Number of trust anchors loaded so far. */
+/** @brief Number of trust anchors: parsed ones plus the entries of every store. */
 size_t wf_tls_ca_count(const wf_tls_t *t);
+
+/**
+ * @brief The trusted-CA callback wf_tls gives mbedTLS (mbedtls_x509_crt_ca_cb_t,
+ * `ctx` = the wf_tls_t): a heap-allocated list of the anchors whose subject
+ * equals `child`'s issuer (parsed ones and store entries; entries that do not
+ * parse are counted as unusable and left out), or NULL when there are none.
+ * The caller frees the list (mbedTLS does). Exposed for tests and for
+ * programs that verify certificates with mbedtls_x509_crt_verify_with_ca_cb.
+ * @return 0, or MBEDTLS_ERR_X509_ALLOC_FAILED.
+ */
+int wf_tls_ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt **candidates);
+
+/** @brief Trust-anchor look-ups since wf_tls_setup. */
+const struct wf_tls_ca_stats *wf_tls_ca_stats(const wf_tls_t *t);
+
+/**
+ * @brief Parse curl's pinned-key syntax "sha256//BASE64[;sha256//BASE64...]"
+ * (each BASE64 the 44-character encoding of a 32-byte SHA-256 digest of a DER
+ * SubjectPublicKeyInfo) into `out` (at most `max` digests).
+ * @return the number of digests (>= 1), or WF_EINVAL if the text is malformed
+ * (empty, another hash, bad base64, wrong length) or names more than `max`.
+ */
+int wf_tls_parse_pins(const char *spec, uint8_t (*out)[32], size_t max);
 
 /** @brief Seed the DRBG and build the client configuration. */
 int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options);

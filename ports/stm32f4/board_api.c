@@ -140,6 +140,11 @@ size_t wf_board_stack_peak(void)
     return stm32f4_stack_high_water();
 }
 
+uint32_t wf_board_cycles(void)
+{
+    return stm32f4_cycles();
+}
+
 void wf_board_led(bool on)
 {
     if (board != NULL && wired(board->led)) {

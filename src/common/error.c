@@ -63,6 +63,7 @@ static const struct error_text error_texts[] = {
     {WF_ETLS_CLOCK, "WF_ETLS_CLOCK", "time not known: cannot check certificate dates"},
     {WF_ETLS_TRUNCATED, "WF_ETLS_TRUNCATED",
      "connection closed without TLS close_notify: body may be truncated"},
+    {WF_ETLS_PINNED, "WF_ETLS_PINNED", "SSL public key does not match pinned public key"},
     {WF_EDHCP_NOSERVER, "WF_EDHCP_NOSERVER", "DHCP: no server answered"},
     {WF_EDHCP_NAK, "WF_EDHCP_NAK", "DHCP: the server refused the address (NAK)"},
     {WF_EDHCP_BADREPLY, "WF_EDHCP_BADREPLY", "DHCP: malformed or foreign reply"},

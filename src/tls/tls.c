@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mbedtls/base64.h"
 #include "mbedtls/error.h"
+#include "mbedtls/platform.h"
+#include "mbedtls/sha256.h"
 #include "mbedtls/x509.h"
 #include "psa/crypto.h"
 #include "tls/tls_platform.h"
@@ -117,11 +120,32 @@ static void summarize(wf_tls_t *t, const mbedtls_x509_crt *crt)
     (void)append(t->summary, cap, used, "key: %s\n", field);
 }
 
+/* Does the SHA-256 of the certificate's DER SubjectPublicKeyInfo match a pin? */
+static bool key_is_pinned(const wf_tls_t *t, const mbedtls_x509_crt *crt)
+{
+    unsigned char digest[32];
+    if (mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, digest, 0) != 0) {
+        return false;
+    }
+    for (size_t i = 0; i < t->options.pin_count; i++) {
+        if (memcmp(digest, t->pins[i], sizeof digest) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     wf_tls_t *t = ctx;
     if (depth == 0) {
         summarize(t, crt);
+        if (t->options.pin_count > 0) {
+            t->pin_matched = key_is_pinned(t, crt);
+            if (!t->pin_matched) {
+                *flags |= MBEDTLS_X509_BADCERT_OTHER; /* classified as WF_ETLS_PINNED */
+            }
+        }
     }
     if (!t->dates_checked) {
         /* "Now" is only a lower bound (the floor): "not yet valid" cannot be
@@ -136,7 +160,7 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 
 /* Which check failed, most specific first: a certificate that is both
  * expired and untrusted is reported as untrusted (the stronger objection). */
-static int classify_verify_flags(uint32_t flags)
+static int classify_verify_flags(const wf_tls_t *t, uint32_t flags)
 {
     if (flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
         return WF_ETLS_CERT_UNTRUSTED;
@@ -153,6 +177,9 @@ static int classify_verify_flags(uint32_t flags)
     if (flags & (MBEDTLS_X509_BADCERT_BAD_MD | MBEDTLS_X509_BADCERT_BAD_PK | MBEDTLS_X509_BADCERT_BAD_KEY)) {
         return WF_ETLS_CERT_SIGNATURE;
     }
+    if (t->options.pin_count > 0 && !t->pin_matched) {
+        return WF_ETLS_PINNED; /* the chain verified; the key is not the pinned one */
+    }
     return WF_ETLS_CERT_OTHER;
 }
 
@@ -164,7 +191,7 @@ static int classify_failure(wf_tls_t *t, int ret)
     switch (ret) {
     case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
         t->verify_flags = mbedtls_ssl_get_verify_result(&t->ssl);
-        return classify_verify_flags(t->verify_flags);
+        return classify_verify_flags(t, t->verify_flags);
     case MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE:
         return WF_ETLS_ALERT;
     case MBEDTLS_ERR_SSL_TIMEOUT:
@@ -262,7 +289,123 @@ size_t wf_tls_ca_count(const wf_tls_t *t)
     for (const mbedtls_x509_crt *c = &t->ca; c != NULL && c->raw.len > 0; c = c->next) {
         n++;
     }
+    for (size_t i = 0; i < t->store_count; i++) {
+        n += t->stores[i]->count;
+    }
     return n;
+}
+
+int wf_tls_add_ca_store(wf_tls_t *t, const struct wf_ca_store *store)
+{
+    if (t->store_count == WF_TLS_MAX_STORES) {
+        return WF_ENOMEM;
+    }
+    t->stores[t->store_count++] = store;
+    return 0;
+}
+
+int wf_tls_add_builtin_cas(wf_tls_t *t)
+{
+    if (wf_ca_builtin.count == 0) {
+        return 0;
+    }
+    int rc = wf_tls_add_ca_store(t, &wf_ca_builtin);
+    return rc < 0 ? rc : (int)wf_ca_builtin.count;
+}
+
+const struct wf_tls_ca_stats *wf_tls_ca_stats(const wf_tls_t *t)
+{
+    return &t->ca_stats;
+}
+
+/* Parse one candidate into *list (allocated on first use), without copying
+ * the DER. An entry that does not parse is counted and left out: a damaged
+ * or unusable anchor is never trusted, and never stops the others. */
+static int add_candidate(wf_tls_t *t, mbedtls_x509_crt **list, const unsigned char *der, size_t len)
+{
+    if (*list == NULL) {
+        *list = mbedtls_calloc(1, sizeof **list);
+        if (*list == NULL) {
+            return MBEDTLS_ERR_X509_ALLOC_FAILED;
+        }
+        mbedtls_x509_crt_init(*list);
+    }
+    int ret = mbedtls_x509_crt_parse_der_nocopy(*list, der, len);
+    if (ret == MBEDTLS_ERR_X509_ALLOC_FAILED) {
+        return ret;
+    }
+    if (ret != 0) {
+        t->ca_stats.unusable++;
+    } else {
+        t->ca_stats.parsed++;
+    }
+    return 0;
+}
+
+/* mbedTLS's trusted-CA callback: the anchors whose subject is the issuer of
+ * `child`, from the parsed list and from every store. mbedTLS frees the list
+ * after this step of the verification. */
+int wf_tls_ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt **candidates)
+{
+    wf_tls_t *t = ctx;
+    mbedtls_x509_crt *list = NULL;
+    int ret = 0;
+    const uint32_t start = t->options.cycle_counter != NULL ? t->options.cycle_counter() : 0;
+    t->ca_stats.lookups++;
+    const unsigned char *issuer = child->issuer_raw.p;
+    size_t issuer_len = child->issuer_raw.len;
+    for (const mbedtls_x509_crt *c = &t->ca; ret == 0 && c != NULL && c->raw.len > 0; c = c->next) {
+        if (wf_ca_name_cmp(c->subject_raw.p, c->subject_raw.len, issuer, issuer_len) == 0) {
+            ret = add_candidate(t, &list, c->raw.p, c->raw.len);
+        }
+    }
+    for (size_t s = 0; ret == 0 && s < t->store_count; s++) {
+        const struct wf_ca_store *store = t->stores[s];
+        size_t first;
+        size_t n = wf_ca_store_find(store, issuer, issuer_len, &first);
+        for (size_t i = first; ret == 0 && i < first + n; i++) {
+            ret = add_candidate(t, &list, store->entries[i].der, store->entries[i].der_len);
+        }
+    }
+    if (list != NULL && (ret != 0 || list->raw.len == 0)) {
+        mbedtls_x509_crt_free(list); /* nothing usable (or out of memory) */
+        mbedtls_free(list);
+        list = NULL;
+    }
+    *candidates = list;
+    if (t->options.cycle_counter != NULL) {
+        t->ca_stats.cycles += t->options.cycle_counter() - start;
+    }
+    return ret;
+}
+
+int wf_tls_parse_pins(const char *spec, uint8_t (*out)[32], size_t max)
+{
+    static const char prefix[] = "sha256//";
+    size_t count = 0;
+    const char *p = spec;
+    if (spec == NULL || *spec == '\0') {
+        return WF_EINVAL;
+    }
+    for (;;) {
+        size_t n = strcspn(p, ";");
+        size_t b64_len = n - (sizeof prefix - 1);
+        size_t got = 0;
+        unsigned char digest[33];
+        if (n <= sizeof prefix - 1 || strncmp(p, prefix, sizeof prefix - 1) != 0 || count == max ||
+            b64_len != 44 ||
+            mbedtls_base64_decode(digest, sizeof digest, &got, (const unsigned char *)p + sizeof prefix - 1,
+                                  b64_len) != 0 ||
+            got != 32) {
+            return WF_EINVAL;
+        }
+        memcpy(out[count++], digest, 32);
+        p += n;
+        if (*p == '\0') {
+            return (int)count;
+        }
+        p++; /* ';' */
+    }
 }
 
 /*
@@ -339,7 +482,20 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     mbedtls_ssl_conf_max_tls_version(&t->conf, (mbedtls_ssl_protocol_version)max);
     mbedtls_ssl_conf_authmode(&t->conf,
                               options->insecure ? MBEDTLS_SSL_VERIFY_NONE : MBEDTLS_SSL_VERIFY_REQUIRED);
-    mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
+    if (options->pin_count > WF_TLS_MAX_PINS || (options->pin_count > 0 && options->pins == NULL)) {
+        return WF_EINVAL;
+    }
+    if (options->pin_count > 0) {
+        memcpy(t->pins, options->pins, options->pin_count * sizeof t->pins[0]);
+        /* With `insecure`, the chain is not judged but the pin still is:
+         * verify (verify_cb computes the pin) and ignore only the chain's verdict. */
+        if (options->insecure) {
+            mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+        }
+    }
+    t->options.pins = NULL; /* copied: the caller's array need not outlive this call */
+    memset(&t->ca_stats, 0, sizeof t->ca_stats);
+    mbedtls_ssl_conf_ca_cb(&t->conf, wf_tls_ca_lookup, t);
     mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
     t->setup_done = true;
@@ -355,6 +511,7 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     t->fd = fd;
     t->summary[0] = '\0';
     t->verify_flags = 0;
+    t->pin_matched = false;
     t->transport_eof = false;
     t->dates_checked = wf_tls_platform_unix_time() >= 0;
     wf_tls_platform_set_time_floor(t->options.time_floor);
@@ -374,6 +531,11 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     int ret = mbedtls_ssl_handshake(&t->ssl);
     if (ret != 0) {
         return classify_failure(t, ret);
+    }
+    if (t->options.pin_count > 0 && !t->pin_matched) {
+        /* Only reachable with `insecure` (VERIFY_OPTIONAL): no session is used. */
+        (void)mbedtls_ssl_close_notify(&t->ssl);
+        return WF_ETLS_PINNED;
     }
     t->connected = true;
     return 0;

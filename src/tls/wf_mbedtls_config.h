@@ -68,6 +68,14 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SHA384_C
 #define MBEDTLS_SHA512_C
 #define MBEDTLS_HKDF_C
+/* SHA-1 only so that roots whose (never checked) self-signature is SHA-1 can be
+ * parsed: about a fifth of the public roots (e.g. DigiCert Global Root CA).
+ * Verification never accepts a SHA-1 signature: the X.509 profile in use
+ * (mbedtls_x509_crt_profile_default) allows SHA-256/384/512 only, the offered
+ * signature_algorithms (tls.c) list no SHA-1, and there are no CBC suites
+ * that could use HMAC-SHA1. The small profile leaves it out (those roots are
+ * then skipped). scripts/ca-store.py's algorithm lists mirror this file. */
+#define MBEDTLS_SHA1_C
 #else
 #define MBEDTLS_AES_ONLY_128_BIT_KEY_LENGTH
 #define MBEDTLS_SHA256_SMALLER
@@ -100,6 +108,10 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 #define MBEDTLS_X509_REMOVE_INFO /* wizfetch prints its own certificate summary */
+/* Trust anchors are looked up during verification (src/tls/ca_store.c): only
+ * the roots whose subject matches are parsed, from where they are stored (flash
+ * on the board), and freed after the handshake. */
+#define MBEDTLS_X509_TRUSTED_CERTIFICATE_CALLBACK
 
 /* ---- TLS ------------------------------------------------------------------ */
 #define MBEDTLS_SSL_TLS_C

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
+# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SYSTEM_PLUS_TEST.elf SYSTEM.elf
+#                       [PINNED.elf PINNED_OTHER.elf]]
+# -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
 # through the W5500 model (--chip w5500), an unknown
@@ -8,9 +10,15 @@
 # (a record half programmed, or the other sector half erased) leaves the
 # previous seed valid for the next boot. The emulator exits 0 only
 # if the firmware signalled success and the chip model saw no violation.
+# With the two optional images (make firmware-emu-system: the whole system root
+# set in flash, plus the test root / alone): the first fetches the page with an
+# mbedTLS heap peak within 2 KiB of FIRMWARE.elf's (one root), the second fails
+# with the certificate error and retries. The pinned images (WF_FW_PINNED_KEY, make
+# firmware-emu-system): another key and the server's -> fetches; another key alone
+# -> "SSL public key does not match pinned public key", retried.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
-emu=$1 elf=$2 pki=$3
+emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
@@ -42,10 +50,12 @@ page_ok() {
   cmp -s "$served" "$work/body"
 }
 
-fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS...]
+heap_peak() { sed -n 's/^mbedTLS heap peak \([0-9]*\) of .*/\1/p' "$work/out" | tail -n 1; }
+
+fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS...]; FW_ELF overrides the image
   local name=$1 server=$2 version=$3 chip=$4 why=()
   shift 4
-  WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "$elf" "$pki" "$server" ${1+-- "$@"} \
+  WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "${FW_ELF:-$elf}" "$pki" "$server" ${1+-- "$@"} \
     >"$work/out" 2>&1
   local rc=$?
   ((rc == 0)) || why+=("emulator exit $rc")
@@ -59,6 +69,7 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS
 }
 
 fetch_case "firmware in the emulator: TLS 1.3 fetch (RSA chain)" main 'TLSv1\.3' W5100
+one_root_peak=$(heap_peak)
 fetch_case "firmware in the emulator: TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2' W5100
 
 # The same image against the W5500 model: auto-detection must find it.
@@ -120,6 +131,46 @@ fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 1639 7 0 && programs 1 20 || why+=("sector 7 was not erased and its slot 0 written")
 verdict "firmware in the emulator: power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
+
+# The whole system root set in flash (plus the test root): the page, at about the
+# heap of the one-root image (roots are parsed from flash only when a chain needs them).
+if [[ -n $elf_system_plus ]]; then
+  FW_ELF=$elf_system_plus fetch_case "firmware with the system root set + test root: TLS 1.3 fetch" main 'TLSv1\.3' W5100
+  peak=$(heap_peak) why=()
+  grep -Eq '^trust anchors: [0-9]{3} \(in flash' "$work/out" || why+=("no 'trust anchors: NNN (in flash' line")
+  grep -Eq '^trust: [0-9]+ look-ups, 1 roots parsed' "$work/out" || why+=("not exactly one root parsed from flash")
+  if [[ -z $peak || -z $one_root_peak ]]; then
+    why+=("no heap peak on the console")
+  elif ((peak > one_root_peak + 2048)); then
+    why+=("heap peak $peak B is more than 2 KiB above the one-root image's $one_root_peak B")
+  fi
+  echo "# mbedTLS heap peak: one root $one_root_peak B, system root set + test root ${peak:-?} B"
+  verdict "system root set: heap peak within 2 KiB of the one-root image" "${why[@]}"
+fi
+if [[ -n $elf_system ]]; then
+  WF_EMU_SECONDS=8 "$run" "$emu" "$elf_system" "$pki" main >"$work/out" 2>&1
+  why=()
+  grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out" || why+=("no certificate error on the console")
+  grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+  grep -q '^mbedTLS heap peak [0-9]* of' "$work/out" || why+=("no heap peak on the console")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  echo "# mbedTLS heap peak, system root set alone (failed handshake): $(heap_peak) B"
+  verdict "firmware with the system root set only: certificate error, retry" "${why[@]}"
+fi
+
+if [[ -n $elf_pinned ]]; then
+  FW_ELF=$elf_pinned fetch_case "firmware with WF_FW_PINNED_KEY (another key; the server's): fetch" main 'TLSv1\.3' W5100
+fi
+if [[ -n $elf_pinned_other ]]; then
+  WF_EMU_SECONDS=8 "$run" "$emu" "$elf_pinned_other" "$pki" main >"$work/out" 2>&1
+  why=()
+  grep -q '^pinned server keys: 1' "$work/out" || why+=("no 'pinned server keys: 1' on the console")
+  grep -q 'fetch failed in tls: SSL public key does not match pinned public key' "$work/out" ||
+    why+=("no pinning error on the console")
+  grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))

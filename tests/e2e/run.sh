@@ -34,6 +34,9 @@ repo=$(cd "$here/../.." && pwd)
 
 # shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
 source "$repo/scripts/test-servers.sh"
+# Trust anchors come from the environment when no option names them (as in curl):
+# the cases below set these themselves, so the caller's values must not leak in.
+unset CURL_CA_BUNDLE SSL_CERT_FILE
 
 setup_failed() { echo "run.sh: set-up failed: $*" >&2; exit 2; }
 
@@ -443,6 +446,117 @@ expect_exit 77 "bad CA file -> 77" "could not load the trusted CA certificates" 
   --cacert "$pki/bad-ca.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
 expect_exit 77 "missing CA file -> 77" "could not load the trusted CA certificates" -- \
   --cacert "$work/no-such-ca.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
+
+# --- Trust anchors: where they come from (curl's order), the system bundle, damage vs.
+# unsupported algorithms, plain http without any, pinned keys. The caller's
+# CURL_CA_BUNDLE / SSL_CERT_FILE were unset at the top; cases set them explicitly.
+SYS_BUNDLE=/etc/ssl/certs/ca-certificates.crt # package ca-certificates (install-deps)
+ANY_NET=("${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}")
+sys_plus=$work/system-plus-test.pem
+cat "$SYS_BUNDLE" "$pki/root.pem" >"$sys_plus"
+sys_count=$(grep -c 'BEGIN CERTIFICATE' "$SYS_BUNDLE")
+# A directory of PEM files with OpenSSL's hash links: the system roots plus the test root.
+capath=$work/capath
+mkdir -p "$capath"
+for f in /etc/ssl/certs/*.pem; do ln -sf "$f" "$capath/"; done
+cp "$pki/root.pem" "$capath/wizfetch-test-root.pem"
+openssl rehash "$capath" >/dev/null 2>&1 || setup_failed "openssl rehash"
+# Damage: one certificate with a broken base64 character; one whose DER is cut short.
+pem_body() { sed -n '/BEGIN CERT/,/END CERT/p' "$1" | sed '1d;$d' | tr -d '\n'; }
+{ cat "$SYS_BUNDLE" "$pki/root.pem"; echo '-----BEGIN CERTIFICATE-----'
+  pem_body "$pki/int.pem" | sed 's/^\(.\{200\}\)./\1!/' | fold -w 64; echo; echo '-----END CERTIFICATE-----'
+} >"$work/damaged-b64.pem"
+{ cat "$pki/root.pem"; echo '-----BEGIN CERTIFICATE-----'
+  openssl x509 -in "$pki/int.pem" -outform DER | head -c 600 | base64 -w 64; echo '-----END CERTIFICATE-----'
+} >"$work/damaged-der.pem"
+# A root whose key and signature algorithm (Ed25519) this build's mbedTLS leaves out.
+openssl genpkey -algorithm ED25519 -out "$work/ed25519.key" 2>/dev/null &&
+  openssl req -x509 -new -key "$work/ed25519.key" -subj "/CN=Ed25519 Test Root" -days 3650 \
+    -out "$work/ed25519.pem" 2>/dev/null || setup_failed "Ed25519 root"
+cat "$pki/root.pem" "$work/ed25519.pem" >"$work/test-plus-ed25519.pem"
+# Pins: SHA-256 of the DER SubjectPublicKeyInfo of the main server's leaf (rsa.pem) and of another key.
+pin_of() { openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64; }
+PIN_RSA="sha256//$(pin_of "$pki/rsa.pem")"
+PIN_OTHER="sha256//$(pin_of "$pki/ecdsa.pem")"
+
+begin "trust: --cacert with the system bundle plus the test root -> 0"
+run -- -v --cacert "$sys_plus" "${ANY_NET[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+check_stderr "trust: $((sys_count + 1)) CA certificates from $sys_plus \(0 skipped: unsupported algorithm\)"
+end
+
+begin "trust: --capath (hashed directory of the system roots plus the test root) -> 0"
+run -- -v --capath "$capath" "${ANY_NET[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+check_stderr "trust: $((sys_count + 1)) CA certificates from $capath "
+end
+
+begin "trust: \$CURL_CA_BUNDLE (system bundle plus the test root), no trust options -> 0"
+CURL_CA_BUNDLE=$sys_plus run -- -v "${ANY_NET[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_stderr "from $sys_plus \(.CURL_CA_BUNDLE\)"
+end
+
+begin "trust: \$SSL_CERT_FILE (system bundle plus the test root), no trust options -> 0"
+SSL_CERT_FILE=$sys_plus run -- -v "${ANY_NET[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_stderr "from $sys_plus \(.SSL_CERT_FILE\)"
+end
+
+begin "trust: \$CURL_CA_BUNDLE comes before \$SSL_CERT_FILE, --cacert before both"
+CURL_CA_BUNDLE=$SYS_BUNDLE SSL_CERT_FILE=$sys_plus run -- "${ANY_NET[@]}" "$URL/"
+check_rc 60; check_msg "certificate not issued by a trusted CA"
+CURL_CA_BUNDLE=$SYS_BUNDLE SSL_CERT_FILE=$SYS_BUNDLE run -- --cacert "$pki/root.pem" "${ANY_NET[@]}" "$URL/"
+check_rc 0
+end
+
+begin "trust: the system bundle alone (no options, no environment) -> 60"
+run -- -v "${ANY_NET[@]}" "$URL/"
+check_rc 60; check_msg "certificate not issued by a trusted CA"
+check_stderr "trust: $sys_count CA certificates from $SYS_BUNDLE \(0 skipped"
+end
+
+expect_exit 77 "trust: a bundle with one damaged certificate (bad base64) -> 77" \
+  "could not load the trusted CA certificates: .*certificate $((sys_count + 2)) is damaged" -- \
+  --cacert "$work/damaged-b64.pem" "${ANY_NET[@]}" "$URL/"
+expect_exit 77 "trust: a certificate with truncated DER -> 77" "certificate 2 is damaged: truncated or malformed DER" -- \
+  --cacert "$work/damaged-der.pem" "${ANY_NET[@]}" "$URL/"
+begin "trust: \$CURL_CA_BUNDLE with a damaged certificate -> 77"
+CURL_CA_BUNDLE=$work/damaged-b64.pem run -- "${ANY_NET[@]}" "$URL/"
+check_rc 77; check_msg "damaged-b64.pem \(.CURL_CA_BUNDLE\) \(certificate [0-9]+ is damaged"
+end
+begin "trust: a bundle whose only certificate uses an algorithm the build lacks -> 77"
+run -- --cacert "$work/ed25519.pem" "${ANY_NET[@]}" "$URL/"
+check_rc 77; check_msg "ed25519.pem \(no usable CA certificate in it \(1 skipped: unsupported algorithm\)\)"
+end
+
+begin "trust: an unsupported certificate next to a usable one is skipped and counted -> 0"
+run -- -v --cacert "$work/test-plus-ed25519.pem" "${ANY_NET[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+check_stderr "trust: 1 CA certificates from .*test-plus-ed25519.pem \(1 skipped: unsupported algorithm\)"
+end
+
+begin "trust: plain http with no trust anchors anywhere -> 0"
+CURL_CA_BUNDLE=$work/no-such-bundle.pem SSL_CERT_FILE=$work/no-such-bundle.pem \
+  run -- -v --cacert "$work/no-such-ca.pem" "${DNS[@]}" --map "10.0.0.1:80=127.0.0.1:${NGINX_PORT[plain]}" \
+  "http://www.example.test/"
+check_rc 0; check_stdout_is "$docroot/index.html"; check_stderr "trust: none needed \(plain http\)"
+end
+
+begin "--pinnedpubkey: the server's key -> 0 (also as the second of two pins, and with -k)"
+run -- --pinnedpubkey "$PIN_RSA" "${MAIN[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+run -- --pinnedpubkey "$PIN_OTHER;$PIN_RSA" "${MAIN[@]}" "$URL/"
+check_rc 0
+run -- -k --pinnedpubkey "sha256//$(pin_of "$pki/selfsigned.pem")" "${SELFSIGNED[@]}" "$URL/"
+check_rc 0; check_stdout_is "$docroot/index.html"
+end
+
+expect_exit 90 "--pinnedpubkey: another key -> 90" "SSL public key does not match pinned public key" -- \
+  --pinnedpubkey "$PIN_OTHER" "${MAIN[@]}" "$URL/"
+expect_exit 90 "--pinnedpubkey with -k: the pin is still checked -> 90" \
+  "SSL public key does not match pinned public key" -- -k --pinnedpubkey "$PIN_OTHER" "${SELFSIGNED[@]}" "$URL/"
+expect_exit 60 "--pinnedpubkey: the chain is checked first (unknown CA, right pin) -> 60" \
+  "certificate not issued by a trusted CA" -- --pinnedpubkey "sha256//$(pin_of "$pki/unknown.pem")" "${UNKNOWN[@]}" "$URL/"
+expect_exit 2 "--pinnedpubkey: malformed -> 2" "bad --pinnedpubkey" -- --pinnedpubkey "sha1//abc" "${MAIN[@]}" "$URL/"
 
 # Transport and server failures, each bounded in time.
 begin "server closes mid-body -> 18"
