@@ -154,7 +154,7 @@ test-firmware: build firmware-emu firmware-emu-system
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy
-# seed in sectors 6-7 survives.
+# seed in sectors 1-2 survives.
 flash: firmware
 	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
 

@@ -14,7 +14,8 @@ set(WF_FW_ENTROPY_DUMP "" CACHE STRING "Firmware: measurement build printing N r
 set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha256//BASE64[;sha256//...] (empty: none)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
-# region of the linker script (384 KiB: sectors 0-6; sector 7 keeps the seed) for
+# region of the linker script (464 KiB: sectors 3-7; sector 0 holds the vectors,
+# sectors 1-2 the seed) for
 # code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
 # 155 KiB for the whole system root set (README, memory section).
 if(WF_TLS_PROFILE STREQUAL "small")
@@ -22,7 +23,7 @@ if(WF_TLS_PROFILE STREQUAL "small")
 else()
   set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
 endif()
-set(WF_FW_IMAGE_REGION 393216)   # 384 KiB: code + trust-anchor store
+set(WF_FW_IMAGE_REGION 475136)   # 464 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
 set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
 set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")

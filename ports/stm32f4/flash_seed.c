@@ -10,7 +10,7 @@
 #include "wizfetch/error.h"
 
 /* Loop bounds for BSY, counted in passes of the RAM loop below (>= ~8 cycles each).
- * Datasheet maxima: word program 100 us, 128 KiB sector erase 2 s (x32). */
+ * Datasheet maxima: word program 100 us, sector erase 500 ms (16 KiB) to 2 s (128 KiB), x32. */
 #define FLASH_PROGRAM_LOOPS 200000u    /* >= 16 ms at 100 MHz */
 #define FLASH_ERASE_LOOPS 100000000u   /* >= 8 s at 100 MHz */
 #define FLASH_TIMEOUT_FLAG 0x80000000u /* not a FLASH_SR bit */

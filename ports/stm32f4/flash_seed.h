@@ -4,9 +4,9 @@
  * dedicated flash sectors, in the alternating append-only record format of
  * seed_store.h (a power cut never loses the previous seed).
  *
- * The sectors are given by the board (on the Nucleo-F411RE: sectors 6 and 7,
- * 2 x 128 KiB at 0x08040000, kept out of the image by the linker script; see
- * `_seed_start` / `_seed_end`). Flashing the firmware with OpenOCD's `program`
+ * The sectors come from the linker script (on the STM32F411xE boards: sectors 1
+ * and 2, 2 x 16 KiB at 0x08004000, kept out of the image; see `_seed_start` /
+ * `_seed_end`). Flashing the firmware with OpenOCD's `program`
  * erases only the sectors the image covers, so the seed survives updates; a
  * mass erase clears it.
  *
@@ -18,8 +18,8 @@
  * wf_tls_setup() calls the write hook once (see wizfetch/tls.h): one record per
  * boot.
  *
- * A write programs one 80-byte slot (20 words, ~0.3 ms); every 1638th write
- * first erases the other sector (~1-2 s, the CPU waits in RAM and feeds the
+ * A write programs one 80-byte slot (20 words, ~0.3 ms); every 204th write
+ * first erases the other sector (~0.25-0.5 s for 16 KiB, the CPU waits in RAM and feeds the
  * watchdog).
  */
 #ifndef STM32F4_FLASH_SEED_H

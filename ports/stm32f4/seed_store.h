@@ -16,9 +16,10 @@
  * erases both.
  *
  * ## Wear
- * 80-byte slots: 1638 records per 128 KiB sector. One record per boot (see
- * flash_seed.h): each sector is erased once per 2 x 1638 = 3276 boots, so 10 000
- * erase cycles last 32 760 000 boots (62 years at one boot a minute).
+ * 80-byte slots: 204 records per 16 KiB sector (sectors 1 and 2 on the F411).
+ * One record per boot (see flash_seed.h): each sector is erased once per
+ * 2 x 204 = 408 boots, so 10 000 erase cycles last 4 080 000 boots (7.7 years
+ * at one boot a minute, 11 000 years at one a day).
  *
  * ## Slot layout (80 bytes, little-endian words, programmed first to last)
  * | offset | size | field |

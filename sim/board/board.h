@@ -35,8 +35,9 @@ struct wf_sim_chip;
 #define WF_BOARD_SRAM_SIZE 0x00020000u /* 128 KiB */
 #define WF_BOARD_HSI_HZ 16000000u
 #define WF_BOARD_HSE_HZ 8000000u    /* Nucleo: 8 MHz from the ST-LINK's MCO (HSE bypass) */
-#define WF_BOARD_SEED_OFF 0x40000u  /* sectors 6 and 7 (0x08040000, 2 x 128 KiB): the persistent seed */
-#define WF_BOARD_SEED_SIZE 0x40000u /* the seed file's size */
+#define WF_BOARD_SEED_OFF 0x4000u    /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
+#define WF_BOARD_SEED_SIZE 0x8000u    /* the seed file's size */
+#define WF_BOARD_SEED_FIRST_SECTOR 1u /* the sector number of WF_BOARD_SEED_OFF */
 
 /** Why a run stopped. */
 enum wf_board_stop {

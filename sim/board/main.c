@@ -5,14 +5,14 @@
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
  *
- * --seed-file keeps flash sectors 6 and 7 (the firmware's entropy seed, 256 KiB)
+ * --seed-file keeps flash sectors 1 and 2 (the firmware's entropy seed, 32 KiB)
  * between runs; the seed store's latest valid record is reported at the start and
  * the end. --power-cut-program N / --power-cut-erase N: the Nth flash program
  * (word write) / sector erase of the run is torn (its first half done) and the
  * run stops there, like a power loss; rerun with the same seed file to see
  * what the firmware makes of it. --seed-records N: before the run, append N
  * records (payload from --seed) by the store's own rule, as N earlier boots
- * would have (e.g. 1638 fills sector 6, so the firmware's next update erases 7).
+ * would have (e.g. 204 fill sector 1, so the firmware's next update erases 2).
  *
  * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
  * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
@@ -49,7 +49,7 @@ static void usage(FILE *f)
                "                    firmware.elf\n");
 }
 
-/* The firmware's seed store in sectors 6 and 7 (ports/stm32f4/seed_store.h). */
+/* The firmware's seed store in sectors 1 and 2 (ports/stm32f4/seed_store.h). */
 static void seed_report(const struct wf_board *b, const char *when)
 {
     const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + WF_BOARD_SEED_OFF,
@@ -60,7 +60,7 @@ static void seed_report(const struct wf_board *b, const char *when)
         return;
     }
     printf("seed store %s: latest valid record seq %" PRIu32 " (%zu bytes) in sector %d slot %d\n", when,
-           rec.seq, rec.len, 6 + rec.sector, rec.slot);
+           rec.seq, rec.len, (int)WF_BOARD_SEED_FIRST_SECTOR + rec.sector, rec.slot);
 }
 
 /* As many earlier boots would have: append `n` records by seed_store_plan(). */

@@ -173,12 +173,12 @@ static void test_flash_seed_file(void **state)
     unlink(path);
     struct wf_board *b = wf_board_new(NULL, 1);
     assert_int_equal(wf_board_seed_load(b, path), 0); /* absent: first run */
-    b->flash[0x60000] = 0x42;
+    b->flash[WF_BOARD_SEED_OFF + 0x4000] = 0x42; /* in the second seed sector */
     assert_int_equal(wf_board_seed_save(b, path), 0);
     wf_board_free(b);
     b = wf_board_new(NULL, 2);
     assert_int_equal(wf_board_seed_load(b, path), 0);
-    assert_int_equal(b->flash[0x60000], 0x42);
+    assert_int_equal(b->flash[WF_BOARD_SEED_OFF + 0x4000], 0x42);
     wf_board_free(b);
     unlink(path);
 }

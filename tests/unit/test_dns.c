@@ -1335,9 +1335,9 @@ static void use_scripted_entropy(struct wf_fixture *f, const uint8_t *bytes, siz
 static void test_resolve_id_and_port_from_entropy(void **state)
 {
     struct wf_fixture *f = *state;
-    /* Attempt 1: ID 0xABCD, port bits 0xFFFF -> 65535. Attempt 2: ID 0x0102,
-     * port bits 0x4000 -> 49152. */
-    static const uint8_t bytes[] = {0xAB, 0xCD, 0xFF, 0xFF, 0x01, 0x02, 0x40, 0x00};
+    /* Attempt 1: ID 0xABCD, 32 port bits 0x3FFF -> 49152 + 16383 = 65535. Attempt 2:
+     * ID 0x0102, port bits 0x4000 -> 49152 (the range's 16384 ports wrap). */
+    static const uint8_t bytes[] = {0xAB, 0xCD, 0x00, 0x00, 0x3F, 0xFF, 0x01, 0x02, 0x00, 0x00, 0x40, 0x00};
     use_scripted_entropy(f, bytes, sizeof bytes, 0);
     const enum act script[] = {ACT_SILENT, ACT_GOOD};
     struct responder *rs = responder_start(3, script, 2);
@@ -1358,7 +1358,7 @@ static void test_resolve_id_and_port_from_entropy(void **state)
 static void test_resolve_first_port_from_entropy(void **state)
 {
     struct wf_fixture *f = *state;
-    static const uint8_t bytes[] = {0xAB, 0xCD, 0xFF, 0xFF};
+    static const uint8_t bytes[] = {0xAB, 0xCD, 0xFF, 0xFF, 0xFF, 0xFF}; /* 2^32 - 1 -> 65535 */
     use_scripted_entropy(f, bytes, sizeof bytes, 0);
     struct responder *rs = responder1(3, ACT_GOOD);
     struct wf_dns_config c = config(300, 1);
