@@ -89,6 +89,7 @@ typedef struct wf_tls {
     uint32_t verify_flags;
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
+    bool nowait;        /**< the bio's receive returns at once (wf_tls_read_nowait) */
     bool dates_checked;
     bool setup_done;
     char summary[WF_TLS_SUMMARY_MAX];
@@ -157,6 +158,16 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
  * records are skipped, never read as the end.
  */
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
+
+/**
+ * @brief wf_tls_read without waiting: returns the application data that has
+ * already arrived (up to `len` > 0 bytes), WF_EAGAIN if none has (a partial
+ * record stays buffered for the next read; post-handshake messages such as
+ * TLS 1.3 session tickets are consumed), 0 after close_notify,
+ * WF_ETLS_TRUNCATED at a bare TCP end, or another error. Lets a sender look
+ * for an early response between pieces of a request body.
+ */
+int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len);
 
 /** @brief Send close_notify (best effort) and end the TLS session. */
 void wf_tls_disconnect(wf_tls_t *t);

@@ -65,7 +65,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     if (!bio_arm(t)) {
         return BIO_FAILED;
     }
+    if (t->nowait) {
+        wf_net_set_timeout(t->net, t->fd, 0);
+    }
     int n = wf_net_recv(t->net, t->fd, buf, len);
+    if (n == WF_EAGAIN && t->nowait) {
+        return MBEDTLS_ERR_SSL_WANT_READ; /* mbedTLS keeps a partial record for the next call */
+    }
     if (n == 0 && len > 0) {
         t->transport_eof = true; /* the TCP stream ended: no more records can come */
     }
@@ -423,6 +429,38 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
             return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
         }
     }
+}
+
+int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
+{
+    if (len == 0) {
+        return WF_EINVAL;
+    }
+    start_deadline(t, 1000); /* not waited for: the bio returns at once */
+    t->nowait = true;
+    int rc;
+    for (;;) {
+        int n = mbedtls_ssl_read(&t->ssl, buf, len);
+        if (n > 0) {
+            rc = n;
+        } else if (n == 0 || n == MBEDTLS_ERR_SSL_CONN_EOF) {
+            if (!t->transport_eof) {
+                continue; /* an empty application-data record */
+            }
+            rc = WF_ETLS_TRUNCATED;
+        } else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+            rc = 0;
+        } else if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            continue;
+        } else if (n == MBEDTLS_ERR_SSL_WANT_READ) {
+            rc = WF_EAGAIN;
+        } else {
+            rc = n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+        }
+        break;
+    }
+    t->nowait = false;
+    return rc;
 }
 
 void wf_tls_disconnect(wf_tls_t *t)
