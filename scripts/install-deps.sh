@@ -19,6 +19,7 @@ packages=(
   libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through the Nucleo's ST-LINK
+  curl python3      # e2e: the reference client for the request cases, and the Python test servers
 )
 
 missing=()

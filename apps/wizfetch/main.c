@@ -18,6 +18,7 @@
 #include "host_app.h"
 #include "output.h"
 #include "port_host.h"
+#include "request.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
@@ -40,12 +41,14 @@ enum {
     EXIT_PARTIAL = 18,
     EXIT_HTTP_ERROR = 22,
     EXIT_WRITE = 23,
+    EXIT_READ = 26, /* an @FILE, -T FILE or body source that cannot be read */
     EXIT_TIMEOUT = 28,
     EXIT_TLS = 35,
     EXIT_REDIRECTS = 47,
     EXIT_EMPTY = 52,
     EXIT_SEND = 55,
-    EXIT_RECV = 56, /* also: the connection ended without TLS close_notify */
+    EXIT_RECV = 56,   /* also: the connection ended without TLS close_notify */
+    EXIT_REWIND = 65, /* a 307/308 needs the body again, and it was streamed from standard input */
     EXIT_CERT = 60,
     EXIT_CA_FILE = 77,
     EXIT_DHCP = 45, /* curl: "interface error"; here: DHCP gave no address */
@@ -72,6 +75,7 @@ struct cli {
     bool ntp_from_dhcp;
     bool no_system_clock;
     struct wf_sntp_config ntp;
+    struct wf_cli_request req; /* -X -H -d --data-* --json -T -u -A -e -G */
 };
 
 struct session {
@@ -115,6 +119,19 @@ static void usage(FILE *to)
           "                       clock stays as it was (see --no-system-clock)\n"
           "      --no-system-clock  act like a board without a clock: the time is unknown until SNTP\n"
           "                       answers, and certificate checks fail (exit 60) while it is\n"
+          "  -X, --request METHOD  request method (default GET; POST with data, PUT with -T)\n"
+          "  -H, --header \"N: V\"  extra request header (repeatable); \"N:\" removes a default, \"N;\" "
+          "sends it empty\n"
+          "  -d, --data DATA      POST DATA as application/x-www-form-urlencoded; @FILE reads FILE without\n"
+          "                       CR/LF (@- standard input); several are joined with '&'\n"
+          "      --data-binary D  the same, DATA or @FILE sent as it is (one @FILE is streamed)\n"
+          "      --data-raw DATA  like -d, but '@' is not special\n"
+          "      --json DATA      POST DATA (or @FILE) as application/json, with Accept: application/json\n"
+          "  -T, --upload-file F  PUT the file F, streamed with its length; '-' = standard input, chunked\n"
+          "  -u, --user U:P       HTTP Basic authentication\n"
+          "  -A, --user-agent UA  User-Agent (\"\" sends none)\n"
+          "  -e, --referer URL    Referer\n"
+          "  -G, --get            send the -d data as the URL's query, with GET\n"
           "  -o, --output FILE    write the body to FILE instead of stdout\n"
           "  -i, --include        include the response headers in the output\n"
           "  -I, --head           HEAD request: headers only\n"
@@ -139,10 +156,12 @@ static void usage(FILE *to)
           "Exit codes: 0 ok, 1 unsupported protocol (scheme, or a redirect to a protocol not allowed),\n"
           "2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure, 7 connect failure,\n"
           "8 malformed server reply, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error,\n"
-          "28 timeout, 35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many\n"
+          "26 read error (an @FILE or -T FILE), 28 timeout, 35 TLS handshake failure, 45 DHCP failure (no "
+          "server, only NAKs), 47 too many\n"
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
-          "70 chip-model violation, 77 bad CA file.\n",
+          "65 a 307/308 redirect needs a body read from standard input again, 70 chip-model violation,\n"
+          "77 bad CA file.\n",
           to);
 }
 
@@ -196,6 +215,18 @@ static const struct option long_options[] = {
     {"chip", required_argument, NULL, OPT_CHIP},
     {"model", required_argument, NULL, OPT_MODEL},
     {"proto-redir", required_argument, NULL, OPT_PROTO_REDIR},
+    {"request", required_argument, NULL, 'X'},
+    {"header", required_argument, NULL, 'H'},
+    {"data", required_argument, NULL, 'd'},
+    {"data-ascii", required_argument, NULL, 'd'},
+    {"data-binary", required_argument, NULL, WF_CLI_OPT_DATA_BINARY},
+    {"data-raw", required_argument, NULL, WF_CLI_OPT_DATA_RAW},
+    {"json", required_argument, NULL, WF_CLI_OPT_JSON},
+    {"upload-file", required_argument, NULL, 'T'},
+    {"user", required_argument, NULL, 'u'},
+    {"user-agent", required_argument, NULL, 'A'},
+    {"referer", required_argument, NULL, 'e'},
+    {"get", no_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
 };
 
@@ -290,7 +321,7 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:iILfm:kvsh", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:G", long_options, NULL)) != -1) {
         switch (opt) {
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
@@ -356,6 +387,23 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
                 return bad_option("bad --map rule (want VIP[:VPORT]=HOST:PORT)", optarg);
             }
             break;
+        case 'X':
+        case 'H':
+        case 'd':
+        case 'T':
+        case 'u':
+        case 'A':
+        case 'e':
+        case 'G':
+        case WF_CLI_OPT_DATA_BINARY:
+        case WF_CLI_OPT_DATA_RAW:
+        case WF_CLI_OPT_JSON: {
+            int code = wf_cli_request_option(&c->req, opt, optarg);
+            if (code >= 0) {
+                return code;
+            }
+            break;
+        }
         case 'o':
             c->output = optarg;
             break;
@@ -440,7 +488,7 @@ static int parse_options(int argc, char **argv, struct cli *c, struct wf_sim_chi
     if (c->tls_min != 0 && c->tls_max != 0 && c->tls_min > c->tls_max) {
         return bad_option("--tls-max is below the minimum version", NULL);
     }
-    return -1;
+    return wf_cli_request_finish(&c->req, &c->fetch);
 }
 
 /* ---- output callbacks ------------------------------------------------------ */
@@ -490,6 +538,10 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_REDIRECTS;
     case WF_EWRITE:
         return EXIT_WRITE;
+    case WF_EREAD:
+        return EXIT_READ;
+    case WF_EHTTP_REWIND:
+        return EXIT_REWIND;
     case WF_ETLS_CA:
         return EXIT_CA_FILE;
     case WF_ETLS_CERT_EXPIRED:
@@ -506,6 +558,9 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_INIT;
     default:
         break;
+    }
+    if (step == WF_STEP_REQUEST && (err == WF_EINVAL || err == WF_ENOMEM)) {
+        return EXIT_INIT; /* a request that cannot be written (refused before sending) */
     }
     switch (step) {
     case WF_STEP_URL:
@@ -884,6 +939,7 @@ int main(int argc, char **argv)
     if (code < 0) {
         code = run(&c, model);
     }
+    wf_cli_request_free(&c.req);
     code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;
