@@ -214,18 +214,18 @@ static int peek_response(wf_fetch_t *f)
     }
 }
 
-/* Send one piece of the body, then look for an early response. */
-static int send_piece(wf_fetch_t *f, const void *data, size_t len)
+/* Send one piece of the body, then, if more is to come, look for an early response. */
+static int send_piece(wf_fetch_t *f, const void *data, size_t len, bool more)
 {
     int rc = send_all(f, data, len);
-    return rc < 0 ? rc : peek_response(f);
+    return rc < 0 || !more ? (rc < 0 ? rc : 0) : peek_response(f);
 }
 
 static int send_buffer_body(wf_fetch_t *f, const struct wf_fetch_body *b)
 {
     for (size_t off = 0; off < b->len;) {
         size_t n = b->len - off < sizeof f->io ? b->len - off : sizeof f->io;
-        int rc = send_piece(f, b->data + off, n);
+        int rc = send_piece(f, b->data + off, n, off + n < b->len);
         if (rc != 0) {
             return rc;
         }
@@ -256,11 +256,11 @@ static int send_length_body(wf_fetch_t *f, const struct wf_fetch_body *b)
             }
             return n < 0 ? n : WF_EREAD;
         }
-        int rc = send_piece(f, f->io, (size_t)n);
+        left -= (uint64_t)n;
+        int rc = send_piece(f, f->io, (size_t)n, left > 0);
         if (rc != 0) {
             return rc;
         }
-        left -= (uint64_t)n;
     }
     return 0;
 }
@@ -274,11 +274,11 @@ static int send_chunked_body(wf_fetch_t *f, const struct wf_fetch_body *b)
             return n;
         }
         if (n == 0) {
-            return send_piece(f, WF_HTTP_CHUNK_LAST, sizeof WF_HTTP_CHUNK_LAST - 1);
+            return send_piece(f, WF_HTTP_CHUNK_LAST, sizeof WF_HTTP_CHUNK_LAST - 1, false);
         }
         size_t start;
         size_t len = wf_http_chunk_frame(f->io, (size_t)n, &start);
-        int rc = send_piece(f, f->io + start, len);
+        int rc = send_piece(f, f->io + start, len, true);
         if (rc != 0) {
             return rc;
         }
