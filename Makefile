@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small firmware-emu flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch firmware firmware-small firmware-emu firmware-emu-post flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -60,13 +60,14 @@ bench-fetch: deps
 # ---- the Nucleo-F411RE firmware ------------------------------------------------
 # Configuration: WF_CA_BUNDLE (PEM compiled in as trust anchors; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_URL, WF_FW_IP, WF_FW_MASK,
-# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), e.g.
+# WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC, WF_FW_METHOD, WF_FW_HEADERS, WF_FW_BODY (see README), e.g.
 #   make firmware WF_CA_BUNDLE=/etc/ssl/certs/ISRG_Root_X1.pem WF_FW_URL=https://example.org/
 FW         ?= build/fw
 FW_SMALL   ?= build/fw-small
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
-FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP,$(if $($(v)),-D$(v)='$($(v))'))
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
+              WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY,$(if $($(v)),-D$(v)='$($(v))'))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(WF_CA_BUNDLE) $(FW_VARS)
 
@@ -93,6 +94,16 @@ firmware-emu: deps $(PKI)/root.pem
 	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
 	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
 
+# The same, built to POST a JSON body with two header fields to the echo server
+# (tests/e2e/echo_server.py) of the firmware test.
+FW_EMU_POST ?= build/fw-emu-post
+firmware-emu-post: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_POST) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_FW_URL=https://www.example.test/echo/board -DWF_FW_BODY='{"hello":"board"}' \
+	  -DWF_FW_HEADERS='"Content-Type: application/json", "Authorization: Bearer test-token"'
+	cmake --build $(FW_EMU_POST) -j $(JOBS) --target firmware_budget
+
 # The firmware image itself in the STM32F411 emulator, against nginx and dnsmasq:
 # its serial console, then the emulator's measurements.
 run-firmware: build firmware-emu
@@ -104,8 +115,8 @@ bench: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@echo "written: build/bench.json"
 
-test-firmware: build firmware-emu
-	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+test-firmware: build firmware-emu firmware-emu-post
+	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) $(FW_EMU_POST)/firmware.elf
 
 # Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
 # the image covers: the entropy seed in sector 7 survives).

@@ -10,6 +10,9 @@ set(WF_FW_DNS "" CACHE STRING "Firmware: DNS server, e.g. {192,168,1,1}")
 set(WF_FW_MAC "" CACHE STRING "Firmware: MAC, e.g. {0x90,0xA2,0xDA,0x00,0x00,0x01}")
 set(WF_FW_USE_DHCP "" CACHE STRING "Firmware: 1 = DHCP (default), 0 = the static WF_FW_IP/MASK/GATEWAY/DNS")
 set(WF_FW_NTP "" CACHE STRING "Firmware: NTP server, e.g. {192,168,1,1} (default: from the DHCP lease)")
+set(WF_FW_METHOD "" CACHE STRING "Firmware: request method (empty: POST with a body, else GET)")
+set(WF_FW_HEADERS "" CACHE STRING "Firmware: extra header fields, C strings, e.g. \"Authorization: Bearer x\"")
+set(WF_FW_BODY "" CACHE STRING "Firmware: request body, a string sent as it is (empty: no body)")
 
 if(WF_TLS_PROFILE STREQUAL "small")
   set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB
@@ -24,16 +27,19 @@ set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfe
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 
-add_executable(firmware apps/firmware/main.c)
+add_executable(firmware apps/firmware/main.c apps/firmware/fw_request.c)
 set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board_nucleo -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP METHOD HEADERS BODY)
   if(NOT WF_FW_${var} STREQUAL "")
-    if(var STREQUAL "URL")
-      target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
+      # Plain text -> a C string literal.
+      string(REPLACE "\\" "\\\\" text "${WF_FW_${var}}")
+      string(REPLACE "\"" "\\\"" text "${text}")
+      target_compile_definitions(firmware PRIVATE "WF_FW_${var}=\"${text}\"")
     else()
       target_compile_definitions(firmware PRIVATE "WF_FW_${var}=${WF_FW_${var}}")
     endif()

@@ -16,9 +16,37 @@
 #define WF_FW_URL "https://www.example.test/"
 #endif
 
+/**
+ * The request. WF_FW_BODY: the request body, a string sent as it is with
+ * Content-Length (e.g. {"hello":"board"}); undefined: no body.
+ * WF_FW_METHOD: any method token; default POST with a body, else GET.
+ * WF_FW_HEADERS: extra header fields, a comma-separated list of "Name: value"
+ * C strings (e.g. "Authorization: Bearer abc", "Content-Type: application/json");
+ * a field named like a default (Host, User-Agent, Accept, Connection) replaces
+ * it; at most WF_FW_MAX_HEADERS fields, names up to 47 bytes. The request line,
+ * the fields (an Authorization value is not shown) and the body are printed on
+ * the console before the response.
+ */
+#ifndef WF_FW_METHOD
+#ifdef WF_FW_BODY
+#define WF_FW_METHOD "POST"
+#else
+#define WF_FW_METHOD "GET"
+#endif
+#endif
+#ifndef WF_FW_HEADERS
+#define WF_FW_HEADERS /* none */
+#endif
+#ifndef WF_FW_MAX_HEADERS
+#define WF_FW_MAX_HEADERS 8
+#endif
+
 /** MAC address (locally administered by default: set the shield's own for a real LAN). */
 #ifndef WF_FW_MAC
-#define WF_FW_MAC {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}
+#define WF_FW_MAC                                                                                            \
+    {                                                                                                        \
+        0x02, 0x00, 0x5E, 0x10, 0x00, 0x02                                                                   \
+    }
 #endif
 
 /**
@@ -32,16 +60,28 @@
 /** Static network settings (used when WF_FW_USE_DHCP is 0; the DNS server also
  * when a lease names none). */
 #ifndef WF_FW_IP
-#define WF_FW_IP {10, 0, 0, 2}
+#define WF_FW_IP                                                                                             \
+    {                                                                                                        \
+        10, 0, 0, 2                                                                                          \
+    }
 #endif
 #ifndef WF_FW_MASK
-#define WF_FW_MASK {255, 255, 255, 0}
+#define WF_FW_MASK                                                                                           \
+    {                                                                                                        \
+        255, 255, 255, 0                                                                                     \
+    }
 #endif
 #ifndef WF_FW_GATEWAY
-#define WF_FW_GATEWAY {10, 0, 0, 254}
+#define WF_FW_GATEWAY                                                                                        \
+    {                                                                                                        \
+        10, 0, 0, 254                                                                                        \
+    }
 #endif
 #ifndef WF_FW_DNS
-#define WF_FW_DNS {10, 0, 0, 53}
+#define WF_FW_DNS                                                                                            \
+    {                                                                                                        \
+        10, 0, 0, 53                                                                                         \
+    }
 #endif
 
 /** mbedTLS heap pool (static). The peak of a fetch is printed after each run. */
@@ -75,7 +115,10 @@
  * servers the DHCP lease names (option 42), or none.
  */
 #ifndef WF_FW_NTP
-#define WF_FW_NTP {0, 0, 0, 0}
+#define WF_FW_NTP                                                                                            \
+    {                                                                                                        \
+        0, 0, 0, 0                                                                                           \
+    }
 #endif
 
 /**
@@ -98,7 +141,8 @@
 #error "WF_FW_RETRY_FIRST_MS must be 1..WF_FW_RETRY_MAX_MS"
 #endif
 #if WF_FW_ACCEPT_UNKNOWN_TIME && WF_FW_TIME_FLOOR == 0
-#error "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
+#error                                                                                                       \
+    "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
 #endif
 
 #endif

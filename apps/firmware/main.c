@@ -14,6 +14,7 @@
 
 #include "board.h"
 #include "firmware_config.h"
+#include "fw_request.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
@@ -74,12 +75,8 @@ static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
     static const char *const names[WF_STEP_COUNT] = {
-        [WF_STEP_URL] = "url",
-        [WF_STEP_RESOLVE] = "dns",
-        [WF_STEP_CONNECT] = "tcp-connect",
-        [WF_STEP_TLS] = "tls-handshake",
-        [WF_STEP_REQUEST] = "http",
-        [WF_STEP_RESPONSE] = "http-response",
+        [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
     };
     if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
         phase(names[step]);
@@ -291,6 +288,10 @@ static void configure_fetch(void)
     memcpy(options.dns.servers[0].ip, dns, sizeof dns);
     options.dns.servers[0].port = 53;
     options.dns.server_count = 1;
+    const char *bad = NULL;
+    if (fw_request_configure(&options, &bad) < 0) {
+        say("bad WF_FW_HEADERS entry (want \"Name: value\"): %s", bad);
+    }
 }
 
 /* One attempt: everything from the chip up, so a lost chip or link recovers. */
@@ -308,11 +309,12 @@ static int fetch_once(void)
         set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
-        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
-                                        "build time only"
-                                      : "the time is unknown: certificates cannot be checked");
+        say(WF_FW_ACCEPT_UNKNOWN_TIME
+                ? "warning: the time is unknown: certificate expiry is checked against the "
+                  "build time only"
+                : "the time is unknown: certificates cannot be checked");
     }
-    say("GET %s", options.url);
+    fw_request_print(&options, console);
     struct wf_fetch_result result;
     wf_tls_heap_peak_reset();
     rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);

@@ -4,7 +4,8 @@
 usage: echo_server.py PORT CERT_CHAIN_PEM KEY_PEM LOG_FILE
 
 Listens on 127.0.0.1:PORT (TLS 1.2 and 1.3, Python's ssl module), a thread per
-connection, each bounded by a 20 s socket timeout. For every request it reads
+connection, each bounded by a 60 s socket timeout (the firmware in the emulator on a loaded machine can take
+over 20 s for its side of a handshake). For every request it reads
 the head and the whole body (Content-Length or chunked; it answers
 "Expect: 100-continue" with 100 Continue first) and appends one line to
 LOG_FILE, the server-side view of the request:
@@ -139,7 +140,7 @@ def respond(tls, status, reason, body=b"", extra=""):
 
 def serve(conn, context, port, logfile):
     """port: (PORT, PORT2)"""
-    conn.settimeout(20)
+    conn.settimeout(60)
     tls = context.wrap_socket(conn, server_side=True)
     c = Conn(tls)
     request_line, fields = read_head(c)

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
+# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [POST_FIRMWARE.elf] -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
 # through the W5500 model (--chip w5500), and an unknown
-# CA, whose error and retry must show on the console. The emulator exits 0 only
+# CA, whose error and retry must show on the console. With POST_FIRMWARE.elf (make
+# firmware-emu-post: POST {"hello":"board"} with Content-Type and Authorization
+# fields), that image against the echo server, whose view of the request must be
+# exactly the one expected, and whose answer must be on the console. The emulator exits 0 only
 # if the firmware signalled success and the chip model saw no violation.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
-emu=$1 elf=$2 pki=$3
+emu=$1 elf=$2 pki=$3 post_elf=${4:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
@@ -69,6 +72,25 @@ grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
 verdict "firmware in the emulator: unknown CA -> error on the console, retry with backoff" "${why[@]}"
+
+if [[ -n $post_elf ]]; then
+  WF_EMU_SECONDS=60 WF_SAVE_ECHO_LOG="$work/echo.log" "$run" "$emu" "$post_elf" "$pki" echo >"$work/out" 2>&1
+  rc=$?
+  why=()
+  ((rc == 0)) || why+=("emulator exit $rc")
+  body='{"hello":"board"}'
+  sha=$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)
+  want="POST /echo/board | host=www.example.test | user-agent=wizfetch/0.1 | accept=*/* | content-type=application/json | content-length=17 | authorization=Bearer test-token | body=17 sha256=$sha"
+  [[ $(cat "$work/echo.log" 2>/dev/null) == "$want" ]] || why+=("the server saw: $(cat "$work/echo.log" 2>/dev/null)")
+  tr -d '\r' <"$work/out" >"$work/console"
+  grep -qxF 'POST https://www.example.test/echo/board' "$work/console" || why+=("no request line on the console")
+  grep -qxF '> body: {"hello":"board"}' "$work/console" || why+=("no body on the console")
+  grep -qxF '> Authorization: (set, not shown)' "$work/console" || why+=("Authorization not (or fully) shown")
+  grep -qxF "$want" "$work/console" || why+=("the server's answer is not on the console")
+  grep -q 'fetched .* bytes, HTTP 200' "$work/console" || why+=("no 'fetched ... HTTP 200'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  verdict "firmware in the emulator: POST JSON with header fields, the echo server's view and answer" "${why[@]}"
+fi
 
 echo "$passed passed, $failed failed"
 ((failed == 0))
