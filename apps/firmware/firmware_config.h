@@ -43,10 +43,7 @@
 
 /** MAC address (locally administered by default: set the shield's own for a real LAN). */
 #ifndef WF_FW_MAC
-#define WF_FW_MAC                                                                                            \
-    {                                                                                                        \
-        0x02, 0x00, 0x5E, 0x10, 0x00, 0x02                                                                   \
-    }
+#define WF_FW_MAC {0x02, 0x00, 0x5E, 0x10, 0x00, 0x02}
 #endif
 
 /**
@@ -60,28 +57,16 @@
 /** Static network settings (used when WF_FW_USE_DHCP is 0; the DNS server also
  * when a lease names none). */
 #ifndef WF_FW_IP
-#define WF_FW_IP                                                                                             \
-    {                                                                                                        \
-        10, 0, 0, 2                                                                                          \
-    }
+#define WF_FW_IP {10, 0, 0, 2}
 #endif
 #ifndef WF_FW_MASK
-#define WF_FW_MASK                                                                                           \
-    {                                                                                                        \
-        255, 255, 255, 0                                                                                     \
-    }
+#define WF_FW_MASK {255, 255, 255, 0}
 #endif
 #ifndef WF_FW_GATEWAY
-#define WF_FW_GATEWAY                                                                                        \
-    {                                                                                                        \
-        10, 0, 0, 254                                                                                        \
-    }
+#define WF_FW_GATEWAY {10, 0, 0, 254}
 #endif
 #ifndef WF_FW_DNS
-#define WF_FW_DNS                                                                                            \
-    {                                                                                                        \
-        10, 0, 0, 53                                                                                         \
-    }
+#define WF_FW_DNS {10, 0, 0, 53}
 #endif
 
 /** mbedTLS heap pool (static). The peak of a fetch is printed after each run. */
@@ -115,10 +100,7 @@
  * servers the DHCP lease names (option 42), or none.
  */
 #ifndef WF_FW_NTP
-#define WF_FW_NTP                                                                                            \
-    {                                                                                                        \
-        0, 0, 0, 0                                                                                           \
-    }
+#define WF_FW_NTP {0, 0, 0, 0}
 #endif
 
 /**
@@ -141,8 +123,7 @@
 #error "WF_FW_RETRY_FIRST_MS must be 1..WF_FW_RETRY_MAX_MS"
 #endif
 #if WF_FW_ACCEPT_UNKNOWN_TIME && WF_FW_TIME_FLOOR == 0
-#error                                                                                                       \
-    "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
+#error "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
 #endif
 
 #endif

@@ -75,8 +75,12 @@ static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
     static const char *const names[WF_STEP_COUNT] = {
-        [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
-        [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
+        [WF_STEP_URL] = "url",
+        [WF_STEP_RESOLVE] = "dns",
+        [WF_STEP_CONNECT] = "tcp-connect",
+        [WF_STEP_TLS] = "tls-handshake",
+        [WF_STEP_REQUEST] = "http",
+        [WF_STEP_RESPONSE] = "http-response",
     };
     if (step != WF_STEP_RESPONSE) { /* request and response are one phase: http */
         phase(names[step]);
@@ -309,10 +313,9 @@ static int fetch_once(void)
         set_clock();
     }
     if (port->unix_time(port->ctx) < 0) {
-        say(WF_FW_ACCEPT_UNKNOWN_TIME
-                ? "warning: the time is unknown: certificate expiry is checked against the "
-                  "build time only"
-                : "the time is unknown: certificates cannot be checked");
+        say(WF_FW_ACCEPT_UNKNOWN_TIME ? "warning: the time is unknown: certificate expiry is checked against the "
+                                        "build time only"
+                                      : "the time is unknown: certificates cannot be checked");
     }
     fw_request_print(&options, console);
     struct wf_fetch_result result;
