@@ -104,7 +104,8 @@ struct wf_fetch_resolve {
 /**
  * A request body. No body: all members zero (data and read NULL). A buffer:
  * `data` and `len` (len 0 sends an empty body with Content-Length: 0). A
- * callback: `read`, `ctx`, `length`, optionally `rewind`. Everything is
+ * callback: `read`, `ctx`, `length`, optionally `rewind` (if both `read` and
+ * `data` are set, `read` is used). Everything is
  * caller-owned and must stay valid during wf_fetch.
  */
 struct wf_fetch_body {
