@@ -328,6 +328,9 @@ static int send_request(wf_fetch_t *f)
         return n;
     }
     const char *request = (const char *)f->io;
+    if (f->cb->request != NULL) {
+        f->cb->request(f->cb->ctx, request, (size_t)n);
+    }
     int rc = send_all(f, request, (size_t)n);
     if (rc < 0 || !f->send_body) {
         return rc < 0 ? rc : 0;

@@ -504,6 +504,18 @@ static void on_log(void *ctx, const char *line)
     wf_cli_output_log(&s->out, line);
 }
 
+/* -v: the request head as curl -v shows it, "> " before each line. */
+static void on_request(void *ctx, const char *head, size_t len)
+{
+    struct wf_cli_output *o = ctx;
+    for (size_t i = 0; o->log != NULL && i < len;) {
+        const char *end = memchr(head + i, '\r', len - i);
+        size_t n = end != NULL ? (size_t)(end - (head + i)) : len - i;
+        fprintf(o->log, "> %.*s\n", (int)n, head + i);
+        i += n + 2;
+    }
+}
+
 static void on_keylog(void *ctx, const char *line)
 {
     struct session *s = ctx;
@@ -870,6 +882,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
         const struct wf_fetch_callbacks cb = {
             .ctx = &s.out,
             .log = wf_cli_output_log,
+            .request = on_request,
             .certificate = wf_cli_output_certificate,
             .status = wf_cli_output_status,
             .header = wf_cli_output_header,

@@ -150,6 +150,10 @@ struct wf_fetch_callbacks {
     void *ctx;
     /** A step started or ended (verbose output): one line, no newline. */
     void (*log)(void *ctx, const char *line);
+    /** The request head about to be sent (each request, redirects included):
+     *  `len` bytes, CRLF line ends, ending with the empty line; valid only
+     *  during the call. For verbose output (curl -v's "> " lines). */
+    void (*request)(void *ctx, const char *head, size_t len);
     /** A step starts (for phase markers and timing); called once per step and connection. */
     void (*step)(void *ctx, enum wf_fetch_step step);
     /** The server certificate summary (also when verification failed). */

@@ -737,6 +737,13 @@ check_stderr 'answered before the body was sent'
 grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
 end
 
+begin "-v shows the request head, curl -v style ('> ' lines)"
+run -- -v "${ECHO[@]}" --json '{"a":1}' -H 'X-Trace: 7' "$URL/echo/v"
+check_rc 0
+check_stderr '^> POST /echo/v HTTP/1\.1$'; check_stderr '^> Content-Length: 7$'; check_stderr '^> X-Trace: 7$'
+check_stderr '^> Content-Type: application/json$'; check_stderr '^> $'
+end
+
 begin "PUT from standard input + 307: cannot rewind -> 65"
 RUN_STDIN=$work/64k.bin
 run -- "${ECHO[@]}" -L -T - "$URL/temp/x"
