@@ -116,7 +116,7 @@ bench: build firmware-emu
 	@echo "written: build/bench.json"
 
 test-firmware: build firmware-emu firmware-emu-post
-	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) $(FW_EMU_POST)/firmware.elf
+	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Writes the image with OpenOCD through the Nucleo's ST-LINK (erases only the sectors
 # the image covers: the entropy seed in sector 7 survives).

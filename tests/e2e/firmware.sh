@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [POST_FIRMWARE.elf] -- the firmware image in the
+# tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
 # through the W5500 model (--chip w5500), and an unknown
-# CA, whose error and retry must show on the console. With POST_FIRMWARE.elf (make
+# CA, whose error and retry must show on the console. With WF_FW_POST_ELF=IMAGE (make
 # firmware-emu-post: POST {"hello":"board"} with Content-Type and Authorization
 # fields), that image against the echo server, whose view of the request must be
 # exactly the one expected, and whose answer must be on the console. The emulator exits 0 only
 # if the firmware signalled success and the chip model saw no violation.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
-emu=$1 elf=$2 pki=$3 post_elf=${4:-}
+emu=$1 elf=$2 pki=$3
+post_elf=${WF_FW_POST_ELF:-} # the POST image (environment, so other images can take arguments)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
