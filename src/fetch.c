@@ -214,11 +214,43 @@ static int peek_response(wf_fetch_t *f)
     }
 }
 
-/* Send one piece of the body, then, if more is to come, look for an early response. */
+/* While a piece of the body waits for room: how long one wait lasts before
+ * the fetch looks for a response (a server that answered and stopped reading). */
+#define BODY_SLICE_MS 100u
+
+/* Send one piece of the body. While the connection does not take it, look
+ * for an early response every BODY_SLICE_MS; after it, if more is to come,
+ * look once. 0 = sent, 1 = the server answered (stop), or an error. */
 static int send_piece(wf_fetch_t *f, const void *data, size_t len, bool more)
 {
-    int rc = send_all(f, data, len);
-    return rc < 0 || !more ? (rc < 0 ? rc : 0) : peek_response(f);
+    const uint8_t *p = data;
+    while (len > 0) {
+        uint32_t limit = remaining_ms(f);
+        if (limit == 0) {
+            return WF_ETIMEDOUT;
+        }
+        uint32_t slice = limit < BODY_SLICE_MS ? limit : BODY_SLICE_MS;
+        int n;
+        if (f->url.https) {
+            n = wf_tls_write_some(f->tls, p, len, slice);
+        } else {
+            wf_net_set_timeout(f->net, f->fd, slice);
+            n = wf_net_send(f->net, f->fd, p, len);
+        }
+        if (n == WF_EAGAIN || (n == WF_ETIMEDOUT && !f->url.https)) {
+            int rc = peek_response(f); /* blocked: has the server answered? */
+            if (rc != 0) {
+                return rc;
+            }
+            continue;
+        }
+        if (n < 0) {
+            return n;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return more ? peek_response(f) : 0;
 }
 
 static int send_buffer_body(wf_fetch_t *f, const struct wf_fetch_body *b)

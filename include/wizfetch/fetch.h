@@ -23,10 +23,10 @@
  * usual (interim 1xx responses do not stop the body). A send that fails
  * because the server answered and closed is reported as that response if one
  * arrived, else as the send error (step WF_STEP_REQUEST). The look happens
- * between pieces (a piece is at most WF_FETCH_IO_BUF bytes): a server that
- * answers only after the chip's send buffer and the TCP window are full, and
- * then neither reads nor closes, is noticed when the send times out (the
- * fetch's deadline), not at once.
+ * after each piece (at most WF_FETCH_IO_BUF bytes) and, while the connection
+ * does not take a piece (a server that stopped reading), every 100 ms: a
+ * server that answers and then neither reads nor closes does not block the
+ * fetch.
  *
  * Redirects (301, 302, 303, 307, 308 with Location) are followed when asked,
  * up to `max_redirects`, and only to the protocols allowed (never from https

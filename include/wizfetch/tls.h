@@ -90,6 +90,7 @@ typedef struct wf_tls {
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
     bool nowait;        /**< the bio's receive returns at once (wf_tls_read_nowait) */
+    bool write_slice;   /**< the bio's send gives up at the deadline (wf_tls_write_some) */
     bool dates_checked;
     bool setup_done;
     char summary[WF_TLS_SUMMARY_MAX];
@@ -158,6 +159,17 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
  * records are skipped, never read as the end.
  */
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
+
+/**
+ * @brief Send up to `len` bytes, waiting at most `slice_ms` for the chip to
+ * take them. Returns the count sent (one record: at most the maximum record
+ * size), or WF_EAGAIN if the slice ended first: then the record is kept and
+ * the next call MUST pass the same `buf` and `len` (mbedTLS's rule for a
+ * write that would block); wf_tls_read_nowait may be called in between. Other
+ * errors as wf_tls_write. Lets a sender watch for a response while the
+ * connection does not take the body.
+ */
+int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms);
 
 /**
  * @brief wf_tls_read without waiting: returns the application data that has

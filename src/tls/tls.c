@@ -56,7 +56,18 @@ static int bio_result(wf_tls_t *t, int n)
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
-    return bio_arm(t) ? bio_result(t, wf_net_send(t->net, t->fd, buf, len)) : BIO_FAILED;
+    if (!bio_arm(t)) {
+        if (t->write_slice) {
+            t->io_error = 0;
+            return MBEDTLS_ERR_SSL_WANT_WRITE; /* the slice is over; the record stays queued */
+        }
+        return BIO_FAILED;
+    }
+    int n = wf_net_send(t->net, t->fd, buf, len);
+    if (n == WF_ETIMEDOUT && t->write_slice) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE; /* no room within the slice */
+    }
+    return bio_result(t, n);
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
@@ -429,6 +440,21 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
             return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
         }
     }
+}
+
+int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms)
+{
+    start_deadline(t, slice_ms);
+    t->write_slice = true;
+    int n = mbedtls_ssl_write(&t->ssl, buf, len);
+    t->write_slice = false;
+    if (n >= 0) {
+        return n;
+    }
+    if (n == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return WF_EAGAIN;
+    }
+    return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
 }
 
 int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)

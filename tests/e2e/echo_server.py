@@ -30,6 +30,10 @@ The path chooses the answer:
   /too-large      413 right after the head, without reading the body (logged
                   as "body=unread"); the connection stays open for 3 s, the
                   body never read, then closes
+  /late-413       reads 64 KiB of the body, stops reading (its receive buffer
+                  shrunk to 16 KiB) for 2.5 s, answers 413 and still does not
+                  read for 10 s, then closes: a client whose send is blocked
+                  must notice the answer
   /continue       an interim "100 Continue" right after the head, whatever the
                   client asked, then reads the body and answers 200
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
@@ -150,6 +154,14 @@ def serve(conn, context, port, logfile):
         log(logfile, view(method, target, fields, port, "body=unread"))
         respond(tls, 413, "Payload Too Large", b"too large\n")
         time.sleep(3)
+        return
+    if path == "/late-413":
+        c.read(65536 - min(len(c.buf), 65536), lambda data: None)
+        tls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+        log(logfile, view(method, target, fields, port, "body=late"))
+        time.sleep(2.5)
+        respond(tls, 413, "Payload Too Large", b"too large\n")
+        time.sleep(10)
         return
     if path == "/close-mid-body":
         read_body(c, fields, limit=1000)

@@ -43,6 +43,7 @@ struct server {
     pthread_t thread;
     const char *answers[MAX_CONN]; /* whole responses, one per connection */
     bool early;                    /* answer right after the head, never read the body */
+    size_t late;                   /* >0: read this much body, stop reading 2.5 s, then answer */
     unsigned connections;
     struct exchange ex[MAX_CONN];
 };
@@ -118,6 +119,21 @@ static void serve_one(struct server *s, int c, struct exchange *ex)
         (void)poll(&p, 1, 5000);
         return;
     }
+    if (s->late > 0) {
+        static uint8_t sink[65536];
+        for (size_t got = len; got < s->late;) {
+            ssize_t n = recv(c, sink, sizeof sink, 0);
+            if (n <= 0) {
+                return;
+            }
+            got += (size_t)n;
+        }
+        usleep(2500000); /* not reading: the connection's buffers fill up, the client's send blocks */
+        send(c, answer, strlen(answer), MSG_NOSIGNAL);
+        struct pollfd p = {.fd = c, .events = POLLRDHUP};
+        (void)poll(&p, 1, 5000); /* still not reading; closes after 5 s */
+        return;
+    }
     ex->body = malloc(MAX_BODY);
     char *cl = strcasestr(ex->head, "\r\nContent-Length: ");
     if (strcasestr(ex->head, "\r\nTransfer-Encoding: chunked\r\n") != NULL) {
@@ -180,6 +196,8 @@ static struct server *server_start(const char *a0, const char *a1)
     socklen_t sl = sizeof sa;
     assert_int_equal(getsockname(s->fd, (struct sockaddr *)&sa, &sl), 0);
     s->port = ntohs(sa.sin_port);
+    int small = 16384; /* a small receive buffer (inherited by accepted sockets): a stall fills it soon */
+    assert_int_equal(setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
     assert_int_equal(listen(s->fd, 4), 0);
     assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
     return s;
@@ -473,6 +491,34 @@ static void test_early_413_stops_the_body(void **state)
     server_stop(s);
 }
 
+/* The server reads 64 KiB of the body, stops reading (the connection's
+ * buffers fill up and the client's send blocks), answers 413 2.5 s later and
+ * still does not read: the blocked sender must notice the answer and stop,
+ * well before the server gives up 5 s after that. */
+static void test_late_413_while_blocked(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *s = server_start(
+        "HTTP/1.1 413 Payload Too Large\r\nContent-Length: 9\r\nConnection: close\r\n\r\ntoo large", NULL);
+    s->late = 65536;
+    struct gen g = {.len = 256u << 20};
+    struct wf_fetch_options o;
+    wf_fetch_options_default(&o);
+    o.method = "POST";
+    o.total_timeout_ms = 30000;
+    o.body = (struct wf_fetch_body){.read = gen_read, .ctx = &g, .length = g.len};
+    struct wf_fetch_result r;
+    uint32_t t0 = wf_port_host_millis(NULL);
+    assert_int_equal(fetch(fx, s, "/up", &o, &r), 0);
+    uint32_t took = wf_port_host_millis(NULL) - t0;
+    print_message("late 413 after %u ms, %llu body bytes read\n", (unsigned)took, (unsigned long long)g.off);
+    assert_int_equal(r.http_status, 413);
+    assert_int_equal(r.body_bytes, 9);
+    assert_true(g.off < g.len);
+    assert_true(took < 5000);
+    server_stop(s);
+}
+
 /* Refused before anything is sent: no connection at all. */
 static void test_refused_before_connecting(void **state)
 {
@@ -514,6 +560,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_authorization_dropped_across_ports, wf_fixture_setup,
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_early_413_stops_the_body, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_late_413_while_blocked, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_refused_before_connecting, wf_fixture_setup,
                                         wf_fixture_teardown),
     };
