@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware format format-check clean
 
 all: build
 
@@ -72,7 +72,8 @@ install-check: deps
 # Configuration: WF_CA_BUNDLE (PEM files compiled in as the trust-anchor store in
 # flash, space-separated; "system" = this machine's CA bundle; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_PINNED_KEY, WF_FW_URL, WF_FW_IP,
-# WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC (see README), WF_FW_ENTROPY_DUMP (a
+# WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC, WF_FW_METHOD, WF_FW_HEADERS,
+# WF_FW_BODY (see README), WF_FW_ENTROPY_DUMP (a
 # measurement image: raw noise samples on the console, docs/security.md), e.g.
 #   make firmware WF_CA_BUNDLE=system WF_FW_URL=https://example.org/
 BOARD      ?= nucleo_f411re
@@ -84,7 +85,8 @@ FW         ?= build/fw/$(BOARD)
 FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
-FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP,$(if $($(v)),-D$(v)='$($(v))'))
+FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
+              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY,$(if $($(v)),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
@@ -113,6 +115,16 @@ firmware-emu: deps $(PKI)/root.pem
 	cmake -S . $(CMAKE_GEN) -B $(FW_EMU) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
 	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
 	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
+
+# The same, built to POST a JSON body with two header fields to the echo server
+# (tests/e2e/echo_server.py) of the firmware test.
+FW_EMU_POST ?= build/fw-emu-post/$(BOARD)
+firmware-emu-post: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_POST) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_FW_URL=https://www.example.test/echo/board -DWF_FW_BODY='{"hello":"board"}' \
+	  -DWF_FW_HEADERS='"Content-Type: application/json", "Authorization: Bearer test-token"'
+	cmake --build $(FW_EMU_POST) -j $(JOBS) --target firmware_budget
 
 # The firmware image itself in the STM32F411 emulator, against nginx and dnsmasq:
 # its serial console, then the emulator's measurements.
@@ -147,8 +159,8 @@ firmware-emu-system: deps $(PKI)/root.pem
 	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
-test-firmware: build firmware-emu firmware-emu-system
-	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
+test-firmware: build firmware-emu firmware-emu-system firmware-emu-post
+	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 

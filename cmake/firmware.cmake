@@ -12,6 +12,9 @@ set(WF_FW_USE_DHCP "" CACHE STRING "Firmware: 1 = DHCP (default), 0 = the static
 set(WF_FW_NTP "" CACHE STRING "Firmware: NTP server, e.g. {192,168,1,1} (default: from the DHCP lease)")
 set(WF_FW_ENTROPY_DUMP "" CACHE STRING "Firmware: measurement build printing N raw noise LSBs per channel, no fetch")
 set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha256//BASE64[;sha256//...] (empty: none)")
+set(WF_FW_METHOD "" CACHE STRING "Firmware: request method (empty: POST with a body, else GET)")
+set(WF_FW_HEADERS "" CACHE STRING "Firmware: extra header fields, C strings, e.g. \"Authorization: Bearer x\"")
+set(WF_FW_BODY "" CACHE STRING "Firmware: request body, a string sent as it is (empty: no body)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (464 KiB: sectors 3-7; sector 0 holds the vectors,
@@ -32,7 +35,7 @@ set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfe
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 
-add_executable(firmware apps/firmware/main.c)
+add_executable(firmware apps/firmware/main.c apps/firmware/fw_request.c)
 set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
@@ -45,10 +48,13 @@ if(NOT WF_FW_PINNED_KEY STREQUAL "")
   file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
   target_compile_options(firmware PRIVATE -include ${pins_h})
 endif()
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY)
   if(NOT WF_FW_${var} STREQUAL "")
-    if(var STREQUAL "URL")
-      target_compile_definitions(firmware PRIVATE "WF_FW_URL=\"${WF_FW_URL}\"")
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
+      # Plain text -> a C string literal.
+      string(REPLACE "\\" "\\\\" text "${WF_FW_${var}}")
+      string(REPLACE "\"" "\\\"" text "${text}")
+      target_compile_definitions(firmware PRIVATE "WF_FW_${var}=\"${text}\"")
     else()
       target_compile_definitions(firmware PRIVATE "WF_FW_${var}=${WF_FW_${var}}")
     endif()

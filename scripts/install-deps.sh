@@ -21,6 +21,7 @@ packages=(
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
   python3           # tests/e2e: small scripted servers; scripts/ca-store.py (PEM bundle -> flash store)
+  curl              # e2e: the reference client the request cases are compared with
   ca-certificates   # the system CA bundle: wizfetch's default trust, WF_CA_BUNDLE=system, tests
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc
 )

@@ -2,7 +2,9 @@
 # run-firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SERVER] [-- EMULATOR OPTIONS...]
 # The firmware image itself, run instruction by instruction in the STM32F411
 # emulator, against real servers: nginx (the `SERVER` block of
-# scripts/test-servers.sh, default "main": TLS 1.2 + 1.3) and dnsmasq on loopback.
+# scripts/test-servers.sh, default "main": TLS 1.2 + 1.3), or with SERVER "echo"
+# tests/e2e/echo_server.py (it logs what each request carried; WF_SAVE_ECHO_LOG=FILE
+# keeps a copy of that log), and dnsmasq on loopback.
 # The image sees the test network of its build configuration (static
 # 10.0.0.2/24, DNS 10.0.0.53, www.example.test = 10.0.0.1:443); the emulator's
 # chip model maps those addresses to the loopback ports. The serial console is
@@ -22,6 +24,10 @@ source "$scripts/test-servers.sh" # traps EXIT/INT/TERM: stops the servers
 "$scripts/make-pki.sh" "$pki" >/dev/null
 ts_start_nginx "$pki"
 ts_start_dnsmasq DNS_PORT
+if [[ $server == echo ]]; then
+  ts_start_echo ECHO_PORT "$pki" "$TS_DIR/echo-requests.log"
+  NGINX_PORT[echo]=$ECHO_PORT
+fi
 seed=$TS_DIR/seed-sector.bin # a fresh board: no seed provisioned yet
 # For tests: keep a copy of the page as served, to compare with the console.
 [[ -n ${WF_SAVE_PAGE:-} ]] && cp "$TS_DOCROOT/index.html" "$WF_SAVE_PAGE"
@@ -33,4 +39,5 @@ rc=0
 timeout --foreground -k 5 600 "$emu" --seed-file "$seed" --max-seconds "${WF_EMU_SECONDS:-60}" \
   --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[$server]}" \
   "$@" "$elf" || rc=$?
+[[ $server == echo && -n ${WF_SAVE_ECHO_LOG:-} ]] && cp "$TS_DIR/echo-requests.log" "$WF_SAVE_ECHO_LOG"
 exit "$rc"

@@ -202,6 +202,10 @@ location = /old { return 301 https://\$host/index.html; }
 location = /rel { absolute_redirect off; return 301 /index.html; }
 location = /loop { return 301 https://\$host/loop; }
 location = /to-http { return 302 http://\$host/index.html; }
+# Request bodies: /post takes up to 8 MiB and answers 200; /small takes 1 KiB, so a
+# larger announced body gets 413 right after the head (nginx does not read it).
+location = /post { client_max_body_size 8m; return 200 "posted\\n"; }
+location = /small { client_max_body_size 1k; return 200 "ok\\n"; }
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.
@@ -363,6 +367,17 @@ ts_start_tls_edge() {
   pki=$(cd "${2:?ts_start_tls_edge VAR PKI_DIR BINARY}" && pwd) || return 1
   ts_init
   ts__launch tls-edge tcp "$1" "$TS_DIR/tls-edge.log" -- "$bin" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key"
+}
+
+# ts_start_echo VAR PKI_DIR LOG: tests/e2e/echo_server.py (what each request carried, one
+# line per request in LOG; its second port in LOG.port2).
+ts_start_echo() {
+  local pki
+  pki=$(cd "${2:?ts_start_echo VAR PKI_DIR LOG}" && pwd) || return 1
+  ts_init
+  : >"${3:?ts_start_echo VAR PKI_DIR LOG}"
+  ts__launch echo tcp "$1" "$TS_DIR/echo.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
 }
 
 ts_start_mute() {

@@ -155,20 +155,6 @@ static int send_all(wf_fetch_t *f, const void *data, size_t len)
     return wf_net_send(f->net, f->fd, data, len);
 }
 
-static int send_request(wf_fetch_t *f)
-{
-    /* The request head is formatted into the I/O buffer: it is free until the
-     * response arrives, and it is sized for the longest request. */
-    char *request = (char *)f->io;
-    int n = wf_http_request_write(request, sizeof f->io, f->options->head ? WF_HTTP_HEAD : WF_HTTP_GET,
-                                  &f->url, f->options->user_agent);
-    if (n < 0) {
-        return n;
-    }
-    int rc = send_all(f, request, (size_t)n);
-    return rc < 0 ? rc : 0;
-}
-
 static int receive_some(wf_fetch_t *f)
 {
     uint32_t limit = remaining_ms(f);
@@ -180,6 +166,211 @@ static int receive_some(wf_fetch_t *f)
     }
     wf_net_set_timeout(f->net, f->fd, limit);
     return wf_net_recv(f->net, f->fd, f->io, sizeof f->io);
+}
+
+static bool is_head(const wf_fetch_t *f)
+{
+    return strcmp(f->method, "HEAD") == 0;
+}
+
+static bool has_body(const struct wf_fetch_body *b)
+{
+    return b->data != NULL || b->read != NULL;
+}
+
+/* Has the server answered while the body is still being sent? Takes what has
+ * arrived without waiting and feeds it to the parser. Returns 1 once the final
+ * response's status line is in (or the connection ended): stop sending; 0 to
+ * go on (nothing yet, or only an interim 1xx response); or an error. */
+static int peek_response(wf_fetch_t *f)
+{
+    for (;;) {
+        int n;
+        if (f->url.https) {
+            n = wf_tls_read_nowait(f->tls, f->io, sizeof f->io);
+        } else {
+            wf_net_set_timeout(f->net, f->fd, 0);
+            n = wf_net_recv(f->net, f->fd, f->io, sizeof f->io);
+        }
+        if (n == WF_EAGAIN) {
+            return 0;
+        }
+        if (n <= 0 && wf_http_parser_status(&f->parser) == 0) {
+            /* Closed (or reset) before any answer: the body cannot be sent. */
+            return n < 0 && n != WF_ETLS_TRUNCATED ? n : WF_EPIPE;
+        }
+        if (n <= 0) {
+            f->early_end = true; /* read_response takes it from here */
+            f->end_rc = n;
+            return 1;
+        }
+        int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
+        if (used < 0) {
+            return used;
+        }
+        if (wf_http_parser_status(&f->parser) != 0) {
+            return 1;
+        }
+    }
+}
+
+/* While a piece of the body waits for room: how long one wait lasts before
+ * the fetch looks for a response (a server that answered and stopped reading). */
+#define BODY_SLICE_MS 100u
+
+/* Send one piece of the body. While the connection does not take it, look
+ * for an early response every BODY_SLICE_MS; after it, if more is to come,
+ * look once. 0 = sent, 1 = the server answered (stop), or an error. */
+static int send_piece(wf_fetch_t *f, const void *data, size_t len, bool more)
+{
+    const uint8_t *p = data;
+    while (len > 0) {
+        uint32_t limit = remaining_ms(f);
+        if (limit == 0) {
+            return WF_ETIMEDOUT;
+        }
+        uint32_t slice = limit < BODY_SLICE_MS ? limit : BODY_SLICE_MS;
+        int n;
+        if (f->url.https) {
+            n = wf_tls_write_some(f->tls, p, len, slice);
+        } else {
+            wf_net_set_timeout(f->net, f->fd, slice);
+            n = wf_net_send(f->net, f->fd, p, len);
+        }
+        if (n == WF_EAGAIN || (n == WF_ETIMEDOUT && !f->url.https)) {
+            int rc = peek_response(f); /* blocked: has the server answered? */
+            if (rc != 0) {
+                return rc;
+            }
+            continue;
+        }
+        if (n < 0) {
+            return n;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return more ? peek_response(f) : 0;
+}
+
+static int send_buffer_body(wf_fetch_t *f, const struct wf_fetch_body *b)
+{
+    for (size_t off = 0; off < b->len;) {
+        size_t n = b->len - off < sizeof f->io ? b->len - off : sizeof f->io;
+        int rc = send_piece(f, b->data + off, n, off + n < b->len);
+        if (rc != 0) {
+            return rc;
+        }
+        off += n;
+    }
+    return 0;
+}
+
+static int read_body(wf_fetch_t *f, const struct wf_fetch_body *b, uint8_t *buf, size_t cap)
+{
+    f->body_started = true;
+    int n = b->read(b->ctx, buf, cap);
+    if (n > (int)cap) {
+        return WF_EREAD; /* the callback claims more than it was given room for */
+    }
+    return n;
+}
+
+static int send_length_body(wf_fetch_t *f, const struct wf_fetch_body *b)
+{
+    for (uint64_t left = b->length; left > 0;) {
+        size_t cap = left < sizeof f->io ? (size_t)left : sizeof f->io;
+        int n = read_body(f, b, f->io, cap);
+        if (n <= 0) {
+            if (n == 0) {
+                logf_line(f, "request: the body source ended %llu bytes before its announced length",
+                          (unsigned long long)left);
+            }
+            return n < 0 ? n : WF_EREAD;
+        }
+        left -= (uint64_t)n;
+        int rc = send_piece(f, f->io, (size_t)n, left > 0);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int send_chunked_body(wf_fetch_t *f, const struct wf_fetch_body *b)
+{
+    const size_t room = sizeof f->io - WF_HTTP_CHUNK_PREFIX - WF_HTTP_CHUNK_SUFFIX;
+    for (;;) {
+        int n = read_body(f, b, f->io + WF_HTTP_CHUNK_PREFIX, room);
+        if (n < 0) {
+            return n;
+        }
+        if (n == 0) {
+            return send_piece(f, WF_HTTP_CHUNK_LAST, sizeof WF_HTTP_CHUNK_LAST - 1, false);
+        }
+        size_t start;
+        size_t len = wf_http_chunk_frame(f->io, (size_t)n, &start);
+        int rc = send_piece(f, f->io + start, len, true);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+}
+
+/* Format the request head into the I/O buffer (free until the response
+ * arrives). Returns its length or WF_ENOMEM / WF_EINVAL, with a log line. */
+static int write_head(wf_fetch_t *f)
+{
+    const struct wf_fetch_options *o = f->options;
+    const struct wf_fetch_body *b = &o->body;
+    struct wf_http_request_head h = {
+        .method = f->method,
+        .url = &f->url,
+        .user_agent = o->user_agent,
+        .headers = o->headers,
+        .header_count = o->header_count,
+        .framing = WF_HTTP_NO_BODY,
+        .drop_authorization = f->drop_auth,
+        .drop_body_fields = !f->send_body && has_body(b),
+    };
+    if (f->send_body) {
+        bool known = b->read == NULL || b->length != WF_FETCH_LENGTH_UNKNOWN;
+        h.framing = known ? WF_HTTP_LENGTH : WF_HTTP_CHUNKED;
+        h.content_length = b->read == NULL ? b->len : b->length;
+    }
+    int n = wf_http_request_head_write((char *)f->io, sizeof f->io, &h);
+    if (n == WF_ENOMEM) {
+        logf_line(f, "request: the request head does not fit in the %u-byte I/O buffer (WF_FETCH_IO_BUF)",
+                  (unsigned)sizeof f->io);
+    } else if (n == WF_EINVAL) {
+        logf_line(f, "request: refused: a method or header field that is not allowed (control bytes, not a "
+                     "token, or a Content-Length/Transfer-Encoding field)");
+    }
+    return n;
+}
+
+/* Send the request head and the body. Returns 0 when all was sent, 1 when
+ * the server answered before the body was complete (sending stopped), or an
+ * error. */
+static int send_request(wf_fetch_t *f)
+{
+    const struct wf_fetch_body *b = &f->options->body;
+    int n = write_head(f);
+    if (n < 0) {
+        return n;
+    }
+    const char *request = (const char *)f->io;
+    if (f->cb->request != NULL) {
+        f->cb->request(f->cb->ctx, request, (size_t)n);
+    }
+    int rc = send_all(f, request, (size_t)n);
+    if (rc < 0 || !f->send_body) {
+        return rc < 0 ? rc : 0;
+    }
+    if (b->read == NULL) {
+        return send_buffer_body(f, b);
+    }
+    return b->length == WF_FETCH_LENGTH_UNKNOWN ? send_chunked_body(f, b) : send_length_body(f, b);
 }
 
 static bool is_redirect(int status)
@@ -234,9 +425,14 @@ static const struct wf_http_callbacks http_callbacks = {
 
 static int read_response(wf_fetch_t *f)
 {
-    wf_http_parser_init(&f->parser, f->options->head, &http_callbacks, f);
     while (!wf_http_parser_complete(&f->parser)) {
-        int n = receive_some(f);
+        int n;
+        if (f->early_end) {
+            n = f->end_rc; /* the end already seen while the body was sent */
+            f->early_end = false;
+        } else {
+            n = receive_some(f);
+        }
         if (n == 0 || n == WF_ETLS_TRUNCATED) {
             /* The end of the stream. A body that ends there (no length, not
              * chunked) is complete only if the end was authenticated: after
@@ -257,6 +453,27 @@ static int read_response(wf_fetch_t *f)
         }
     }
     return 0;
+}
+
+/* The request step. A send that fails after the head went out may be the
+ * server answering early and closing (e.g. 413): a response that arrived
+ * wins over the send error. */
+static int request_step(wf_fetch_t *f)
+{
+    int rc = send_request(f);
+    if (rc == 1) {
+        logf_line(f, "request: the server answered before the body was sent: stopped sending");
+        return 0;
+    }
+    if (rc < 0 && f->send_body &&
+        (rc == WF_ECONNRESET || rc == WF_EPIPE || rc == WF_ENOTCONN || rc == WF_ETLS)) {
+        f->early_end = false;
+        if (read_response(f) == 0 && wf_http_parser_status(&f->parser) != 0) {
+            logf_line(f, "request: the server answered and closed before the body was sent");
+            return 2; /* the response is complete */
+        }
+    }
+    return rc;
 }
 
 /* The closing (close_notify, then the TCP close) gets what is left of the
@@ -292,9 +509,14 @@ static int exchange(wf_fetch_t *f)
         logf_line(f, "tls: handshake with %s", f->url.host);
         STEP(f, WF_STEP_TLS, handshake(f));
     }
-    logf_line(f, "request: %s %s", f->options->head ? "HEAD" : "GET", f->url.path);
-    STEP(f, WF_STEP_REQUEST, send_request(f));
-    STEP(f, WF_STEP_RESPONSE, read_response(f));
+    logf_line(f, "request: %s %s", f->method, f->url.path);
+    wf_http_parser_init(&f->parser, is_head(f), &http_callbacks, f);
+    f->early_end = false;
+    int sent = 0;
+    STEP(f, WF_STEP_REQUEST, (sent = request_step(f)));
+    if (sent != 2) {
+        STEP(f, WF_STEP_RESPONSE, read_response(f));
+    }
     return 0;
 }
 
@@ -329,6 +551,26 @@ static int follow(wf_fetch_t *f)
         logf_line(f, "redirect: to %s refused (protocol not allowed)", f->next.https ? "https" : "http");
         return WF_EHTTP_REDIR_PROTO;
     }
+    /* What the redirect does to the request (curl -L's rules). */
+    bool keep_body;
+    f->method = wf_http_redirect_method(f->result->http_status, f->method, &keep_body);
+    if (!keep_body) {
+        f->send_body = false;
+    } else if (f->send_body && f->options->body.read != NULL && f->body_started) {
+        if (f->options->body.rewind == NULL) {
+            logf_line(f, "redirect: HTTP %d repeats the body, but the body source has no rewind",
+                      f->result->http_status);
+            return WF_EHTTP_REWIND;
+        }
+        rc = f->options->body.rewind(f->options->body.ctx);
+        if (rc < 0) {
+            return rc;
+        }
+        f->body_started = false;
+    }
+    if (!wf_http_redirect_keeps_auth(&f->url, &f->next)) {
+        f->drop_auth = true; /* for the rest of the fetch */
+    }
     f->url = f->next;
     f->result->redirects++;
     logf_line(f, "redirect %u: %s%s", f->result->redirects, f->url.host, f->url.path);
@@ -356,6 +598,16 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
         return rc;
     }
     f->started_https = f->url.https;
+    f->method = options->method != NULL ? options->method : (options->head ? "HEAD" : "GET");
+    f->send_body = has_body(&options->body);
+    f->drop_auth = false;
+    f->body_started = false;
+    /* A request that cannot be written is refused before any connection. */
+    rc = write_head(f);
+    if (rc < 0) {
+        result->step = WF_STEP_REQUEST;
+        return rc;
+    }
     for (;;) {
         rc = exchange(f);
         close_connection(f);

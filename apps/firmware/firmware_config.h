@@ -26,6 +26,31 @@
 #define WF_FW_PINNED_KEY ""
 #endif
 
+/**
+ * The request. WF_FW_BODY: the request body, a string sent as it is with
+ * Content-Length (e.g. {"hello":"board"}); undefined: no body.
+ * WF_FW_METHOD: any method token; default POST with a body, else GET.
+ * WF_FW_HEADERS: extra header fields, a comma-separated list of "Name: value"
+ * C strings (e.g. "Authorization: Bearer abc", "Content-Type: application/json");
+ * a field named like a default (Host, User-Agent, Accept, Connection) replaces
+ * it; at most WF_FW_MAX_HEADERS fields, names up to 47 bytes. The request line,
+ * the fields (an Authorization value is not shown) and the body are printed on
+ * the console before the response.
+ */
+#ifndef WF_FW_METHOD
+#ifdef WF_FW_BODY
+#define WF_FW_METHOD "POST"
+#else
+#define WF_FW_METHOD "GET"
+#endif
+#endif
+#ifndef WF_FW_HEADERS
+#define WF_FW_HEADERS /* none */
+#endif
+#ifndef WF_FW_MAX_HEADERS
+#define WF_FW_MAX_HEADERS 8
+#endif
+
 /** MAC address (locally administered by default: set the shield's own for a real LAN). */
 #ifndef WF_FW_MAC
 #define WF_FW_MAC                                                                                            \

@@ -14,6 +14,7 @@
 
 #include "board_api.h"
 #include "firmware_config.h"
+#include "fw_request.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
@@ -304,6 +305,10 @@ static void configure_fetch(void)
     options.connect_timeout_ms = WF_FW_CONNECT_TIMEOUT_MS;
     options.total_timeout_ms = WF_FW_FETCH_TIMEOUT_MS;
     options.follow_redirects = true;
+    const char *bad = NULL;
+    if (fw_request_configure(&options, &bad) < 0) {
+        say("bad WF_FW_HEADERS entry (want \"Name: value\"): %s", bad);
+    }
 }
 
 /* One attempt: everything from the chip up, so a lost chip or link recovers;
@@ -325,7 +330,7 @@ static int fetch_once(void)
                   "build time only"
                 : "the time is unknown: certificates cannot be checked");
     }
-    say("GET %s", options.url);
+    fw_request_print(&options, console);
     struct wf_fetch_result result;
     wf_tls_heap_peak_reset();
     options.total_timeout_ms = attempt_left(); /* what DHCP and SNTP left */

@@ -19,6 +19,7 @@
 #include "host_app.h"
 #include "output.h"
 #include "port_sim.h"
+#include "request.h"
 #include "trust.h"
 #include "wf_sim_chip.h"
 #include "wizfetch/chip.h"
@@ -50,12 +51,14 @@ enum {
     EXIT_PARTIAL = 18,
     EXIT_HTTP_ERROR = 22,
     EXIT_WRITE = 23,
+    EXIT_READ = 26, /* an @FILE, -T FILE or body source that cannot be read */
     EXIT_TIMEOUT = 28,
     EXIT_TLS = 35,
     EXIT_REDIRECTS = 47,
     EXIT_EMPTY = 52,
     EXIT_SEND = 55,
-    EXIT_RECV = 56, /* also: the connection ended without TLS close_notify */
+    EXIT_RECV = 56,   /* also: the connection ended without TLS close_notify */
+    EXIT_REWIND = 65, /* a 307/308 needs the body again, and it was streamed from standard input */
     EXIT_CERT = 60,
     EXIT_CA_FILE = 77,
     EXIT_DHCP = 45, /* curl: "interface error"; here: DHCP gave no address */
@@ -92,6 +95,7 @@ struct cli {
     bool ntp_from_dhcp;
     bool no_system_clock;
     struct wf_sntp_config ntp;
+    struct wf_cli_request req; /* -X -H -d --data-* --json -T -u -A -e -G */
 };
 
 struct session {
@@ -143,6 +147,19 @@ static void usage(FILE *to)
           "                       --no-system-clock)\n"
           "      --no-system-clock  act like a board without a clock: the time is unknown until SNTP\n"
           "                       answers, and certificate checks fail (exit 60) while it is\n"
+          "  -X, --request METHOD  request method (default GET; POST with data, PUT with -T)\n"
+          "  -H, --header \"N: V\"  extra request header (repeatable); \"N:\" removes a default, \"N;\" "
+          "sends it empty\n"
+          "  -d, --data DATA      POST DATA as application/x-www-form-urlencoded; @FILE reads FILE without\n"
+          "                       CR/LF (@- standard input); several are joined with '&'\n"
+          "      --data-binary D  the same, DATA or @FILE sent as it is (one @FILE is streamed)\n"
+          "      --data-raw DATA  like -d, but '@' is not special\n"
+          "      --json DATA      POST DATA (or @FILE) as application/json, with Accept: application/json\n"
+          "  -T, --upload-file F  PUT the file F, streamed with its length; '-' = standard input, chunked\n"
+          "  -u, --user U:P       HTTP Basic authentication\n"
+          "  -A, --user-agent UA  User-Agent (\"\" sends none)\n"
+          "  -e, --referer URL    Referer\n"
+          "  -G, --get            send the -d data as the URL's query, with GET\n"
           "  -o, --output FILE    write the body to FILE instead of stdout\n"
           "  -i, --include        include the response headers in the output\n"
           "  -I, --head           HEAD request: headers only\n"
@@ -167,10 +184,12 @@ static void usage(FILE *to)
           "Exit codes: 0 ok, 1 unsupported protocol (scheme, or a redirect to a protocol not allowed),\n"
           "2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure, 7 connect failure,\n"
           "8 malformed server reply, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error,\n"
-          "28 timeout, 35 TLS handshake failure, 45 DHCP failure (no server, only NAKs), 47 too many\n"
+          "26 read error (an @FILE or -T FILE), 28 timeout, 35 TLS handshake failure, 45 DHCP failure (no "
+          "server, only NAKs), 47 too many\n"
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
-          "70 chip-model violation, 77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n",
+          "65 a 307/308 redirect needs a body read from standard input again, 70 chip-model violation,\n"
+          "77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n",
           to);
 }
 
@@ -228,6 +247,18 @@ static const struct option long_options[] = {
     {"proto-redir", required_argument, NULL, OPT_PROTO_REDIR},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY},
+    {"request", required_argument, NULL, 'X'},
+    {"header", required_argument, NULL, 'H'},
+    {"data", required_argument, NULL, 'd'},
+    {"data-ascii", required_argument, NULL, 'd'},
+    {"data-binary", required_argument, NULL, WF_CLI_OPT_DATA_BINARY},
+    {"data-raw", required_argument, NULL, WF_CLI_OPT_DATA_RAW},
+    {"json", required_argument, NULL, WF_CLI_OPT_JSON},
+    {"upload-file", required_argument, NULL, 'T'},
+    {"user", required_argument, NULL, 'u'},
+    {"user-agent", required_argument, NULL, 'A'},
+    {"referer", required_argument, NULL, 'e'},
+    {"get", no_argument, NULL, 'G'},
     {NULL, 0, NULL, 0},
 };
 
@@ -322,7 +353,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:iILfm:kvsh", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:G", long_options, NULL)) != -1) {
         switch (opt) {
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
@@ -413,6 +444,23 @@ static int parse_options(int argc, char **argv, struct cli *c)
             }
             c->map_rules[c->map_count++] = optarg;
             break;
+        case 'X':
+        case 'H':
+        case 'd':
+        case 'T':
+        case 'u':
+        case 'A':
+        case 'e':
+        case 'G':
+        case WF_CLI_OPT_DATA_BINARY:
+        case WF_CLI_OPT_DATA_RAW:
+        case WF_CLI_OPT_JSON: {
+            int code = wf_cli_request_option(&c->req, opt, optarg);
+            if (code >= 0) {
+                return code;
+            }
+            break;
+        }
         case 'o':
             c->output = optarg;
             break;
@@ -499,7 +547,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
     if (c->tls_min != 0 && c->tls_max != 0 && c->tls_min > c->tls_max) {
         return bad_option("--tls-max is below the minimum version", NULL);
     }
-    return -1;
+    return wf_cli_request_finish(&c->req, &c->fetch);
 }
 
 /* ---- output callbacks ------------------------------------------------------ */
@@ -513,6 +561,18 @@ static void on_log(void *ctx, const char *line)
 {
     struct session *s = ctx;
     wf_cli_output_log(&s->out, line);
+}
+
+/* -v: the request head as curl -v shows it, "> " before each line. */
+static void on_request(void *ctx, const char *head, size_t len)
+{
+    struct wf_cli_output *o = ctx;
+    for (size_t i = 0; o->log != NULL && i < len;) {
+        const char *end = memchr(head + i, '\r', len - i);
+        size_t n = end != NULL ? (size_t)(end - (head + i)) : len - i;
+        fprintf(o->log, "> %.*s\n", (int)n, head + i);
+        i += n + 2;
+    }
 }
 
 static void on_keylog(void *ctx, const char *line)
@@ -549,6 +609,10 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_REDIRECTS;
     case WF_EWRITE:
         return EXIT_WRITE;
+    case WF_EREAD:
+        return EXIT_READ;
+    case WF_EHTTP_REWIND:
+        return EXIT_REWIND;
     case WF_ETLS_CA:
         return EXIT_CA_FILE;
     case WF_ETLS_PINNED:
@@ -567,6 +631,9 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_INIT;
     default:
         break;
+    }
+    if (step == WF_STEP_REQUEST && (err == WF_EINVAL || err == WF_ENOMEM)) {
+        return EXIT_INIT; /* a request that cannot be written (refused before sending) */
     }
     switch (step) {
     case WF_STEP_URL:
@@ -924,6 +991,7 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
         const struct wf_fetch_callbacks cb = {
             .ctx = &s.out,
             .log = wf_cli_output_log,
+            .request = on_request,
             .certificate = wf_cli_output_certificate,
             .status = wf_cli_output_status,
             .header = wf_cli_output_header,
@@ -984,6 +1052,7 @@ int main(int argc, char **argv)
     if (code < 0) {
         code = run(&c, model);
     }
+    wf_cli_request_free(&c.req);
     code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;

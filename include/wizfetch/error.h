@@ -65,6 +65,8 @@ enum wf_error {
     WF_EHTTP_STATUS = -47,      /**< HTTP status >= 400 (reported when the caller asked to fail) */
     WF_EWRITE = -48,            /**< the body callback refused the data (e.g. disk full) */
     WF_EHTTP_REDIR_PROTO = -49, /**< a redirect to a protocol not allowed (https -> http by default) */
+    WF_EREAD = -50, /**< the request body's read callback failed, or gave a length other than announced */
+    WF_EHTTP_REWIND = -51, /**< a 307/308 redirect needs the request body again, and it cannot be rewound */
 
     /* TLS (src/tls) */
     WF_ETLS_HANDSHAKE = -60,      /**< handshake failed (no common version/cipher, protocol error) */

@@ -12,6 +12,7 @@
  * @code
  * char req[1500];
  * int n = wf_http_request_write(req, sizeof req, WF_HTTP_GET, &url, NULL);
+ * // or any method, extra headers and a body framing: wf_http_request_head_write
  * send(req, n);
  * wf_http_parser_t p;                    // about 5.2 KiB with default limits
  * wf_http_parser_init(&p, false, &callbacks, my_ctx);
@@ -118,7 +119,8 @@ enum wf_http_method {
 };
 
 /**
- * @brief Write an HTTP/1.1 request head for `url`.
+ * @brief Write an HTTP/1.1 GET or HEAD request head for `url` (no extra
+ * headers, no body): wf_http_request_head_write with the defaults.
  *
  * Writes `<METHOD> <url->path> HTTP/1.1`, then `Host` (wf_url_authority),
  * `User-Agent`, `Accept: * / *` (without the spaces), `Connection: close`, and
@@ -140,6 +142,119 @@ enum wf_http_method {
  */
 int wf_http_request_write(char *buf, size_t cap, enum wf_http_method method, const struct wf_url *url,
                           const char *user_agent);
+
+/**
+ * One request header field given by the caller. Both strings are
+ * caller-owned, NUL-terminated, and must stay valid for the whole request
+ * (redirects included). A `value` of NULL removes the default header of that
+ * name instead of sending one (curl's `-H "Name:"`).
+ */
+struct wf_http_header {
+    const char *name;  /**< a token (RFC 9110 5.6.2): letters, digits, !#$%&'*+-.^_`|~ */
+    const char *value; /**< no control bytes but HTAB (CR/LF would add lines); NULL = remove */
+    unsigned flags;    /**< WF_HTTP_HEADER_* bits (0 for an ordinary field) */
+};
+
+/** wf_http_header.flags: the field describes the body (e.g. the Content-Type
+ *  a program derived from its data): left out when a redirect drops the body
+ *  (303, or 301/302 after POST), as curl does with its own Content-Type. */
+#define WF_HTTP_HEADER_BODY 1u
+
+/** How the request body is delimited (RFC 9112 6). */
+enum wf_http_framing {
+    WF_HTTP_NO_BODY = 0, /**< no body, no Content-Length */
+    WF_HTTP_LENGTH = 1,  /**< Content-Length: content_length */
+    WF_HTTP_CHUNKED = 2, /**< Transfer-Encoding: chunked */
+};
+
+/** Everything the request head is made of. */
+struct wf_http_request_head {
+    const char *method;                   /**< a token, e.g. "POST"; NULL = "GET" */
+    const struct wf_url *url;             /**< the target */
+    const char *user_agent;               /**< NULL: WF_HTTP_USER_AGENT */
+    const struct wf_http_header *headers; /**< extra fields (may be NULL if header_count is 0) */
+    size_t header_count;
+    enum wf_http_framing framing;
+    uint64_t content_length; /**< with WF_HTTP_LENGTH, in bytes */
+    bool drop_authorization; /**< leave out the caller's Authorization (redirect to another origin) */
+    bool drop_body_fields;   /**< leave out fields flagged WF_HTTP_HEADER_BODY (the body was dropped) */
+};
+
+/**
+ * @brief Write an HTTP/1.1 request head.
+ *
+ * The request line `<method> <url->path> HTTP/1.1`, then the default fields
+ * `Host`, `User-Agent`, `Accept: * / *` (without the spaces), `Connection:
+ * close` (one request per connection), then `Content-Length: N` or
+ * `Transfer-Encoding: chunked` as `framing` says, then the caller's fields in
+ * their order, then the empty line; CRLF line ends and a terminating NUL (not
+ * counted). A caller field whose name equals a default's (case-insensitive)
+ * replaces that default; one with a NULL value only removes it.
+ *
+ * Refused with WF_EINVAL, before anything is written: a method that is not a
+ * token; a header name that is empty or not a token (so CR, LF, space, ':'
+ * are impossible in it); a value with a control byte other than HTAB (CR, LF
+ * and every other control; strings end at the first NUL, so a NUL cannot be
+ * inside one); a caller `Content-Length` or `Transfer-Encoding` field (the
+ * framing follows the body: a wrong one would desynchronise the connection);
+ * a user agent with control bytes; a url whose host or path holds spaces or
+ * control bytes (only a hand-made struct can).
+ *
+ * @param buf receives the head.
+ * @param cap size of buf in bytes.
+ * @return bytes written (without the NUL); WF_ENOMEM if the head does not
+ *         fit in `cap` (buf then holds an empty string if cap > 0); WF_EINVAL
+ *         as above.
+ */
+int wf_http_request_head_write(char *buf, size_t cap, const struct wf_http_request_head *head);
+
+/** @brief Check one header field as wf_http_request_head_write does:
+ *  0 or WF_EINVAL (value NULL is allowed: a removal). */
+int wf_http_header_check(const char *name, const char *value);
+
+/** @brief true if `method` is a non-empty token (RFC 9110 9.1). */
+bool wf_http_method_valid(const char *method);
+
+/** Bytes before and after the data of one chunk that wf_http_chunk_frame may
+ *  use: the size line (at most 16 hex digits and CRLF) and the CRLF after the data. */
+#define WF_HTTP_CHUNK_PREFIX 18
+#define WF_HTTP_CHUNK_SUFFIX 2
+
+/**
+ * @brief Frame one chunk of a chunked body in place (RFC 9112 7.1).
+ *
+ * The caller puts `len` (>= 1) data bytes at `buf + WF_HTTP_CHUNK_PREFIX`;
+ * `buf` must hold WF_HTTP_CHUNK_PREFIX + len + WF_HTTP_CHUNK_SUFFIX bytes.
+ * The size line is written right before the data and CRLF after it.
+ *
+ * @param[out] start offset in `buf` where the framed chunk begins.
+ * @return the framed chunk's length in bytes (from `start`). The last chunk
+ *         is the constant WF_HTTP_CHUNK_LAST.
+ */
+size_t wf_http_chunk_frame(uint8_t *buf, size_t len, size_t *start);
+
+/** The end of a chunked body: the last chunk and an empty trailer section. */
+#define WF_HTTP_CHUNK_LAST "0\r\n\r\n"
+
+/**
+ * @brief What following a redirect does to the request, with curl's rules
+ * (curl -L): 303 turns any method but HEAD into GET without the body; 301 and
+ * 302 turn POST into GET without the body (what browsers and curl do) and
+ * keep other methods; 307 and 308 repeat the method and the body.
+ *
+ * @param status      the redirect status (301, 302, 303, 307, 308).
+ * @param method      the method of the request that was redirected.
+ * @param[out] keep_body true if the next request carries the same body.
+ * @return the next request's method: `method` itself or the string "GET".
+ */
+const char *wf_http_redirect_method(int status, const char *method, bool *keep_body);
+
+/**
+ * @brief May credentials (the Authorization field) go to `to` after a request
+ * to `from`? Only to the same scheme, host and port, as curl does without
+ * --location-trusted: another host (or port) must not get the password.
+ */
+bool wf_http_redirect_keeps_auth(const struct wf_url *from, const struct wf_url *to);
 
 /**
  * Response callbacks. Every member may be NULL. A callback returns 0 to go

@@ -129,6 +129,8 @@ typedef struct wf_tls {
     uint32_t verify_flags;
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
+    bool nowait;        /**< the bio's receive returns at once (wf_tls_read_nowait) */
+    bool write_slice;   /**< the bio's send gives up at the deadline (wf_tls_write_some) */
     bool dates_checked;
     bool setup_done;
     char summary[WF_TLS_SUMMARY_MAX];
@@ -230,6 +232,28 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
  * records are skipped, never read as the end.
  */
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
+
+/**
+ * @brief Send up to `len` bytes, waiting at most `slice_ms` for the chip to
+ * take them. Returns the count sent (one record: at most the maximum record
+ * size), or WF_EAGAIN if the slice ended first: then the record is kept and
+ * the next call MUST pass the same `buf` and `len` (mbedTLS's rule for a
+ * write that would block); wf_tls_read_nowait may be called in between. Other
+ * errors as wf_tls_write. Lets a sender watch for a response while the
+ * connection does not take the body.
+ */
+int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms);
+
+/**
+ * @brief wf_tls_read without waiting: returns the application data that has
+ * already arrived (up to `len` > 0 bytes), WF_EAGAIN if none has (a partial
+ * record stays buffered for the next read; post-handshake messages such as
+ * TLS 1.3 session tickets are consumed), 0 after close_notify,
+ * WF_ETLS_TRUNCATED at a bare TCP end, or another error. Lets a sender look
+ * for an early response between pieces of a request body.
+ */
+int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len);
+
 
 /**
  * @brief Send close_notify (best effort, within `timeout_ms`; 0 = do not wait

@@ -59,7 +59,18 @@ static int bio_result(wf_tls_t *t, int n)
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
-    return bio_arm(t) ? bio_result(t, wf_net_send(t->net, t->fd, buf, len)) : BIO_FAILED;
+    if (!bio_arm(t)) {
+        if (t->write_slice) {
+            t->io_error = 0;
+            return MBEDTLS_ERR_SSL_WANT_WRITE; /* the slice is over; the record stays queued */
+        }
+        return BIO_FAILED;
+    }
+    int n = wf_net_send(t->net, t->fd, buf, len);
+    if (n == WF_ETIMEDOUT && t->write_slice) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE; /* no room within the slice */
+    }
+    return bio_result(t, n);
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
@@ -68,7 +79,13 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
     if (!bio_arm(t)) {
         return BIO_FAILED;
     }
+    if (t->nowait) {
+        wf_net_set_timeout(t->net, t->fd, 0);
+    }
     int n = wf_net_recv(t->net, t->fd, buf, len);
+    if (n == WF_EAGAIN && t->nowait) {
+        return MBEDTLS_ERR_SSL_WANT_READ; /* mbedTLS keeps a partial record for the next call */
+    }
     if (n == 0 && len > 0) {
         t->transport_eof = true; /* the TCP stream ended: no more records can come */
     }
@@ -586,6 +603,53 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
             return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
         }
     }
+}
+
+int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms)
+{
+    start_deadline(t, slice_ms);
+    t->write_slice = true;
+    int n = mbedtls_ssl_write(&t->ssl, buf, len);
+    t->write_slice = false;
+    if (n >= 0) {
+        return n;
+    }
+    if (n == MBEDTLS_ERR_SSL_WANT_WRITE) {
+        return WF_EAGAIN;
+    }
+    return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+}
+
+int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
+{
+    if (len == 0) {
+        return WF_EINVAL;
+    }
+    start_deadline(t, 1000); /* not waited for: the bio returns at once */
+    t->nowait = true;
+    int rc;
+    for (;;) {
+        int n = mbedtls_ssl_read(&t->ssl, buf, len);
+        if (n > 0) {
+            rc = n;
+        } else if (n == 0 || n == MBEDTLS_ERR_SSL_CONN_EOF) {
+            if (!t->transport_eof) {
+                continue; /* an empty application-data record */
+            }
+            rc = WF_ETLS_TRUNCATED;
+        } else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+            rc = 0;
+        } else if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            continue;
+        } else if (n == MBEDTLS_ERR_SSL_WANT_READ) {
+            rc = WF_EAGAIN;
+        } else {
+            rc = n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+        }
+        break;
+    }
+    t->nowait = false;
+    return rc;
 }
 
 void wf_tls_disconnect(wf_tls_t *t, uint32_t timeout_ms)

@@ -8,8 +8,11 @@
 # CA, whose error and retry must show on the console, and the entropy seed in
 # flash: one record per boot, and a power cut in the middle of a seed update
 # (a record half programmed, or the other sector half erased) leaves the
-# previous seed valid for the next boot. The emulator exits 0 only
-# if the firmware signalled success and the chip model saw no violation.
+# previous seed valid for the next boot. With WF_FW_POST_ELF=IMAGE (make
+# firmware-emu-post: POST {"hello":"board"} with Content-Type and Authorization
+# fields), that image against the echo server, whose view of the request must be
+# exactly the one expected, and whose answer must be on the console. The emulator
+# exits 0 only if the firmware signalled success and the chip model saw no violation.
 # With the two optional images (make firmware-emu-system: the whole system root
 # set in flash, plus the test root / alone): the first fetches the page with an
 # mbedTLS heap peak within 2 KiB of FIRMWARE.elf's (one root), the second fails
@@ -19,6 +22,7 @@
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
+post_elf=${WF_FW_POST_ELF:-} # the POST image (environment, so other images can take arguments)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
@@ -170,6 +174,25 @@ if [[ -n $elf_pinned_other ]]; then
   grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
+fi
+
+if [[ -n $post_elf ]]; then
+  WF_EMU_SECONDS=60 WF_SAVE_ECHO_LOG="$work/echo.log" "$run" "$emu" "$post_elf" "$pki" echo >"$work/out" 2>&1
+  rc=$?
+  why=()
+  ((rc == 0)) || why+=("emulator exit $rc")
+  body='{"hello":"board"}'
+  sha=$(printf '%s' "$body" | sha256sum | cut -d' ' -f1)
+  want="POST /echo/board | host=www.example.test | user-agent=wizfetch/0.1 | accept=*/* | content-type=application/json | content-length=17 | authorization=Bearer test-token | body=17 sha256=$sha"
+  [[ $(cat "$work/echo.log" 2>/dev/null) == "$want" ]] || why+=("the server saw: $(cat "$work/echo.log" 2>/dev/null)")
+  tr -d '\r' <"$work/out" >"$work/console"
+  grep -qxF 'POST https://www.example.test/echo/board' "$work/console" || why+=("no request line on the console")
+  grep -qxF '> body: {"hello":"board"}' "$work/console" || why+=("no body on the console")
+  grep -qxF '> Authorization: (set, not shown)' "$work/console" || why+=("Authorization not (or fully) shown")
+  grep -qxF "$want" "$work/console" || why+=("the server's answer is not on the console")
+  grep -q 'fetched .* bytes, HTTP 200' "$work/console" || why+=("no 'fetched ... HTTP 200'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  verdict "firmware in the emulator: POST JSON with header fields, the echo server's view and answer" "${why[@]}"
 fi
 
 echo "$passed passed, $failed failed"

@@ -92,6 +92,10 @@ ts__launch alias-dns udp ALIAS_DNS_PORT "$TS_DIR/alias-dns.log" -- \
   --cname=www.example.test,edge.cdn.test --local=/example.test/ --server="/cdn.test/127.0.0.1#$CDN_DNS_PORT" \
   --user="$(id -un)" --group="$(id -gn)" --pid-file="$TS_DIR/alias-dns-@PORT@.pid" \
   --log-queries --log-facility=- || setup_failed "dnsmasq (--cname)"
+echo_log=$TS_DIR/echo-requests.log
+ts_start_echo ECHO_PORT "$pki" "$echo_log" || setup_failed "echo server"
+for ((i = 0; i < 50; i++)); do [[ -s $echo_log.port2 ]] && break; sleep 0.1; done
+ECHO_PORT2=$(cat "$echo_log.port2" 2>/dev/null) || setup_failed "echo server's second port"
 
 work=$TS_DIR/cases
 mkdir -p "$work"
@@ -122,6 +126,8 @@ net TLSCLOSE "$TLSCLOSE_PORT"
 net TLSEDGE "$TLSEDGE_PORT"
 net REFUSED "$REFUSED_PORT"
 net STALL "$STALL_PORT"
+net ECHO "$ECHO_PORT"
+ECHO+=(--map "10.0.0.1:$ECHO_PORT2=127.0.0.1:$ECHO_PORT2") # the echo server's second port
 
 index_size=$(stat -c %s "$docroot/index.html")
 close_body=$work/close-body.txt # what tls_close_server.py sends as its body
@@ -180,7 +186,7 @@ run() {
   [[ $1 == -- ]] && shift
   local t0 t1
   t0=$(date +%s%N)
-  timeout --foreground -k 5 "$within" "$bin" "$@" >"$OUT" 2>"$ERR"
+  timeout --foreground -k 5 "$within" "$bin" "$@" <"${RUN_STDIN:-/dev/null}" >"$OUT" 2>"$ERR"
   RC=$?
   t1=$(date +%s%N)
   ELAPSED_MS=$(((t1 - t0) / 1000000))
@@ -739,6 +745,266 @@ check_rc 0
 if ((!SKIP)); then
   grep -Eq '^CLIENT_RANDOM [0-9a-f]{64} [0-9a-f]{96}$' "$work/keys12.log" 2>/dev/null ||
     fail "no CLIENT_RANDOM line in the key log"
+fi
+end
+
+# --- requests: methods, headers, bodies, auth (issue 12) ------------------------------
+#
+# Each case runs wizfetch (through the chip model) and curl (directly) against the
+# same server and requires the same server-side view: tests/e2e/echo_server.py logs
+# method, target, the headers that matter, body length and sha256 of every request
+# (the Host port normalised). curl gets wizfetch's User-Agent so that field compares
+# too; a case that sets -A/-H User-Agent overrides it for both.
+
+ECHO_URL=https://www.example.test:$ECHO_PORT
+CURL=(curl -sS --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1"
+  --resolve "www.example.test:$ECHO_PORT2:127.0.0.1" --resolve "www.example.test:${NGINX_PORT[main]}:127.0.0.1")
+wf_ua=$(timeout 30 "$bin" -s "${ECHO[@]}" "$URL/echo/ua" | sed -n 's/.*| user-agent=\([^|]*\) |.*/\1/p')
+[[ -n $wf_ua ]] || setup_failed "no User-Agent seen from wizfetch by the echo server"
+form_file=$work/form.txt
+printf 'name=board\r\nplace=lab\n&temp=21.5\n' >"$form_file"
+json_file=$work/reading.json
+printf '{"sensor":"t1",\n "value":21.5}\n' >"$json_file"
+head -c 65536 /dev/urandom >"$work/64k.bin"
+head -c $((3 * 1048576)) /dev/urandom >"$work/3m.bin"
+sha64k=$(sha256sum <"$work/64k.bin" | cut -d' ' -f1)
+sha3m=$(sha256sum <"$work/3m.bin" | cut -d' ' -f1)
+
+echo_mark() { wc -l <"$echo_log"; }
+echo_since() { tail -n +$(($1 + 1)) "$echo_log"; }
+
+# same_as_curl PATH ARGS...: run wizfetch with ARGS on $URL/PATH (through the model)
+# and curl with the same ARGS on the echo server's real port; the server must have
+# seen the same requests, and stdout must be the same. WF_ONLY=(...) are extra
+# wizfetch arguments (e.g. -v); CURL_RC is curl's exit code, CURL_OUT its stdout.
+# Sets WF_VIEW and CURL_VIEW (the log lines of each run).
+WF_ONLY=()
+same_as_curl() {
+  ((SKIP)) && return 0
+  local path=$1 mark
+  shift
+  mark=$(echo_mark)
+  run --within 90 -- -s "${WF_ONLY[@]}" "${ECHO[@]}" "$@" "$URL$path"
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  CURL_OUT=$work/$ncase.curl.out
+  timeout -k 5 90 "${CURL[@]}" -A "$wf_ua" "$@" "$ECHO_URL$path" <"${RUN_STDIN:-/dev/null}" >"$CURL_OUT" \
+    2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  [[ -n $WF_VIEW ]] || fail "the server saw no request from wizfetch"
+  if [[ $WF_VIEW != "$CURL_VIEW" ]]; then
+    fail "server-side views differ"
+    printf '#   wizfetch: %s\n' "$WF_VIEW" | cut -c1-400
+    printf '#   curl:     %s\n' "$CURL_VIEW" | cut -c1-400
+  fi
+  cmp -s "$OUT" "$CURL_OUT" || fail "stdout differs from curl's"
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+}
+
+view_has() { # view_has REGEX [LINE]: the wizfetch view (or its LINE-th request) matches
+  ((SKIP)) && return 0
+  local v=$WF_VIEW
+  [[ -n ${2:-} ]] && v=$(sed -n "${2}p" <<<"$WF_VIEW")
+  grep -Eq -- "$1" <<<"$v" || fail "server view does not match /$1/: $v"
+}
+
+view_lacks() { # view_lacks REGEX
+  ((SKIP)) && return 0
+  ! grep -Eq -- "$1" <<<"$WF_VIEW" || fail "server view matches /$1/: $WF_VIEW"
+}
+
+sha_of() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+
+begin "POST form (-d twice, joined with &): same as curl"
+same_as_curl /echo/form -d 'name=board&temp=21.5' -d 'unit=C'
+check_rc 0
+view_has "^POST /echo/form \| host=www\.example\.test \| user-agent=$wf_ua \| accept=\*/\* \| content-type=application/x-www-form-urlencoded \| content-length=27 \| body=27 sha256=$(sha_of 'name=board&temp=21.5&unit=C')\$"
+end
+
+begin "POST form from -d @file (CR and LF stripped, as curl): same as curl"
+same_as_curl /echo/form-file -d @"$form_file"
+check_rc 0; view_has "body=29 sha256=$(sha_of 'name=boardplace=lab&temp=21.5')"
+end
+
+begin "POST JSON (--json): same as curl"
+same_as_curl /echo/json --json '{"hello":"board"}'
+check_rc 0
+view_has "^POST /echo/json \| host=[^|]* \| user-agent=[^|]* \| accept=application/json \| content-type=application/json \| content-length=17 \| body=17 sha256=$(sha_of '{"hello":"board"}')\$"
+end
+
+begin "POST JSON from --json @file (as is, streamed): same as curl"
+same_as_curl /echo/json-file --json @"$json_file"
+check_rc 0; view_has "content-type=application/json .*body=$(stat -c %s "$json_file") sha256=$(sha256sum <"$json_file" | cut -d' ' -f1)"
+end
+
+begin "PUT a 64 KiB file (-T, URL ending in / gets the file name): same as curl"
+same_as_curl /echo/upload/ -T "$work/64k.bin"
+check_rc 0; view_has "^PUT /echo/upload/64k\.bin \|.*content-length=65536 \| body=65536 sha256=$sha64k\$"
+end
+
+begin "POST 3 MiB from --data-binary @file (streamed), sha256 at the server: same as curl"
+same_as_curl /echo/big --data-binary @"$work/3m.bin"
+check_rc 0; view_has "^POST /echo/big .*content-length=3145728 \| body=3145728 sha256=$sha3m\$"
+end
+
+begin "PUT from standard input (-T -): chunked, same as curl"
+RUN_STDIN=$work/64k.bin
+same_as_curl /echo/stdin -T -
+RUN_STDIN=
+check_rc 0; view_has "^PUT /echo/stdin .*transfer-encoding=chunked \| body=65536 sha256=$sha64k\$"
+view_lacks "content-length="
+end
+
+begin "custom headers: added, default replaced, default removed, empty; -A, -e: same as curl"
+same_as_curl /echo/headers -H 'X-Api-Key: k-123' -H 'Accept: text/plain' -H 'X-Empty;' -H 'X-Two: a' \
+  -H 'X-Two: b' -A 'sensor-node/2.1' -e 'https://ref.example.test/page'
+check_rc 0
+view_has "^GET /echo/headers \| host=[^|]* \| user-agent=sensor-node/2\.1 \| accept=text/plain \| referer=https://ref\.example\.test/page \| x-api-key=k-123 \| x-empty= \| x-two=a, b \| body=0 "
+end
+
+begin "-H 'User-Agent:' removes the default: same as curl"
+same_as_curl /echo/no-ua -H 'User-Agent:'
+check_rc 0; view_lacks "user-agent="
+end
+
+begin "DELETE (-X): same as curl"
+same_as_curl /echo/items/7 -X DELETE
+check_rc 0; view_has "^DELETE /echo/items/7 \|.* body=0 "; view_lacks "content-length="
+end
+
+begin "PATCH with a JSON body (-X PATCH --json): same as curl"
+same_as_curl /echo/items/7 -X PATCH --json '{"state":"on"}'
+check_rc 0; view_has "^PATCH /echo/items/7 .*content-type=application/json .*body=14 "
+end
+
+begin "Basic auth (-u): same as curl"
+same_as_curl /echo/private -u 'board:s3cret:x'
+check_rc 0; view_has "authorization=Basic $(printf 'board:s3cret:x' | base64)"
+end
+
+begin "-G: the data as the query string: same as curl"
+same_as_curl /echo/search -G -d 'q=temp' -d 'n=2'
+check_rc 0; view_has '^GET /echo/search\?q=temp&n=2 \|'; view_lacks "content-type="
+end
+
+begin "POST + 303 -> GET without the body (-L): same as curl"
+same_as_curl /see-other/x -L -d 'a=1'
+check_rc 0
+view_has "^POST /see-other/x .*body=3 " 1
+view_has "^GET /echo/after-303 \| host=[^|]* \| user-agent=[^|]* \| accept=\*/\* \| body=0 " 2
+end
+
+begin "POST + 302 and POST + 301 -> GET without the body (-L, curl's default): same as curl"
+same_as_curl /found/x -L -d 'a=1'
+check_rc 0; view_has "^GET /echo/after-302 .*body=0 " 2
+same_as_curl /moved/x -L -d 'a=1'
+check_rc 0; view_has "^GET /echo/after-301 .*body=0 " 2
+end
+
+begin "POST + 307 -> POST with the body again (-L): same as curl"
+same_as_curl /temp/x -L -d 'a=1'
+check_rc 0; view_has "^POST /temp/x .*body=3 " 1; view_has "^POST /echo/after-307 .*body=3 " 2
+end
+
+begin "streamed POST + 308 -> the file rewound and sent again (-L): same as curl"
+same_as_curl /perm/x -L --data-binary @"$work/64k.bin"
+check_rc 0; view_has "^POST /echo/after-308 .*body=65536 sha256=$sha64k\$" 2
+end
+
+begin "307 to another port: Authorization dropped there, other headers kept: same as curl"
+same_as_curl /other-port/x -L -u 'board:pw' -H 'X-Api-Key: k' -d 'a=1'
+check_rc 0
+view_has "^POST /other-port/x .*authorization=Basic " 1
+view_has "^POST /echo/after-other-port .*x-api-key=k" 2
+((SKIP)) || ! sed -n 2p <<<"$WF_VIEW" | grep -q authorization= || fail "Authorization went to the other port"
+end
+
+begin "interim 100 Continue while the body is sent: body complete, final response delivered"
+same_as_curl /continue --data-binary @"$work/64k.bin"
+check_rc 0; view_has "^POST /continue .*body=65536 sha256=$sha64k\$"
+end
+
+begin "413 before the body is sent: sending stops, the response is delivered: same as curl"
+WF_ONLY=(-v -i)
+same_as_curl /too-large -i --data-binary @"$work/3m.bin"
+WF_ONLY=()
+check_rc 0; check_time 2
+check_stderr 'answered before the body was sent'
+((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
+end
+
+begin "-v shows the request head, curl -v style ('> ' lines)"
+run -- -v "${ECHO[@]}" --json '{"a":1}' -H 'X-Trace: 7' "$URL/echo/v"
+check_rc 0
+check_stderr '^> POST /echo/v HTTP/1\.1$'; check_stderr '^> Content-Length: 7$'; check_stderr '^> X-Trace: 7$'
+check_stderr '^> Content-Type: application/json$'; check_stderr '^> $'
+end
+
+begin "413 while the body's send is blocked (the server stopped reading): noticed, delivered (W5500, 16 MiB)"
+((SKIP)) || head -c $((16 * 1048576)) /dev/zero >"$work/16m.bin"
+run --within 60 -- -s -i --chip w5500 "${ECHO[@]}" --data-binary @"$work/16m.bin" "$URL/late-413"
+check_rc 0; check_time 8 # the server answers after 2.5 s and closes 10 s later
+((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
+rm -f "$work/16m.bin"
+end
+
+begin "PUT from standard input + 307: cannot rewind -> 65"
+RUN_STDIN=$work/64k.bin
+run -- "${ECHO[@]}" -L -T - "$URL/temp/x"
+RUN_STDIN=
+check_rc 65; check_msg "cannot be rewound"
+end
+
+begin "server closes while the body is sent -> 55"
+run -- "${ECHO[@]}" --data-binary @"$work/3m.bin" "$URL/close-mid-body"
+check_rc 55; check_msg "request failed"; check_time 15
+end
+
+begin "missing -d @file -> 26, nothing sent"
+mark=$(echo_mark)
+run -- "${ECHO[@]}" -d @"$work/no-such-file" "$URL/echo/x"
+check_rc 26; check_msg "cannot read .*no-such-file"
+((SKIP)) || [[ $(echo_mark) == "$mark" ]] || fail "a request reached the server"
+end
+
+expect_exit 26 "missing -T file -> 26" "cannot read" -- "${ECHO[@]}" -T "$work/no-such-file" "$URL/echo/"
+expect_exit 2 "bad -H syntax (no colon) -> 2" "bad header" -- "${ECHO[@]}" -H 'X-No-Colon' "$URL/echo/x"
+expect_exit 2 "-H with CR LF (header injection) -> 2" "bad header" -- "${ECHO[@]}" -H $'X-A: 1\r\nX-Evil: 1' "$URL/echo/x"
+expect_exit 2 "-H with a space in the name -> 2" "bad header" -- "${ECHO[@]}" -H 'X A: 1' "$URL/echo/x"
+expect_exit 2 "-X with a space (not a token) -> 2" "bad -X method" -- "${ECHO[@]}" -X 'GET /x' "$URL/echo/x"
+expect_exit 2 "-A with a newline -> 2" "control bytes" -- "${ECHO[@]}" -A $'a\nX-Evil: 1' "$URL/echo/x"
+expect_exit 2 "-I with -d -> 2" "cannot send a body" -- "${ECHO[@]}" -I -d x "$URL/echo/x"
+
+begin "a request head beyond the I/O buffer is refused before sending -> 2"
+mark=$(echo_mark)
+run -- -v "${ECHO[@]}" -H "X-Big: $(head -c 3000 /dev/zero | tr '\0' v)" "$URL/echo/x"
+check_rc 2; check_stderr 'does not fit in the [0-9]+-byte I/O buffer'
+((SKIP)) || [[ $(echo_mark) == "$mark" ]] || fail "a request reached the server"
+end
+
+# The same against nginx: it reads the body and answers, or refuses it early.
+MAIN_URL=https://www.example.test:${NGINX_PORT[main]}
+begin "nginx: POST JSON and PUT 64 KiB are read and answered 200, as for curl"
+run -- -s "${MAIN[@]}" --json '{"hello":"board"}' "$URL/post"
+check_rc 0; check_log '"POST /post HTTP/1.1" 200'
+((SKIP)) || [[ $(cat "$OUT") == posted ]] || fail "stdout is not nginx's answer"
+run -- -s "${MAIN[@]}" -X PUT --data-binary @"$work/64k.bin" "$URL/post"
+check_rc 0; check_log '"PUT /post HTTP/1.1" 200'
+if ((!SKIP)); then
+  timeout 30 "${CURL[@]}" --json '{"hello":"board"}' "$MAIN_URL/post" >"$work/nginx-curl.out" 2>&1
+  cmp -s "$OUT" "$work/nginx-curl.out" || fail "curl got another answer"
+fi
+end
+
+begin "nginx: 3 MiB POST to a 1 KiB location -> 413 before the body, delivered (exit 0), as curl"
+run -- -s -i "${MAIN[@]}" --data-binary @"$work/3m.bin" "$URL/small"
+check_rc 0; check_time 10; check_log '"POST /small HTTP/1.1" 413'
+((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line"
+if ((!SKIP)); then
+  timeout 30 "${CURL[@]}" -s -o /dev/null -w '%{http_code}' --data-binary @"$work/3m.bin" "$MAIN_URL/small" \
+    >"$work/nginx-413.curl" 2>&1
+  [[ $(cat "$work/nginx-413.curl") == 413 ]] || fail "curl saw $(cat "$work/nginx-413.curl"), not 413"
 fi
 end
 
