@@ -1036,12 +1036,14 @@ int main(int argc, char **argv)
     c.fetch.total_timeout_ms = 0;
     int code = parse_options(argc, argv, &c);
     if (code >= 0) {
+        wf_cli_request_free(&c.req);
         return code;
     }
     /* The model is made once the options are known (--model, --chip, --map). */
     struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, c.model);
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
+        wf_cli_request_free(&c.req);
         return EXIT_INIT;
     }
     for (size_t i = 0; i < c.map_count && code < 0; i++) {
