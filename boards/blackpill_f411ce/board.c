@@ -31,16 +31,8 @@ static const struct stm32f4_board blackpill = {
     .iwdg_timeout_ms = BOARD_IWDG_TIMEOUT_MS,
 };
 
-static const struct wf_port port = {
-    .ctx = (void *)&blackpill, /* read only: port.h's ctx is non-const for ports that keep state */
-    .spi_frame = stm32f4_port_spi_frame,
-    .reset = stm32f4_port_reset, /* PA3 drives the module's /RESET */
-    .millis = stm32f4_port_millis,
-    .delay_ms = stm32f4_port_delay_ms,
-    .entropy = stm32f4_port_entropy,
-    .unix_time = stm32f4_port_unix_time,
-    .console_write = stm32f4_port_console_write,
-};
+static const struct wf_port port =
+    STM32F4_PORT_TABLE(blackpill, stm32f4_port_reset); /* PA3 drives the module's /RESET */
 
 void wf_board_init(void)
 {

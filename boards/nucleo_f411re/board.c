@@ -1,6 +1,8 @@
 /* Nucleo-F411RE + Arduino Ethernet Shield (W5100): the description and port table (see board.h). */
 #include "board.h"
 
+#include <stddef.h>
+
 #include "board_api.h"
 #include "port_stm32f4.h"
 #include "stm32f4_board.h"
@@ -30,16 +32,7 @@ static const struct stm32f4_board nucleo = {
     .iwdg_timeout_ms = BOARD_IWDG_TIMEOUT_MS,
 };
 
-static const struct wf_port port = {
-    .ctx = (void *)&nucleo, /* read only: port.h's ctx is non-const for ports that keep state */
-    .spi_frame = stm32f4_port_spi_frame,
-    .reset = 0, /* the shield's reset is not on a GPIO */
-    .millis = stm32f4_port_millis,
-    .delay_ms = stm32f4_port_delay_ms,
-    .entropy = stm32f4_port_entropy,
-    .unix_time = stm32f4_port_unix_time,
-    .console_write = stm32f4_port_console_write,
-};
+static const struct wf_port port = STM32F4_PORT_TABLE(nucleo, NULL); /* the shield's reset is not on a GPIO */
 
 void wf_board_init(void)
 {

@@ -53,4 +53,17 @@ void stm32f4_set_unix_time(int64_t unix_seconds);
 /** @brief The wall clock: seconds since 1970-01-01 UTC, or -1 while not set. */
 int64_t stm32f4_unix_time(void);
 
+/**
+ * The port table of a board (an initializer for its `static const struct
+ * wf_port`): `board` is the board's `static const struct stm32f4_board`, read
+ * only (port.h's ctx is non-const for ports that keep state), and `reset_fn`
+ * stm32f4_port_reset when the chip's /RESET is wired, else NULL.
+ */
+#define STM32F4_PORT_TABLE(board, reset_fn)                                                                  \
+    {                                                                                                        \
+        .ctx = (void *)&(board), .spi_frame = stm32f4_port_spi_frame, .reset = (reset_fn),                   \
+        .millis = stm32f4_port_millis, .delay_ms = stm32f4_port_delay_ms, .entropy = stm32f4_port_entropy,   \
+        .unix_time = stm32f4_port_unix_time, .console_write = stm32f4_port_console_write,                    \
+    }
+
 #endif
