@@ -267,9 +267,11 @@ struct wf_emu {
     struct emu_dev sysmem;    /**< unique device ID and flash size */
     struct emu_dev *devs[16]; /**< the bus map: every block above */
     unsigned ndevs;
-    bool fpu_enabled;   /**< CPACR grants CP10 and CP11 */
-    bool cs_low;        /**< the board's chip-select pin drives the chip's /SCS low */
-    bool chip_in_reset; /**< the board's chip-reset pin drives /RESET low */
+    bool fpu_enabled;             /**< CPACR grants CP10 and CP11 */
+    bool cs_low;                  /**< the board's chip-select pin drives the chip's /SCS low */
+    bool chip_in_reset;           /**< the board's chip-reset pin drives /RESET low */
+    uint64_t chip_reset_since_ps; /**< when /RESET went low */
+    uint64_t chip_reset_pulses;   /**< /RESET low-high cycles */
     uint64_t led_toggles;
 
     /* wiring */

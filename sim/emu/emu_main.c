@@ -9,7 +9,9 @@
  * the image's `.board_id` section; --board NAME overrides it; an image without
  * the section runs as the Nucleo; an unknown name is an error. The board decides
  * the HSE crystal, the console USART and pins, the chip's select and reset pins
- * and the chip modelled by default (--chip overrides it).
+ * and the chip modelled by default (--chip overrides it). --print-board prints
+ * the board's name and the chip it would model ("blackpill_f411ce W5500") and
+ * exits, for scripts.
  *
  * --seed-file keeps flash sectors 6 and 7 (the firmware's entropy seed, 256 KiB)
  * between runs; the seed store's latest valid record is reported at the start and
@@ -51,7 +53,8 @@ static void usage(FILE *f)
                "[--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
                "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
-               "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N]\n"
+               "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N] "
+               "[--print-board]\n"
                "                    firmware.elf\n");
 }
 
@@ -163,7 +166,7 @@ int main(int argc, char **argv)
     double cpi = 1.3;
     bool trace = false, no_chip = false;
     enum wf_sim_variant variant = WF_SIM_W5100;
-    bool chip_given = false;
+    bool chip_given = false, print_board = false;
     const char *board_name = NULL;
     uint32_t wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
     for (int i = 1; i < argc; i++) {
@@ -243,6 +246,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--print-board") == 0) {
+            print_board = true;
         } else if (strcmp(a, "--trace") == 0) {
             trace = true;
         } else if (strcmp(a, "--no-chip") == 0) {
@@ -286,6 +291,10 @@ int main(int argc, char **argv)
     }
     if (!chip_given) {
         variant = board->chip;
+    }
+    if (print_board) {
+        printf("%s %s\n", board->id, variant == WF_SIM_W5500 ? "W5500" : "W5100");
+        return 0;
     }
     struct wf_sim_chip *chip = wf_sim_chip_new_variant(seed, variant);
     struct wf_emu *b = chip ? wf_emu_new(board, chip, seed) : NULL;

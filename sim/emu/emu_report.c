@@ -94,10 +94,16 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
             "; console %" PRIu64 " bytes; ADC conversions %" PRIu64 "\n",
             b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart.tx_bytes,
             b->adc.conversions);
-    if (b->board->led.port >= 0) {
-        char pn[8];
-        fprintf(out, "LED (%s): %" PRIu64 " changes\n", emu_pin_name(b->board->led, pn), b->led_toggles);
+    fprintf(out, "board %s", b->board->id);
+    char pn[8];
+    if (b->board->chip_reset.port >= 0) {
+        fprintf(out, "; chip /RESET (%s): %" PRIu64 " pulses", emu_pin_name(b->board->chip_reset, pn),
+                b->chip_reset_pulses);
     }
+    if (b->board->led.port >= 0) {
+        fprintf(out, "; LED (%s): %" PRIu64 " changes", emu_pin_name(b->board->led, pn), b->led_toggles);
+    }
+    fprintf(out, "\n");
     fprintf(
         out,
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "

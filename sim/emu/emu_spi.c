@@ -211,8 +211,22 @@ int emu_spi_chip_select(struct wf_emu *b, bool low)
 
 /* The chip's /RESET pin: held low, the model is in reset (registers to their reset
  * values, sockets closed, SPI ignored); released, it starts from power-on state. */
+#define RESET_MIN_PS 500000000ull /* W5500 datasheet: RSTn low for at least 500 us */
+
 void emu_chip_reset_pin(struct wf_emu *b, bool low)
 {
+    uint64_t now = wf_emu_time_ps(b);
+    if (low) {
+        b->chip_reset_since_ps = now;
+    } else if (b->chip_in_reset) {
+        b->chip_reset_pulses++;
+        if (now - b->chip_reset_since_ps < RESET_MIN_PS && b->chip != NULL && chip_is_w5500(b)) {
+            wf_emu_stop(
+                b, WF_EMU_STOP_RULE,
+                "W5500 /RESET released after %llu us low: the datasheet asks at least 500 us (PC 0x%08X)",
+                (unsigned long long)((now - b->chip_reset_since_ps) / 1000000u), b->pc);
+        }
+    }
     b->chip_in_reset = low;
     if (b->chip != NULL) {
         wf_sim_chip_reset_pin(b->chip, low);

@@ -754,8 +754,10 @@ static void test_blackpill_chip_reset(void **state)
     xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
     assert_int_equal(xfer(b, 0x00), 0x00);
     wr(b, GPIOA + 0x18, 1u << 4);
-    /* released: registers at their reset values */
+    /* released after 1 ms (>= 500 us): registers at their reset values */
+    run_cycles(b, 16000);
     wr(b, GPIOA + 0x18, 1u << 3);
+    assert_int_equal(b->chip_reset_pulses, 1);
     assert_false(b->chip_in_reset);
     wr(b, GPIOA + 0x18, 1u << (4 + 16));
     xfer(b, 0x00), xfer(b, 0x19), xfer(b, 0x00);
@@ -763,6 +765,12 @@ static void test_blackpill_chip_reset(void **state)
     assert_int_equal(xfer(b, 0x00), 0xD0);
     wr(b, GPIOA + 0x18, 1u << 4);
     assert_int_equal(b->stop, WF_EMU_STOP_NONE);
+    /* a pulse shorter than the datasheet's 500 us stops the run */
+    wr(b, GPIOA + 0x18, 1u << (3 + 16));
+    run_cycles(b, 100 * 16);
+    assert_int_equal(wf_emu_write(b, GPIOA + 0x18, 4, 1u << 3), -1);
+    assert_non_null(strstr(b->stop_msg, "500 us"));
+    b->stop = WF_EMU_STOP_NONE;
     /* PA4 is the select: PB6 does nothing on this board */
     wr(b, RCC + 0x30, 3u);
     wr(b, GPIOB + 0x00, 1u << 12);
