@@ -37,6 +37,9 @@ test: build cross firmware firmware-small
 	@$(MAKE) --no-print-directory install-check
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-firmware
+	@# The second board: its emulator image (same sources but board.c; the budget is
+	@# checked by that build too) through the same cases, on its own chip and pins.
+	@$(MAKE) --no-print-directory test-firmware BOARD=blackpill_f411ce
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
@@ -121,6 +124,7 @@ bench: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@echo "written: build/bench.json"
 
+# The emulator takes the board from the image's .board_id section.
 test-firmware: build firmware-emu
 	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 

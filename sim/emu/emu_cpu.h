@@ -1,7 +1,7 @@
 /**
- * @file emu.h
+ * @file emu_cpu.h
  * @brief The CPU side of the board emulator: a Cortex-M4F on Unicorn 2 wired to
- * the board models (board.h).
+ * the machine models (emu_machine.h).
  *
  * Memory map: flash (read/execute; writes go to the FLASH interface's programming
  * rules), SRAM, and three MMIO windows decoded by the board: peripherals

@@ -1,5 +1,5 @@
 /**
- * @file elf_loader.h
+ * @file emu_elf.h
  * @brief A minimal ELF32 (ARM, little-endian) reader for the board emulator:
  * loadable segments into the board's flash/SRAM, and the symbol table for
  * backtraces and named addresses.

@@ -1,5 +1,5 @@
 /**
- * @file report.h
+ * @file emu_report.h
  * @brief The end-of-run table: instructions per phase, peak stack, SPI cost and an
  * estimate of the wall time on the real board, as text and as JSON.
  */
