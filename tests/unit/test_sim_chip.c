@@ -445,6 +445,13 @@ static void test_absent_and_reset_pin(void **state)
     assert_memory_equal(rx, ((uint8_t[]){0, 0, 0, 0}), 4);
     wf_sim_chip_reset_pin(chip, false);
     assert_int_equal(rd8(RCR), 8);
+    /* An open socket is closed by the reset (its host socket released). */
+    open_socket(1, UDP, 5000);
+    assert_int_equal(rd8(sreg(1, Sn_SR)), S_UDP);
+    wf_sim_chip_reset_pin(chip, true);
+    wf_sim_chip_reset_pin(chip, false);
+    assert_int_equal(rd8(sreg(1, Sn_SR)), S_CLOSED);
+    assert_int_equal(rd16(sreg(1, Sn_PORT)), 0);
     expect_no_violations();
 }
 
