@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -37,6 +37,10 @@ test: build cross firmware firmware-small
 	@$(MAKE) --no-print-directory install-check
 	@$(MAKE) --no-print-directory fuzz
 	@$(MAKE) --no-print-directory test-firmware
+	@# The second board: its image and budget, and its emulator image through the base
+	@# cases (fetches, unknown CA, the seed across boots) on its own clock, chip and pins.
+	@$(MAKE) --no-print-directory firmware BOARD=blackpill_f411ce
+	@$(MAKE) --no-print-directory test-firmware-base BOARD=blackpill_f411ce
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
@@ -159,10 +163,15 @@ firmware-emu-system: deps $(PKI)/root.pem
 	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
+# The emulator takes the board from the image's .board_id section.
 test-firmware: build firmware-emu firmware-emu-system firmware-emu-post
 	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
+
+# The base cases only (fetches, unknown CA, the seed across boots), for a second board.
+test-firmware-base: build firmware-emu
+	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy

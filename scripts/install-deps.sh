@@ -16,7 +16,7 @@ packages=(
   dnsmasq-base      # e2e tests and demo: the DNS server
   openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
-  libunicorn-dev    # the board emulator (sim/board): Unicorn 2 runs firmware.elf
+  libunicorn-dev    # the board emulator (sim/emu): Unicorn 2 runs firmware.elf
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB

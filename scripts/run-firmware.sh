@@ -32,7 +32,8 @@ seed=$TS_DIR/seed-sector.bin # a fresh board: no seed provisioned yet
 # For tests: keep a copy of the page as served, to compare with the console.
 [[ -n ${WF_SAVE_PAGE:-} ]] && cp "$TS_DOCROOT/index.html" "$WF_SAVE_PAGE"
 
-echo "emulated Nucleo-F411RE: $elf"
+read -r board chip < <("$emu" --print-board "$@" "$elf") || { echo "run-firmware: $elf: no board to emulate" >&2; exit 1; }
+echo "emulated $board ($chip): $elf"
 echo "network: 10.0.0.1:443 -> nginx ($server) 127.0.0.1:${NGINX_PORT[$server]}, 10.0.0.53:53 -> dnsmasq 127.0.0.1:$DNS_PORT"
 echo "---- serial console (115200 8N1) ----"
 rc=0

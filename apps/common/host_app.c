@@ -5,66 +5,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The parsers live with the chip model's network map (sim/chip), which owns the
+ * rule syntax; the host programs use the same ones for their own addresses. */
 bool wf_args_ipv4(const char *s, size_t len, uint32_t *ip)
 {
-    uint32_t v = 0;
-    size_t i = 0;
-    for (unsigned part = 0; part < 4; part++) {
-        unsigned octet = 0, digits = 0;
-        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
-            octet = octet * 10 + (unsigned)(s[i++] - '0');
-            digits++;
-        }
-        if (digits == 0 || digits > 3 || octet > 255) {
-            return false;
-        }
-        v = (v << 8) | octet;
-        if (part < 3) {
-            if (i >= len || s[i] != '.') {
-                return false;
-            }
-            i++;
-        }
-    }
-    *ip = v;
-    return i == len;
+    return wf_sim_chip_parse_ipv4(s, len, ip);
 }
 
 bool wf_args_port(const char *s, uint16_t *port)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 65535 || s[0] == '-' || s[0] == '+') {
-        return false;
-    }
-    *port = (uint16_t)v;
-    return true;
+    return wf_sim_chip_parse_port(s, port);
 }
 
 bool wf_args_endpoint(const char *s, bool port_optional, uint32_t *ip, uint16_t *port)
 {
-    const char *colon = strchr(s, ':');
-    *port = 0;
-    if (colon == NULL) {
-        return port_optional && wf_args_ipv4(s, strlen(s), ip);
-    }
-    return wf_args_ipv4(s, (size_t)(colon - s), ip) && wf_args_port(colon + 1, port);
+    return wf_sim_chip_parse_endpoint(s, port_optional, ip, port);
 }
 
 bool wf_args_map_rule(struct wf_sim_chip *model, const char *rule)
 {
-    char left[64];
-    const char *eq = strchr(rule, '=');
-    if (eq == NULL || (size_t)(eq - rule) >= sizeof left) {
-        return false;
-    }
-    memcpy(left, rule, (size_t)(eq - rule));
-    left[eq - rule] = '\0';
-    uint32_t vip, hip;
-    uint16_t vport, hport;
-    return wf_args_endpoint(left, true, &vip, &vport) && wf_args_endpoint(eq + 1, false, &hip, &hport) &&
-           wf_sim_chip_map(model, vip, vport, hip, hport) == 0;
+    return wf_sim_chip_map_rule(model, rule) == 0;
 }
 
 bool wf_args_seconds(const char *s, uint32_t *ms)

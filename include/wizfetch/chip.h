@@ -232,7 +232,9 @@ void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_c
  *    that somehow failed step 1 sees control byte 0x00: a one-byte read of the
  *    common block, which changes nothing.
  * No frame is longer than 4 bytes. The W5500 probe restores RCR; the W5100
- * probe leaves MR at 0x00, its reset value.
+ * probe leaves MR at 0x00, its reset value. When the port wires the chip's
+ * reset (port->reset), the line is pulsed first (asserted 2 ms, 10 ms to
+ * start): a board may hold the chip in reset until the driver releases it.
  */
 int wf_chip_detect(wf_chip_t *chip, const struct wf_port *port);
 

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -1014,4 +1015,71 @@ void sim_accept_command(struct wf_sim_chip *m, unsigned sn)
         sim_violation(m, cr_addr(m, sn), cmd, "unknown Sn_CR command");
         break;
     }
+}
+
+/* ---- network-map rules from a command line ---- */
+
+bool wf_sim_chip_parse_ipv4(const char *s, size_t len, uint32_t *ip)
+{
+    uint32_t v = 0;
+    size_t i = 0;
+    for (unsigned part = 0; part < 4; part++) {
+        unsigned octet = 0, digits = 0;
+        while (i < len && s[i] >= '0' && s[i] <= '9' && digits < 4) {
+            octet = octet * 10 + (unsigned)(s[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || octet > 255) {
+            return false;
+        }
+        v = (v << 8) | octet;
+        if (part < 3) {
+            if (i >= len || s[i] != '.') {
+                return false;
+            }
+            i++;
+        }
+    }
+    *ip = v;
+    return i == len;
+}
+
+bool wf_sim_chip_parse_port(const char *s, uint16_t *port)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v == 0 || v > 65535 || s[0] == '-' || s[0] == '+') {
+        return false;
+    }
+    *port = (uint16_t)v;
+    return true;
+}
+
+bool wf_sim_chip_parse_endpoint(const char *s, bool port_optional, uint32_t *ip, uint16_t *port)
+{
+    const char *colon = strchr(s, ':');
+    *port = 0;
+    if (colon == NULL) {
+        return port_optional && wf_sim_chip_parse_ipv4(s, strlen(s), ip);
+    }
+    return wf_sim_chip_parse_ipv4(s, (size_t)(colon - s), ip) && wf_sim_chip_parse_port(colon + 1, port);
+}
+
+int wf_sim_chip_map_rule(struct wf_sim_chip *m, const char *rule)
+{
+    char left[64];
+    const char *eq = strchr(rule, '=');
+    if (eq == NULL || (size_t)(eq - rule) >= sizeof left) {
+        return -1;
+    }
+    memcpy(left, rule, (size_t)(eq - rule));
+    left[eq - rule] = '\0';
+    uint32_t vip, hip;
+    uint16_t vport, hport;
+    if (!wf_sim_chip_parse_endpoint(left, true, &vip, &vport) ||
+        !wf_sim_chip_parse_endpoint(eq + 1, false, &hip, &hport)) {
+        return -1;
+    }
+    return wf_sim_chip_map(m, vip, vport, hip, hport);
 }

@@ -166,6 +166,20 @@ uint32_t wf_sim_chip_wire_rate(const struct wf_sim_chip *m);
 int wf_sim_chip_map(struct wf_sim_chip *m, uint32_t vip, uint16_t vport, uint32_t host_ip,
                     uint16_t host_port);
 
+/**
+ * A network-map rule as the host programs take it on their command line:
+ * "VIP[:VPORT]=HOST:PORT" (dotted IPv4 addresses, decimal ports 1..65535),
+ * added with wf_sim_chip_map(). Returns 0, or -1 for a malformed rule or a
+ * full table (nothing added).
+ */
+int wf_sim_chip_map_rule(struct wf_sim_chip *m, const char *rule);
+/** The rule's parts: "a.b.c.d" (exactly `len` chars) -> host-order address. */
+bool wf_sim_chip_parse_ipv4(const char *s, size_t len, uint32_t *ip);
+/** Decimal port 1..65535 (the whole string). */
+bool wf_sim_chip_parse_port(const char *s, uint16_t *port);
+/** "IP:PORT", or with `port_optional` also "IP" (port 0). */
+bool wf_sim_chip_parse_endpoint(const char *s, bool port_optional, uint32_t *ip, uint16_t *port);
+
 /* ---- fault injection ---------------------------------------------------- */
 
 /** Chip absent/dead: MISO stuck at `miso` (0x00 or 0xFF) for every byte. */

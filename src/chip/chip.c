@@ -34,9 +34,15 @@ void wf_chip_init(wf_chip_t *chip, const struct wf_port *port, const struct wf_c
 /* Probe order matters: see wf_chip_detect in chip.h. */
 static const struct wf_chip_variant *const detect_order[] = {&wf_chip_w5500, &wf_chip_w5100};
 
+static void pulse_reset_line(wf_chip_t *chip);
+
 int wf_chip_detect(wf_chip_t *chip, const struct wf_port *port)
 {
     int rc = WF_ENODEV;
+    /* A board may hold the chip in reset until the driver lets it go (ports/stm32f4
+     * does, from power-on): release it first, or nothing answers the probes. */
+    wf_chip_init(chip, port, detect_order[0]);
+    pulse_reset_line(chip);
     for (size_t i = 0; i < sizeof detect_order / sizeof detect_order[0]; i++) {
         wf_chip_init(chip, port, detect_order[i]);
         rc = detect_order[i]->probe(chip);

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SYSTEM_PLUS_TEST.elf SYSTEM.elf
-#                       [PINNED.elf PINNED_OTHER.elf]]
-# -- the firmware image in the
-# emulator against real nginx and dnsmasq (scripts/run-firmware.sh): a TLS 1.3
-# fetch and a TLS 1.2 fetch with the page checked byte for byte, a TLS 1.3 fetch
-# through the W5500 model (--chip w5500), an unknown
+#                       [PINNED.elf PINNED_OTHER.elf]] -- the firmware image in the
+# emulator against real nginx and dnsmasq (scripts/run-firmware.sh), as the
+# board the image names in its .board_id (nucleo_f411re: W5100 shield;
+# blackpill_f411ce: W5500 module with its reset on PA3): a TLS 1.3
+# fetch and a TLS 1.2 fetch with the page checked byte for byte through the
+# board's chip, on the Nucleo also a TLS 1.3 fetch through the W5500 model
+# (--chip w5500; the Black Pill's 25 MHz SPI is beyond a W5100), an unknown
 # CA, whose error and retry must show on the console, and the entropy seed in
 # flash: one record per boot, and a power cut in the middle of a seed update
 # (a record half programmed, or the other sector half erased) leaves the
@@ -28,6 +30,8 @@ run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
+read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
+echo "# board $board, chip $chip"
 
 verdict() { # verdict NAME [WHY...]
   local name=$1
@@ -69,15 +73,20 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS
   grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/out" || why+=("firmware did not report success")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   page_ok "$work/served.html" || why+=("the page on the console differs from the served file")
+  if [[ $board == blackpill_f411ce ]]; then # the driver resets the module through PA3
+    grep -Eq 'chip /RESET \(PA3\): [1-9]' "$work/out" || why+=("no reset pulse on PA3")
+  fi
   verdict "$name" "${why[@]}"
 }
 
-fetch_case "firmware in the emulator: TLS 1.3 fetch (RSA chain)" main 'TLSv1\.3' W5100
+fetch_case "firmware in the emulator ($board): TLS 1.3 fetch (RSA chain) through a $chip" main 'TLSv1\.3' "$chip"
 one_root_peak=$(heap_peak)
-fetch_case "firmware in the emulator: TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2' W5100
+fetch_case "firmware in the emulator ($board): TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2' "$chip"
 
-# The same image against the W5500 model: auto-detection must find it.
-fetch_case "firmware in the emulator: TLS 1.3 fetch through a W5500" main 'TLSv1\.3' W5500 --chip w5500
+if [[ $board == nucleo_f411re ]]; then
+  # The same image against the W5500 model: auto-detection must find it.
+  fetch_case "firmware in the emulator ($board): TLS 1.3 fetch through a W5500" main 'TLSv1\.3' W5500 --chip w5500
+fi
 
 # Unknown CA: the firmware must say why and retry; the run ends at its time limit.
 WF_EMU_SECONDS=8 "$run" "$emu" "$elf" "$pki" unknown >"$work/out" 2>&1
@@ -86,7 +95,7 @@ grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out
 grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
-verdict "firmware in the emulator: unknown CA -> error on the console, retry with backoff" "${why[@]}"
+verdict "firmware in the emulator ($board): unknown CA -> error on the console, retry with backoff" "${why[@]}"
 
 # ---- the entropy seed across boots (one seed file = one board's sectors 1 and 2) ----
 boot() { # boot SEEDFILE [EMULATOR OPTIONS...]: one run, console + report in $work/out, exit code in $boot_rc
@@ -110,7 +119,7 @@ boot "$seed"
 fetched || why+=("second boot did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("second boot did not load the stored seed")
 seed_at_end 2 1 1 && programs 0 20 || why+=("second boot did not write exactly one record")
-verdict "firmware in the emulator: one seed record per boot" "${why[@]}"
+verdict "firmware in the emulator ($board): one seed record per boot" "${why[@]}"
 
 why=()
 boot "$seed" --power-cut-program 10 # the 10th of the record's 20 words, half programmed
@@ -121,7 +130,7 @@ boot "$seed"
 fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 3 1 3 || why+=("the torn slot 2 was not skipped (seq 3 expected in slot 3)")
-verdict "firmware in the emulator: power cut while programming a seed record -> previous seed valid, next boot fetches" "${why[@]}"
+verdict "firmware in the emulator ($board): power cut while programming a seed record -> previous seed valid, next boot fetches" "${why[@]}"
 
 # Sector 1 full (204 earlier boots): the update erases sector 2, and the cut lands in that erase.
 why=()
@@ -134,7 +143,7 @@ boot "$seed"
 fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 205 2 0 && programs 1 20 || why+=("sector 2 was not erased and its slot 0 written")
-verdict "firmware in the emulator: power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
+verdict "firmware in the emulator ($board): power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
 
 # The whole system root set in flash (plus the test root): the page, at about the
 # heap of the one-root image (roots are parsed from flash only when a chain needs them).

@@ -1,4 +1,4 @@
-/* Unit tests of the board emulator (sim/board): the peripheral models through their
+/* Unit tests of the board emulator (sim/emu): the peripheral models through their
  * register interfaces (no CPU), then tiny Thumb programs run by the full emulator. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,27 +8,30 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <elf.h>
+#include <stdio.h>
 
-#include "board.h"
-#include "emu.h"
+#include "emu_machine.h"
+#include "emu_cpu.h"
+#include "emu_elf.h"
 #include "wf_sim_chip.h"
 
 /* ---- helpers ---- */
 
-static uint32_t rd(struct wf_board *b, uint32_t addr)
+static uint32_t rd(struct wf_emu *b, uint32_t addr)
 {
     uint32_t v = 0;
-    assert_int_equal(wf_board_read(b, addr, 4, &v), 0);
+    assert_int_equal(wf_emu_read(b, addr, 4, &v), 0);
     return v;
 }
 
-static void wr(struct wf_board *b, uint32_t addr, uint32_t v)
+static void wr(struct wf_emu *b, uint32_t addr, uint32_t v)
 {
-    assert_int_equal(wf_board_write(b, addr, 4, v), 0);
+    assert_int_equal(wf_emu_write(b, addr, 4, v), 0);
 }
 
 /* Advance the CPU clock by `n` instructions (the models only read the counters). */
-static void run_cycles(struct wf_board *b, uint64_t n)
+static void run_cycles(struct wf_emu *b, uint64_t n)
 {
     b->icount += n;
 }
@@ -37,6 +40,7 @@ static void run_cycles(struct wf_board *b, uint64_t n)
 #define FLASH_IF 0x40023C00u
 #define GPIOA 0x40020000u
 #define GPIOB 0x40020400u
+#define GPIOC 0x40020800u
 #define SPI1 0x40013000u
 #define USART2 0x40004400u
 #define IWDG 0x40003000u
@@ -61,9 +65,9 @@ static void capture_out(void *ctx, const char *data, size_t len)
 static void test_rcc_ready_bits(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     assert_true(rd(b, RCC + 0x00) & 2u); /* HSIRDY after reset */
-    assert_int_equal(wf_board_hclk(b), 16000000);
+    assert_int_equal(wf_emu_hclk(b), 16000000);
     /* 16 MHz / M 16 * N 336 / P 4 = 84 MHz, Q 7 */
     wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
@@ -74,34 +78,34 @@ static void test_rcc_ready_bits(void **state)
     run_cycles(b, 2000);                                /* > 100 us at 16 MHz */
     assert_true(rd(b, RCC + 0x00) & (1u << 25));
     assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 2); /* the switch completed */
-    assert_int_equal(wf_board_hclk(b), 84000000);
-    assert_int_equal(wf_board_pclk1(b), 42000000);
-    assert_int_equal(b->stop, WF_STOP_NONE);
+    assert_int_equal(wf_emu_hclk(b), 84000000);
+    assert_int_equal(wf_emu_pclk1(b), 42000000);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
     /* Reset flags: power-on sets PORRSTF|PINRSTF|BORRSTF, RMVF clears them. */
     assert_int_equal(rd(b, RCC + 0x74) & 0xFF000000u, 0x0E000000u);
-    wr(b, RCC + 0x74, WF_RCC_CSR_RMVF);
+    wr(b, RCC + 0x74, EMU_RCC_CSR_RMVF);
     assert_int_equal(rd(b, RCC + 0x74) & 0xFF000000u, 0);
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 static void test_rcc_too_few_wait_states(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
     run_cycles(b, 2000);
     uint32_t v;
-    assert_int_equal(wf_board_write(b, RCC + 0x08, 4, 2u | (4u << 10)), -1); /* LATENCY still 0 */
-    assert_int_equal(b->stop, WF_STOP_RULE);
+    assert_int_equal(wf_emu_write(b, RCC + 0x08, 4, 2u | (4u << 10)), -1); /* LATENCY still 0 */
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
     assert_non_null(strstr(b->stop_msg, "LATENCY"));
     (void)v;
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 /* ---- FLASH ---- */
 
-static void unlock(struct wf_board *b)
+static void unlock(struct wf_emu *b)
 {
     wr(b, FLASH_IF + 0x04, 0x45670123u);
     wr(b, FLASH_IF + 0x04, 0xCDEF89ABu);
@@ -111,81 +115,81 @@ static void unlock(struct wf_board *b)
 static void test_flash_wrong_key_locks(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     assert_true(rd(b, FLASH_IF + 0x10) & (1u << 31));
     wr(b, FLASH_IF + 0x04, 0x45670123u);
-    assert_int_equal(wf_board_write(b, FLASH_IF + 0x04, 4, 0x12345678u), -1);
-    assert_int_equal(b->stop, WF_STOP_RULE);
-    b->stop = WF_STOP_NONE;
+    assert_int_equal(wf_emu_write(b, FLASH_IF + 0x04, 4, 0x12345678u), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    b->stop = WF_EMU_STOP_NONE;
     /* Locked until reset: even the right sequence no longer opens it. */
-    assert_int_equal(wf_board_write(b, FLASH_IF + 0x04, 4, 0x45670123u), -1);
+    assert_int_equal(wf_emu_write(b, FLASH_IF + 0x04, 4, 0x45670123u), -1);
     assert_true(rd(b, FLASH_IF + 0x10) & (1u << 31));
-    b->stop = WF_STOP_NONE;
-    wf_board_reset(b, false, 0);
+    b->stop = WF_EMU_STOP_NONE;
+    wf_emu_reset(b, false, 0);
     unlock(b);
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 static void test_flash_erase_program(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     const uint32_t seed = 0x08060000u;
     memset(b->flash + 0x60000, 0x00, 16); /* a previous seed */
     /* Writing without PG: error. */
-    assert_int_equal(wf_board_flash_write(b, seed, 4, 0), -1);
-    assert_int_equal(b->stop, WF_STOP_RULE);
-    b->stop = WF_STOP_NONE;
+    assert_int_equal(wf_emu_flash_write(b, seed, 4, 0), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    b->stop = WF_EMU_STOP_NONE;
     unlock(b);
     wr(b, FLASH_IF + 0x10, (2u << 8) | 1u); /* PSIZE x32, PG */
     /* Program over programmed bits without an erase: error (NOR: only 1 -> 0). */
-    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345678u), -1);
+    assert_int_equal(wf_emu_flash_write(b, seed, 4, 0x12345678u), -1);
     assert_non_null(strstr(b->stop_msg, "erase"));
-    b->stop = WF_STOP_NONE;
+    b->stop = WF_EMU_STOP_NONE;
     /* Sector erase of sector 7: the CPU stalls ~1 s. */
-    uint64_t t0 = wf_board_time_ps(b);
+    uint64_t t0 = wf_emu_time_ps(b);
     wr(b, FLASH_IF + 0x10, (2u << 8) | (7u << 3) | 2u);
     wr(b, FLASH_IF + 0x10, (2u << 8) | (7u << 3) | 2u | (1u << 16));
     assert_int_equal(b->flash[0x60000], 0xFF);
     assert_int_equal(b->flash[0x7FFFF], 0xFF);
-    assert_true(wf_board_time_ps(b) - t0 >= 900000000000ull);
+    assert_true(wf_emu_time_ps(b) - t0 >= 900000000000ull);
     assert_false(rd(b, FLASH_IF + 0x0C) & (1u << 16)); /* not BSY */
     wr(b, FLASH_IF + 0x10, (2u << 8) | 1u);
-    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345678u), 0);
+    assert_int_equal(wf_emu_flash_write(b, seed, 4, 0x12345678u), 0);
     assert_int_equal(b->flash[0x60000], 0x78);
     /* 1 -> 0 again is fine, 0 -> 1 is not; a wrong size is a parallelism error. */
-    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345670u), 0);
-    assert_int_equal(wf_board_flash_write(b, seed, 4, 0x12345679u), -1);
-    b->stop = WF_STOP_NONE;
-    assert_int_equal(wf_board_flash_write(b, seed + 4, 1, 0x00), -1);
+    assert_int_equal(wf_emu_flash_write(b, seed, 4, 0x12345670u), 0);
+    assert_int_equal(wf_emu_flash_write(b, seed, 4, 0x12345679u), -1);
+    b->stop = WF_EMU_STOP_NONE;
+    assert_int_equal(wf_emu_flash_write(b, seed + 4, 1, 0x00), -1);
     assert_non_null(strstr(b->stop_msg, "PGPERR"));
     assert_int_equal(b->fl.erases, 1);
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 static void test_flash_seed_file(void **state)
 {
     (void)state;
-    char path[] = "/tmp/wf_board_seed_XXXXXX";
+    char path[] = "/tmp/wf_emu_seed_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
     unlink(path);
-    struct wf_board *b = wf_board_new(NULL, 1);
-    assert_int_equal(wf_board_seed_load(b, path), 0); /* absent: first run */
-    b->flash[WF_BOARD_SEED_OFF + 0x4000] = 0x42; /* in the second seed sector */
-    assert_int_equal(wf_board_seed_save(b, path), 0);
-    wf_board_free(b);
-    b = wf_board_new(NULL, 2);
-    assert_int_equal(wf_board_seed_load(b, path), 0);
-    assert_int_equal(b->flash[WF_BOARD_SEED_OFF + 0x4000], 0x42);
-    wf_board_free(b);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    assert_int_equal(wf_emu_seed_load(b, path), 0); /* absent: first run */
+    b->flash[WF_EMU_SEED_OFF + 0x4000] = 0x42; /* in the second seed sector */
+    assert_int_equal(wf_emu_seed_save(b, path), 0);
+    wf_emu_free(b);
+    b = wf_emu_new(NULL, NULL, 2);
+    assert_int_equal(wf_emu_seed_load(b, path), 0);
+    assert_int_equal(b->flash[WF_EMU_SEED_OFF + 0x4000], 0x42);
+    wf_emu_free(b);
     unlink(path);
 }
 
 /* ---- SPI1 + PB6 + the W5100 model ---- */
 
-static void spi_setup(struct wf_board *b)
+static void spi_setup(struct wf_emu *b)
 {
     wr(b, RCC + 0x30, 3u);                                                /* GPIOA, GPIOB */
     wr(b, RCC + 0x44, 1u << 12);                                          /* SPI1 */
@@ -197,7 +201,7 @@ static void spi_setup(struct wf_board *b)
     wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));                          /* SPE */
 }
 
-static uint8_t xfer(struct wf_board *b, uint8_t mosi)
+static uint8_t xfer(struct wf_emu *b, uint8_t mosi)
 {
     assert_true(rd(b, SPI1 + 0x08) & 2u); /* TXE */
     wr(b, SPI1 + 0x0C, mosi);
@@ -209,8 +213,8 @@ static void test_spi_frame_to_chip(void **state)
 {
     (void)state;
     struct wf_sim_chip *chip = wf_sim_chip_new(1);
-    struct wf_board *b = wf_board_new(chip, 1);
-    wf_sim_chip_set_clock(chip, wf_board_millis, b);
+    struct wf_emu *b = wf_emu_new(NULL, chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
     spi_setup(b);
     assert_false(b->cs_low);
     wr(b, GPIOB + 0x18, 1u << (6 + 16)); /* PB6 low */
@@ -234,15 +238,15 @@ static void test_spi_frame_to_chip(void **state)
     /* A fifth byte under the same chip select stops the run. */
     wr(b, GPIOB + 0x18, 1u << (6 + 16));
     xfer(b, 0x0F), xfer(b, 0x00), xfer(b, 0x1A), xfer(b, 0x00);
-    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
-    assert_int_equal(b->stop, WF_STOP_RULE);
-    wf_board_free(b);
+    assert_int_equal(wf_emu_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    wf_emu_free(b);
     wf_sim_chip_free(chip);
 }
 
 /* ---- SPI1 + PB6 + the W5500 model: variable-length frames, byte by byte ---- */
 
-static void cs(struct wf_board *b, bool low)
+static void cs(struct wf_emu *b, bool low)
 {
     wr(b, GPIOB + 0x18, low ? 1u << (6 + 16) : 1u << 6);
 }
@@ -251,8 +255,8 @@ static void test_spi_w5500_frames(void **state)
 {
     (void)state;
     struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
-    struct wf_board *b = wf_board_new(chip, 1);
-    wf_sim_chip_set_clock(chip, wf_board_millis, b);
+    struct wf_emu *b = wf_emu_new(NULL, chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
     spi_setup(b);
     /* A low pulse on PB6 with no byte clocked is no frame. */
     cs(b, true);
@@ -300,47 +304,47 @@ static void test_spi_w5500_frames(void **state)
     assert_int_equal(st->frames, 6);
     assert_int_equal(st->bytes, 4 + 6 + 21 + 21 + 5 + 5);
     assert_int_equal(wf_sim_chip_violation_count(chip), 0);
-    assert_int_equal(b->stop, WF_STOP_NONE);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
     /* A short frame (header only) is the model's violation, not a stop. */
     cs(b, true);
     xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
     cs(b, false);
-    assert_int_equal(b->stop, WF_STOP_NONE);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
     assert_int_equal(wf_sim_chip_violation_count(chip), 1);
     assert_non_null(strstr(wf_sim_chip_violation(chip, 0)->what, "short frame"));
-    wf_board_free(b);
+    wf_emu_free(b);
     wf_sim_chip_free(chip);
 }
 
 static void test_spi_rules(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     spi_setup(b);
     /* PB5 (SD card select) low during a transfer: two devices on MISO. */
     wr(b, GPIOB + 0x18, 1u << (5 + 16));
-    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_int_equal(wf_emu_write(b, SPI1 + 0x0C, 4, 0), -1);
     assert_non_null(strstr(b->stop_msg, "PB5"));
-    wf_board_free(b);
+    wf_emu_free(b);
     /* SCK above 14 MHz (PCLK2 16 MHz / 2 = 8 MHz is fine; at 84 MHz / 4 it is not). */
-    b = wf_board_new(NULL, 1);
+    b = wf_emu_new(NULL, NULL, 1);
     spi_setup(b);
-    b->rcc.pllcfgr = 16u | (336u << 6) | (1u << 16) | (7u << 24);
+    b->rcc.dev.r[RCC_PLLCFGR] = 16u | (336u << 6) | (1u << 16) | (7u << 24);
     b->rcc.sws = 2;
-    assert_int_equal(wf_board_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_int_equal(wf_emu_write(b, SPI1 + 0x0C, 4, 0), -1);
     assert_non_null(strstr(b->stop_msg, "14 MHz"));
-    wf_board_free(b);
+    wf_emu_free(b);
     /* SPI1 clock disabled in RCC. */
-    b = wf_board_new(NULL, 1);
+    b = wf_emu_new(NULL, NULL, 1);
     uint32_t v;
-    assert_int_equal(wf_board_read(b, SPI1, 4, &v), -1);
-    assert_int_equal(b->stop, WF_STOP_RULE);
-    wf_board_free(b);
+    assert_int_equal(wf_emu_read(b, SPI1, 4, &v), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    wf_emu_free(b);
 }
 
 /* ---- USART2 ---- */
 
-static void usart_setup(struct wf_board *b, uint32_t brr)
+static void usart_setup(struct wf_emu *b, uint32_t brr)
 {
     wr(b, RCC + 0x30, 1u);
     wr(b, RCC + 0x40, 1u << 17);
@@ -353,7 +357,7 @@ static void usart_setup(struct wf_board *b, uint32_t brr)
 static void test_usart_capture(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     struct capture c = {0};
     b->console_out = capture_out;
     b->console_ctx = &c;
@@ -368,9 +372,9 @@ static void test_usart_capture(void **state)
     assert_string_equal(b->phases[1].name, "dns");
     /* A baud rate off by more than 2 %: stop. */
     wr(b, USART2 + 0x08, 150);
-    assert_int_equal(wf_board_write(b, USART2 + 0x04, 4, 'x'), -1);
+    assert_int_equal(wf_emu_write(b, USART2 + 0x04, 4, 'x'), -1);
     assert_non_null(strstr(b->stop_msg, "baud"));
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 /* ---- IWDG ---- */
@@ -378,7 +382,7 @@ static void test_usart_capture(void **state)
 static void test_iwdg_expiry(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     /* PR 0 (/4), RLR 99: 100 * 4 / 32 kHz = 12.5 ms. At 16 MHz 1 ms = 16000 instructions. */
     wr(b, IWDG + 0x00, 0x5555);
     wr(b, IWDG + 0x04, 0);
@@ -386,22 +390,22 @@ static void test_iwdg_expiry(void **state)
     assert_int_equal(rd(b, IWDG + 0x0C), 3); /* PVU, RVU: updates in flight */
     wr(b, IWDG + 0x00, 0xCCCC);
     run_cycles(b, 12 * 16000);
-    wf_board_tick(b);
+    wf_emu_tick(b);
     assert_false(b->reset_request);
     wr(b, IWDG + 0x00, 0xAAAA); /* fed: another 12.5 ms */
     run_cycles(b, 12 * 16000);
-    wf_board_tick(b);
+    wf_emu_tick(b);
     assert_false(b->reset_request);
     run_cycles(b, 1 * 16000);
-    wf_board_tick(b);
+    wf_emu_tick(b);
     assert_true(b->reset_request);
     assert_string_equal(b->reset_cause, "watchdog reset");
-    wf_board_reset(b, false, WF_RCC_CSR_IWDGRSTF);
-    assert_true(rd(b, RCC + 0x74) & WF_RCC_CSR_IWDGRSTF);
+    wf_emu_reset(b, false, EMU_RCC_CSR_IWDGRSTF);
+    assert_true(rd(b, RCC + 0x74) & EMU_RCC_CSR_IWDGRSTF);
     assert_false(b->iwdg.running);
     /* PR without the 0x5555 key is ignored by silicon: stop. */
-    assert_int_equal(wf_board_write(b, IWDG + 0x04, 4, 3), -1);
-    wf_board_free(b);
+    assert_int_equal(wf_emu_write(b, IWDG + 0x04, 4, 3), -1);
+    wf_emu_free(b);
 }
 
 /* ---- DWT, SysTick, time ---- */
@@ -409,12 +413,12 @@ static void test_iwdg_expiry(void **state)
 static void test_dwt_systick_time(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     run_cycles(b, 16000);
-    assert_int_equal(wf_board_millis(b), 1); /* 16000 instructions at 16 MHz, CPI 1 */
+    assert_int_equal(wf_emu_millis(b), 1); /* 16000 instructions at 16 MHz, CPI 1 */
     /* CYCCNTENA without TRCENA: the DWT is off. */
-    assert_int_equal(wf_board_write(b, 0xE0001000u, 4, 1), -1);
-    b->stop = WF_STOP_NONE;
+    assert_int_equal(wf_emu_write(b, 0xE0001000u, 4, 1), -1);
+    b->stop = WF_EMU_STOP_NONE;
     wr(b, 0xE000EDFCu, 1u << 24);
     wr(b, 0xE0001004u, 0);
     wr(b, 0xE0001000u, 1);
@@ -437,8 +441,8 @@ static void test_dwt_systick_time(void **state)
     assert_int_equal(rd(b, 0xE000E018u), 999);
     assert_true(rd(b, 0xE000E010u) & (1u << 16));
     /* TICKINT would need an interrupt controller. */
-    assert_int_equal(wf_board_write(b, 0xE000E010u, 4, 7), -1);
-    wf_board_free(b);
+    assert_int_equal(wf_emu_write(b, 0xE000E010u, 4, 7), -1);
+    wf_emu_free(b);
 }
 
 /* ---- ADC ---- */
@@ -446,13 +450,13 @@ static void test_dwt_systick_time(void **state)
 static void test_adc_noise(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     wr(b, RCC + 0x44, 1u << 8);
-    wr(b, ADC1 + 0x34, 18);                                                   /* SQ1 = temperature sensor */
-    wr(b, ADC1 + 0x0C, 7u << 24);                                             /* 480 cycles */
-    wr(b, ADC1 + 0x08, 1);                                                    /* ADON */
-    assert_int_equal(wf_board_write(b, ADC1 + 0x08, 4, 1u | (1u << 30)), -1); /* TSVREFE = 0 */
-    b->stop = WF_STOP_NONE;
+    wr(b, ADC1 + 0x34, 18);                                                 /* SQ1 = temperature sensor */
+    wr(b, ADC1 + 0x0C, 7u << 24);                                           /* 480 cycles */
+    wr(b, ADC1 + 0x08, 1);                                                  /* ADON */
+    assert_int_equal(wf_emu_write(b, ADC1 + 0x08, 4, 1u | (1u << 30)), -1); /* TSVREFE = 0 */
+    b->stop = WF_EMU_STOP_NONE;
     wr(b, ADC1 + 0x304, 1u << 23);
     uint32_t first = 0, distinct = 0;
     for (int i = 0; i < 32; i++) {
@@ -468,7 +472,7 @@ static void test_adc_noise(void **state)
         }
     }
     assert_true(distinct > 0);
-    wf_board_free(b);
+    wf_emu_free(b);
 }
 
 /* ---- strictness ---- */
@@ -476,21 +480,358 @@ static void test_adc_noise(void **state)
 static void test_unmodelled(void **state)
 {
     (void)state;
-    struct wf_board *b = wf_board_new(NULL, 1);
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     uint32_t v;
-    assert_int_equal(wf_board_read(b, 0x40010000u, 4, &v), -1); /* TIM1 */
-    assert_int_equal(b->stop, WF_STOP_UNMODELLED);
+    assert_int_equal(wf_emu_read(b, 0x40010000u, 4, &v), -1); /* TIM1 */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     assert_non_null(strstr(b->stop_msg, "0x40010000"));
-    wf_board_free(b);
-    b = wf_board_new(NULL, 1);
-    assert_int_equal(wf_board_write(b, RCC + 0x18, 4, 0), -1); /* reserved offset */
-    assert_int_equal(b->stop, WF_STOP_UNMODELLED);
+    wf_emu_free(b);
+    b = wf_emu_new(NULL, NULL, 1);
+    assert_int_equal(wf_emu_write(b, RCC + 0x18, 4, 0), -1); /* reserved offset */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     assert_non_null(strstr(b->stop_msg, "reserved"));
-    wf_board_free(b);
-    b = wf_board_new(NULL, 1);
-    assert_int_equal(wf_board_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
-    assert_int_equal(b->stop, WF_STOP_RULE);
-    wf_board_free(b);
+    wf_emu_free(b);
+    b = wf_emu_new(NULL, NULL, 1);
+    assert_int_equal(wf_emu_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    wf_emu_free(b);
+}
+
+/* ---- the register-file engine ---- */
+
+static unsigned hook_calls;
+
+static int count_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
+{
+    (void)b, (void)d, (void)off;
+    hook_calls++;
+    *v |= 0x80000000u;
+    return 0;
+}
+
+static int w1c_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
+{
+    (void)b, (void)d;
+    w->val = w->old & ~w->raw;
+    return 0;
+}
+
+static int refuse_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
+{
+    (void)d, (void)w;
+    return wf_emu_stop(b, WF_EMU_STOP_RULE, "refused");
+}
+
+static void test_regs_engine(void **state)
+{
+    (void)state;
+    static const struct emu_reg table[] = {
+        {0x00, "PLAIN", 0x00001234u, 0x0000FFF0u},      {0x04, "RO", 0xABCD0000u, 0},
+        {0x08, "W1C", 0x000000FFu, 0, NULL, w1c_write}, {0x0C, "HOOKED", 0, 0xFFu, count_read, refuse_write},
+        {0x20, "BANK", 0x5u, 0, NULL, NULL, 4},
+    };
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct emu_dev d;
+    emu_dev_init(&d, "TEST", 0, 0x400, table, sizeof table / sizeof table[0], EMU_GATE_NONE, 0, 0);
+    emu_dev_reset(&d);
+    uint32_t v;
+    /* reset values */
+    assert_int_equal(emu_dev_read(b, &d, 0x00, &v), 0);
+    assert_int_equal(v, 0x1234);
+    assert_int_equal(emu_dev_read(b, &d, 0x04, &v), 0);
+    assert_int_equal(v, 0xABCD0000u);
+    /* writable bits only, and only in the written byte lanes */
+    assert_int_equal(emu_dev_write(b, &d, 0x00, 0xFFFFFFFFu, 0xFFFFFFFFu), 0);
+    assert_int_equal(d.r[0], 0xFFF4u);
+    assert_int_equal(emu_dev_write(b, &d, 0x00, 0x00000000u, 0x000000FFu), 0);
+    assert_int_equal(d.r[0], 0xFF04u);
+    /* a read-only register keeps its value */
+    assert_int_equal(emu_dev_write(b, &d, 0x04, 0x12345678u, 0xFFFFFFFFu), 0);
+    assert_int_equal(d.r[1], 0xABCD0000u);
+    /* write 1 to clear through the hook */
+    assert_int_equal(emu_dev_write(b, &d, 0x08, 0x0Fu, 0xFFFFFFFFu), 0);
+    assert_int_equal(d.r[2], 0xF0u);
+    /* read hook; a refusing write hook stores nothing and stops */
+    hook_calls = 0;
+    assert_int_equal(emu_dev_read(b, &d, 0x0C, &v), 0);
+    assert_int_equal(v, 0x80000000u);
+    assert_int_equal(hook_calls, 1);
+    assert_int_equal(emu_dev_write(b, &d, 0x0C, 0x55u, 0xFFFFFFFFu), -1);
+    assert_int_equal(d.r[3], 0);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    b->stop = WF_EMU_STOP_NONE;
+    /* a bank: every word reads the reset value */
+    assert_int_equal(emu_dev_read(b, &d, 0x2C, &v), 0);
+    assert_int_equal(v, 5);
+    assert_ptr_equal(emu_dev_find(&d, 0x2C), &table[4]);
+    /* no row: reserved */
+    assert_null(emu_dev_find(&d, 0x10));
+    assert_int_equal(emu_dev_read(b, &d, 0x10, &v), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+}
+
+/* The tables of the real peripherals, through the bus: reset values from RM0383,
+ * writable-bit masks and read-only registers. */
+static void test_regs_tables(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    assert_int_equal(rd(b, RCC + 0x04), 0x24003010u); /* RCC_PLLCFGR */
+    assert_int_equal(rd(b, RCC + 0x84), 0x24003000u); /* RCC_PLLI2SCFGR */
+    assert_int_equal(rd(b, RCC + 0x00) & 0xFFFFu, 0x5A83u);
+    wr(b, RCC + 0x30, 7u); /* GPIOA..C clocks */
+    assert_int_equal(rd(b, GPIOA + 0x00), 0xA8000000u);
+    assert_int_equal(rd(b, GPIOB + 0x00), 0x00000280u);
+    assert_int_equal(rd(b, GPIOB + 0x0C), 0x00000100u);
+    assert_int_equal(rd(b, GPIOC + 0x00), 0);
+    /* OTYPER and ODR have 16 bits; IDR is read-only (inputs: the Nucleo's button on
+     * PC13 reads 1 through its pull-up, the rest 0); BSRR reads 0 */
+    wr(b, GPIOC + 0x04, 0xFFFFFFFFu);
+    assert_int_equal(rd(b, GPIOC + 0x04), 0xFFFFu);
+    wr(b, GPIOC + 0x10, 0xFFFFFFFFu);
+    assert_int_equal(rd(b, GPIOC + 0x10), 1u << 13);
+    wr(b, GPIOC + 0x18, 1u << 13);
+    assert_int_equal(rd(b, GPIOC + 0x18), 0);
+    assert_int_equal(rd(b, GPIOC + 0x14), 1u << 13);
+    /* HSICAL (RCC_CR[15:8]) and the ready flags are not writable */
+    wr(b, RCC + 0x00, 0x00000001u);
+    assert_int_equal(rd(b, RCC + 0x00) & 0xFF03u, 0x5A03u);
+    /* byte write into a register: only that lane changes */
+    wr(b, RCC + 0x40, 0);
+    assert_int_equal(wf_emu_write(b, RCC + 0x43, 1, 0x10), 0); /* PWREN, bit 28 */
+    assert_int_equal(rd(b, RCC + 0x40), 1u << 28);
+    /* PWR_CR resets to VOS = 11; PWR_CSR is read-only but for its two clear bits */
+    assert_int_equal(rd(b, 0x40007000u) & 0xC000u, 0xC000u);
+    /* the core: CPUID read-only (a write stops the run), DHCSR reads C_DEBUGEN */
+    assert_int_equal(rd(b, 0xE000ED00u), 0x410FC241u);
+    assert_int_equal(rd(b, 0xE000EDF0u) & 1u, 1);
+    assert_int_equal(wf_emu_write(b, 0xE000ED00u, 4, 0), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    b->stop = WF_EMU_STOP_NONE;
+    /* unique ID and flash size */
+    assert_int_equal(rd(b, 0x1FFF7A20u) >> 16, 512);
+    wf_emu_free(b);
+}
+
+/* ---- boards ---- */
+
+static const struct wf_emu_board *blackpill(void)
+{
+    const struct wf_emu_board *bp = wf_emu_board_find("blackpill_f411ce");
+    assert_non_null(bp);
+    return bp;
+}
+
+static void test_board_table(void **state)
+{
+    (void)state;
+    const struct wf_emu_board *n = wf_emu_board_find("nucleo_f411re"), *bp = blackpill();
+    assert_non_null(n);
+    assert_null(wf_emu_board_find("nucleo_f401re"));
+    assert_int_equal(n->hse_hz, 0);
+    assert_int_equal(n->console_usart, 2);
+    assert_int_equal(n->chip, WF_SIM_W5100);
+    assert_int_equal(n->chip_reset.port, -1);
+    assert_int_equal(bp->hse_hz, 25000000);
+    assert_int_equal(bp->console_usart, 1);
+    assert_int_equal(bp->chip, WF_SIM_W5500);
+    char pn[8];
+    assert_string_equal(emu_pin_name(bp->chip_select, pn), "PA4");
+    assert_string_equal(emu_pin_name(bp->chip_reset, pn), "PA3");
+    assert_string_equal(emu_pin_name(bp->console_rx, pn), "PA10");
+    assert_string_equal(emu_pin_name(n->chip_select, pn), "PB6");
+}
+
+/* HSEON -> HSERDY after the crystal's start-up; the PLL from the HSE at M 16, N 128,
+ * P 2: SYSCLK 25 MHz / 16 * 128 / 2 = 100 MHz, derived from the registers. */
+static void test_hse_pll(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(blackpill(), NULL, 1);
+    run_cycles(b, 100000);
+    assert_false(rd(b, RCC + 0x00) & (1u << 17)); /* no HSERDY without HSEON */
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 16));
+    assert_false(rd(b, RCC + 0x00) & (1u << 17)); /* the crystal is starting */
+    /* A PLL from the HSE before HSERDY does not lock. */
+    wr(b, RCC + 0x04, 16u | (128u << 6) | (0u << 16) | (1u << 22) | (4u << 24));
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
+    run_cycles(b, 1000 * 16); /* 1 ms: PLL lock time over, HSE not ready */
+    assert_false(rd(b, RCC + 0x00) & (1u << 25));
+    run_cycles(b, 2 * 16000); /* > 2 ms after HSEON */
+    assert_true(rd(b, RCC + 0x00) & (1u << 17));
+    assert_true(rd(b, RCC + 0x00) & (1u << 25));
+    wr(b, FLASH_IF + 0x00, 3);          /* 3 wait states for 100 MHz */
+    wr(b, RCC + 0x08, 2u | (4u << 10)); /* SW = PLL, APB1 /2 */
+    assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 2);
+    assert_int_equal(wf_emu_sysclk(b), 100000000);
+    assert_int_equal(wf_emu_pclk1(b), 50000000);
+    assert_int_equal(wf_emu_pclk2(b), 100000000);
+    /* N 120 instead: 93.75 MHz, so the frequency is computed, not assumed */
+    b->rcc.dev.r[RCC_PLLCFGR] = 16u | (120u << 6) | (1u << 22) | (4u << 24);
+    assert_int_equal(wf_emu_sysclk(b), 93750000);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
+    wf_emu_free(b);
+
+    /* The Nucleo has no crystal: HSERDY never rises, a PLL from the HSE never locks. */
+    b = wf_emu_new(NULL, NULL, 1);
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 16));
+    wr(b, RCC + 0x04, 4u | (100u << 6) | (1u << 22) | (4u << 24));
+    wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
+    run_cycles(b, 160000); /* 10 ms */
+    assert_false(rd(b, RCC + 0x00) & (1u << 17));
+    assert_false(rd(b, RCC + 0x00) & (1u << 25));
+    wr(b, RCC + 0x08, 2u);
+    assert_int_equal((rd(b, RCC + 0x08) >> 2) & 3u, 0); /* the switch never completes */
+    assert_int_equal(wf_emu_sysclk(b), 16000000);
+    wf_emu_free(b);
+}
+
+#define USART1 0x40011000u
+
+static void test_usart1_console(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(blackpill(), NULL, 1);
+    struct capture c = {0};
+    b->console_out = capture_out;
+    b->console_ctx = &c;
+    uint32_t v;
+    /* USART1 with its clock off (APB2ENR.USART1EN), and USART2 (not this board's console) */
+    assert_int_equal(wf_emu_read(b, USART1, 4, &v), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_non_null(strstr(b->stop_msg, "USART1"));
+    b->stop = WF_EMU_STOP_NONE;
+    assert_int_equal(wf_emu_read(b, USART2, 4, &v), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    b->stop = WF_EMU_STOP_NONE;
+    wr(b, RCC + 0x30, 1u);
+    wr(b, RCC + 0x44, 1u << 4);
+    wr(b, GPIOA + 0x00, rd(b, GPIOA) | (2u << 18)); /* PA9 AF */
+    wr(b, GPIOA + 0x24, 7u << 4);                   /* AF7 */
+    wr(b, USART1 + 0x08, 139);                      /* 16 MHz (PCLK2) / 139 */
+    wr(b, USART1 + 0x0C, (1u << 13) | (1u << 3));
+    for (const char *p = "ok\n"; *p; p++) {
+        assert_true(rd(b, USART1 + 0x00) & (1u << 7));
+        wr(b, USART1 + 0x04, (uint8_t)*p);
+    }
+    assert_string_equal(c.buf, "ok\n");
+    /* PA9 not in AF7: nothing would leave the pin */
+    wr(b, GPIOA + 0x24, 0);
+    assert_int_equal(wf_emu_write(b, USART1 + 0x04, 4, 'x'), -1);
+    assert_non_null(strstr(b->stop_msg, "PA9"));
+    wf_emu_free(b);
+}
+
+/* The Black Pill's W5500: /SCS on PA4, /RESET on PA3 held low = chip in reset. */
+static void test_blackpill_chip_reset(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    struct wf_emu *b = wf_emu_new(blackpill(), chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
+    wr(b, RCC + 0x30, 1u);
+    wr(b, RCC + 0x44, 1u << 12);
+    wr(b, GPIOA + 0x18, (1u << 4) | (1u << 3)); /* PA3, PA4 high */
+    wr(b, GPIOA + 0x00,
+       (rd(b, GPIOA) & ~0xFFC0u) | (1u << 6) | (1u << 8) | (0x2Au << 10)); /* PA3, PA4 out, PA5-7 AF */
+    wr(b, GPIOA + 0x20, 0x55500000u);
+    wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (1u << 3));
+    wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));
+    assert_false(b->chip_in_reset);
+    /* RTR (0x0019) = 0x1234, read back */
+    wr(b, GPIOA + 0x18, 1u << (4 + 16));
+    xfer(b, 0x00), xfer(b, 0x19), xfer(b, 0x04), xfer(b, 0x12), xfer(b, 0x34);
+    wr(b, GPIOA + 0x18, 1u << 4);
+    wr(b, GPIOA + 0x18, 1u << (4 + 16));
+    xfer(b, 0x00), xfer(b, 0x19), xfer(b, 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x12);
+    wr(b, GPIOA + 0x18, 1u << 4);
+    /* PA3 low: in reset, the chip does not answer */
+    wr(b, GPIOA + 0x18, 1u << (3 + 16));
+    assert_true(b->chip_in_reset);
+    wr(b, GPIOA + 0x18, 1u << (4 + 16));
+    xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x00);
+    wr(b, GPIOA + 0x18, 1u << 4);
+    /* released after 1 ms (>= 500 us): registers at their reset values */
+    run_cycles(b, 16000);
+    wr(b, GPIOA + 0x18, 1u << 3);
+    assert_int_equal(b->chip_reset_pulses, 1);
+    assert_false(b->chip_in_reset);
+    wr(b, GPIOA + 0x18, 1u << (4 + 16));
+    xfer(b, 0x00), xfer(b, 0x19), xfer(b, 0x00);
+    assert_int_equal(xfer(b, 0x00), 0x07);
+    assert_int_equal(xfer(b, 0x00), 0xD0);
+    wr(b, GPIOA + 0x18, 1u << 4);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
+    /* a pulse shorter than the datasheet's 500 us stops the run */
+    wr(b, GPIOA + 0x18, 1u << (3 + 16));
+    run_cycles(b, 100 * 16);
+    assert_int_equal(wf_emu_write(b, GPIOA + 0x18, 4, 1u << 3), -1);
+    assert_non_null(strstr(b->stop_msg, "500 us"));
+    b->stop = WF_EMU_STOP_NONE;
+    /* PA4 is the select: PB6 does nothing on this board */
+    wr(b, RCC + 0x30, 3u);
+    wr(b, GPIOB + 0x00, 1u << 12);
+    wr(b, GPIOB + 0x18, 1u << (6 + 16));
+    assert_false(b->cs_low);
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
+/* A minimal ELF32 file with a .board_id section, as the firmware's linker makes it. */
+static void write_elf_with_board_id(const char *path, const char *id)
+{
+    uint8_t f[512] = {0};
+    Elf32_Ehdr *eh = (Elf32_Ehdr *)f;
+    memcpy(eh->e_ident, ELFMAG, SELFMAG);
+    eh->e_ident[EI_CLASS] = ELFCLASS32;
+    eh->e_ident[EI_DATA] = ELFDATA2LSB;
+    eh->e_ident[EI_VERSION] = EV_CURRENT;
+    eh->e_type = ET_EXEC;
+    eh->e_machine = EM_ARM;
+    eh->e_ehsize = sizeof *eh;
+    eh->e_shentsize = sizeof(Elf32_Shdr);
+    eh->e_shnum = 3;
+    eh->e_shstrndx = 1;
+    eh->e_shoff = 256;
+    static const char names[] = "\0.shstrtab\0.board_id";
+    memcpy(f + 64, names, sizeof names);
+    size_t idlen = strlen(id) + 1;
+    memcpy(f + 128, id, idlen);
+    Elf32_Shdr *sh = (Elf32_Shdr *)(f + 256);
+    sh[1] = (Elf32_Shdr){.sh_name = 1, .sh_type = SHT_STRTAB, .sh_offset = 64, .sh_size = sizeof names};
+    sh[2] =
+        (Elf32_Shdr){.sh_name = 11, .sh_type = SHT_PROGBITS, .sh_offset = 128, .sh_size = (Elf32_Word)idlen};
+    FILE *out = fopen(path, "wb");
+    assert_non_null(out);
+    assert_int_equal(fwrite(f, 1, 256 + 3 * sizeof(Elf32_Shdr), out), 256 + 3 * sizeof(Elf32_Shdr));
+    fclose(out);
+}
+
+static void test_board_id_section(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/wf_emu_elf_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char id[64], err[128];
+    write_elf_with_board_id(path, "blackpill_f411ce");
+    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), 1);
+    assert_string_equal(id, "blackpill_f411ce");
+    assert_ptr_equal(wf_emu_board_find(id), blackpill());
+    assert_int_equal(wf_emu_elf_section_string(path, ".no_such", id, sizeof id, err, sizeof err), 0);
+    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, 8, err, sizeof err), 0); /* too long */
+    write_elf_with_board_id(path, "nucleo_f411re");
+    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), 1);
+    assert_string_equal(id, "nucleo_f411re");
+    FILE *out = fopen(path, "wb");
+    fputs("not an ELF file at all, not even close to one", out);
+    fclose(out);
+    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), -1);
+    unlink(path);
 }
 
 /* ---- the full emulator: tiny Thumb programs ----
@@ -523,15 +864,15 @@ static const uint8_t prog_flash[] = {0x01, 0x48, 0x00, 0x21, 0x01, 0x60, 0xAB, 0
 static const uint8_t prog_unmapped[] = {0x4F, 0xF0, 0xA0, 0x40, 0x01, 0x68, 0xAB, 0xBE};
 
 struct run {
-    struct wf_board *b;
-    struct wf_emu e;
+    struct wf_emu *b;
+    struct wf_emu_cpu e;
     struct capture out;
 };
 
 static void run_prog(struct run *r, const uint8_t *code, size_t len, uint32_t guard_lo, uint32_t guard_hi)
 {
     memset(r, 0, sizeof *r);
-    r->b = wf_board_new(NULL, 1);
+    r->b = wf_emu_new(NULL, NULL, 1);
     assert_non_null(r->b);
     const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
     memcpy(r->b->flash + 0, &sp, 4);
@@ -539,20 +880,20 @@ static void run_prog(struct run *r, const uint8_t *code, size_t len, uint32_t gu
     memcpy(r->b->flash + 0x100, code, len);
     r->b->console_out = capture_out;
     r->b->console_ctx = &r->out;
-    assert_int_equal(wf_emu_open(&r->e, r->b), 0);
+    assert_int_equal(wf_emu_cpu_open(&r->e, r->b), 0);
     if (guard_hi) {
-        assert_int_equal(wf_emu_set_guard(&r->e, guard_lo, guard_hi), 0);
+        assert_int_equal(wf_emu_cpu_set_guard(&r->e, guard_lo, guard_hi), 0);
     }
     r->e.max_instructions = 1000000;
     assert_int_equal(wf_emu_cpu_reset(&r->e), 0);
-    wf_emu_run(&r->e);
+    wf_emu_cpu_run(&r->e);
     print_message("stop: %s\n", r->b->stop_msg);
 }
 
 static void run_done(struct run *r)
 {
-    wf_emu_close(&r->e);
-    wf_board_free(r->b);
+    wf_emu_cpu_close(&r->e);
+    wf_emu_free(r->b);
 }
 
 static void test_emu_console_and_exit(void **state)
@@ -560,7 +901,7 @@ static void test_emu_console_and_exit(void **state)
     (void)state;
     struct run r;
     run_prog(&r, prog_ok, sizeof prog_ok, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_EXIT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
     assert_int_equal(r.b->exit_code, 7);
     assert_string_equal(r.out.buf, "OK");
     assert_int_equal(r.b->icount, 24); /* every instruction, the bkpt included */
@@ -572,33 +913,33 @@ static void test_emu_faults(void **state)
     (void)state;
     struct run r;
     run_prog(&r, prog_udf, sizeof prog_udf, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
     assert_non_null(strstr(r.b->stop_msg, "undefined"));
     run_done(&r);
 
     run_prog(&r, prog_fp, sizeof prog_fp, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
     assert_non_null(strstr(r.b->stop_msg, "FPU disabled"));
     run_done(&r);
 
     run_prog(&r, prog_fp_ok, sizeof prog_fp_ok, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_EXIT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
     assert_int_equal(r.b->exit_code, 6);
     run_done(&r);
 
     run_prog(&r, prog_guard, sizeof prog_guard, 0x2001F000u, 0x2001F100u);
-    assert_int_equal(r.b->stop, WF_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
     assert_non_null(strstr(r.b->stop_msg, "stack overflow"));
     run_done(&r);
 
     run_prog(&r, prog_flash, sizeof prog_flash, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_RULE);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_RULE);
     assert_non_null(strstr(r.b->stop_msg, "PG"));
     assert_int_equal(r.b->flash[0x60000], 0xFF); /* the refused store left no trace */
     run_done(&r);
 
     run_prog(&r, prog_unmapped, sizeof prog_unmapped, 0, 0);
-    assert_int_equal(r.b->stop, WF_STOP_UNMODELLED);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNMODELLED);
     assert_non_null(strstr(r.b->stop_msg, "0x50000000"));
     assert_non_null(strstr(r.b->stop_msg, "PC 0x08000104"));
     run_done(&r);
@@ -611,20 +952,20 @@ static void test_emu_watchdog_restart(void **state)
     static const uint8_t loop[] = {0xFE, 0xE7}; /* b . */
     struct run r;
     memset(&r, 0, sizeof r);
-    r.b = wf_board_new(NULL, 1);
+    r.b = wf_emu_new(NULL, NULL, 1);
     const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
     memcpy(r.b->flash, &sp, 4);
     memcpy(r.b->flash + 4, &pc, 4);
     memcpy(r.b->flash + 0x100, loop, sizeof loop);
-    assert_int_equal(wf_emu_open(&r.e, r.b), 0);
+    assert_int_equal(wf_emu_cpu_open(&r.e, r.b), 0);
     assert_int_equal(wf_emu_cpu_reset(&r.e), 0);
     r.b->iwdg.running = true;
-    r.b->iwdg.rlr = 99;          /* 12.5 ms */
-    r.e.max_ps = 20000000000ull; /* 20 ms */
-    wf_emu_run(&r.e);
-    assert_int_equal(r.b->stop, WF_STOP_TIMEOUT);
+    r.b->iwdg.dev.r[IWDG_RLR] = 99; /* 12.5 ms */
+    r.e.max_ps = 20000000000ull;    /* 20 ms */
+    wf_emu_cpu_run(&r.e);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_TIMEOUT);
     assert_int_equal(r.b->watchdog_resets, 1);
-    assert_true(r.b->rcc.csr & WF_RCC_CSR_IWDGRSTF);
+    assert_true(r.b->rcc.dev.r[RCC_CSR] & EMU_RCC_CSR_IWDGRSTF);
     run_done(&r);
 }
 
@@ -644,6 +985,13 @@ int main(void)
         cmocka_unit_test(test_dwt_systick_time),
         cmocka_unit_test(test_adc_noise),
         cmocka_unit_test(test_unmodelled),
+        cmocka_unit_test(test_regs_engine),
+        cmocka_unit_test(test_regs_tables),
+        cmocka_unit_test(test_board_table),
+        cmocka_unit_test(test_hse_pll),
+        cmocka_unit_test(test_usart1_console),
+        cmocka_unit_test(test_blackpill_chip_reset),
+        cmocka_unit_test(test_board_id_section),
         cmocka_unit_test(test_emu_console_and_exit),
         cmocka_unit_test(test_emu_faults),
         cmocka_unit_test(test_emu_watchdog_restart),

@@ -402,6 +402,31 @@ static void test_zero_byte_frame_ignored(void **state)
     wf_sim_chip_free(w55);
 }
 
+/* Network-map rules as the host programs and the emulator take them (--map). */
+static void test_map_rule(void **state)
+{
+    (void)state;
+    uint32_t ip;
+    uint16_t port;
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.1:443=127.0.0.1:8443"), 0);
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.53=127.0.0.1:5353"), 0);
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.1:443"), -1);       /* no '=' */
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.1=127.0.0.1"), -1); /* host port required */
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.256=127.0.0.1:1"), -1);
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.1:0=127.0.0.1:1"), -1);
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0.1=127.0.0.1:65536"), -1);
+    assert_int_equal(wf_sim_chip_map_rule(chip, "10.0.0=127.0.0.1:1"), -1);
+    assert_true(wf_sim_chip_parse_endpoint("192.168.1.2:80", false, &ip, &port));
+    assert_int_equal(ip, 0xC0A80102u);
+    assert_int_equal(port, 80);
+    assert_true(wf_sim_chip_parse_endpoint("192.168.1.2", true, &ip, &port));
+    assert_int_equal(port, 0);
+    assert_false(wf_sim_chip_parse_endpoint("192.168.1.2", false, &ip, &port));
+    assert_false(wf_sim_chip_parse_port("+80", &port));
+    assert_true(wf_sim_chip_parse_ipv4("1.2.3.4xyz", 7, &ip));
+    assert_int_equal(ip, 0x01020304u);
+}
+
 static void test_absent_and_reset_pin(void **state)
 {
     (void)state;
@@ -420,6 +445,13 @@ static void test_absent_and_reset_pin(void **state)
     assert_memory_equal(rx, ((uint8_t[]){0, 0, 0, 0}), 4);
     wf_sim_chip_reset_pin(chip, false);
     assert_int_equal(rd8(RCR), 8);
+    /* An open socket is closed by the reset (its host socket released). */
+    open_socket(1, UDP, 5000);
+    assert_int_equal(rd8(sreg(1, Sn_SR)), S_UDP);
+    wf_sim_chip_reset_pin(chip, true);
+    wf_sim_chip_reset_pin(chip, false);
+    assert_int_equal(rd8(sreg(1, Sn_SR)), S_CLOSED);
+    assert_int_equal(rd16(sreg(1, Sn_PORT)), 0);
     expect_no_violations();
 }
 
@@ -1277,6 +1309,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_frame_length_violations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_byte_frame_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_absent_and_reset_pin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_map_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_and_read_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cr_accepted_after_polls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_udp_round_trip, setup, teardown),

@@ -1,12 +1,12 @@
 /* ELF32 loader for firmware.elf (layout from the System V ABI / ELF specification). */
-#include "elf_loader.h"
+#include "emu_elf.h"
 
 #include <elf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "board.h"
+#include "emu_machine.h"
 
 static int fail(char *err, size_t errlen, const char *msg, const char *path)
 {
@@ -34,26 +34,26 @@ static uint8_t *read_all(const char *path, size_t *len)
     return buf;
 }
 
-static uint8_t *target(struct wf_board *b, uint32_t addr, uint32_t len)
+static uint8_t *target(struct wf_emu *b, uint32_t addr, uint32_t len)
 {
-    if (addr >= WF_BOARD_FLASH_BASE && len <= WF_BOARD_FLASH_SIZE &&
-        addr - WF_BOARD_FLASH_BASE <= WF_BOARD_FLASH_SIZE - len) {
-        return b->flash + (addr - WF_BOARD_FLASH_BASE);
+    if (addr >= WF_EMU_FLASH_BASE && len <= WF_EMU_FLASH_SIZE &&
+        addr - WF_EMU_FLASH_BASE <= WF_EMU_FLASH_SIZE - len) {
+        return b->flash + (addr - WF_EMU_FLASH_BASE);
     }
-    if (addr >= WF_BOARD_SRAM_BASE && len <= WF_BOARD_SRAM_SIZE &&
-        addr - WF_BOARD_SRAM_BASE <= WF_BOARD_SRAM_SIZE - len) {
-        return b->sram + (addr - WF_BOARD_SRAM_BASE);
+    if (addr >= WF_EMU_SRAM_BASE && len <= WF_EMU_SRAM_SIZE &&
+        addr - WF_EMU_SRAM_BASE <= WF_EMU_SRAM_SIZE - len) {
+        return b->sram + (addr - WF_EMU_SRAM_BASE);
     }
     return NULL;
 }
 
 static int cmp_sym(const void *a, const void *b)
 {
-    const struct wf_elf_sym *x = a, *y = b;
+    const struct wf_emu_elf_sym *x = a, *y = b;
     return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static void load_symbols(struct wf_elf *elf, const uint8_t *buf, size_t len, const Elf32_Ehdr *eh)
+static void load_symbols(struct wf_emu_elf *elf, const uint8_t *buf, size_t len, const Elf32_Ehdr *eh)
 {
     if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf32_Shdr) ||
         eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr) > len) {
@@ -86,7 +86,7 @@ static void load_symbols(struct wf_elf *elf, const uint8_t *buf, size_t len, con
             if (nl == 0 || name[0] == '$') { /* mapping symbols $t, $d */
                 continue;
             }
-            struct wf_elf_sym *s = &elf->syms[elf->nsyms];
+            struct wf_emu_elf_sym *s = &elf->syms[elf->nsyms];
             s->name = strndup(name, nl);
             if (s->name == NULL) {
                 continue;
@@ -101,7 +101,7 @@ static void load_symbols(struct wf_elf *elf, const uint8_t *buf, size_t len, con
     }
 }
 
-int wf_elf_load(struct wf_elf *elf, struct wf_board *b, const char *path, char *err, size_t errlen)
+int wf_emu_elf_load(struct wf_emu_elf *elf, struct wf_emu *b, const char *path, char *err, size_t errlen)
 {
     memset(elf, 0, sizeof *elf);
     size_t len;
@@ -152,7 +152,55 @@ out:
     return rc;
 }
 
-void wf_elf_free(struct wf_elf *elf)
+int wf_emu_elf_section_string(const char *path, const char *name, char *out, size_t outlen, char *err,
+                              size_t errlen)
+{
+    size_t len;
+    uint8_t *buf = read_all(path, &len);
+    if (buf == NULL) {
+        return fail(err, errlen, "cannot read the file", path);
+    }
+    const Elf32_Ehdr *eh = (const Elf32_Ehdr *)buf;
+    int rc = 0;
+    if (len < sizeof *eh || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh->e_ident[EI_CLASS] != ELFCLASS32) {
+        rc = fail(err, errlen, "not a 32-bit ELF file", path);
+        goto out;
+    }
+    if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf32_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
+        eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr) > len) {
+        goto out; /* no section table: no name */
+    }
+    const Elf32_Shdr *sh = (const Elf32_Shdr *)(buf + eh->e_shoff);
+    const Elf32_Shdr *names = &sh[eh->e_shstrndx];
+    if ((uint64_t)names->sh_offset + names->sh_size > len) {
+        goto out;
+    }
+    for (unsigned i = 0; i < eh->e_shnum; i++) {
+        if (sh[i].sh_name >= names->sh_size) {
+            continue;
+        }
+        const char *sname = (const char *)buf + names->sh_offset + sh[i].sh_name;
+        if (strnlen(sname, names->sh_size - sh[i].sh_name) != strlen(name) || strcmp(sname, name) != 0) {
+            continue;
+        }
+        if (sh[i].sh_type == SHT_NOBITS || (uint64_t)sh[i].sh_offset + sh[i].sh_size > len) {
+            break;
+        }
+        const char *data = (const char *)buf + sh[i].sh_offset;
+        size_t n = strnlen(data, sh[i].sh_size);
+        if (n > 0 && n < sh[i].sh_size && n < outlen) {
+            memcpy(out, data, n + 1);
+            rc = 1;
+        }
+        break;
+    }
+out:
+    free(buf);
+    return rc;
+}
+
+void wf_emu_elf_free(struct wf_emu_elf *elf)
 {
     for (size_t i = 0; i < elf->nsyms; i++) {
         free(elf->syms[i].name);
@@ -161,7 +209,7 @@ void wf_elf_free(struct wf_elf *elf)
     memset(elf, 0, sizeof *elf);
 }
 
-bool wf_elf_lookup(const struct wf_elf *elf, const char *name, uint32_t *addr)
+bool wf_emu_elf_lookup(const struct wf_emu_elf *elf, const char *name, uint32_t *addr)
 {
     for (size_t i = 0; i < elf->nsyms; i++) {
         if (strcmp(elf->syms[i].name, name) == 0) {
@@ -172,7 +220,7 @@ bool wf_elf_lookup(const struct wf_elf *elf, const char *name, uint32_t *addr)
     return false;
 }
 
-const struct wf_elf_sym *wf_elf_func_at(const struct wf_elf *elf, uint32_t addr, uint32_t *off)
+const struct wf_emu_elf_sym *wf_emu_elf_func_at(const struct wf_emu_elf *elf, uint32_t addr, uint32_t *off)
 {
     addr &= ~1u;
     /* Binary search: the last symbol at or below addr, then back over non-functions. */
@@ -186,7 +234,7 @@ const struct wf_elf_sym *wf_elf_func_at(const struct wf_elf *elf, uint32_t addr,
         }
     }
     for (size_t i = lo; i-- > 0;) {
-        const struct wf_elf_sym *s = &elf->syms[i];
+        const struct wf_emu_elf_sym *s = &elf->syms[i];
         if (s->func && addr >= s->addr && addr < s->addr + (s->size ? s->size : 1)) {
             if (off) {
                 *off = addr - s->addr;

@@ -1,27 +1,27 @@
 /* End-of-run measurements. */
-#include "report.h"
+#include "emu_report.h"
 
 #include <inttypes.h>
 #include <string.h>
 
 #include "wf_sim_chip.h"
 
-static const char *stop_name(enum wf_board_stop s)
+static const char *stop_name(enum wf_emu_stop s)
 {
     switch (s) {
-    case WF_STOP_NONE:
+    case WF_EMU_STOP_NONE:
         return "none";
-    case WF_STOP_EXIT:
+    case WF_EMU_STOP_EXIT:
         return "exit";
-    case WF_STOP_FAULT:
+    case WF_EMU_STOP_FAULT:
         return "fault";
-    case WF_STOP_UNMODELLED:
+    case WF_EMU_STOP_UNMODELLED:
         return "unmodelled";
-    case WF_STOP_RULE:
+    case WF_EMU_STOP_RULE:
         return "rule";
-    case WF_STOP_TIMEOUT:
+    case WF_EMU_STOP_TIMEOUT:
         return "timeout";
-    case WF_STOP_POWER_CUT:
+    case WF_EMU_STOP_POWER_CUT:
         return "power-cut";
     }
     return "?";
@@ -29,13 +29,13 @@ static const char *stop_name(enum wf_board_stop s)
 
 /* Estimated wall time on the board: the phase's instructions at the assumed CPI
  * and the final HCLK, plus its SPI bytes at the final SPI1 SCK. */
-static double estimate_s(const struct wf_board *b, const struct wf_board_phase *p, double cpi)
+static double estimate_s(const struct wf_emu *b, const struct wf_emu_phase *p, double cpi)
 {
-    double hclk = wf_board_hclk(b), sck = wf_board_spi1_hz(b);
+    double hclk = wf_emu_hclk(b), sck = wf_emu_spi1_hz(b);
     return (double)p->instructions * cpi / hclk + (sck > 0 ? (double)p->spi_bytes * 8.0 / sck : 0.0);
 }
 
-static void totals(const struct wf_board *b, struct wf_board_phase *t)
+static void totals(const struct wf_emu *b, struct wf_emu_phase *t)
 {
     memset(t, 0, sizeof *t);
     for (unsigned i = 0; i < b->nphases; i++) {
@@ -47,23 +47,23 @@ static void totals(const struct wf_board *b, struct wf_board_phase *t)
     }
 }
 
-void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out)
+void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o, FILE *out)
 {
-    struct wf_board *b = e->b;
-    struct wf_board_phase t;
+    struct wf_emu *b = e->b;
+    struct wf_emu_phase t;
     totals(b, &t);
     fprintf(out, "\n== wf-board-emu report ==\n");
     fprintf(out, "stop: %s: %s\n", stop_name(b->stop), b->stop_msg);
     fprintf(out, "%-15s %14s %12s %10s %10s %9s %12s\n", "phase", "instructions", "stall cyc", "emu ms",
             "SPI bytes", "payload", "board ms*");
     for (unsigned i = 0; i <= b->nphases; i++) {
-        const struct wf_board_phase *p = i < b->nphases ? &b->phases[i] : &t;
+        const struct wf_emu_phase *p = i < b->nphases ? &b->phases[i] : &t;
         fprintf(out, "%-15s %14" PRIu64 " %12" PRIu64 " %10.1f %10" PRIu64 " %9" PRIu64 " %12.1f\n",
                 i < b->nphases ? p->name : "total", p->instructions, p->cycles - p->instructions,
                 (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3);
     }
     uint32_t paint = 0;
-    long peak = wf_emu_stack_peak(e, &paint);
+    long peak = wf_emu_cpu_stack_peak(e, &paint);
     if (peak >= 0) {
         fprintf(
             out,
@@ -87,13 +87,23 @@ void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out
     fprintf(out,
             "clocks at exit: SYSCLK %u Hz, HCLK %u Hz, PCLK1 %u Hz, PCLK2 %u Hz, SPI1 SCK %u Hz; flash %u "
             "wait states\n",
-            wf_board_sysclk(b), wf_board_hclk(b), wf_board_pclk1(b), wf_board_pclk2(b), wf_board_spi1_hz(b),
-            b->fl.acr & 0xFu);
+            wf_emu_sysclk(b), wf_emu_hclk(b), wf_emu_pclk1(b), wf_emu_pclk2(b), wf_emu_spi1_hz(b),
+            b->fl.dev.r[FLASH_ACR] & 0xFu);
     fprintf(out,
             "resets: %" PRIu64 " (watchdog %" PRIu64 "); flash erases %" PRIu64 ", programs %" PRIu64
             "; console %" PRIu64 " bytes; ADC conversions %" PRIu64 "\n",
-            b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart2.tx_bytes,
+            b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart.tx_bytes,
             b->adc.conversions);
+    fprintf(out, "board %s", b->board->id);
+    char pn[8];
+    if (b->board->chip_reset.port >= 0) {
+        fprintf(out, "; chip /RESET (%s): %" PRIu64 " pulses", emu_pin_name(b->board->chip_reset, pn),
+                b->chip_reset_pulses);
+    }
+    if (b->board->led.port >= 0) {
+        fprintf(out, "; LED (%s): %" PRIu64 " changes", emu_pin_name(b->board->led, pn), b->led_toggles);
+    }
+    fprintf(out, "\n");
     fprintf(
         out,
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
@@ -104,24 +114,24 @@ void wf_report_print(struct wf_emu *e, const struct wf_report_opts *o, FILE *out
         o->cpi, b->chip ? wf_sim_chip_wire_rate(b->chip) / 1000000u : 0u);
 }
 
-int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char *path)
+int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o, const char *path)
 {
-    struct wf_board *b = e->b;
+    struct wf_emu *b = e->b;
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         return -1;
     }
-    struct wf_board_phase t;
+    struct wf_emu_phase t;
     totals(b, &t);
     fprintf(f, "{\n  \"stop\": \"%s\",\n  \"exit_code\": %d,\n", stop_name(b->stop), b->exit_code);
     fprintf(
         f,
         "  \"assumptions\": {\"emulated_cpi\": 1, \"board_cpi\": %.3f, \"hclk_hz\": %u, \"spi_sck_hz\": %u, "
         "\"spi_gaps\": false, \"wire_bps\": %u},\n",
-        o->cpi, wf_board_hclk(b), wf_board_spi1_hz(b), b->chip ? wf_sim_chip_wire_rate(b->chip) : 0u);
+        o->cpi, wf_emu_hclk(b), wf_emu_spi1_hz(b), b->chip ? wf_sim_chip_wire_rate(b->chip) : 0u);
     fprintf(f, "  \"phases\": [\n");
     for (unsigned i = 0; i <= b->nphases; i++) {
-        const struct wf_board_phase *p = i < b->nphases ? &b->phases[i] : &t;
+        const struct wf_emu_phase *p = i < b->nphases ? &b->phases[i] : &t;
         fprintf(f,
                 "    {\"name\": \"%s\", \"instructions\": %" PRIu64 ", \"stall_cycles\": %" PRIu64
                 ", \"emulated_ms\": %.3f, \"spi_bytes\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
@@ -130,7 +140,7 @@ int wf_report_json(struct wf_emu *e, const struct wf_report_opts *o, const char 
                 (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3,
                 i < b->nphases ? "," : "");
     }
-    fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_stack_peak(e, NULL));
+    fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));
     if (b->chip) {
         const struct wf_sim_chip_stats *s = wf_sim_chip_stats(b->chip);
         fprintf(f,

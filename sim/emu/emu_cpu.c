@@ -1,5 +1,5 @@
 /* Unicorn glue: memory map, hooks, run loop, resets, fault reports. */
-#include "emu.h"
+#include "emu_cpu.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -45,18 +45,18 @@ static const char *excp_name(uint32_t n)
     }
 }
 
-static uint8_t *mem_ptr(struct wf_board *b, uint32_t addr, uint32_t len)
+static uint8_t *mem_ptr(struct wf_emu *b, uint32_t addr, uint32_t len)
 {
-    if (addr >= WF_BOARD_FLASH_BASE && addr - WF_BOARD_FLASH_BASE <= WF_BOARD_FLASH_SIZE - len) {
-        return b->flash + (addr - WF_BOARD_FLASH_BASE);
+    if (addr >= WF_EMU_FLASH_BASE && addr - WF_EMU_FLASH_BASE <= WF_EMU_FLASH_SIZE - len) {
+        return b->flash + (addr - WF_EMU_FLASH_BASE);
     }
-    if (addr >= WF_BOARD_SRAM_BASE && addr - WF_BOARD_SRAM_BASE <= WF_BOARD_SRAM_SIZE - len) {
-        return b->sram + (addr - WF_BOARD_SRAM_BASE);
+    if (addr >= WF_EMU_SRAM_BASE && addr - WF_EMU_SRAM_BASE <= WF_EMU_SRAM_SIZE - len) {
+        return b->sram + (addr - WF_EMU_SRAM_BASE);
     }
     return NULL;
 }
 
-static bool mem_u16(struct wf_board *b, uint32_t addr, uint16_t *v)
+static bool mem_u16(struct wf_emu *b, uint32_t addr, uint16_t *v)
 {
     const uint8_t *p = mem_ptr(b, addr, 2);
     if (p == NULL) {
@@ -66,7 +66,7 @@ static bool mem_u16(struct wf_board *b, uint32_t addr, uint16_t *v)
     return true;
 }
 
-static bool mem_u32(struct wf_board *b, uint32_t addr, uint32_t *v)
+static bool mem_u32(struct wf_emu *b, uint32_t addr, uint32_t *v)
 {
     const uint8_t *p = mem_ptr(b, addr, 4);
     if (p == NULL) {
@@ -80,8 +80,8 @@ static bool mem_u32(struct wf_board *b, uint32_t addr, uint32_t *v)
 
 static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
-    struct wf_emu *e = user;
-    struct wf_board *b = e->b;
+    struct wf_emu_cpu *e = user;
+    struct wf_emu *b = e->b;
     (void)size;
     if (b->icount >= e->slice_end) {
         uc_emu_stop(uc); /* this instruction does not execute: not counted */
@@ -96,11 +96,11 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         uint16_t hw1, hw2;
         if (mem_u16(b, (uint32_t)address, &hw1) && (hw1 & 0xEC00u) == 0xEC00u &&
             mem_u16(b, (uint32_t)address + 2, &hw2) && ((hw2 >> 9) & 7u) == 5u) {
-            wf_board_stop(b, WF_STOP_FAULT,
-                          "floating-point instruction at 0x%08" PRIx64
-                          " with the FPU disabled (CPACR CP10/CP11 = 0): "
-                          "UsageFault NOCP on silicon",
-                          address);
+            wf_emu_stop(b, WF_EMU_STOP_FAULT,
+                        "floating-point instruction at 0x%08" PRIx64
+                        " with the FPU disabled (CPACR CP10/CP11 = 0): "
+                        "UsageFault NOCP on silicon",
+                        address);
             uc_emu_stop(uc);
         }
     }
@@ -108,39 +108,38 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
 {
-    struct wf_emu *e = user;
-    struct wf_board *b = e->b;
+    struct wf_emu_cpu *e = user;
+    struct wf_emu *b = e->b;
     uint32_t pc = 0, r0 = 0;
     uc_reg_read(uc, UC_ARM_REG_PC, &pc);
     uc_reg_read(uc, UC_ARM_REG_R0, &r0);
     uint16_t insn = 0;
     if (intno == 7 && mem_u16(b, pc & ~1u, &insn) && insn == 0xBEABu) {
-        b->stop = WF_STOP_EXIT;
+        b->stop = WF_EMU_STOP_EXIT;
         b->exit_code = (int)r0;
         snprintf(b->stop_msg, sizeof b->stop_msg, "firmware exit (bkpt #0xAB) with code %u", r0);
     } else if (intno == 7) {
-        wf_board_stop(b, WF_STOP_FAULT,
-                      "breakpoint instruction 0x%04X at 0x%08X (no debugger; HardFault on a board)", insn,
-                      pc);
+        wf_emu_stop(b, WF_EMU_STOP_FAULT,
+                    "breakpoint instruction 0x%04X at 0x%08X (no debugger; HardFault on a board)", insn, pc);
     } else {
-        wf_board_stop(b, WF_STOP_FAULT, "%s at 0x%08X (exception %u)", excp_name(intno), pc, intno);
+        wf_emu_stop(b, WF_EMU_STOP_FAULT, "%s at 0x%08X (exception %u)", excp_name(intno), pc, intno);
     }
     uc_emu_stop(uc);
 }
 
 static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
-    struct wf_emu *e = user;
+    struct wf_emu_cpu *e = user;
     (void)uc;
     (void)value;
     if (type == UC_MEM_FETCH_UNMAPPED) {
-        wf_board_stop(e->b, WF_STOP_FAULT,
-                      "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)", addr,
-                      e->b->pc);
+        wf_emu_stop(e->b, WF_EMU_STOP_FAULT,
+                    "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)", addr,
+                    e->b->pc);
     } else {
-        wf_board_stop(e->b, WF_STOP_UNMODELLED, "unmodelled %s of %d byte%s at 0x%08" PRIx64 " (PC 0x%08X)",
-                      type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr,
-                      e->b->pc);
+        wf_emu_stop(e->b, WF_EMU_STOP_UNMODELLED, "unmodelled %s of %d byte%s at 0x%08" PRIx64 " (PC 0x%08X)",
+                    type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr,
+                    e->b->pc);
     }
     return false;
 }
@@ -151,18 +150,18 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value,
                              void *user)
 {
-    struct wf_emu *e = user;
+    struct wf_emu_cpu *e = user;
     (void)type;
-    uint32_t off = (uint32_t)addr - WF_BOARD_FLASH_BASE;
-    if (e->nrestore < 4 && size <= 8 && off + (uint32_t)size <= WF_BOARD_FLASH_SIZE) {
+    uint32_t off = (uint32_t)addr - WF_EMU_FLASH_BASE;
+    if (e->nrestore < 4 && size <= 8 && off + (uint32_t)size <= WF_EMU_FLASH_SIZE) {
         e->restore[e->nrestore].off = off;
         e->restore[e->nrestore].n = (unsigned)size;
         memcpy(e->restore[e->nrestore].bytes, e->b->flash + off, (size_t)size);
     }
     int rc = size <= 4
-                 ? wf_board_flash_write(e->b, (uint32_t)addr, (unsigned)size, (uint32_t)value)
-                 : wf_board_stop(e->b, WF_STOP_RULE, "%d-byte store to flash at 0x%08" PRIx64 " (PC 0x%08X)",
-                                 size, addr, e->b->pc);
+                 ? wf_emu_flash_write(e->b, (uint32_t)addr, (unsigned)size, (uint32_t)value)
+                 : wf_emu_stop(e->b, WF_EMU_STOP_RULE,
+                               "%d-byte store to flash at 0x%08" PRIx64 " (PC 0x%08X)", size, addr, e->b->pc);
     if (rc != 0) {
         e->nrestore += e->nrestore < 4;
         uc_emu_stop(uc);
@@ -172,30 +171,30 @@ static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int
 
 static void hook_guard(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *user)
 {
-    struct wf_emu *e = user;
+    struct wf_emu_cpu *e = user;
     (void)type;
     (void)value;
     uint32_t sp = 0;
     uc_reg_read(uc, UC_ARM_REG_SP, &sp);
-    wf_board_stop(e->b, WF_STOP_FAULT,
-                  "stack overflow: %d-byte write at 0x%08" PRIx64
-                  " inside the stack guard [0x%08X, 0x%08X) (SP 0x%08X, "
-                  "PC 0x%08X)",
-                  size, addr, e->guard_lo, e->guard_hi, sp, e->b->pc);
+    wf_emu_stop(e->b, WF_EMU_STOP_FAULT,
+                "stack overflow: %d-byte write at 0x%08" PRIx64
+                " inside the stack guard [0x%08X, 0x%08X) (SP 0x%08X, "
+                "PC 0x%08X)",
+                size, addr, e->guard_lo, e->guard_hi, sp, e->b->pc);
     uc_emu_stop(uc);
 }
 
-static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigned size, struct wf_emu *e)
+static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigned size, struct wf_emu_cpu *e)
 {
     uint32_t addr = (uint32_t)(base + offset), v = 0;
     if (size == 8) {
         uint32_t hi = 0;
-        if (wf_board_read(e->b, addr, 4, &v) != 0 || wf_board_read(e->b, addr + 4, 4, &hi) != 0) {
+        if (wf_emu_read(e->b, addr, 4, &v) != 0 || wf_emu_read(e->b, addr + 4, 4, &hi) != 0) {
             uc_emu_stop(uc);
         }
         return v | ((uint64_t)hi << 32);
     }
-    if (wf_board_read(e->b, addr, size, &v) != 0) {
+    if (wf_emu_read(e->b, addr, size, &v) != 0) {
         uc_emu_stop(uc);
     }
     if (e->trace) {
@@ -205,15 +204,15 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigne
 }
 
 static void mmio_write(uc_engine *uc, uint64_t base, uint64_t offset, unsigned size, uint64_t value,
-                       struct wf_emu *e)
+                       struct wf_emu_cpu *e)
 {
     uint32_t addr = (uint32_t)(base + offset);
     if (e->trace) {
         fprintf(stderr, "[mmio] %08X: write%u 0x%08X <- 0x%08" PRIX64 "\n", e->b->pc, size * 8, addr, value);
     }
-    int rc = size == 8 ? (wf_board_write(e->b, addr, 4, (uint32_t)value) ||
-                          wf_board_write(e->b, addr + 4, 4, (uint32_t)(value >> 32)))
-                       : wf_board_write(e->b, addr, size, (uint32_t)value);
+    int rc = size == 8 ? (wf_emu_write(e->b, addr, 4, (uint32_t)value) ||
+                          wf_emu_write(e->b, addr + 4, 4, (uint32_t)(value >> 32)))
+                       : wf_emu_write(e->b, addr, size, (uint32_t)value);
     if (rc != 0 || e->b->reset_request) {
         uc_emu_stop(uc);
     }
@@ -234,11 +233,11 @@ WINDOW(sysmem, 0x1FFF7000u)
 
 static void flash_changed(void *ctx, uint32_t addr, uint32_t len)
 {
-    struct wf_emu *e = ctx;
+    struct wf_emu_cpu *e = ctx;
     uc_ctl_remove_cache((uc_engine *)e->uc, addr, (uint64_t)addr + len);
 }
 
-int wf_emu_open(struct wf_emu *e, struct wf_board *b)
+int wf_emu_cpu_open(struct wf_emu_cpu *e, struct wf_emu *b)
 {
     memset(e, 0, sizeof *e);
     e->b = b;
@@ -251,18 +250,17 @@ int wf_emu_open(struct wf_emu *e, struct wf_board *b)
     e->uc = uc;
     uc_hook h;
     if ((err = uc_ctl_set_cpu_model(uc, UC_CPU_ARM_CORTEX_M4)) != UC_ERR_OK ||
-        (err = uc_mem_map_ptr(uc, WF_BOARD_FLASH_BASE, WF_BOARD_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC,
+        (err = uc_mem_map_ptr(uc, WF_EMU_FLASH_BASE, WF_EMU_FLASH_SIZE, UC_PROT_READ | UC_PROT_EXEC,
                               b->flash)) != UC_ERR_OK ||
-        (err = uc_mem_map_ptr(uc, WF_BOARD_SRAM_BASE, WF_BOARD_SRAM_SIZE, UC_PROT_ALL, b->sram)) !=
-            UC_ERR_OK ||
+        (err = uc_mem_map_ptr(uc, WF_EMU_SRAM_BASE, WF_EMU_SRAM_SIZE, UC_PROT_ALL, b->sram)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0x40000000u, 0x80000u, periph_r, e, periph_w, e)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0xE0000000u, 0x100000u, ppb_r, e, ppb_w, e)) != UC_ERR_OK ||
         (err = uc_mmio_map(uc, 0x1FFF7000u, 0x1000u, sysmem_r, e, sysmem_w, e)) != UC_ERR_OK ||
         (err = uc_hook_add(uc, &h, UC_HOOK_CODE, (void *)hook_code, e, 1, 0)) != UC_ERR_OK ||
         (err = uc_hook_add(uc, &h, UC_HOOK_INTR, (void *)hook_intr, e, 1, 0)) != UC_ERR_OK ||
         (err = uc_hook_add(uc, &h, UC_HOOK_MEM_UNMAPPED, (void *)hook_unmapped, e, 1, 0)) != UC_ERR_OK ||
-        (err = uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)hook_flash_write, e, WF_BOARD_FLASH_BASE,
-                           WF_BOARD_FLASH_BASE + WF_BOARD_FLASH_SIZE - 1)) != UC_ERR_OK) {
+        (err = uc_hook_add(uc, &h, UC_HOOK_MEM_WRITE_PROT, (void *)hook_flash_write, e, WF_EMU_FLASH_BASE,
+                           WF_EMU_FLASH_BASE + WF_EMU_FLASH_SIZE - 1)) != UC_ERR_OK) {
         fprintf(stderr, "wf-board-emu: unicorn set-up: %s\n", uc_strerror(err));
         uc_close(uc);
         e->uc = NULL;
@@ -273,7 +271,7 @@ int wf_emu_open(struct wf_emu *e, struct wf_board *b)
     return 0;
 }
 
-void wf_emu_close(struct wf_emu *e)
+void wf_emu_cpu_close(struct wf_emu_cpu *e)
 {
     if (e->uc) {
         uc_close(e->uc);
@@ -284,7 +282,7 @@ void wf_emu_close(struct wf_emu *e)
     }
 }
 
-int wf_emu_set_guard(struct wf_emu *e, uint32_t lo, uint32_t hi)
+int wf_emu_cpu_set_guard(struct wf_emu_cpu *e, uint32_t lo, uint32_t hi)
 {
     uc_hook h;
     if (hi <= lo || uc_hook_add((uc_engine *)e->uc, &h, UC_HOOK_MEM_WRITE, (void *)hook_guard, e, lo,
@@ -296,17 +294,17 @@ int wf_emu_set_guard(struct wf_emu *e, uint32_t lo, uint32_t hi)
     return 0;
 }
 
-static bool sym(const struct wf_elf *elf, const char *const *names, uint32_t *v)
+static bool sym(const struct wf_emu_elf *elf, const char *const *names, uint32_t *v)
 {
     for (; *names; names++) {
-        if (wf_elf_lookup(elf, *names, v)) {
+        if (wf_emu_elf_lookup(elf, *names, v)) {
             return true;
         }
     }
     return false;
 }
 
-void wf_emu_use_symbols(struct wf_emu *e, const struct wf_elf *elf)
+void wf_emu_cpu_use_symbols(struct wf_emu_cpu *e, const struct wf_emu_elf *elf)
 {
     static const char *const guard_lo[] = {"_stack_guard_start", "__stack_guard_start", NULL};
     static const char *const guard_hi[] = {"_stack_guard_end", "__stack_guard_end", NULL};
@@ -316,7 +314,7 @@ void wf_emu_use_symbols(struct wf_emu *e, const struct wf_elf *elf)
     e->elf = elf;
     uint32_t lo, hi;
     if (sym(elf, guard_lo, &lo) && sym(elf, guard_hi, &hi) && hi > lo) {
-        wf_emu_set_guard(e, lo, hi);
+        wf_emu_cpu_set_guard(e, lo, hi);
     }
     if (sym(elf, stack_lo, &lo) && sym(elf, stack_hi, &hi) && hi > lo) {
         e->stack_lo = lo;
@@ -324,11 +322,11 @@ void wf_emu_use_symbols(struct wf_emu *e, const struct wf_elf *elf)
     }
 }
 
-int wf_emu_cpu_reset(struct wf_emu *e)
+int wf_emu_cpu_reset(struct wf_emu_cpu *e)
 {
     uc_engine *uc = e->uc;
     uint32_t sp, pc, zero = 0, lr = 0xFFFFFFFFu, xpsr = 0x01000000u;
-    if (!mem_u32(e->b, WF_BOARD_FLASH_BASE, &sp) || !mem_u32(e->b, WF_BOARD_FLASH_BASE + 4, &pc)) {
+    if (!mem_u32(e->b, WF_EMU_FLASH_BASE, &sp) || !mem_u32(e->b, WF_EMU_FLASH_BASE + 4, &pc)) {
         return -1;
     }
     for (int r = UC_ARM_REG_R0; r <= UC_ARM_REG_R12; r++) {
@@ -342,20 +340,20 @@ int wf_emu_cpu_reset(struct wf_emu *e)
     uc_reg_write(uc, UC_ARM_REG_XPSR, &xpsr);
     uc_reg_write(uc, UC_ARM_REG_FPSCR, &zero);
     if (!(pc & 1u)) {
-        return wf_board_stop(e->b, WF_STOP_FAULT,
-                             "reset vector 0x%08X has the Thumb bit clear: INVSTATE on the first instruction",
-                             pc);
+        return wf_emu_stop(e->b, WF_EMU_STOP_FAULT,
+                           "reset vector 0x%08X has the Thumb bit clear: INVSTATE on the first instruction",
+                           pc);
     }
     if ((sp & 3u) || mem_ptr(e->b, sp - 4, 4) == NULL) {
-        return wf_board_stop(e->b, WF_STOP_FAULT,
-                             "initial stack pointer 0x%08X is not in SRAM or not aligned", sp);
+        return wf_emu_stop(e->b, WF_EMU_STOP_FAULT,
+                           "initial stack pointer 0x%08X is not in SRAM or not aligned", sp);
     }
     pc &= ~1u;
     uc_reg_write(uc, UC_ARM_REG_PC, &pc);
     return 0;
 }
 
-static void apply_restores(struct wf_emu *e)
+static void apply_restores(struct wf_emu_cpu *e)
 {
     for (unsigned i = 0; i < e->nrestore; i++) {
         memcpy(e->b->flash + e->restore[i].off, e->restore[i].bytes, e->restore[i].n);
@@ -363,20 +361,20 @@ static void apply_restores(struct wf_emu *e)
     e->nrestore = 0;
 }
 
-enum wf_board_stop wf_emu_run(struct wf_emu *e)
+enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
 {
-    struct wf_board *b = e->b;
+    struct wf_emu *b = e->b;
     uc_engine *uc = e->uc;
     /* Unicorn runs VFP instructions regardless; FPEXC.EN as on a core with the FPU on.
      * CPACR is enforced by the code hook. */
     uint32_t fpexc = 0x40000000u;
     uc_reg_write(uc, UC_ARM_REG_FPEXC, &fpexc);
-    while (b->stop == WF_STOP_NONE) {
+    while (b->stop == WF_EMU_STOP_NONE) {
         if (b->reset_request) {
             bool wd = b->reset_cause && strcmp(b->reset_cause, "watchdog reset") == 0;
             fprintf(stderr, "wf-board-emu: %s at %.3f s (emulated); restarting the image\n", b->reset_cause,
-                    (double)wf_board_time_ps(b) / 1e12);
-            wf_board_reset(b, false, wd ? WF_RCC_CSR_IWDGRSTF : WF_RCC_CSR_SFTRSTF);
+                    (double)wf_emu_time_ps(b) / 1e12);
+            wf_emu_reset(b, false, wd ? EMU_RCC_CSR_IWDGRSTF : EMU_RCC_CSR_SFTRSTF);
             if (wd) {
                 b->watchdog_resets++;
             }
@@ -394,31 +392,31 @@ enum wf_board_stop wf_emu_run(struct wf_emu *e)
         e->last_hook_pc = 0xFFFFFFFFu;
         uc_err err = uc_emu_start(uc, pc | 1u, 0, 0, 0);
         apply_restores(e);
-        if (err != UC_ERR_OK && b->stop == WF_STOP_NONE) {
+        if (err != UC_ERR_OK && b->stop == WF_EMU_STOP_NONE) {
             uint16_t h1 = 0, h2 = 0;
             mem_u16(b, b->pc, &h1);
             mem_u16(b, b->pc + 2, &h2);
             if (err == UC_ERR_INSN_INVALID) {
-                wf_board_stop(b, WF_STOP_FAULT,
-                              "undefined instruction at 0x%08X (%04X %04X): UsageFault UNDEFINSTR on silicon",
-                              b->pc, h1, h2);
+                wf_emu_stop(b, WF_EMU_STOP_FAULT,
+                            "undefined instruction at 0x%08X (%04X %04X): UsageFault UNDEFINSTR on silicon",
+                            b->pc, h1, h2);
             } else if (err == UC_ERR_READ_UNALIGNED || err == UC_ERR_WRITE_UNALIGNED) {
-                wf_board_stop(b, WF_STOP_FAULT,
-                              "unaligned access by the instruction at 0x%08X: UsageFault UNALIGNED", b->pc);
+                wf_emu_stop(b, WF_EMU_STOP_FAULT,
+                            "unaligned access by the instruction at 0x%08X: UsageFault UNALIGNED", b->pc);
             } else {
-                wf_board_stop(b, WF_STOP_FAULT, "%s at PC 0x%08X", uc_strerror(err), b->pc);
+                wf_emu_stop(b, WF_EMU_STOP_FAULT, "%s at PC 0x%08X", uc_strerror(err), b->pc);
             }
         }
-        if (b->stop != WF_STOP_NONE) {
+        if (b->stop != WF_EMU_STOP_NONE) {
             break;
         }
-        wf_board_tick(b);
-        if (e->max_ps && wf_board_time_ps(b) >= e->max_ps) {
-            wf_board_stop(b, WF_STOP_TIMEOUT, "emulated time limit of %.3f s reached",
-                          (double)e->max_ps / 1e12);
+        wf_emu_tick(b);
+        if (e->max_ps && wf_emu_time_ps(b) >= e->max_ps) {
+            wf_emu_stop(b, WF_EMU_STOP_TIMEOUT, "emulated time limit of %.3f s reached",
+                        (double)e->max_ps / 1e12);
         } else if (e->max_instructions && b->icount >= e->max_instructions) {
-            wf_board_stop(b, WF_STOP_TIMEOUT, "instruction budget of %" PRIu64 " reached",
-                          e->max_instructions);
+            wf_emu_stop(b, WF_EMU_STOP_TIMEOUT, "instruction budget of %" PRIu64 " reached",
+                        e->max_instructions);
         }
     }
     return b->stop;
@@ -426,10 +424,10 @@ enum wf_board_stop wf_emu_run(struct wf_emu *e)
 
 /* ---- fault report ---- */
 
-static void print_addr(struct wf_emu *e, FILE *out, uint32_t addr)
+static void print_addr(struct wf_emu_cpu *e, FILE *out, uint32_t addr)
 {
     uint32_t off = 0;
-    const struct wf_elf_sym *s = e->elf ? wf_elf_func_at(e->elf, addr, &off) : NULL;
+    const struct wf_emu_elf_sym *s = e->elf ? wf_emu_elf_func_at(e->elf, addr, &off) : NULL;
     if (s) {
         fprintf(out, "0x%08X  %s+0x%X\n", addr & ~1u, s->name, off);
     } else {
@@ -438,7 +436,7 @@ static void print_addr(struct wf_emu *e, FILE *out, uint32_t addr)
 }
 
 /* A return address is odd (Thumb) and follows a BL or BLX. */
-static bool after_call(struct wf_board *b, uint32_t ret)
+static bool after_call(struct wf_emu *b, uint32_t ret)
 {
     uint16_t h1, h2, h;
     uint32_t a = ret & ~1u;
@@ -449,7 +447,7 @@ static bool after_call(struct wf_board *b, uint32_t ret)
     return mem_u16(b, a - 2, &h) && (h & 0xFF87u) == 0x4780u; /* BLX Rm */
 }
 
-void wf_emu_dump(struct wf_emu *e, FILE *out)
+void wf_emu_cpu_dump(struct wf_emu_cpu *e, FILE *out)
 {
     uc_engine *uc = e->uc;
     static const char *const names[] = {"r0", "r1", "r2", "r3",  "r4",  "r5", "r6",
@@ -475,21 +473,21 @@ void wf_emu_dump(struct wf_emu *e, FILE *out)
     fprintf(out, "  #1 ");
     print_addr(e, out, lr);
     unsigned frame = 2;
-    uint32_t top = e->stack_hi ? e->stack_hi : WF_BOARD_SRAM_BASE + WF_BOARD_SRAM_SIZE;
+    uint32_t top = e->stack_hi ? e->stack_hi : WF_EMU_SRAM_BASE + WF_EMU_SRAM_SIZE;
     for (uint32_t a = sp & ~3u; a + 4 <= top && frame < 24; a += 4) {
         uint32_t w;
         if (!mem_u32(e->b, a, &w) || !(w & 1u) || w == lr) {
             continue;
         }
         uint32_t off;
-        if (e->elf && wf_elf_func_at(e->elf, w, &off) && after_call(e->b, w)) {
+        if (e->elf && wf_emu_elf_func_at(e->elf, w, &off) && after_call(e->b, w)) {
             fprintf(out, "  #%u ", frame++);
             print_addr(e, out, w);
         }
     }
 }
 
-long wf_emu_stack_peak(const struct wf_emu *e, uint32_t *paint)
+long wf_emu_cpu_stack_peak(const struct wf_emu_cpu *e, uint32_t *paint)
 {
     if (e->stack_hi == 0) {
         return -1;

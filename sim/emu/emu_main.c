@@ -1,9 +1,17 @@
-/* wf-board-emu: run firmware.elf for the Nucleo-F411RE against the W5100 or W5500 chip model.
+/* wf-board-emu: run firmware.elf for an STM32F411 board against the W5100 or W5500 chip model.
  *
- *   wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
+ *   wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
+ *
+ * The board (emu_boards.c: nucleo_f411re, blackpill_f411ce) is the one named in
+ * the image's `.board_id` section; --board NAME overrides it; an image without
+ * the section runs as the Nucleo; an unknown name is an error. The board decides
+ * the HSE crystal, the console USART and pins, the chip's select and reset pins
+ * and the chip modelled by default (--chip overrides it). --print-board prints
+ * the board's name and the chip it would model ("blackpill_f411ce W5500") and
+ * exits, for scripts.
  *
  * --seed-file keeps flash sectors 1 and 2 (the firmware's entropy seed, 32 KiB)
  * between runs; the seed store's latest valid record is reported at the start and
@@ -17,7 +25,7 @@
  * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
  * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
  * 0 = frames take no time). The report states the rate.
- * The serial console (USART2) is this program's stdout/stdin; diagnostics and the
+ * The serial console (the board's USART) is this program's stdout/stdin; diagnostics and the
  * chip model's violations go to stderr; the report table follows the console on
  * stdout. Exit code: the firmware's own (bkpt #0xAB, r0 = code), 0x70 CPU fault,
  * 0x71 unmodelled access, 0x72 time/instruction limit, 0x73 broken silicon rule,
@@ -32,42 +40,43 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board.h"
-#include "elf_loader.h"
-#include "emu.h"
-#include "host_app.h"
-#include "report.h"
+#include "emu_machine.h"
+#include "emu_elf.h"
+#include "emu_cpu.h"
+#include "emu_report.h"
 #include "../../ports/stm32f4/seed_store.h"
 #include "wf_sim_chip.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]\n"
+    fprintf(f, "usage: wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] "
+               "[--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
                "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
-               "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N]\n"
+               "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N] "
+               "[--print-board]\n"
                "                    firmware.elf\n");
 }
 
 /* The firmware's seed store in sectors 1 and 2 (ports/stm32f4/seed_store.h). */
-static void seed_report(const struct wf_board *b, const char *when)
+static void seed_report(const struct wf_emu *b, const char *when)
 {
-    const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + WF_BOARD_SEED_OFF,
-                                              b->flash + WF_BOARD_SEED_OFF + WF_BOARD_SEED_SIZE / 2};
+    const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + WF_EMU_SEED_OFF,
+                                              b->flash + WF_EMU_SEED_OFF + WF_EMU_SEED_SIZE / 2};
     struct seed_store_record rec;
-    if (seed_store_find_latest(sec, WF_BOARD_SEED_SIZE / 2, &rec) != 0) {
+    if (seed_store_find_latest(sec, WF_EMU_SEED_SIZE / 2, &rec) != 0) {
         printf("seed store %s: no valid record\n", when);
         return;
     }
     printf("seed store %s: latest valid record seq %" PRIu32 " (%zu bytes) in sector %d slot %d\n", when,
-           rec.seq, rec.len, (int)WF_BOARD_SEED_FIRST_SECTOR + rec.sector, rec.slot);
+           rec.seq, rec.len, (int)WF_EMU_SEED_FIRST_SECTOR + rec.sector, rec.slot);
 }
 
 /* As many earlier boots would have: append `n` records by seed_store_plan(). */
-static void seed_prefill(struct wf_board *b, uint64_t n, uint64_t seed)
+static void seed_prefill(struct wf_emu *b, uint64_t n, uint64_t seed)
 {
-    uint8_t *base = b->flash + WF_BOARD_SEED_OFF;
-    const uint8_t *sec[SEED_STORE_SECTORS] = {base, base + WF_BOARD_SEED_SIZE / 2};
+    uint8_t *base = b->flash + WF_EMU_SEED_OFF;
+    const uint8_t *sec[SEED_STORE_SECTORS] = {base, base + WF_EMU_SEED_SIZE / 2};
     for (uint64_t k = 0; k < n; k++) {
         struct seed_store_plan plan;
         uint8_t payload[64], img[SEED_STORE_SLOT_SIZE];
@@ -75,14 +84,27 @@ static void seed_prefill(struct wf_board *b, uint64_t n, uint64_t seed)
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
             payload[i] = (uint8_t)(seed >> 56);
         }
-        seed_store_plan(sec, WF_BOARD_SEED_SIZE / 2, &plan);
-        uint8_t *sector = base + (size_t)plan.sector * (WF_BOARD_SEED_SIZE / 2);
+        seed_store_plan(sec, WF_EMU_SEED_SIZE / 2, &plan);
+        uint8_t *sector = base + (size_t)plan.sector * (WF_EMU_SEED_SIZE / 2);
         if (plan.erase) {
-            memset(sector, 0xFF, WF_BOARD_SEED_SIZE / 2);
+            memset(sector, 0xFF, WF_EMU_SEED_SIZE / 2);
         }
         (void)seed_store_encode(img, plan.seq, payload, sizeof payload);
         memcpy(sector + (size_t)plan.slot * SEED_STORE_SLOT_SIZE, img, sizeof img);
     }
+}
+
+/* Seconds as a decimal number ("2", "0.5"), at most a day, -> milliseconds (> 0). */
+static bool seconds_arg(const char *v, uint32_t *ms)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(v, &end);
+    if (errno || end == v || *end || !(s > 0) || s > 86400.0) {
+        return false;
+    }
+    *ms = (uint32_t)(s * 1000.0 + 0.5);
+    return *ms > 0;
 }
 
 static bool count_arg(const char *v, uint64_t *out)
@@ -96,7 +118,7 @@ static bool count_arg(const char *v, uint64_t *out)
 /* The chip model's clock: the board's emulated time in microseconds. */
 static uint64_t board_micros(void *board)
 {
-    return wf_board_time_ps(board) / 1000000u;
+    return wf_emu_time_ps(board) / 1000000u;
 }
 
 static void console_out(void *ctx, const char *data, size_t len)
@@ -109,7 +131,7 @@ static void console_out(void *ctx, const char *data, size_t len)
 }
 
 struct stdin_ctx {
-    struct wf_board *b;
+    struct wf_emu *b;
     uint64_t last_poll;
     bool eof;
 };
@@ -144,6 +166,8 @@ int main(int argc, char **argv)
     double cpi = 1.3;
     bool trace = false, no_chip = false;
     enum wf_sim_variant variant = WF_SIM_W5100;
+    bool chip_given = false, print_board = false;
+    const char *board_name = NULL;
     uint32_t wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -162,7 +186,7 @@ int main(int argc, char **argv)
             json = v;
             i++;
         } else if (strcmp(a, "--max-seconds") == 0 && v) {
-            if (!wf_args_seconds(v, &max_ms)) {
+            if (!seconds_arg(v, &max_ms)) {
                 fprintf(stderr, "wf-board-emu: bad --max-seconds: %s\n", v);
                 return 2;
             }
@@ -196,7 +220,11 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--seed") == 0 && v) {
             seed = strtoull(v, NULL, 0);
             i++;
+        } else if (strcmp(a, "--board") == 0 && v) {
+            board_name = v;
+            i++;
         } else if (strcmp(a, "--chip") == 0 && v) {
+            chip_given = true;
             if (strcmp(v, "w5100") == 0) {
                 variant = WF_SIM_W5100;
             } else if (strcmp(v, "w5500") == 0) {
@@ -218,6 +246,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (strcmp(a, "--print-board") == 0) {
+            print_board = true;
         } else if (strcmp(a, "--trace") == 0) {
             trace = true;
         } else if (strcmp(a, "--no-chip") == 0) {
@@ -237,14 +267,45 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    char err[256], id[64];
+    if (board_name == NULL) {
+        int found = wf_emu_elf_section_string(elf_path, ".board_id", id, sizeof id, err, sizeof err);
+        if (found < 0) {
+            fprintf(stderr, "wf-board-emu: %s\n", err);
+            return 2;
+        }
+        board_name = found ? id : wf_emu_boards[0].id;
+        if (!found) {
+            fprintf(stderr, "wf-board-emu: note: %s has no .board_id section: running it as %s\n", elf_path,
+                    board_name);
+        }
+    }
+    const struct wf_emu_board *board = wf_emu_board_find(board_name);
+    if (board == NULL) {
+        fprintf(stderr, "wf-board-emu: unknown board '%s' (known:", board_name);
+        for (size_t k = 0; k < wf_emu_board_count; k++) {
+            fprintf(stderr, " %s", wf_emu_boards[k].id);
+        }
+        fprintf(stderr, ")\n");
+        return 2;
+    }
+    if (!chip_given) {
+        variant = board->chip;
+    }
+    if (print_board) {
+        printf("%s %s\n", board->id, variant == WF_SIM_W5500 ? "W5500" : "W5100");
+        return 0;
+    }
     struct wf_sim_chip *chip = wf_sim_chip_new_variant(seed, variant);
-    struct wf_board *b = chip ? wf_board_new(chip, seed) : NULL;
+    struct wf_emu *b = chip ? wf_emu_new(board, chip, seed) : NULL;
     if (b == NULL) {
         fprintf(stderr, "wf-board-emu: out of memory\n");
         return 2;
     }
+    fprintf(stderr, "wf-board-emu: board %s (%s), chip model %s\n", board->id, board->title,
+            wf_sim_chip_name(chip));
     for (unsigned i = 0; i < nmaps; i++) {
-        if (!wf_args_map_rule(chip, maps[i])) {
+        if (wf_sim_chip_map_rule(chip, maps[i]) != 0) {
             fprintf(stderr, "wf-board-emu: bad --map rule: %s\n", maps[i]);
             return 2;
         }
@@ -261,13 +322,12 @@ int main(int argc, char **argv)
     b->console_in = console_in;
     b->console_in_ctx = &in;
 
-    char err[256];
-    struct wf_elf elf;
-    if (wf_elf_load(&elf, b, elf_path, err, sizeof err) != 0) {
+    struct wf_emu_elf elf;
+    if (wf_emu_elf_load(&elf, b, elf_path, err, sizeof err) != 0) {
         fprintf(stderr, "wf-board-emu: %s\n", err);
         return 2;
     }
-    if (seed_file && wf_board_seed_load(b, seed_file) != 0) {
+    if (seed_file && wf_emu_seed_load(b, seed_file) != 0) {
         fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (256 KiB expected)\n", seed_file);
         return 2;
     }
@@ -277,11 +337,11 @@ int main(int argc, char **argv)
     if (seed_file || prefill) {
         seed_report(b, "at start");
     }
-    struct wf_emu e;
-    if (wf_emu_open(&e, b) != 0) {
+    struct wf_emu_cpu e;
+    if (wf_emu_cpu_open(&e, b) != 0) {
         return 2;
     }
-    wf_emu_use_symbols(&e, &elf);
+    wf_emu_cpu_use_symbols(&e, &elf);
     e.max_ps = (uint64_t)max_ms * 1000000000ull;
     e.max_instructions = max_instr;
     e.trace = trace;
@@ -291,56 +351,61 @@ int main(int argc, char **argv)
                 "checked\n");
     }
 
-    enum wf_board_stop stop = wf_emu_cpu_reset(&e) == 0 ? wf_emu_run(&e) : b->stop;
+    enum wf_emu_stop stop = wf_emu_cpu_reset(&e) == 0 ? wf_emu_cpu_run(&e) : b->stop;
     fflush(stdout);
-    wf_board_phase_close(b);
+    wf_emu_phase_close(b);
 
     int code;
     switch (stop) {
-    case WF_STOP_EXIT:
+    case WF_EMU_STOP_EXIT:
         code = b->exit_code & 0xFF;
         break;
-    case WF_STOP_UNMODELLED:
-        code = WF_BOARD_EXIT_UNMODELLED;
+    case WF_EMU_STOP_UNMODELLED:
+        code = WF_EMU_EXIT_UNMODELLED;
         break;
-    case WF_STOP_TIMEOUT:
-        code = WF_BOARD_EXIT_TIMEOUT;
+    case WF_EMU_STOP_TIMEOUT:
+        code = WF_EMU_EXIT_TIMEOUT;
         break;
-    case WF_STOP_RULE:
-        code = WF_BOARD_EXIT_RULE;
+    case WF_EMU_STOP_RULE:
+        code = WF_EMU_EXIT_RULE;
         break;
-    case WF_STOP_POWER_CUT:
-        code = WF_BOARD_EXIT_POWER_CUT;
+    case WF_EMU_STOP_POWER_CUT:
+        code = WF_EMU_EXIT_POWER_CUT;
         break;
     default:
-        code = WF_BOARD_EXIT_FAULT;
+        code = WF_EMU_EXIT_FAULT;
         break;
     }
-    if (stop != WF_STOP_EXIT) {
+    if (stop != WF_EMU_STOP_EXIT) {
         fprintf(stderr, "wf-board-emu: stopped: %s\n", b->stop_msg);
-        if (stop == WF_STOP_FAULT || stop == WF_STOP_UNMODELLED || stop == WF_STOP_RULE) {
-            wf_emu_dump(&e, stderr);
+        if (stop == WF_EMU_STOP_FAULT || stop == WF_EMU_STOP_UNMODELLED || stop == WF_EMU_STOP_RULE) {
+            wf_emu_cpu_dump(&e, stderr);
         }
     }
-    if (b->usart2.line_len) {
+    if (b->usart.line_len) {
         fputc('\n', stdout); /* the console's last line had no newline */
     }
-    struct wf_report_opts ro = {.cpi = cpi};
-    wf_report_print(&e, &ro, stdout);
+    struct wf_emu_report_opts ro = {.cpi = cpi};
+    wf_emu_report_print(&e, &ro, stdout);
     fflush(stdout);
-    if (json && wf_report_json(&e, &ro, json) != 0) {
+    if (json && wf_emu_report_json(&e, &ro, json) != 0) {
         fprintf(stderr, "wf-board-emu: cannot write %s\n", json);
     }
     if (seed_file) {
         seed_report(b, "at end");
-        if (wf_board_seed_save(b, seed_file) != 0) {
+        if (wf_emu_seed_save(b, seed_file) != 0) {
             fprintf(stderr, "wf-board-emu: cannot write the seed sectors to %s\n", seed_file);
         }
     }
-    code = wf_app_check_model(chip, "wf-board-emu", code, 70);
-    wf_emu_close(&e);
-    wf_elf_free(&elf);
-    wf_board_free(b);
+    size_t violations = wf_sim_chip_violation_count(chip);
+    if (violations != 0) {
+        wf_sim_chip_print_violations(chip, stderr);
+        fprintf(stderr, "wf-board-emu: %zu chip-model violations (a driver bug)\n", violations);
+        code = code != 0 ? code : 70;
+    }
+    wf_emu_cpu_close(&e);
+    wf_emu_elf_free(&elf);
+    wf_emu_free(b);
     wf_sim_chip_free(chip);
     return code;
 }

@@ -1,0 +1,416 @@
+/**
+ * @file emu_machine.h
+ * @brief An STM32F411 board as the emulator sees it: memory, clocks, time, the
+ * peripheral models and the board's wiring (one row of the board table,
+ * emu_boards.c), as plain C (no Unicorn), so that the models can be tested
+ * through their register interfaces. Each peripheral's registers are described
+ * once, as a table run by the register-file engine (emu_regs.h).
+ *
+ * Everything here follows the STM32F411 reference manual (RM0383) and the ARMv7-M
+ * architecture; register and bit names are spelled as there. The bus entry points
+ * wf_emu_read()/wf_emu_write() take a full address; an access nobody models,
+ * or a reserved offset inside a modelled block, stops the run (WF_EMU_STOP_UNMODELLED).
+ * Misuse that silicon would punish silently (a wrong flash key, too few wait
+ * states, a peripheral used with its clock off, SPI misconfigured, ...) stops the
+ * run too (WF_EMU_STOP_RULE), with a message that cites the rule.
+ *
+ * Time. The CPU executes one instruction per core clock cycle (an assumed CPI of
+ * 1): `cycles` = instructions executed + stall cycles (flash erase/program, during
+ * which silicon stalls instruction fetch). Emulated time integrates cycles over
+ * the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and
+ * SysTick count these cycles; the IWDG, the chip model's clock and the
+ * run's time limit use emulated time.
+ */
+#ifndef WF_EMU_MACHINE_H
+#define WF_EMU_MACHINE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_regs.h"
+#include "wf_sim_chip.h"
+
+#define WF_EMU_FLASH_BASE 0x08000000u
+#define WF_EMU_FLASH_SIZE 0x00080000u /* 512 KiB, STM32F411RE */
+#define WF_EMU_SRAM_BASE 0x20000000u
+#define WF_EMU_SRAM_SIZE 0x00020000u /* 128 KiB */
+#define WF_EMU_HSI_HZ 16000000u
+#define WF_EMU_SEED_OFF 0x4000u    /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
+#define WF_EMU_SEED_SIZE 0x8000u    /* the seed file's size */
+#define WF_EMU_SEED_FIRST_SECTOR 1u /* the sector number of WF_EMU_SEED_OFF */
+
+/** Why a run stopped. */
+enum wf_emu_stop {
+    WF_EMU_STOP_NONE = 0,
+    WF_EMU_STOP_EXIT,       /**< the firmware signalled an exit code (bkpt #0xAB) */
+    WF_EMU_STOP_FAULT,      /**< CPU fault: bad instruction, bad access, stack overflow */
+    WF_EMU_STOP_UNMODELLED, /**< access to an address or register the emulator does not model */
+    WF_EMU_STOP_RULE,       /**< the firmware broke a rule of the silicon (see message) */
+    WF_EMU_STOP_TIMEOUT,    /**< --max-seconds or --max-instructions reached */
+    WF_EMU_STOP_POWER_CUT,  /**< --power-cut-program / --power-cut-erase: power lost mid-operation */
+};
+
+/** Exit codes of wf-board-emu besides the firmware's own. */
+#define WF_EMU_EXIT_FAULT 0x70
+#define WF_EMU_EXIT_UNMODELLED 0x71
+#define WF_EMU_EXIT_TIMEOUT 0x72
+#define WF_EMU_EXIT_RULE 0x73
+#define WF_EMU_EXIT_POWER_CUT 0x74
+
+#define WF_EMU_MAX_PHASES 16
+
+struct wf_emu_phase {
+    char name[24];
+    uint64_t instructions;
+    uint64_t cycles;  /**< instructions + stall cycles */
+    uint64_t time_ps; /**< emulated time */
+    uint64_t spi_bytes;
+    uint64_t payload_bytes;
+};
+
+/* Register indices: each peripheral's table (emu_<periph>.c) is indexed by its enum. */
+enum {
+    RCC_CR,
+    RCC_PLLCFGR,
+    RCC_CFGR,
+    RCC_CIR,
+    RCC_AHB1RSTR,
+    RCC_AHB2RSTR,
+    RCC_APB1RSTR,
+    RCC_APB2RSTR,
+    RCC_AHB1ENR,
+    RCC_AHB2ENR,
+    RCC_APB1ENR,
+    RCC_APB2ENR,
+    RCC_AHB1LPENR,
+    RCC_AHB2LPENR,
+    RCC_APB1LPENR,
+    RCC_APB2LPENR,
+    RCC_BDCR,
+    RCC_CSR,
+    RCC_SSCGR,
+    RCC_PLLI2SCFGR,
+    RCC_DCKCFGR,
+    RCC_NREGS
+};
+enum { PWR_CR, PWR_CSR, PWR_NREGS };
+enum { FLASH_ACR, FLASH_KEYR, FLASH_OPTKEYR, FLASH_SR, FLASH_CR, FLASH_OPTCR, FLASH_NREGS };
+enum {
+    GPIO_MODER,
+    GPIO_OTYPER,
+    GPIO_OSPEEDR,
+    GPIO_PUPDR,
+    GPIO_IDR,
+    GPIO_ODR,
+    GPIO_BSRR,
+    GPIO_LCKR,
+    GPIO_AFRL,
+    GPIO_AFRH,
+    GPIO_NREGS
+};
+enum {
+    SPI_CR1,
+    SPI_CR2,
+    SPI_SR,
+    SPI_DR,
+    SPI_CRCPR,
+    SPI_RXCRCR,
+    SPI_TXCRCR,
+    SPI_I2SCFGR,
+    SPI_I2SPR,
+    SPI_NREGS
+};
+enum { USART_SR, USART_DR, USART_BRR, USART_CR1, USART_CR2, USART_CR3, USART_GTPR, USART_NREGS };
+enum { IWDG_KR, IWDG_PR, IWDG_RLR, IWDG_SR, IWDG_NREGS };
+enum {
+    ADC_SR,
+    ADC_CR1,
+    ADC_CR2,
+    ADC_SMPR1,
+    ADC_SMPR2,
+    ADC_JOFR1,
+    ADC_JOFR2,
+    ADC_JOFR3,
+    ADC_JOFR4,
+    ADC_HTR,
+    ADC_LTR,
+    ADC_SQR1,
+    ADC_SQR2,
+    ADC_SQR3,
+    ADC_JSQR,
+    ADC_JDR,
+    ADC_DR,
+    ADC_CSR,
+    ADC_CCR,
+    ADC_CDR,
+    ADC_NREGS
+};
+
+struct emu_rcc {
+    struct emu_dev dev;
+    uint64_t pll_ready_ps; /**< when PLLRDY rises (PLL lock time after PLLON) */
+    uint64_t hse_ready_ps; /**< when HSERDY rises (crystal start-up after HSEON) */
+    uint32_t sws;          /**< the clock actually in use (CFGR.SWS) */
+};
+
+struct emu_flash_if {
+    struct emu_dev dev;
+    unsigned key_state; /**< 0: expect KEY1, 1: expect KEY2, 2: unlocked, 3: locked until reset */
+    uint64_t erases, programs;
+    /** Power cut: the program (word/halfword/byte write) or sector erase with this
+     * 1-based number is torn (half done) and the run stops there; 0: never. */
+    uint64_t cut_program, cut_erase;
+};
+
+struct emu_spi {
+    struct emu_dev dev;
+    uint8_t rx;                /**< the received byte DR reads */
+    unsigned pos;              /**< bytes clocked in this chip-select cycle */
+    bool selected;             /**< the chip model is selected (a byte was clocked under /SCS low) */
+    bool ovr_dr_read;          /**< DR read while OVR: the next SR read clears OVR */
+    uint64_t bytes_deselected; /**< bytes clocked with no device selected */
+    uint64_t bytes;            /**< all bytes clocked */
+};
+
+struct emu_usart {
+    struct emu_dev dev;
+    int rx;         /**< pending received byte or -1 */
+    char line[256]; /**< the current console line (for phase markers) */
+    size_t line_len;
+    uint64_t tx_bytes;
+};
+
+struct emu_core {
+    struct emu_dev dev;
+    uint32_t st_csr, st_rvr, st_cvr; /**< SysTick */
+    uint64_t st_last_cycles;         /**< cycles when the SysTick counter was last brought up to date */
+    uint32_t dwt_cyccnt;             /**< CYCCNT at dwt_last_cycles */
+    uint64_t dwt_last_cycles;
+};
+
+struct emu_adc {
+    struct emu_dev dev;
+    uint64_t conversions;
+    bool warned_sampling;
+};
+
+struct emu_iwdg {
+    struct emu_dev dev;
+    bool running;
+    bool access;        /**< 0x5555 written: PR/RLR writable */
+    uint64_t reload_ps; /**< when the counter was last reloaded */
+    uint64_t pvu_until_ps, rvu_until_ps;
+};
+
+/** A pin of the board: port 0 = A; port -1 = not wired. */
+struct emu_pin {
+    int8_t port;
+    uint8_t pin;
+};
+#define EMU_PIN(port, pin) ((struct emu_pin){(int8_t)(port), (uint8_t)(pin)})
+#define EMU_NO_PIN ((struct emu_pin){-1, 0})
+
+/**
+ * What differs between the boards the emulator models: one row per board in
+ * emu_boards.c, found by the name the image carries in its `.board_id` section
+ * (boards/<board>/board.c) or by --board. The MCU (STM32F411, its memory and
+ * peripherals) is common to all rows.
+ */
+struct wf_emu_board {
+    const char *id;                        /**< the `.board_id` string, e.g. "nucleo_f411re" */
+    const char *title;                     /**< for messages, e.g. "Nucleo-F411RE + W5100 shield" */
+    uint32_t hse_hz;                       /**< crystal on OSC_IN; 0: none (HSEON never gets ready) */
+    unsigned console_usart;                /**< 1 (APB2, 0x40011000) or 2 (APB1, 0x40004400) */
+    struct emu_pin console_tx, console_rx; /**< AF7 */
+    struct emu_pin chip_select;            /**< the chip's /SCS */
+    struct emu_pin chip_reset;             /**< the chip's /RESET, or not wired (pulled up) */
+    struct emu_pin other_select;           /**< another slave on SPI1 that must stay deselected, or none */
+    struct emu_pin led;                    /**< a status LED, or none (only recorded) */
+    struct emu_pin button;                 /**< a button with an external pull-up (reads 1), or none */
+    enum wf_sim_variant chip;              /**< the chip modelled unless --chip says otherwise */
+};
+
+extern const struct wf_emu_board wf_emu_boards[];
+extern const size_t wf_emu_board_count;
+/** The row for `id`, or NULL. */
+const struct wf_emu_board *wf_emu_board_find(const char *id);
+
+/** The whole machine: the STM32F411 on one board. Create with wf_emu_new(); all fields are readable by tests.
+ */
+struct wf_emu {
+    const struct wf_emu_board *board;
+    uint8_t *flash; /**< WF_EMU_FLASH_SIZE bytes, shared with the CPU (read/execute) */
+    uint8_t *sram;  /**< WF_EMU_SRAM_SIZE bytes */
+
+    /* time */
+    uint64_t icount;       /**< instructions executed since power-on (all resets) */
+    uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
+    uint64_t tb_cycles;    /**< time base: cycles at the last clock change ... */
+    uint64_t tb_ps;        /**< ... and the emulated time then, in picoseconds */
+    uint64_t tb_rem;       /**< remainder of the ps conversion */
+    uint32_t pc;           /**< address of the instruction executing (for messages) */
+    uint32_t acc_addr;     /**< the bus access in progress (for messages) */
+    unsigned acc_size;
+    bool acc_write;
+
+    /* the peripherals, each a register file (emu_regs.h) plus its behaviour's state */
+    struct emu_rcc rcc;
+    struct emu_dev pwr;
+    struct emu_flash_if fl;
+    struct emu_dev gpio[3]; /* A, B, C */
+    struct emu_spi spi1;
+    struct emu_usart usart; /**< the board's console USART (USART1 or USART2) */
+    struct emu_core core;   /**< the private peripheral bus: SysTick, SCB, NVIC, MPU, DWT, FPU */
+    struct emu_adc adc;
+    struct emu_iwdg iwdg;
+    struct emu_dev sysmem;    /**< unique device ID and flash size */
+    struct emu_dev *devs[16]; /**< the bus map: every block above */
+    unsigned ndevs;
+    bool fpu_enabled;             /**< CPACR grants CP10 and CP11 */
+    bool cs_low;                  /**< the board's chip-select pin drives the chip's /SCS low */
+    bool chip_in_reset;           /**< the board's chip-reset pin drives /RESET low */
+    uint64_t chip_reset_since_ps; /**< when /RESET went low */
+    uint64_t chip_reset_pulses;   /**< /RESET low-high cycles */
+    uint64_t led_toggles;
+
+    /* wiring */
+    struct wf_sim_chip *chip;
+    bool chip_absent; /**< no shield: MISO reads chip_absent_miso */
+    uint8_t chip_absent_miso;
+    void (*console_out)(void *ctx, const char *data, size_t len);
+    void *console_ctx;
+    int (*console_in)(void *ctx); /**< next received byte or -1; NULL: never */
+    void *console_in_ctx;
+    /** Flash content changed (erase/program): the CPU must drop cached translations. */
+    void (*flash_changed)(void *ctx, uint32_t addr, uint32_t len);
+    void *flash_changed_ctx;
+    uint32_t lsi_hz; /**< IWDG clock (32 kHz typical) */
+    uint64_t prng;
+
+    /* stop state */
+    enum wf_emu_stop stop;
+    int exit_code;
+    char stop_msg[512];
+    bool reset_request; /**< a system reset is due (IWDG, SYSRESETREQ) */
+    const char *reset_cause;
+    uint64_t resets, watchdog_resets;
+
+    /* measurements */
+    struct wf_emu_phase phases[WF_EMU_MAX_PHASES];
+    unsigned nphases; /**< phases[nphases-1] is the current one */
+    uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
+};
+
+/** `board` in its power-on state, SRAM filled from `seed`. `chip` may be NULL. */
+struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *chip, uint64_t seed);
+void wf_emu_free(struct wf_emu *b);
+
+/**
+ * A system reset (power-on when `power_on`): peripherals to their reset values,
+ * SRAM refilled with pseudo-random bytes, flash kept. RCC_CSR reset flags follow
+ * RM0383 6.3.21 (`cause_flag` is one of the RCC_CSR_*RSTF bits, or 0).
+ */
+void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag);
+
+/**
+ * Bus access from the CPU: `size` 1, 2 or 4 bytes at `addr`. Returns 0, or -1 when
+ * the access stopped the run (b->stop / b->stop_msg say why).
+ */
+int wf_emu_read(struct wf_emu *b, uint32_t addr, unsigned size, uint32_t *val);
+int wf_emu_write(struct wf_emu *b, uint32_t addr, unsigned size, uint32_t val);
+/** Whether `addr` lies in a block the bus above decodes (peripherals, PPB, system memory). */
+bool wf_emu_is_mmio(uint32_t addr);
+
+/** The CPU wrote `size` bytes to flash memory at `addr` (programming). */
+int wf_emu_flash_write(struct wf_emu *b, uint32_t addr, unsigned size, uint32_t val);
+
+/** Stop the run (first reason wins). Returns -1. */
+int wf_emu_stop(struct wf_emu *b, enum wf_emu_stop why, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- clocks and time ---- */
+uint32_t wf_emu_sysclk(const struct wf_emu *b);
+uint32_t wf_emu_hclk(const struct wf_emu *b);
+uint32_t wf_emu_pclk1(const struct wf_emu *b);
+uint32_t wf_emu_pclk2(const struct wf_emu *b);
+/** SPI1 SCK frequency from CR1.BR and PCLK2. */
+uint32_t wf_emu_spi1_hz(const struct wf_emu *b);
+uint64_t wf_emu_cycles(const struct wf_emu *b);
+/** Emulated time since power-on, in picoseconds / milliseconds. */
+uint64_t wf_emu_time_ps(struct wf_emu *b);
+uint32_t wf_emu_millis(void *board);
+/** Call before anything changes HCLK: folds elapsed cycles into the time base. */
+void wf_emu_clock_will_change(struct wf_emu *b);
+/** The CPU stalls for `ps` picoseconds (cycles counted, no instructions). */
+void wf_emu_stall(struct wf_emu *b, uint64_t ps);
+/** Periodic work between slices: watchdog expiry, clock switch completion. */
+void wf_emu_tick(struct wf_emu *b);
+
+/* ---- measurements ---- */
+/** A console line was completed: "[phase] NAME" switches the phase. */
+void wf_emu_console_line(struct wf_emu *b, const char *line);
+/** Close the current phase's counters (at exit). */
+void wf_emu_phase_close(struct wf_emu *b);
+
+/* ---- persistent seed sector ---- */
+int wf_emu_seed_load(struct wf_emu *b, const char *path);
+int wf_emu_seed_save(const struct wf_emu *b, const char *path);
+
+/* ---- the peripherals (emu_<periph>.c): set-up (table, place on the bus) and reset ---- */
+void emu_rcc_init(struct wf_emu *b);
+void emu_rcc_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag);
+void emu_flash_if_init(struct wf_emu *b);
+void emu_flash_if_reset(struct wf_emu *b);
+void emu_gpio_init(struct wf_emu *b);
+void emu_gpio_reset(struct wf_emu *b);
+void emu_spi_init(struct wf_emu *b);
+void emu_spi_reset(struct wf_emu *b);
+void emu_usart_init(struct wf_emu *b);
+void emu_usart_reset(struct wf_emu *b);
+void emu_core_init(struct wf_emu *b);
+void emu_core_reset(struct wf_emu *b);
+void emu_adc_init(struct wf_emu *b);
+void emu_adc_reset(struct wf_emu *b);
+void emu_iwdg_init(struct wf_emu *b);
+void emu_iwdg_reset(struct wf_emu *b);
+/** Put `d` on the bus (wf_emu_read/write find it by address). */
+void wf_emu_attach(struct wf_emu *b, struct emu_dev *d);
+
+/** The board's chip-select or chip-reset pin changed level. */
+int emu_spi_chip_select(struct wf_emu *b, bool low);
+void emu_chip_reset_pin(struct wf_emu *b, bool low);
+/** Watchdog: request a reset when the counter has reached 0. */
+void emu_iwdg_check(struct wf_emu *b);
+/** Complete a pending clock switch (CFGR.SW -> SWS) once its source is ready. */
+int emu_rcc_update(struct wf_emu *b);
+/** The clock-tree rules (flash latency, VOS, bus limits): 0, or -1 having stopped. */
+int emu_rcc_check(struct wf_emu *b);
+
+/** A reserved offset inside a modelled block: stops the run (WF_EMU_STOP_UNMODELLED). */
+int wf_emu_reserved(struct wf_emu *b);
+
+/** Whether PIN of PORT (0=A) is in alternate-function mode with function `af`. */
+bool emu_gpio_is_af(const struct wf_emu *b, struct emu_pin p, unsigned af);
+/** Level driven on the pin (output mode): 1/0; -1 when the pin is not an output. */
+int emu_gpio_output_level(const struct wf_emu *b, struct emu_pin p);
+/** "PA5"-style name of a pin (static buffer per call site is not needed: 4 chars + NUL in `buf`). */
+const char *emu_pin_name(struct emu_pin p, char buf[8]);
+
+/** xorshift64* from the board's seed: the ADC noise and SRAM power-on content. */
+uint64_t wf_emu_rand(struct wf_emu *b);
+
+/* RCC_CSR reset flags (RM0383 6.3.21) */
+#define EMU_RCC_CSR_LSION (1u << 0)
+#define EMU_RCC_CSR_LSIRDY (1u << 1)
+#define EMU_RCC_CSR_RMVF (1u << 24)
+#define EMU_RCC_CSR_BORRSTF (1u << 25)
+#define EMU_RCC_CSR_PINRSTF (1u << 26)
+#define EMU_RCC_CSR_PORRSTF (1u << 27)
+#define EMU_RCC_CSR_SFTRSTF (1u << 28)
+#define EMU_RCC_CSR_IWDGRSTF (1u << 29)
+#define EMU_RCC_CSR_WWDGRSTF (1u << 30)
+#define EMU_RCC_CSR_LPWRRSTF (1u << 31)
+
+#endif
