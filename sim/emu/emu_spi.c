@@ -37,8 +37,8 @@
 #define SR_MODF (1u << 5)
 #define SR_OVR (1u << 6)
 
-#define W5100_MAX_SCK_HZ 14000000u /* the usually quoted limit (facts sheet 1.3) */
-#define W5500_MAX_SCK_HZ 33300000u /* the guaranteed SCLK (facts sheet 7.2; 80 MHz theoretical) */
+#define W5100_MAX_SCK_HZ 14000000u /* the usually quoted limit (docs/w5100-w5500.md §1.3) */
+#define W5500_MAX_SCK_HZ 33300000u /* the guaranteed SCLK (docs/w5100-w5500.md §1.3; 80 MHz theoretical) */
 
 static bool chip_is_w5500(const struct wf_emu *b)
 {
