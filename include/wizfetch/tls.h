@@ -254,7 +254,6 @@ int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_m
  */
 int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len);
 
-
 /**
  * @brief Send close_notify (best effort, within `timeout_ms`; 0 = do not wait
  * to send it) and end the TLS session.

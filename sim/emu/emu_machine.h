@@ -37,7 +37,7 @@
 #define WF_EMU_SRAM_BASE 0x20000000u
 #define WF_EMU_SRAM_SIZE 0x00020000u /* 128 KiB */
 #define WF_EMU_HSI_HZ 16000000u
-#define WF_EMU_SEED_OFF 0x4000u    /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
+#define WF_EMU_SEED_OFF 0x4000u     /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
 #define WF_EMU_SEED_SIZE 0x8000u    /* the seed file's size */
 #define WF_EMU_SEED_FIRST_SECTOR 1u /* the sector number of WF_EMU_SEED_OFF */
 

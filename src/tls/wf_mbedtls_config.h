@@ -34,7 +34,7 @@
 #define MBEDTLS_PLATFORM_TIME_ALT    /* wall clock from the port (may be unknown) */
 #define MBEDTLS_PLATFORM_MS_TIME_ALT /* monotonic ms from the port */
 #define MBEDTLS_NO_PLATFORM_ENTROPY
-#define MBEDTLS_ENTROPY_HARDWARE_ALT /* the port's entropy source */
+#define MBEDTLS_ENTROPY_HARDWARE_ALT  /* the port's entropy source */
 #define MBEDTLS_PLATFORM_GMTIME_R_ALT /* ours: newlib's gmtime drags in assert and stdio */
 /* mbedTLS only prints through this for diagnostics (heap debug); a board has
  * no stdio to print to, and stdio costs several KiB of flash. */

@@ -177,7 +177,7 @@ static void test_flash_seed_file(void **state)
     unlink(path);
     struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
     assert_int_equal(wf_emu_seed_load(b, path), 0); /* absent: first run */
-    b->flash[WF_EMU_SEED_OFF + 0x4000] = 0x42; /* in the second seed sector */
+    b->flash[WF_EMU_SEED_OFF + 0x4000] = 0x42;      /* in the second seed sector */
     assert_int_equal(wf_emu_seed_save(b, path), 0);
     wf_emu_free(b);
     b = wf_emu_new(NULL, NULL, 2);
