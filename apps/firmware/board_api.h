@@ -48,9 +48,6 @@ size_t wf_board_stack_peak(void);
 /** @brief A free-running CPU cycle counter (wraps at 2^32), for measurements. */
 uint32_t wf_board_cycles(void);
 
-/** @brief Turn the status LED on or off (nothing if the board has none). */
-void wf_board_led(bool on);
-
 /**
  * @brief End of an emulated run: with a debugger (or the emulator) attached,
  * execute `bkpt #0xAB` with r0 = `code` so it can stop and report `code`. On

@@ -145,17 +145,6 @@ uint32_t wf_board_cycles(void)
     return stm32f4_cycles();
 }
 
-void wf_board_led(bool on)
-{
-    if (board != NULL && wired(board->led)) {
-        if (on != board->led_active_low) {
-            stm32f4_gpio_set(board->led.port, board->led.pin);
-        } else {
-            stm32f4_gpio_clear(board->led.port, board->led.pin);
-        }
-    }
-}
-
 void wf_board_exit(int code)
 {
     if ((CoreDebug->DHCSR & CoreDebug_DHCSR_C_DEBUGEN) == 0) {
