@@ -621,11 +621,14 @@ static bool retry_allowed(wf_fetch_t *f, int rc)
 
 /* One request/response exchange with f->url, on the kept connection if it
  * goes there and is still quiet, else on a new one. A kept connection that
- * ends before any response byte is replaced once (retry_allowed). */
-static int exchange(wf_fetch_t *f)
+ * ends before any response byte is replaced once (retry_allowed).
+ * `keep_alive` is f->keep_alive, passed as a value so that a program that
+ * only calls wf_fetch (a constant false) loses the keep-alive code at link
+ * time (LTO). */
+static int exchange(wf_fetch_t *f, bool keep_alive)
 {
     wf_session_t *s = f->session;
-    bool reuse = same_origin(s, &f->url);
+    bool reuse = keep_alive && same_origin(s, &f->url);
     if (reuse && !kept_connection_quiet(s)) {
         logf_line(f, "connection #%u to %s: closed by the server (or unexpected bytes): a new connection",
                   s->id, s->host);
@@ -639,7 +642,8 @@ static int exchange(wf_fetch_t *f)
         if (reuse) {
             f->fd = s->fd;
             memcpy(f->result->ip, s->ip, 4);
-            logf_line(f, "connection: re-using #%u with %s (request %u on it)", s->id, s->host, s->requests + 1);
+            logf_line(f, "connection: re-using #%u with %s (request %u on it)", s->id, s->host,
+                      s->requests + 1);
         } else {
             int rc = open_connection(f);
             if (rc < 0) {
@@ -653,8 +657,9 @@ static int exchange(wf_fetch_t *f)
         }
         int rc = talk(f);
         if (rc < 0 && reuse && retry_allowed(f, rc)) {
-            logf_line(f, "connection #%u to %s: closed by the server before any response: sending again on a "
-                         "new connection",
+            logf_line(f,
+                      "connection #%u to %s: closed by the server before any response: sending again on a "
+                      "new connection",
                       s->id, s->host);
             s->reconnects++;
             s->retries++;
@@ -664,8 +669,9 @@ static int exchange(wf_fetch_t *f)
             continue;
         }
         if (rc < 0 && reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
-            logf_line(f, "connection #%u to %s: closed by the server before any response; not sent again (%s "
-                         "with its body sent)",
+            logf_line(f,
+                      "connection #%u to %s: closed by the server before any response; not sent again (%s "
+                      "with its body sent)",
                       s->id, s->host, f->method);
         }
         return rc;
@@ -673,9 +679,9 @@ static int exchange(wf_fetch_t *f)
 }
 
 /* After an exchange: keep the connection for the next request, or close it. */
-static void finish_exchange(wf_fetch_t *f, int rc)
+static void finish_exchange(wf_fetch_t *f, int rc, bool keep_alive)
 {
-    bool keep = rc == 0 && f->keep_alive && !f->request_close && !f->body_cut && !f->trailing &&
+    bool keep = keep_alive && rc == 0 && !f->request_close && !f->body_cut && !f->trailing &&
                 wf_http_parser_may_keep(&f->parser);
     if (!keep) {
         close_connection(f);
@@ -804,8 +810,8 @@ static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const stru
         return rc;
     }
     for (;;) {
-        rc = exchange(f);
-        finish_exchange(f, rc);
+        rc = exchange(f, keep_alive);
+        finish_exchange(f, rc, keep_alive);
         if (rc < 0 || !(options->follow_redirects && is_redirect(result->http_status))) {
             return rc;
         }

@@ -991,8 +991,8 @@ static void on_connection(void *ctx, const wf_session_t *conn, bool reused)
     if (reused) {
         fprintf(o->log, "* Re-using existing connection #%u with host %s\n", conn->id, conn->host);
     } else {
-        fprintf(o->log, "* Connected to %s (%u.%u.%u.%u) port %u (#%u)\n", conn->host, conn->ip[0], conn->ip[1],
-                conn->ip[2], conn->ip[3], conn->port, conn->id);
+        fprintf(o->log, "* Connected to %s (%u.%u.%u.%u) port %u (#%u)\n", conn->host, conn->ip[0],
+                conn->ip[1], conn->ip[2], conn->ip[3], conn->port, conn->id);
     }
 }
 

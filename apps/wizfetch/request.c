@@ -452,7 +452,8 @@ int wf_cli_request_finish(struct wf_cli_request *r, struct wf_fetch_options *o)
     return -1;
 }
 
-int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url, struct wf_fetch_options *o)
+int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url,
+                           struct wf_fetch_options *o)
 {
     if (index == 0) {
         return -1; /* as wf_cli_request_finish made them (-G, -T may have changed the URL) */

@@ -91,7 +91,8 @@ int wf_cli_request_finish(struct wf_cli_request *r, struct wf_fetch_options *o);
  * @return -1, or an exit code after printing the reason (26: a streamed body
  *         that cannot be read again; 2: out of memory).
  */
-int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url, struct wf_fetch_options *o);
+int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url,
+                           struct wf_fetch_options *o);
 
 /** @brief Close and free what wf_cli_request_finish made. */
 void wf_cli_request_free(struct wf_cli_request *r);

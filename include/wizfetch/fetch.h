@@ -248,16 +248,16 @@ typedef struct wf_fetch {
     struct wf_url url;
     struct wf_url next;
     wf_http_parser_t parser;
-    bool final_response;  /**< this response's body goes to the caller */
-    bool stop_after_head; /**< --fail on an error status */
-    bool started_https;   /**< the first URL was https (redirect policy) */
-    const char *method;   /**< of the current request (redirects may change it) */
-    bool send_body;       /**< the current request carries the body */
-    bool drop_auth;       /**< a redirect left the first origin: no Authorization */
-    bool body_started;    /**< a callback body was read from (a repeat needs rewind) */
-    bool early_end;       /**< the connection ended (end_rc) while the body was sent */
-    int end_rc;           /**< what the receive returned then */
-    uint32_t deadline;    /**< port clock: end of the whole fetch */
+    bool final_response;   /**< this response's body goes to the caller */
+    bool stop_after_head;  /**< --fail on an error status */
+    bool started_https;    /**< the first URL was https (redirect policy) */
+    const char *method;    /**< of the current request (redirects may change it) */
+    bool send_body;        /**< the current request carries the body */
+    bool drop_auth;        /**< a redirect left the first origin: no Authorization */
+    bool body_started;     /**< a callback body was read from (a repeat needs rewind) */
+    bool early_end;        /**< the connection ended (end_rc) while the body was sent */
+    int end_rc;            /**< what the receive returned then */
+    uint32_t deadline;     /**< port clock: end of the whole fetch */
     wf_session_t *session; /**< the connection in use (wf_fetch: one of its own) */
     bool keep_alive;       /**< connections may be kept (wf_fetch_session) */
     bool request_close;    /**< the caller's fields say Connection: close */

@@ -1075,6 +1075,14 @@ check_rc 0
 ((SKIP)) || [[ $(two_conns "$OUT") == two ]] || fail "$(two_conns "$OUT")"
 end
 
+begin "keep-alive: a redirect to the same origin goes over the same connection (-L)"
+run -- -v -L "${MAIN[@]}" "$URL/old"
+check_rc 0; check_stdout_is "$docroot/index.html"
+check_log '"GET /old HTTP/1.1" 301' 1; check_log '"GET /index.html HTTP/1.1" 200' 1
+check_stderr '^\* Re-using existing connection #0 with host www\.example\.test$'
+((SKIP)) || (($(grep -c 'tls: handshake' "$ERR") == 1)) || fail "not exactly one TLS handshake"
+end
+
 begin "several URLs: -o pairs with the URLs in order, the rest to stdout (as curl)"
 rm -f "$work/ka-1.out" "$work/ka-2.out"
 run -- -s "${MAIN[@]}" -o "$work/ka-1.out" "$URL/conn" -o "$work/ka-2.out" "$URL/index.html" "$URL/conn"

@@ -52,8 +52,8 @@ static void test_retry_non_idempotent_methods(void **state)
 struct keep_case {
     const char *response;
     bool head_request;
-    bool fed_all;   /* the parser consumed every byte */
-    bool complete;  /* complete once fed (before any end of stream) */
+    bool fed_all;  /* the parser consumed every byte */
+    bool complete; /* complete once fed (before any end of stream) */
     bool may_keep;
 };
 
@@ -89,22 +89,25 @@ static void test_keep_rules(void **state)
     static const struct keep_case cases[] = {
         /* HTTP/1.1 with a length, chunked, or no body: kept. */
         {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, true, true, true},
-        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false, true, true, true},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false, true, true,
+         true},
         {"HTTP/1.1 204 No Content\r\n\r\n", false, true, true, true},
         {"HTTP/1.1 304 Not Modified\r\n\r\n", false, true, true, true},
         {"HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n", true, true, true, true}, /* HEAD */
-        {"HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", false,
-         true, true, true}, /* an interim response's fields do not count */
+        {"HTTP/1.1 100 Continue\r\nConnection: close\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+         false, true, true, true}, /* an interim response's fields do not count */
         {"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n", false, true, true, true},
         {"HTTP/1.1 200 OK\r\nConnection: closed\r\nContent-Length: 0\r\n\r\n", false, true, true, true},
         /* Connection: close, in any case and any place of the list: not kept. */
         {"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", false, true, true, false},
-        {"HTTP/1.1 200 OK\r\nconnection: Upgrade, CLOSE \r\nContent-Length: 0\r\n\r\n", false, true, true, false},
+        {"HTTP/1.1 200 OK\r\nconnection: Upgrade, CLOSE \r\nContent-Length: 0\r\n\r\n", false, true, true,
+         false},
         {"HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", false,
          true, true, false},
         /* HTTP/1.0: never kept, even when it offers keep-alive. */
         {"HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello", false, true, true, false},
-        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello", false, true, true, false},
+        {"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello", false, true, true,
+         false},
         /* A body delimited by the end of the connection: not kept. */
         {"HTTP/1.1 200 OK\r\n\r\nuntil the end", false, true, false, false},
         /* Bytes after the response: the parser leaves them (the fetch then closes). */
