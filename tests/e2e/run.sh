@@ -988,6 +988,36 @@ check_rc 2; check_stderr 'does not fit in the [0-9]+-byte I/O buffer'
 ((SKIP)) || [[ $(echo_mark) == "$mark" ]] || fail "a request reached the server"
 end
 
+# Several URLs with a body option, as curl: -d goes to every URL, -T only to the first
+# (curl pairs -T with the URLs in order); both run on one connection.
+two_urls_as_curl() { # two_urls_as_curl ARGS... (the URLs are /echo/u1 and /echo/u2)
+  ((SKIP)) && return 0
+  local mark
+  mark=$(echo_mark)
+  run --within 90 -- -s "${ECHO[@]}" "$@" "$URL/echo/u1" "$URL/echo/u2"
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  timeout -k 5 90 "${CURL[@]}" -A "$wf_ua" "$@" "$ECHO_URL/echo/u1" "$ECHO_URL/echo/u2" >"$work/$ncase.curl.out" \
+    2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  (($(wc -l <<<"$WF_VIEW") == 2)) || fail "the server saw $(wc -l <<<"$WF_VIEW") requests from wizfetch, not 2"
+  [[ $WF_VIEW == "$CURL_VIEW" ]] || fail "server-side views differ: wizfetch [$WF_VIEW] curl [$CURL_VIEW]"
+  cmp -s "$OUT" "$work/$ncase.curl.out" || fail "stdout differs from curl's"
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+}
+begin "several URLs: -d is sent to every URL, as curl"
+two_urls_as_curl -d 'name=board' -d 'temp=21.5'
+check_rc 0
+((SKIP)) || (($(grep -c '^POST /echo/u[12] .*body=20 ' <<<"$WF_VIEW") == 2)) || fail "not two POSTs with the body"
+end
+begin "several URLs: -T goes with the first URL only (the second is a GET), as curl"
+two_urls_as_curl -T "$form_file"
+check_rc 0
+((SKIP)) || grep -q '^PUT /echo/u1 ' <<<"$WF_VIEW" || fail "the first URL was not a PUT"
+((SKIP)) || grep -q '^GET /echo/u2 .*body=0 ' <<<"$WF_VIEW" || fail "the second URL was not a GET without a body"
+end
+
 # The same against nginx: it reads the body and answers, or refuses it early.
 MAIN_URL=https://www.example.test:${NGINX_PORT[main]}
 begin "nginx: POST JSON and PUT 64 KiB are read and answered 200, as for curl"
