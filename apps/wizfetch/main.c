@@ -666,8 +666,7 @@ static int exit_code(int err, enum wf_fetch_step step)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-/* Does this fetch need trust anchors? Plain http never does, unless a
- * redirect may lead to https (-L, and --proto-redir allows it). */
+/* Is any of the URLs not plain http? */
 static bool any_https(const struct cli *c)
 {
     for (size_t i = 0; i < c->url_count; i++) {
@@ -678,6 +677,8 @@ static bool any_https(const struct cli *c)
     return false;
 }
 
+/* Does this command need trust anchors? Plain http never does, unless a
+ * redirect may lead to https (-L, and --proto-redir allows it). */
 static bool needs_trust(const struct cli *c)
 {
     if (any_https(c)) {
@@ -1086,7 +1087,8 @@ static int run(struct cli *c, struct wf_sim_chip *model)
         for (size_t i = 0; i < c->url_count; i++) {
             code = transfer(&s, &conn, &fo, i, model);
         }
-        wf_session_close(&conn, WF_FETCH_CLOSE_GRACE_MS);
+        uint32_t left = time_left(&s); /* -m bounds the closing too */
+        wf_session_close(&conn, left < WF_FETCH_CLOSE_GRACE_MS ? left : WF_FETCH_CLOSE_GRACE_MS);
     }
     if (s.keylog != NULL) {
         fclose(s.keylog);
