@@ -1168,17 +1168,20 @@ if ((!SKIP)); then
 fi
 end
 
-begin "keep-alive: a connection the server closed while idle is not used (a new one, no retry needed)"
-mark=$(wc -l <"$ka_log")
-run -- -v "${KA[@]}" http://www.example.test/fin http://www.example.test/after
-check_rc 0
-check_stderr 'closed by the server \(or unexpected bytes\): a new connection|sending again on a new connection'
-if ((!SKIP)); then
-  got=$(ka_since "$ka_log" "$mark" | tr '\n' '|')
-  [[ $got == "conn req 1 GET /fin body=0 -> 200+closed|conn req 1 GET /after body=0 -> 200|" ]] ||
-    fail "server saw: $got"
-fi
-end
+for scheme in http https; do
+  if [[ $scheme == http ]]; then ka=("${KA[@]}"); klog=$ka_log; else ka=("${KA_TLS[@]}"); klog=$ka_tls_log; fi
+  begin "keep-alive ($scheme): a connection the server closed while idle is not used (a new one)"
+  mark=$(wc -l <"$klog")
+  run -- -v "${ka[@]}" "$scheme://www.example.test/fin" "$scheme://www.example.test/after"
+  check_rc 0
+  check_stderr 'closed by the server \(or unexpected bytes\): a new connection|sending again on a new connection'
+  if ((!SKIP)); then
+    got=$(ka_since "$klog" "$mark" | tr '\n' '|')
+    [[ $got == "conn req 1 GET /fin body=0 -> 200+closed|conn req 1 GET /after body=0 -> 200|" ]] ||
+      fail "server saw: $got"
+  fi
+  end
+done
 
 # The command line itself.
 begin "--version"
