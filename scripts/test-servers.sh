@@ -13,7 +13,9 @@
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
-#     /rel (301 -> relative /index.html), /loop (301 -> /loop), 404 for the rest.
+#     /rel (301 -> relative /index.html), /loop (301 -> /loop), /conn ("<connection
+#     number> <requests on it>", kept open), /conn-close (the same, then closed:
+#     keepalive_timeout 0), 404 for the rest.
 #     Access log: $TS_DIR/nginx/access.log, one line per request:
 #       <server port> <TLS version> <cipher> "<request line>" <status> <body bytes>
 #   ts_start_dnsmasq VAR             # dnsmasq: www.example.test A 10.0.0.1, any other
@@ -28,6 +30,9 @@
 #   ts_start_tls_edge VAR PKI_DIR BIN  # mbedTLS server (tests/e2e/tls_edge_server.c, built as BIN):
 #                                    # record-layer cases such as empty application-data records
 #   ts_start_mute VAR                # accepts TCP and never sends a byte
+#   ts_start_keepalive VAR LOG [PKI_DIR]  # tests/e2e/keepalive_server.py: keeps connections,
+#                                    # or closes them on purpose (idle, or under the next
+#                                    # request); one line per request in LOG; TLS with PKI_DIR
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
 #   ts_cleanup                       # stop everything now (the traps call it)
@@ -206,6 +211,14 @@ location = /to-http { return 302 http://\$host/index.html; }
 # larger announced body gets 413 right after the head (nginx does not read it).
 location = /post { client_max_body_size 8m; return 200 "posted\\n"; }
 location = /small { client_max_body_size 1k; return 200 "ok\\n"; }
+# Keep-alive: what nginx saw of the connection, "<connection number> <requests on it>";
+# /conn-close says the same and closes (keepalive_timeout 0: Connection: close).
+location = /conn { default_type text/plain; return 200 "\$connection \$connection_requests\\n"; }
+location = /conn-close {
+  keepalive_timeout 0;
+  default_type text/plain;
+  return 200 "\$connection \$connection_requests\\n";
+}
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.
@@ -378,6 +391,19 @@ ts_start_echo() {
   : >"${3:?ts_start_echo VAR PKI_DIR LOG}"
   ts__launch echo tcp "$1" "$TS_DIR/echo.log" -- \
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
+}
+
+ts_start_keepalive() {
+  local var=${1:?ts_start_keepalive VAR LOG [PKI_DIR]} log=${2:?ts_start_keepalive VAR LOG [PKI_DIR]} pki
+  local -a tls=()
+  if [[ -n ${3:-} ]]; then
+    pki=$(cd "$3" && pwd) || return 1
+    tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
+  fi
+  ts_init
+  : >"$log"
+  ts__launch keepalive tcp "$var" "$TS_DIR/keepalive-$var.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/keepalive_server.py" @PORT@ "$log" "${tls[@]}"
 }
 
 ts_start_mute() {

@@ -116,6 +116,7 @@ static int connect_tcp(wf_fetch_t *f, const uint8_t ip[4])
         return fd;
     }
     f->fd = fd;
+    f->session->fd = fd; /* closed with the session's connection, whatever happens next */
     uint32_t limit = cap_ms(f, f->options->connect_timeout_ms);
     if (limit == 0) {
         return WF_ETIMEDOUT;
@@ -208,6 +209,7 @@ static int peek_response(wf_fetch_t *f)
         if (used < 0) {
             return used;
         }
+        f->trailing |= (size_t)used < (size_t)n;
         if (wf_http_parser_status(&f->parser) != 0) {
             return 1;
         }
@@ -247,6 +249,7 @@ static int send_piece(wf_fetch_t *f, const void *data, size_t len, bool more)
         if (n < 0) {
             return n;
         }
+        f->body_sent = true;
         p += n;
         len -= (size_t)n;
     }
@@ -332,6 +335,7 @@ static int write_head(wf_fetch_t *f)
         .framing = WF_HTTP_NO_BODY,
         .drop_authorization = f->drop_auth,
         .drop_body_fields = !f->send_body && has_body(b),
+        .keep_alive = f->keep_alive,
     };
     if (f->send_body) {
         bool known = b->read == NULL || b->length != WF_FETCH_LENGTH_UNKNOWN;
@@ -451,6 +455,7 @@ static int read_response(wf_fetch_t *f)
         if (used < 0) {
             return used;
         }
+        f->trailing |= (size_t)used < (size_t)n; /* never read as the next response */
     }
     return 0;
 }
@@ -463,6 +468,7 @@ static int request_step(wf_fetch_t *f)
     int rc = send_request(f);
     if (rc == 1) {
         logf_line(f, "request: the server answered before the body was sent: stopped sending");
+        f->body_cut = true;
         return 0;
     }
     if (rc < 0 && f->send_body &&
@@ -470,33 +476,46 @@ static int request_step(wf_fetch_t *f)
         f->early_end = false;
         if (read_response(f) == 0 && wf_http_parser_status(&f->parser) != 0) {
             logf_line(f, "request: the server answered and closed before the body was sent");
+            f->body_cut = true;
             return 2; /* the response is complete */
         }
     }
     return rc;
 }
 
-/* The closing (close_notify, then the TCP close) gets what is left of the
- * fetch, at most WF_FETCH_CLOSE_GRACE_MS; with nothing left the socket is
- * closed at once. */
-static void close_connection(wf_fetch_t *f)
+/* Close the session's connection: close_notify, then the TCP close, each
+ * within `grace` ms and before `deadline` (port clock); with no time left
+ * the socket is closed at once. */
+static void drop_connection(wf_session_t *s, uint32_t deadline, uint32_t grace)
 {
-    if (f->fd < 0) {
+    s->open = false;
+    if (s->fd < 0) {
         return;
     }
-    uint32_t grace = cap_ms(f, WF_FETCH_CLOSE_GRACE_MS);
-    if (f->url.https && f->tls != NULL) {
-        wf_tls_disconnect(f->tls, grace);
+    const struct wf_port *port = s->net->chip->port;
+    int32_t left = (int32_t)(deadline - wf_port_millis(port));
+    if (s->https && s->tls != NULL) {
+        wf_tls_disconnect(s->tls, left <= 0 ? 0 : (uint32_t)left < grace ? (uint32_t)left : grace);
     }
-    grace = cap_ms(f, WF_FETCH_CLOSE_GRACE_MS);
-    wf_net_set_timeout(f->net, f->fd, grace > 0 ? grace : 1); /* 0 would mean non-blocking */
-    wf_net_close(f->net, f->fd);
+    left = (int32_t)(deadline - wf_port_millis(port));
+    uint32_t t = left <= 0 ? 0 : (uint32_t)left < grace ? (uint32_t)left : grace;
+    wf_net_set_timeout(s->net, s->fd, t > 0 ? t : 1); /* 0 would mean non-blocking */
+    wf_net_close(s->net, s->fd);
+    s->fd = -1;
+}
+
+/* The closing gets what is left of the fetch, at most WF_FETCH_CLOSE_GRACE_MS
+ * per part. */
+static void close_connection(wf_fetch_t *f)
+{
+    drop_connection(f->session, f->deadline, WF_FETCH_CLOSE_GRACE_MS);
     f->fd = -1;
 }
 
-/* One request/response exchange with f->url. */
-static int exchange(wf_fetch_t *f)
+/* Resolve, connect and (https) handshake: the session's new connection. */
+static int open_connection(wf_fetch_t *f)
 {
+    wf_session_t *s = f->session;
     uint8_t ip[4];
     logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
     STEP(f, WF_STEP_RESOLVE, resolve_host(f, ip));
@@ -504,20 +523,183 @@ static int exchange(wf_fetch_t *f)
     char where[32];
     snprintf(where, sizeof where, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
     logf_line(f, "connect: %s port %u", where, f->url.port);
+    s->https = f->url.https;
     STEP(f, WF_STEP_CONNECT, connect_tcp(f, ip));
     if (f->url.https) {
         logf_line(f, "tls: handshake with %s", f->url.host);
         STEP(f, WF_STEP_TLS, handshake(f));
     }
+    s->open = true;
+    memcpy(s->ip, ip, 4);
+    memcpy(s->host, f->url.host, sizeof s->host);
+    s->port = f->url.port;
+    s->id = s->connections++;
+    s->requests = 0;
+    return 0;
+}
+
+/* The kept connection goes to where the request goes. */
+static bool same_origin(const wf_session_t *s, const struct wf_url *u)
+{
+    return s->open && s->https == u->https && s->port == u->port && strcmp(s->host, u->host) == 0;
+}
+
+/* Is the kept connection still quiet? Looks without waiting: an idle
+ * connection has nothing to read; a server's FIN, RST or close_notify, or
+ * any byte, means it cannot carry the next request (TLS 1.3 session tickets
+ * are consumed, they are not application data). */
+static bool kept_connection_quiet(wf_session_t *s)
+{
+    uint8_t probe[1];
+    int n;
+    if (s->https) {
+        n = wf_tls_read_nowait(s->tls, probe, sizeof probe);
+    } else {
+        wf_net_set_timeout(s->net, s->fd, 0);
+        n = wf_net_recv(s->net, s->fd, probe, sizeof probe);
+    }
+    return n == WF_EAGAIN;
+}
+
+/* Did the connection end (rather than fail otherwise)? */
+static bool connection_ended(int rc)
+{
+    return rc == WF_EHTTP_EMPTY || rc == WF_ECONNRESET || rc == WF_EPIPE || rc == WF_ENOTCONN ||
+           rc == WF_ETLS_TRUNCATED;
+}
+
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen)
+{
+    static const char *const idempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
+    if (response_bytes_seen) {
+        return false;
+    }
+    if (!body_bytes_sent) {
+        return true;
+    }
+    for (size_t i = 0; method != NULL && i < sizeof idempotent / sizeof idempotent[0]; i++) {
+        if (strcmp(method, idempotent[i]) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The request and its response on the connection f->fd. */
+static int talk(wf_fetch_t *f)
+{
     logf_line(f, "request: %s %s", f->method, f->url.path);
     wf_http_parser_init(&f->parser, is_head(f), &http_callbacks, f);
     f->early_end = false;
+    f->body_sent = false;
+    f->body_cut = false;
+    f->trailing = false;
     int sent = 0;
     STEP(f, WF_STEP_REQUEST, (sent = request_step(f)));
     if (sent != 2) {
         STEP(f, WF_STEP_RESPONSE, read_response(f));
     }
     return 0;
+}
+
+/* May the request go out again after the kept connection ended under it? */
+static bool retry_allowed(wf_fetch_t *f, int rc)
+{
+    if (!connection_ended(rc) ||
+        !wf_fetch_may_retry(f->method, f->body_sent, wf_http_parser_started(&f->parser))) {
+        return false;
+    }
+    const struct wf_fetch_body *b = &f->options->body;
+    if (f->send_body && b->read != NULL && f->body_started) {
+        if (b->rewind == NULL || b->rewind(b->ctx) < 0) {
+            return false; /* the body cannot be read again */
+        }
+        f->body_started = false;
+    }
+    return true;
+}
+
+/* One request/response exchange with f->url, on the kept connection if it
+ * goes there and is still quiet, else on a new one. A kept connection that
+ * ends before any response byte is replaced once (retry_allowed).
+ * `keep_alive` is f->keep_alive, passed as a value so that a program that
+ * only calls wf_fetch (a constant false) loses the keep-alive code at link
+ * time (LTO). */
+static int exchange(wf_fetch_t *f, bool keep_alive)
+{
+    wf_session_t *s = f->session;
+    bool reuse = keep_alive && same_origin(s, &f->url);
+    if (reuse && !kept_connection_quiet(s)) {
+        logf_line(f, "connection #%u to %s: closed by the server (or unexpected bytes): a new connection",
+                  s->id, s->host);
+        s->reconnects++;
+        reuse = false;
+    }
+    if (!reuse) {
+        close_connection(f); /* a kept connection elsewhere */
+    }
+    for (;;) {
+        if (reuse) {
+            f->fd = s->fd;
+            memcpy(f->result->ip, s->ip, 4);
+            logf_line(f, "connection: re-using #%u with %s (request %u on it)", s->id, s->host,
+                      s->requests + 1);
+        } else {
+            int rc = open_connection(f);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        f->result->reused_connection = reuse;
+        s->requests++;
+        if (f->cb->connection != NULL) {
+            f->cb->connection(f->cb->ctx, s, reuse);
+        }
+        int rc = talk(f);
+        if (rc < 0 && reuse && retry_allowed(f, rc)) {
+            logf_line(f,
+                      "connection #%u to %s: closed by the server before any response: sending again on a "
+                      "new connection",
+                      s->id, s->host);
+            s->reconnects++;
+            s->retries++;
+            f->result->retried = true;
+            close_connection(f);
+            reuse = false;
+            continue;
+        }
+        if (rc < 0 && reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
+            logf_line(f,
+                      "connection #%u to %s: closed by the server before any response; not sent again (%s "
+                      "with its body sent)",
+                      s->id, s->host, f->method);
+        }
+        return rc;
+    }
+}
+
+/* After an exchange: keep the connection for the next request, or close it. */
+static void finish_exchange(wf_fetch_t *f, int rc, bool keep_alive)
+{
+    bool keep = keep_alive && rc == 0 && !f->request_close && !f->body_cut && !f->trailing &&
+                wf_http_parser_may_keep(&f->parser);
+    if (!keep) {
+        close_connection(f);
+    }
+}
+
+/* Does a caller field say Connection: close? */
+static bool asks_close(const struct wf_fetch_options *o)
+{
+    for (size_t i = 0; i < o->header_count; i++) {
+        const struct wf_http_header *h = &o->headers[i];
+        /* A name is one token, so "holds the token" is a case-insensitive equality. */
+        if (h->value != NULL && wf_http_field_has_token(h->name, "Connection") &&
+            wf_http_field_has_token(h->value, "close")) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* May a redirect lead to `to`? Only to the protocols the caller allowed; by
@@ -577,12 +759,30 @@ static int follow(wf_fetch_t *f)
     return 0;
 }
 
-int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
-             const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls)
+{
+    memset(s, 0, sizeof *s);
+    s->net = net;
+    s->tls = tls;
+    s->fd = -1;
+}
+
+void wf_session_close(wf_session_t *s, uint32_t timeout_ms)
+{
+    if (s->fd >= 0) {
+        drop_connection(s, wf_port_millis(s->net->chip->port) + timeout_ms, timeout_ms);
+    }
+    s->open = false;
+}
+
+static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const struct wf_fetch_options *options,
+                     const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
 {
     static const struct wf_fetch_callbacks none;
-    f->net = net;
-    f->tls = tls;
+    f->net = s->net;
+    f->tls = s->tls;
+    f->session = s;
+    f->keep_alive = keep_alive;
     f->options = options;
     f->cb = cb != NULL ? cb : &none;
     f->result = result;
@@ -602,6 +802,7 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
     f->send_body = has_body(&options->body);
     f->drop_auth = false;
     f->body_started = false;
+    f->request_close = asks_close(options);
     /* A request that cannot be written is refused before any connection. */
     rc = write_head(f);
     if (rc < 0) {
@@ -609,8 +810,8 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
         return rc;
     }
     for (;;) {
-        rc = exchange(f);
-        close_connection(f);
+        rc = exchange(f, keep_alive);
+        finish_exchange(f, rc, keep_alive);
         if (rc < 0 || !(options->follow_redirects && is_redirect(result->http_status))) {
             return rc;
         }
@@ -619,4 +820,22 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
             return rc > 0 ? 0 : rc;
         }
     }
+}
+
+int wf_fetch_session(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
+                     const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+{
+    return run_fetch(f, s, true, options, cb, result);
+}
+
+/* One connection per request, closed at the end of its response (the
+ * request says Connection: close): nothing outlives the call. */
+int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
+             const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+{
+    wf_session_t s;
+    wf_session_init(&s, net, tls);
+    int rc = run_fetch(f, &s, false, options, cb, result); /* closes every connection it opens */
+    f->session = NULL;
+    return rc;
 }

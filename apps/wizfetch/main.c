@@ -67,6 +67,7 @@ enum {
 };
 
 #define MAX_CA_FILES 8
+#define MAX_OUTPUTS 64 /* -o options: the n-th goes with the n-th URL */
 #define MAX_MAP_RULES 16
 #define TLS_POOL_BYTES (96 * 1024)
 
@@ -83,7 +84,10 @@ struct cli {
     size_t ca_dir_count;
     uint8_t pins[WF_TLS_MAX_PINS][32]; /* --pinnedpubkey */
     size_t pin_count;
-    const char *output;
+    const char *outputs[MAX_OUTPUTS]; /* -o, in order */
+    size_t output_count;
+    char **urls; /* the URLs, in order (argv storage) */
+    size_t url_count;
     const char *keylog;
     bool include;
     bool verbose;
@@ -100,6 +104,7 @@ struct cli {
 
 struct session {
     const struct cli *cli;
+    struct wf_cli_request *req; /* the request options (the cli's), adjusted per URL */
     struct wf_cli_output out;
     FILE *keylog;
     uint32_t t0;
@@ -128,8 +133,9 @@ static void say(const struct cli *c, const char *fmt, ...)
 
 static void usage(FILE *to)
 {
-    fputs("usage: wizfetch [options] URL\n"
-          "Fetch URL with the wizfetch stack through a model of the W5100 chip.\n\n"
+    fputs("usage: wizfetch [options] URL [URL...]\n"
+          "Fetch each URL with the wizfetch stack through a model of the W5100 chip; URLs to the same\n"
+          "scheme, host and port share one connection while the server keeps it open (keep-alive).\n\n"
           "  --cacert FILE        trust the CA certificates in FILE (PEM; repeatable)\n"
           "      --capath DIR     trust the CA certificates in the PEM files of DIR (repeatable)\n"
           "                       without both: $CURL_CA_BUNDLE, else $SSL_CERT_FILE, else the system\n"
@@ -160,7 +166,8 @@ static void usage(FILE *to)
           "  -A, --user-agent UA  User-Agent (\"\" sends none)\n"
           "  -e, --referer URL    Referer\n"
           "  -G, --get            send the -d data as the URL's query, with GET\n"
-          "  -o, --output FILE    write the body to FILE instead of stdout\n"
+          "  -o, --output FILE    write the body to FILE instead of stdout (the n-th -o goes with the n-th\n"
+          "                       URL; URLs without one write to stdout)\n"
           "  -i, --include        include the response headers in the output\n"
           "  -I, --head           HEAD request: headers only\n"
           "  -L, --location       follow redirects\n"
@@ -189,7 +196,8 @@ static void usage(FILE *to)
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
           "65 a 307/308 redirect needs a body read from standard input again, 70 chip-model violation,\n"
-          "77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n",
+          "77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n"
+          "With several URLs, the exit code is that of the last URL (as curl 7.88).\n",
           to);
 }
 
@@ -462,7 +470,10 @@ static int parse_options(int argc, char **argv, struct cli *c)
             break;
         }
         case 'o':
-            c->output = optarg;
+            if (c->output_count == MAX_OUTPUTS) {
+                return bad_option("too many -o options", optarg);
+            }
+            c->outputs[c->output_count++] = optarg;
             break;
         case 'i':
             c->include = true;
@@ -537,10 +548,12 @@ static int parse_options(int argc, char **argv, struct cli *c)
             return bad_option("unknown option or missing value", argv[optind - 1]);
         }
     }
-    if (optind != argc - 1) {
-        return bad_option("exactly one URL is needed", optind < argc ? argv[optind] : NULL);
+    if (optind >= argc) {
+        return bad_option("no URL given", NULL);
     }
-    c->fetch.url = argv[optind];
+    c->urls = argv + optind;
+    c->url_count = (size_t)(argc - optind);
+    c->fetch.url = c->urls[0];
     if (c->ntp_from_dhcp && !c->dhcp) {
         return bad_option("--ntp dhcp needs --dhcp", NULL);
     }
@@ -653,12 +666,23 @@ static int exit_code(int err, enum wf_fetch_step step)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-/* Does this fetch need trust anchors? Plain http never does, unless a
+/* Is any of the URLs not plain http? */
+static bool any_https(const struct cli *c)
+{
+    for (size_t i = 0; i < c->url_count; i++) {
+        if (strncasecmp(c->urls[i], "http://", 7) != 0) {
+            return true; /* https (or a URL that fails to parse later) */
+        }
+    }
+    return false;
+}
+
+/* Does this command need trust anchors? Plain http never does, unless a
  * redirect may lead to https (-L, and --proto-redir allows it). */
 static bool needs_trust(const struct cli *c)
 {
-    if (strncasecmp(c->fetch.url, "http://", 7) != 0) {
-        return true; /* https (or a URL that fails to parse later) */
+    if (any_https(c)) {
+        return true;
     }
     unsigned redir = c->fetch.redirect_protocols;
     return c->fetch.follow_redirects && (redir == 0 || (redir & WF_PROTO_HTTPS) != 0);
@@ -689,7 +713,7 @@ static void trust_loaded(struct session *s, const char *what, const struct wf_tr
  * parsed into the mbedTLS heap until a handshake looks a root up. */
 static int load_trust(const struct cli *c, struct session *s)
 {
-    const bool https = strncasecmp(c->fetch.url, "http://", 7) != 0;
+    const bool https = any_https(c);
     if (!needs_trust(c)) {
         on_log(s, "trust: none needed (plain http)");
         return -1;
@@ -958,12 +982,89 @@ static void report_verbose(const struct cli *c, const struct wf_fetch_result *r,
             (unsigned long long)st->bytes, wf_tls_heap_peak());
 }
 
-static int run(const struct cli *c, struct wf_sim_chip *model)
+/* -v: curl's lines about the connection. */
+static void on_connection(void *ctx, const wf_session_t *conn, bool reused)
 {
-    struct session s = {.cli = c, .t0 = wf_port_sim_millis(NULL)};
+    struct wf_cli_output *o = ctx;
+    if (o->log == NULL) {
+        return;
+    }
+    if (reused) {
+        fprintf(o->log, "* Re-using existing connection #%u with host %s\n", conn->id, conn->host);
+    } else {
+        fprintf(o->log, "* Connected to %s (%u.%u.%u.%u) port %u (#%u)\n", conn->host, conn->ip[0],
+                conn->ip[1], conn->ip[2], conn->ip[3], conn->port, conn->id);
+    }
+}
+
+/* One URL of the command line (the index-th) over the session `conn`: its
+ * own output (-o paired in order, else stdout) and exit code. */
+static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
+                    struct wf_sim_chip *model)
+{
+    const struct cli *c = s->cli;
+    const char *path = index < c->output_count ? c->outputs[index] : NULL;
+    struct wf_fetch_options fo = *base;
+    int code = wf_cli_request_for_url(s->req, index, c->urls[index], &fo);
+    if (code >= 0) {
+        return code;
+    }
+    if (c->fetch.total_timeout_ms != 0) {
+        fo.total_timeout_ms = time_left(s); /* -m bounds the whole command */
+        if (fo.total_timeout_ms == 0) {
+            say(c, "%s before %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT), fo.url);
+            return EXIT_TIMEOUT;
+        }
+    }
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
-    wf_cli_output_init(&s.out, c->silent ? NULL : stderr, stdout, c->output, c->include || c->fetch.head);
+    wf_cli_output_init(&s->out, c->silent ? NULL : stderr, stdout, path, c->include || c->fetch.head);
+    s->out.log = c->verbose ? stderr : NULL;
+    s->out.clock_ms = clock_ms;
+    s->out.t0 = s->t0;
+    const struct wf_fetch_callbacks cb = {
+        .ctx = &s->out,
+        .log = wf_cli_output_log,
+        .request = on_request,
+        .connection = on_connection,
+        .certificate = wf_cli_output_certificate,
+        .status = wf_cli_output_status,
+        .header = wf_cli_output_header,
+        .headers_done = wf_cli_output_headers_done,
+        .body = wf_cli_output_body,
+    };
+    struct wf_fetch_result result;
+    int rc = wf_fetch_session(&fetch_area, conn, &fo, &cb, &result);
+    int out_rc = wf_cli_output_finish(&s->out, rc == 0);
+    rc = rc ? rc : out_rc;
+    if (s->out.failed && path != NULL) {
+        say(c, "cannot write %s", path);
+    }
+    if (c->verbose && conn->connections > 0) {
+        if (conn->open) {
+            fprintf(stderr, "* Connection #%u to host %s left intact\n", conn->id, conn->host);
+        } else {
+            fprintf(stderr, "* Closing connection %u\n", conn->id);
+        }
+    }
+    report_verbose(c, &result, model);
+    code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
+    if (rc == WF_EHTTP_STATUS) {
+        say(c, "the server returned HTTP %d", result.http_status);
+    } else if (rc < 0) {
+        say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
+        if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
+            say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
+        }
+    }
+    return code;
+}
+
+static int run(struct cli *c, struct wf_sim_chip *model)
+{
+    struct session s = {.cli = c, .req = &c->req, .t0 = wf_port_sim_millis(NULL)};
+    /* Messages before the first transfer (chip, DHCP, trust) use this output; each URL gets its own. */
+    wf_cli_output_init(&s.out, c->silent ? NULL : stderr, stdout, NULL, false);
     s.out.log = c->verbose ? stderr : NULL;
     s.out.clock_ms = clock_ms;
     s.out.t0 = s.t0;
@@ -980,41 +1081,14 @@ static int run(const struct cli *c, struct wf_sim_chip *model)
     if (code < 0) {
         code = setup_tls(c, &s, &host);
     }
-    if (code < 0 && c->fetch.total_timeout_ms != 0) {
-        fo.total_timeout_ms = time_left(&s); /* what DHCP and SNTP left of -m */
-        if (fo.total_timeout_ms == 0) {
-            say(c, "%s before the fetch (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT));
-            code = EXIT_TIMEOUT;
-        }
-    }
     if (code < 0) {
-        const struct wf_fetch_callbacks cb = {
-            .ctx = &s.out,
-            .log = wf_cli_output_log,
-            .request = on_request,
-            .certificate = wf_cli_output_certificate,
-            .status = wf_cli_output_status,
-            .header = wf_cli_output_header,
-            .headers_done = wf_cli_output_headers_done,
-            .body = wf_cli_output_body,
-        };
-        struct wf_fetch_result result;
-        int rc = wf_fetch(&fetch_area, &net, &tls, &fo, &cb, &result);
-        int out_rc = wf_cli_output_finish(&s.out, rc == 0);
-        rc = rc ? rc : out_rc;
-        if (s.out.failed && c->output != NULL) {
-            say(c, "cannot write %s", c->output);
+        wf_session_t conn;
+        wf_session_init(&conn, &net, &tls);
+        for (size_t i = 0; i < c->url_count; i++) {
+            code = transfer(&s, &conn, &fo, i, model);
         }
-        report_verbose(c, &result, model);
-        code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
-        if (rc == WF_EHTTP_STATUS) {
-            say(c, "the server returned HTTP %d", result.http_status);
-        } else if (rc < 0) {
-            say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
-            if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
-                say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
-            }
-        }
+        uint32_t left = time_left(&s); /* -m bounds the closing too */
+        wf_session_close(&conn, left < WF_FETCH_CLOSE_GRACE_MS ? left : WF_FETCH_CLOSE_GRACE_MS);
     }
     if (s.keylog != NULL) {
         fclose(s.keylog);

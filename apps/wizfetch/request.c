@@ -452,6 +452,37 @@ int wf_cli_request_finish(struct wf_cli_request *r, struct wf_fetch_options *o)
     return -1;
 }
 
+int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url,
+                           struct wf_fetch_options *o)
+{
+    if (index == 0) {
+        return -1; /* as wf_cli_request_finish made them (-G, -T may have changed the URL) */
+    }
+    o->url = url;
+    if (r->upload != NULL) {
+        /* -T goes with the first URL only (curl pairs -T with URLs in order). */
+        o->body = (struct wf_fetch_body){0};
+        o->method = r->method;
+        return -1;
+    }
+    if (r->get && r->body != NULL) {
+        char *u = query_url(url, r->body, r->body_len);
+        if (u == NULL) {
+            return fail(WF_CLI_EXIT_BAD_OPTION, "out of memory%s%s", "", NULL);
+        }
+        free(r->url);
+        r->url = u;
+        o->url = u;
+    }
+    if (o->body.read != NULL) {
+        /* The same body again, from its start. */
+        if (o->body.rewind == NULL || o->body.rewind(o->body.ctx) < 0) {
+            return fail(WF_CLI_EXIT_READ, "the request body cannot be read again for URL %s%s", url, "");
+        }
+    }
+    return -1;
+}
+
 void wf_cli_request_free(struct wf_cli_request *r)
 {
     if (r->file != NULL) {

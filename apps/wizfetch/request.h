@@ -82,6 +82,18 @@ enum {
  */
 int wf_cli_request_finish(struct wf_cli_request *r, struct wf_fetch_options *o);
 
+/**
+ * @brief The options for the `index`-th URL of the command line (from 0),
+ * after wf_cli_request_finish made them for the first one, as curl does with
+ * several URLs: -d, --data-binary, --data-raw and --json go to every URL (-G: as each URL's query; a
+ * streamed @FILE is rewound), -T only to the first (the others are GET, or
+ * -X). Sets o->url (a string owned by `r`, valid until the next call).
+ * @return -1, or an exit code after printing the reason (26: a streamed body
+ *         that cannot be read again; 2: out of memory).
+ */
+int wf_cli_request_for_url(struct wf_cli_request *r, size_t index, const char *url,
+                           struct wf_fetch_options *o);
+
 /** @brief Close and free what wf_cli_request_finish made. */
 void wf_cli_request_free(struct wf_cli_request *r);
 

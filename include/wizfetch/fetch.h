@@ -44,6 +44,26 @@
  * (else WF_ETLS_TRUNCATED, the body may have been cut by an attacker); over
  * plain http a TCP end cannot be told from a cut and is taken as the end.
  *
+ * Connections: wf_fetch opens a connection for each request (redirects
+ * included) and closes it at the end of the response; the request says
+ * `Connection: close`. To send several requests over one connection, keep a
+ * wf_session_t and call wf_fetch_session: the requests then leave
+ * `Connection` out (HTTP/1.1 connections persist by default) and the
+ * connection is kept after a response when all of these hold: the response
+ * is HTTP/1.1, has no `Connection: close`, its body was delimited by
+ * Content-Length or chunked coding (or it had none) and was read to its end,
+ * nothing followed it, the whole request body was sent, and the caller's
+ * header fields do not say `Connection: close`. A later request (or a
+ * redirect) to the same scheme, host and port goes over the kept connection,
+ * without a new DNS look-up (as curl's cache does); one to another origin
+ * closes it first. Before a request on a kept connection, the socket is
+ * looked at without waiting: if the server closed it while idle (TCP FIN or
+ * RST, TLS close_notify) or sent bytes nobody asked for, it is closed and a
+ * new connection is opened (counted in wf_session_t.reconnects). If it ends
+ * after the request went out but before any response byte (the server's
+ * idle time-out raced the request), the request is sent again, once, on a
+ * new connection, when wf_fetch_may_retry allows it.
+ *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
  * while connecting vs while receiving the body).
@@ -155,6 +175,8 @@ struct wf_fetch_options {
     unsigned redirect_protocols;
 };
 
+struct wf_session;
+
 /** What the caller wants to hear about. Every member may be NULL. */
 struct wf_fetch_callbacks {
     void *ctx;
@@ -166,6 +188,11 @@ struct wf_fetch_callbacks {
     void (*request)(void *ctx, const char *head, size_t len);
     /** A step starts (for phase markers and timing); called once per step and connection. */
     void (*step)(void *ctx, enum wf_fetch_step step);
+    /** A connection is ready for a request: a new one (after the handshake)
+     *  or a kept one (`reused`). `s` describes it (host, ip, port, id); valid
+     *  only during the call. For verbose output (curl -v's "Connected to" and
+     *  "Re-using existing connection" lines). */
+    void (*connection)(void *ctx, const struct wf_session *s, bool reused);
     /** The server certificate summary (also when verification failed). */
     void (*certificate)(void *ctx, const char *summary);
     /** Status line and headers of each response, as wf_http_callbacks. */
@@ -183,7 +210,33 @@ struct wf_fetch_result {
     unsigned redirects;              /**< redirects followed */
     uint32_t step_ms[WF_STEP_COUNT]; /**< time spent per step, summed over redirects */
     uint8_t ip[4];                   /**< address of the last connection */
+    bool reused_connection;          /**< the last request went over a kept connection */
+    bool retried;                    /**< a request was sent again after a kept connection ended */
 };
+
+/**
+ * A connection that outlives one fetch (keep-alive), for wf_fetch_session.
+ * Caller-owned (about 300 bytes), set up by wf_session_init, ended by
+ * wf_session_close. It uses the caller's wf_net_t (one hardware socket while
+ * a connection is kept) and wf_tls_t (the TLS session of an https connection
+ * stays up in it: do not use that wf_tls_t for anything else while the
+ * session holds an https connection). Fields are read-only for the caller.
+ */
+typedef struct wf_session {
+    wf_net_t *net;
+    wf_tls_t *tls;
+    bool open;                      /**< a connection is kept (fd is valid) */
+    bool https;                     /**< the connection carries TLS */
+    char host[WF_URL_MAX_HOST + 1]; /**< its host (as in the URL, lower case) */
+    uint16_t port;
+    uint8_t ip[4];
+    int fd;               /**< its socket, -1 when none */
+    unsigned id;          /**< number of the current connection, from 0 (curl's "#N") */
+    unsigned connections; /**< connections opened since wf_session_init */
+    unsigned requests;    /**< requests sent on the current connection */
+    unsigned reconnects;  /**< kept connections found closed by the server (idle or mid-request) */
+    unsigned retries;     /**< requests sent again on a new connection after that */
+} wf_session_t;
 
 /** Work area of a fetch (caller-owned). Fields are internal. */
 typedef struct wf_fetch {
@@ -195,16 +248,22 @@ typedef struct wf_fetch {
     struct wf_url url;
     struct wf_url next;
     wf_http_parser_t parser;
-    bool final_response;  /**< this response's body goes to the caller */
-    bool stop_after_head; /**< --fail on an error status */
-    bool started_https;   /**< the first URL was https (redirect policy) */
-    const char *method;   /**< of the current request (redirects may change it) */
-    bool send_body;       /**< the current request carries the body */
-    bool drop_auth;       /**< a redirect left the first origin: no Authorization */
-    bool body_started;    /**< a callback body was read from (a repeat needs rewind) */
-    bool early_end;       /**< the connection ended (end_rc) while the body was sent */
-    int end_rc;           /**< what the receive returned then */
-    uint32_t deadline;    /**< port clock: end of the whole fetch */
+    bool final_response;   /**< this response's body goes to the caller */
+    bool stop_after_head;  /**< --fail on an error status */
+    bool started_https;    /**< the first URL was https (redirect policy) */
+    const char *method;    /**< of the current request (redirects may change it) */
+    bool send_body;        /**< the current request carries the body */
+    bool drop_auth;        /**< a redirect left the first origin: no Authorization */
+    bool body_started;     /**< a callback body was read from (a repeat needs rewind) */
+    bool early_end;        /**< the connection ended (end_rc) while the body was sent */
+    int end_rc;            /**< what the receive returned then */
+    uint32_t deadline;     /**< port clock: end of the whole fetch */
+    wf_session_t *session; /**< the connection in use (wf_fetch: one of its own) */
+    bool keep_alive;       /**< connections may be kept (wf_fetch_session) */
+    bool request_close;    /**< the caller's fields say Connection: close */
+    bool body_sent;        /**< a byte of the request body was handed to the connection */
+    bool body_cut;         /**< the server answered before the whole body was sent */
+    bool trailing;         /**< bytes followed the response */
     int fd;
     uint8_t io[WF_FETCH_IO_BUF];
 } wf_fetch_t;
@@ -219,6 +278,38 @@ void wf_fetch_options_default(struct wf_fetch_options *o);
  */
 int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
              const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
+
+/** @brief Prepare a session on `net` and `tls` (`tls` may be NULL for
+ *  http:// only). No connection is opened yet. Cannot fail. */
+void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls);
+
+/**
+ * @brief wf_fetch over the session's kept connection when it goes to the same
+ * scheme, host and port (else over a new one, which the session keeps if the
+ * response allows it; see the file comment). Same options, callbacks, result
+ * and return codes as wf_fetch; `total_timeout_ms` bounds this fetch only.
+ * A connection that fails is closed; the session stays usable.
+ */
+int wf_fetch_session(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
+                     const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
+
+/**
+ * @brief Close the kept connection, if any (TLS close_notify, then the TCP
+ * close, each within `timeout_ms`; 0 closes at once). The session may be used
+ * again.
+ */
+void wf_session_close(wf_session_t *s, uint32_t timeout_ms);
+
+/**
+ * @brief The retry rule for a kept connection that ended (FIN, RST, TLS
+ * close_notify or a bare TCP end) after the request went out: may the
+ * request be sent again, once, on a new connection? Only if no response byte
+ * arrived and either `method` is idempotent (GET, HEAD, PUT, DELETE, OPTIONS,
+ * TRACE: RFC 9110 9.2.2) or no byte of the request body was sent, the rule
+ * browsers and curl use. A connection that was new for this request is never
+ * retried (the caller checks that).
+ */
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen);
 
 /** @brief "url", "resolve", "connect", "tls", "request", "response". */
 const char *wf_fetch_step_name(enum wf_fetch_step step);

@@ -178,6 +178,7 @@ struct wf_http_request_head {
     uint64_t content_length; /**< with WF_HTTP_LENGTH, in bytes */
     bool drop_authorization; /**< leave out the caller's Authorization (redirect to another origin) */
     bool drop_body_fields;   /**< leave out fields flagged WF_HTTP_HEADER_BODY (the body was dropped) */
+    bool keep_alive;         /**< no default `Connection: close` (the connection may be kept) */
 };
 
 /**
@@ -185,7 +186,8 @@ struct wf_http_request_head {
  *
  * The request line `<method> <url->path> HTTP/1.1`, then the default fields
  * `Host`, `User-Agent`, `Accept: * / *` (without the spaces), `Connection:
- * close` (one request per connection), then `Content-Length: N` or
+ * close` (one request per connection; left out with `keep_alive`: HTTP/1.1
+ * connections are persistent by default), then `Content-Length: N` or
  * `Transfer-Encoding: chunked` as `framing` says, then the caller's fields in
  * their order, then the empty line; CRLF line ends and a terminating NUL (not
  * counted). A caller field whose name equals a default's (case-insensitive)
@@ -288,6 +290,8 @@ typedef struct wf_http_parser {
     bool cl_applies; /**< the body is delimited by content_length */
     bool te_seen;
     bool te_bad;        /**< a coding other than one "chunked" was seen */
+    bool conn_close;    /**< the final response said Connection: close */
+    bool until_close;   /**< the body runs until the connection closes */
     uint8_t te_chunked; /**< "chunked" codings seen (saturating) */
     uint16_t status;
     uint16_t fields; /**< header or trailer fields so far */
@@ -359,6 +363,30 @@ bool wf_http_parser_content_length(const wf_http_parser_t *p, uint64_t *len);
 
 /** @brief Body bytes delivered to the body callback so far. */
 uint64_t wf_http_parser_body_received(const wf_http_parser_t *p);
+
+/** @brief True once at least one byte of the response was fed (an interim
+ *  1xx response counts). */
+bool wf_http_parser_started(const wf_http_parser_t *p);
+
+/**
+ * @brief May the connection carry another request after this response
+ * (persistent connection, RFC 9112 9.3)? True only when the response is
+ * complete, is HTTP/1.1 (an HTTP/1.0 response is never kept, even with
+ * `Connection: keep-alive`), has no `close` option in its Connection field,
+ * and its end was known from its framing (Content-Length, chunked, or no
+ * body), not from the connection closing. The caller must also check what
+ * the parser cannot see: that its request did not say `Connection: close`,
+ * that the whole request body was sent, and that no byte followed the
+ * response (wf_http_parser_feed consumed all it was given).
+ */
+bool wf_http_parser_may_keep(const wf_http_parser_t *p);
+
+/**
+ * @brief Does the field value `value`, a comma-separated list (e.g. of
+ * Connection options), hold `token`? Case-insensitive; whitespace around the
+ * elements is ignored; "close" is not found in "closed" or "x-close".
+ */
+bool wf_http_field_has_token(const char *value, const char *token);
 
 #ifdef __cplusplus
 }

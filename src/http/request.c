@@ -174,8 +174,11 @@ int wf_http_request_head_write(char *buf, size_t cap, const struct wf_http_reque
     add_default(&o, h, "User-Agent", user_agent);
     add_default(&o, h, "Accept", "*/*");
     /* Connection: close makes the end of the response the end of the
-     * connection, so one request per connection needs no keep-alive logic. */
-    add_default(&o, h, "Connection", "close");
+     * connection (one request per connection). A connection that may be
+     * kept sends nothing: HTTP/1.1 connections persist by default. */
+    if (!h->keep_alive) {
+        add_default(&o, h, "Connection", "close");
+    }
     if (h->framing == WF_HTTP_LENGTH) {
         add(&o, "Content-Length: ");
         add_u64(&o, h->content_length);

@@ -113,6 +113,7 @@ static int line_byte(wf_http_parser_t *p, char c)
 
 static void reset_head(wf_http_parser_t *p)
 {
+    p->conn_close = false;
     p->fields = 0;
     p->cl_seen = false;
     p->te_seen = false;
@@ -302,6 +303,8 @@ static int on_header_line(wf_http_parser_t *p)
         on_transfer_encoding(p, value);
     } else if (name_is(name, "location")) {
         rc = on_location(p, value, vlen);
+    } else if (name_is(name, "connection") && wf_http_field_has_token(value, "close")) {
+        p->conn_close = true;
     }
     if (rc < 0) {
         return rc;
@@ -340,6 +343,7 @@ static int on_head_end(wf_http_parser_t *p)
         p->remaining = p->content_length;
         p->state = p->remaining == 0 ? S_DONE : S_BODY_LEN;
     } else {
+        p->until_close = true;
         p->state = S_BODY_CLOSE;
     }
     return 0;
@@ -545,4 +549,47 @@ uint64_t wf_http_parser_body_received(const wf_http_parser_t *p)
 {
     assert(p != NULL);
     return p->body_received;
+}
+
+bool wf_http_parser_started(const wf_http_parser_t *p)
+{
+    assert(p != NULL);
+    return p->got_any;
+}
+
+bool wf_http_parser_may_keep(const wf_http_parser_t *p)
+{
+    assert(p != NULL);
+    return p->state == S_DONE && !p->until_close && !p->http10 && !p->conn_close;
+}
+
+/* A comma-separated list of tokens (RFC 9110 5.6.1), with optional
+ * whitespace around each element; tokens compare case-insensitively. */
+bool wf_http_field_has_token(const char *value, const char *token)
+{
+    assert(value != NULL && token != NULL);
+    size_t want = strlen(token);
+    for (const char *v = value; *v != '\0';) {
+        while (*v == ',' || is_ows(*v)) {
+            v++;
+        }
+        const char *start = v;
+        while (*v != '\0' && *v != ',') {
+            v++;
+        }
+        const char *end = v;
+        while (end > start && is_ows(end[-1])) {
+            end--;
+        }
+        if ((size_t)(end - start) == want) {
+            size_t i = 0;
+            while (i < want && lower(start[i]) == lower(token[i])) {
+                i++;
+            }
+            if (i == want) {
+                return true;
+            }
+        }
+    }
+    return false;
 }

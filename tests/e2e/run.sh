@@ -97,6 +97,11 @@ ts_start_echo ECHO_PORT "$pki" "$echo_log" || setup_failed "echo server"
 for ((i = 0; i < 50; i++)); do [[ -s $echo_log.port2 ]] && break; sleep 0.1; done
 ECHO_PORT2=$(cat "$echo_log.port2" 2>/dev/null) || setup_failed "echo server's second port"
 
+ka_log=$TS_DIR/keepalive-requests.log
+ka_tls_log=$TS_DIR/keepalive-tls-requests.log
+ts_start_keepalive KA_PORT "$ka_log" || setup_failed "keep-alive server"
+ts_start_keepalive KA_TLS_PORT "$ka_tls_log" "$pki" || setup_failed "keep-alive server (TLS)"
+
 work=$TS_DIR/cases
 mkdir -p "$work"
 docroot=$TS_DOCROOT
@@ -983,6 +988,36 @@ check_rc 2; check_stderr 'does not fit in the [0-9]+-byte I/O buffer'
 ((SKIP)) || [[ $(echo_mark) == "$mark" ]] || fail "a request reached the server"
 end
 
+# Several URLs with a body option, as curl: -d goes to every URL, -T only to the first
+# (curl pairs -T with the URLs in order); both run on one connection.
+two_urls_as_curl() { # two_urls_as_curl ARGS... (the URLs are /echo/u1 and /echo/u2)
+  ((SKIP)) && return 0
+  local mark
+  mark=$(echo_mark)
+  run --within 90 -- -s "${ECHO[@]}" "$@" "$URL/echo/u1" "$URL/echo/u2"
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  timeout -k 5 90 "${CURL[@]}" -A "$wf_ua" "$@" "$ECHO_URL/echo/u1" "$ECHO_URL/echo/u2" >"$work/$ncase.curl.out" \
+    2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  (($(wc -l <<<"$WF_VIEW") == 2)) || fail "the server saw $(wc -l <<<"$WF_VIEW") requests from wizfetch, not 2"
+  [[ $WF_VIEW == "$CURL_VIEW" ]] || fail "server-side views differ: wizfetch [$WF_VIEW] curl [$CURL_VIEW]"
+  cmp -s "$OUT" "$work/$ncase.curl.out" || fail "stdout differs from curl's"
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+}
+begin "several URLs: -d is sent to every URL, as curl"
+two_urls_as_curl -d 'name=board' -d 'temp=21.5'
+check_rc 0
+((SKIP)) || (($(grep -c '^POST /echo/u[12] .*body=20 ' <<<"$WF_VIEW") == 2)) || fail "not two POSTs with the body"
+end
+begin "several URLs: -T goes with the first URL only (the second is a GET), as curl"
+two_urls_as_curl -T "$form_file"
+check_rc 0
+((SKIP)) || grep -q '^PUT /echo/u1 ' <<<"$WF_VIEW" || fail "the first URL was not a PUT"
+((SKIP)) || grep -q '^GET /echo/u2 .*body=0 ' <<<"$WF_VIEW" || fail "the second URL was not a GET without a body"
+end
+
 # The same against nginx: it reads the body and answers, or refuses it early.
 MAIN_URL=https://www.example.test:${NGINX_PORT[main]}
 begin "nginx: POST JSON and PUT 64 KiB are read and answered 200, as for curl"
@@ -1007,6 +1042,146 @@ if ((!SKIP)); then
   [[ $(cat "$work/nginx-413.curl") == 413 ]] || fail "curl saw $(cat "$work/nginx-413.curl"), not 413"
 fi
 end
+
+# Keep-alive: several URLs in one command share a connection while the server keeps
+# it. nginx's /conn answers "<connection number> <requests on it>", what the server saw.
+# conn_pair FILE: "same" if FILE holds two lines "C 1" and "C 2" with one C, else why not.
+conn_pair() {
+  awk 'NR == 1 { c = $1; r1 = $2 } NR == 2 { same = ($1 == c); r2 = $2 }
+       END { if (NR == 2 && same && r1 == 1 && r2 == 2) print "same"; else print "lines: " NR ", " c " " r1 " / " $1 " " $2 }' "$1"
+}
+# two_conns FILE: "two" if FILE holds two lines "C 1" and "D 1" with C != D.
+two_conns() {
+  awk 'NR == 1 { c = $1; r1 = $2 } NR == 2 { other = ($1 != c); r2 = $2 }
+       END { if (NR == 2 && other && r1 == 1 && r2 == 1) print "two"; else print "lines: " NR ", " c " " r1 " / " $1 " " $2 }' "$1"
+}
+
+begin "keep-alive: two https URLs on one connection (nginx: requests 1 and 2), as curl"
+run -- -v "${MAIN[@]}" "$URL/conn" "$URL/conn"
+check_rc 0; check_log '"GET /conn HTTP/1.1" 200' 2
+check_stderr '^\* Re-using existing connection #0 with host www\.example\.test$'
+check_stderr '^\* Connection #0 to host www\.example\.test left intact$'
+((SKIP)) || [[ $(conn_pair "$OUT") == same ]] || fail "wizfetch: $(conn_pair "$OUT")"
+((SKIP)) || ! grep -q '^> Connection' "$ERR" || fail "the requests carried a Connection field"
+((SKIP)) || (($(grep -c 'tls: handshake' "$ERR") == 1)) || fail "not exactly one TLS handshake"
+if ((!SKIP)); then
+  timeout 30 curl -sS --cacert "$pki/root.pem" --resolve "www.example.test:${NGINX_PORT[main]}:127.0.0.1" \
+    "https://www.example.test:${NGINX_PORT[main]}/conn" "https://www.example.test:${NGINX_PORT[main]}/conn" \
+    >"$work/ka-curl.out" 2>&1
+  [[ $(conn_pair "$work/ka-curl.out") == same ]] || fail "curl: $(conn_pair "$work/ka-curl.out")"
+fi
+end
+
+begin "keep-alive: two http URLs on one connection, as curl"
+run -- -v "${DNS[@]}" "${PLAIN_MAP[@]}" http://www.example.test/conn http://www.example.test/conn
+check_rc 0; check_log "^${NGINX_PORT[plain]} .*\"GET /conn HTTP/1.1\" 200" 2
+check_stderr '^\* Re-using existing connection #0 with host www\.example\.test$'
+((SKIP)) || [[ $(conn_pair "$OUT") == same ]] || fail "wizfetch: $(conn_pair "$OUT")"
+if ((!SKIP)); then
+  timeout 30 curl -sS "http://127.0.0.1:${NGINX_PORT[plain]}/conn" "http://127.0.0.1:${NGINX_PORT[plain]}/conn" \
+    >"$work/ka-curl-plain.out" 2>&1
+  [[ $(conn_pair "$work/ka-curl-plain.out") == same ]] || fail "curl: $(conn_pair "$work/ka-curl-plain.out")"
+fi
+end
+
+begin "keep-alive: another port is another connection (two connections, each request 1)"
+run -- -v "${MAIN[@]}" --map "10.0.0.1:8443=127.0.0.1:${NGINX_PORT[tls13]}" "$URL/conn" "$URL:8443/conn"
+check_rc 0; check_log '"GET /conn HTTP/1.1" 200' 2
+((SKIP)) || [[ $(two_conns "$OUT") == two ]] || fail "$(two_conns "$OUT")"
+((SKIP)) || ! grep -q 'Re-using' "$ERR" || fail "re-used a connection to another port"
+check_stderr '^\* Connected to www\.example\.test \(10\.0\.0\.1\) port 8443 \(#1\)$'
+end
+
+begin "keep-alive: a server that closes after each response (keepalive_timeout 0): two connections"
+run -- -v "${MAIN[@]}" "$URL/conn-close" "$URL/conn-close"
+check_rc 0; check_log '"GET /conn-close HTTP/1.1" 200' 2
+((SKIP)) || [[ $(two_conns "$OUT") == two ]] || fail "$(two_conns "$OUT")"
+check_stderr '^\* Closing connection 0$'
+end
+
+begin "keep-alive: -H 'Connection: close' is honoured (two connections)"
+run -- "${MAIN[@]}" -H "Connection: close" "$URL/conn" "$URL/conn"
+check_rc 0
+((SKIP)) || [[ $(two_conns "$OUT") == two ]] || fail "$(two_conns "$OUT")"
+end
+
+begin "keep-alive: a redirect to the same origin goes over the same connection (-L)"
+run -- -v -L "${MAIN[@]}" "$URL/old"
+check_rc 0; check_stdout_is "$docroot/index.html"
+check_log '"GET /old HTTP/1.1" 301' 1; check_log '"GET /index.html HTTP/1.1" 200' 1
+check_stderr '^\* Re-using existing connection #0 with host www\.example\.test$'
+((SKIP)) || (($(grep -c 'tls: handshake' "$ERR") == 1)) || fail "not exactly one TLS handshake"
+end
+
+begin "several URLs: -o pairs with the URLs in order, the rest to stdout (as curl)"
+rm -f "$work/ka-1.out" "$work/ka-2.out"
+run -- -s "${MAIN[@]}" -o "$work/ka-1.out" "$URL/conn" -o "$work/ka-2.out" "$URL/index.html" "$URL/conn"
+check_rc 0
+((SKIP)) || grep -Eq '^[0-9]+ 3$' "$OUT" || fail "stdout is not /conn's third answer on the connection"
+((SKIP)) || cmp -s "$work/ka-2.out" "$docroot/index.html" || fail "the second -o file is not index.html"
+((SKIP)) || grep -Eq '^[0-9]+ 1$' "$work/ka-1.out" || fail "the first -o file is not /conn's first answer"
+end
+
+begin "several URLs: the exit code is the last URL's (as curl 7.88)"
+run -- -s -f "${MAIN[@]}" "$URL/conn" "$URL/no-such-file"
+check_rc 22
+run -- -s -f "${MAIN[@]}" "$URL/no-such-file" "$URL/conn"
+check_rc 0; check_log '"GET /no-such-file HTTP/1.1" 404'
+if ((!SKIP)); then
+  c=(curl -sS -f --cacert "$pki/root.pem" --resolve "www.example.test:${NGINX_PORT[main]}:127.0.0.1")
+  u=https://www.example.test:${NGINX_PORT[main]}
+  timeout 30 "${c[@]}" "$u/conn" "$u/no-such-file" >/dev/null 2>&1; a=$?
+  timeout 30 "${c[@]}" "$u/no-such-file" "$u/conn" >/dev/null 2>&1; b=$?
+  [[ $a == 22 && $b == 0 ]] || fail "curl exits $a and $b, not 22 and 0"
+fi
+end
+
+# The keep-alive server (tests/e2e/keepalive_server.py) closes kept connections on
+# purpose; its log says what it saw: "conn C req R METHOD TARGET body=N -> ACTION".
+KA=("${DNS[@]}" --map "10.0.0.1:80=127.0.0.1:$KA_PORT")
+KA_TLS=(--cacert "$pki/root.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:$KA_TLS_PORT")
+ka_since() { tail -n +$(($2 + 1)) "$1" | sed 's/^conn [0-9]* /conn /'; }
+
+for scheme in http https; do
+  if [[ $scheme == http ]]; then ka=("${KA[@]}"); klog=$ka_log; else ka=("${KA_TLS[@]}"); klog=$ka_tls_log; fi
+  begin "keep-alive ($scheme): closed under the next GET before any answer -> sent again on a new connection"
+  mark=$(wc -l <"$klog")
+  run -- -v "${ka[@]}" "$scheme://www.example.test/once" "$scheme://www.example.test/again"
+  check_rc 0; check_stderr 'closed by the server before any response: sending again on a new connection'
+  if ((!SKIP)); then
+    got=$(ka_since "$klog" "$mark" | tr '\n' '|')
+    [[ $got == "conn req 1 GET /once body=0 -> 200|conn req 2 GET /again body=0 -> closed|conn req 1 GET /again body=0 -> 200|" ]] ||
+      fail "server saw: $got"
+    (($(grep -c 'req 1 GET /again' "$OUT") == 1)) || fail "the second body is missing"
+  fi
+  end
+done
+
+begin "keep-alive: closed under a POST whose body was sent -> not sent again, empty reply (52)"
+mark=$(wc -l <"$ka_log")
+run -- -v -d x=1 "${KA[@]}" http://www.example.test/once http://www.example.test/again
+check_rc 52; check_stderr 'not sent again \(POST with its body sent\)'
+if ((!SKIP)); then
+  got=$(ka_since "$ka_log" "$mark" | tr '\n' '|')
+  [[ $got == "conn req 1 POST /once body=3 -> 200|conn req 2 POST /again body=3 -> closed|" ]] ||
+    fail "server saw: $got"
+fi
+end
+
+for scheme in http https; do
+  if [[ $scheme == http ]]; then ka=("${KA[@]}"); klog=$ka_log; else ka=("${KA_TLS[@]}"); klog=$ka_tls_log; fi
+  begin "keep-alive ($scheme): a connection the server closed while idle is not used (a new one)"
+  mark=$(wc -l <"$klog")
+  run -- -v "${ka[@]}" "$scheme://www.example.test/fin" "$scheme://www.example.test/after"
+  check_rc 0
+  check_stderr 'closed by the server \(or unexpected bytes\): a new connection|sending again on a new connection'
+  if ((!SKIP)); then
+    got=$(ka_since "$klog" "$mark" | tr '\n' '|')
+    [[ $got == "conn req 1 GET /fin body=0 -> 200+closed|conn req 1 GET /after body=0 -> 200|" ]] ||
+      fail "server saw: $got"
+  fi
+  end
+done
 
 # The command line itself.
 begin "--version"
