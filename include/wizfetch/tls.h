@@ -86,9 +86,16 @@ extern "C" {
 #define WF_TLS_MAX_PINS 4
 #endif
 
-/** Sessions kept for resumption, per context (0 = resumption compiled out). */
+/** Sessions kept for resumption, per context (0 = resumption compiled out).
+ * The small profile (TLS 1.2 only, no tickets: session IDs) leaves it out by
+ * default: it costs that image 1.8 KiB of flash, most of what its budget has
+ * left (define it to 1 to have it). */
 #ifndef WF_TLS_SESSION_CACHE_ENTRIES
+#if defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_SESSION_CACHE_ENTRIES 0
+#else
 #define WF_TLS_SESSION_CACHE_ENTRIES 2
+#endif
 #endif
 
 /** How long a TLS 1.2 session ID (or a ticket without a lifetime hint) is kept, s. */

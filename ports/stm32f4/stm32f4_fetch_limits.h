@@ -14,5 +14,6 @@
 #define WF_HTTP_MAX_HEADERS 48   /* header fields of a response */
 #define WF_HTTP_MAX_LOCATION 384 /* redirect target */
 #define WF_FETCH_MAX_RESOLVE 1   /* static host overrides */
+#define WF_TLS_SESSION_CACHE_ENTRIES 1 /* one server: one kept TLS session (full profile) */
 
 #endif

@@ -14,7 +14,8 @@
 #   tls13   TLS 1.3, tickets           tls12    TLS 1.2, tickets
 #   tls12id TLS 1.2, session IDs only  short    TLS 1.2 + 1.3, sessions live 2 s
 #
-# Prints "ok - NAME" / "not ok - NAME: WHY" per case, then "N passed, M failed".
+# Prints "ok - NAME" (and the probe's session figures as a "#" line) or
+# "not ok - NAME: WHY" per case, then "N passed, M failed".
 # Exit: 0 all passed, 1 a case failed, 2 the set-up failed.
 # Environment: WF_PKI_DIR (default BUILD/pki next to the probe's tests/ directory),
 #              E2E_ONLY (regex of the cases to run), TS_KEEP=1 keep the temp dir.
@@ -155,6 +156,7 @@ end() {
   ((SKIP)) && return 0
   if ((${#WHY[@]} == 0)); then
     echo "ok - $CASE"
+    sed -n 's/^sessions: /#   /p' "$OUT" # what the kept sessions cost (the last probe run)
     passed=$((passed + 1))
   else
     echo "not ok - $CASE: ${WHY[*]}"
