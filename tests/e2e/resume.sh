@@ -165,6 +165,28 @@ end() {
   fi
 }
 
+# Control: this nginx WOULD resume a session of www.example.test offered under the
+# name other.example.test (one ticket key, one session cache for both names), so
+# the "never offered to another server name" cases below can fail. openssl
+# s_client offers whatever session it is given.
+for v in 1.3 1.2; do
+  srv=tls13
+  [[ $v == 1.2 ]] && srv=tls12
+  begin "control, TLS $v: nginx resumes a www session offered to other.example.test (openssl s_client)"
+  if ((!SKIP)); then
+    sess=$TS_DIR/www-$v.sess
+    echo | timeout 10 openssl s_client -connect "127.0.0.1:${PORT[$srv]}" -servername www.example.test \
+      -CAfile "$pki/root.pem" -sess_out "$sess" >"$OUT" 2>"$ERR"
+    # TLS 1.3 tickets arrive after the handshake: -sess_out needs the read that s_client does before it exits.
+    printf 'GET / HTTP/1.1\r\nHost: other.example.test\r\n\r\n' |
+      timeout 10 openssl s_client -connect "127.0.0.1:${PORT[$srv]}" -servername other.example.test \
+        -CAfile "$pki/root.pem" -sess_in "$sess" -ign_eof >"$OUT" 2>"$ERR"
+    grep -q '^Reused' "$OUT" || WHY+=("s_client's second connection was not resumed")
+    grep -qi '^X-Reused: r' "$OUT" || WHY+=("nginx did not say X-Reused: r")
+  fi
+  end
+done
+
 W=https://www.example.test/
 O=https://other.example.test/
 
