@@ -4,9 +4,11 @@
  * (struct wf_tls_session_cache, see tls.h): which kept session may be offered
  * to which server, for how long, and which one goes when the cache is full.
  *
- * An entry is keyed by the server name (compared whole, ASCII case-insensitive:
- * "WWW.Example.test" is "www.example.test", "example.test" is not) and the
- * port (0 = not known; then it only matches 0). Its payload is opaque bytes
+ * An entry is keyed by the server name (compared whole, byte for byte:
+ * "example.test", "www.example.test." and "WWW.example.test" are not
+ * "www.example.test"; mbedTLS 3.6 itself refuses a TLS 1.3 ticket under a name
+ * that differs in case, and wf_url lowercases names) and the port (0 = not
+ * known; then it only matches 0). Its payload is opaque bytes
  * (tls.c stores the serialized mbedTLS session and what it needs to describe
  * and re-check a resumed connection). Name and payload live in one block from
  * the mbedTLS heap (mbedtls_calloc), RAM only; every block is zeroised with

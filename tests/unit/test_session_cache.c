@@ -63,10 +63,11 @@ static void test_exact_name_only(void **state)
     wf_tls_sessions_init(&c);
     assert_int_equal(put(&c, "www.example.test", 443, 0x11, 100, 0, 60000), 0);
     assert_int_equal(first_byte(&c, "www.example.test", 443, 1), 0x11);
-    assert_int_equal(first_byte(&c, "WWW.Example.TEST", 443, 1), 0x11); /* DNS names ignore case */
+    /* Byte for byte: another case is another name (mbedTLS would refuse the
+     * TLS 1.3 ticket under it; wf_url lowercases host names). */
     static const char *const others[] = {
-        "other.example.test", "www.example.tes", "ww.example.test", "www.example.test.", "xwww.example.test",
-        "www.example.testx", "example.test",     "",
+        "other.example.test", "www.example.tes",   "ww.example.test", "www.example.test.", "xwww.example.test",
+        "www.example.testx",  "WWW.Example.TEST", "example.test",    "",
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         assert_int_equal(first_byte(&c, others[i], 443, 1), -1);
@@ -78,7 +79,7 @@ static void test_exact_name_only(void **state)
     assert_int_equal(first_byte(&c, "other.example.test", 443, 3), 0x22);
     assert_int_equal(first_byte(&c, "www.example.test", 443, 3), 0x11);
     /* The same key replaces its entry and leaves the other. */
-    assert_int_equal(put(&c, "WWW.example.test", 443, 0x33, 70, 4, 60000), 0);
+    assert_int_equal(put(&c, "www.example.test", 443, 0x33, 70, 4, 60000), 0);
     assert_int_equal(wf_tls_sessions_count(&c), 2);
     assert_int_equal(first_byte(&c, "www.example.test", 443, 5), 0x33);
     assert_int_equal(first_byte(&c, "other.example.test", 443, 5), 0x22);
