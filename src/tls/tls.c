@@ -770,6 +770,10 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
     size_t done = 0;
     while (done < len) {
         int n = mbedtls_ssl_write(&t->ssl, p + done, len - done);
+        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            ticket_arrived(t); /* a read left it half-taken: mbedtls_ssl_write finished it */
+            continue;
+        }
         if (n < 0) {
             return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
         }
@@ -816,7 +820,10 @@ int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_m
 {
     start_deadline(t, slice_ms);
     t->write_slice = true;
-    int n = mbedtls_ssl_write(&t->ssl, buf, len);
+    int n;
+    while ((n = mbedtls_ssl_write(&t->ssl, buf, len)) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+        ticket_arrived(t); /* as in wf_tls_write; nothing of `buf` was sent yet */
+    }
     t->write_slice = false;
     if (n >= 0) {
         return n;
