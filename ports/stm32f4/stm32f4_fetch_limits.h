@@ -14,8 +14,10 @@
 #define WF_HTTP_MAX_HEADERS 48   /* header fields of a response */
 #define WF_HTTP_MAX_LOCATION 384 /* redirect target */
 #define WF_FETCH_MAX_RESOLVE 1   /* static host overrides */
-#if !defined(WF_TLS_PROFILE_SMALL)         /* the small profile leaves resumption out (tls.h) */
-#define WF_TLS_SESSION_CACHE_ENTRIES 1 /* one server: one kept TLS session */
+
+/* One server: one kept TLS session. The small profile leaves resumption out (tls.h). */
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_SESSION_CACHE_ENTRIES 1
 #endif
 
 #endif

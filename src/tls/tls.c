@@ -642,7 +642,7 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 #endif
 #endif
     if (options->tls13_psk_only) {
-#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED) &&            \
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED) &&        \
     defined(MBEDTLS_SSL_SESSION_TICKETS)
         mbedtls_ssl_conf_tls13_key_exchange_modes(&t->conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_ALL);
 #else
@@ -652,7 +652,8 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS)
     else {
         /* Resumption always with a fresh (EC)DHE exchange: forward secrecy kept. */
-        mbedtls_ssl_conf_tls13_key_exchange_modes(&t->conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ALL);
+        mbedtls_ssl_conf_tls13_key_exchange_modes(&t->conf,
+                                                  MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ALL);
     }
 #endif
     (void)keep;
@@ -665,7 +666,8 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     return wf_tls_connect_port(t, net, fd, host, 0, timeout_ms);
 }
 
-int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port, uint32_t timeout_ms)
+int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
+                        uint32_t timeout_ms)
 {
     if (!t->setup_done) {
         return WF_EINVAL;

@@ -151,7 +151,8 @@ int main(int argc, char **argv)
         if (strcmp(a, "--cacert") == 0 && has_value) {
             cacert = argv[++i];
         } else if (strcmp(a, "--resolve") == 0 && has_value) {
-            if (fo.resolve_count == WF_FETCH_MAX_RESOLVE || !parse_resolve(argv[++i], &fo.resolve[fo.resolve_count])) {
+            if (fo.resolve_count == WF_FETCH_MAX_RESOLVE ||
+                !parse_resolve(argv[++i], &fo.resolve[fo.resolve_count])) {
                 return usage("bad --resolve (want HOST:PORT:ADDR)");
             }
             fo.resolve_count++;
@@ -220,8 +221,8 @@ int main(int argc, char **argv)
         struct wf_fetch_result r;
         fo.url = urls[i];
         rc = wf_fetch(&area, &net, &tls, &fo, &cb, &r);
-        printf("fetch %zu: rc %d status %d version %s offered %s resumed %s x-reused %s\n", i + 1, rc, r.http_status,
-               p.version, wf_tls_session_offered(&tls) ? "yes" : "no",
+        printf("fetch %zu: rc %d status %d version %s offered %s resumed %s x-reused %s\n", i + 1, rc,
+               r.http_status, p.version, wf_tls_session_offered(&tls) ? "yes" : "no",
                wf_tls_resumed(&tls) ? "yes" : "no", p.reused);
         if (rc != 0) {
             fprintf(stderr, "wf-resume-probe: %s failed in %s: %s\n", urls[i], wf_fetch_step_name(r.step),
@@ -232,8 +233,8 @@ int main(int argc, char **argv)
     const struct wf_tls_session_stats *st = wf_tls_session_stats(&tls);
     printf("sessions: stored %u offered %u resumed %u kept_bytes %zu last_payload %zu last_struct_heap %zu "
            "entry_size %zu heap_peak %zu\n",
-           (unsigned)st->stored, (unsigned)st->offered, (unsigned)st->resumed, st->kept_bytes, st->last_payload,
-           st->last_struct_heap, sizeof(struct wf_tls_session_entry), wf_tls_heap_peak());
+           (unsigned)st->stored, (unsigned)st->offered, (unsigned)st->resumed, st->kept_bytes,
+           st->last_payload, st->last_struct_heap, sizeof(struct wf_tls_session_entry), wf_tls_heap_peak());
     wf_tls_free(&tls);
     wf_net_free(&net);
     code = wf_app_check_model(model, "wf-resume-probe", code, 1);

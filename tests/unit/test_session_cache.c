@@ -66,8 +66,9 @@ static void test_exact_name_only(void **state)
     /* Byte for byte: another case is another name (mbedTLS would refuse the
      * TLS 1.3 ticket under it; wf_url lowercases host names). */
     static const char *const others[] = {
-        "other.example.test", "www.example.tes",   "ww.example.test", "www.example.test.", "xwww.example.test",
-        "www.example.testx",  "WWW.Example.TEST", "example.test",    "",
+        "other.example.test", "www.example.tes",   "ww.example.test",
+        "www.example.test.",  "xwww.example.test", "www.example.testx",
+        "WWW.Example.TEST",   "example.test",      "",
     };
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
         assert_int_equal(first_byte(&c, others[i], 443, 1), -1);
