@@ -575,6 +575,11 @@ static int tls_version(uint8_t v, int fallback)
 
 int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 {
+    /* Sessions kept under other options (pins, trust, versions) are never
+     * offered; a set-up that fails leaves the context unusable. */
+    wf_tls_forget_sessions(t);
+    memset(&t->session_stats, 0, sizeof t->session_stats);
+    t->setup_done = false;
     t->options = *options;
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
     const int highest = MBEDTLS_SSL_VERSION_TLS1_3;
@@ -628,9 +633,6 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     mbedtls_ssl_conf_ca_cb(&t->conf, wf_tls_ca_lookup, t);
     mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
-    /* Sessions kept under other options (pins, trust, versions) are not offered. */
-    wf_tls_forget_sessions(t);
-    memset(&t->session_stats, 0, sizeof t->session_stats);
     const bool keep = sessions_on(t);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&t->conf, keep ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
