@@ -30,6 +30,22 @@
  *   (connect again, e.g. after a redirect)
  *   wf_tls_free(t)                     accepts a zeroed or initialised context
  *
+ * Session resumption (on by default, `no_session_cache` turns it off): after
+ * a handshake that verified the chain and the host name (and matched the pins,
+ * if any), the session is kept in the context, in RAM, for that exact server
+ * name (and port, with wf_tls_connect_port): TLS 1.2 at the end of the
+ * handshake (session ID or ticket), TLS 1.3 when the server's NewSessionTicket
+ * arrives (wf_tls_read / wf_tls_read_nowait take it in passing). The next
+ * wf_tls_connect to the same name offers it and the server may resume instead
+ * of running a full handshake (wf_tls_resumed). A session is never offered to
+ * another name, never kept from an `insecure` handshake, kept no longer than
+ * the server's lifetime hint (TLS 1.2 session IDs: WF_TLS_SESSION_ID_LIFETIME_S,
+ * any session at most WF_TLS_TICKET_MAX_LIFETIME_S), at most
+ * WF_TLS_SESSION_CACHE_ENTRIES sessions (the oldest goes), never written to
+ * flash; wf_tls_setup, wf_tls_forget_sessions and wf_tls_free zeroise and
+ * free them. A resumed connection re-checks the pins against the key of the
+ * handshake that made the session. See docs/security.md.
+ *
  * Errors: WF_ETLS_CERT_* say which certificate check failed (expired, not yet
  * valid, name mismatch, untrusted CA, bad signature), WF_ETLS_ALERT a fatal
  * alert from the peer, WF_ETLS_HANDSHAKE any other handshake failure
@@ -70,6 +86,29 @@ extern "C" {
 #define WF_TLS_MAX_PINS 4
 #endif
 
+/** Sessions kept for resumption, per context (0 = resumption compiled out).
+ * The small profile (TLS 1.2 only, no tickets: session IDs) leaves it out by
+ * default: it costs that image 1.8 KiB of flash, most of what its budget has
+ * left (define it to 1 to have it). */
+#ifndef WF_TLS_SESSION_CACHE_ENTRIES
+#if defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_SESSION_CACHE_ENTRIES 0
+#else
+#define WF_TLS_SESSION_CACHE_ENTRIES 2
+#endif
+#endif
+
+/** How long a TLS 1.2 session ID (or a ticket without a lifetime hint) is kept, s. */
+#ifndef WF_TLS_SESSION_ID_LIFETIME_S
+#define WF_TLS_SESSION_ID_LIFETIME_S 3600
+#endif
+
+/** The longest any session is kept, whatever the server's hint says, s (7 days). */
+#define WF_TLS_TICKET_MAX_LIFETIME_S 604800u
+
+/** Longest server name a session is kept for (a DNS name's limit). */
+#define WF_TLS_SESSION_HOST_MAX 253
+
 /** Protocol versions. */
 enum wf_tls_version {
     WF_TLS_1_2 = 2,
@@ -95,6 +134,14 @@ struct wf_tls_options {
      * array is copied by wf_tls_setup. */
     const uint8_t (*pins)[32];
     size_t pin_count;
+    /** Do not keep or offer sessions: every connection runs a full handshake
+     * (curl's --no-sessionid). */
+    bool no_session_cache;
+    /** TLS 1.3: also allow resumption with the ticket's key alone, without a
+     * fresh (EC)DHE exchange, when the server chooses it (psk_ke: cheaper, but
+     * no forward secrecy for that connection). Off: resumption always runs
+     * (EC)DHE (psk_dhe_ke). WF_ENOTSUP from wf_tls_setup in builds without it. */
+    bool tls13_psk_only;
     /** Optional, for benchmarks: a free-running counter (e.g. the board's DWT
      * cycle counter) read before and after each trust-anchor look-up; the
      * differences add up in wf_tls_ca_stats.cycles. NULL: not measured. */
@@ -107,6 +154,31 @@ struct wf_tls_ca_stats {
     uint32_t parsed;   /**< candidate roots parsed from the stores */
     uint32_t unusable; /**< store entries that matched but did not parse (damaged or unsupported) */
     uint32_t cycles;   /**< counter ticks spent in look-ups (options.cycle_counter; else 0) */
+};
+
+/** One kept session (internal; see session_cache.h). */
+struct wf_tls_session_entry {
+    uint8_t *blob;        /**< mbedTLS heap: server name, NUL, payload; NULL = free slot */
+    size_t len;           /**< bytes of blob */
+    uint16_t host_len;    /**< characters of the name */
+    uint16_t port;        /**< 0 = not known */
+    uint32_t stored_ms;   /**< port clock when kept */
+    uint32_t lifetime_ms; /**< kept until stored_ms + lifetime_ms */
+};
+
+/** The sessions a context keeps (internal). */
+struct wf_tls_session_cache {
+    struct wf_tls_session_entry entries[WF_TLS_SESSION_CACHE_ENTRIES > 0 ? WF_TLS_SESSION_CACHE_ENTRIES : 1];
+};
+
+/** Session cache figures of a context (for tests, -v and the measurements). */
+struct wf_tls_session_stats {
+    uint32_t stored;         /**< sessions kept (TLS 1.3: each ticket) */
+    uint32_t offered;        /**< handshakes that offered a kept session */
+    uint32_t resumed;        /**< handshakes the server resumed */
+    size_t kept_bytes;       /**< heap the kept sessions take now (names and payloads) */
+    size_t last_payload;     /**< bytes of the last session kept (serialized + summary + key digest) */
+    size_t last_struct_heap; /**< heap an unserialized copy of that session (mbedtls_ssl_session) took */
 };
 
 /** TLS client context. Fields are internal. */
@@ -133,6 +205,13 @@ typedef struct wf_tls {
     bool write_slice;   /**< the bio's send gives up at the deadline (wf_tls_write_some) */
     bool dates_checked;
     bool setup_done;
+    bool cert_seen;        /**< this handshake received (and judged) a certificate */
+    bool session_offered;  /**< this handshake offered a kept session */
+    bool resumed;          /**< this handshake resumed it */
+    uint16_t port;         /**< the server's port (wf_tls_connect_port), 0 = not known */
+    uint8_t peer_spki[32]; /**< SHA-256 of the server key's DER SubjectPublicKeyInfo */
+    struct wf_tls_session_cache sessions;
+    struct wf_tls_session_stats session_stats;
     char summary[WF_TLS_SUMMARY_MAX];
 } wf_tls_t;
 
@@ -221,6 +300,29 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options);
  */
 int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_t timeout_ms);
 
+/**
+ * @brief wf_tls_connect, with the server's TCP port: kept sessions are then
+ * keyed by name and port (as curl does), so a session from one port is not
+ * offered to another. wf_tls_connect is this with port 0 (key: the name alone).
+ */
+int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
+                        uint32_t timeout_ms);
+
+/** @brief True if the last wf_tls_connect resumed a kept session (no certificate was sent). */
+bool wf_tls_resumed(const wf_tls_t *t);
+
+/** @brief True if the last wf_tls_connect offered a kept session (the server may have declined). */
+bool wf_tls_session_offered(const wf_tls_t *t);
+
+/** @brief Zeroise and free every kept session (wf_tls_setup and wf_tls_free do it too). */
+void wf_tls_forget_sessions(wf_tls_t *t);
+
+/** @brief Session cache figures since wf_tls_setup. */
+const struct wf_tls_session_stats *wf_tls_session_stats(const wf_tls_t *t);
+
+/** @brief mbedTLS heap in use now, in bytes (kept sessions included). */
+size_t wf_tls_heap_used(void);
+
 /** @brief Send all of `buf`. Returns `len` or an error. */
 int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
 
@@ -266,7 +368,9 @@ void wf_tls_free(wf_tls_t *t);
 /**
  * @brief The server certificate summary (version, serial, issuer, subject,
  * validity, key) of the last handshake, one "name: value" per line; empty if
- * no certificate was received. Kept also when verification failed.
+ * no certificate was received. Kept also when verification failed. After a
+ * resumption (no certificate is sent) it is the summary of the handshake that
+ * made the session, after a first line "session: resumed ...".
  */
 const char *wf_tls_peer_summary(const wf_tls_t *t);
 

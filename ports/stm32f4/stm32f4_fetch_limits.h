@@ -15,4 +15,9 @@
 #define WF_HTTP_MAX_LOCATION 384 /* redirect target */
 #define WF_FETCH_MAX_RESOLVE 1   /* static host overrides */
 
+/* One server: one kept TLS session. The small profile leaves resumption out (tls.h). */
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_SESSION_CACHE_ENTRIES 1
+#endif
+
 #endif

@@ -1,6 +1,8 @@
 /*
  * TLS client glue: mbedTLS over wizfetch sockets, verification policy, the
- * certificate summary, failure classification and the NSS key log.
+ * certificate summary, failure classification, the NSS key log, and which
+ * sessions are kept and offered for resumption (the cache's policy itself is
+ * session_cache.c).
  */
 #include "wizfetch/tls.h"
 
@@ -13,6 +15,7 @@
 #include "mbedtls/sha256.h"
 #include "mbedtls/x509.h"
 #include "psa/crypto.h"
+#include "tls/session_cache.h"
 #include "tls/tls_platform.h"
 #include "wizfetch/error.h"
 
@@ -109,10 +112,11 @@ static void format_time(char *out, size_t cap, const mbedtls_x509_time *tm)
              tm->sec);
 }
 
+/* Append the summary of `crt` to t->summary. */
 static void summarize(wf_tls_t *t, const mbedtls_x509_crt *crt)
 {
     char field[256];
-    size_t used = 0;
+    size_t used = strlen(t->summary);
     const size_t cap = sizeof t->summary;
     snprintf(field, sizeof field, "%d", crt->version);
     used = append(t->summary, cap, used, "version: %s\n", field);
@@ -137,15 +141,11 @@ static void summarize(wf_tls_t *t, const mbedtls_x509_crt *crt)
     (void)append(t->summary, cap, used, "key: %s\n", field);
 }
 
-/* Does the SHA-256 of the certificate's DER SubjectPublicKeyInfo match a pin? */
-static bool key_is_pinned(const wf_tls_t *t, const mbedtls_x509_crt *crt)
+/* Is t->peer_spki (SHA-256 of the server key's DER SubjectPublicKeyInfo) a pin? */
+static bool key_is_pinned(const wf_tls_t *t)
 {
-    unsigned char digest[32];
-    if (mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, digest, 0) != 0) {
-        return false;
-    }
     for (size_t i = 0; i < t->options.pin_count; i++) {
-        if (memcmp(digest, t->pins[i], sizeof digest) == 0) {
+        if (memcmp(t->peer_spki, t->pins[i], sizeof t->peer_spki) == 0) {
             return true;
         }
     }
@@ -156,9 +156,14 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
 {
     wf_tls_t *t = ctx;
     if (depth == 0) {
+        t->cert_seen = true;
+        t->summary[0] = '\0'; /* a full handshake: not the summary of an offered session */
         summarize(t, crt);
+        if (mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, t->peer_spki, 0) != 0) {
+            memset(t->peer_spki, 0, sizeof t->peer_spki); /* matches no pin */
+        }
         if (t->options.pin_count > 0) {
-            t->pin_matched = key_is_pinned(t, crt);
+            t->pin_matched = key_is_pinned(t);
             if (!t->pin_matched) {
                 *flags |= MBEDTLS_X509_BADCERT_OTHER; /* classified as WF_ETLS_PINNED */
             }
@@ -274,6 +279,114 @@ static void export_keys(void *ctx, mbedtls_ssl_key_export_type type, const unsig
     line[n] = '\0';
     t->options.keylog(t->options.keylog_ctx, line);
 }
+
+/* ---- sessions kept for resumption --------------------------------------------- */
+
+/* What a kept session's payload holds (session_cache.h keeps it opaque):
+ *   [32]  SHA-256 of the server key's SubjectPublicKeyInfo (pins are re-checked
+ *         on resumption: no certificate is sent then)
+ *   [n+1] the certificate summary of the full handshake, NUL-terminated
+ *   [...] the session, serialized by mbedtls_ssl_session_save
+ * Serialized rather than kept as an mbedtls_ssl_session: that copy holds the
+ * server's whole parsed chain (see docs/security.md for the measured sizes). */
+static bool sessions_on(const wf_tls_t *t)
+{
+    return WF_TLS_SESSION_CACHE_ENTRIES > 0 && !t->options.no_session_cache && !t->options.insecure;
+}
+
+#if WF_TLS_SESSION_CACHE_ENTRIES > 0
+#define SPKI_LEN 32
+static const char resumed_line[] = "session: resumed (certificate verified when the session was made)\n";
+
+static uint32_t now_ms(const wf_tls_t *t)
+{
+    return wf_port_millis(t->net->chip->port);
+}
+
+/* Keep the session of the current connection for its server name. Only
+ * called on a connection whose handshake verified the chain, the name and the
+ * pins (t->connected, not `insecure`). Best effort: a failure keeps nothing. */
+static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
+{
+    const char *host = mbedtls_ssl_get_hostname(&t->ssl);
+    if (!sessions_on(t) || !t->connected || host == NULL) {
+        return;
+    }
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    size_t before = wf_tls_heap_used();
+    if (mbedtls_ssl_get_session(&t->ssl, &s) != 0) {
+        mbedtls_ssl_session_free(&s);
+        return;
+    }
+    t->session_stats.last_struct_heap = wf_tls_heap_used() - before;
+    uint32_t hint_s = 0;
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    /* mbedTLS 3.6 has no accessor for these two; the fields are stable in the LTS. */
+    hint_s = s.MBEDTLS_PRIVATE(ticket_lifetime);
+    if (kind == WF_TLS_SESSION_TLS12_ID && s.MBEDTLS_PRIVATE(ticket_len) > 0) {
+        kind = WF_TLS_SESSION_TLS12_TICKET;
+    }
+#endif
+    uint32_t lifetime_s = wf_tls_session_lifetime_s(kind, hint_s);
+    const char *summary = t->summary;
+    if (t->resumed) {
+        summary += sizeof resumed_line - 1; /* keep the full handshake's summary only */
+    }
+    size_t summary_len = strlen(summary) + 1;
+    size_t session_len = 0;
+    (void)mbedtls_ssl_session_save(&s, NULL, 0, &session_len);
+    size_t len = SPKI_LEN + summary_len + session_len;
+    uint8_t *payload = NULL;
+    int rc = session_len > 0 ? wf_tls_sessions_put(&t->sessions, host, t->port, len, now_ms(t),
+                                                   lifetime_s * 1000u, &payload)
+                             : WF_EINVAL;
+    if (rc == 0 && payload != NULL) {
+        memcpy(payload, t->peer_spki, SPKI_LEN);
+        memcpy(payload + SPKI_LEN, summary, summary_len);
+        size_t written = 0;
+        if (mbedtls_ssl_session_save(&s, payload + SPKI_LEN + summary_len, session_len, &written) != 0 ||
+            written != session_len) {
+            wf_tls_sessions_drop(&t->sessions, host, t->port);
+        } else {
+            t->session_stats.stored++;
+            t->session_stats.last_payload = len;
+        }
+    }
+    t->session_stats.kept_bytes = wf_tls_sessions_bytes(&t->sessions);
+    mbedtls_ssl_session_free(&s); /* zeroises the secrets */
+}
+
+/* Offer the session kept for exactly this name and port, if any (before the
+ * handshake). A kept session that does not load is dropped. */
+static void offer_session(wf_tls_t *t, const char *host)
+{
+    if (!sessions_on(t)) {
+        return;
+    }
+    const struct wf_tls_session_entry *e = wf_tls_sessions_find(&t->sessions, host, t->port, now_ms(t));
+    if (e == NULL) {
+        return;
+    }
+    size_t len;
+    const uint8_t *p = wf_tls_session_payload(e, &len);
+    const uint8_t *nul = len > SPKI_LEN ? memchr(p + SPKI_LEN, '\0', len - SPKI_LEN) : NULL;
+    size_t summary_len = nul != NULL ? (size_t)(nul - (p + SPKI_LEN)) : 0;
+    mbedtls_ssl_session s;
+    mbedtls_ssl_session_init(&s);
+    if (nul != NULL && len > SPKI_LEN + summary_len + 1 &&
+        mbedtls_ssl_session_load(&s, p + SPKI_LEN + summary_len + 1, len - SPKI_LEN - summary_len - 1) == 0 &&
+        mbedtls_ssl_set_session(&t->ssl, &s) == 0) {
+        t->session_offered = true;
+        t->session_stats.offered++;
+        memcpy(t->peer_spki, p, SPKI_LEN); /* replaced by verify_cb if the server runs a full handshake */
+        snprintf(t->summary, sizeof t->summary, "%s%s", resumed_line, (const char *)p + SPKI_LEN);
+    } else {
+        wf_tls_sessions_drop(&t->sessions, host, t->port);
+    }
+    mbedtls_ssl_session_free(&s);
+}
+#endif
 
 /* ---- life cycle -------------------------------------------------------------- */
 
@@ -462,6 +575,11 @@ static int tls_version(uint8_t v, int fallback)
 
 int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 {
+    /* Sessions kept under other options (pins, trust, versions) are never
+     * offered; a set-up that fails leaves the context unusable. */
+    wf_tls_forget_sessions(t);
+    memset(&t->session_stats, 0, sizeof t->session_stats);
+    t->setup_done = false;
     t->options = *options;
 #if defined(MBEDTLS_SSL_PROTO_TLS1_3)
     const int highest = MBEDTLS_SSL_VERSION_TLS1_3;
@@ -515,20 +633,56 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     mbedtls_ssl_conf_ca_cb(&t->conf, wf_tls_ca_lookup, t);
     mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
+    const bool keep = sessions_on(t);
+#if defined(MBEDTLS_SSL_SESSION_TICKETS)
+    mbedtls_ssl_conf_session_tickets(&t->conf, keep ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
+                                                    : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    mbedtls_ssl_conf_tls13_enable_signal_new_session_tickets(
+        &t->conf, keep ? MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_ENABLED
+                       : MBEDTLS_SSL_TLS1_3_SIGNAL_NEW_SESSION_TICKETS_DISABLED);
+#endif
+#endif
+    if (options->tls13_psk_only) {
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED) &&        \
+    defined(MBEDTLS_SSL_SESSION_TICKETS)
+        mbedtls_ssl_conf_tls13_key_exchange_modes(&t->conf, MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_ALL);
+#else
+        return WF_ENOTSUP;
+#endif
+    }
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3) && defined(MBEDTLS_SSL_SESSION_TICKETS)
+    else {
+        /* Resumption always with a fresh (EC)DHE exchange: forward secrecy kept. */
+        mbedtls_ssl_conf_tls13_key_exchange_modes(&t->conf,
+                                                  MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ALL);
+    }
+#endif
+    (void)keep;
     t->setup_done = true;
     return 0;
 }
 
 int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_t timeout_ms)
 {
+    return wf_tls_connect_port(t, net, fd, host, 0, timeout_ms);
+}
+
+int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
+                        uint32_t timeout_ms)
+{
     if (!t->setup_done) {
         return WF_EINVAL;
     }
     t->net = net;
     t->fd = fd;
+    t->port = port;
     t->summary[0] = '\0';
     t->verify_flags = 0;
     t->pin_matched = false;
+    t->cert_seen = false;
+    t->session_offered = false;
+    t->resumed = false;
     t->transport_eof = false;
     t->dates_checked = wf_tls_platform_unix_time() >= 0;
     wf_tls_platform_set_time_floor(t->options.time_floor);
@@ -544,18 +698,73 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     if (t->options.keylog != NULL) {
         mbedtls_ssl_set_export_keys_cb(&t->ssl, export_keys, t);
     }
+#if WF_TLS_SESSION_CACHE_ENTRIES > 0
+    offer_session(t, host);
+#endif
     start_deadline(t, timeout_ms);
     int ret = mbedtls_ssl_handshake(&t->ssl);
-    if (ret != 0) {
-        return classify_failure(t, ret);
+    /* No certificate in a handshake that offered a session: the server resumed it. */
+    t->resumed = ret == 0 && t->session_offered && !t->cert_seen;
+    if (t->session_offered && !t->cert_seen && !t->resumed) {
+        t->summary[0] = '\0'; /* failed before any certificate: the offered session's summary says nothing */
     }
-    if (t->options.pin_count > 0 && !t->pin_matched) {
-        /* Only reachable with `insecure` (VERIFY_OPTIONAL): no session is used. */
+    if (t->resumed) {
+        t->session_stats.resumed++;
+        if (t->options.pin_count > 0) {
+            t->pin_matched = key_is_pinned(t); /* the key of the handshake that made the session */
+        }
+    }
+    if (ret != 0 || (t->options.pin_count > 0 && !t->pin_matched)) {
+#if WF_TLS_SESSION_CACHE_ENTRIES > 0
+        wf_tls_sessions_drop(&t->sessions, host, port);
+        t->session_stats.kept_bytes = wf_tls_sessions_bytes(&t->sessions);
+#endif
+        if (ret != 0) {
+            return classify_failure(t, ret);
+        }
+        /* With `insecure` (VERIFY_OPTIONAL), or a resumed session whose key is
+         * not pinned (pins changed): no session is used. */
         (void)mbedtls_ssl_close_notify(&t->ssl);
         return WF_ETLS_PINNED;
     }
     t->connected = true;
+#if WF_TLS_SESSION_CACHE_ENTRIES > 0
+    if (mbedtls_ssl_get_version_number(&t->ssl) == MBEDTLS_SSL_VERSION_TLS1_2) {
+        keep_session(t, WF_TLS_SESSION_TLS12_ID); /* TLS 1.3 sessions come later, as tickets */
+    }
+#endif
     return 0;
+}
+
+/* A TLS 1.3 NewSessionTicket arrived (mbedtls_ssl_read said so): keep it. */
+static void ticket_arrived(wf_tls_t *t)
+{
+#if WF_TLS_SESSION_CACHE_ENTRIES > 0 && defined(MBEDTLS_SSL_PROTO_TLS1_3)
+    keep_session(t, WF_TLS_SESSION_TLS13_TICKET);
+#else
+    (void)t;
+#endif
+}
+
+bool wf_tls_resumed(const wf_tls_t *t)
+{
+    return t->resumed;
+}
+
+bool wf_tls_session_offered(const wf_tls_t *t)
+{
+    return t->session_offered;
+}
+
+void wf_tls_forget_sessions(wf_tls_t *t)
+{
+    wf_tls_sessions_clear(&t->sessions);
+    t->session_stats.kept_bytes = 0;
+}
+
+const struct wf_tls_session_stats *wf_tls_session_stats(const wf_tls_t *t)
+{
+    return &t->session_stats;
 }
 
 int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
@@ -565,6 +774,10 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
     size_t done = 0;
     while (done < len) {
         int n = mbedtls_ssl_write(&t->ssl, p + done, len - done);
+        if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            ticket_arrived(t); /* a read left it half-taken: mbedtls_ssl_write finished it */
+            continue;
+        }
         if (n < 0) {
             return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
         }
@@ -597,6 +810,8 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
         case MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY:
             return 0;
         case MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET:
+            ticket_arrived(t);
+            continue;
         case MBEDTLS_ERR_SSL_WANT_READ:
             continue; /* post-handshake message consumed; no application data yet */
         default:
@@ -609,7 +824,10 @@ int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_m
 {
     start_deadline(t, slice_ms);
     t->write_slice = true;
-    int n = mbedtls_ssl_write(&t->ssl, buf, len);
+    int n;
+    while ((n = mbedtls_ssl_write(&t->ssl, buf, len)) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+        ticket_arrived(t); /* as in wf_tls_write; nothing of `buf` was sent yet */
+    }
     t->write_slice = false;
     if (n >= 0) {
         return n;
@@ -640,6 +858,7 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
         } else if (n == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
             rc = 0;
         } else if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
+            ticket_arrived(t);
             continue;
         } else if (n == MBEDTLS_ERR_SSL_WANT_READ) {
             rc = WF_EAGAIN;
@@ -668,6 +887,7 @@ void wf_tls_free(wf_tls_t *t)
     if (t == NULL) {
         return;
     }
+    wf_tls_forget_sessions(t);
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_config_free(&t->conf);
     mbedtls_x509_crt_free(&t->ca);

@@ -211,6 +211,13 @@ size_t wf_tls_heap_peak(void)
     return bytes;
 }
 
+size_t wf_tls_heap_used(void)
+{
+    size_t bytes = 0, blocks = 0;
+    mbedtls_memory_buffer_alloc_cur_get(&bytes, &blocks);
+    return bytes;
+}
+
 void wf_tls_heap_peak_reset(void)
 {
     mbedtls_memory_buffer_alloc_max_reset();

@@ -135,6 +135,13 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+/* Session resumption (tls.h): TLS 1.2 tickets (RFC 5077) and TLS 1.3 tickets,
+ * resumed with a fresh (EC)DHE exchange (psk_dhe_ke) or, only when the caller
+ * asks for it (tls13_psk_only), with the ticket's key alone (psk_ke). TLS 1.2
+ * session IDs need no option. */
+#define MBEDTLS_SSL_SESSION_TICKETS
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
 #endif
 
 /* Records: a server may send full 16 KiB records (nginx and OpenSSL do not
