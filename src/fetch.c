@@ -138,7 +138,9 @@ static int handshake(wf_fetch_t *f)
         f->cb->certificate(f->cb->ctx, summary);
     }
     if (rc == 0) {
-        logf_line(f, "tls: %s, %s", wf_tls_version_name(f->tls), wf_tls_ciphersuite_name(f->tls));
+        f->result->tls_resumed = wf_tls_resumed(f->tls);
+        logf_line(f, "tls: %s, %s%s", wf_tls_version_name(f->tls), wf_tls_ciphersuite_name(f->tls),
+                  f->result->tls_resumed ? ", session resumed" : "");
     }
     return rc;
 }

@@ -212,6 +212,7 @@ struct wf_fetch_result {
     uint8_t ip[4];                   /**< address of the last connection */
     bool reused_connection;          /**< the last request went over a kept connection */
     bool retried;                    /**< a request was sent again after a kept connection ended */
+    bool tls_resumed; /**< the last https connection opened resumed a kept TLS session (wf_tls_resumed) */
 };
 
 /**
