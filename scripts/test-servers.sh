@@ -10,6 +10,9 @@
 #       tls13       TLS 1.3 only, ECDSA P-256 leaf + intermediate
 #       tls12       TLS 1.2 only, RSA chain
 #       expired, future, wrongname, selfsigned, unknown   the broken certificates
+#       mtls        TLS 1.2+1.3, RSA chain, client certificates required (ssl_verify_client on,
+#                   issued by client-ca.pem); /whoami answers "verify=<$ssl_client_verify>
+#                   dn=<$ssl_client_s_dn>"; without a certificate nginx answers 400
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -191,6 +194,7 @@ ts_start_nginx() {
     "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+    "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
     "plain - - -" # plain http, no TLS
   )
 
@@ -261,6 +265,15 @@ EOF
     ssl_certificate $pki/${fields[1]};
     ssl_certificate_key $pki/${fields[2]};
     ssl_protocols ${fields[*]:3};
+EOF
+        if [[ ${fields[0]} == mtls ]]; then
+          cat <<EOF
+    ssl_verify_client on;
+    ssl_client_certificate $pki/client-ca.pem;
+    location = /whoami { default_type text/plain; return 200 "verify=\$ssl_client_verify dn=\$ssl_client_s_dn\\n"; }
+EOF
+        fi
+        cat <<EOF
     include $dir/site.conf;
   }
 EOF

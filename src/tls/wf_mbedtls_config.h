@@ -19,6 +19,13 @@
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
  *                         wf_tls_setup, once (firmware: two flash sectors).
+ *   WF_TLS_KEY_DECRYPT    client keys may be encrypted (PKCS#8 with PBES2:
+ *                         PBKDF2 + AES-CBC, what `openssl genpkey -aes-256-cbc`
+ *                         writes). The host's builds (CMake option, on unless
+ *                         cross-compiling); the firmware takes its device key
+ *                         unencrypted from flash and leaves AES decryption out.
+ *                         CBC here is for the key file only: tls.c offers no
+ *                         CBC cipher suite.
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -55,7 +62,13 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+#if defined(WF_TLS_KEY_DECRYPT)
+#define MBEDTLS_PKCS5_C /* PBES2 (PBKDF2 + AES-CBC) encrypted PKCS#8 keys */
+#define MBEDTLS_CIPHER_MODE_CBC
+#define MBEDTLS_CIPHER_PADDING_PKCS7
+#else
 #define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT /* GCM only ever runs AES forwards */
+#endif
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
