@@ -12,7 +12,9 @@
 #       expired, future, wrongname, selfsigned, unknown   the broken certificates
 #       mtls        TLS 1.2+1.3, RSA chain, client certificates required (ssl_verify_client on,
 #                   issued by client-ca.pem); /whoami answers "verify=<$ssl_client_verify>
-#                   dn=<$ssl_client_s_dn>"; without a certificate nginx answers 400
+#                   dn=<$ssl_client_s_dn>", every answer carries the same in the header
+#                   fields X-Client-Verify and X-Client-DN; without a certificate nginx
+#                   answers 400
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -270,6 +272,8 @@ EOF
           cat <<EOF
     ssl_verify_client on;
     ssl_client_certificate $pki/client-ca.pem;
+    add_header X-Client-Verify \$ssl_client_verify always;
+    add_header X-Client-DN \$ssl_client_s_dn always;
     location = /whoami { default_type text/plain; return 200 "verify=\$ssl_client_verify dn=\$ssl_client_s_dn\\n"; }
 EOF
         fi

@@ -111,7 +111,9 @@ struct wf_tls_options {
      * full profile also P-384) or RSA of 2048 bits or more. It is parsed into
      * the mbedTLS heap by wf_tls_setup: the caller may wipe its buffer after.
      * An encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY") needs
-     * `client_key_password` and a build with WF_TLS_KEY_DECRYPT (the host's). */
+     * `client_key_password` and a build with WF_TLS_KEY_DECRYPT (the host's).
+     * Builds without WF_TLS_CLIENT_CERT (the small profile) refuse any client
+     * certificate with WF_ENOTSUP. */
     const unsigned char *client_cert;
     size_t client_cert_len;
     const unsigned char *client_key;

@@ -13,6 +13,8 @@
 #include "wizfetch/error.h"
 #include "wizfetch/tls.h"
 
+#if defined(WF_TLS_CLIENT_CERT)
+
 #define WF_RSA_MIN_BITS 2048
 
 /* mbedTLS parses PEM only from NUL-terminated text, the NUL counted. */
@@ -132,3 +134,5 @@ int wf_tls_client_cert_load(const struct wf_tls_options *options, mbedtls_x509_c
     }
     return rc;
 }
+
+#endif /* WF_TLS_CLIENT_CERT */

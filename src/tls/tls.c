@@ -541,6 +541,7 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 #if defined(MBEDTLS_CIPHER_MODE_CBC)
     mbedtls_ssl_conf_ciphersuites(&t->conf, aead_ciphersuites());
 #endif
+#if defined(WF_TLS_CLIENT_CERT)
     wf_tls_client_cert_free(&t->own_cert, &t->own_key);
     if (options->client_cert != NULL || options->client_key != NULL) {
         int rc = wf_tls_client_cert_load(options, &t->own_cert, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
@@ -552,6 +553,11 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
             return rc;
         }
     }
+#else
+    if (options->client_cert != NULL || options->client_key != NULL) {
+        return WF_ENOTSUP; /* a build without client certificates (the small profile) */
+    }
+#endif
     /* Parsed: the caller's key buffer and password are not kept. */
     t->options.client_key = NULL;
     t->options.client_key_len = 0;
@@ -716,7 +722,9 @@ void wf_tls_free(wf_tls_t *t)
     }
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_config_free(&t->conf);
+#if defined(WF_TLS_CLIENT_CERT)
     wf_tls_client_cert_free(&t->own_cert, &t->own_key);
+#endif
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_ctr_drbg_free(&t->drbg);
     mbedtls_entropy_free(&t->entropy);

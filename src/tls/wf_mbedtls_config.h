@@ -14,7 +14,8 @@
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
  *                         RSA (PKCS#1 v1.5) and ECDSA certificates signed with
- *                         SHA-256. For the smallest firmware image.
+ *                         SHA-256; no client certificates. For the smallest
+ *                         firmware image.
  * Options:
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
@@ -148,6 +149,14 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#endif
+
+/* Client certificates (mutual TLS; wizfetch's own switch, see tls.h): parsing the
+ * client's key and checking it against its certificate costs about 5.6 KiB of
+ * code on the board (RSA private-key operations, mostly), more than the small
+ * profile has left, so it goes without. */
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_CLIENT_CERT
 #endif
 
 /* Records: a server may send full 16 KiB records (nginx and OpenSSL do not
