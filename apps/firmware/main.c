@@ -329,7 +329,7 @@ static int start_tls(void)
     device_credentials(&topt);
     rc = wf_tls_setup(&tls, &topt);
 #if defined(WF_TLS_CLIENT_CERT)
-    if (rc <= WF_ETLS_CLIENT_CERT && rc >= WF_ETLS_KEY_UNSUPPORTED) {
+    if (rc <= WF_ETLS_CLIENT_CERT && rc >= WF_ETLS_KEY_TYPE) {
         /* A certificate or key that does not parse or match: go on without one. */
         say("client certificate: unusable (%s): none used", wf_strerror(rc));
         topt.client_cert = topt.client_key = NULL;

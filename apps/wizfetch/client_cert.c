@@ -155,7 +155,7 @@ int wf_cli_client_cert_load(struct wf_cli_client_cert *cc, struct wf_tls_options
 
 int wf_cli_client_cert_failed(const struct wf_cli_client_cert *cc, int rc, FILE *err)
 {
-    if (rc > WF_ETLS_CLIENT_CERT || rc < WF_ETLS_KEY_UNSUPPORTED) {
+    if (rc > WF_ETLS_CLIENT_CERT || rc < WF_ETLS_KEY_TYPE) {
         return -1; /* not about the client's certificate or key */
     }
     const char *file = rc == WF_ETLS_CLIENT_CERT || cc->key_path == NULL ? cc->cert_path : cc->key_path;

@@ -96,7 +96,7 @@ struct cli {
     bool ntp_from_dhcp;
     bool no_system_clock;
     struct wf_sntp_config ntp;
-    struct wf_cli_request req; /* -X -H -d --data-* --json -T -u -A -e -G */
+    struct wf_cli_request req;             /* -X -H -d --data-* --json -T -u -A -e -G */
     struct wf_cli_client_cert client_cert; /* --cert --key --pass --cert-type --key-type */
 };
 

@@ -32,12 +32,12 @@ extern "C" {
 
 /** What an area holds. */
 enum wf_cred_status {
-    WF_CRED_OK = 0,        /**< valid: cert and key set */
-    WF_CRED_EMPTY,         /**< erased (or all zero): no credentials provisioned */
-    WF_CRED_BAD_MAGIC,     /**< neither erased nor a credentials area */
-    WF_CRED_BAD_VERSION,   /**< a format version this firmware does not read */
-    WF_CRED_BAD_LENGTH,    /**< lengths zero or beyond the area */
-    WF_CRED_BAD_DIGEST,    /**< contents do not match their SHA-256 (damaged) */
+    WF_CRED_OK = 0,      /**< valid: cert and key set */
+    WF_CRED_EMPTY,       /**< erased (or all zero): no credentials provisioned */
+    WF_CRED_BAD_MAGIC,   /**< neither erased nor a credentials area */
+    WF_CRED_BAD_VERSION, /**< a format version this firmware does not read */
+    WF_CRED_BAD_LENGTH,  /**< lengths zero or beyond the area */
+    WF_CRED_BAD_DIGEST,  /**< contents do not match their SHA-256 (damaged) */
 };
 
 /** The credentials, pointing into the area (which must stay mapped). */

@@ -87,7 +87,7 @@ enum wf_error {
     WF_ETLS_KEY_ENCRYPTED = -75,  /**< the client key is encrypted and no password was given */
     WF_ETLS_KEY_PASSWORD = -76,   /**< wrong password for the encrypted client key */
     WF_ETLS_KEY_MISMATCH = -77,   /**< the client key does not belong to the client certificate */
-    WF_ETLS_KEY_UNSUPPORTED = -78, /**< client key type, curve or size refused (RSA < 2048 bits) */
+    WF_ETLS_KEY_TYPE = -78,       /**< client key type, curve or size refused (RSA < 2048 bits) */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
     WF_EDHCP_NOSERVER = -80,     /**< no DHCP server answered (no offer, or no ACK) before the deadline */

@@ -153,7 +153,7 @@ typedef struct wf_tls {
     bool write_slice;   /**< the bio's send gives up at the deadline (wf_tls_write_some) */
     bool dates_checked;
     bool setup_done;
-    mbedtls_x509_crt *own_cert; /**< client certificate chain (mbedTLS heap), or NULL */
+    mbedtls_x509_crt *own_cert;  /**< client certificate chain (mbedTLS heap), or NULL */
     mbedtls_pk_context *own_key; /**< its private key (mbedTLS heap), or NULL */
     char summary[WF_TLS_SUMMARY_MAX];
 } wf_tls_t;
@@ -239,7 +239,7 @@ int wf_tls_parse_pins(const char *spec, uint8_t (*out)[32], size_t max);
  * credentials: WF_ETLS_CLIENT_CERT (the certificate does not parse),
  * WF_ETLS_CLIENT_KEY (the key does not parse), WF_ETLS_KEY_ENCRYPTED (an
  * encrypted key and no password), WF_ETLS_KEY_PASSWORD (wrong password),
- * WF_ETLS_KEY_UNSUPPORTED (a key type, curve or size refused: RSA under 2048
+ * WF_ETLS_KEY_TYPE (a key type, curve or size refused: RSA under 2048
  * bits), WF_ETLS_KEY_MISMATCH (the key is not the certificate's), WF_ENOMEM.
  */
 int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options);

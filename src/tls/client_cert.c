@@ -31,7 +31,8 @@ static int parse_der_chain(mbedtls_x509_crt *crt, const unsigned char *buf, size
     while (p < end) {
         unsigned char *body = (unsigned char *)p;
         size_t body_len;
-        if (mbedtls_asn1_get_tag(&body, end, &body_len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) != 0) {
+        if (mbedtls_asn1_get_tag(&body, end, &body_len, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE) !=
+            0) {
             return WF_ETLS_CLIENT_CERT;
         }
         size_t whole = (size_t)(body - p) + body_len;
@@ -75,15 +76,15 @@ static int parse_key(mbedtls_pk_context *key, const struct wf_tls_options *o,
         return WF_ENOMEM;
     case MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE:
     case MBEDTLS_ERR_PK_UNKNOWN_PK_ALG:
-        return WF_ETLS_KEY_UNSUPPORTED;
+        return WF_ETLS_KEY_TYPE;
     default:
         return WF_ETLS_CLIENT_KEY;
     }
     /* What TLS can sign with, and strong enough. */
     if (mbedtls_pk_get_type(key) == MBEDTLS_PK_RSA) {
-        return mbedtls_pk_get_bitlen(key) >= WF_RSA_MIN_BITS ? 0 : WF_ETLS_KEY_UNSUPPORTED;
+        return mbedtls_pk_get_bitlen(key) >= WF_RSA_MIN_BITS ? 0 : WF_ETLS_KEY_TYPE;
     }
-    return mbedtls_pk_can_do(key, MBEDTLS_PK_ECDSA) ? 0 : WF_ETLS_KEY_UNSUPPORTED;
+    return mbedtls_pk_can_do(key, MBEDTLS_PK_ECDSA) ? 0 : WF_ETLS_KEY_TYPE;
 }
 
 void wf_tls_client_cert_free(mbedtls_x509_crt **crt, mbedtls_pk_context **key)
@@ -100,8 +101,9 @@ void wf_tls_client_cert_free(mbedtls_x509_crt **crt, mbedtls_pk_context **key)
     }
 }
 
-int wf_tls_client_cert_load(const struct wf_tls_options *options, mbedtls_x509_crt **crt, mbedtls_pk_context **key,
-                            int (*f_rng)(void *, unsigned char *, size_t), void *p_rng)
+int wf_tls_client_cert_load(const struct wf_tls_options *options, mbedtls_x509_crt **crt,
+                            mbedtls_pk_context **key, int (*f_rng)(void *, unsigned char *, size_t),
+                            void *p_rng)
 {
     *crt = NULL;
     *key = NULL;

@@ -454,8 +454,8 @@ static const int *aead_ciphersuites(void)
     static int list[64];
     if (list[0] == 0) {
         size_t n = 0;
-        for (const int *id = mbedtls_ssl_list_ciphersuites(); *id != 0 && n + 1 < sizeof list / sizeof list[0];
-             id++) {
+        for (const int *id = mbedtls_ssl_list_ciphersuites();
+             *id != 0 && n + 1 < sizeof list / sizeof list[0]; id++) {
             const char *name = mbedtls_ssl_get_ciphersuite_name(*id);
             if (strstr(name, "-CBC-") == NULL) {
                 list[n++] = *id;
@@ -544,7 +544,8 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
 #if defined(WF_TLS_CLIENT_CERT)
     wf_tls_client_cert_free(&t->own_cert, &t->own_key);
     if (options->client_cert != NULL || options->client_key != NULL) {
-        int rc = wf_tls_client_cert_load(options, &t->own_cert, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
+        int rc =
+            wf_tls_client_cert_load(options, &t->own_cert, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
         if (rc == 0 && mbedtls_ssl_conf_own_cert(&t->conf, t->own_cert, t->own_key) != 0) {
             wf_tls_client_cert_free(&t->own_cert, &t->own_key);
             rc = WF_ENOMEM;
