@@ -472,6 +472,9 @@ ts__selftest() {
     check "curl: partial -> 18" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$PARTIAL:127.0.0.1 https://www.example.test:$PARTIAL/ 2>/dev/null; [[ \$? == 18 ]]"
     check "curl: empty -> 52" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$EMPTY:127.0.0.1 https://www.example.test:$EMPTY/ 2>/dev/null; [[ \$? == 52 ]]"
     check "curl: mute -> 28" bash -c "curl -sS -m 2 -o /dev/null https://127.0.0.1:$MUTE/ 2>/dev/null; [[ \$? == 28 ]]"
+    local m="www.example.test:${NGINX_PORT[mtls]}:127.0.0.1" mu="https://www.example.test:${NGINX_PORT[mtls]}"
+    check "curl: mtls with a client certificate" bash -c "[[ \$($(printf '%q ' "${c[@]}") --resolve $m --cert $pki/client-ecdsa.pem --key $pki/client-ecdsa.key $mu/whoami) == 'verify=SUCCESS dn=CN=device-ecdsa-0001' ]]"
+    check "curl: mtls without one -> 400" bash -c "[[ \$($(printf '%q ' "${c[@]}") -o /dev/null -w '%{http_code}' --resolve $m $mu/whoami) == 400 ]]"
   fi
   check "dnsmasq: www.example.test A 10.0.0.1" bash -c "ts__dns_query www.example.test $DNS | grep -q '^12348580.*0a000001\$'"
   check "dnsmasq: nosuch.example.test NXDOMAIN" bash -c "ts__dns_query nosuch.example.test $DNS | grep -Eq '^1234[0-9a-f]{3}3'"
