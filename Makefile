@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -78,7 +78,9 @@ install-check: deps
 # PKI's root, made by scripts/make-pki.sh), WF_FW_PINNED_KEY, WF_FW_URL, WF_FW_IP,
 # WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC, WF_FW_METHOD, WF_FW_HEADERS,
 # WF_FW_BODY (see README), WF_FW_ENTROPY_DUMP (a
-# measurement image: raw noise samples on the console, docs/security.md), e.g.
+# measurement image: raw noise samples on the console, docs/security.md),
+# WF_FW_CERT/WF_FW_KEY (a client certificate and key compiled in; without them the
+# image uses the credentials sector that `make provision` writes), e.g.
 #   make firmware WF_CA_BUNDLE=system WF_FW_URL=https://example.org/
 BOARD      ?= nucleo_f411re
 BOARDS     := $(shell sed -n 's/^  \([a-z0-9_]*\)$$/\1/p' boards/boards.cmake)
@@ -94,6 +96,7 @@ FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS 
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
+FW_VARS    += $(foreach v,WF_FW_CERT WF_FW_KEY,$(if $($(v)),-D$(v)=$(abspath $($(v)))))
 FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
               -DWF_BOARD=$(BOARD) -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='$(call ca_list,$(WF_CA_BUNDLE))' $(FW_VARS)
 
@@ -178,6 +181,17 @@ test-firmware-base: build firmware-emu
 # seed in sectors 1-2 survives.
 flash: firmware
 	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
+
+# One device's client certificate and key into flash sector 3 (0x0800C000, 16 KiB),
+# the credentials area the image reads at boot (scripts/make-credentials.py builds it;
+# flashing an image never touches it). CERT: PEM chain, leaf first, or DER; KEY: its
+# unencrypted private key (default: from CERT).
+CRED_AREA ?= build/credentials/$(BOARD).bin
+provision:
+	@test -n "$(CERT)" || { echo "usage: make provision CERT=device.pem [KEY=device.key] [BOARD=$(BOARD)]" >&2; exit 2; }
+	@mkdir -p $(dir $(CRED_AREA))
+	python3 scripts/make-credentials.py --cert $(CERT) $(if $(KEY),--key $(KEY)) -o $(CRED_AREA)
+	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(CRED_AREA) verify reset exit 0x0800C000"
 
 # Writes the image through the STM32's ROM bootloader over USB (DFU; the Black Pill's
 # USB-C port): hold BOOT0, tap NRST, release BOOT0, then run this. dfu-util erases only

@@ -15,10 +15,12 @@ set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha25
 set(WF_FW_METHOD "" CACHE STRING "Firmware: request method (empty: POST with a body, else GET)")
 set(WF_FW_HEADERS "" CACHE STRING "Firmware: extra header fields, C strings, e.g. \"Authorization: Bearer x\"")
 set(WF_FW_BODY "" CACHE STRING "Firmware: request body, a string sent as it is (empty: no body)")
+set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
+set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
-# region of the linker script (464 KiB: sectors 3-7; sector 0 holds the vectors,
-# sectors 1-2 the seed) for
+# region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
+# sectors 1-2 the seed, sector 3 the device credentials) for
 # code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
 # 155 KiB for the whole system root set (README, memory section).
 if(WF_TLS_PROFILE STREQUAL "small")
@@ -26,7 +28,7 @@ if(WF_TLS_PROFILE STREQUAL "small")
 else()
   set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
 endif()
-set(WF_FW_IMAGE_REGION 475136)   # 464 KiB: code + trust-anchor store
+set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
 set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
 set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
@@ -41,6 +43,27 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board wf_family -Wl,--no-whole-archive wizfetch_tls)
 target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
+# Client certificate compiled in (WF_FW_CERT, WF_FW_KEY): the credentials area's
+# layout as a C array (scripts/make-credentials.py), read like the provisioned sector.
+if(NOT WF_FW_CERT STREQUAL "" AND WF_TLS_PROFILE STREQUAL "small")
+  message(FATAL_ERROR "WF_FW_CERT: the small TLS profile has no client certificates (wf_mbedtls_config.h)")
+endif()
+if(NOT WF_FW_CERT STREQUAL "")
+  set(cred_c ${CMAKE_BINARY_DIR}/wf_fw_credentials.c)
+  set(cred_args --cert ${WF_FW_CERT})
+  if(NOT WF_FW_KEY STREQUAL "")
+    list(APPEND cred_args --key ${WF_FW_KEY})
+  endif()
+  add_custom_command(OUTPUT ${cred_c}
+    COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/make-credentials.py ${cred_args} --c-source ${cred_c}
+    DEPENDS ${CMAKE_SOURCE_DIR}/scripts/make-credentials.py ${WF_FW_CERT} ${WF_FW_KEY}
+    COMMENT "device credentials compiled in: ${WF_FW_CERT}"
+    VERBATIM)
+  target_sources(firmware PRIVATE ${cred_c})
+  target_compile_definitions(firmware PRIVATE WF_FW_BUILTIN_CREDENTIALS=1)
+elseif(NOT WF_FW_KEY STREQUAL "")
+  message(FATAL_ERROR "WF_FW_KEY needs WF_FW_CERT")
+endif()
 # The pins contain ';' (curl's separator), which a compile definition cannot carry
 # through CMake's lists: they go into a generated header, included first.
 set(pins_h ${CMAKE_BINARY_DIR}/wf_fw_pinned_key.h)

@@ -24,6 +24,16 @@
 #                             unknown root; for selfsigned: the certificate alone
 #   bad-ca.pem                garbage inside PEM armour (the exit-77 case)
 #
+# Client certificates (mutual TLS), for servers with ssl_verify_client:
+#   client-ca.pem             "wizfetch Test Client CA" (ECDSA P-256 root): what servers trust
+#   client-ecdsa.{pem,key}    ECDSA P-256 device certificate (CN=device-ecdsa-0001), extendedKeyUsage clientAuth
+#   client-rsa.{pem,key}      RSA-2048 device certificate (CN=device-rsa-0002)
+#   client-rsa1024.{pem,key}  RSA-1024 device certificate (too small: refused by wizfetch)
+#   client-ecdsa-enc.key      client-ecdsa.key encrypted (PKCS#8, AES-256-CBC), password "wizfetch-test"
+#   client-ecdsa-bundle.pem   client-ecdsa.pem and its key in one file
+#   client-ecdsa.der, client-ecdsa-key.der   the same certificate and key as DER (PKCS#8)
+#   client-other.{pem,key}    ECDSA device certificate from "Unknown Test Root CA" (not the client CA)
+#
 # All leaves are signed with `openssl ca` (explicit -startdate/-enddate work there with
 # OpenSSL 3.0; `openssl x509 -req` in 3.0 only knows -days).
 set -euo pipefail
@@ -35,14 +45,18 @@ out=$(cd "$out" && pwd)
 files=(root.pem int.pem rsa.pem rsa.key rsa-chain.pem ecdsa.pem ecdsa.key ecdsa-chain.pem
   expired.pem expired.key expired-chain.pem future.pem future.key future-chain.pem
   wrongname.pem wrongname.key wrongname-chain.pem selfsigned.pem selfsigned.key
-  selfsigned-chain.pem unknown-root.pem unknown.pem unknown.key unknown-chain.pem bad-ca.pem)
+  selfsigned-chain.pem unknown-root.pem unknown.pem unknown.key unknown-chain.pem bad-ca.pem
+  client-ca.pem client-ecdsa.pem client-ecdsa.key client-rsa.pem client-rsa.key client-rsa1024.pem
+  client-rsa1024.key client-ecdsa-enc.key client-ecdsa-bundle.pem client-ecdsa.der client-ecdsa-key.der
+  client-other.pem client-other.key)
 valid_for=$((30 * 86400)) # regenerate when a good certificate expires within 30 days
 
 complete() {
   [[ -f $out/.complete ]] || return 1
   local f
   for f in "${files[@]}"; do [[ -s $out/$f ]] || return 1; done
-  for f in root.pem int.pem rsa.pem ecdsa.pem wrongname.pem selfsigned.pem unknown-root.pem unknown.pem; do
+  for f in root.pem int.pem rsa.pem ecdsa.pem wrongname.pem selfsigned.pem unknown-root.pem unknown.pem \
+    client-ca.pem client-ecdsa.pem client-rsa.pem client-other.pem; do
     openssl x509 -in "$out/$f" -noout -checkend "$valid_for" >/dev/null 2>&1 || return 1
   done
 }
@@ -99,6 +113,19 @@ unique_subject   = no
 copy_extensions  = none
 email_in_dn      = no
 
+[ ca_client ]
+dir              = ./db-client
+database         = $dir/index.txt
+serial           = $dir/serial
+new_certs_dir    = $dir/new
+certificate      = ./client-ca.pem
+private_key      = ./client-ca.key
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = none
+email_in_dn      = no
+
 [ policy_any ]
 commonName             = supplied
 organizationName       = optional
@@ -144,6 +171,13 @@ subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 subjectAltName         = DNS:other.example.test
 
+[ v3_client ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = clientAuth
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
 [ v3_selfsigned ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, keyEncipherment
@@ -153,7 +187,7 @@ subjectAltName         = DNS:www.example.test
 EOF
 export OPENSSL_CONF=$work/openssl.cnf
 
-for db in root int unknown; do
+for db in root int unknown client; do
   mkdir -p "db-$db/new"
   : >"db-$db/index.txt"
   openssl rand -hex 8 >"db-$db/serial" # random serials: no clash between rebuilt PKIs
@@ -201,6 +235,20 @@ q openssl req -x509 -new -key selfsigned.key -subj "/CN=www.example.test" \
   -days 3650 -extensions v3_selfsigned -out selfsigned.pem
 cp selfsigned.pem selfsigned-chain.pem
 
+# Client certificates: a client CA of their own, devices under it, one from elsewhere.
+ec_key client-ca.key
+q openssl req -x509 -new -key client-ca.key -subj "/CN=wizfetch Test Client CA" \
+  -days 7300 -extensions v3_root -out client-ca.pem
+ec_key client-ecdsa.key;       sign ca_client client-ecdsa device-ecdsa-0001 v3_client "" ""
+rsa_key client-rsa.key;        sign ca_client client-rsa device-rsa-0002 v3_client "" ""
+q openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out client-rsa1024.key
+sign ca_client client-rsa1024 device-rsa1024-0003 v3_client "" ""
+ec_key client-other.key;       sign ca_unknown client-other device-other-0004 v3_client "" ""
+q openssl pkey -in client-ecdsa.key -aes-256-cbc -passout pass:wizfetch-test -out client-ecdsa-enc.key
+cat client-ecdsa.pem client-ecdsa.key >client-ecdsa-bundle.pem
+q openssl x509 -in client-ecdsa.pem -outform DER -out client-ecdsa.der
+q openssl pkey -in client-ecdsa.key -outform DER -out client-ecdsa-key.der
+
 # Garbage in PEM armour: no certificate can be parsed from it.
 cat >bad-ca.pem <<'EOF'
 -----BEGIN CERTIFICATE-----
@@ -210,8 +258,9 @@ EOF
 
 # Sanity: the good chains verify, the bad ones fail the way they should.
 q openssl verify -CAfile root.pem -untrusted int.pem rsa.pem ecdsa.pem wrongname.pem
+q openssl verify -CAfile client-ca.pem client-ecdsa.pem client-rsa.pem
 
 rm -f "$out/.complete"
-cp "${files[@]}" root.key int.key unknown-root.key "$out"/
-chmod 644 "$out"/*.pem "$out"/*.key
+cp "${files[@]}" root.key int.key unknown-root.key client-ca.key "$out"/
+chmod 644 "$out"/*.pem "$out"/*.key "$out"/*.der
 touch "$out/.complete"

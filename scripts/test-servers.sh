@@ -10,6 +10,11 @@
 #       tls13       TLS 1.3 only, ECDSA P-256 leaf + intermediate
 #       tls12       TLS 1.2 only, RSA chain
 #       expired, future, wrongname, selfsigned, unknown   the broken certificates
+#       mtls        TLS 1.2+1.3, RSA chain, client certificates required (ssl_verify_client on,
+#                   issued by client-ca.pem); /whoami answers "verify=<$ssl_client_verify>
+#                   dn=<$ssl_client_s_dn>", every answer carries the same in the header
+#                   fields X-Client-Verify and X-Client-DN; without a certificate nginx
+#                   answers 400
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -196,6 +201,7 @@ ts_start_nginx() {
     "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+    "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
     "plain - - -" # plain http, no TLS
   )
 
@@ -274,6 +280,17 @@ EOF
     ssl_certificate $pki/${fields[1]};
     ssl_certificate_key $pki/${fields[2]};
     ssl_protocols ${fields[*]:3};
+EOF
+        if [[ ${fields[0]} == mtls ]]; then
+          cat <<EOF
+    ssl_verify_client on;
+    ssl_client_certificate $pki/client-ca.pem;
+    add_header X-Client-Verify \$ssl_client_verify always;
+    add_header X-Client-DN \$ssl_client_s_dn always;
+    location = /whoami { default_type text/plain; return 200 "verify=\$ssl_client_verify dn=\$ssl_client_s_dn\\n"; }
+EOF
+        fi
+        cat <<EOF
     include $dir/site.conf;
   }
 EOF
@@ -481,6 +498,9 @@ ts__selftest() {
     check "curl: partial -> 18" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$PARTIAL:127.0.0.1 https://www.example.test:$PARTIAL/ 2>/dev/null; [[ \$? == 18 ]]"
     check "curl: empty -> 52" bash -c "$(printf '%q ' "${c[@]}") -o /dev/null --resolve www.example.test:$EMPTY:127.0.0.1 https://www.example.test:$EMPTY/ 2>/dev/null; [[ \$? == 52 ]]"
     check "curl: mute -> 28" bash -c "curl -sS -m 2 -o /dev/null https://127.0.0.1:$MUTE/ 2>/dev/null; [[ \$? == 28 ]]"
+    local m="www.example.test:${NGINX_PORT[mtls]}:127.0.0.1" mu="https://www.example.test:${NGINX_PORT[mtls]}"
+    check "curl: mtls with a client certificate" bash -c "[[ \$($(printf '%q ' "${c[@]}") --resolve $m --cert $pki/client-ecdsa.pem --key $pki/client-ecdsa.key $mu/whoami) == 'verify=SUCCESS dn=CN=device-ecdsa-0001' ]]"
+    check "curl: mtls without one -> 400" bash -c "[[ \$($(printf '%q ' "${c[@]}") -o /dev/null -w '%{http_code}' --resolve $m $mu/whoami) == 400 ]]"
   fi
   check "dnsmasq: www.example.test A 10.0.0.1" bash -c "ts__dns_query www.example.test $DNS | grep -q '^12348580.*0a000001\$'"
   check "dnsmasq: nosuch.example.test NXDOMAIN" bash -c "ts__dns_query nosuch.example.test $DNS | grep -Eq '^1234[0-9a-f]{3}3'"

@@ -132,7 +132,8 @@ static int handshake(wf_fetch_t *f)
         return WF_EURL_SCHEME;
     }
     uint32_t limit = cap_ms(f, f->options->connect_timeout_ms);
-    int rc = limit == 0 ? WF_ETIMEDOUT : wf_tls_connect(f->tls, f->net, f->fd, f->url.host, limit);
+    int rc = limit == 0 ? WF_ETIMEDOUT
+                        : wf_tls_connect_port(f->tls, f->net, f->fd, f->url.host, f->url.port, limit);
     const char *summary = wf_tls_peer_summary(f->tls);
     if (summary[0] != '\0' && f->cb->certificate != NULL) {
         f->cb->certificate(f->cb->ctx, summary);

@@ -34,6 +34,13 @@ int wf_board_seed_write(unsigned char *buf, size_t len);
 int wf_board_seed_loaded(void);
 
 /**
+ * @brief The flash area of the device credentials (include/wizfetch/cred_area.h),
+ * memory-mapped: its address, and its size in `*len`. Written by `make provision`,
+ * never by flashing an image; erased (0xFF) until then.
+ */
+const uint8_t *wf_board_credentials(size_t *len);
+
+/**
  * @brief Measurement builds (WF_FW_ENTROPY_DUMP): print `samples` raw noise
  * bits per entropy channel on the console. 0 or a WF_E* code.
  */

@@ -16,6 +16,7 @@
 #include "firmware_config.h"
 #include "fw_request.h"
 #include "wizfetch/chip.h"
+#include "wizfetch/cred_area.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
@@ -252,6 +253,44 @@ static int bring_up_network(void)
     return 0;
 }
 
+#if defined(WF_FW_BUILTIN_CREDENTIALS)
+/* WF_FW_CERT/WF_FW_KEY: the credentials area's bytes, generated into the build. */
+extern const unsigned char wf_fw_credentials[];
+extern const size_t wf_fw_credentials_len;
+#endif
+
+/* The device's client certificate, presented when a server asks for one:
+ * compiled in (WF_FW_CERT), else the provisioned flash area. Erased or
+ * damaged: none (the server decides; nginx with ssl_verify_client answers 400). */
+static void device_credentials(struct wf_tls_options *o)
+{
+#if !defined(WF_TLS_CLIENT_CERT)
+    (void)o;
+    say("client certificate: none (not in the small profile)");
+#else
+    struct wf_cred cred;
+#if defined(WF_FW_BUILTIN_CREDENTIALS)
+    const char *from = "compiled in";
+    enum wf_cred_status st = wf_cred_parse(wf_fw_credentials, wf_fw_credentials_len, &cred);
+#else
+    const char *from = "credentials area";
+    size_t len;
+    const uint8_t *area = wf_board_credentials(&len);
+    enum wf_cred_status st = wf_cred_parse(area, len, &cred);
+#endif
+    if (st != WF_CRED_OK) {
+        say("client certificate: none (%s %s)", from, wf_cred_status_text(st));
+        return;
+    }
+    o->client_cert = cred.cert;
+    o->client_cert_len = cred.cert_len;
+    o->client_key = cred.key;
+    o->client_key_len = cred.key_len;
+    say("client certificate: %s, %lu bytes of certificates, %lu of key", from, (unsigned long)cred.cert_len,
+        (unsigned long)cred.key_len);
+#endif
+}
+
 static int start_tls(void)
 {
     int rc = wf_tls_platform_init(port, tls_pool, sizeof tls_pool);
@@ -280,14 +319,24 @@ static int start_tls(void)
         }
         say("pinned server keys: %d", pin_count);
     }
-    const struct wf_tls_options topt = {
+    struct wf_tls_options topt = {
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,
         .pin_count = (size_t)pin_count,
         .cycle_counter = wf_board_cycles, /* the look-up's cost on the console (bench) */
     };
+    device_credentials(&topt);
     rc = wf_tls_setup(&tls, &topt);
+#if defined(WF_TLS_CLIENT_CERT)
+    if (rc <= WF_ETLS_CLIENT_CERT && rc >= WF_ETLS_KEY_TYPE) {
+        /* A certificate or key that does not parse or match: go on without one. */
+        say("client certificate: unusable (%s): none used", wf_strerror(rc));
+        topt.client_cert = topt.client_key = NULL;
+        topt.client_cert_len = topt.client_key_len = 0;
+        rc = wf_tls_setup(&tls, &topt);
+    }
+#endif
     if (rc < 0) {
         say("TLS set-up: %s", wf_strerror(rc));
         return rc;

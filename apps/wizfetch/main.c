@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_cert.h"
 #include "host_app.h"
 #include "output.h"
 #include "port_sim.h"
@@ -99,7 +100,8 @@ struct cli {
     bool ntp_from_dhcp;
     bool no_system_clock;
     struct wf_sntp_config ntp;
-    struct wf_cli_request req; /* -X -H -d --data-* --json -T -u -A -e -G */
+    struct wf_cli_request req;             /* -X -H -d --data-* --json -T -u -A -e -G */
+    struct wf_cli_client_cert client_cert; /* --cert --key --pass --cert-type --key-type */
 };
 
 struct session {
@@ -142,6 +144,11 @@ static void usage(FILE *to)
           "                       bundle, else the bundle compiled in; plain http needs none\n"
           "      --pinnedpubkey sha256//BASE64[;sha256//BASE64...]  the server's public key must be\n"
           "                       one of these (SHA-256 of its DER SubjectPublicKeyInfo; exit 90)\n"
+          "  -E, --cert FILE[:PASSWORD]  client certificate (PEM or DER; chain, leaf first) for servers\n"
+          "                       that ask for one; ':' and '\\' in FILE escaped as '\\:' and '\\\\'\n"
+          "      --key FILE       its private key (ECDSA P-256 or RSA >= 2048; default: from --cert FILE)\n"
+          "      --pass PHRASE    password of an encrypted key\n"
+          "      --cert-type T, --key-type T  PEM or DER (the content is recognised either way)\n"
           "  --dns IP[:PORT]      DNS server (repeatable, up to 3)\n"
           "  --resolve H:P:ADDR   use ADDR for host H, port P (no DNS)\n"
           "  --map VIP[:VPORT]=HOST:PORT  chip-model network map rule (repeatable)\n"
@@ -196,7 +203,8 @@ static void usage(FILE *to)
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
           "65 a 307/308 redirect needs a body read from standard input again, 70 chip-model violation,\n"
-          "77 bad CA file (or no trust anchors), 90 public key not the pinned one.\n"
+          "58 unusable client certificate or key, 77 bad CA file (or no trust anchors), 90 public key\n"
+          "not the pinned one.\n"
           "With several URLs, the exit code is that of the last URL (as curl 7.88).\n",
           to);
 }
@@ -255,6 +263,11 @@ static const struct option long_options[] = {
     {"proto-redir", required_argument, NULL, OPT_PROTO_REDIR},
     {"capath", required_argument, NULL, OPT_CAPATH},
     {"pinnedpubkey", required_argument, NULL, OPT_PINNEDPUBKEY},
+    {"cert", required_argument, NULL, WF_CLI_OPT_CERT},
+    {"key", required_argument, NULL, WF_CLI_OPT_KEY},
+    {"pass", required_argument, NULL, WF_CLI_OPT_PASS},
+    {"cert-type", required_argument, NULL, WF_CLI_OPT_CERT_TYPE},
+    {"key-type", required_argument, NULL, WF_CLI_OPT_KEY_TYPE},
     {"request", required_argument, NULL, 'X'},
     {"header", required_argument, NULL, 'H'},
     {"data", required_argument, NULL, 'd'},
@@ -361,7 +374,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:G", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:GE:", long_options, NULL)) != -1) {
         switch (opt) {
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
@@ -452,6 +465,17 @@ static int parse_options(int argc, char **argv, struct cli *c)
             }
             c->map_rules[c->map_count++] = optarg;
             break;
+        case WF_CLI_OPT_CERT:
+        case WF_CLI_OPT_KEY:
+        case WF_CLI_OPT_PASS:
+        case WF_CLI_OPT_CERT_TYPE:
+        case WF_CLI_OPT_KEY_TYPE: {
+            int code = wf_cli_client_cert_option(&c->client_cert, opt, optarg);
+            if (code >= 0) {
+                return code;
+            }
+            break;
+        }
         case 'X':
         case 'H':
         case 'd':
@@ -559,6 +583,10 @@ static int parse_options(int argc, char **argv, struct cli *c)
     }
     if (c->tls_min != 0 && c->tls_max != 0 && c->tls_min > c->tls_max) {
         return bad_option("--tls-max is below the minimum version", NULL);
+    }
+    int cert_code = wf_cli_client_cert_finish(&c->client_cert);
+    if (cert_code >= 0) {
+        return cert_code;
     }
     return wf_cli_request_finish(&c->req, &c->fetch);
 }
@@ -924,7 +952,7 @@ static FILE *open_keylog(const char *path)
     return f;
 }
 
-static int setup_tls(const struct cli *c, struct session *s, struct wf_port_sim *host)
+static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
         say(c, "%s", wf_strerror(WF_ENOENTROPY));
@@ -959,10 +987,22 @@ static int setup_tls(const struct cli *c, struct session *s, struct wf_port_sim 
         .pins = c->pins,
         .pin_count = c->pin_count,
     };
+    FILE *err = c->silent ? NULL : stderr;
+    code = wf_cli_client_cert_load(&c->client_cert, &o, err);
+    if (code >= 0) {
+        return code;
+    }
     int rc = wf_tls_setup(&tls, &o);
+    wf_cli_client_cert_wipe_key(&c->client_cert); /* parsed (or refused): the copy is not needed */
     if (rc < 0) {
-        say(c, "TLS set-up: %s", wf_strerror(rc));
-        return EXIT_INIT;
+        code = wf_cli_client_cert_failed(&c->client_cert, rc, err);
+        if (code < 0) {
+            say(c, "TLS set-up: %s", wf_strerror(rc));
+        }
+        return code >= 0 ? code : EXIT_INIT;
+    }
+    if (wf_tls_has_client_cert(&tls)) {
+        on_log(s, "tls: client certificate loaded (sent if the server asks for one)");
     }
     return -1;
 }
@@ -1111,6 +1151,7 @@ int main(int argc, char **argv)
     int code = parse_options(argc, argv, &c);
     if (code >= 0) {
         wf_cli_request_free(&c.req);
+        wf_cli_client_cert_free(&c.client_cert);
         return code;
     }
     /* The model is made once the options are known (--model, --chip, --map). */
@@ -1118,6 +1159,7 @@ int main(int argc, char **argv)
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
         wf_cli_request_free(&c.req);
+        wf_cli_client_cert_free(&c.client_cert);
         return EXIT_INIT;
     }
     for (size_t i = 0; i < c.map_count && code < 0; i++) {
@@ -1129,6 +1171,7 @@ int main(int argc, char **argv)
         code = run(&c, model);
     }
     wf_cli_request_free(&c.req);
+    wf_cli_client_cert_free(&c.client_cert);
     code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;

@@ -82,6 +82,12 @@ enum wf_error {
     WF_ETLS_CLOCK = -70,          /**< the time is unknown, so certificate dates cannot be checked */
     WF_ETLS_TRUNCATED = -71,      /**< TCP end of stream without close_notify: data may be missing */
     WF_ETLS_PINNED = -72,         /**< the server's public key matches no pinned key */
+    WF_ETLS_CLIENT_CERT = -73,    /**< the client certificate does not parse (not PEM/DER X.509) */
+    WF_ETLS_CLIENT_KEY = -74,     /**< the client private key does not parse */
+    WF_ETLS_KEY_ENCRYPTED = -75,  /**< the client key is encrypted and no password was given */
+    WF_ETLS_KEY_PASSWORD = -76,   /**< wrong password for the encrypted client key */
+    WF_ETLS_KEY_MISMATCH = -77,   /**< the client key does not belong to the client certificate */
+    WF_ETLS_KEY_TYPE = -78,       /**< client key type, curve or size refused (RSA < 2048 bits) */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
     WF_EDHCP_NOSERVER = -80,     /**< no DHCP server answered (no offer, or no ACK) before the deadline */

@@ -61,6 +61,7 @@
 
 #include "mbedtls/ctr_drbg.h"
 #include "mbedtls/entropy.h"
+#include "mbedtls/pk.h"
 #include "mbedtls/ssl.h"
 #include "mbedtls/x509_crt.h"
 #include "wizfetch/ca_store.h"
@@ -146,6 +147,25 @@ struct wf_tls_options {
      * cycle counter) read before and after each trust-anchor look-up; the
      * differences add up in wf_tls_ca_stats.cycles. NULL: not measured. */
     uint32_t (*cycle_counter)(void);
+    /** Client certificate (mutual TLS), presented when a server asks for one.
+     * NULL: none; a server that asks gets an empty Certificate message and
+     * decides (nginx with `ssl_verify_client on` answers 400). `client_cert`
+     * is the chain, leaf first: PEM (NUL-terminated, the NUL counted in the
+     * length, as mbedTLS wants) or DER certificates one after another. DER is
+     * parsed in place: the buffer must then stay valid and unchanged until
+     * wf_tls_free. `client_key` is the leaf's private key (PEM or DER;
+     * PKCS#8, SEC1 or PKCS#1): ECDSA on a curve this build has (P-256; the
+     * full profile also P-384) or RSA of 2048 bits or more. It is parsed into
+     * the mbedTLS heap by wf_tls_setup: the caller may wipe its buffer after.
+     * An encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY") needs
+     * `client_key_password` and a build with WF_TLS_KEY_DECRYPT (the host's).
+     * Builds without WF_TLS_CLIENT_CERT (the small profile) refuse any client
+     * certificate with WF_ENOTSUP. */
+    const unsigned char *client_cert;
+    size_t client_cert_len;
+    const unsigned char *client_key;
+    size_t client_key_len;
+    const char *client_key_password; /**< NUL-terminated; NULL = none */
 };
 
 /** Trust-anchor look-ups of a context since wf_tls_setup (for tests and the bench). */
@@ -212,6 +232,8 @@ typedef struct wf_tls {
     uint8_t peer_spki[32]; /**< SHA-256 of the server key's DER SubjectPublicKeyInfo */
     struct wf_tls_session_cache sessions;
     struct wf_tls_session_stats session_stats;
+    mbedtls_x509_crt *own_cert;  /**< client certificate chain (mbedTLS heap), or NULL */
+    mbedtls_pk_context *own_key; /**< its private key (mbedTLS heap), or NULL */
     char summary[WF_TLS_SUMMARY_MAX];
 } wf_tls_t;
 
@@ -290,8 +312,19 @@ const struct wf_tls_ca_stats *wf_tls_ca_stats(const wf_tls_t *t);
  */
 int wf_tls_parse_pins(const char *spec, uint8_t (*out)[32], size_t max);
 
-/** @brief Seed the DRBG and build the client configuration. */
+/**
+ * @brief Seed the DRBG and build the client configuration; parse the client
+ * certificate and key if given (options above). Errors of the client
+ * credentials: WF_ETLS_CLIENT_CERT (the certificate does not parse),
+ * WF_ETLS_CLIENT_KEY (the key does not parse), WF_ETLS_KEY_ENCRYPTED (an
+ * encrypted key and no password), WF_ETLS_KEY_PASSWORD (wrong password),
+ * WF_ETLS_KEY_TYPE (a key type, curve or size refused: RSA under 2048
+ * bits), WF_ETLS_KEY_MISMATCH (the key is not the certificate's), WF_ENOMEM.
+ */
 int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options);
+
+/** @brief True if wf_tls_setup loaded a client certificate. */
+bool wf_tls_has_client_cert(const wf_tls_t *t);
 
 /**
  * @brief Handshake over the connected TCP socket `fd`, verifying `host`

@@ -17,8 +17,10 @@
 #include "stm32f4_time.h"
 #include "usart.h"
 
-/* Linker script: the flash sectors reserved for the entropy seed. */
+/* Linker script: the flash sectors reserved for the entropy seed, and the
+ * sector of the device credentials. */
 extern const uint8_t _seed_start[], _seed_end[];
+extern const uint8_t _cred_start[], _cred_end[];
 
 static const struct stm32f4_board *board;
 static struct stm32f4_board_status status;
@@ -123,6 +125,12 @@ int wf_board_seed_write(unsigned char *buf, size_t len)
 int wf_board_seed_loaded(void)
 {
     return stm32f4_seed_last_read();
+}
+
+const uint8_t *wf_board_credentials(size_t *len)
+{
+    *len = (size_t)(_cred_end - _cred_start);
+    return _cred_start;
 }
 
 int wf_board_entropy_dump(uint32_t samples)

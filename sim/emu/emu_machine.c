@@ -381,6 +381,24 @@ int wf_emu_seed_load(struct wf_emu *b, const char *path)
     return bad ? -1 : 0;
 }
 
+int wf_emu_cred_load(struct wf_emu *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return -1;
+    }
+    uint8_t *buf = malloc(WF_EMU_CRED_SIZE + 1);
+    size_t n = buf != NULL ? fread(buf, 1, WF_EMU_CRED_SIZE + 1, f) : 0;
+    int bad = buf == NULL || ferror(f) || n > WF_EMU_CRED_SIZE;
+    fclose(f);
+    if (!bad) {
+        memset(b->flash + WF_EMU_CRED_OFF, 0xFF, WF_EMU_CRED_SIZE);
+        memcpy(b->flash + WF_EMU_CRED_OFF, buf, n);
+    }
+    free(buf);
+    return bad ? -1 : 0;
+}
+
 int wf_emu_seed_save(const struct wf_emu *b, const char *path)
 {
     FILE *f = fopen(path, "wb");

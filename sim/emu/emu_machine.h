@@ -40,6 +40,8 @@
 #define WF_EMU_SEED_OFF 0x4000u     /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
 #define WF_EMU_SEED_SIZE 0x8000u    /* the seed file's size */
 #define WF_EMU_SEED_FIRST_SECTOR 1u /* the sector number of WF_EMU_SEED_OFF */
+#define WF_EMU_CRED_OFF 0xC000u     /* sector 3 (0x0800C000, 16 KiB): the device credentials */
+#define WF_EMU_CRED_SIZE 0x4000u
 
 /** Why a run stopped. */
 enum wf_emu_stop {
@@ -357,6 +359,10 @@ void wf_emu_phase_close(struct wf_emu *b);
 /* ---- persistent seed sector ---- */
 int wf_emu_seed_load(struct wf_emu *b, const char *path);
 int wf_emu_seed_save(const struct wf_emu *b, const char *path);
+/** Put the file (at most WF_EMU_CRED_SIZE bytes; the rest stays erased) into the
+ * credentials sector, as `make provision` does on a board. 0, or -1 if it cannot
+ * be read or is larger. Read only: the firmware never writes the sector. */
+int wf_emu_cred_load(struct wf_emu *b, const char *path);
 
 /* ---- the peripherals (emu_<periph>.c): set-up (table, place on the bus) and reset ---- */
 void emu_rcc_init(struct wf_emu *b);

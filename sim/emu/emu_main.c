@@ -1,6 +1,7 @@
 /* wf-board-emu: run firmware.elf for an STM32F411 board against the W5100 or W5500 chip model.
  *
- *   wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] [--json FILE]
+ *   wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE]
+ *                [--credentials-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
@@ -21,6 +22,10 @@
  * what the firmware makes of it. --seed-records N: before the run, append N
  * records (payload from --seed) by the store's own rule, as N earlier boots
  * would have (e.g. 204 fill sector 1, so the firmware's next update erases 2).
+ *
+ * --credentials-file FILE puts FILE (at most 16 KiB, from scripts/make-credentials.py)
+ * into flash sector 3, the device credentials area, as `make provision` writes it on
+ * a board; without it the sector is erased (no client certificate).
  *
  * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
  * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
@@ -50,6 +55,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] "
+               "[--credentials-file FILE] "
                "[--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
                "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
@@ -158,7 +164,7 @@ static int console_in(void *ctx)
 
 int main(int argc, char **argv)
 {
-    const char *elf_path = NULL, *seed_file = NULL, *json = NULL;
+    const char *elf_path = NULL, *seed_file = NULL, *json = NULL, *cred_file = NULL;
     const char *maps[64];
     unsigned nmaps = 0;
     uint32_t max_ms = 120000;
@@ -181,6 +187,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--seed-file") == 0 && v) {
             seed_file = v;
+            i++;
+        } else if (strcmp(a, "--credentials-file") == 0 && v) {
+            cred_file = v;
             i++;
         } else if (strcmp(a, "--json") == 0 && v) {
             json = v;
@@ -329,6 +338,10 @@ int main(int argc, char **argv)
     }
     if (seed_file && wf_emu_seed_load(b, seed_file) != 0) {
         fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (256 KiB expected)\n", seed_file);
+        return 2;
+    }
+    if (cred_file && wf_emu_cred_load(b, cred_file) != 0) {
+        fprintf(stderr, "wf-board-emu: %s: cannot read the credentials area (at most 16 KiB)\n", cred_file);
         return 2;
     }
     seed_prefill(b, prefill, seed);

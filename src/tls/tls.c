@@ -16,6 +16,7 @@
 #include "mbedtls/x509.h"
 #include "psa/crypto.h"
 #include "tls/session_cache.h"
+#include "tls/client_cert.h"
 #include "tls/tls_platform.h"
 #include "wizfetch/error.h"
 
@@ -557,6 +558,28 @@ static const uint16_t signature_algorithms[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
+#if defined(MBEDTLS_CIPHER_MODE_CBC)
+/* Builds that can decrypt encrypted private keys (WF_TLS_KEY_DECRYPT) have CBC
+ * for PBES2, which would also enable mbedTLS's CBC cipher suites: the offered
+ * list stays the AEAD suites only, in mbedTLS's order of preference. */
+static const int *aead_ciphersuites(void)
+{
+    static int list[64];
+    if (list[0] == 0) {
+        size_t n = 0;
+        for (const int *id = mbedtls_ssl_list_ciphersuites();
+             *id != 0 && n + 1 < sizeof list / sizeof list[0]; id++) {
+            const char *name = mbedtls_ssl_get_ciphersuite_name(*id);
+            if (strstr(name, "-CBC-") == NULL) {
+                list[n++] = *id;
+            }
+        }
+        list[n] = 0;
+    }
+    return list;
+}
+#endif
+
 static int tls_version(uint8_t v, int fallback)
 {
     switch (v) {
@@ -659,8 +682,38 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     }
 #endif
     (void)keep;
+#if defined(MBEDTLS_CIPHER_MODE_CBC)
+    mbedtls_ssl_conf_ciphersuites(&t->conf, aead_ciphersuites());
+#endif
+#if defined(WF_TLS_CLIENT_CERT)
+    wf_tls_client_cert_free(&t->own_cert, &t->own_key);
+    if (options->client_cert != NULL || options->client_key != NULL) {
+        int rc =
+            wf_tls_client_cert_load(options, &t->own_cert, &t->own_key, mbedtls_ctr_drbg_random, &t->drbg);
+        if (rc == 0 && mbedtls_ssl_conf_own_cert(&t->conf, t->own_cert, t->own_key) != 0) {
+            wf_tls_client_cert_free(&t->own_cert, &t->own_key);
+            rc = WF_ENOMEM;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+    }
+#else
+    if (options->client_cert != NULL || options->client_key != NULL) {
+        return WF_ENOTSUP; /* a build without client certificates (the small profile) */
+    }
+#endif
+    /* Parsed: the caller's key buffer and password are not kept. */
+    t->options.client_key = NULL;
+    t->options.client_key_len = 0;
+    t->options.client_key_password = NULL;
     t->setup_done = true;
     return 0;
+}
+
+bool wf_tls_has_client_cert(const wf_tls_t *t)
+{
+    return t->own_cert != NULL;
 }
 
 int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_t timeout_ms)
@@ -890,6 +943,9 @@ void wf_tls_free(wf_tls_t *t)
     wf_tls_forget_sessions(t);
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_config_free(&t->conf);
+#if defined(WF_TLS_CLIENT_CERT)
+    wf_tls_client_cert_free(&t->own_cert, &t->own_key);
+#endif
     mbedtls_x509_crt_free(&t->ca);
     mbedtls_ctr_drbg_free(&t->drbg);
     mbedtls_entropy_free(&t->entropy);

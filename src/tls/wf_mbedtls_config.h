@@ -14,11 +14,19 @@
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
  *                         RSA (PKCS#1 v1.5) and ECDSA certificates signed with
- *                         SHA-256. For the smallest firmware image.
+ *                         SHA-256; no client certificates. For the smallest
+ *                         firmware image.
  * Options:
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
  *                         wf_tls_setup, once (firmware: two flash sectors).
+ *   WF_TLS_KEY_DECRYPT    client keys may be encrypted (PKCS#8 with PBES2:
+ *                         PBKDF2 + AES-CBC, what `openssl genpkey -aes-256-cbc`
+ *                         writes). The host's builds (CMake option, on unless
+ *                         cross-compiling); the firmware takes its device key
+ *                         unencrypted from flash and leaves AES decryption out.
+ *                         CBC here is for the key file only: tls.c offers no
+ *                         CBC cipher suite.
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -55,7 +63,13 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_AES_C
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+#if defined(WF_TLS_KEY_DECRYPT)
+#define MBEDTLS_PKCS5_C /* PBES2 (PBKDF2 + AES-CBC) encrypted PKCS#8 keys */
+#define MBEDTLS_CIPHER_MODE_CBC
+#define MBEDTLS_CIPHER_PADDING_PKCS7
+#else
 #define MBEDTLS_BLOCK_CIPHER_NO_DECRYPT /* GCM only ever runs AES forwards */
+#endif
 #define MBEDTLS_GCM_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
@@ -142,6 +156,14 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_SESSION_TICKETS
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
+#endif
+
+/* Client certificates (mutual TLS; wizfetch's own switch, see tls.h): parsing the
+ * client's key and checking it against its certificate costs about 5.6 KiB of
+ * code on the board (RSA private-key operations, mostly), more than the small
+ * profile has left, so it goes without. */
+#if !defined(WF_TLS_PROFILE_SMALL)
+#define WF_TLS_CLIENT_CERT
 #endif
 
 /* Records: a server may send full 16 KiB records (nginx and OpenSSL do not

@@ -21,6 +21,10 @@
 # with the certificate error and retries. The pinned images (WF_FW_PINNED_KEY, make
 # firmware-emu-system): another key and the server's -> fetches; another key alone
 # -> "SSL public key does not match pinned public key", retried.
+# Client certificates: the image with a provisioned credentials sector (an ECDSA
+# device certificate) against nginx with ssl_verify_client on -> nginx verified it
+# and saw the DN; nothing provisioned, or a damaged sector (said on the console)
+# -> nginx answers 400.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
@@ -96,6 +100,48 @@ grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
 verdict "firmware in the emulator ($board): unknown CA -> error on the console, retry with backoff" "${why[@]}"
+
+# ---- client certificates (mutual TLS): the provisioned credentials sector ----
+# nginx's "mtls" block requires a certificate from client-ca.pem and names what it saw
+# in X-Client-Verify / X-Client-DN. The same image, with sector 3 from a file as
+# `make provision` would write it (scripts/make-credentials.py).
+creds=$here/../../scripts/make-credentials.py
+mtls_boot() { # mtls_boot [EMULATOR OPTIONS...]: one run against the mtls server
+  WF_EMU_SECONDS=60 "$run" "$emu" "$elf" "$pki" mtls -- "$@" >"$work/out" 2>&1
+  boot_rc=$?
+}
+why=()
+if python3 "$creds" --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key" -o "$work/cred.bin" 2>"$work/out"; then
+  mtls_boot --credentials-file "$work/cred.bin"
+  tr -d '\r' <"$work/out" >"$work/console"
+  ((boot_rc == 0)) || why+=("emulator exit $boot_rc")
+  grep -q '^client certificate: credentials area, ' "$work/console" || why+=("no 'client certificate: credentials area' line")
+  grep -qx 'X-Client-Verify: SUCCESS' "$work/console" || why+=("nginx did not verify the certificate")
+  grep -qx 'X-Client-DN: CN=device-ecdsa-0001' "$work/console" || why+=("nginx did not see the device's DN")
+  grep -q '^fetched .* HTTP 200' "$work/console" || why+=("no 'fetched ... HTTP 200'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+else
+  why+=("make-credentials.py failed")
+fi
+verdict "firmware in the emulator ($board): provisioned ECDSA client certificate -> nginx SUCCESS and the DN, HTTP 200" "${why[@]}"
+
+why=()
+mtls_boot # sector 3 erased: nothing provisioned
+tr -d '\r' <"$work/out" >"$work/console"
+grep -q '^client certificate: none (credentials area empty' "$work/console" || why+=("no 'client certificate: none (... empty' line")
+grep -q '^fetched .* HTTP 400' "$work/console" || why+=("no 'fetched ... HTTP 400'")
+grep -qx 'X-Client-Verify: NONE' "$work/console" || why+=("nginx saw a certificate")
+verdict "firmware in the emulator ($board): no credentials -> empty Certificate, nginx 400" "${why[@]}"
+
+why=()
+cp "$work/cred.bin" "$work/cred-bad.bin"
+printf '\x00' | dd of="$work/cred-bad.bin" bs=1 seek=100 conv=notrunc status=none # one byte of the certificate
+mtls_boot --credentials-file "$work/cred-bad.bin"
+tr -d '\r' <"$work/out" >"$work/console"
+grep -q '^client certificate: none (credentials area invalid: contents do not match their SHA-256' "$work/console" ||
+  why+=("the console does not say the area is invalid")
+grep -q '^fetched .* HTTP 400' "$work/console" || why+=("no 'fetched ... HTTP 400'")
+verdict "firmware in the emulator ($board): damaged credentials area -> said on the console, nginx 400" "${why[@]}"
 
 # ---- the entropy seed across boots (one seed file = one board's sectors 1 and 2) ----
 boot() { # boot SEEDFILE [EMULATOR OPTIONS...]: one run, console + report in $work/out, exit code in $boot_rc

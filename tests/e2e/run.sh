@@ -1182,6 +1182,106 @@ for scheme in http https; do
   fi
   end
 done
+# --- client certificates (mutual TLS, issue 13) ----------------------------------------
+# nginx's "mtls" block requires a certificate from client-ca.pem (ssl_verify_client on);
+# /whoami answers what nginx saw: "verify=$ssl_client_verify dn=$ssl_client_s_dn". Each
+# accepted case runs curl with the same --cert/--key/--pass and requires the same answer.
+net MTLS "${NGINX_PORT[mtls]}"
+MTLS_URL=https://www.example.test:${NGINX_PORT[mtls]}
+CURL_MTLS=(curl -sS --cacert "$pki/root.pem" --resolve "www.example.test:${NGINX_PORT[mtls]}:127.0.0.1")
+# mtls_case NAME VERSION EXPECTED_BODY -- CERT_ARGS... : wizfetch and curl, the same view
+mtls_case() {
+  local name=$1 version=$2 want=$3
+  shift 4
+  begin "$name"
+  local vers=()
+  [[ $version == TLSv1.2 ]] && vers=(--tls-max 1.2)
+  [[ $version == TLSv1.3 ]] && vers=(--tlsv1.3)
+  run -- -s "${vers[@]}" "$@" "${MTLS[@]}" "$URL/whoami"
+  check_rc 0
+  check_log "^[0-9]+ $version .*\"GET /whoami HTTP/1.1\" 200"
+  if ((!SKIP)); then
+    [[ $(cat "$OUT") == "$want" ]] || fail "server saw '$(head -c 200 "$OUT")', expected '$want'"
+    timeout 30 "${CURL_MTLS[@]}" "${vers[@]}" "$@" "$MTLS_URL/whoami" >"$work/$ncase.curl" 2>&1
+    cmp -s "$OUT" "$work/$ncase.curl" || fail "curl got '$(head -c 200 "$work/$ncase.curl")'"
+  fi
+  end
+}
+ECDSA_DN="verify=SUCCESS dn=CN=device-ecdsa-0001"
+RSA_DN="verify=SUCCESS dn=CN=device-rsa-0002"
+mtls_case "mTLS: ECDSA P-256 client certificate accepted (TLS 1.3), as curl" TLSv1.3 "$ECDSA_DN" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key"
+mtls_case "mTLS: ECDSA P-256 client certificate accepted (TLS 1.2), as curl" TLSv1.2 "$ECDSA_DN" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key"
+mtls_case "mTLS: RSA-2048 client certificate accepted (TLS 1.3, RSA-PSS), as curl" TLSv1.3 "$RSA_DN" -- \
+  --cert "$pki/client-rsa.pem" --key "$pki/client-rsa.key"
+mtls_case "mTLS: RSA-2048 client certificate accepted (TLS 1.2), as curl" TLSv1.2 "$RSA_DN" -- \
+  --cert "$pki/client-rsa.pem" --key "$pki/client-rsa.key"
+mtls_case "mTLS: encrypted key with --pass, as curl" TLSv1.3 "$ECDSA_DN" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa-enc.key" --pass wizfetch-test
+mtls_case "mTLS: encrypted key with --cert FILE:PASSWORD, as curl" TLSv1.3 "$ECDSA_DN" -- \
+  --cert "$pki/client-ecdsa.pem:wizfetch-test" --key "$pki/client-ecdsa-enc.key"
+mtls_case "mTLS: certificate and key in one file (no --key), as curl" TLSv1.2 "$ECDSA_DN" -- \
+  --cert "$pki/client-ecdsa-bundle.pem"
+mtls_case "mTLS: DER certificate and key (--cert-type/--key-type DER), as curl" TLSv1.3 "$ECDSA_DN" -- \
+  --cert-type DER --cert "$pki/client-ecdsa.der" --key-type DER --key "$pki/client-ecdsa-key.der"
+
+begin "mTLS: no client certificate -> empty Certificate, nginx 400 (body says so), as curl"
+run -- -s "${MTLS[@]}" "$URL/whoami"
+check_rc 0; check_log '"GET /whoami HTTP/1.1" 400'
+if ((!SKIP)); then
+  grep -q 'No required SSL certificate was sent' "$OUT" || fail "nginx's 400 page does not say why"
+  timeout 30 "${CURL_MTLS[@]}" "$MTLS_URL/whoami" >"$work/$ncase.curl" 2>&1
+  cmp -s "$OUT" "$work/$ncase.curl" || fail "curl got another answer"
+fi
+end
+expect_exit 22 "mTLS: no client certificate with -f -> 22" "HTTP 400" -- -f "${MTLS[@]}" "$URL/whoami"
+
+begin "mTLS: certificate from another CA -> nginx 400 'certificate error' (-f: 22), as curl"
+run -- -s "${MTLS[@]}" --cert "$pki/client-other.pem" --key "$pki/client-other.key" "$URL/whoami"
+check_rc 0; check_log '"GET /whoami HTTP/1.1" 400'
+if ((!SKIP)); then
+  grep -q 'The SSL certificate error' "$OUT" || fail "nginx's 400 page is not the certificate error"
+  timeout 30 "${CURL_MTLS[@]}" --cert "$pki/client-other.pem" --key "$pki/client-other.key" \
+    "$MTLS_URL/whoami" >"$work/$ncase.curl" 2>&1
+  cmp -s "$OUT" "$work/$ncase.curl" || fail "curl got another answer"
+fi
+end
+expect_exit 22 "mTLS: certificate from another CA with -f -> 22" "HTTP 400" -- -f \
+  --cert "$pki/client-other.pem" --key "$pki/client-other.key" "${MTLS[@]}" "$URL/whoami"
+
+begin "mTLS: a client certificate given for a server that asks for none -> fetched as usual"
+run -- -s --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key" "${MAIN[@]}" "$URL/"
+check_rc 0; check_log '"GET / HTTP/1.1" 200'
+end
+
+# Unusable certificates and keys: exit 58 before any connection, with the reason.
+expect_exit 58 "mTLS: encrypted key without --pass -> 58" "client-ecdsa-enc.key: client key is encrypted.*--pass" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa-enc.key" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: encrypted key, wrong password -> 58" "wrong password for the client key" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa-enc.key" --pass nope "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: key of another certificate -> 58" "does not match the client certificate" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$pki/client-other.key" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: missing certificate file -> 58" "cannot read the client certificate .*No such file" -- \
+  --cert "$work/no-such.pem" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: missing key file -> 58" "cannot read the client key .*No such file" -- \
+  --cert "$pki/client-ecdsa.pem" --key "$work/no-such.key" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: certificate file without a key (no --key) -> 58" "client private key unreadable" -- \
+  --cert "$pki/client-ecdsa.pem" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: not a certificate -> 58" "client certificate unreadable" -- \
+  --cert "$pki/bad-ca.pem" --key "$pki/client-ecdsa.key" "${MTLS[@]}" "$URL/whoami"
+expect_exit 58 "mTLS: RSA-1024 key -> 58" "client key not supported" -- \
+  --cert "$pki/client-rsa1024.pem" --key "$pki/client-rsa1024.key" "${MTLS[@]}" "$URL/whoami"
+expect_exit 2 "mTLS: --cert-type P12 -> 2" "unsupported certificate or key type" -- \
+  --cert-type P12 --cert "$pki/client-ecdsa.pem" "${MTLS[@]}" "$URL/whoami"
+expect_exit 2 "mTLS: --key without --cert -> 2" "--key needs --cert" -- \
+  --key "$pki/client-ecdsa.key" "${MTLS[@]}" "$URL/whoami"
+begin "mTLS: --cert 'A\\:B' is the file A:B (curl's escape), not a password"
+cp "$pki/client-ecdsa-bundle.pem" "$work/colon:bundle.pem"
+run -- -s --cert "$work/colon\\:bundle.pem" "${MTLS[@]}" "$URL/whoami"
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "$ECDSA_DN" ]] || fail "server saw '$(head -c 200 "$OUT")'"
+end
 
 # The command line itself.
 begin "--version"
