@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware bench test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -133,6 +133,15 @@ firmware-emu-post: deps $(PKI)/root.pem
 	  -DWF_FW_HEADERS='"Content-Type: application/json", "Authorization: Bearer test-token"'
 	cmake --build $(FW_EMU_POST) -j $(JOBS) --target firmware_budget
 
+# The same as a telemetry device: a JSON report to /report every second, three in all
+# (the firmware test runs it against nginx with keep-alive on and off).
+FW_EMU_TELEMETRY ?= build/fw-emu-telemetry/$(BOARD)
+firmware-emu-telemetry: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_TELEMETRY) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_FW_URL=https://www.example.test/report -DWF_FW_REPORT_S=1 -DWF_FW_REPORT_COUNT=3
+	cmake --build $(FW_EMU_TELEMETRY) -j $(JOBS) --target firmware_budget
+
 # The firmware image itself in the STM32F411 emulator, against nginx and dnsmasq:
 # its serial console, then the emulator's measurements.
 run-firmware: build firmware-emu
@@ -167,14 +176,14 @@ firmware-emu-system: deps $(PKI)/root.pem
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
 # The emulator takes the board from the image's .board_id section.
-test-firmware: build firmware-emu firmware-emu-system firmware-emu-post
-	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
+test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry
+	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 
 # The base cases only (fetches, unknown CA, the seed across boots), for a second board.
-test-firmware-base: build firmware-emu
-	tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+test-firmware-base: build firmware-emu firmware-emu-telemetry
+	WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy

@@ -15,6 +15,8 @@ set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha25
 set(WF_FW_METHOD "" CACHE STRING "Firmware: request method (empty: POST with a body, else GET)")
 set(WF_FW_HEADERS "" CACHE STRING "Firmware: extra header fields, C strings, e.g. \"Authorization: Bearer x\"")
 set(WF_FW_BODY "" CACHE STRING "Firmware: request body, a string sent as it is (empty: no body)")
+set(WF_FW_REPORT_S "" CACHE STRING "Firmware: telemetry, a JSON report every N seconds to WF_FW_URL (empty/0: one fetch)")
+set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report attempts (tests; empty/0: forever)")
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
 
@@ -37,7 +39,7 @@ set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfe
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 
-add_executable(firmware apps/firmware/main.c apps/firmware/fw_request.c)
+add_executable(firmware apps/firmware/main.c apps/firmware/fw_request.c apps/firmware/fw_report.c)
 set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
@@ -71,7 +73,7 @@ if(NOT WF_FW_PINNED_KEY STREQUAL "")
   file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
   target_compile_options(firmware PRIVATE -include ${pins_h})
 endif()
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S REPORT_COUNT)
   if(NOT WF_FW_${var} STREQUAL "")
     if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
       # Plain text -> a C string literal.

@@ -15,12 +15,15 @@
 #                   dn=<$ssl_client_s_dn>", every answer carries the same in the header
 #                   fields X-Client-Verify and X-Client-DN; without a certificate nginx
 #                   answers 400
+#       ka, noka    TLS 1.2+1.3, RSA chain; ka keeps connections for 120 s (others: 5 s),
+#                   noka not at all (keepalive_timeout 0: every response closes it)
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
 #     /rel (301 -> relative /index.html), /loop (301 -> /loop), /conn ("<connection
 #     number> <requests on it>", kept open), /conn-close (the same, then closed:
-#     keepalive_timeout 0), 404 for the rest.
+#     keepalive_timeout 0), /report (POST, the telemetry firmware's: "<connection number>
+#     <requests on it> <$ssl_session_reused: r or .>"), 404 for the rest.
 #     Access log: $TS_DIR/nginx/access.log, one line per request:
 #       <server port> <TLS version> <cipher> "<request line>" <status> <body bytes>
 #   ts_start_dnsmasq VAR             # dnsmasq: www.example.test A 10.0.0.1, any other
@@ -202,6 +205,8 @@ ts_start_nginx() {
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
     "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
+    "ka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"   # keep-alive for 120 s (the telemetry firmware)
+    "noka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3" # keep-alive off: closes after each response
     "plain - - -" # plain http, no TLS
   )
 
@@ -225,6 +230,11 @@ location = /conn-close {
   default_type text/plain;
   return 200 "\$connection \$connection_requests\\n";
 }
+# The telemetry firmware's reports (POST): what nginx saw of the connection and the
+# TLS session, "<connection number> <requests on it> <r: resumed, .: full handshake>".
+# The "ka" block keeps connections for 120 s (an emulated second takes several real
+# ones), the "noka" block closes after every response (keepalive_timeout 0).
+location = /report { default_type text/plain; return 200 "\$connection \$connection_requests \$ssl_session_reused\\n"; }
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.
@@ -281,6 +291,8 @@ EOF
     ssl_certificate_key $pki/${fields[2]};
     ssl_protocols ${fields[*]:3};
 EOF
+        [[ ${fields[0]} == ka ]] && echo "    keepalive_timeout 120s;"
+        [[ ${fields[0]} == noka ]] && echo "    keepalive_timeout 0;"
         if [[ ${fields[0]} == mtls ]]; then
           cat <<EOF
     ssl_verify_client on;

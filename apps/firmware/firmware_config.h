@@ -27,6 +27,24 @@
 #endif
 
 /**
+ * Telemetry: with WF_FW_REPORT_S > 0 the firmware is a reporting device. Every
+ * WF_FW_REPORT_S seconds it POSTs a small JSON document (uptime, report and
+ * fetch counts, last error, heap and stack peaks, reconnects, reused
+ * connections, resumed sessions: apps/firmware/fw_report.h) to WF_FW_URL,
+ * over the connection it kept from the last report when the server allowed
+ * that, else over a new one that resumes the TLS session when the server
+ * allows that. The console says which for each report. Errors back off as
+ * the single fetch does. WF_FW_REPORT_COUNT > 0 stops after that many
+ * attempts (tests); 0 = forever. WF_FW_BODY is not used in this mode.
+ */
+#ifndef WF_FW_REPORT_S
+#define WF_FW_REPORT_S 0u
+#endif
+#ifndef WF_FW_REPORT_COUNT
+#define WF_FW_REPORT_COUNT 0u
+#endif
+
+/**
  * The request. WF_FW_BODY: the request body, a string sent as it is with
  * Content-Length (e.g. {"hello":"board"}); undefined: no body.
  * WF_FW_METHOD: any method token; default POST with a body, else GET.
@@ -38,14 +56,18 @@
  * the console before the response.
  */
 #ifndef WF_FW_METHOD
-#ifdef WF_FW_BODY
+#if defined(WF_FW_BODY) || WF_FW_REPORT_S > 0
 #define WF_FW_METHOD "POST"
 #else
 #define WF_FW_METHOD "GET"
 #endif
 #endif
 #ifndef WF_FW_HEADERS
+#if WF_FW_REPORT_S > 0
+#define WF_FW_HEADERS "Content-Type: application/json"
+#else
 #define WF_FW_HEADERS /* none */
+#endif
 #endif
 #ifndef WF_FW_MAX_HEADERS
 #define WF_FW_MAX_HEADERS 8

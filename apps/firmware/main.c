@@ -14,6 +14,7 @@
 
 #include "board_api.h"
 #include "firmware_config.h"
+#include "fw_report.h"
 #include "fw_request.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/cred_area.h"
@@ -412,6 +413,111 @@ static uint32_t wait_and_grow(uint32_t backoff)
     return backoff * 2 > WF_FW_RETRY_MAX_MS ? WF_FW_RETRY_MAX_MS : backoff * 2;
 }
 
+#if WF_FW_REPORT_S > 0
+/* ---- telemetry: a report every WF_FW_REPORT_S seconds ------------------------- */
+
+static wf_session_t session; /* the connection kept between reports */
+static struct fw_report_stats stats;
+static char report_body[FW_REPORT_MAX];
+static uint64_t uptime_ms;
+static uint32_t uptime_mark;
+
+static uint32_t uptime_s(void)
+{
+    uint32_t now = wf_port_millis(port);
+    uptime_ms += (uint32_t)(now - uptime_mark); /* wrap-safe: called at least every 49 days */
+    uptime_mark = now;
+    return (uint32_t)(uptime_ms / 1000u);
+}
+
+/* One report over the session (the chip and the network are up). */
+static int report_once(void)
+{
+    stats.uptime_s = uptime_s();
+    stats.heap_peak = (uint32_t)wf_tls_heap_peak();
+    stats.stack_peak = (uint32_t)wf_board_stack_peak();
+    options.body.data = (const uint8_t *)report_body;
+    options.body.len = fw_report_json(report_body, sizeof report_body, &stats);
+    options.total_timeout_ms = WF_FW_FETCH_TIMEOUT_MS;
+    unsigned n = (unsigned)++stats.fetches;
+    char head[24];
+    int hl = snprintf(head, sizeof head, "report %u: ", n);
+    console(head, hl > 0 ? (size_t)hl : 0); /* the JSON is longer than say()'s line */
+    console(report_body, options.body.len);
+    console("\n", 1);
+    struct wf_fetch_result result;
+    int rc = wf_fetch_session(&work, &session, &options, &callbacks, &result);
+    phase("done");
+    stats.reconnects = session.reconnects;
+    if (rc < 0) {
+        stats.last_error = rc;
+        say("report %u failed in %s: %s", n, wf_fetch_step_name(result.step), wf_strerror(rc));
+        return rc;
+    }
+    stats.reports++;
+    stats.last_status = result.http_status;
+    const char *how = "new connection, full handshake";
+    if (result.reused_connection) {
+        stats.reused++;
+        how = "reused connection";
+    } else if (result.tls_resumed) {
+        stats.resumed++;
+        how = "new connection, TLS session resumed";
+    } else if (strncmp(options.url, "https:", 6) == 0) {
+        stats.handshakes++;
+    } else {
+        how = "new connection";
+    }
+    say("report %u: HTTP %d, %s%s", n, result.http_status, how, session.open ? "; kept open" : "; closed");
+    return 0;
+}
+
+/* Reports forever (or WF_FW_REPORT_COUNT attempts): the chip and the network
+ * are brought up once and kept while reports succeed; an error closes the
+ * connection and starts again from the chip after the backoff. */
+static void report_loop(void)
+{
+    uint32_t backoff = WF_FW_RETRY_FIRST_MS;
+    uptime_mark = wf_port_millis(port);
+    for (;;) {
+        int rc = start_chip();
+        attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
+        if (rc == 0) {
+            rc = bring_up_network();
+        }
+        if (rc == 0) {
+            wf_session_init(&session, &net, &tls);
+            while (rc == 0) {
+                rc = report_once();
+                if (WF_FW_REPORT_COUNT > 0 && stats.fetches >= WF_FW_REPORT_COUNT) {
+                    wf_session_close(&session, WF_FW_CONNECT_TIMEOUT_MS);
+                    say("%lu reports answered of %lu; mbedTLS heap peak %u of %u bytes; stack peak %u bytes",
+                        (unsigned long)stats.reports, (unsigned long)stats.fetches,
+                        (unsigned)wf_tls_heap_peak(), (unsigned)sizeof tls_pool,
+                        (unsigned)wf_board_stack_peak());
+                    wf_board_exit(stats.reports == stats.fetches ? 0 : 1);
+                    say("idle");
+                    for (;;) {
+                        port->delay_ms(port->ctx, 1000);
+                    }
+                }
+                if (rc == 0) {
+                    backoff = WF_FW_RETRY_FIRST_MS;
+                    port->delay_ms(port->ctx, WF_FW_REPORT_S * 1000u);
+                }
+            }
+            wf_session_close(&session, 0);
+        } else {
+            stats.fetches++;
+            stats.last_error = rc;
+        }
+        wf_dhcp_free(&dhcp);
+        wf_net_free(&net);
+        backoff = wait_and_grow(backoff);
+    }
+}
+#endif
+
 int main(void)
 {
     wf_board_init();
@@ -447,6 +553,9 @@ int main(void)
             port->delay_ms(port->ctx, 1000);
         }
     }
+#if WF_FW_REPORT_S > 0
+    report_loop();
+#endif
     for (;;) {
         rc = fetch_once();
         if (rc == 0) {

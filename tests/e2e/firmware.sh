@@ -250,5 +250,51 @@ if [[ -n $post_elf ]]; then
   verdict "firmware in the emulator: POST JSON with header fields, the echo server's view and answer" "${why[@]}"
 fi
 
+# Telemetry (WF_FW_TELEMETRY_ELF=IMAGE, make firmware-emu-telemetry: a JSON report to
+# /report every second, three in all). nginx's /report answers "<connection> <requests on
+# it> <$ssl_session_reused>", which the console shows after each report line.
+# telemetry_case NAME SERVER KIND1 KIND2 KIND3 CONNECTIONS REUSED: the console's "report N:
+# HTTP 200, KINDN" lines, valid JSON reports, how many connections nginx saw, and its
+# $ssl_session_reused for the three (e.g. ".rr").
+telemetry_case() {
+  local name=$1 server=$2 conns=$6 reused=$7 why=() n kind
+  local kinds=("$3" "$4" "$5")
+  WF_EMU_SECONDS=120 "$run" "$emu" "$telemetry_elf" "$pki" "$server" >"$work/out" 2>&1
+  local rc=$?
+  ((rc == 0)) || why+=("emulator exit $rc")
+  tr -d '\r' <"$work/out" >"$work/console"
+  for n in 1 2 3; do
+    kind=${kinds[n - 1]}
+    grep -qxF "report $n: HTTP 200, $kind" "$work/console" || why+=("no 'report $n: HTTP 200, $kind'")
+  done
+  sed -n 's/^report [0-9]*: \({.*}\)$/\1/p' "$work/console" >"$work/reports"
+  python3 -c 'import json, sys
+lines = open(sys.argv[1]).read().split("\n")[:-1]
+assert len(lines) == 3, lines
+for i, line in enumerate(lines):
+    r = json.loads(line)
+    assert r["fetches"] == i and r["reports"] == i, r
+    assert r["last_error"] == "none" and r["uptime_s"] >= i, r' "$work/reports" 2>"$work/json.err" ||
+    why+=("the reports are not three valid JSON documents: $(tail -n 1 "$work/json.err")")
+  # nginx's answers: "<connection> <request number on it> <r|.>", one per report.
+  grep -E '^[0-9]+ [0-9]+ [.r]$' "$work/console" >"$work/answers"
+  [[ $(wc -l <"$work/answers") == 3 ]] || why+=("not three answers from nginx on the console")
+  [[ $(cut -d' ' -f1 "$work/answers" | sort -u | wc -l) == "$conns" ]] ||
+    why+=("nginx saw $(cut -d' ' -f1 "$work/answers" | sort -u | wc -l) connections, not $conns")
+  [[ $(cut -d' ' -f3 "$work/answers" | tr -d '\n') == "$reused" ]] || why+=("nginx's session reuse is not $reused")
+  grep -q '^3 reports answered of 3' "$work/console" || why+=("no '3 reports answered of 3'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  echo "# nginx's answers: $(tr '\n' '|' <"$work/answers")"
+  verdict "$name" "${why[@]}"
+}
+telemetry_elf=${WF_FW_TELEMETRY_ELF:-}
+if [[ -n $telemetry_elf ]]; then
+  telemetry_case "firmware telemetry ($board): three reports on one kept connection (nginx keep-alive on)" ka \
+    "new connection, full handshake; kept open" "reused connection; kept open" "reused connection; kept open" 1 ...
+  telemetry_case "firmware telemetry ($board): keep-alive off -> three connections, the 2nd and 3rd resume the TLS session" noka \
+    "new connection, full handshake; closed" "new connection, TLS session resumed; closed" \
+    "new connection, TLS session resumed; closed" 3 .rr
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
