@@ -183,7 +183,7 @@ static void usage(FILE *to)
           "      --tlsv1.3        require TLS 1.3\n"
           "      --tls-max VER    highest TLS version: 1.2 or 1.3\n"
           "      --no-sessionid   keep no TLS sessions: every new connection runs a full handshake\n"
-          "                       (default: a new connection to a host resumes the session of the\n"
+          "                       (default: a new connection to a host offers the session of the\n"
           "                       last one, kept in RAM for this command only)\n"
           "      --tls13-psk-only  (wizfetch only) TLS 1.3: let the server resume with the ticket's key\n"
           "                       alone, without a fresh (EC)DHE exchange (cheaper; no forward secrecy\n"
@@ -1009,8 +1009,8 @@ static void report_verbose(const struct cli *c, const wf_session_t *conn, const 
         const struct wf_tls_session_stats *ss = wf_tls_session_stats(&tls);
         fprintf(
             stderr,
-            "* TLS sessions: %u kept, %u offered, %u resumed; %zu bytes of heap kept (last session %zu bytes "
-            "serialized, %zu as mbedtls_ssl_session); slot %zu bytes\n",
+            "* TLS sessions: %u stored, %u offered, %u resumed; %zu bytes of heap kept now (last session %zu "
+            "bytes serialized, %zu as mbedtls_ssl_session); slot %zu bytes\n",
             (unsigned)ss->stored, (unsigned)ss->offered, (unsigned)ss->resumed, ss->kept_bytes,
             ss->last_payload, ss->last_struct_heap, sizeof(struct wf_tls_session_entry));
     }

@@ -223,7 +223,7 @@ end() {
   else
     echo "not ok - $CASE: ${WHY[*]}"
     sed 's/^/#   /' "$CONNS"
-    grep -v '^[<>*] ' "$ERR" | tail -n 6 | sed 's/^/#   stderr: /'
+    grep -v '^[<>*]' "$ERR" | tail -n 6 | sed 's/^/#   stderr: /'
     failed=$((failed + 1))
   fi
 }
