@@ -94,6 +94,8 @@ struct cli {
     bool verbose;
     bool silent;
     bool insecure;
+    bool no_session_cache; /* --no-sessionid */
+    bool tls13_psk_only;   /* --tls13-psk-only */
     uint8_t tls_min, tls_max;
     /* --dhcp, --ntp, --no-system-clock */
     bool dhcp;
@@ -187,6 +189,12 @@ static void usage(FILE *to)
           "      --tlsv1.2        require at least TLS 1.2 (the default)\n"
           "      --tlsv1.3        require TLS 1.3\n"
           "      --tls-max VER    highest TLS version: 1.2 or 1.3\n"
+          "      --no-sessionid   keep no TLS sessions: every new connection runs a full handshake\n"
+          "                       (default: a new connection to a host offers the session of the\n"
+          "                       last one, kept in RAM for this command only)\n"
+          "      --tls13-psk-only  (wizfetch only) TLS 1.3: let the server resume with the ticket's key\n"
+          "                       alone, without a fresh (EC)DHE exchange (cheaper; no forward secrecy\n"
+          "                       for that connection)\n"
           "  -k, --insecure       do NOT verify the server certificate (dangerous)\n"
           "      --keylog FILE    append TLS secrets in NSS key log format (debugging)\n"
           "  -v, --verbose        show each step with timings on stderr\n"
@@ -231,6 +239,8 @@ enum {
     OPT_PROTO_REDIR,
     OPT_CAPATH,
     OPT_PINNEDPUBKEY,
+    OPT_NO_SESSIONID,
+    OPT_TLS13_PSK_ONLY,
 };
 
 static const struct option long_options[] = {
@@ -268,6 +278,8 @@ static const struct option long_options[] = {
     {"pass", required_argument, NULL, WF_CLI_OPT_PASS},
     {"cert-type", required_argument, NULL, WF_CLI_OPT_CERT_TYPE},
     {"key-type", required_argument, NULL, WF_CLI_OPT_KEY_TYPE},
+    {"no-sessionid", no_argument, NULL, OPT_NO_SESSIONID},
+    {"tls13-psk-only", no_argument, NULL, OPT_TLS13_PSK_ONLY},
     {"request", required_argument, NULL, 'X'},
     {"header", required_argument, NULL, 'H'},
     {"data", required_argument, NULL, 'd'},
@@ -543,6 +555,12 @@ static int parse_options(int argc, char **argv, struct cli *c)
             break;
         case 'k':
             c->insecure = true;
+            break;
+        case OPT_NO_SESSIONID:
+            c->no_session_cache = true;
+            break;
+        case OPT_TLS13_PSK_ONLY:
+            c->tls13_psk_only = true;
             break;
         case OPT_KEYLOG:
             c->keylog = optarg;
@@ -986,6 +1004,8 @@ static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
         .keylog_ctx = s,
         .pins = c->pins,
         .pin_count = c->pin_count,
+        .no_session_cache = c->no_session_cache,
+        .tls13_psk_only = c->tls13_psk_only,
     };
     FILE *err = c->silent ? NULL : stderr;
     code = wf_cli_client_cert_load(&c->client_cert, &o, err);
@@ -994,6 +1014,10 @@ static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
     }
     int rc = wf_tls_setup(&tls, &o);
     wf_cli_client_cert_wipe_key(&c->client_cert); /* parsed (or refused): the copy is not needed */
+    if (rc == WF_ENOTSUP && c->tls13_psk_only) {
+        say(c, "--tls13-psk-only: this build has no TLS 1.3 PSK-only resumption");
+        return EXIT_INIT;
+    }
     if (rc < 0) {
         code = wf_cli_client_cert_failed(&c->client_cert, rc, err);
         if (code < 0) {
@@ -1007,7 +1031,8 @@ static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
     return -1;
 }
 
-static void report_verbose(const struct cli *c, const struct wf_fetch_result *r, struct wf_sim_chip *model)
+static void report_verbose(const struct cli *c, const wf_session_t *conn, const struct wf_fetch_result *r,
+                           struct wf_sim_chip *model)
 {
     if (!c->verbose) {
         return;
@@ -1020,6 +1045,15 @@ static void report_verbose(const struct cli *c, const struct wf_fetch_result *r,
             "* body %llu bytes, %u redirects; SPI %llu frames, %llu bytes; mbedTLS heap peak %zu bytes\n",
             (unsigned long long)r->body_bytes, r->redirects, (unsigned long long)st->frames,
             (unsigned long long)st->bytes, wf_tls_heap_peak());
+    if (conn->https) { /* the session cache's figures: what kept sessions cost */
+        const struct wf_tls_session_stats *ss = wf_tls_session_stats(&tls);
+        fprintf(
+            stderr,
+            "* TLS sessions: %u stored, %u offered, %u resumed; %zu bytes of heap kept now (last session %zu "
+            "bytes serialized, %zu as mbedtls_ssl_session); slot %zu bytes\n",
+            (unsigned)ss->stored, (unsigned)ss->offered, (unsigned)ss->resumed, ss->kept_bytes,
+            ss->last_payload, ss->last_struct_heap, sizeof(struct wf_tls_session_entry));
+    }
 }
 
 /* -v: curl's lines about the connection. */
@@ -1031,9 +1065,14 @@ static void on_connection(void *ctx, const wf_session_t *conn, bool reused)
     }
     if (reused) {
         fprintf(o->log, "* Re-using existing connection #%u with host %s\n", conn->id, conn->host);
-    } else {
-        fprintf(o->log, "* Connected to %s (%u.%u.%u.%u) port %u (#%u)\n", conn->host, conn->ip[0],
-                conn->ip[1], conn->ip[2], conn->ip[3], conn->port, conn->id);
+        return;
+    }
+    fprintf(o->log, "* Connected to %s (%u.%u.%u.%u) port %u (#%u)\n", conn->host, conn->ip[0], conn->ip[1],
+            conn->ip[2], conn->ip[3], conn->port, conn->id);
+    /* curl's line when its handshake offered a kept session (whether or not the
+     * server took it); the "tls: ..., session resumed" line says if it did. */
+    if (conn->https && wf_tls_session_offered(conn->tls)) {
+        fputs("* SSL re-using session ID\n", o->log);
     }
 }
 
@@ -1087,7 +1126,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
             fprintf(stderr, "* Closing connection %u\n", conn->id);
         }
     }
-    report_verbose(c, &result, model);
+    report_verbose(c, conn, &result, model);
     code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
     if (rc == WF_EHTTP_STATUS) {
         say(c, "the server returned HTTP %d", result.http_status);

@@ -1,42 +1,51 @@
 #!/usr/bin/env bash
-# tests/e2e/resume.sh PROBE_BINARY -- TLS session resumption against nginx.
+# tests/e2e/resume.sh WIZFETCH_BINARY -- TLS session resumption of the wizfetch command
+# against nginx, with curl as the reference.
 #
-# PROBE_BINARY is wf-resume-probe (tests/e2e/resume_probe.c): the wizfetch stack
-# through the modelled W5100, fetching URLs one after the other, each on a new
-# connection, with one TLS context. nginx closes after every response
-# (keepalive_timeout 0) and says in the X-Reused header whether it resumed the
-# session ($ssl_session_reused: "r" resumed, "." full handshake), which is
-# checked against what the client says (wf_tls_resumed).
+# `wizfetch -v URL1 URL2 ...` fetches the URLs one after the other with one TLS
+# context. nginx closes after every response (keepalive_timeout 0), so every URL
+# is a new connection, and says in the X-Reused header whether it resumed the
+# session ($ssl_session_reused: "r" resumed, "." full handshake). Each case checks,
+# per connection, what the server says against what `-v` says:
+#   "* SSL re-using session ID"   (curl's line) the handshake offered a kept session
+#   "tls: TLSv1.3, ..., session resumed"   the server resumed it
+# and, where the options are curl's too, that `curl URL1 URL2 ...` gets the same
+# X-Reused answers from the same nginx.
 #
 # nginx server blocks (each serves www.example.test and other.example.test,
 # every certificate valid for its name, one ticket key for both names so that a
 # ticket offered to the wrong name would be accepted):
 #   tls13   TLS 1.3, tickets           tls12    TLS 1.2, tickets
-#   tls12id TLS 1.2, session IDs only  short    TLS 1.2 + 1.3, sessions live 2 s
+#   tls12id TLS 1.2, session IDs only  short    TLS 1.2 + 1.3, sessions live 2 s;
+#                                               /slow sends 4000 bytes at 1000 B/s
 #
-# Prints "ok - NAME" (and the probe's session figures as a "#" line) or
+# Prints "ok - NAME" (and the last -v lines of the run, what the kept sessions cost and
+# the mbedTLS heap peak, as "#" lines) or
 # "not ok - NAME: WHY" per case, then "N passed, M failed".
 # Exit: 0 all passed, 1 a case failed, 2 the set-up failed.
-# Environment: WF_PKI_DIR (default BUILD/pki next to the probe's tests/ directory),
+# Environment: WF_PKI_DIR (default BUILD/pki next to the binary's apps/ directory),
 #              E2E_ONLY (regex of the cases to run), TS_KEEP=1 keep the temp dir.
 set -uo pipefail
 
 if [[ $# -ne 1 ]]; then
-  echo "usage: $0 PROBE_BINARY" >&2
+  echo "usage: $0 WIZFETCH_BINARY" >&2
   exit 2
 fi
 bin=$(realpath -e "$1" 2>/dev/null) || { echo "resume.sh: no such file: $1" >&2; exit 2; }
+[[ -x $bin ]] || { echo "resume.sh: not executable: $bin" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
 source "$repo/scripts/test-servers.sh"
+unset CURL_CA_BUNDLE SSL_CERT_FILE # trust comes from --cacert only
+command -v curl >/dev/null || { echo "resume.sh: set-up failed: curl not found" >&2; exit 2; }
 
 setup_failed() { echo "resume.sh: set-up failed: $*" >&2; exit 2; }
 
 if [[ -n ${WF_PKI_DIR:-} ]]; then
   pki=$WF_PKI_DIR
-elif [[ $(basename "$(dirname "$bin")") == tests ]]; then
-  pki=$(dirname "$(dirname "$bin")")/pki # BUILD/tests/wf-resume-probe -> BUILD/pki
+elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
+  pki=$(dirname "$(dirname "$bin")")/pki # BUILD/apps/wizfetch -> BUILD/pki
 else
   pki=$repo/build/pki
 fi
@@ -47,6 +56,7 @@ ts_init
 dir=$TS_DIR/nginx-resume
 mkdir -p "$dir/tmp"
 openssl rand 80 >"$dir/ticket.key" || setup_failed "ticket key"
+head -c 4000 /dev/zero >"$dir/slow.bin"
 
 start_nginx() {
   local try pid name
@@ -55,7 +65,7 @@ start_nginx() {
     "tls13|TLSv1.3|ssl_session_tickets on;"
     "tls12|TLSv1.2|ssl_session_tickets on;"
     "tls12id|TLSv1.2|ssl_session_tickets off;"
-    "short|TLSv1.2 TLSv1.3|ssl_session_tickets on; ssl_session_timeout 2s;"
+    "short|TLSv1.2 TLSv1.3|ssl_session_tickets on; ssl_session_timeout 2s; location = /slow { limit_rate 1000; alias $dir/slow.bin; }"
   )
   for ((try = 0; try < 5; try++)); do
     declare -gA PORT=()
@@ -119,19 +129,10 @@ start_nginx || setup_failed nginx
 passed=0
 failed=0
 WHY=()
-OUT=$TS_DIR/probe.out
-ERR=$TS_DIR/probe.err
-
-# probe SERVER ARGS... : run the probe with both names resolved to 10.0.0.1:443,
-# which the chip model maps to SERVER's loopback port.
-probe() {
-  local server=$1
-  shift
-  timeout --foreground -k 5 60 "$bin" --cacert "$pki/root.pem" \
-    --resolve www.example.test:443:10.0.0.1 --resolve other.example.test:443:10.0.0.1 \
-    --map "10.0.0.1:443=127.0.0.1:${PORT[$server]}" "$@" >"$OUT" 2>"$ERR"
-  RC=$?
-}
+OUT=$TS_DIR/wizfetch.out
+ERR=$TS_DIR/wizfetch.err
+CONNS=$TS_DIR/connections
+CURL_ERR=$TS_DIR/curl.err
 
 begin() {
   CASE=$1
@@ -140,11 +141,55 @@ begin() {
   if [[ -n ${E2E_ONLY:-} ]] && ! [[ $CASE =~ $E2E_ONLY ]]; then SKIP=1; fi
 }
 
-# expect_fetch N VERSION OFFERED RESUMED REUSED: fetch N's line says exactly that.
-expect_fetch() {
+# What -v says per connection (a new one starts at "tls: handshake with"), one line
+# each: "fetch N: version V offered yes|no resumed yes|no x-reused r|.|-".
+connections() {
+  awk '
+    /\] tls: handshake with / { n++; off[n] = "no"; res[n] = "no"; ver[n] = "-"; xr[n] = "-" }
+    n && /^\* SSL re-using session ID$/ { off[n] = "yes" }
+    n && /\] tls: TLSv1\.[23], / {
+      match($0, /TLSv1\.[23]/); ver[n] = substr($0, RSTART, RLENGTH)
+      if ($0 ~ /, session resumed$/) res[n] = "yes"
+    }
+    n && /^< X-Reused: / { xr[n] = $3 }
+    END { for (i = 1; i <= n; i++) printf "fetch %d: version %s offered %s resumed %s x-reused %s\n", i, ver[i], off[i], res[i], xr[i] }
+  ' "$ERR" >"$CONNS"
+}
+
+# fetch SERVER ARGS... : wizfetch -v with both names resolved to 10.0.0.1:443, which
+# the chip model maps to SERVER's loopback port. Sets RC and ELAPSED_MS.
+fetch() {
   ((SKIP)) && return 0
-  local want="fetch $1: rc 0 status 200 version $2 offered $3 resumed $4 x-reused $5"
-  grep -qxF "$want" "$OUT" || WHY+=("want '$want', got '$(grep "^fetch $1:" "$OUT")'")
+  local server=$1 t0
+  shift
+  t0=$(date +%s%N)
+  timeout --foreground -k 5 60 "$bin" -v --cacert "$pki/root.pem" \
+    --resolve www.example.test:443:10.0.0.1 --resolve other.example.test:443:10.0.0.1 \
+    --map "10.0.0.1:443=127.0.0.1:${PORT[$server]}" "$@" >"$OUT" 2>"$ERR"
+  RC=$?
+  ELAPSED_MS=$((($(date +%s%N) - t0) / 1000000))
+  grep -q "chip-model violation" "$ERR" && WHY+=("the W5100 model recorded violations")
+  connections
+}
+
+# curl_reused WANT SERVER ARGS... : curl -v with the same arguments (the URLs get
+# SERVER's port) says X-Reused WANT ("." / "r", space-separated, in order).
+curl_reused() {
+  ((SKIP)) && return 0
+  local want=$1 server=$2 a got
+  shift 2
+  local -a args=()
+  for a in "$@"; do
+    if [[ $a =~ ^https://([^/]+)(/.*)$ ]]; then a="https://${BASH_REMATCH[1]}:${PORT[$server]}${BASH_REMATCH[2]}"; fi
+    args+=("$a")
+  done
+  timeout -k 5 60 curl -sS -v --cacert "$pki/root.pem" \
+    --resolve "www.example.test:${PORT[$server]}:127.0.0.1" \
+    --resolve "other.example.test:${PORT[$server]}:127.0.0.1" "${args[@]}" >/dev/null 2>"$CURL_ERR"
+  local crc=$?
+  ((crc == 0)) || WHY+=("curl exit code $crc")
+  got=$(sed -n 's/^< [Xx]-[Rr]eused: \([^[:space:]]*\).*/\1/p' "$CURL_ERR" | paste -sd' ')
+  [[ $got == "$want" ]] || WHY+=("curl (reference): X-Reused '$got', expected '$want'")
 }
 
 check_rc() {
@@ -152,15 +197,33 @@ check_rc() {
   [[ $RC == "$1" ]] || WHY+=("exit code $RC, expected $1")
 }
 
+# expect_count N: wizfetch opened exactly N connections.
+expect_count() {
+  ((SKIP)) && return 0
+  local n
+  n=$(wc -l <"$CONNS")
+  ((n == $1)) || WHY+=("$n connections in -v, expected $1")
+}
+
+# expect_fetch N VERSION OFFERED RESUMED REUSED: connection N's -v lines and the
+# server's X-Reused header say exactly that.
+expect_fetch() {
+  ((SKIP)) && return 0
+  local want="fetch $1: version $2 offered $3 resumed $4 x-reused $5"
+  grep -qxF "$want" "$CONNS" || WHY+=("want '$want', got '$(grep "^fetch $1:" "$CONNS")'")
+}
+
 end() {
   ((SKIP)) && return 0
   if ((${#WHY[@]} == 0)); then
     echo "ok - $CASE"
-    sed -n 's/^sessions: /#   /p' "$OUT" # what the kept sessions cost (the last probe run)
+    # What the kept sessions cost, and the heap peak of the whole run (the last -v lines).
+    grep -E '^\* (TLS sessions:|body .*heap peak)' "$ERR" | tail -n 2 | sed 's/^\* /#   /'
     passed=$((passed + 1))
   else
     echo "not ok - $CASE: ${WHY[*]}"
-    sed 's/^/#   /' "$OUT" "$ERR" | tail -n 12
+    sed 's/^/#   /' "$CONNS"
+    grep -v '^[<>*]' "$ERR" | tail -n 6 | sed 's/^/#   stderr: /'
     failed=$((failed + 1))
   fi
 }
@@ -184,6 +247,7 @@ for v in 1.3 1.2; do
         -CAfile "$pki/root.pem" -sess_in "$sess" -ign_eof >"$OUT" 2>"$ERR"
     grep -q '^Reused' "$OUT" || WHY+=("s_client's second connection was not resumed")
     grep -qi '^X-Reused: r' "$OUT" || WHY+=("nginx did not say X-Reused: r")
+    : >"$CONNS"
   fi
   end
 done
@@ -194,45 +258,58 @@ O=https://other.example.test/
 for v in 1.3 1.2; do
   srv=tls13
   [[ $v == 1.2 ]] && srv=tls12
-  begin "TLS $v: the second connection resumes (ticket)"
-  ((SKIP)) || probe $srv "$W" "$W"
+  begin "TLS $v: wizfetch URL URL: the second connection resumes (ticket), as curl's"
+  fetch $srv "$W" "$W"
   check_rc 0
+  expect_count 2
   expect_fetch 1 "TLSv$v" no no .
   expect_fetch 2 "TLSv$v" yes yes r
+  ((SKIP)) || [[ $(cat "$OUT") == $'ok\nok' ]] || WHY+=("stdout is not both bodies")
+  curl_reused ". r" $srv "$W" "$W"
   end
 
   begin "TLS $v: a session is never offered to another server name"
-  ((SKIP)) || probe $srv "$W" "$O" "$W"
+  fetch $srv "$W" "$O" "$W"
   check_rc 0
+  expect_count 3
   expect_fetch 1 "TLSv$v" no no .
   expect_fetch 2 "TLSv$v" no no .
   expect_fetch 3 "TLSv$v" yes yes r # www's session was kept alongside other's
+  curl_reused ". . r" $srv "$W" "$O" "$W"
   end
 
-  begin "TLS $v: --no-session-cache: every connection is a full handshake"
-  ((SKIP)) || probe $srv --no-session-cache "$W" "$W"
+  begin "TLS $v: --no-sessionid: every connection is a full handshake, as curl's"
+  fetch $srv --no-sessionid "$W" "$W"
   check_rc 0
+  expect_count 2
   expect_fetch 1 "TLSv$v" no no .
   expect_fetch 2 "TLSv$v" no no .
+  curl_reused ". ." $srv --no-sessionid "$W" "$W"
   end
 done
 
-begin "TLS 1.2: resumption by session ID (tickets off)"
-((SKIP)) || probe tls12id "$W" "$W"
+begin "TLS 1.2: resumption by session ID (tickets off), as curl's"
+fetch tls12id "$W" "$W"
 check_rc 0
+expect_count 2
 expect_fetch 1 TLSv1.2 no no .
 expect_fetch 2 TLSv1.2 yes yes r
+curl_reused ". r" tls12id "$W" "$W"
 end
 
 begin "TLS 1.3: a URL naming the host in capitals is the same server (URLs lowercase it): resumed"
-((SKIP)) || probe tls13 "$W" "https://WWW.Example.TEST/"
+fetch tls13 "$W" "https://WWW.Example.TEST/"
 check_rc 0
+expect_count 2
 expect_fetch 2 TLSv1.3 yes yes r
+curl_reused ". r" tls13 "$W" "https://WWW.Example.TEST/"
 end
 
-begin "TLS 1.3: with tls13_psk_only allowed, still resumed"
-((SKIP)) || probe tls13 --tls13-psk-only "$W" "$W"
+begin "TLS 1.3: --tls13-psk-only (PSK without (EC)DHE allowed, the server picks): resumed"
+fetch tls13 --tls13-psk-only "$W" "$W"
 check_rc 0
+expect_count 2
+expect_fetch 1 TLSv1.3 no no .
 expect_fetch 2 TLSv1.3 yes yes r
 end
 
@@ -241,24 +318,30 @@ rsa_pin=sha256//$(openssl x509 -in "$pki/rsa.pem" -pubkey -noout | openssl pkey 
 for v in 1.3 1.2; do
   srv=tls13
   [[ $v == 1.2 ]] && srv=tls12
-  begin "TLS $v: pinned key: resumed, the pin re-checked against the kept key"
-  ((SKIP)) || probe $srv --pin "$rsa_pin" "$W" "$W"
+  begin "TLS $v: --pinnedpubkey: resumed, the pin re-checked against the kept key"
+  fetch $srv --pinnedpubkey "$rsa_pin" "$W" "$W"
   check_rc 0
+  expect_count 2
   expect_fetch 2 "TLSv$v" yes yes r
+  curl_reused ". r" $srv --pinnedpubkey "$rsa_pin" "$W" "$W"
   end
 done
 
+# The server's session lifetime (2 s) in one command: www twice (resumed at once),
+# then other.example.test/slow (4000 bytes at 1000 B/s: over 3 s), then www again:
+# its session, kept over 3 s ago, has expired in the client's cache and is not even
+# offered.
 for v in 1.3 1.2; do
-  begin "TLS $v: the server's lifetime (2 s) is honoured: resumed at once, not after 3 s"
-  if ((!SKIP)); then
-    probe short --tls-max "$v" "$W" "$W"
-    check_rc 0
-    expect_fetch 2 "TLSv$v" yes yes r
-    probe short --tls-max "$v" --sleep-ms 3000 "$W" "$W"
-    check_rc 0
-    expect_fetch 1 "TLSv$v" no no .
-    expect_fetch 2 "TLSv$v" no no . # expired in the client's cache: not even offered
-  fi
+  begin "TLS $v: the server's lifetime (2 s) is honoured: resumed at once, not offered after 3 s"
+  fetch short --tls-max "$v" "$W" "$W" "${O}slow" "$W"
+  check_rc 0
+  expect_count 4
+  expect_fetch 1 "TLSv$v" no no .
+  expect_fetch 2 "TLSv$v" yes yes r
+  expect_fetch 3 "TLSv$v" no no .
+  expect_fetch 4 "TLSv$v" no no . # expired in the client's cache
+  ((SKIP || ELAPSED_MS >= 3000)) || WHY+=("the command took $ELAPSED_MS ms: /slow was not slow, nothing shown")
+  curl_reused ". r . ." short --tls-max "$v" "$W" "$W" "${O}slow" "$W"
   end
 done
 
