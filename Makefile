@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench profile test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -141,6 +141,20 @@ bench: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@echo "written: build/bench.json"
 
+# Where the image's instructions go: the bench fetch with wf-board-emu --profile
+# (only the emulator is built on the host): build/profile.txt (instructions per
+# function, self and inclusive, per phase), build/profile.txt.folded (folded stacks
+# for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
+PROFILE ?= build/profile.txt
+profile: deps firmware-emu $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target wf-board-emu
+	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
+	  || { tail -n 30 $(PROFILE).log; exit 1; }
+	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
+	@echo
+	@scripts/profile-breakdown.sh $(PROFILE).folded tls-handshake
+	@echo "written: $(PROFILE), $(PROFILE).folded (run log: $(PROFILE).log)"
+
 # The same emulator image with the whole system root set in flash: with the test
 # root added (fetches); the same with WF_FW_PINNED_KEY (another key, then the
 # server's: fetches; another key alone: refused); and the system roots alone
@@ -168,6 +182,7 @@ test-firmware: build firmware-emu firmware-emu-system firmware-emu-post
 	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
+	tests/e2e/profile.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # The base cases only (fetches, unknown CA, the seed across boots), for a second board.
 test-firmware-base: build firmware-emu
