@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware bench profile test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -90,7 +90,7 @@ FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
-              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY,$(if $($(v)),-D$(v)='$($(v))'))
+              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY,$(if $($(v)),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
@@ -136,19 +136,47 @@ run-firmware: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Measurements of the image (instructions per phase, peak stack, SPI cost, board
-# time estimate): the table, and build/bench.json. A benchmark, not a test.
-bench: build firmware-emu
-	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+# time estimate): the table, and build/bench.json. Then the 1 MiB downloads
+# (Content-Length and chunked) on both boards (Nucleo + W5100, Black Pill + W5500):
+# instructions per KiB, SPI bytes per payload byte, estimated board KB/s
+# (scripts/bench-download.sh), added to build/bench.json. A benchmark, not a test.
+# The emulator is built alone, without sanitizers ($(REL_EMU): counts are the same,
+# runs several times faster than the test build's).
+REL_EMU ?= $(REL)/wf-board-emu
+$(REL)/CMakeCache.txt:
+	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+rel-emu: deps $(REL)/CMakeCache.txt
+	cmake --build $(REL) -j $(JOBS) --target wf-board-emu
+
+bench: rel-emu firmware-emu
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=nucleo_f411re
+	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=blackpill_f411ce
+	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json build/fw-bench/nucleo_f411re build/fw-bench/blackpill_f411ce
 	@echo "written: build/bench.json"
 
+# The bench's download images: the emulator image's network, the body counted and
+# not printed (WF_FW_DISCARD_BODY=1), fetching /big.bin (1 MiB + 12345 bytes,
+# Content-Length) and, relinked, /chunked.bin (the same bytes, chunked) from the
+# test servers (scripts/test-servers.sh).
+FW_BENCH ?= build/fw-bench/$(BOARD)
+firmware-emu-bench: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_BENCH) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_FW_DISCARD_BODY=1 -DWF_FW_URL=https://www.example.test/big.bin
+	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
+	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-big.elf
+	cmake -S . -B $(FW_BENCH) -DWF_FW_URL=https://www.example.test/chunked.bin
+	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
+	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-chunked.elf
+
 # Where the image's instructions go: the bench fetch with wf-board-emu --profile
-# (only the emulator is built on the host): build/profile.txt (instructions per
+# (only the emulator is built on the host, as for bench): build/profile.txt (instructions per
 # function, self and inclusive, per phase), build/profile.txt.folded (folded stacks
 # for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
 PROFILE ?= build/profile.txt
-profile: deps firmware-emu $(BUILD)/CMakeCache.txt
-	cmake --build $(BUILD) -j $(JOBS) --target wf-board-emu
-	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
+profile: rel-emu firmware-emu
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
 	  || { tail -n 30 $(PROFILE).log; exit 1; }
 	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
 	@echo

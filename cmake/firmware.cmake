@@ -15,6 +15,7 @@ set(WF_FW_PINNED_KEY "" CACHE STRING "Firmware: pinned server keys, curl's sha25
 set(WF_FW_METHOD "" CACHE STRING "Firmware: request method (empty: POST with a body, else GET)")
 set(WF_FW_HEADERS "" CACHE STRING "Firmware: extra header fields, C strings, e.g. \"Authorization: Bearer x\"")
 set(WF_FW_BODY "" CACHE STRING "Firmware: request body, a string sent as it is (empty: no body)")
+set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (464 KiB: sectors 3-7; sector 0 holds the vectors,
@@ -48,7 +49,7 @@ if(NOT WF_FW_PINNED_KEY STREQUAL "")
   file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
   target_compile_options(firmware PRIVATE -include ${pins_h})
 endif()
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY DISCARD_BODY)
   if(NOT WF_FW_${var} STREQUAL "")
     if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
       # Plain text -> a C string literal.
