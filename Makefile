@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware bench test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -92,7 +92,7 @@ FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
-              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY,$(if $($(v)),-D$(v)='$($(v))'))
+              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY,$(if $($(v)),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
@@ -148,10 +148,52 @@ run-firmware: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Measurements of the image (instructions per phase, peak stack, SPI cost, board
-# time estimate): the table, and build/bench.json. A benchmark, not a test.
-bench: build firmware-emu
-	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+# time estimate): the table, and build/bench.json. Then the 1 MiB downloads
+# (Content-Length and chunked) on both boards (Nucleo + W5100, Black Pill + W5500):
+# instructions per KiB, SPI bytes per payload byte, estimated board KB/s
+# (scripts/bench-download.sh), added to build/bench.json. A benchmark, not a test.
+# The emulator is built alone, without sanitizers ($(REL_EMU): counts are the same,
+# runs several times faster than the test build's).
+REL_EMU ?= $(REL)/wf-board-emu
+$(REL)/CMakeCache.txt:
+	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+rel-emu: deps $(REL)/CMakeCache.txt
+	cmake --build $(REL) -j $(JOBS) --target wf-board-emu
+
+bench: rel-emu firmware-emu
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=nucleo_f411re
+	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=blackpill_f411ce
+	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json build/fw-bench/nucleo_f411re build/fw-bench/blackpill_f411ce
 	@echo "written: build/bench.json"
+
+# The bench's download images: the emulator image's network, the body counted and
+# not printed (WF_FW_DISCARD_BODY=1), fetching /big.bin (1 MiB + 12345 bytes,
+# Content-Length) and, relinked, /chunked.bin (the same bytes, chunked) from the
+# test servers (scripts/test-servers.sh).
+FW_BENCH ?= build/fw-bench/$(BOARD)
+firmware-emu-bench: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_BENCH) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_FW_DISCARD_BODY=1 -DWF_FW_URL=https://www.example.test/big.bin
+	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
+	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-big.elf
+	cmake -S . -B $(FW_BENCH) -DWF_FW_URL=https://www.example.test/chunked.bin
+	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
+	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-chunked.elf
+
+# Where the image's instructions go: the bench fetch with wf-board-emu --profile
+# (only the emulator is built on the host, as for bench): build/profile.txt (instructions per
+# function, self and inclusive, per phase), build/profile.txt.folded (folded stacks
+# for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
+PROFILE ?= build/profile.txt
+profile: rel-emu firmware-emu
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
+	  || { tail -n 30 $(PROFILE).log; exit 1; }
+	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
+	@echo
+	@scripts/profile-breakdown.sh $(PROFILE).folded tls-handshake
+	@echo "written: $(PROFILE), $(PROFILE).folded (run log: $(PROFILE).log)"
 
 # The same emulator image with the whole system root set in flash: with the test
 # root added (fetches); the same with WF_FW_PINNED_KEY (another key, then the
@@ -180,6 +222,7 @@ test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware
 	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
+	tests/e2e/profile.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # The base cases only (fetches, unknown CA, the seed across boots), for a second board.
 test-firmware-base: build firmware-emu firmware-emu-telemetry

@@ -19,6 +19,7 @@ set(WF_FW_REPORT_S "" CACHE STRING "Firmware: telemetry, a JSON report every N s
 set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report attempts (tests; empty/0: forever)")
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
+set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
@@ -73,7 +74,7 @@ if(NOT WF_FW_PINNED_KEY STREQUAL "")
   file(CONFIGURE OUTPUT ${pins_h} CONTENT "#define WF_FW_PINNED_KEY \"${WF_FW_PINNED_KEY}\"\n")
   target_compile_options(firmware PRIVATE -include ${pins_h})
 endif()
-foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S REPORT_COUNT)
+foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S REPORT_COUNT DISCARD_BODY)
   if(NOT WF_FW_${var} STREQUAL "")
     if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
       # Plain text -> a C string literal.

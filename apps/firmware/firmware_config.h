@@ -176,6 +176,15 @@
 /** Measurement build: > 0 prints that many raw noise LSBs per entropy channel on
  * the console at boot (for SP 800-90B's estimator, see docs/security.md), then
  * stops; no fetch. */
+/**
+ * 1: a measurement build (make bench): the response body is counted, not printed
+ * on the console (at 115200 baud a 1 MiB body would take 91 s of console time and
+ * its printing would dominate the figures). The byte count is printed as always.
+ */
+#ifndef WF_FW_DISCARD_BODY
+#define WF_FW_DISCARD_BODY 0
+#endif
+
 #ifndef WF_FW_ENTROPY_DUMP
 #define WF_FW_ENTROPY_DUMP 0
 #endif

@@ -138,7 +138,9 @@ static int on_headers_done(void *ctx)
 static int on_body(void *ctx, const uint8_t *data, size_t len)
 {
     (void)ctx;
-    console((const char *)data, len);
+    if (!WF_FW_DISCARD_BODY) {
+        console((const char *)data, len);
+    }
     return 0;
 }
 

@@ -331,6 +331,13 @@ int wf_chip_sock_rx_peek(wf_chip_t *chip, uint8_t sn, uint16_t offset, uint8_t *
 /** @brief Release `len` received bytes: advance Sn_RX_RD and issue RECV. */
 int wf_chip_sock_rx_release(wf_chip_t *chip, uint8_t sn, uint16_t len);
 
+/**
+ * @brief Peek `len` bytes at Sn_RX_RD into `buf` and release them, reading Sn_RX_RD
+ * once (wf_chip_sock_rx_peek then wf_chip_sock_rx_release read it twice). `len`
+ * must not exceed the available count.
+ */
+int wf_chip_sock_rx_read(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len);
+
 /** @brief Size of socket `sn`'s TX buffer in bytes. */
 static inline uint16_t wf_chip_tx_size(const wf_chip_t *chip, uint8_t sn)
 {

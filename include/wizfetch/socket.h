@@ -79,6 +79,7 @@ struct wf_net_sock {
     uint16_t keepalive_s;  /**< keep-alive interval, 0 = off */
     uint32_t timeout_ms;   /**< per-call deadline, 0 = non-blocking */
     uint32_t keepalive_at; /**< port ms of the last keep-alive probe (W5100) */
+    uint16_t rx_known;     /**< internal: RX bytes known present (last Sn_RX_RSR less reads) */
 };
 
 /** Networking context; owned by the caller, initialised by wf_net_init. */

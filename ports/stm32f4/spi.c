@@ -61,12 +61,14 @@ int stm32f4_spi_transfer(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx, size_
         (void)spi->DR;
         (void)spi->SR;
     }
+    /* One byte in flight at a time: simple, and at <= 12.5 MHz the gap per byte is
+     * a few cycles; the W5100 frames are only 4 bytes. TXE is waited for before the
+     * first byte only: once a byte's RXNE is set it has left the TX buffer, which is
+     * then empty (RM0383 §20.3.5, TXE set when the buffer moves to the shift register). */
+    if (len > 0 && wait_sr(spi, SPI_SR_TXE, SPI_SR_TXE) != 0) {
+        goto fail;
+    }
     for (size_t i = 0; i < len; i++) {
-        /* One byte in flight at a time: simple, and at <= 12.5 MHz the gap per byte
-         * is a few cycles; the W5100 frames are only 4 bytes. */
-        if (wait_sr(spi, SPI_SR_TXE, SPI_SR_TXE) != 0) {
-            goto fail;
-        }
         spi->DR = tx[i];
         if (wait_sr(spi, SPI_SR_RXNE, SPI_SR_RXNE) != 0) {
             goto fail;

@@ -89,6 +89,9 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
     }
     b->icount++;
     b->pc = (uint32_t)address;
+    if (e->prof) {
+        wf_emu_prof_insn(e->prof, (uint32_t)address, b->phase_seq, b->phases[b->nphases - 1].name);
+    }
     e->last_hook_pc = (uint32_t)address;
     if (!b->fpu_enabled) {
         /* ARMv7-M A5.3.18: coprocessor space is hw1[15:10] = 111011 or 111111; cp10/cp11
@@ -271,8 +274,23 @@ int wf_emu_cpu_open(struct wf_emu_cpu *e, struct wf_emu *b)
     return 0;
 }
 
+static uint32_t read_lr(void *ctx)
+{
+    uint32_t lr = 0;
+    uc_reg_read((uc_engine *)ctx, UC_ARM_REG_LR, &lr);
+    return lr;
+}
+
+int wf_emu_cpu_profile(struct wf_emu_cpu *e, const struct wf_emu_elf *elf)
+{
+    e->prof = wf_emu_prof_new(elf, read_lr, e->uc);
+    return e->prof ? 0 : -1;
+}
+
 void wf_emu_cpu_close(struct wf_emu_cpu *e)
 {
+    wf_emu_prof_free(e->prof);
+    e->prof = NULL;
     if (e->uc) {
         uc_close(e->uc);
         e->uc = NULL;
@@ -350,6 +368,9 @@ int wf_emu_cpu_reset(struct wf_emu_cpu *e)
     }
     pc &= ~1u;
     uc_reg_write(uc, UC_ARM_REG_PC, &pc);
+    if (e->prof) {
+        wf_emu_prof_reset(e->prof);
+    }
     return 0;
 }
 

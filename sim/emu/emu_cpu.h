@@ -24,6 +24,7 @@
 
 #include "emu_machine.h"
 #include "emu_elf.h"
+#include "emu_prof.h"
 
 struct wf_emu_cpu {
     void *uc; /**< uc_engine */
@@ -43,6 +44,7 @@ struct wf_emu_cpu {
     } restore[4];
     unsigned nrestore;
     uint64_t last_rx_poll;
+    struct wf_emu_prof *prof; /**< --profile: NULL when not profiling (no cost then) */
 };
 
 /** Open the CPU and map memory and devices onto `b`. Returns 0 or -1 (message on stderr). */
@@ -52,6 +54,8 @@ void wf_emu_cpu_close(struct wf_emu_cpu *e);
 void wf_emu_cpu_use_symbols(struct wf_emu_cpu *e, const struct wf_emu_elf *elf);
 /** Writes into [lo, hi) stop the run as a stack overflow. Returns 0 or -1. */
 int wf_emu_cpu_set_guard(struct wf_emu_cpu *e, uint32_t lo, uint32_t hi);
+/** Profile the run (emu_prof.h) with the functions of `elf`. Returns 0 or -1 (message on stderr). */
+int wf_emu_cpu_profile(struct wf_emu_cpu *e, const struct wf_emu_elf *elf);
 /** Reset the CPU: SP and PC from the vector table at the start of flash. */
 int wf_emu_cpu_reset(struct wf_emu_cpu *e);
 /** Run until the board stops (exit, fault, unmodelled access, rule, time limit). */

@@ -336,6 +336,7 @@ void wf_emu_console_line(struct wf_emu *b, const char *line)
         return;
     }
     wf_emu_phase_close(b);
+    b->phase_seq++;
     /* A phase seen again (a retry) accumulates into its first entry; the current
      * phase moves to the end of the list only when new. */
     for (unsigned i = 0; i < b->nphases; i++) {
@@ -347,7 +348,7 @@ void wf_emu_console_line(struct wf_emu *b, const char *line)
         }
     }
     if (b->nphases == WF_EMU_MAX_PHASES) {
-        return;
+        return; /* the current phase goes on */
     }
     struct wf_emu_phase *p = &b->phases[b->nphases++];
     memset(p, 0, sizeof *p);

@@ -301,7 +301,8 @@ struct wf_emu {
 
     /* measurements */
     struct wf_emu_phase phases[WF_EMU_MAX_PHASES];
-    unsigned nphases; /**< phases[nphases-1] is the current one */
+    unsigned nphases;   /**< phases[nphases-1] is the current one */
+    unsigned phase_seq; /**< changes at each phase switch (for the profiler) */
     uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
 };
 

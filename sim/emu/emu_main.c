@@ -4,7 +4,8 @@
  *                [--credentials-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
- *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N] firmware.elf
+ *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N]
+ *                [--profile FILE] firmware.elf
  *
  * The board (emu_boards.c: nucleo_f411re, blackpill_f411ce) is the one named in
  * the image's `.board_id` section; --board NAME overrides it; an image without
@@ -26,6 +27,10 @@
  * --credentials-file FILE puts FILE (at most 16 KiB, from scripts/make-credentials.py)
  * into flash sector 3, the device credentials area, as `make provision` writes it on
  * a board; without it the sector is erased (no client certificate).
+ * --profile FILE: instructions per function, self and inclusive, per phase and in
+ * all (emu_prof.h), written at the end of the run to FILE (tables sorted by self
+ * instructions) and FILE.folded (folded stacks "phase;outer;...;inner COUNT", the
+ * text flame-graph tools read). Without it the profiler costs nothing.
  *
  * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
  * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
@@ -61,6 +66,7 @@ static void usage(FILE *f)
                "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
                "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N] "
                "[--print-board]\n"
+               "                    [--profile FILE]\n"
                "                    firmware.elf\n");
 }
 
@@ -164,7 +170,7 @@ static int console_in(void *ctx)
 
 int main(int argc, char **argv)
 {
-    const char *elf_path = NULL, *seed_file = NULL, *json = NULL, *cred_file = NULL;
+    const char *elf_path = NULL, *seed_file = NULL, *json = NULL, *cred_file = NULL, *profile = NULL;
     const char *maps[64];
     unsigned nmaps = 0;
     uint32_t max_ms = 120000;
@@ -190,6 +196,9 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--credentials-file") == 0 && v) {
             cred_file = v;
+            i++;
+        } else if (strcmp(a, "--profile") == 0 && v) {
+            profile = v;
             i++;
         } else if (strcmp(a, "--json") == 0 && v) {
             json = v;
@@ -358,6 +367,9 @@ int main(int argc, char **argv)
     e.max_ps = (uint64_t)max_ms * 1000000000ull;
     e.max_instructions = max_instr;
     e.trace = trace;
+    if (profile && wf_emu_cpu_profile(&e, &elf) != 0) {
+        return 2;
+    }
     if (e.guard_hi == 0) {
         fprintf(stderr,
                 "wf-board-emu: note: no _stack_guard_start/_stack_guard_end symbols: stack overflow is not "
@@ -403,6 +415,10 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (json && wf_emu_report_json(&e, &ro, json) != 0) {
         fprintf(stderr, "wf-board-emu: cannot write %s\n", json);
+    }
+    if (profile && wf_emu_prof_write(e.prof, profile, elf_path) != 0) {
+        fprintf(stderr, "wf-board-emu: cannot write %s: %s\n", profile, strerror(errno));
+        code = code != 0 ? code : 2;
     }
     if (seed_file) {
         seed_report(b, "at end");

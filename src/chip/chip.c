@@ -419,3 +419,19 @@ int wf_chip_sock_rx_release(wf_chip_t *chip, uint8_t sn, uint16_t len)
     }
     return rc;
 }
+
+int wf_chip_sock_rx_read(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len)
+{
+    uint16_t rd;
+    int rc = wf_chip_sock_read16(chip, sn, WF_SN_RX_RD, &rd);
+    if (rc == 0) {
+        rc = ring_transfer(chip, sn, rd, NULL, buf, len);
+    }
+    if (rc == 0) {
+        rc = wf_chip_sock_write16(chip, sn, WF_SN_RX_RD, (uint16_t)(rd + len));
+    }
+    if (rc == 0) {
+        rc = wf_chip_sock_command(chip, sn, WF_SN_CR_RECV);
+    }
+    return rc;
+}

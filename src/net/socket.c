@@ -511,6 +511,19 @@ int wf_net_send(wf_net_t *net, int fd, const void *buf, size_t len)
 /* One attempt at receiving: count, 0 = end of stream, WF_EAGAIN = nothing yet. */
 static int tcp_recv_some(wf_net_t *net, int fd, struct wf_net_sock *s, uint8_t *buf, size_t len)
 {
+    /* Bytes still known to be in the ring (from the last size read) are read without
+     * asking the chip for its status and size again: received data stays readable,
+     * so nothing can be missed; the next call that finds none left asks again. */
+    if (s->rx_known > 0 && s->state == ST_CONNECTED) {
+        uint16_t n = (uint16_t)(len < s->rx_known ? len : s->rx_known);
+        int rc = wf_chip_sock_rx_read(net->chip, sn_of(fd), buf, n);
+        if (rc < 0) {
+            s->rx_known = 0;
+            return mark_dead(s, rc);
+        }
+        s->rx_known = (uint16_t)(s->rx_known - n);
+        return n;
+    }
     /* Status first, data second: data that preceded a FIN is in the ring by
      * the time Sn_SR shows the FIN, so nothing is lost to a race. */
     bool alive;
@@ -522,11 +535,12 @@ static int tcp_recv_some(wf_net_t *net, int fd, struct wf_net_sock *s, uint8_t *
     }
     if (avail > 0) {
         uint16_t n = (uint16_t)(len < avail ? len : avail);
-        rc = wf_chip_sock_rx_peek(net->chip, sn_of(fd), 0, buf, n);
-        if (rc == 0) {
-            rc = wf_chip_sock_rx_release(net->chip, sn_of(fd), n);
+        rc = wf_chip_sock_rx_read(net->chip, sn_of(fd), buf, n);
+        if (rc < 0) {
+            return mark_dead(s, rc);
         }
-        return rc < 0 ? mark_dead(s, rc) : n;
+        s->rx_known = (uint16_t)(avail - n);
+        return n;
     }
     if (!alive) {
         return verdict;

@@ -579,6 +579,23 @@ static const int *aead_ciphersuites(void)
     return list;
 }
 #endif
+/* Key-exchange groups in the order offered; TLS 1.3 sends one key share, for the
+ * first. P-256 first: on the Cortex-M4 its key generation uses mbedTLS's fixed-point
+ * comb and the NIST reduction, X25519 a generic Montgomery ladder (measured with
+ * make bench: README, bench section). A server that only takes X25519 asks for it
+ * (HelloRetryRequest). */
+static const uint16_t key_exchange_groups[] = {
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
+#endif
+#if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
+#endif
+    MBEDTLS_SSL_IANA_TLS_GROUP_NONE,
+};
 
 static int tls_version(uint8_t v, int fallback)
 {
@@ -655,6 +672,7 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     memset(&t->ca_stats, 0, sizeof t->ca_stats);
     mbedtls_ssl_conf_ca_cb(&t->conf, wf_tls_ca_lookup, t);
     mbedtls_ssl_conf_sig_algs(&t->conf, signature_algorithms);
+    mbedtls_ssl_conf_groups(&t->conf, key_exchange_groups);
     mbedtls_ssl_conf_verify(&t->conf, verify_cb, t);
     const bool keep = sessions_on(t);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
