@@ -28,8 +28,41 @@ else()
 endif()
 set(WF_FW_IMAGE_REGION 475136)   # 464 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
-set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
 set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
+
+# The stack and the mbedTLS pool are reserved from measurement: each is the
+# highest peak the firmware test's emulator runs measured (tests/e2e/firmware.sh:
+# the stack by painting, the pool as wf_tls_pool_high_water) plus a margin, and
+# that test fails when any run's peak exceeds reservation - margin. So a change
+# that needs more (a feature, a bigger handshake) fails the test, not the board:
+# raise the reservation by what the test reports. The rules (docs/memory.md):
+#   stack margin 1 KiB: paths the scenarios do not reach (other error branches,
+#     an exception frame on top of the deepest call), reservation rounded up to 256 B;
+#   pool margin 4 KiB: a longer or bigger server chain than the test PKI's (one
+#     more 2 KiB certificate parsed and kept) and fragmentation, rounded up to 1 KiB.
+# Empty cache values take the measured defaults of the profile.
+# Measured (make firmware-emu firmware-emu-small, tests/e2e/firmware.sh prints the
+# highest peaks): full profile stack 3220 B, pool 34608 B; small profile stack
+# 2364 B, pool 31320 B.
+if(WF_TLS_PROFILE STREQUAL "small")
+  set(stack_default 3584)  # 2364 + 1024 -> 3388, rounded up to 256
+  set(pool_default 35840)  # 31320 + 4096 -> 35416, rounded up to 1 KiB
+else()
+  set(stack_default 4352)  # 3220 + 1024 -> 4244, rounded up to 256
+  set(pool_default 38912)  # 34608 + 4096 -> 38704, rounded up to 1 KiB
+endif()
+set(WF_FW_STACK_BYTES "" CACHE STRING "Firmware: stack reservation, bytes (empty: the profile's measured default)")
+set(WF_FW_POOL_BYTES "" CACHE STRING "Firmware: mbedTLS pool, bytes (empty: the profile's measured default)")
+set(WF_FW_STACK_MARGIN 1024 CACHE STRING "Firmware: stack bytes a test run's peak must leave free")
+set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run's high water must leave free")
+set(fw_stack ${stack_default})
+if(NOT WF_FW_STACK_BYTES STREQUAL "")
+  set(fw_stack ${WF_FW_STACK_BYTES})
+endif()
+set(fw_pool ${pool_default})
+if(NOT WF_FW_POOL_BYTES STREQUAL "")
+  set(fw_pool ${WF_FW_POOL_BYTES})
+endif()
 
 # The build time bounds "now" from below while the board has no clock
 # (SOURCE_DATE_EPOCH makes it reproducible).
@@ -40,7 +73,7 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board wf_family -Wl,--no-whole-archive wizfetch_tls)
-target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
+target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL WF_FW_TLS_POOL_BYTES=${fw_pool})
 # The pins contain ';' (curl's separator), which a compile definition cannot carry
 # through CMake's lists: they go into a generated header, included first.
 set(pins_h ${CMAKE_BINARY_DIR}/wf_fw_pinned_key.h)
@@ -61,7 +94,10 @@ foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS
   endif()
 endforeach()
 target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -L${WF_FAMILY_LDDIR} -nostartfiles
-                    -Wl,--defsym=STACK_SIZE=${WF_FW_STACK_SIZE} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
+                    -Wl,--defsym=STACK_SIZE=${fw_stack} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
+                    # The margins, as absolute symbols: the firmware test reads them from the image.
+                    -Wl,--defsym=wf_fw_stack_margin=${WF_FW_STACK_MARGIN}
+                    -Wl,--defsym=wf_fw_pool_margin=${WF_FW_POOL_MARGIN}
                     -Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map -Wl,--print-memory-usage)
 set_target_properties(firmware PROPERTIES LINK_DEPENDS
                       "${WF_BOARD_LDSCRIPT};${WF_FAMILY_LDDIR}/stm32f4_sections.ld")

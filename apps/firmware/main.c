@@ -348,6 +348,10 @@ static int fetch_once(void)
     }
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    /* Checked by the firmware test against the pool margin (cmake/firmware.cmake). */
+    say("mbedTLS pool high water %u of %u bytes (since boot, block headers included); C heap %u of %u bytes",
+        (unsigned)wf_tls_pool_high_water(), (unsigned)sizeof tls_pool, (unsigned)wf_board_heap_peak(),
+        (unsigned)wf_board_heap_size());
     const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
     say("trust: %lu look-ups, %lu roots parsed from flash since start, %lu cycles in them",
         (unsigned long)cs->lookups, (unsigned long)cs->parsed, (unsigned long)cs->cycles);
