@@ -28,28 +28,30 @@ else()
 endif()
 set(WF_FW_IMAGE_REGION 475136)   # 464 KiB: code + trust-anchor store
 set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
-set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
+# Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
+# so none is reserved: a malloc would get NULL.
+set(WF_FW_HEAP_BYTES 0 CACHE STRING "Firmware: C library (malloc) heap bytes (wizfetch and mbedTLS never malloc)")
 
 # The stack and the mbedTLS pool are reserved from measurement: each is the
 # highest peak the firmware test's emulator runs measured (tests/e2e/firmware.sh:
 # the stack by painting, the pool as wf_tls_pool_high_water) plus a margin, and
 # that test fails when any run's peak exceeds reservation - margin. So a change
 # that needs more (a feature, a bigger handshake) fails the test, not the board:
-# raise the reservation by what the test reports. The rules (docs/memory.md):
+# raise the reservation by what the test reports. The rules (README, *Memory*):
 #   stack margin 1 KiB: paths the scenarios do not reach (other error branches,
 #     an exception frame on top of the deepest call), reservation rounded up to 256 B;
 #   pool margin 4 KiB: a longer or bigger server chain than the test PKI's (one
 #     more 2 KiB certificate parsed and kept) and fragmentation, rounded up to 1 KiB.
 # Empty cache values take the measured defaults of the profile.
 # Measured (make firmware-emu firmware-emu-small, tests/e2e/firmware.sh prints the
-# highest peaks): full profile stack 3220 B, pool 34608 B; small profile stack
-# 2364 B, pool 31320 B.
+# highest peaks; the whole root set adds nothing: roots are parsed one at a time):
+# full profile stack 3220 B, pool 32560 B; small profile stack 2364 B, pool 29272 B.
 if(WF_TLS_PROFILE STREQUAL "small")
   set(stack_default 3584)  # 2364 + 1024 -> 3388, rounded up to 256
-  set(pool_default 35840)  # 31320 + 4096 -> 35416, rounded up to 1 KiB
+  set(pool_default 33792)  # 29272 + 4096 -> 33368, rounded up to 1 KiB
 else()
   set(stack_default 4352)  # 3220 + 1024 -> 4244, rounded up to 256
-  set(pool_default 38912)  # 34608 + 4096 -> 38704, rounded up to 1 KiB
+  set(pool_default 36864)  # 32560 + 4096 -> 36656, rounded up to 1 KiB
 endif()
 set(WF_FW_STACK_BYTES "" CACHE STRING "Firmware: stack reservation, bytes (empty: the profile's measured default)")
 set(WF_FW_POOL_BYTES "" CACHE STRING "Firmware: mbedTLS pool, bytes (empty: the profile's measured default)")
@@ -94,7 +96,7 @@ foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS
   endif()
 endforeach()
 target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -L${WF_FAMILY_LDDIR} -nostartfiles
-                    -Wl,--defsym=STACK_SIZE=${fw_stack} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
+                    -Wl,--defsym=STACK_SIZE=${fw_stack} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_BYTES}
                     # The margins, as absolute symbols: the firmware test reads them from the image.
                     -Wl,--defsym=wf_fw_stack_margin=${WF_FW_STACK_MARGIN}
                     -Wl,--defsym=wf_fw_pool_margin=${WF_FW_POOL_MARGIN}
