@@ -79,8 +79,12 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * (mbedtls_x509_crt_profile_default) allows SHA-256/384/512 only, the offered
  * signature_algorithms (tls.c) list no SHA-1, and there are no CBC suites
  * that could use HMAC-SHA1. The small profile leaves it out (those roots are
- * then skipped). scripts/ca-store.py's algorithm lists mirror this file. */
+ * then skipped). scripts/ca-store.py's algorithm lists mirror this file.
+ * A board build whose store has no such root defines WF_TLS_NO_SHA1
+ * (CMakeLists.txt asks ca-store.py): 3.7 KiB of flash less. */
+#if !defined(WF_TLS_NO_SHA1)
 #define MBEDTLS_SHA1_C
+#endif
 #else
 #define MBEDTLS_AES_ONLY_128_BIT_KEY_LENGTH
 #define MBEDTLS_SHA256_SMALLER
