@@ -269,7 +269,9 @@ static int start_tls(void)
         return rc < 0 ? rc : WF_ETLS_CA;
     }
     say("trust anchors: %d (in flash, looked up per handshake)", rc);
-    uint8_t pins[WF_TLS_MAX_PINS][32]; /* wf_tls_setup copies them: stack, not static RAM */
+    /* Static, although wf_tls_setup copies them: start_tls is on the deepest stack
+     * path, and 128 B more there would cost a 256 B larger stack reservation. */
+    static uint8_t pins[WF_TLS_MAX_PINS][32];
     int pin_count = 0;
     if (WF_FW_PINNED_KEY[0] != '\0') {
         pin_count = wf_tls_parse_pins(WF_FW_PINNED_KEY, pins, WF_TLS_MAX_PINS);
