@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
 
 all: build
 
@@ -123,6 +123,15 @@ firmware-emu: deps $(PKI)/root.pem
 	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
 	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
 
+# The same with the small TLS profile (TLS 1.2 only): its stack and pool peaks are
+# measured and checked by the firmware test like the full profile's.
+FW_EMU_SMALL ?= build/fw-emu-small/$(BOARD)
+firmware-emu-small: deps $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_SMALL) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DWF_TLS_PROFILE=small
+	cmake --build $(FW_EMU_SMALL) -j $(JOBS) --target firmware_budget
+
 # The same, built to POST a JSON body with two header fields to the echo server
 # (tests/e2e/echo_server.py) of the firmware test.
 FW_EMU_POST ?= build/fw-emu-post/$(BOARD)
@@ -218,8 +227,9 @@ firmware-emu-system: deps $(PKI)/root.pem
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
 # The emulator takes the board from the image's .board_id section.
-test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware-emu-telemetry
-	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
+test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware-emu-small firmware-emu-telemetry
+	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_SMALL_ELF=$(FW_EMU_SMALL)/firmware.elf \
+	  WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 	tests/e2e/profile.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)

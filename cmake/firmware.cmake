@@ -26,15 +26,60 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # sectors 1-2 the seed, sector 3 the device credentials) for
 # code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
 # 155 KiB for the whole system root set (README, memory section).
+# Budgets: what was measured (make firmware / make firmware-small, one root) plus
+# room for the features being added (client certificates, session resumption,
+# keep-alive, handshake speed options); README, *Memory*.
+#   code, full:  143930 B measured (148374 B with SHA-1, i.e. a store holding a
+#                SHA-1-signed root such as the system set) -> 156 KiB, 15.5 KiB room
+#   code, small:  96038 B measured -> 96 KiB, 2.2 KiB room (features that do not fit
+#                stay out of the small profile)
+#   RAM, full:    49092 B measured (static + pool + stack + C heap) -> 56 KiB, 8.1 KiB room
+#   RAM, small:   44336 B measured -> 48 KiB, 4.7 KiB room
 if(WF_TLS_PROFILE STREQUAL "small")
   set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB of code
+  set(WF_FW_RAM_BUDGET 49152)    # 48 KiB
 else()
-  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
+  set(WF_FW_FLASH_BUDGET 159744) # 156 KiB of code
+  set(WF_FW_RAM_BUDGET 57344)    # 56 KiB
 endif()
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
-set(WF_FW_RAM_BUDGET 65536)      # static RAM + mbedTLS pool + stack: 64 KiB
-set(WF_FW_STACK_SIZE 12288 CACHE STRING "Firmware: stack bytes reserved (the emulator reports the peak)")
-set(WF_FW_HEAP_SIZE 1024 CACHE STRING "Firmware: newlib malloc heap bytes (wizfetch itself never mallocs)")
+# Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
+# so none is reserved: a malloc would get NULL.
+set(WF_FW_HEAP_BYTES 0 CACHE STRING "Firmware: C library (malloc) heap bytes (wizfetch and mbedTLS never malloc)")
+
+# The stack and the mbedTLS pool are reserved from measurement: each is the
+# highest peak the firmware test's emulator runs measured (tests/e2e/firmware.sh:
+# the stack by painting, the pool as wf_tls_pool_high_water) plus a margin, and
+# that test fails when any run's peak exceeds reservation - margin. So a change
+# that needs more (a feature, a bigger handshake) fails the test, not the board:
+# raise the reservation by what the test reports. The rules (README, *Memory*):
+#   stack margin 1 KiB: paths the scenarios do not reach (other error branches,
+#     an exception frame on top of the deepest call), reservation rounded up to 256 B;
+#   pool margin 4 KiB: a longer or bigger server chain than the test PKI's (one
+#     more 2 KiB certificate parsed and kept) and fragmentation, rounded up to 1 KiB.
+# Empty cache values take the measured defaults of the profile.
+# Measured (make firmware-emu firmware-emu-small, tests/e2e/firmware.sh prints the
+# highest peaks; the whole root set adds nothing: roots are parsed one at a time):
+# full profile stack 3220 B, pool 32560 B; small profile stack 2364 B, pool 29272 B.
+if(WF_TLS_PROFILE STREQUAL "small")
+  set(stack_default 3584)  # 2364 + 1024 -> 3388, rounded up to 256
+  set(pool_default 33792)  # 29272 + 4096 -> 33368, rounded up to 1 KiB
+else()
+  set(stack_default 4352)  # 3220 + 1024 -> 4244, rounded up to 256
+  set(pool_default 36864)  # 32560 + 4096 -> 36656, rounded up to 1 KiB
+endif()
+set(WF_FW_STACK_BYTES "" CACHE STRING "Firmware: stack reservation, bytes (empty: the profile's measured default)")
+set(WF_FW_POOL_BYTES "" CACHE STRING "Firmware: mbedTLS pool, bytes (empty: the profile's measured default)")
+set(WF_FW_STACK_MARGIN 1024 CACHE STRING "Firmware: stack bytes a test run's peak must leave free")
+set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run's high water must leave free")
+set(fw_stack ${stack_default})
+if(NOT WF_FW_STACK_BYTES STREQUAL "")
+  set(fw_stack ${WF_FW_STACK_BYTES})
+endif()
+set(fw_pool ${pool_default})
+if(NOT WF_FW_POOL_BYTES STREQUAL "")
+  set(fw_pool ${WF_FW_POOL_BYTES})
+endif()
 
 # The build time bounds "now" from below while the board has no clock
 # (SOURCE_DATE_EPOCH makes it reproducible).
@@ -45,7 +90,7 @@ set_target_properties(firmware PROPERTIES SUFFIX ".elf")
 # Whole archive: the C library references the board's syscalls (_write, _sbrk...)
 # only after the board library was scanned; --gc-sections drops what is unused.
 target_link_libraries(firmware PRIVATE -Wl,--whole-archive wf_board wf_family -Wl,--no-whole-archive wizfetch_tls)
-target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL)
+target_compile_definitions(firmware PRIVATE WF_FW_TIME_FLOOR=${WF_BUILD_TIME}LL WF_FW_TLS_POOL_BYTES=${fw_pool})
 # Client certificate compiled in (WF_FW_CERT, WF_FW_KEY): the credentials area's
 # layout as a C array (scripts/make-credentials.py), read like the provisioned sector.
 if(NOT WF_FW_CERT STREQUAL "" AND WF_TLS_PROFILE STREQUAL "small")
@@ -87,7 +132,10 @@ foreach(var URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS
   endif()
 endforeach()
 target_link_options(firmware PRIVATE -T${WF_BOARD_LDSCRIPT} -L${WF_FAMILY_LDDIR} -nostartfiles
-                    -Wl,--defsym=STACK_SIZE=${WF_FW_STACK_SIZE} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_SIZE}
+                    -Wl,--defsym=STACK_SIZE=${fw_stack} -Wl,--defsym=HEAP_SIZE=${WF_FW_HEAP_BYTES}
+                    # The margins, as absolute symbols: the firmware test reads them from the image.
+                    -Wl,--defsym=wf_fw_stack_margin=${WF_FW_STACK_MARGIN}
+                    -Wl,--defsym=wf_fw_pool_margin=${WF_FW_POOL_MARGIN}
                     -Wl,-Map=${CMAKE_BINARY_DIR}/firmware.map -Wl,--print-memory-usage)
 set_target_properties(firmware PROPERTIES LINK_DEPENDS
                       "${WF_BOARD_LDSCRIPT};${WF_FAMILY_LDDIR}/stm32f4_sections.ld")

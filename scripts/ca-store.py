@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """ca-store.py: PEM bundles -> a C file with the trust-anchor store (DER + subject index).
 
-    ca-store.py --profile full|small -o OUT.c [--rejected-out REJ.c] [BUNDLE.pem ...]
+    ca-store.py --profile full|small [--no-sha1] -o OUT.c [--rejected-out REJ.c] [BUNDLE.pem ...]
+    ca-store.py --profile full --needs-sha1 [BUNDLE.pem ...]
 
 Every certificate of every BUNDLE is decoded and its DER structure checked; a
 damaged one (bad base64, truncated or malformed DER, a bundle without any
@@ -13,6 +14,10 @@ OUT.c as `const struct wf_ca_store wf_ca_builtin` (include/wizfetch/ca_store.h):
 the DER certificates in one array, and entries sorted by subject (the raw DER
 Name: shorter first, then bytewise, as wf_ca_name_cmp), duplicates removed.
 No BUNDLE: an empty store.
+
+--needs-sha1 prints "yes" if a certificate the profile can use is signed with
+SHA-1 (the full profile's SHA-1 is there only to parse those), else "no", and
+writes nothing; --no-sha1 is the profile of a build without SHA-1 (WF_TLS_NO_SHA1).
 
 The algorithm lists below mirror src/tls/wf_mbedtls_config.h and must stay in
 step with it: test_ca_store checks, with the host's mbedTLS, that every
@@ -50,7 +55,8 @@ SIG_SMALL = {
 CURVES_FULL = {"1.2.840.10045.3.1.7": "P-256", "1.3.132.0.34": "P-384"}
 CURVES_SMALL = {"1.2.840.10045.3.1.7": "P-256"}
 RSA_MIN_BITS = 2048  # mbedtls_x509_crt_profile_default: smaller keys fail as BADCERT_BAD_KEY
-RSA_MAX_BITS = 8192  # MBEDTLS_MPI_MAX_SIZE (1024 bytes)
+RSA_MAX_BITS = 4096  # MBEDTLS_MPI_MAX_SIZE (512 bytes)
+SIG_SHA1 = {"1.2.840.113549.1.1.5", "1.2.840.10045.4.1"}
 
 PROFILES = {"full": (SIG_FULL, CURVES_FULL), "small": (SIG_SMALL, CURVES_SMALL)}
 KNOWN_OIDS = {
@@ -161,10 +167,10 @@ def name_text(der, p, end):
     return found.get("2.5.4.3") or found.get("2.5.4.11") or found.get("2.5.4.10") or "?"
 
 
-def unusable(info, profile):
+def unusable(info, profile, sha1=True):
     """Why this build cannot use the certificate, or None."""
     sigs, curves = PROFILES[profile]
-    if info["sig"] not in sigs:
+    if info["sig"] not in sigs or (not sha1 and info["sig"] in SIG_SHA1):
         return "signature algorithm %s" % KNOWN_OIDS.get(info["sig"], info["sig"])
     if info["key"] == OID_RSA:
         if not RSA_MIN_BITS <= info["rsa_bits"] <= RSA_MAX_BITS:
@@ -231,13 +237,18 @@ def write_store(path, name, certs, header):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="full")
-    ap.add_argument("-o", "--out", required=True)
+    ap.add_argument("--no-sha1", action="store_true", help="the build has no SHA-1 (WF_TLS_NO_SHA1)")
+    ap.add_argument("--needs-sha1", action="store_true",
+                    help="print yes/no: does a usable certificate have a SHA-1 signature; write nothing")
+    ap.add_argument("-o", "--out")
     ap.add_argument("--rejected-out")
     ap.add_argument("--name", default="wf_ca_builtin", help="C name of the store (default wf_ca_builtin)")
     ap.add_argument("bundles", nargs="*")
     a = ap.parse_args()
+    if not a.needs_sha1 and not a.out:
+        ap.error("-o OUT.c is required (or --needs-sha1)")
 
-    kept, rejected, seen = [], [], set()
+    kept, rejected, seen, needs = [], [], set(), False
     try:
         for path in a.bundles:
             for i, der in certificates(path):
@@ -248,7 +259,10 @@ def main():
                 if der in seen:
                     continue
                 seen.add(der)
-                why = unusable(info, a.profile)
+                why = unusable(info, a.profile, not a.no_sha1)
+                if a.needs_sha1:
+                    needs = needs or (why is None and info["sig"] in SIG_SHA1)
+                    continue
                 if why:
                     rejected.append((der, info, why))
                     print("ca-store: left out (unsupported %s): %s" % (why, info["name"]))
@@ -257,6 +271,9 @@ def main():
     except (Damaged, OSError) as e:
         print("ca-store: error: %s" % e, file=sys.stderr)
         return 1
+    if a.needs_sha1:
+        print("yes" if needs else "no")
+        return 0
     kept.sort(key=lambda c: (len(c[1]["subject"]), c[1]["subject"]))
     sources = " ".join(a.bundles) or "(none)"
     size = write_store(a.out, a.name, [(d, i["subject_off"], len(i["subject"])) for d, i in kept],

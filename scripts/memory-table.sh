@@ -9,6 +9,8 @@
 #   mbedTLS heap pool = the static pool given to memory_buffer_alloc (symbol tls_pool)
 #   stack      = the region the linker script reserves (_estack - _sstack)
 #   newlib heap = the region reserved for malloc (_heap_end - _heap_start), if any
+#   margins     = what the firmware test's measured peaks must leave free of the stack
+#                 and the pool (absolute symbols wf_fw_stack_margin, wf_fw_pool_margin)
 # RAM budget = static RAM + pool + stack + newlib heap.
 set -euo pipefail
 elf=$1
@@ -61,6 +63,10 @@ printf '%-28s %9d bytes %s\n' "mbedTLS heap pool" "$pool" "$(kib "$pool")"
 printf '%-28s %9d bytes %s\n' "stack (reserved)" "$stack" "$(kib "$stack")"
 printf '%-28s %9d bytes %s\n' "newlib heap (reserved)" "$heap" "$(kib "$heap")"
 printf '%-28s %9d bytes %s\n' "RAM total" "$ram" "$(kib "$ram")"
+if [[ -n $(sym wf_fw_stack_margin) && -n $(sym wf_fw_pool_margin) ]]; then
+  printf 'margins (checked by the firmware test): stack %d bytes, pool %d bytes\n' \
+    "$(sym wf_fw_stack_margin)" "$(sym wf_fw_pool_margin)"
+fi
 
 status=0
 if ((flash_budget > 0)); then

@@ -52,6 +52,11 @@ void wf_board_set_unix_time(int64_t unix_seconds);
 /** @brief Deepest stack use so far (bytes, from the painted stack). */
 size_t wf_board_stack_peak(void);
 
+/** @brief The C library's heap (malloc through _sbrk): the most handed out so far
+ *  and the size reserved, in bytes. wizfetch and mbedTLS never use it. */
+size_t wf_board_heap_peak(void);
+size_t wf_board_heap_size(void);
+
 /** @brief A free-running CPU cycle counter (wraps at 2^32), for measurements. */
 uint32_t wf_board_cycles(void);
 

@@ -116,9 +116,11 @@
     }
 #endif
 
-/** mbedTLS heap pool (static). The peak of a fetch is printed after each run. */
+/** mbedTLS heap pool (static), bytes: set by the build from the measured peak
+ *  plus a margin (cmake/firmware.cmake). The peak of a fetch and the high
+ *  water since boot are printed after each attempt. */
 #ifndef WF_FW_TLS_POOL_BYTES
-#define WF_FW_TLS_POOL_BYTES (38 * 1024)
+#error "WF_FW_TLS_POOL_BYTES comes from the build (cmake/firmware.cmake)"
 #endif
 
 /** Retry after a failure: first delay, doubling up to the maximum (ms). */

@@ -311,6 +311,8 @@ static int start_tls(void)
         return rc < 0 ? rc : WF_ETLS_CA;
     }
     say("trust anchors: %d (in flash, looked up per handshake)", rc);
+    /* Static, although wf_tls_setup copies them: start_tls is on the deepest stack
+     * path, and 128 B more there would cost a 256 B larger stack reservation. */
     static uint8_t pins[WF_TLS_MAX_PINS][32];
     int pin_count = 0;
     if (WF_FW_PINNED_KEY[0] != '\0') {
@@ -400,6 +402,10 @@ static int fetch_once(void)
     }
     say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
         (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    /* Checked by the firmware test against the pool margin (cmake/firmware.cmake). */
+    say("mbedTLS pool high water %u of %u bytes (since boot, block headers included); C heap %u of %u bytes",
+        (unsigned)wf_tls_pool_high_water(), (unsigned)sizeof tls_pool, (unsigned)wf_board_heap_peak(),
+        (unsigned)wf_board_heap_size());
     const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
     say("trust: %lu look-ups, %lu roots parsed from flash since start, %lu cycles in them",
         (unsigned long)cs->lookups, (unsigned long)cs->parsed, (unsigned long)cs->cycles);

@@ -259,8 +259,16 @@ int wf_tls_platform_set_seed_store(int (*read)(unsigned char *buf, size_t len),
 
 /** @brief Highest mbedTLS heap use since the last reset, in bytes. */
 size_t wf_tls_heap_peak(void);
-/** @brief Forget the recorded peak. */
+/** @brief Forget the recorded peak (wf_tls_pool_high_water keeps it). */
 void wf_tls_heap_peak_reset(void);
+/**
+ * @brief The pool's high-water mark since wf_tls_platform_init, in bytes, across
+ * resets of wf_tls_heap_peak: the peak of the bytes in use plus a header per
+ * block at the peak block count (the two peaks need not coincide, so this is an
+ * upper bound, fragmentation aside). What the pool given to
+ * wf_tls_platform_init must hold; the firmware's pool margin is checked against it.
+ */
+size_t wf_tls_pool_high_water(void);
 
 /** @brief Prepare a context. Cannot fail. */
 void wf_tls_init(wf_tls_t *t);

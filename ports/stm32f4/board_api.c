@@ -148,6 +148,16 @@ size_t wf_board_stack_peak(void)
     return stm32f4_stack_high_water();
 }
 
+size_t wf_board_heap_peak(void)
+{
+    return stm32f4_heap_high_water();
+}
+
+size_t wf_board_heap_size(void)
+{
+    return stm32f4_heap_size();
+}
+
 uint32_t wf_board_cycles(void)
 {
     return stm32f4_cycles();

@@ -21,6 +21,8 @@
 
 static const struct wf_port *bound_port;
 static int64_t time_floor;
+/* The pool's high-water mark folded in before each peak reset (wf_tls_heap_peak_reset). */
+static size_t pool_high_water;
 
 /* Declared by mbedTLS for MBEDTLS_ENTROPY_HARDWARE_ALT (entropy_poll.h). */
 int mbedtls_hardware_poll(void *data, unsigned char *output, size_t len, size_t *olen);
@@ -122,6 +124,7 @@ int wf_tls_platform_init(const struct wf_port *port, unsigned char *pool, size_t
 {
     bound_port = port;
     mbedtls_memory_buffer_alloc_init(pool, pool_len);
+    pool_high_water = 0;
     mbedtls_platform_set_time(port_time);
     uint8_t probe[16];
     if (port->entropy(port->ctx, probe, sizeof probe) != 0) {
@@ -218,7 +221,30 @@ size_t wf_tls_heap_used(void)
     return bytes;
 }
 
+/* memory_buffer_alloc puts a header before each block: magic1, size, alloc,
+ * four list pointers and magic2 (mbedTLS 3.6 without MBEDTLS_MEMORY_BACKTRACE),
+ * eight words of the size of a pointer. Block sizes are already rounded up to
+ * MBEDTLS_MEMORY_ALIGN_MULTIPLE in the byte count. */
+#define POOL_HEADER_BYTES (8u * sizeof(void *))
+
+static size_t pool_bound_since_reset(void)
+{
+    size_t bytes = 0, blocks = 0;
+    mbedtls_memory_buffer_alloc_max_get(&bytes, &blocks);
+    return bytes + blocks * POOL_HEADER_BYTES;
+}
+
 void wf_tls_heap_peak_reset(void)
 {
+    size_t bound = pool_bound_since_reset();
+    if (bound > pool_high_water) {
+        pool_high_water = bound;
+    }
     mbedtls_memory_buffer_alloc_max_reset();
+}
+
+size_t wf_tls_pool_high_water(void)
+{
+    size_t bound = pool_bound_since_reset();
+    return bound > pool_high_water ? bound : pool_high_water;
 }

@@ -58,6 +58,11 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 /* ---- random numbers ------------------------------------------------------ */
 #define MBEDTLS_ENTROPY_C
 #define MBEDTLS_CTR_DRBG_C
+/* Each entropy context (ours, and PSA's in the full profile) has a table of this
+ * many sources, 20 bytes each. mbedtls_entropy_init adds two here (the port's
+ * source through mbedtls_hardware_poll, and the NV seed); wizfetch adds none.
+ * One spare. (mbedTLS's default, 20, costs 680 B of static RAM more.) */
+#define MBEDTLS_ENTROPY_MAX_SOURCES 3
 
 /* ---- symmetric crypto and hashes ---------------------------------------- */
 #define MBEDTLS_AES_C
@@ -88,8 +93,12 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * (mbedtls_x509_crt_profile_default) allows SHA-256/384/512 only, the offered
  * signature_algorithms (tls.c) list no SHA-1, and there are no CBC suites
  * that could use HMAC-SHA1. The small profile leaves it out (those roots are
- * then skipped). scripts/ca-store.py's algorithm lists mirror this file. */
+ * then skipped). scripts/ca-store.py's algorithm lists mirror this file.
+ * A board build whose store has no such root defines WF_TLS_NO_SHA1
+ * (CMakeLists.txt asks ca-store.py): 3.7 KiB of flash less. */
+#if !defined(WF_TLS_NO_SHA1)
 #define MBEDTLS_SHA1_C
+#endif
 #else
 #define MBEDTLS_AES_ONLY_128_BIT_KEY_LENGTH
 #define MBEDTLS_SHA256_SMALLER
@@ -97,6 +106,10 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 
 /* ---- public key --------------------------------------------------------- */
 #define MBEDTLS_BIGNUM_C
+/* Largest number, bytes: RSA-4096 (many roots, e.g. ISRG Root X1). It also sizes
+ * signature buffers on the stack (MBEDTLS_PK_SIGNATURE_MAX_SIZE); the default
+ * (1024, RSA-8192) has no use in a client talking to public servers. */
+#define MBEDTLS_MPI_MAX_SIZE 512
 #define MBEDTLS_ECP_C
 #define MBEDTLS_ECP_DP_SECP256R1_ENABLED
 #define MBEDTLS_ECDH_C
@@ -145,6 +158,11 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * services shared across isolation boundaries): two extra 16 KiB record copies
  * on the heap. Here caller and crypto are one program. */
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
+/* PSA key slots, static RAM (default 32, about 40 B each). A handshake holds at
+ * most the ephemeral key share, a peer key being verified, a MAC key, and the
+ * record keys of two transforms (handshake and application, two each) at once;
+ * a client certificate's key adds one. */
+#define MBEDTLS_PSA_KEY_SLOT_COUNT 8
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* required by TLS 1.3 in 3.6 */
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
@@ -166,10 +184,24 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define WF_TLS_CLIENT_CERT
 #endif
 
-/* Records: a server may send full 16 KiB records (nginx and OpenSSL do not
- * implement max_fragment_length or record_size_limit), so the input buffer
- * must hold one. What we send is a short request: a small output buffer. */
+/* Records: a server may send full 16 KiB records (OpenSSL-based servers honour
+ * max_fragment_length only if asked, CDNs mostly not at all; record_size_limit
+ * is not implemented by mbedTLS 3.6), so the input buffer must hold one.
+ * Output: requests are short and bodies are streamed in pieces (wf_tls_write
+ * loops over partial writes), but mbedTLS 3.6 does not fragment an outgoing
+ * handshake message over records in TLS: the largest one we send must fit
+ * whole. That is the ClientHello (about 250 B; a resumption ticket adds its
+ * length) or, with a client certificate, the Certificate message: the chain's
+ * DER + 3 B per certificate (+ 2 B in TLS 1.3) + 7 B. 2 KiB carries an ECDSA
+ * P-256 device certificate with its intermediate, or one RSA-2048 certificate;
+ * a longer chain needs WF_TLS_OUT_CONTENT_LEN raised (without it mbedTLS fails
+ * the handshake with "certificate too large", never overflows). The build sets
+ * WF_TLS_OUT_CONTENT_LEN = 2048 for the board (CMakeLists.txt); 4096 otherwise. */
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#if defined(WF_TLS_OUT_CONTENT_LEN)
+#define MBEDTLS_SSL_OUT_CONTENT_LEN WF_TLS_OUT_CONTENT_LEN
+#else
 #define MBEDTLS_SSL_OUT_CONTENT_LEN 4096
+#endif
 
 #endif

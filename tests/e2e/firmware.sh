@@ -25,10 +25,18 @@
 # device certificate) against nginx with ssl_verify_client on -> nginx verified it
 # and saw the DN; nothing provisioned, or a damaged sector (said on the console)
 # -> nginx answers 400.
+# With WF_FW_SMALL_ELF=IMAGE (make firmware-emu-small: the small TLS profile), a
+# TLS 1.2 fetch with that image.
+# Every run's peaks are checked against the image's reservations minus the
+# margins the build put into it (cmake/firmware.cmake): the stack peak the
+# emulator measured (painting) against _estack - _sstack - wf_fw_stack_margin,
+# and the firmware's "mbedTLS pool high water" against the pool (tls_pool) -
+# wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
 post_elf=${WF_FW_POST_ELF:-} # the POST image (environment, so other images can take arguments)
+small_elf=${WF_FW_SMALL_ELF:-} # the small-profile image
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
@@ -37,9 +45,49 @@ passed=0 failed=0
 read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
 echo "# board $board, chip $chip"
 
-verdict() { # verdict NAME [WHY...]
+# ---- stack and pool peaks of every run against reservation - margin ----
+peak_why=()  # problems of the runs since the last verdict (verdict reports them)
+declare -A peak_max=() # "stack <image>", "pool <image>": highest peak seen
+declare -A images=()   # the images run
+declare -A measured=() # the images with at least one stack measurement
+nm_sym() { arm-none-eabi-nm "$1" | awk -v s="$2" '$3 == s { print $1; exit }'; }
+nm_size() { arm-none-eabi-nm -S "$1" | awk -v s="$2" '$4 == s { print $2; exit }'; }
+note_peaks() { # note_peaks IMAGE: the peaks of the run in $work/out
+  local img=$1 hi lo sm pm pool stack_peak pool_peak
+  hi=$(nm_sym "$img" _estack) lo=$(nm_sym "$img" _sstack) sm=$(nm_sym "$img" wf_fw_stack_margin)
+  pm=$(nm_sym "$img" wf_fw_pool_margin) pool=$(nm_size "$img" tls_pool)
+  if [[ -z $hi || -z $lo || -z $sm || -z $pm || -z $pool ]]; then
+    peak_why+=("$img has no _estack/_sstack/wf_fw_stack_margin/wf_fw_pool_margin/tls_pool symbols")
+    return
+  fi
+  local stack_res=$((16#$hi - 16#$lo)) stack_margin=$((16#$sm)) pool_res=$((16#$pool)) pool_margin=$((16#$pm))
+  stack_peak=$(sed -n 's/^peak stack: \([0-9]*\) of .*/\1/p' "$work/out" | tail -n 1)
+  images[$img]=1
+  if [[ -z $stack_peak ]]; then
+    # A run the wall-clock limit cut short (a loaded machine) has no report; the
+    # image's other runs are checked, and at least one must have been measured.
+    echo "# $img: no 'peak stack' in the emulator's report (run cut short?): this run's stack is not checked"
+  elif ((stack_peak > stack_res - stack_margin)); then
+    peak_why+=("stack peak $stack_peak B > reservation $stack_res B - margin $stack_margin B: raise the stack (cmake/firmware.cmake)")
+  fi
+  # Absent when the run ended before an attempt did (a power cut): nothing to check then.
+  pool_peak=$(sed -n 's/^mbedTLS pool high water \([0-9]*\) of .*/\1/p' "$work/out" | sort -n | tail -n 1)
+  if [[ -n $pool_peak ]] && ((pool_peak > pool_res - pool_margin)); then
+    peak_why+=("pool high water $pool_peak B > pool $pool_res B - margin $pool_margin B: raise the pool (cmake/firmware.cmake)")
+  fi
+  local k="stack $img (reserved $stack_res B, margin $stack_margin B)"
+  ((${stack_peak:-0} > ${peak_max[$k]:-0})) && peak_max[$k]=$stack_peak
+  [[ -n $stack_peak ]] && measured[$img]=1
+  k="pool $img (reserved $pool_res B, margin $pool_margin B)"
+  ((${pool_peak:-0} > ${peak_max[$k]:-0})) && peak_max[$k]=$pool_peak
+  return 0
+}
+
+verdict() { # verdict NAME [WHY...]: also reports the peak problems of its runs
   local name=$1
   shift
+  set -- "$@" "${peak_why[@]}"
+  peak_why=()
   if (($# == 0)); then
     echo "ok - $name"
     passed=$((passed + 1))
@@ -70,6 +118,7 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS
   WF_EMU_SECONDS=60 WF_SAVE_PAGE="$work/served.html" "$run" "$emu" "${FW_ELF:-$elf}" "$pki" "$server" ${1+-- "$@"} \
     >"$work/out" 2>&1
   local rc=$?
+  note_peaks "${FW_ELF:-$elf}"
   ((rc == 0)) || why+=("emulator exit $rc")
   grep -q "^$chip up" "$work/out" || why+=("no '$chip up' on the console")
   grep -q "tls: $version" "$work/out" || why+=("no '$version' on the console")
@@ -94,6 +143,7 @@ fi
 
 # Unknown CA: the firmware must say why and retry; the run ends at its time limit.
 WF_EMU_SECONDS=8 "$run" "$emu" "$elf" "$pki" unknown >"$work/out" 2>&1
+note_peaks "$elf"
 why=()
 grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out" || why+=("no TLS error on the console")
 grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
@@ -149,6 +199,7 @@ boot() { # boot SEEDFILE [EMULATOR OPTIONS...]: one run, console + report in $wo
   shift
   WF_EMU_SECONDS=60 "$run" "$emu" "$elf" "$pki" main -- --seed-file "$file" "$@" >"$work/out" 2>&1
   boot_rc=$?
+  note_peaks "$elf"
 }
 fetched() { grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/out" && grep -q '^fetched .* HTTP 200' "$work/out"; }
 seed_at_end() { grep -q "^seed store at end: latest valid record seq $1 (64 bytes) in sector $2 slot $3\$" "$work/out"; }
@@ -208,6 +259,7 @@ if [[ -n $elf_system_plus ]]; then
 fi
 if [[ -n $elf_system ]]; then
   WF_EMU_SECONDS=8 "$run" "$emu" "$elf_system" "$pki" main >"$work/out" 2>&1
+  note_peaks "$elf_system"
   why=()
   grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out" || why+=("no certificate error on the console")
   grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
@@ -222,6 +274,7 @@ if [[ -n $elf_pinned ]]; then
 fi
 if [[ -n $elf_pinned_other ]]; then
   WF_EMU_SECONDS=8 "$run" "$emu" "$elf_pinned_other" "$pki" main >"$work/out" 2>&1
+  note_peaks "$elf_pinned_other"
   why=()
   grep -q '^pinned server keys: 1' "$work/out" || why+=("no 'pinned server keys: 1' on the console")
   grep -q 'fetch failed in tls: SSL public key does not match pinned public key' "$work/out" ||
@@ -234,6 +287,7 @@ fi
 if [[ -n $post_elf ]]; then
   WF_EMU_SECONDS=60 WF_SAVE_ECHO_LOG="$work/echo.log" "$run" "$emu" "$post_elf" "$pki" echo >"$work/out" 2>&1
   rc=$?
+  note_peaks "$post_elf"
   why=()
   ((rc == 0)) || why+=("emulator exit $rc")
   body='{"hello":"board"}'
@@ -296,5 +350,19 @@ if [[ -n $telemetry_elf ]]; then
     "new connection, TLS session resumed; closed" 3 .rr
 fi
 
+if [[ -n $small_elf ]]; then
+  FW_ELF=$small_elf fetch_case "firmware, small TLS profile: TLS 1.2 fetch" main 'TLSv1\.2' "$chip"
+fi
+
+for img in "${!images[@]}"; do
+  if [[ -n ${measured[$img]:-} ]]; then
+    verdict "stack of $img measured in at least one run"
+  else
+    verdict "stack of $img measured in at least one run" "no run of it reported its stack peak"
+  fi
+done
+for k in "${!peak_max[@]}"; do
+  echo "# highest $k: ${peak_max[$k]} B"
+done | sort
 echo "$passed passed, $failed failed"
 ((failed == 0))

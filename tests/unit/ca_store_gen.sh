@@ -53,5 +53,26 @@ check "small profile: a P-384/SHA-384 root is left out" \
 gen --profile full -o "$work/f.c" "$good" "$work/p384.pem"
 check "full profile: the same root is kept" has 'ca-store: 2 roots'
 
+# SHA-1 (a board's full profile has it only when a root needs it, CMakeLists.txt):
+# --needs-sha1 says so; --no-sha1 leaves a SHA-1-signed root out, listed.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/sha1.key" -subj "/CN=SHA1 Root" -days 30 -sha1 \
+  -out "$work/sha1.pem" >/dev/null 2>&1
+gen --profile full --needs-sha1 "$good"
+check "--needs-sha1: a SHA-256 root alone -> no" bash -c "[[ \$(cat '$work/log') == no ]]"
+gen --profile full --needs-sha1 "$good" "$work/sha1.pem"
+check "--needs-sha1: with a SHA-1-signed root -> yes" bash -c "[[ \$(cat '$work/log') == yes ]]"
+gen --profile full --no-sha1 -o "$work/n.c" "$good" "$work/sha1.pem"
+rc=$?
+check "--no-sha1: the SHA-1-signed root is left out, listed" \
+  bash -c "(( $rc == 0 )) && grep -q 'left out (unsupported signature algorithm sha1WithRSAEncryption): SHA1 Root' '$work/log' && grep -q 'ca-store: 1 roots' '$work/log'"
+# MBEDTLS_MPI_MAX_SIZE is 512 bytes: RSA keys up to 4096 bits (one of 4160 bits is left out).
+for bits in 4096 4160; do
+  openssl req -x509 -newkey rsa:$bits -nodes -keyout "$work/r$bits.key" -subj "/CN=RSA$bits Root" -days 30 \
+    -sha256 -out "$work/r$bits.pem" >/dev/null 2>&1
+done
+gen --profile full -o "$work/r.c" "$good" "$work/r4096.pem" "$work/r4160.pem"
+check "RSA-4096 root kept, RSA-4160 left out (MPIs up to 4096 bits)" \
+  bash -c "grep -q 'left out (unsupported RSA key of 4160 bits): RSA4160 Root' '$work/log' && grep -q 'ca-store: 2 roots' '$work/log'"
+
 echo "$passed passed, $failed failed"
 ((failed == 0))

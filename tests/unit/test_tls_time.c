@@ -1,6 +1,6 @@
 /* The TLS layer's calendar (mbedtls_platform_gmtime_r, ours: the board has no
- * usable gmtime) against the C library's gmtime_r on the host; and its clock
- * against the time floor. */
+ * usable gmtime) against the C library's gmtime_r on the host; its clock
+ * against the time floor; and the pool's high-water mark. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +9,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "mbedtls/platform.h"
 #include "mbedtls/platform_time.h"
 #include "mbedtls/platform_util.h"
 #include "mbedtls/x509.h"
@@ -117,12 +118,45 @@ static void test_clock_never_below_floor(void **state)
     wf_tls_platform_set_time_floor(0);
 }
 
+/* The high water counts each block with its header (8 pointer-sized words in
+ * mbedTLS 3.6's memory_buffer_alloc) and survives wf_tls_heap_peak_reset. */
+static void test_pool_high_water(void **state)
+{
+    (void)state;
+    static _Alignas(16) unsigned char pool[8192];
+    static const struct wf_port port = {
+        .millis = fake_millis,
+        .entropy = fake_entropy,
+        .unix_time = fake_unix_time,
+    };
+    assert_int_equal(wf_tls_platform_init(&port, pool, sizeof pool), 0);
+    assert_int_equal(wf_tls_pool_high_water(), 0);
+    void *a = mbedtls_calloc(1, 1000); /* a multiple of 8: counted as it is */
+    void *b = mbedtls_calloc(1, 20);   /* rounded up to 24 */
+    assert_non_null(a);
+    assert_non_null(b);
+    const size_t want = 1000 + 24 + 2 * 8 * sizeof(void *);
+    assert_int_equal(wf_tls_pool_high_water(), want);
+    mbedtls_free(a);
+    mbedtls_free(b);
+    wf_tls_heap_peak_reset();
+    assert_int_equal(wf_tls_heap_peak(), 0);
+    assert_int_equal(wf_tls_pool_high_water(), want); /* kept across the reset */
+    void *c = mbedtls_calloc(1, 2000);
+    assert_non_null(c);
+    assert_int_equal(wf_tls_pool_high_water(), 2000 + 8 * sizeof(void *)); /* a new, higher mark */
+    mbedtls_free(c);
+    assert_int_equal(wf_tls_platform_init(&port, pool, sizeof pool), 0);
+    assert_int_equal(wf_tls_pool_high_water(), 0); /* a new pool starts from zero */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_dates),
         cmocka_unit_test(test_every_day_for_four_centuries),
         cmocka_unit_test(test_clock_never_below_floor),
+        cmocka_unit_test(test_pool_high_water),
     };
     return cmocka_run_group_tests_name("tls_time", tests, NULL, NULL);
 }
