@@ -29,8 +29,10 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # Budgets: what was measured (make firmware / make firmware-small, one root) plus
 # room for the features being added (client certificates, session resumption,
 # keep-alive, handshake speed options); README, *Memory*.
-#   code, full:  143930 B measured (148374 B with SHA-1, i.e. a store holding a
-#                SHA-1-signed root such as the system set) -> 156 KiB, 15.5 KiB room
+#   code, full:  143930 B measured before them (148374 B with SHA-1, i.e. a store
+#                holding a SHA-1-signed root such as the system set) -> 156 KiB; with
+#                them in (the telemetry image, which links keep-alive sessions, is the
+#                largest: 159942 B) 156 KiB was too tight: 160 KiB
 #   code, small:  96038 B measured -> 96 KiB, 2.2 KiB room (features that do not fit
 #                stay out of the small profile)
 #   RAM, full:    49092 B measured (static + pool + stack + C heap) -> 56 KiB, 8.1 KiB room
@@ -39,7 +41,7 @@ if(WF_TLS_PROFILE STREQUAL "small")
   set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB of code
   set(WF_FW_RAM_BUDGET 49152)    # 48 KiB
 else()
-  set(WF_FW_FLASH_BUDGET 159744) # 156 KiB of code
+  set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
   set(WF_FW_RAM_BUDGET 57344)    # 56 KiB
 endif()
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
