@@ -157,7 +157,9 @@ run-firmware: build firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Measurements of the image (instructions per phase, peak stack, SPI cost, board
-# time estimate): the table, and build/bench.json. Then the 1 MiB downloads
+# time estimate): the table, and build/bench.json. Then per request (the telemetry
+# image: first request, reused connection, resumed TLS 1.3 and 1.2 sessions;
+# scripts/bench-requests.sh). Then the 1 MiB downloads
 # (Content-Length and chunked) on both boards (Nucleo + W5100, Black Pill + W5500):
 # instructions per KiB, SPI bytes per payload byte, estimated board KB/s
 # (scripts/bench-download.sh), added to build/bench.json. A benchmark, not a test.
@@ -169,8 +171,9 @@ $(REL)/CMakeCache.txt:
 rel-emu: deps $(REL)/CMakeCache.txt
 	cmake --build $(REL) -j $(JOBS) --target wf-board-emu
 
-bench: rel-emu firmware-emu
+bench: rel-emu firmware-emu firmware-emu-telemetry
 	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
+	@scripts/bench-requests.sh $(REL_EMU) $(PKI) build/bench.json $(FW_EMU_TELEMETRY)/firmware.elf
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=nucleo_f411re
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=blackpill_f411ce
 	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json build/fw-bench/nucleo_f411re build/fw-bench/blackpill_f411ce

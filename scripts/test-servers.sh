@@ -16,7 +16,8 @@
 #                   fields X-Client-Verify and X-Client-DN; without a certificate nginx
 #                   answers 400
 #       ka, noka    TLS 1.2+1.3, RSA chain; ka keeps connections for 120 s (others: 5 s),
-#                   noka not at all (keepalive_timeout 0: every response closes it)
+#                   noka not at all (keepalive_timeout 0: every response closes it);
+#       noka12      the same as noka, TLS 1.2 only
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -207,6 +208,7 @@ ts_start_nginx() {
     "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
     "ka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"   # keep-alive for 120 s (the telemetry firmware)
     "noka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3" # keep-alive off: closes after each response
+    "noka12 rsa-chain.pem rsa.key TLSv1.2"        # the same, TLS 1.2 only
     "plain - - -" # plain http, no TLS
   )
 
@@ -292,7 +294,7 @@ EOF
     ssl_protocols ${fields[*]:3};
 EOF
         [[ ${fields[0]} == ka ]] && echo "    keepalive_timeout 120s;"
-        [[ ${fields[0]} == noka ]] && echo "    keepalive_timeout 0;"
+        [[ ${fields[0]} == noka* ]] && echo "    keepalive_timeout 0;"
         if [[ ${fields[0]} == mtls ]]; then
           cat <<EOF
     ssl_verify_client on;

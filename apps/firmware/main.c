@@ -84,9 +84,16 @@ static void phase(const char *name)
 
 /* ---- fetch callbacks: print like the 2016 proof of concept did ----------------- */
 
+/* The telemetry loop marks each report as one phase ("report-N", for the
+ * bench's per-request figures) instead of the fetch's steps. */
+static bool steps_as_phases = true;
+
 static void on_step(void *ctx, enum wf_fetch_step step)
 {
     (void)ctx;
+    if (!steps_as_phases) {
+        return;
+    }
     static const char *const names[WF_STEP_COUNT] = {
         [WF_STEP_URL] = "url",           [WF_STEP_RESOLVE] = "dns",  [WF_STEP_CONNECT] = "tcp-connect",
         [WF_STEP_TLS] = "tls-handshake", [WF_STEP_REQUEST] = "http", [WF_STEP_RESPONSE] = "http-response",
@@ -448,6 +455,7 @@ static int report_once(void)
     options.body.len = fw_report_json(report_body, sizeof report_body, &stats);
     options.total_timeout_ms = WF_FW_FETCH_TIMEOUT_MS;
     unsigned n = (unsigned)++stats.fetches;
+    say("[phase] report-%u", n);
     char head[24];
     int hl = snprintf(head, sizeof head, "report %u: ", n);
     console(head, hl > 0 ? (size_t)hl : 0); /* the JSON is longer than say()'s line */
@@ -455,7 +463,7 @@ static int report_once(void)
     console("\n", 1);
     struct wf_fetch_result result;
     int rc = wf_fetch_session(&work, &session, &options, &callbacks, &result);
-    phase("done");
+    phase("between-reports");
     stats.reconnects = session.reconnects;
     if (rc < 0) {
         stats.last_error = rc;
@@ -487,6 +495,7 @@ static void report_loop(void)
 {
     uint32_t backoff = WF_FW_RETRY_FIRST_MS;
     uptime_mark = wf_port_millis(port);
+    steps_as_phases = false;
     for (;;) {
         int rc = start_chip();
         attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
