@@ -200,23 +200,36 @@ static int on_content_length(wf_http_parser_t *p, const char *v)
     }
 }
 
-/* Transfer-Encoding: a list of codings; empty list elements are allowed by
- * the list syntax (RFC 9110 5.6.1) and skipped. */
+/* The next element of a comma-separated list (RFC 9110 5.6.1) at *v, without
+ * the whitespace around it: [*start, *end), empty for an empty element (which
+ * the list syntax allows). False at the end of the value; *v moves past it. */
+static bool next_list_element(const char **v, const char **start, const char **end)
+{
+    const char *at = *v;
+    while (*at == ',' || is_ows(*at)) {
+        at++;
+    }
+    if (*at == '\0') {
+        return false;
+    }
+    *start = at;
+    while (*at != '\0' && *at != ',') {
+        at++;
+    }
+    *v = at;
+    while (at > *start && is_ows(at[-1])) {
+        at--;
+    }
+    *end = at;
+    return true;
+}
+
+/* Transfer-Encoding: a list of codings; empty list elements are skipped. */
 static void on_transfer_encoding(wf_http_parser_t *p, const char *v)
 {
     p->te_seen = true;
-    while (*v != '\0') {
-        while (is_ows(*v) || *v == ',') {
-            v++;
-        }
-        const char *start = v;
-        while (*v != '\0' && *v != ',') {
-            v++;
-        }
-        const char *end = v;
-        while (end > start && is_ows(end[-1])) {
-            end--;
-        }
+    const char *start, *end;
+    while (next_list_element(&v, &start, &end)) {
         if (end == start) {
             continue;
         }
@@ -569,18 +582,8 @@ bool wf_http_field_has_token(const char *value, const char *token)
 {
     assert(value != NULL && token != NULL);
     size_t want = strlen(token);
-    for (const char *v = value; *v != '\0';) {
-        while (*v == ',' || is_ows(*v)) {
-            v++;
-        }
-        const char *start = v;
-        while (*v != '\0' && *v != ',') {
-            v++;
-        }
-        const char *end = v;
-        while (end > start && is_ows(end[-1])) {
-            end--;
-        }
+    const char *start, *end;
+    while (next_list_element(&value, &start, &end)) {
         if ((size_t)(end - start) == want) {
             size_t i = 0;
             while (i < want && lower(start[i]) == lower(token[i])) {
