@@ -372,6 +372,17 @@ static void configure_fetch(void)
     }
 }
 
+/* The memory figures after an attempt (or the last report). */
+static void say_memory(void)
+{
+    say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
+        (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
+    /* Checked by the firmware test against the pool margin (cmake/firmware.cmake). */
+    say("mbedTLS pool high water %u of %u bytes (since boot, block headers included); C heap %u of %u bytes",
+        (unsigned)wf_tls_pool_high_water(), (unsigned)sizeof tls_pool, (unsigned)wf_board_heap_peak(),
+        (unsigned)wf_board_heap_size());
+}
+
 /* One attempt: everything from the chip up, so a lost chip or link recovers;
  * everything after the chip's start within one deadline. */
 static int fetch_once(void)
@@ -407,12 +418,7 @@ static int fetch_once(void)
     } else {
         say("fetched %lu bytes, HTTP %d", (unsigned long)result.body_bytes, result.http_status);
     }
-    say("mbedTLS heap peak %u of %u bytes; stack peak %u bytes", (unsigned)wf_tls_heap_peak(),
-        (unsigned)sizeof tls_pool, (unsigned)wf_board_stack_peak());
-    /* Checked by the firmware test against the pool margin (cmake/firmware.cmake). */
-    say("mbedTLS pool high water %u of %u bytes (since boot, block headers included); C heap %u of %u bytes",
-        (unsigned)wf_tls_pool_high_water(), (unsigned)sizeof tls_pool, (unsigned)wf_board_heap_peak(),
-        (unsigned)wf_board_heap_size());
+    say_memory();
     const struct wf_tls_ca_stats *cs = wf_tls_ca_stats(&tls);
     say("trust: %lu look-ups, %lu roots parsed from flash since start, %lu cycles in them",
         (unsigned long)cs->lookups, (unsigned long)cs->parsed, (unsigned long)cs->cycles);
@@ -508,10 +514,9 @@ static void report_loop(void)
                 rc = report_once();
                 if (WF_FW_REPORT_COUNT > 0 && stats.fetches >= WF_FW_REPORT_COUNT) {
                     wf_session_close(&session, WF_FW_CONNECT_TIMEOUT_MS);
-                    say("%lu reports answered of %lu; mbedTLS heap peak %u of %u bytes; stack peak %u bytes",
-                        (unsigned long)stats.reports, (unsigned long)stats.fetches,
-                        (unsigned)wf_tls_heap_peak(), (unsigned)sizeof tls_pool,
-                        (unsigned)wf_board_stack_peak());
+                    say("%lu reports answered of %lu", (unsigned long)stats.reports,
+                        (unsigned long)stats.fetches);
+                    say_memory();
                     wf_board_exit(stats.reports == stats.fetches ? 0 : 1);
                     say("idle");
                     for (;;) {

@@ -159,6 +159,7 @@ creds=$here/../../scripts/make-credentials.py
 mtls_boot() { # mtls_boot [EMULATOR OPTIONS...]: one run against the mtls server
   WF_EMU_SECONDS=60 "$run" "$emu" "$elf" "$pki" mtls -- "$@" >"$work/out" 2>&1
   boot_rc=$?
+  note_peaks "$elf"
 }
 why=()
 if python3 "$creds" --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key" -o "$work/cred.bin" 2>"$work/out"; then
@@ -315,6 +316,7 @@ telemetry_case() {
   local kinds=("$3" "$4" "$5")
   WF_EMU_SECONDS=120 "$run" "$emu" "$telemetry_elf" "$pki" "$server" >"$work/out" 2>&1
   local rc=$?
+  note_peaks "$telemetry_elf"
   ((rc == 0)) || why+=("emulator exit $rc")
   tr -d '\r' <"$work/out" >"$work/console"
   for n in 1 2 3; do
