@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential   # host compiler, make
   cmake
+  ninja-build       # the one cross build tree (all firmware images, make test)
   ccache            # the firmware variants compile the same mbedTLS files once (CMakeLists.txt)
   bzip2             # unpacks the mbedTLS source tarball (scripts/fetch-mbedtls.sh)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core

@@ -14,6 +14,9 @@
 # Environment: WF_PKI_DIR  where the test PKI lives (default: BUILD/pki next to the
 #                          binary's apps/ directory, else build/pki in the repo)
 #              E2E_ONLY    run only the cases whose name matches this regex
+#              E2E_AREA    run only the cases of one area (the `area` lines below:
+#                          fetch, trust, failures, requests, mtls; ctest runs one
+#                          test per area, tests/CMakeLists.txt)
 #              E2E_BUDGET  seconds after which the remaining cases fail unrun (500;
 #                          ctest's TIMEOUT is 600 and a killed run could not clean up)
 #              WF_TLS_EDGE_SERVER  the mbedTLS test server (tests/e2e/tls_edge_server.c;
@@ -31,6 +34,11 @@ bin=$(realpath -e "$1" 2>/dev/null) || { echo "run.sh: no such file: $1" >&2; ex
 [[ -x $bin ]] || { echo "run.sh: not executable: $bin" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+areas=$(sed -n 's/^area \([a-z0-9_]*\)$/\1/p' "${BASH_SOURCE[0]}")
+if [[ -n ${E2E_AREA:-} ]] && ! grep -qxF -- "$E2E_AREA" <<<"$areas"; then
+  echo "run.sh: no area '$E2E_AREA'; the areas:" $areas >&2
+  exit 2
+fi
 
 # shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
 source "$repo/scripts/test-servers.sh"
@@ -143,7 +151,9 @@ big_sha=$(sha256sum <"$docroot/big.bin" | cut -d' ' -f1)
 
 # --- the little test framework -------------------------------------------------------
 #
-#   begin NAME                       start a case (skipped unless it matches E2E_ONLY)
+#   area NAME                        the cases from here on belong to area NAME
+#   begin NAME                       start a case (skipped unless it matches E2E_ONLY
+#                                    and its area is E2E_AREA, when these are set)
 #   run [--within S] -- ARGS...      run wizfetch ARGS (stdout $OUT, stderr $ERR, exit $RC)
 #   check_rc CODE                    exit code
 #   check_msg REGEX                  a line "wizfetch: ...REGEX..." on stderr
@@ -163,11 +173,15 @@ budget=${E2E_BUDGET:-500}
 CASE=""
 SKIP=0
 WHY=()
+AREA=""
+
+area() { AREA=$1; }
 
 begin() {
   CASE=$1
   WHY=()
   SKIP=0
+  if [[ -n ${E2E_AREA:-} && $AREA != "$E2E_AREA" ]]; then SKIP=1; return 0; fi
   if [[ -n ${E2E_ONLY:-} ]] && ! [[ $CASE =~ $E2E_ONLY ]]; then SKIP=1; return 0; fi
   ncase=$((ncase + 1))
   if ((SECONDS > budget)); then # stay inside ctest's TIMEOUT so the traps still run
@@ -300,6 +314,7 @@ expect_exit() { # expect_exit CODE NAME [REGEX] -- ARGS...
 echo "# wizfetch: $bin"
 echo "# servers: nginx ${NGINX_PORT[main]} (main), dnsmasq $DNS_PORT, pki $pki"
 
+area fetch
 # Successful fetches: protocol versions and certificate types. The nginx access log
 # tells which TLS version the server really negotiated.
 begin "TLS 1.3 fetch (RSA leaf + intermediate, DNS via dnsmasq)"
@@ -458,6 +473,7 @@ expect_exit 77 "bad CA file -> 77" "could not load the trusted CA certificates" 
 expect_exit 77 "missing CA file -> 77" "could not load the trusted CA certificates" -- \
   --cacert "$work/no-such-ca.pem" "${DNS[@]}" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$URL/"
 
+area trust
 # --- Trust anchors: where they come from (curl's order), the system bundle, damage vs.
 # unsupported algorithms, plain http without any, pinned keys. The caller's
 # CURL_CA_BUNDLE / SSL_CERT_FILE were unset at the top; cases set them explicitly.
@@ -569,6 +585,7 @@ expect_exit 60 "--pinnedpubkey: the chain is checked first (unknown CA, right pi
   "certificate not issued by a trusted CA" -- --pinnedpubkey "sha256//$(pin_of "$pki/unknown.pem")" "${UNKNOWN[@]}" "$URL/"
 expect_exit 2 "--pinnedpubkey: malformed -> 2" "bad --pinnedpubkey" -- --pinnedpubkey "sha1//abc" "${MAIN[@]}" "$URL/"
 
+area failures
 # Transport and server failures, each bounded in time.
 begin "server closes mid-body -> 18"
 run -- -o "$work/partial.out" "${PARTIAL[@]}" "$URL/"
@@ -753,6 +770,7 @@ if ((!SKIP)); then
 fi
 end
 
+area requests
 # --- requests: methods, headers, bodies, auth (issue 12) ------------------------------
 #
 # Each case runs wizfetch (through the chip model) and curl (directly) against the
@@ -1182,6 +1200,7 @@ for scheme in http https; do
   fi
   end
 done
+area mtls
 # --- client certificates (mutual TLS, issue 13) ----------------------------------------
 # nginx's "mtls" block requires a certificate from client-ca.pem (ssl_verify_client on);
 # /whoami answers what nginx saw: "verify=$ssl_client_verify dn=$ssl_client_s_dn". Each
@@ -1297,4 +1316,8 @@ check_rc 0
 end
 
 echo "$passed passed, $failed failed"
+if [[ -n ${E2E_AREA:-} ]] && ((passed + failed == 0)); then
+  echo "run.sh: area $E2E_AREA ran no case" >&2
+  exit 1
+fi
 ((failed == 0))
