@@ -85,26 +85,6 @@ function(wf_cross_tls out board mbedtls)
   target_link_libraries(${name} PUBLIC wizfetch_core_${board} ${mbedtls})
 endfunction()
 
-# wf_ca_files(<out var> <bundles...>): the PEM files of a WF_CA_BUNDLE list
-# ("system" = the build machine's CA bundle).
-function(wf_ca_files out)
-  set(files "")
-  foreach(b IN LISTS ARGN)
-    if(b STREQUAL "system")
-      # The usual locations (Debian/Ubuntu, Fedora/RHEL, openSUSE, Alpine's is the first too).
-      find_file(WF_SYSTEM_CA_BUNDLE NAMES ca-certificates.crt ca-bundle.crt tls-ca-bundle.pem ca-bundle.pem
-                PATHS /etc/ssl/certs /etc/pki/tls/certs /etc/pki/ca-trust/extracted/pem /etc/ssl
-                NO_DEFAULT_PATH)
-      if(NOT WF_SYSTEM_CA_BUNDLE)
-        message(FATAL_ERROR "WF_CA_BUNDLE=system: no system CA bundle found (package ca-certificates)")
-      endif()
-      set(b ${WF_SYSTEM_CA_BUNDLE})
-    endif()
-    list(APPEND files ${b})
-  endforeach()
-  set(${out} ${files} PARENT_SCOPE)
-endfunction()
-
 # wf_cross_ca_store(<out target var> <out sha1 var> <profile> <PEM files...>): the
 # trust-anchor store of those files (scripts/ca-store.py), and whether mbedTLS needs
 # SHA-1 for it (full profile: only when a root's self-signature is SHA-1).

@@ -44,6 +44,11 @@
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
+#   ts_share VAR...                  # let child scripts use the servers started here: exports
+#                                    # WF_TS_SHARED (the docroot, NGINX_PORT and the named
+#                                    # port variables, e.g. DNS_PORT)
+#   ts_use_shared                    # in a child: takes them (returns 1 when none are shared);
+#                                    # its own $TS_DIR, ts_cleanup stops nothing shared
 #   ts_cleanup                       # stop everything now (the traps call it)
 #
 # Every server listens on 127.0.0.1 only, on a random unprivileged port (retried if
@@ -97,6 +102,32 @@ ts_cleanup() {
   [[ -n ${TS_KEEP:-} && -n $TS_DIR ]] && ts_log "kept $TS_DIR"
   TS_DIR=""
   return 0
+}
+
+# ts_share VAR...: the servers of this script for its children (scripts/run-firmware.sh
+# run by a test): a file of "NAME PORT" lines in $TS_DIR, named by WF_TS_SHARED.
+ts_share() {
+  ts_init
+  local f=$TS_DIR/shared-ports name
+  {
+    echo "docroot $TS_DOCROOT"
+    for name in "${!NGINX_PORT[@]}"; do echo "nginx:$name ${NGINX_PORT[$name]}"; done
+    for name in "$@"; do echo "$name ${!name}"; done
+  } >"$f"
+  export WF_TS_SHARED=$f
+}
+
+# ts_use_shared: NGINX_PORT, TS_DOCROOT and the named port variables from WF_TS_SHARED.
+ts_use_shared() {
+  [[ -n ${WF_TS_SHARED:-} && -f $WF_TS_SHARED ]] || return 1
+  local name value
+  while read -r name value; do
+    case $name in
+      docroot) TS_DOCROOT=$value ;;
+      nginx:*) NGINX_PORT[${name#nginx:}]=$value ;;
+      *) printf -v "$name" '%s' "$value" ;;
+    esac
+  done <"$WF_TS_SHARED"
 }
 
 trap ts_cleanup EXIT

@@ -50,6 +50,22 @@ if [[ -n ${FW_AREA:-} ]] && ! grep -qxF -- "$FW_AREA" <<<"$fw_areas"; then
   exit 2
 fi
 fw_area() { [[ -z ${FW_AREA:-} || $FW_AREA == "$1" ]]; }
+
+# The servers, started once for every run (scripts/run-firmware.sh uses them).
+# shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
+source "$here/../../scripts/test-servers.sh" # its EXIT trap stops them
+ts_at_exit "rm -rf '$work'"
+setup_failed() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 2; }
+"$here/../../scripts/make-pki.sh" "$pki" >/dev/null || setup_failed "make-pki.sh $pki"
+ts_start_nginx "$pki" || setup_failed nginx
+ts_start_dnsmasq DNS_PORT || setup_failed dnsmasq
+ECHO_LOG=$TS_DIR/echo-requests.log
+if [[ -n $post_elf ]]; then
+  ts_start_echo ECHO_PORT "$pki" "$ECHO_LOG" || setup_failed "echo server"
+else
+  ECHO_PORT=0
+fi
+ts_share DNS_PORT ECHO_PORT ECHO_LOG
 read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
 echo "# board $board, chip $chip"
 
