@@ -100,7 +100,8 @@ ctest_stage() {
   shift 2
   echo "==== stage: $name (ctest $*)"
   t0=$(now)
-  (cd "$build" && ctest "$@" --output-on-failure --output-junit "$log.xml" 2>&1 | tee "$log")
+  (cd "$build" && ctest "$@" --output-on-failure --output-junit "$log.xml" --test-output-size-passed 1000000 \
+    --test-output-size-failed 1000000 2>&1 | tee "$log")
   rc=${PIPESTATUS[0]}
   table+=("$(secs "$t0" "$(now)")"$'\t'"$name")
   count_ctest "$log"
