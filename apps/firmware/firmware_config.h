@@ -2,7 +2,7 @@
  * @file firmware_config.h
  * @brief The firmware's build-time configuration, in one place. Every value
  * can be overridden with -D (the CMake cache variables WF_FW_* do that, see
- * the README); the defaults describe the test network that `make run-firmware`
+ * docs/firmware.md); the defaults describe the test network that `make run-firmware`
  * and the emulator provide.
  *
  * The trust anchors are not here: they are the store in flash generated from the

@@ -2,7 +2,7 @@
  * wizfetch: the whole firmware stack (W5100 driver, sockets, DNS, TLS, HTTP)
  * as a curl-like command on the host, talking to the W5100 chip model.
  * Option names and exit codes follow curl where they overlap; see --help and
- * the README.
+ * docs/cli.md.
  */
 #include <errno.h>
 #include <fcntl.h>
