@@ -82,6 +82,13 @@
  * - `Location` is kept (for 3xx responses only) for wf_http_parser_location.
  *   Repeated Location fields must agree, else WF_EHTTP_PROTO.
  *
+ * Deliberate differences from curl (as curl 7.88 behaves against the same
+ * responses): curl accepts bare-LF chunk framing, a head mixing CRLF and LF,
+ * chunk-size lines like `5;`, `5  ` or `5;a="b` (unclosed), and keeps the
+ * connection after a response with both Content-Length and chunked; here
+ * they are WF_EHTTP_PROTO (exit 8) or close the connection. curl fails on an
+ * empty line after `100 Continue` (exit 1, "HTTP/0.9"); here it is skipped.
+ *
  * ### Limits (WF_EHTTP_TOOBIG when exceeded)
  * WF_HTTP_MAX_LINE bytes per line (status line, header, chunk-size line,
  * trailer; the line end not counted), WF_HTTP_MAX_HEADERS header fields per
