@@ -615,6 +615,17 @@ fi
 end
 
 expect_exit 8 "malformed status line -> 8" "malformed HTTP response" -- "${TLSCLOSE[@]}" "$URL/malformed"
+# Framing that RFC 9112 does not allow, refused where curl 7.88 accepts it (see
+# include/wizfetch/http.h): bare LF in chunk framing (7.1), a head mixing CRLF and LF.
+expect_exit 8 "chunked framing with bare LF line ends -> 8" "malformed HTTP response" -- \
+  "${TLSCLOSE[@]}" "$URL/lf-chunks"
+expect_exit 8 "a head mixing CRLF and bare LF line ends -> 8" "malformed HTTP response" -- \
+  "${TLSCLOSE[@]}" "$URL/mixed-eol"
+
+begin "a stray CRLF after 100 Continue is skipped -> 0"
+run -- "${TLSCLOSE[@]}" "$URL/blank-line"
+check_rc 0; check_stdout_is "$close_body"
+end
 
 # -o: the file is opened at the first body byte, as curl does.
 begin "-o: a fetch that fails before the body leaves an existing file untouched"
@@ -1182,6 +1193,21 @@ for scheme in http https; do
   fi
   end
 done
+
+# RFC 9112 6.3: chunked framing wins over a Content-Length beside it, and the connection
+# is closed after such a response (curl 7.88 keeps it; a smuggling risk).
+begin "keep-alive: a response with Content-Length and Transfer-Encoding: chunked is not kept (two connections)"
+mark=$(wc -l <"$ka_log")
+run -- -v "${KA[@]}" http://www.example.test/te-cl http://www.example.test/te-cl
+check_rc 0
+if ((!SKIP)); then
+  got=$(ka_since "$ka_log" "$mark" | tr '\n' '|')
+  [[ $got == "conn req 1 GET /te-cl body=0 -> 200|conn req 1 GET /te-cl body=0 -> 200|" ]] ||
+    fail "server saw: $got"
+  (($(grep -c '^conn [0-9]* req 1 GET /te-cl$' "$OUT") == 2)) || fail "the bodies are not the chunked ones"
+  ! grep -q 'Re-using' "$ERR" || fail "re-used the connection"
+fi
+end
 # --- client certificates (mutual TLS, issue 13) ----------------------------------------
 # nginx's "mtls" block requires a certificate from client-ca.pem (ssl_verify_client on);
 # /whoami answers what nginx saw: "verify=$ssl_client_verify dn=$ssl_client_s_dn". Each
