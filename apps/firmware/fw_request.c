@@ -2,6 +2,7 @@
 #include "fw_request.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "firmware_config.h"
 #include "wizfetch/error.h"
@@ -48,6 +49,30 @@ int fw_request_configure(struct wf_fetch_options *o, const char **bad)
     return 0;
 }
 
+/* Does `name` contain `word` at `from` or later, any case? */
+static bool has_word(const char *name, const char *word, size_t from)
+{
+    size_t len = strlen(name), wlen = strlen(word);
+    for (size_t i = from; i + wlen <= len; i++) {
+        if (strncasecmp(name + i, word, wlen) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool ends_with(const char *name, const char *suffix)
+{
+    size_t len = strlen(name), slen = strlen(suffix);
+    return len >= slen && has_word(name, suffix, len - slen);
+}
+
+bool fw_request_field_is_secret(const char *name)
+{
+    return wf_http_is_credential(name) || ends_with(name, "key") || ends_with(name, "token") ||
+           has_word(name, "secret", 0);
+}
+
 static void puts2(void (*print)(const char *, size_t), const char *a, const char *b)
 {
     print(a, strlen(a));
@@ -60,7 +85,7 @@ void fw_request_print(const struct wf_fetch_options *o, void (*print)(const char
     puts2(print, o->url, "\n");
     for (size_t i = 0; i < o->header_count; i++) {
         const struct wf_http_header *h = &o->headers[i];
-        bool secret = strcmp(h->name, "Authorization") == 0 || strcmp(h->name, "authorization") == 0;
+        bool secret = fw_request_field_is_secret(h->name);
         puts2(print, "> ", h->name);
         puts2(print, ": ", secret ? "(set, not shown)" : h->value);
         print("\n", 1);

@@ -36,8 +36,10 @@
  * (HEAD stays HEAD), 301 and 302 turn POST into GET without the body, 307 and
  * 308 repeat the method and the body (a callback body is rewound with
  * `rewind`; without one that is WF_EHTTP_REWIND). The caller's header fields
- * are kept, except `Authorization`, which is dropped for the rest of the
- * fetch once a redirect leads to another scheme, host or port.
+ * are kept, except the credential fields `Authorization`,
+ * `Proxy-Authorization` and `Cookie` (any case: wf_http_is_credential), which
+ * are dropped for the rest of the fetch once a redirect leads to another
+ * scheme, host or port (as curl does).
  *
  * A body without Content-Length or chunked coding ends with the connection:
  * over https it counts as complete only after the server's TLS close_notify
@@ -95,6 +97,14 @@ extern "C" {
  *  read from the connection. */
 #ifndef WF_FETCH_IO_BUF
 #define WF_FETCH_IO_BUF (WF_URL_MAX_PATH + WF_URL_MAX_HOST + 256)
+#endif
+
+/** Buffer for what arrives while the body is being sent (an early or
+ *  interim response), separate from the I/O buffer, which then may hold body
+ *  bytes not yet sent. Everything read into it goes to the response parser
+ *  at once; a longer response is read in several pieces. */
+#ifndef WF_FETCH_EARLY_BUF
+#define WF_FETCH_EARLY_BUF 64
 #endif
 
 /** Longest wait for the closing of a connection (close_notify, TCP close), ms;
@@ -254,7 +264,7 @@ typedef struct wf_fetch {
     bool started_https;    /**< the first URL was https (redirect policy) */
     const char *method;    /**< of the current request (redirects may change it) */
     bool send_body;        /**< the current request carries the body */
-    bool drop_auth;        /**< a redirect left the first origin: no Authorization */
+    bool drop_credentials; /**< a redirect left the first origin: no credential fields */
     bool body_started;     /**< a callback body was read from (a repeat needs rewind) */
     bool early_end;        /**< the connection ended (end_rc) while the body was sent */
     int end_rc;            /**< what the receive returned then */
@@ -267,6 +277,7 @@ typedef struct wf_fetch {
     bool trailing;         /**< bytes followed the response */
     int fd;
     uint8_t io[WF_FETCH_IO_BUF];
+    uint8_t early[WF_FETCH_EARLY_BUF]; /**< what arrives while the body is sent (peek_response) */
 } wf_fetch_t;
 
 /** @brief Default options: GET, no redirects, 30 s connect, 300 s total, 5 redirects max. */
