@@ -572,13 +572,14 @@ static bool connection_ended(int rc)
            rc == WF_ETLS_TRUNCATED;
 }
 
-bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen)
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen,
+                        bool idempotent_only)
 {
     static const char *const idempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
     if (response_bytes_seen) {
         return false;
     }
-    if (!body_bytes_sent) {
+    if (!body_bytes_sent && !idempotent_only) {
         return true;
     }
     for (size_t i = 0; method != NULL && i < sizeof idempotent / sizeof idempotent[0]; i++) {
@@ -610,7 +611,8 @@ static int talk(wf_fetch_t *f)
 static bool retry_allowed(wf_fetch_t *f, int rc)
 {
     if (!connection_ended(rc) ||
-        !wf_fetch_may_retry(f->method, f->body_sent, wf_http_parser_started(&f->parser))) {
+        !wf_fetch_may_retry(f->method, f->body_sent, wf_http_parser_started(&f->parser),
+                            f->options->retry_idempotent_only)) {
         return false;
     }
     const struct wf_fetch_body *b = &f->options->body;
@@ -675,8 +677,11 @@ static int exchange(wf_fetch_t *f, bool keep_alive)
         if (rc < 0 && reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
             logf_line(f,
                       "connection #%u to %s: closed by the server before any response; not sent again (%s "
-                      "with its body sent)",
-                      s->id, s->host, f->method);
+                      "%s)",
+                      s->id, s->host, f->method,
+                      f->body_sent                        ? "with its body sent"
+                      : f->options->retry_idempotent_only ? "is not idempotent"
+                                                          : "whose body cannot be rewound");
         }
         return rc;
     }

@@ -64,7 +64,11 @@
  * new connection is opened (counted in wf_session_t.reconnects). If it ends
  * after the request went out but before any response byte (the server's
  * idle time-out raced the request), the request is sent again, once, on a
- * new connection, when wf_fetch_may_retry allows it.
+ * new connection, when wf_fetch_may_retry allows it: by default (as curl and
+ * browsers) an idempotent request, or any request none of whose body bytes
+ * was sent (a POST without a body, or with Content-Length: 0, included);
+ * with `retry_idempotent_only` (e.g. a device whose POST must never reach
+ * the server twice) only an idempotent one.
  *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
@@ -183,6 +187,11 @@ struct wf_fetch_options {
      *  default: https always, http only if the fetch started on http, so an
      *  https fetch never ends on plain http unless the caller allows it. */
     unsigned redirect_protocols;
+    /** A request on a kept connection that ended before any response byte is
+     *  sent again only if its method is idempotent (GET, HEAD, PUT, DELETE,
+     *  OPTIONS, TRACE). false (the default): also a request with another
+     *  method none of whose body bytes was sent. See wf_fetch_may_retry. */
+    bool retry_idempotent_only;
 };
 
 struct wf_session;
@@ -317,11 +326,14 @@ void wf_session_close(wf_session_t *s, uint32_t timeout_ms);
  * close_notify or a bare TCP end) after the request went out: may the
  * request be sent again, once, on a new connection? Only if no response byte
  * arrived and either `method` is idempotent (GET, HEAD, PUT, DELETE, OPTIONS,
- * TRACE: RFC 9110 9.2.2) or no byte of the request body was sent, the rule
- * browsers and curl use. A connection that was new for this request is never
- * retried (the caller checks that).
+ * TRACE: RFC 9110 9.2.2) or, unless `idempotent_only`, no byte of the
+ * request body was sent (the rule browsers and curl use; a request without a
+ * body, or with an empty one, has sent none). `idempotent_only` is
+ * wf_fetch_options.retry_idempotent_only. A connection that was new for this
+ * request is never retried (the caller checks that).
  */
-bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen);
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen,
+                        bool idempotent_only);
 
 /** @brief "url", "resolve", "connect", "tls", "request", "response". */
 const char *wf_fetch_step_name(enum wf_fetch_step step);
