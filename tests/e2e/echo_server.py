@@ -42,10 +42,11 @@ The path chooses the answer:
                   client asked, then reads the body and answers 200
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
   /slow-interim/... a Content-Length body read in steps: 512 KiB, a pause in
-                  which it sends "100 Continue", 512 KiB, a pause in which it
-                  sends "103 Early Hints", then the rest; each pause is 0.5 s
-                  before and after the interim response, so a client whose send
-                  is blocked sees it mid-body. Answers 200 with the view line.
+                  which it sends "100 Continue", then twice 512 KiB and a pause
+                  in which it sends a "103 Early Hints" of about 1.2 KB, then
+                  the rest; each pause is 0.5 s before and after the interim
+                  response, so a client whose send is blocked sees it mid-body.
+                  Answers 200 with the view line.
   anything else   200, the view line as the body (text/plain)
 """
 import hashlib
@@ -58,8 +59,12 @@ import time
 FIELDS = ("host", "user-agent", "accept", "content-type", "content-length", "transfer-encoding",
           "authorization", "referer")
 CREDENTIALS = ("cookie", "proxy-authorization")  # after the x-* fields
-INTERIM = (b"HTTP/1.1 100 Continue\r\n\r\n",
-           b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+# /slow-interim's interim responses: 100, then 103s with a long head (24 Link fields,
+# about 1.2 KB: a client that reads it over its unsent body bytes loses most of them).
+EARLY_HINTS = (b"HTTP/1.1 103 Early Hints\r\n" +
+               b"".join(b"Link: </assets/style-%02d.css>; rel=preload; as=style\r\n" % i for i in range(24)) +
+               b"\r\n")
+INTERIM = (b"HTTP/1.1 100 Continue\r\n\r\n", EARLY_HINTS, EARLY_HINTS)
 LOCK = threading.Lock()
 
 
