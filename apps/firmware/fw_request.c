@@ -2,7 +2,6 @@
 #include "fw_request.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "firmware_config.h"
 #include "wizfetch/error.h"
@@ -49,12 +48,25 @@ int fw_request_configure(struct wf_fetch_options *o, const char **bad)
     return 0;
 }
 
-/* Does `name` contain `word` at `from` or later, any case? */
+/* Does `s` start with `word` (lower case), any case? ASCII only: no
+ * strncasecmp, which would link the C library's ctype table. */
+static bool starts_with_word(const char *s, const char *word)
+{
+    for (; *word != '\0'; s++, word++) {
+        char c = (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s;
+        if (c != *word) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does `name` contain `word` (lower case) at `from` or later, any case? */
 static bool has_word(const char *name, const char *word, size_t from)
 {
     size_t len = strlen(name), wlen = strlen(word);
     for (size_t i = from; i + wlen <= len; i++) {
-        if (strncasecmp(name + i, word, wlen) == 0) {
+        if (starts_with_word(name + i, word)) {
             return true;
         }
     }
