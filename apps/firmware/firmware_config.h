@@ -52,7 +52,7 @@
  * C strings (e.g. "Authorization: Bearer abc", "Content-Type: application/json");
  * a field named like a default (Host, User-Agent, Accept, Connection) replaces
  * it; at most WF_FW_MAX_HEADERS fields, names up to 47 bytes. The request line,
- * the fields (an Authorization value is not shown) and the body are printed on
+ * the fields (secret values not shown: fw_request_field_is_secret) and the body are printed on
  * the console before the response.
  */
 #ifndef WF_FW_METHOD

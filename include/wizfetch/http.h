@@ -215,7 +215,8 @@ struct wf_http_request_head {
     size_t header_count;
     enum wf_http_framing framing;
     uint64_t content_length; /**< with WF_HTTP_LENGTH, in bytes */
-    bool drop_authorization; /**< leave out the caller's Authorization (redirect to another origin) */
+    bool drop_credentials;   /**< leave out the caller's credential fields (wf_http_is_credential):
+                                  a redirect to another origin */
     bool drop_body_fields;   /**< leave out fields flagged WF_HTTP_HEADER_BODY (the body was dropped) */
     bool keep_alive;         /**< no default `Connection: close` (the connection may be kept) */
 };
@@ -291,11 +292,20 @@ size_t wf_http_chunk_frame(uint8_t *buf, size_t len, size_t *start);
 const char *wf_http_redirect_method(int status, const char *method, bool *keep_body);
 
 /**
- * @brief May credentials (the Authorization field) go to `to` after a request
- * to `from`? Only to the same scheme, host and port, as curl does without
- * --location-trusted: another host (or port) must not get the password.
+ * @brief May credentials (the fields wf_http_is_credential names) go to `to`
+ * after a request to `from`? Only to the same scheme, host and port, as curl
+ * does without --location-trusted: another host (or port) must not get the
+ * password or the cookies.
  */
 bool wf_http_redirect_keeps_auth(const struct wf_url *from, const struct wf_url *to);
+
+/**
+ * @brief Is `name` a field that carries the caller's credentials for one
+ * origin: `Authorization`, `Proxy-Authorization` or `Cookie` (any case)?
+ * Those are the fields curl drops on a redirect to another origin; the
+ * request writer leaves them out with `drop_credentials`.
+ */
+bool wf_http_is_credential(const char *name);
 
 /**
  * Response callbacks. Every member may be NULL. A callback returns 0 to go

@@ -21,12 +21,14 @@ static void test_retry_idempotent_methods(void **state)
     (void)state;
     static const char *const idempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
     for (size_t i = 0; i < sizeof idempotent / sizeof idempotent[0]; i++) {
-        /* Whether or not body bytes went out: the request may be repeated. */
-        assert_true(wf_fetch_may_retry(idempotent[i], false, false));
-        assert_true(wf_fetch_may_retry(idempotent[i], true, false));
-        /* Once a response byte arrived the server acted on it: never again. */
-        assert_false(wf_fetch_may_retry(idempotent[i], false, true));
-        assert_false(wf_fetch_may_retry(idempotent[i], true, true));
+        for (int only = 0; only <= 1; only++) { /* retry_idempotent_only changes nothing here */
+            /* Whether or not body bytes went out: the request may be repeated. */
+            assert_true(wf_fetch_may_retry(idempotent[i], false, false, only));
+            assert_true(wf_fetch_may_retry(idempotent[i], true, false, only));
+            /* Once a response byte arrived the server acted on it: never again. */
+            assert_false(wf_fetch_may_retry(idempotent[i], false, true, only));
+            assert_false(wf_fetch_may_retry(idempotent[i], true, true, only));
+        }
     }
 }
 
@@ -35,16 +37,36 @@ static void test_retry_non_idempotent_methods(void **state)
     (void)state;
     static const char *const others[] = {"POST", "PATCH", "CONNECT", "LOCK", "get", "Post"};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
-        /* Nothing of the body was sent: the server cannot have acted on it. */
-        assert_true(wf_fetch_may_retry(others[i], false, false));
+        /* The default: nothing of the body was sent (none, or an empty one),
+         * so the server cannot have acted on a body: sent again. */
+        assert_true(wf_fetch_may_retry(others[i], false, false, false));
         /* Body bytes went out: the server may have acted, so no repeat. */
-        assert_false(wf_fetch_may_retry(others[i], true, false));
-        assert_false(wf_fetch_may_retry(others[i], false, true));
-        assert_false(wf_fetch_may_retry(others[i], true, true));
+        assert_false(wf_fetch_may_retry(others[i], true, false, false));
+        assert_false(wf_fetch_may_retry(others[i], false, true, false));
+        assert_false(wf_fetch_may_retry(others[i], true, true, false));
     }
     /* No method known: only the body rule applies. */
-    assert_true(wf_fetch_may_retry(NULL, false, false));
-    assert_false(wf_fetch_may_retry(NULL, true, false));
+    assert_true(wf_fetch_may_retry(NULL, false, false, false));
+    assert_false(wf_fetch_may_retry(NULL, true, false, false));
+}
+
+/* retry_idempotent_only: a non-idempotent request is never sent twice, even
+ * when none of its body went out (a POST with Content-Length: 0 may act). */
+static void test_retry_idempotent_only(void **state)
+{
+    (void)state;
+    static const char *const others[] = {"POST", "PATCH", "CONNECT", "LOCK", "get", "Post"};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        assert_false(wf_fetch_may_retry(others[i], false, false, true));
+        assert_false(wf_fetch_may_retry(others[i], true, false, true));
+        assert_false(wf_fetch_may_retry(others[i], false, true, true));
+    }
+    assert_false(wf_fetch_may_retry(NULL, false, false, true));
+    assert_true(wf_fetch_may_retry("GET", false, false, true));
+    /* The option is off by default. */
+    struct wf_fetch_options o;
+    wf_fetch_options_default(&o);
+    assert_false(o.retry_idempotent_only);
 }
 
 /* ---- may the connection be kept after this response? ---- */
@@ -213,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_retry_idempotent_methods),
         cmocka_unit_test(test_retry_non_idempotent_methods),
+        cmocka_unit_test(test_retry_idempotent_only),
         cmocka_unit_test(test_keep_rules),
         cmocka_unit_test(test_keep_needs_complete_body),
         cmocka_unit_test(test_field_tokens),
