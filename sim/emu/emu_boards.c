@@ -2,6 +2,8 @@
  * ports/stm32f4/stm32f4_board_desc.h, filled by boards/<board>/board.c from the
  * board's board.h and its linker script). The emulator has no board table of its
  * own: a new board is known to it through its image. */
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,9 +12,16 @@
 #include "emu_machine.h"
 #include "../../ports/stm32f4/stm32f4_board_desc.h"
 
-static int bad(char *err, size_t errlen, const char *fmt, const char *what, unsigned long v)
+/* A message in `err` ("board descriptor: ..."); returns -1. */
+static int __attribute__((format(printf, 3, 4))) bad(char *err, size_t errlen, const char *fmt, ...)
 {
-    snprintf(err, errlen, fmt, what, v);
+    int n = snprintf(err, errlen, "board descriptor: ");
+    va_list ap;
+    va_start(ap, fmt);
+    if (n >= 0 && (size_t)n < errlen) {
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    }
+    va_end(ap);
     return -1;
 }
 
@@ -73,49 +82,40 @@ int wf_emu_board_from_desc(struct wf_emu_board *board, const uint8_t *data, size
     struct stm32f4_board_desc d;
     memset(board, 0, sizeof *board);
     if (len < 8) {
-        return bad(err, errlen, "%s: truncated (%lu bytes, not even the header)", "board descriptor",
-                   (unsigned long)len);
+        return bad(err, errlen, "truncated (%zu bytes, not even the header)", len);
     }
     memcpy(&d, data, 8); /* magic, version, size: little-endian on the target and here */
     if (d.magic != STM32F4_BOARD_DESC_MAGIC) {
-        return bad(err, errlen, "%s: not a board descriptor (magic 0x%08lX)", "board descriptor", d.magic);
+        return bad(err, errlen, "not a board descriptor (magic 0x%08" PRIX32 ")", d.magic);
     }
     if (d.version != STM32F4_BOARD_DESC_VERSION) {
-        snprintf(err, errlen, "board descriptor: version %u, this emulator reads version %u only",
-                 (unsigned)d.version, STM32F4_BOARD_DESC_VERSION);
-        return -1;
+        return bad(err, errlen, "version %u, this emulator reads version %u only", (unsigned)d.version,
+                   STM32F4_BOARD_DESC_VERSION);
     }
     if (d.size != sizeof d) {
-        snprintf(err, errlen, "board descriptor: size %u, version %u has %zu", (unsigned)d.size,
-                 (unsigned)d.version, sizeof d);
-        return -1;
+        return bad(err, errlen, "size %u, version %u has %zu", (unsigned)d.size, (unsigned)d.version,
+                   sizeof d);
     }
     if (len < sizeof d) {
-        snprintf(err, errlen, "board descriptor: truncated (%zu of its %zu bytes)", len, sizeof d);
-        return -1;
+        return bad(err, errlen, "truncated (%zu of its %zu bytes)", len, sizeof d);
     }
     memcpy(&d, data, sizeof d);
     if (copy_string(board->id, d.board, sizeof d.board) != 0 ||
         copy_string(board->title, d.title, sizeof d.title)) {
-        return bad(err, errlen, "%s: the board's name or title is empty or not terminated",
-                   "board descriptor", 0);
+        return bad(err, errlen, "the board's name or title is empty or not terminated");
     }
     char part[sizeof d.part + 1] = {0};
     memcpy(part, d.part, sizeof d.part);
     if (strcmp(part, "STM32F411xE") != 0) {
-        snprintf(err, errlen, "board descriptor of %s: part '%s': this emulator models the STM32F411xE only",
-                 board->id, part);
-        return -1;
+        return bad(err, errlen, "%s: part '%s': this emulator models the STM32F411xE only", board->id, part);
     }
     board->hse_hz = d.hse_hz;
     if (d.console_usart != 1 && d.console_usart != 2) {
-        return bad(err, errlen, "%s: console on USART%lu: the emulator models USART1 and USART2",
-                   "board descriptor", d.console_usart);
+        return bad(err, errlen, "console on USART%u: the emulator models USART1 and USART2", d.console_usart);
     }
     board->console_usart = d.console_usart;
     if (d.spi_bus != 1) {
-        return bad(err, errlen, "%s: the chip on SPI%lu: the emulator models SPI1", "board descriptor",
-                   d.spi_bus);
+        return bad(err, errlen, "the chip on SPI%u: the emulator models SPI1", d.spi_bus);
     }
     const struct {
         struct emu_pin *out;
@@ -134,10 +134,8 @@ int wf_emu_board_from_desc(struct wf_emu_board *board, const uint8_t *data, size
     };
     for (size_t i = 0; i < sizeof pins / sizeof pins[0]; i++) {
         if (pin(pins[i].out, pins[i].id, pins[i].optional) != 0) {
-            snprintf(err, errlen,
-                     "board descriptor: %s pin 0x%02X: not on GPIOA..GPIOC (the ports the emulator models)%s",
-                     pins[i].name, pins[i].id, pins[i].optional ? "" : " or not wired");
-            return -1;
+            return bad(err, errlen, "%s pin 0x%02X: not on GPIOA..GPIOC (the ports the emulator models)%s",
+                       pins[i].name, pins[i].id, pins[i].optional ? "" : " or not wired");
         }
     }
     if (d.chip == STM32F4_CHIP_W5100) {
@@ -145,22 +143,25 @@ int wf_emu_board_from_desc(struct wf_emu_board *board, const uint8_t *data, size
     } else if (d.chip == STM32F4_CHIP_W5500) {
         board->chip = WF_SIM_W5500;
     } else {
-        return bad(err, errlen, "%s: chip %lu: neither W5100 (1) nor W5500 (2)", "board descriptor", d.chip);
+        return bad(err, errlen, "chip %u: neither W5100 (1) nor W5500 (2)", d.chip);
     }
     unsigned first, count;
     if (flash_range(d.seed_start, d.seed_end, &board->seed_off, &board->seed_size, &board->seed_first_sector,
                     &count) != 0 ||
         count != 2) {
-        return bad(err, errlen, "%s: the seed region (from 0x%08lX) is not two whole flash sectors",
-                   "board descriptor", d.seed_start);
+        return bad(err, errlen,
+                   "the seed region (0x%08" PRIX32 "-0x%08" PRIX32 ") is not two whole flash sectors",
+                   d.seed_start, d.seed_end);
     }
     if (flash_range(d.cred_start, d.cred_end, &board->cred_off, &board->cred_size, &first, &count) != 0) {
-        return bad(err, errlen, "%s: the credentials region (from 0x%08lX) is not whole flash sectors",
-                   "board descriptor", d.cred_start);
+        return bad(err, errlen,
+                   "the credentials region (0x%08" PRIX32 "-0x%08" PRIX32 ") is not whole flash sectors",
+                   d.cred_start, d.cred_end);
     }
     if (flash_range(d.image_start, d.image_end, &board->image_off, &board->image_size, &first, &count) != 0) {
-        return bad(err, errlen, "%s: the image region (from 0x%08lX) is not whole flash sectors",
-                   "board descriptor", d.image_start);
+        return bad(err, errlen,
+                   "the image region (0x%08" PRIX32 "-0x%08" PRIX32 ") is not whole flash sectors",
+                   d.image_start, d.image_end);
     }
     return 0;
 }
