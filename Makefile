@@ -129,7 +129,8 @@ images: cross-configure
 # copy_image DIR DEST: the image files of $(CROSS)/DIR to DEST
 copy_image = mkdir -p $(2) && cp $(foreach f,elf bin hex map,$(CROSS)/$(1)/firmware.$(f)) $(2)/
 
-# Both profiles are built and checked against their budgets (the build fails if over).
+# The image for BOARD in the full (firmware) or the small (firmware-small) TLS profile,
+# checked against that profile's budgets (the build fails if over).
 firmware: cross-configure
 	$(CROSS_BUILD) $(call image_target,fw/$(BOARD))_budget
 	@$(call copy_image,fw/$(BOARD),$(FW))
@@ -205,6 +206,7 @@ profile: rel-emu firmware-emu
 
 # The firmware cases (tests/e2e/firmware.sh, profile.sh) through ctest: every area,
 # every board (test-firmware), or the second board's (test-firmware-base BOARD=...).
+# The emulator takes the board from the image's .board_desc section (its board descriptor).
 test-firmware: build images rel-emu
 	cd $(BUILD) && ctest -L firmware -j $(JOBS) --output-on-failure
 test-firmware-base: build images rel-emu
@@ -220,16 +222,19 @@ fuzz-build: deps
 flash: firmware
 	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
 
-# One device's client certificate and key into flash sector 3 (0x0800C000, 16 KiB),
+# One device's client certificate and key into the board's credentials sector (the
+# CRED region of its linker memory map: on the STM32F411 sector 3, 0x0800C000, 16 KiB),
 # the credentials area the image reads at boot (scripts/make-credentials.py builds it;
 # flashing an image never touches it). CERT: PEM chain, leaf first, or DER; KEY: its
 # unencrypted private key (default: from CERT).
 CRED_AREA ?= build/credentials/$(BOARD).bin
+CRED_ADDR  = $(firstword $(shell scripts/board-flash-region.sh $(BOARD) CRED))
 provision:
 	@test -n "$(CERT)" || { echo "usage: make provision CERT=device.pem [KEY=device.key] [BOARD=$(BOARD)]" >&2; exit 2; }
+	@test -n "$(CRED_ADDR)" || { echo "provision: no CRED region in the linker script of $(BOARD)" >&2; exit 2; }
 	@mkdir -p $(dir $(CRED_AREA))
 	python3 scripts/make-credentials.py --cert $(CERT) $(if $(KEY),--key $(KEY)) -o $(CRED_AREA)
-	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(CRED_AREA) verify reset exit 0x0800C000"
+	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(CRED_AREA) verify reset exit $(CRED_ADDR)"
 
 # Writes the image through the STM32's ROM bootloader over USB (DFU; the Black Pill's
 # USB-C port): hold BOOT0, tap NRST, release BOOT0, then run this. dfu-util erases only

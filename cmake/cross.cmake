@@ -39,6 +39,9 @@ function(wf_cross_board board)
   target_link_libraries(wf_family_${board} PUBLIC wizfetch_core_${board})
   add_library(wf_board_${board} STATIC ${dir}/board.c)
   target_include_directories(wf_board_${board} PUBLIC ${dir})
+  # The board descriptor's name and part (stm32f4_board.h, STM32F4_BOARD_DESCRIPTOR): the
+  # folder's name and board.cmake's part, so neither is written again in board.c.
+  target_compile_definitions(wf_board_${board} PRIVATE WF_BOARD_NAME="${board}" WF_BOARD_PART_NAME="${WF_BOARD_PART}")
   target_link_libraries(wf_board_${board} PUBLIC wf_family_${board})
   set_property(GLOBAL PROPERTY WF_BOARD_${board}_LDSCRIPT ${WF_BOARD_LDSCRIPT})
   set_property(GLOBAL PROPERTY WF_BOARD_${board}_LDDIR ${WF_FAMILY_LDDIR})

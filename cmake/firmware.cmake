@@ -27,19 +27,11 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
 # sectors 1-2 the seed, sector 3 the device credentials) for
 # code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
-# 155 KiB for the whole system root set (README, memory section).
-# Budgets: what was measured (make firmware / make firmware-small, one root) plus
-# room for the features being added (client certificates, session resumption,
-# keep-alive, handshake speed options); README, *Memory*.
-#   code, full:  143930 B measured before them (148374 B with SHA-1, i.e. a store
-#                holding a SHA-1-signed root such as the system set) -> 156 KiB; with
-#                them in (the telemetry image, which links keep-alive sessions, is the
-#                largest: 159942 B) 156 KiB was too tight: 160 KiB
-#   code, small:  96038 B measured -> 96 KiB, 2.2 KiB room (features that do not fit
-#                stay out of the small profile)
-#   RAM, full:    49092 B measured (static + pool + stack + C heap) -> 56 KiB, 8.1 KiB room
-#   RAM, small:   44336 B measured -> 48 KiB, 4.7 KiB room
-# (set per profile in wf_firmware_image below).
+# 155 KiB for the whole system root set (docs/measurements.md, *Memory*).
+# Budgets: the measured code and RAM of each profile plus room for what is being
+# added; the current figures and how much room each budget leaves are in
+# docs/measurements.md, *Memory* (the build prints them: scripts/memory-table.sh).
+# (Set per profile in wf_firmware_image below.)
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 # Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
 # so none is reserved: a malloc would get NULL.
@@ -50,17 +42,15 @@ set(WF_FW_HEAP_BYTES 0 CACHE STRING "Firmware: C library (malloc) heap bytes (wi
 # the stack by painting, the pool as wf_tls_pool_high_water) plus a margin, and
 # that test fails when any run's peak exceeds reservation - margin. So a change
 # that needs more (a feature, a bigger handshake) fails the test, not the board:
-# raise the reservation by what the test reports. The rules (README, *Memory*):
+# raise the reservation by what the test reports. The rules (docs/measurements.md, *Memory*):
 #   stack margin 1 KiB: paths the scenarios do not reach (other error branches,
 #     an exception frame on top of the deepest call), reservation rounded up to 256 B;
 #   pool margin 4 KiB: a longer or bigger server chain than the test PKI's (one
 #     more 2 KiB certificate parsed and kept) and fragmentation, rounded up to 1 KiB.
 # Empty cache values take the measured defaults of the profile.
-# Measured (make test-firmware: tests/e2e/firmware.sh prints the highest peaks; the
-# whole root set adds nothing: roots are parsed one at a time): full profile stack
-# 4076 B (the POST image; 3612 B a GET: the fetch's session on the stack), pool
-# 34448 B (the provisioned ECDSA client certificate; 33344 B without); small profile
-# stack 2260 B, pool 29272 B. (The defaults per profile: wf_firmware_image below.)
+# The peaks the defaults come from: make test-firmware (tests/e2e/firmware.sh
+# prints the highest stack and pool over its runs); docs/measurements.md, *Memory*.
+# (The defaults per profile: wf_firmware_image below.)
 set(WF_FW_STACK_BYTES "" CACHE STRING "Firmware: stack reservation, bytes (empty: the profile's measured default)")
 set(WF_FW_POOL_BYTES "" CACHE STRING "Firmware: mbedTLS pool, bytes (empty: the profile's measured default)")
 set(WF_FW_STACK_MARGIN 1024 CACHE STRING "Firmware: stack bytes a test run's peak must leave free")

@@ -19,8 +19,9 @@ function(wf_family_library target part)
     ${dir}/entropy_cond.c
     ${dir}/seed_store.c
   )
-  # The firmware's board API (apps/firmware/board_api.h) is what board_api.c implements.
-  target_include_directories(${target} PUBLIC ${dir} ${CMAKE_SOURCE_DIR}/apps/firmware)
+  # The firmware's board API (ports/board_api.h, the contract every family implements)
+  # is what board_api.c implements.
+  target_include_directories(${target} PUBLIC ${dir} ${CMAKE_SOURCE_DIR}/ports)
   target_compile_definitions(${target} PUBLIC ${part})
   # The C library's references to the syscalls are resolved after link-time
   # optimisation has decided what is used: keep these two out of LTO.
