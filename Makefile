@@ -83,8 +83,9 @@ install-check: install-build
 # WF_FW_CERT/WF_FW_KEY (a client certificate and key compiled in; without them the
 # image uses the credentials sector that `make provision` writes), e.g.
 #   make firmware WF_CA_BUNDLE=system WF_FW_URL=https://example.org/
-# A setting given once stays in $(CROSS)'s cache (give it empty to drop it). The
-# image is copied to $(FW) (build/fw/<board>/firmware.elf, .bin, .hex, .map).
+# A WF_FW_* setting given once stays in $(CROSS)'s cache (as `make flash` needs it;
+# give it empty to drop it); WF_CA_BUNDLE is given every time (default: the test
+# root). The image is copied to $(FW) (build/fw/<board>/firmware.elf, .bin, .hex, .map).
 BOARD      ?= nucleo_f411re
 BOARDS     := $(shell sed -n 's/^  \([a-z0-9_]*\)$$/\1/p' boards/boards.cmake)
 ifeq ($(filter $(BOARD),$(BOARDS)),)
@@ -95,7 +96,8 @@ FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
-              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
+              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY \
+              WF_FW_REPORT_S WF_FW_REPORT_COUNT,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
