@@ -26,39 +26,17 @@
 # Ctrl-C; every wizfetch run is bounded with `timeout`.
 set -uo pipefail
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 WIZFETCH_BINARY" >&2
-  exit 2
-fi
-bin=$(realpath -e "$1" 2>/dev/null) || { echo "run.sh: no such file: $1" >&2; exit 2; }
-[[ -x $bin ]] || { echo "run.sh: not executable: $bin" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
 areas=$(sed -n 's/^area \([a-z0-9_]*\)$/\1/p' "${BASH_SOURCE[0]}")
 if [[ -n ${E2E_AREA:-} ]] && ! grep -qxF -- "$E2E_AREA" <<<"$areas"; then
   echo "run.sh: no area '$E2E_AREA'; the areas:" $areas >&2
   exit 2
 fi
 
-# shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
-source "$repo/scripts/test-servers.sh"
-# Trust anchors come from the environment when no option names them (as in curl):
-# the cases below set these themselves, so the caller's values must not leak in.
-unset CURL_CA_BUNDLE SSL_CERT_FILE
-
-setup_failed() { echo "run.sh: set-up failed: $*" >&2; exit 2; }
-
 # --- set-up: PKI and servers -------------------------------------------------------
 
-if [[ -n ${WF_PKI_DIR:-} ]]; then
-  pki=$WF_PKI_DIR
-elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
-  pki=$(dirname "$(dirname "$bin")")/pki # BUILD/apps/wizfetch -> BUILD/pki
-else
-  pki=$repo/build/pki
-fi
-"$repo/scripts/make-pki.sh" "$pki" || setup_failed "make-pki.sh $pki"
-pki=$(cd "$pki" && pwd)
+# shellcheck source=SCRIPTDIR/wizfetch_setup.sh
+source "$here/wizfetch_setup.sh" "$@" # bin, repo, pki, setup_failed; scripts/test-servers.sh
 
 ts_init
 ts_start_nginx "$pki" || setup_failed nginx
