@@ -842,3 +842,8 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
     f->session = NULL;
     return rc;
 }
+
+const struct wf_url *wf_fetch_url(const wf_fetch_t *f)
+{
+    return &f->url;
+}

@@ -23,6 +23,7 @@
 #include "request.h"
 #include "trust.h"
 #include "wf_sim_chip.h"
+#include "write_out.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
@@ -52,7 +53,8 @@ enum {
     EXIT_PARTIAL = 18,
     EXIT_HTTP_ERROR = 22,
     EXIT_WRITE = 23,
-    EXIT_READ = 26, /* an @FILE, -T FILE or body source that cannot be read */
+    EXIT_RANGE = 33, /* -C: the server did not send the range asked for */
+    EXIT_READ = 26,  /* an @FILE, -T FILE or body source that cannot be read */
     EXIT_TIMEOUT = 28,
     EXIT_TLS = 35,
     EXIT_REDIRECTS = 47,
@@ -85,10 +87,17 @@ struct cli {
     size_t ca_dir_count;
     uint8_t pins[WF_TLS_MAX_PINS][32]; /* --pinnedpubkey */
     size_t pin_count;
-    const char *outputs[MAX_OUTPUTS]; /* -o, in order */
+    const char *outputs[MAX_OUTPUTS]; /* -o FILE or -O (REMOTE_NAME), in order */
     size_t output_count;
-    char **urls; /* the URLs, in order (argv storage) */
+    bool remote_name_all; /* --remote-name-all: -O for every URL without -o/-O */
+    bool create_dirs;     /* --create-dirs */
+    char **urls; /* the URLs (--url and the arguments), in order (argv storage; the array malloc'd) */
     size_t url_count;
+    char *write_out;         /* -w: the format (malloc'd), or NULL */
+    const char *dump_header; /* -D FILE, "-" = stdout */
+    FILE *dump_header_file;  /* opened at the start of the run */
+    bool show_error;         /* -S: error messages even with -s */
+    bool fail_with_body;     /* --fail-with-body: HTTP >= 400 is exit 22, the body is still written */
     const char *keylog;
     bool include;
     bool verbose;
@@ -124,7 +133,7 @@ static struct wf_trust trust; /* --cacert, --capath, $CURL_CA_BUNDLE, ... (trust
 
 static void say(const struct cli *c, const char *fmt, ...)
 {
-    if (c->silent) {
+    if (c->silent && !c->show_error) {
         return;
     }
     va_list ap;
@@ -241,7 +250,14 @@ enum {
     OPT_PINNEDPUBKEY,
     OPT_NO_SESSIONID,
     OPT_TLS13_PSK_ONLY,
+    OPT_FAIL_WITH_BODY,
+    OPT_REMOTE_NAME_ALL,
+    OPT_CREATE_DIRS,
+    OPT_URL,
 };
+
+/* outputs[] entry of -O: the URL's file name. */
+static const char REMOTE_NAME[] = "";
 
 static const struct option long_options[] = {
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -292,6 +308,14 @@ static const struct option long_options[] = {
     {"user-agent", required_argument, NULL, 'A'},
     {"referer", required_argument, NULL, 'e'},
     {"get", no_argument, NULL, 'G'},
+    {"show-error", no_argument, NULL, 'S'},
+    {"write-out", required_argument, NULL, 'w'},
+    {"dump-header", required_argument, NULL, 'D'},
+    {"fail-with-body", no_argument, NULL, OPT_FAIL_WITH_BODY},
+    {"remote-name", no_argument, NULL, 'O'},
+    {"remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL},
+    {"create-dirs", no_argument, NULL, OPT_CREATE_DIRS},
+    {"url", required_argument, NULL, OPT_URL},
     {NULL, 0, NULL, 0},
 };
 
@@ -381,13 +405,87 @@ static int bad_option(const char *what, const char *value)
     return EXIT_INIT;
 }
 
+/* getopt's '?' (unknown) or ':' (value missing) in the argument `arg`, as
+ * curl 7.88 words it: "option -fsSW: is unknown", "option --output: requires
+ * parameter": the argument as written (a bundle of short options whole; a
+ * long option up to its '='). */
+static int option_error(int opt, const char *arg)
+{
+    int n = strncmp(arg, "--", 2) == 0 ? (int)strcspn(arg, "=") : (int)strlen(arg);
+    fprintf(stderr, "wizfetch: option %.*s: %s\n", n, arg, opt == ':' ? "requires parameter" : "is unknown");
+    fputs("wizfetch: try 'wizfetch --help' for more information\n", stderr);
+    return EXIT_INIT;
+}
+
+/* A URL of the command line (an argument or --url), in order. */
+static bool add_url(struct cli *c, char *url, int argc)
+{
+    if (c->urls == NULL) {
+        c->urls = calloc((size_t)argc, sizeof *c->urls);
+        if (c->urls == NULL) {
+            return false;
+        }
+    }
+    c->urls[c->url_count++] = url; /* at most one per argv element */
+    return true;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct cli *c)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:GE:", long_options, NULL)) != -1) {
+    /* '-': arguments come in order as option 1 (URLs keep their order among
+     * --url options); ':': a missing value is ':' rather than '?'. */
+    for (;;) {
+        /* In this mode (no reordering) the argument being read is argv[optind]
+         * before the call, also in the middle of a bundle such as -fsSL. */
+        int current = optind;
+        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:O", long_options, NULL);
+        if (opt == -1) {
+            break;
+        }
         switch (opt) {
+        case 1:
+        case OPT_URL:
+            if (!add_url(c, optarg, argc)) {
+                return bad_option("out of memory", NULL);
+            }
+            break;
+        case 'S':
+            c->show_error = true;
+            break;
+        case 'w':
+            free(c->write_out);
+            c->write_out = wf_cli_write_out_load(optarg, stdin);
+            if (c->write_out == NULL && optarg[0] == '@') {
+                if (!c->silent) { /* curl goes on with an empty format */
+                    fprintf(stderr, "Warning: Failed to read %s\n", optarg + 1);
+                }
+                c->write_out = strdup("");
+            }
+            if (c->write_out == NULL) {
+                return bad_option("out of memory", NULL);
+            }
+            break;
+        case 'D':
+            c->dump_header = optarg;
+            break;
+        case OPT_FAIL_WITH_BODY:
+            c->fail_with_body = true;
+            break;
+        case 'O':
+            if (c->output_count == MAX_OUTPUTS) {
+                return bad_option("too many -o/-O options", "-O");
+            }
+            c->outputs[c->output_count++] = REMOTE_NAME;
+            break;
+        case OPT_REMOTE_NAME_ALL:
+            c->remote_name_all = true;
+            break;
+        case OPT_CREATE_DIRS:
+            c->create_dirs = true;
+            break;
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
                 return bad_option("too many --cacert files", optarg);
@@ -507,7 +605,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
         }
         case 'o':
             if (c->output_count == MAX_OUTPUTS) {
-                return bad_option("too many -o options", optarg);
+                return bad_option("too many -o/-O options", optarg);
             }
             c->outputs[c->output_count++] = optarg;
             break;
@@ -587,14 +685,19 @@ static int parse_options(int argc, char **argv, struct cli *c)
                    (long long)WIZFETCH_TIME_FLOOR);
             return EXIT_OK;
         default:
-            return bad_option("unknown option or missing value", argv[optind - 1]);
+            return option_error(opt, argv[current]);
         }
     }
-    if (optind >= argc) {
-        return bad_option("no URL given", NULL);
+    for (; optind < argc; optind++) { /* after "--" */
+        if (!add_url(c, argv[optind], argc)) {
+            return bad_option("out of memory", NULL);
+        }
     }
-    c->urls = argv + optind;
-    c->url_count = (size_t)(argc - optind);
+    if (c->url_count == 0) {
+        fputs("wizfetch: no URL specified!\n", stderr);
+        fputs("wizfetch: try 'wizfetch --help' for more information\n", stderr);
+        return EXIT_INIT;
+    }
     c->fetch.url = c->urls[0];
     if (c->ntp_from_dhcp && !c->dhcp) {
         return bad_option("--ntp dhcp needs --dhcp", NULL);
@@ -1076,15 +1179,136 @@ static void on_connection(void *ctx, const wf_session_t *conn, bool reused)
     }
 }
 
+/* -O: the file name part of the URL's path (no query), as curl 7.88 takes
+ * it: the text after the last '/'. Into `name` (PATH_MAX); false if empty. */
+static bool remote_file_name(const char *url, char *name)
+{
+    struct wf_url u;
+    if (wf_url_parse(url, &u, NULL) < 0) {
+        return false;
+    }
+    size_t n = strcspn(u.path, "?");
+    u.path[n] = '\0';
+    const char *base = strrchr(u.path, '/');
+    base = base != NULL ? base + 1 : u.path;
+    if (*base == '\0' || strlen(base) >= PATH_MAX) {
+        return false;
+    }
+    strcpy(name, base);
+    return true;
+}
+
+/* The index-th URL's output file: its -o/-O (in order), else -O with
+ * --remote-name-all, else NULL (stdout). Returns -1 or an exit code. */
+static int output_path(const struct cli *c, size_t index, const char *url, char *name, const char **path)
+{
+    const char *given = index < c->output_count ? c->outputs[index] : NULL;
+    if (given == NULL && c->remote_name_all) {
+        given = REMOTE_NAME;
+    }
+    *path = given;
+    if (given != REMOTE_NAME) {
+        return -1;
+    }
+    if (!remote_file_name(url, name)) {
+        say(c, "Remote file name has no length!");
+        return EXIT_WRITE;
+    }
+    *path = name;
+    return -1;
+}
+
+/* What -w prints, from the transfer's result and output. */
+struct transfer_facts {
+    const struct wf_fetch_result *result;
+    const struct wf_fetch_options *fo;
+    const wf_session_t *conn;
+    unsigned connections_before;
+    uint32_t start_ms, end_ms; /* port clock */
+    const char *path;
+    int code;
+    char errormsg[256];
+};
+
+static double seconds(uint32_t ms)
+{
+    return (double)ms / 1000.0;
+}
+
+static void print_write_out(struct session *s, const struct transfer_facts *t)
+{
+    const struct cli *c = s->cli;
+    const struct wf_fetch_result *r = t->result;
+    const struct wf_url *u = wf_fetch_url(&fetch_area);
+    char url[WF_URL_MAX_HOST + WF_URL_MAX_PATH + 32] = "";
+    if ((r->step == WF_STEP_URL && r->redirects == 0) || wf_url_format(u, url, sizeof url) < 0) {
+        snprintf(url, sizeof url, "%s", t->fo->url);
+    }
+    /* A redirect not followed: where it pointed, as an absolute URL. */
+    char redirect[sizeof url] = "";
+    const char *location = wf_cli_output_field(&s->out, "Location", 8);
+    struct wf_url next;
+    if (location != NULL && r->http_status >= 300 && r->http_status < 400 &&
+        wf_url_resolve(u, location, strlen(location), &next, NULL) == 0) {
+        (void)wf_url_format(&next, redirect, sizeof redirect);
+    }
+    const char *type = wf_cli_output_field(&s->out, "Content-Type", 12);
+    char ip[16] = "";
+    bool connected = r->step >= WF_STEP_REQUEST || r->reused_connection;
+    if (connected) {
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", r->ip[0], r->ip[1], r->ip[2], r->ip[3]);
+    }
+    uint32_t namelookup = r->step_ms[WF_STEP_RESOLVE];
+    uint32_t connect = namelookup + r->step_ms[WF_STEP_CONNECT];
+    uint32_t appconnect = u->https ? connect + r->step_ms[WF_STEP_TLS] : 0;
+    uint32_t total = t->end_ms - t->start_ms;
+    uint32_t first_byte = s->out.got_response ? s->out.first_byte_ms - (t->start_ms - s->t0) : 0;
+    const struct wf_fetch_body *b = &t->fo->body;
+    struct wf_cli_write_out_info info = {
+        .http_code = r->http_status,
+        .size_download = r->body_bytes,
+        .size_upload = b->read != NULL ? (b->length != WF_FETCH_LENGTH_UNKNOWN ? b->length : 0)
+                                       : (b->data != NULL ? b->len : 0),
+        .size_header = s->out.head_bytes,
+        .time_namelookup = seconds(namelookup),
+        .time_connect = seconds(connect),
+        .time_appconnect = seconds(appconnect),
+        .time_pretransfer = seconds(u->https ? appconnect : connect),
+        .time_starttransfer = seconds(first_byte),
+        .time_total = seconds(total),
+        .url_effective = url,
+        .redirect_url = redirect,
+        .content_type = type != NULL ? type : "",
+        .errormsg = t->errormsg,
+        .scheme = u->https ? "HTTPS" : "HTTP",
+        .remote_ip = ip,
+        .method = t->fo->method != NULL ? t->fo->method : (t->fo->head ? "HEAD" : "GET"),
+        .filename_effective = t->path != NULL ? t->path : "",
+        .num_connects = t->conn->connections - t->connections_before,
+        .num_redirects = r->redirects,
+        .remote_port = connected ? u->port : 0,
+        .exitcode = t->code,
+        .ssl_verify_result = 0, /* a certificate that does not verify ends the transfer (exit 60) */
+        .header = wf_cli_output_field,
+        .header_ctx = &s->out,
+    };
+    wf_cli_write_out(c->write_out, &info, stdout, stderr, stderr);
+}
+
 /* One URL of the command line (the index-th) over the session `conn`: its
- * own output (-o paired in order, else stdout) and exit code. */
+ * own output (-o/-O paired in order, else stdout) and exit code. */
 static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
                     struct wf_sim_chip *model)
 {
     const struct cli *c = s->cli;
-    const char *path = index < c->output_count ? c->outputs[index] : NULL;
     struct wf_fetch_options fo = *base;
     int code = wf_cli_request_for_url(s->req, index, c->urls[index], &fo);
+    if (code >= 0) {
+        return code;
+    }
+    char remote_name[PATH_MAX];
+    const char *path = NULL;
+    code = output_path(c, index, fo.url, remote_name, &path);
     if (code >= 0) {
         return code;
     }
@@ -1095,12 +1319,17 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
             return EXIT_TIMEOUT;
         }
     }
+    if (c->fail_with_body) {
+        fo.fail_on_http_error = false; /* the body is written; the exit code says it failed */
+    }
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
     wf_cli_output_init(&s->out, c->silent ? NULL : stderr, stdout, path, c->include || c->fetch.head);
     s->out.log = c->verbose ? stderr : NULL;
     s->out.clock_ms = clock_ms;
     s->out.t0 = s->t0;
+    s->out.create_dirs = c->create_dirs;
+    s->out.dump_header = c->dump_header_file;
     const struct wf_fetch_callbacks cb = {
         .ctx = &s->out,
         .log = wf_cli_output_log,
@@ -1113,8 +1342,12 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .body = wf_cli_output_body,
     };
     struct wf_fetch_result result;
+    struct transfer_facts facts = {
+        .result = &result, .fo = &fo, .conn = conn, .connections_before = conn->connections, .path = path};
+    facts.start_ms = clock_ms();
     int rc = wf_fetch_session(&fetch_area, conn, &fo, &cb, &result);
     int out_rc = wf_cli_output_finish(&s->out, rc == 0);
+    facts.end_ms = clock_ms();
     rc = rc ? rc : out_rc;
     if (s->out.failed && path != NULL) {
         say(c, "cannot write %s", path);
@@ -1128,15 +1361,42 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     }
     report_verbose(c, conn, &result, model);
     code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
+    if (rc == 0 && c->fail_with_body && result.http_status >= 400) {
+        rc = WF_EHTTP_STATUS;
+        code = EXIT_HTTP_ERROR;
+    }
     if (rc == WF_EHTTP_STATUS) {
+        snprintf(facts.errormsg, sizeof facts.errormsg, "The requested URL returned error: %d",
+                 result.http_status);
         say(c, "the server returned HTTP %d", result.http_status);
     } else if (rc < 0) {
-        say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
+        snprintf(facts.errormsg, sizeof facts.errormsg, "%s failed: %s", wf_fetch_step_name(result.step),
+                 wf_strerror(rc));
+        say(c, "%s", facts.errormsg);
         if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
             say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
         }
     }
+    if (c->write_out != NULL) {
+        facts.code = code;
+        print_write_out(s, &facts);
+    }
+    wf_cli_output_free(&s->out);
     return code;
+}
+
+/* -D FILE: one file for the heads of every URL ("-": stdout). */
+static int open_dump_header(struct cli *c)
+{
+    if (c->dump_header == NULL) {
+        return -1;
+    }
+    c->dump_header_file = strcmp(c->dump_header, "-") == 0 ? stdout : fopen(c->dump_header, "wb");
+    if (c->dump_header_file == NULL) {
+        say(c, "cannot open %s: %s", c->dump_header, strerror(errno));
+        return EXIT_WRITE;
+    }
+    return -1;
 }
 
 static int run(struct cli *c, struct wf_sim_chip *model)
@@ -1153,7 +1413,10 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     wf_chip_t chip;
     wf_net_t net = {0};
     struct wf_fetch_options fo = c->fetch; /* --dhcp may add the DNS servers */
-    int code = start_chip(&s, &host, &chip, &net);
+    int code = open_dump_header(c);
+    if (code < 0) {
+        code = start_chip(&s, &host, &chip, &net);
+    }
     if (code < 0) {
         code = net_prepare(&s, &host, &chip, &net, &fo);
     }
@@ -1172,10 +1435,21 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     if (s.keylog != NULL) {
         fclose(s.keylog);
     }
+    if (c->dump_header_file != NULL && c->dump_header_file != stdout) {
+        fclose(c->dump_header_file);
+    }
     wf_tls_free(&tls);
     wf_trust_free(&trust);
     wf_net_free(&net);
     return code;
+}
+
+static void free_cli(struct cli *c)
+{
+    wf_cli_request_free(&c->req);
+    wf_cli_client_cert_free(&c->client_cert);
+    free(c->urls);
+    free(c->write_out);
 }
 
 int main(int argc, char **argv)
@@ -1189,16 +1463,14 @@ int main(int argc, char **argv)
     c.fetch.total_timeout_ms = 0;
     int code = parse_options(argc, argv, &c);
     if (code >= 0) {
-        wf_cli_request_free(&c.req);
-        wf_cli_client_cert_free(&c.client_cert);
+        free_cli(&c);
         return code;
     }
     /* The model is made once the options are known (--model, --chip, --map). */
     struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, c.model);
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
-        wf_cli_request_free(&c.req);
-        wf_cli_client_cert_free(&c.client_cert);
+        free_cli(&c);
         return EXIT_INIT;
     }
     for (size_t i = 0; i < c.map_count && code < 0; i++) {
@@ -1209,8 +1481,7 @@ int main(int argc, char **argv)
     if (code < 0) {
         code = run(&c, model);
     }
-    wf_cli_request_free(&c.req);
-    wf_cli_client_cert_free(&c.client_cert);
+    free_cli(&c);
     code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;

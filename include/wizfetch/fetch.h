@@ -312,6 +312,10 @@ void wf_session_close(wf_session_t *s, uint32_t timeout_ms);
  */
 bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen);
 
+/** @brief The URL of the last request of the last fetch made with `f`
+ *  (after redirects: curl's "effective URL"). Valid until `f` is used again. */
+const struct wf_url *wf_fetch_url(const wf_fetch_t *f);
+
 /** @brief "url", "resolve", "connect", "tls", "request", "response". */
 const char *wf_fetch_step_name(enum wf_fetch_step step);
 

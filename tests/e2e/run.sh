@@ -1283,6 +1283,196 @@ check_rc 0
 ((SKIP)) || [[ $(cat "$OUT") == "$ECDSA_DN" ]] || fail "server saw '$(head -c 200 "$OUT")'"
 end
 
+# --- curl's everyday options: bundles, -S, -w, -D, --fail-with-body, -O, --url -------
+#
+# vs_curl PATH ARGS...: wizfetch with ARGS on $URL/PATH through the model (nginx
+# "main"), curl with the same ARGS on nginx's real port, each in a directory of its
+# own (WF_DIR, CURL_DIR: the current directory of the run, so -o/-O files land there;
+# PREP, if set, is run in both first). What must match: the exit codes, stdout and
+# the files written (curl's 127.0.0.1 read as wizfetch's 10.0.0.1, and VS_NORM, a
+# sed script, applied to both: e.g. the time_* numbers), and the request
+# lines nginx logged with their status and body size. WF_ONLY: extra wizfetch
+# arguments. CURL_ERR is curl's stderr.
+# curl reaches the same URLs as wizfetch: www.example.test:443 is nginx's port for it too.
+NGINX_URL=$URL
+CURL_NGINX=(curl --cacert "$pki/root.pem" --connect-to "www.example.test:443:127.0.0.1:${NGINX_PORT[main]}")
+VS_NORM=""
+PREP=""
+nginx_mark() { if [[ -f $access_log ]]; then wc -l <"$access_log"; else echo 0; fi; }
+nginx_since() { # nginx_since MARK: request, status and size of each line logged since MARK
+  local i
+  for ((i = 0; i < 20; i++)); do
+    (($(nginx_mark) > $1)) && break
+    sleep 0.1
+  done
+  sleep 0.2 # a second request of the same run
+  tail -n +$(($1 + 1)) "$access_log" | sed -E 's/^[0-9]+ [^ ]+ [^ ]+ //'
+}
+vs_norm() { # vs_norm FILE: the comparable form
+  sed -E -e 's/127\.0\.0\.1/10.0.0.1/g' ${VS_NORM:+-e "$VS_NORM"} "$1"
+}
+vs_curl() {
+  ((SKIP)) && return 0
+  local path=$1 mark f
+  shift
+  WF_DIR=$work/$ncase.wf
+  CURL_DIR=$work/$ncase.curl
+  rm -rf "$WF_DIR" "$CURL_DIR"
+  mkdir -p "$WF_DIR" "$CURL_DIR"
+  if [[ -n $PREP ]]; then
+    (cd "$WF_DIR" && eval "$PREP")
+    (cd "$CURL_DIR" && eval "$PREP")
+  fi
+  mark=$(nginx_mark)
+  cd "$WF_DIR" || return 0
+  run --within 60 -- "${WF_ONLY[@]}" "${MAIN[@]}" "$@" "$URL$path"
+  cd - >/dev/null || return 0
+  WF_SEEN=$(nginx_since "$mark")
+  mark=$(nginx_mark)
+  CURL_OUT=$work/$ncase.curl.out
+  CURL_ERR=$work/$ncase.curl.err
+  (cd "$CURL_DIR" && timeout -k 5 60 "${CURL_NGINX[@]}" "$@" "$NGINX_URL$path" <"${RUN_STDIN:-/dev/null}" \
+    >"$CURL_OUT" 2>"$CURL_ERR")
+  CURL_RC=$?
+  CURL_SEEN=$(nginx_since "$mark")
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+  if ! cmp -s "$OUT" "$CURL_OUT" && [[ $(vs_norm "$OUT") != "$(vs_norm "$CURL_OUT")" ]]; then
+    fail "stdout differs from curl's"
+    diff <(vs_norm "$CURL_OUT") <(vs_norm "$OUT") | head -8 | sed 's/^/#   /'
+  fi
+  [[ $WF_SEEN == "$CURL_SEEN" ]] || fail "nginx saw [${WF_SEEN//$'\n'/|}], for curl [${CURL_SEEN//$'\n'/|}]"
+  for f in $(cd "$CURL_DIR" && find . -type f | sort) $(cd "$WF_DIR" && find . -type f | sort); do
+    if [[ ! -f $WF_DIR/$f ]]; then fail "wizfetch did not write $f"; continue; fi
+    if [[ ! -f $CURL_DIR/$f ]]; then fail "wizfetch wrote $f, curl did not"; continue; fi
+    cmp -s "$WF_DIR/$f" "$CURL_DIR/$f" || [[ $(vs_norm "$WF_DIR/$f") == "$(vs_norm "$CURL_DIR/$f")" ]] ||
+      fail "$f differs from curl's"
+  done
+}
+# The first stderr line of each, with the program's name made the same.
+first_err_same() {
+  ((SKIP)) && return 0
+  local a b
+  a=$(head -n 1 "$ERR")
+  b=$(head -n 1 "$CURL_ERR" | sed 's/^curl: /wizfetch: /')
+  [[ $a == "$b" ]] || fail "stderr '$a', curl's '$b'"
+}
+
+begin "bundled short options: -fsSL follows the redirect, as curl"
+vs_curl /old -fsSL
+check_rc 0; check_no_stderr
+((SKIP)) || cmp -s "$OUT" "$docroot/index.html" || fail "not index.html"
+end
+
+begin "bundled short options with values: -sSo FILE, -Lo FILE, -sLo FILE -vk, as curl"
+vs_curl /index.html -sSo a.html
+check_rc 0
+vs_curl /old -sLo b.html
+check_rc 0
+WF_ONLY=(-s)
+vs_curl /rel -Lo c.html
+WF_ONLY=()
+check_rc 0
+vs_curl /old -sLo d.html -vk
+check_rc 0; check_stderr '^> GET /index.html HTTP/1\.1'
+end
+
+# bad_args ARGS...: wizfetch and curl refuse ARGS alike: exit 2, the same first line.
+bad_args() {
+  ((SKIP)) && return 0
+  run -- "$@"
+  CURL_ERR=$work/$ncase.curl.err
+  curl "$@" >/dev/null 2>"$CURL_ERR"
+  CURL_RC=$?
+  ((RC == 2 && CURL_RC == 2)) || fail "$*: exit $RC, curl's $CURL_RC"
+  first_err_same
+}
+begin "bad options are named as curl names them (in a bundle, long, missing value) -> 2"
+bad_args -fsSW "$URL/index.html"
+bad_args -W -s "$URL/index.html"
+bad_args --foo "$URL/index.html"
+bad_args "$URL/index.html" -sSo
+bad_args "$URL/index.html" --output
+bad_args -s
+check_msg 'no URL specified!'
+end
+
+begin "-S: errors shown under -s (-sS), none with -s alone; exit 22 as curl"
+vs_curl /missing -fsS
+check_rc 22; check_msg 'HTTP 404'
+vs_curl /missing -fs
+check_rc 22; check_no_stderr
+end
+
+WO_ALL='code=%{http_code} rc=%{response_code} dl=%{size_download} ul=%{size_upload} hdr=%{size_header} type=%{content_type} exit=%{exitcode} err=%{errormsg} ssl=%{ssl_verify_result} scheme=%{scheme} conns=%{num_connects} redirs=%{num_redirects} redir_url=%{redirect_url} url=%{url_effective} method=%{method} file=%{filename_effective} ip=%{remote_ip} port=%{remote_port} t=%{time_namelookup},%{time_connect},%{time_appconnect},%{time_pretransfer},%{time_starttransfer},%{time_total},%{time_redirect} speed=%{speed_download} hdr_server=%header{server} hdr_none=[%header{x-absent}]\n'
+TIME_NORM='s/[0-9]+\.[0-9]{6}/T/g; s/speed=[0-9]+/speed=N/; s/port=[0-9]+/port=P/'
+begin "-w: every variable as curl (time_*, speed, port: their shape), 200, 404 and a redirect not followed"
+VS_NORM=$TIME_NORM
+vs_curl /index.html -s -o page.html -w "$WO_ALL"
+check_rc 0
+grep -Eq 'code=200 .*dl=[1-9][0-9]* .*type=text/html .*scheme=HTTPS conns=1 .*ip=10\.0\.0\.1 ' "$OUT" ||
+  fail "-w output: $(head -c 300 "$OUT")"
+vs_curl /missing -s -w "$WO_ALL"
+check_rc 0
+vs_curl /old -s -w "$WO_ALL"
+check_rc 0; grep -q 'redir_url=https://www.example.test/index.html ' "$OUT" || fail "no redirect_url"
+vs_curl /old -sL -w "$WO_ALL"
+check_rc 0; grep -q 'redirs=1 redir_url= url=https://www.example.test/index.html ' "$OUT" || fail "redirect: $(head -c 300 "$OUT")"
+vs_curl /missing -sf -w "$WO_ALL"
+check_rc 22; grep -q 'exit=22 err=The requested URL returned error: 404 ' "$OUT" || fail "-f: $(head -c 300 "$OUT")"
+VS_NORM=""
+end
+
+begin "-w: escapes, %%, %{stderr}/%{stdout}, @FILE and @- (CR/LF removed), an unknown variable, as curl"
+vs_curl /index.html -s -o /dev/null -w 'a\tb\\c\n100%% %{http_code}\r\n%{stderr}to-err %{http_code}%{stdout} back\q %x %{'
+check_rc 0
+((SKIP)) || [[ $(cat "$ERR") == "to-err 200" && $(cat "$CURL_ERR") == "to-err 200" ]] || fail "stderr: $(cat "$ERR")"
+PREP="printf 'x=%%{http_code}\r\n y=%%{size_download}\\\\n' > wo.txt"
+vs_curl /index.html -s -o /dev/null -w @wo.txt
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "x=200 y=$index_size" ]] || fail "@file: $(cat "$OUT")"
+PREP=""
+RUN_STDIN=$work/wo-stdin.txt
+printf '%%{http_code}\n|%%{method}' >"$RUN_STDIN"
+vs_curl /index.html -s -o /dev/null -w @-
+RUN_STDIN=
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "200|GET" ]] || fail "@-: $(cat "$OUT")"
+vs_curl /index.html -s -o /dev/null -w '<%{nosuch}>'
+check_rc 0; first_err_same; check_stderr "unknown --write-out variable: 'nosuch'"
+end
+
+begin "-D FILE and -D -: every response head (redirect included), as curl"
+VS_NORM='/^Date: /d'
+vs_curl /old -sL -D heads.txt -o body.html
+check_rc 0
+((SKIP)) || [[ $(grep -c '^HTTP/1.1 ' "$WF_DIR/heads.txt") == 2 ]] || fail "not two heads in heads.txt"
+vs_curl /index.html -s -D - -o /dev/null
+check_rc 0
+VS_NORM=""
+end
+
+begin "--fail-with-body: the 404 body is written, exit 22, as curl (-f writes none)"
+vs_curl /missing -s --fail-with-body -o body.html
+check_rc 22
+((SKIP)) || grep -q '404' "$WF_DIR/body.html" || fail "no body written"
+vs_curl /missing -s -f -o body.html
+check_rc 22
+end
+
+begin "-O, --remote-name-all, --create-dirs, --url: the files curl writes"
+vs_curl /index.html -s -O
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/index.html" "$docroot/index.html" || fail "-O: no index.html"
+vs_curl /index.html -s --remote-name-all --url "$URL/big.bin"
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/big.bin" "$docroot/big.bin" || fail "--remote-name-all: no big.bin"
+vs_curl /index.html -s --create-dirs -o sub/dir/page.html
+check_rc 0
+((SKIP)) || [[ -f $WF_DIR/sub/dir/page.html ]] || fail "--create-dirs: no sub/dir/page.html"
+vs_curl / -s -O
+check_rc 23; first_err_same
+end
+
 # The command line itself.
 begin "--version"
 run -- --version
