@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -93,11 +94,16 @@ struct cli {
     bool create_dirs;     /* --create-dirs */
     char **urls; /* the URLs (--url and the arguments), in order (argv storage; the array malloc'd) */
     size_t url_count;
-    char *write_out;         /* -w: the format (malloc'd), or NULL */
-    const char *dump_header; /* -D FILE, "-" = stdout */
-    FILE *dump_header_file;  /* opened at the start of the run */
-    bool show_error;         /* -S: error messages even with -s */
-    bool fail_with_body;     /* --fail-with-body: HTTP >= 400 is exit 22, the body is still written */
+    char *write_out;            /* -w: the format (malloc'd), or NULL */
+    const char *dump_header;    /* -D FILE, "-" = stdout */
+    FILE *dump_header_file;     /* opened at the start of the run */
+    bool show_error;            /* -S: error messages even with -s */
+    bool fail_with_body;        /* --fail-with-body: HTTP >= 400 is exit 22, the body is still written */
+    struct wf_http_range range; /* -r */
+    bool range_given;
+    bool resume;           /* -C N or -C - */
+    bool resume_from_file; /* -C -: from the output file's size */
+    uint64_t resume_at;    /* -C N */
     const char *keylog;
     bool include;
     bool verbose;
@@ -316,6 +322,8 @@ static const struct option long_options[] = {
     {"remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL},
     {"create-dirs", no_argument, NULL, OPT_CREATE_DIRS},
     {"url", required_argument, NULL, OPT_URL},
+    {"range", required_argument, NULL, 'r'},
+    {"continue-at", required_argument, NULL, 'C'},
     {NULL, 0, NULL, 0},
 };
 
@@ -386,6 +394,43 @@ static bool parse_proto_redir(const char *list, unsigned *mask)
     return true;
 }
 
+/* A decimal number of at most 19 digits (below 2^63), nothing else. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 19 || s[n] != '\0') {
+        return false;
+    }
+    *v = strtoull(s, NULL, 10);
+    return true;
+}
+
+/* -r: "FIRST-LAST", "FIRST-" or "-COUNT" (one range; curl's multi-range
+ * lists are not supported). */
+static bool parse_range(const char *s, struct wf_http_range *r)
+{
+    const char *dash = strchr(s, '-');
+    if (dash == NULL || strchr(s, ',') != NULL) {
+        return false;
+    }
+    char first[24];
+    size_t n = (size_t)(dash - s);
+    if (n >= sizeof first) {
+        return false;
+    }
+    memcpy(first, s, n);
+    first[n] = '\0';
+    *r = (struct wf_http_range){.last = WF_HTTP_RANGE_TO_END};
+    if (n == 0) {
+        r->suffix = true;
+        return parse_u64(dash + 1, &r->last) && wf_http_range_valid(r);
+    }
+    if (!parse_u64(first, &r->first)) {
+        return false;
+    }
+    return dash[1] == '\0' || (parse_u64(dash + 1, &r->last) && wf_http_range_valid(r));
+}
+
 static bool parse_tls_version(const char *s, uint8_t *v)
 {
     if (strcmp(s, "1.2") == 0) {
@@ -441,7 +486,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
         /* In this mode (no reordering) the argument being read is argv[optind]
          * before the call, also in the middle of a bundle such as -fsSL. */
         int current = optind;
-        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:O", long_options, NULL);
+        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:", long_options, NULL);
         if (opt == -1) {
             break;
         }
@@ -485,6 +530,19 @@ static int parse_options(int argc, char **argv, struct cli *c)
             break;
         case OPT_CREATE_DIRS:
             c->create_dirs = true;
+            break;
+        case 'r':
+            if (!parse_range(optarg, &c->range)) {
+                return bad_option("bad -r/--range (want FIRST-LAST, FIRST- or -COUNT; one range)", optarg);
+            }
+            c->range_given = true;
+            break;
+        case 'C':
+            c->resume = true;
+            c->resume_from_file = strcmp(optarg, "-") == 0;
+            if (!c->resume_from_file && !parse_u64(optarg, &c->resume_at)) {
+                return bad_option("bad -C/--continue-at (want a byte offset or -)", optarg);
+            }
             break;
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
@@ -699,6 +757,9 @@ static int parse_options(int argc, char **argv, struct cli *c)
         return EXIT_INIT;
     }
     c->fetch.url = c->urls[0];
+    if (c->range_given && c->resume) {
+        return bad_option("-r and -C cannot be used together", NULL);
+    }
     if (c->ntp_from_dhcp && !c->dhcp) {
         return bad_option("--ntp dhcp needs --dhcp", NULL);
     }
@@ -735,6 +796,14 @@ static void on_request(void *ctx, const char *head, size_t len)
         fprintf(o->log, "> %.*s\n", (int)n, head + i);
         i += n + 2;
     }
+}
+
+/* The body, except a 416's to a resumed download (nothing was left to fetch:
+ * the output stays as it was, as curl leaves it). */
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    struct wf_cli_output *o = ctx;
+    return o->append && o->status == 416 ? 0 : wf_cli_output_body(ctx, data, len);
 }
 
 static void on_keylog(void *ctx, const char *line)
@@ -775,6 +844,8 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_READ;
     case WF_EHTTP_REWIND:
         return EXIT_REWIND;
+    case WF_EHTTP_RANGE:
+        return EXIT_RANGE;
     case WF_ETLS_CA:
         return EXIT_CA_FILE;
     case WF_ETLS_PINNED:
@@ -1322,6 +1393,20 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     if (c->fail_with_body) {
         fo.fail_on_http_error = false; /* the body is written; the exit code says it failed */
     }
+    struct wf_http_range range = c->range;
+    if (c->range_given) {
+        fo.range = &range;
+    }
+    uint64_t resume_at = c->resume_at;
+    if (c->resume && c->resume_from_file) {
+        struct stat st; /* -C -: what the output file holds (none: from the start) */
+        resume_at = path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    }
+    if (c->resume && resume_at > 0) {
+        range = (struct wf_http_range){.first = resume_at, .last = WF_HTTP_RANGE_TO_END};
+        fo.range = &range;
+        fo.range_required = true;
+    }
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
     wf_cli_output_init(&s->out, c->silent ? NULL : stderr, stdout, path, c->include || c->fetch.head);
@@ -1330,6 +1415,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     s->out.t0 = s->t0;
     s->out.create_dirs = c->create_dirs;
     s->out.dump_header = c->dump_header_file;
+    s->out.append = fo.range_required; /* the rest goes after what the file holds */
     const struct wf_fetch_callbacks cb = {
         .ctx = &s->out,
         .log = wf_cli_output_log,
@@ -1339,7 +1425,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .status = wf_cli_output_status,
         .header = wf_cli_output_header,
         .headers_done = wf_cli_output_headers_done,
-        .body = wf_cli_output_body,
+        .body = on_body,
     };
     struct wf_fetch_result result;
     struct transfer_facts facts = {
@@ -1365,7 +1451,11 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         rc = WF_EHTTP_STATUS;
         code = EXIT_HTTP_ERROR;
     }
-    if (rc == WF_EHTTP_STATUS) {
+    if (rc == WF_EHTTP_RANGE) {
+        snprintf(facts.errormsg, sizeof facts.errormsg,
+                 "HTTP server doesn't seem to support byte ranges. Cannot resume.");
+        say(c, "%s", facts.errormsg);
+    } else if (rc == WF_EHTTP_STATUS) {
         snprintf(facts.errormsg, sizeof facts.errormsg, "The requested URL returned error: %d",
                  result.http_status);
         say(c, "the server returned HTTP %d", result.http_status);

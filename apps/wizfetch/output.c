@@ -161,6 +161,7 @@ int wf_cli_output_status(void *ctx, int code, const char *reason)
         o->first_byte_ms = o->clock_ms != NULL ? o->clock_ms() - o->t0 : 0;
     }
     o->fields_len = 0;
+    o->status = code;
     const char *const line[] = {"HTTP/1.1 ", number, " ", reason};
     head_line(o, line, 4);
     if (o->messages != NULL) {
@@ -209,8 +210,7 @@ int wf_cli_output_headers_done(void *ctx)
 
 int wf_cli_output_body(void *ctx, const uint8_t *data, size_t len)
 {
-    struct wf_cli_output *o = ctx;
-    return o->discard_body ? 0 : write_out(o, data, len);
+    return write_out(ctx, data, len);
 }
 
 int wf_cli_output_finish(struct wf_cli_output *o, bool success)

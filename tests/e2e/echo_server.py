@@ -15,7 +15,7 @@ LOG_FILE, the server-side view of the request:
 with the fields that matter for comparing clients: host (":PORT" of this
 server removed, and of PORT2, so a client that sent the default port and one that
 sent the real port look alike), user-agent, accept, content-type, content-length,
-transfer-encoding, authorization, referer, and every x-* field, in that
+transfer-encoding, authorization, referer, range, and every x-* field, in that
 order, names lowercased, repeats joined with ", ". Left out on purpose:
 Connection and Expect (clients differ there, legitimately).
 
@@ -37,6 +37,8 @@ The path chooses the answer:
   /continue       an interim "100 Continue" right after the head, whatever the
                   client asked, then reads the body and answers 200
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
+  /fixed-100      200 with a 100-byte body (the letter x), whatever the request
+                  asked (a Range is ignored)
   anything else   200, the view line as the body (text/plain)
 """
 import hashlib
@@ -47,7 +49,7 @@ import threading
 import time
 
 FIELDS = ("host", "user-agent", "accept", "content-type", "content-length", "transfer-encoding",
-          "authorization", "referer")
+          "authorization", "referer", "range")
 LOCK = threading.Lock()
 
 
@@ -182,6 +184,8 @@ def serve(conn, context, port, logfile):
     elif top == "/other-port":
         respond(tls, 307, "Redirect", b"",
                 "Location: https://www.example.test:%d/echo/after-other-port\r\n" % port[1])
+    elif path == "/fixed-100":
+        respond(tls, 200, "OK", b"x" * 100)
     else:
         respond(tls, 200, "OK", (line + "\n").encode())
     tls.unwrap()
