@@ -24,6 +24,7 @@
 #include "request.h"
 #include "trust.h"
 #include "wf_sim_chip.h"
+#include "retry.h"
 #include "write_out.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
@@ -101,9 +102,10 @@ struct cli {
     bool fail_with_body;        /* --fail-with-body: HTTP >= 400 is exit 22, the body is still written */
     struct wf_http_range range; /* -r */
     bool range_given;
-    bool resume;           /* -C N or -C - */
-    bool resume_from_file; /* -C -: from the output file's size */
-    uint64_t resume_at;    /* -C N */
+    bool resume;                       /* -C N or -C - */
+    bool resume_from_file;             /* -C -: from the output file's size */
+    uint64_t resume_at;                /* -C N */
+    struct wf_cli_retry_options retry; /* --retry, --retry-delay, ... */
     const char *keylog;
     bool include;
     bool verbose;
@@ -260,6 +262,11 @@ enum {
     OPT_REMOTE_NAME_ALL,
     OPT_CREATE_DIRS,
     OPT_URL,
+    OPT_RETRY,
+    OPT_RETRY_DELAY,
+    OPT_RETRY_MAX_TIME,
+    OPT_RETRY_ALL_ERRORS,
+    OPT_RETRY_CONNREFUSED,
 };
 
 /* outputs[] entry of -O: the URL's file name. */
@@ -324,6 +331,11 @@ static const struct option long_options[] = {
     {"url", required_argument, NULL, OPT_URL},
     {"range", required_argument, NULL, 'r'},
     {"continue-at", required_argument, NULL, 'C'},
+    {"retry", required_argument, NULL, OPT_RETRY},
+    {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
+    {"retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME},
+    {"retry-all-errors", no_argument, NULL, OPT_RETRY_ALL_ERRORS},
+    {"retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED},
     {NULL, 0, NULL, 0},
 };
 
@@ -536,6 +548,31 @@ static int parse_options(int argc, char **argv, struct cli *c)
                 return bad_option("bad -r/--range (want FIRST-LAST, FIRST- or -COUNT; one range)", optarg);
             }
             c->range_given = true;
+            break;
+        case OPT_RETRY:
+        case OPT_RETRY_DELAY:
+        case OPT_RETRY_MAX_TIME: {
+            uint64_t n; /* whole seconds (a count for --retry), as curl 7.88 takes them */
+            if (!parse_u64(optarg, &n) || n > (opt == OPT_RETRY ? 100000u : 4000000u)) {
+                return bad_option(opt == OPT_RETRY         ? "bad --retry (want a count)"
+                                  : opt == OPT_RETRY_DELAY ? "bad --retry-delay (want whole seconds)"
+                                                           : "bad --retry-max-time (want whole seconds)",
+                                  optarg);
+            }
+            if (opt == OPT_RETRY) {
+                c->retry.count = (unsigned)n;
+            } else if (opt == OPT_RETRY_DELAY) {
+                c->retry.delay_ms = (uint32_t)n * 1000;
+            } else {
+                c->retry.max_time_ms = (uint32_t)n * 1000;
+            }
+            break;
+        }
+        case OPT_RETRY_ALL_ERRORS:
+            c->retry.all_errors = true;
+            break;
+        case OPT_RETRY_CONNREFUSED:
+            c->retry.connrefused = true;
             break;
         case 'C':
             c->resume = true;
@@ -1291,13 +1328,18 @@ static int output_path(const struct cli *c, size_t index, const char *url, char 
 
 /* What -w prints, from the transfer's result and output. */
 struct transfer_facts {
-    const struct wf_fetch_result *result;
-    const struct wf_fetch_options *fo;
+    bool fetched; /* the fetch ran (else the transfer ended before it) */
+    struct wf_fetch_result result;
+    struct wf_fetch_options fo;
+    struct wf_http_range range; /* fo.range points here */
     const wf_session_t *conn;
     unsigned connections_before;
     uint32_t start_ms, end_ms; /* port clock */
-    const char *path;
-    int code;
+    char remote_name[PATH_MAX];
+    const char *path;   /* the output file, NULL for stdout */
+    uint64_t resume_at; /* -C: the file's size before the transfer */
+    int rc;             /* the fetch's WF_E* result */
+    int code;           /* the exit code */
     char errormsg[256];
 };
 
@@ -1309,11 +1351,11 @@ static double seconds(uint32_t ms)
 static void print_write_out(struct session *s, const struct transfer_facts *t)
 {
     const struct cli *c = s->cli;
-    const struct wf_fetch_result *r = t->result;
+    const struct wf_fetch_result *r = &t->result;
     const struct wf_url *u = wf_fetch_url(&fetch_area);
     char url[WF_URL_MAX_HOST + WF_URL_MAX_PATH + 32] = "";
     if ((r->step == WF_STEP_URL && r->redirects == 0) || wf_url_format(u, url, sizeof url) < 0) {
-        snprintf(url, sizeof url, "%s", t->fo->url);
+        snprintf(url, sizeof url, "%s", t->fo.url);
     }
     /* A redirect not followed: where it pointed, as an absolute URL. */
     char redirect[sizeof url] = "";
@@ -1334,7 +1376,7 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
     uint32_t appconnect = u->https ? connect + r->step_ms[WF_STEP_TLS] : 0;
     uint32_t total = t->end_ms - t->start_ms;
     uint32_t first_byte = s->out.got_response ? s->out.first_byte_ms - (t->start_ms - s->t0) : 0;
-    const struct wf_fetch_body *b = &t->fo->body;
+    const struct wf_fetch_body *b = &t->fo.body;
     struct wf_cli_write_out_info info = {
         .http_code = r->http_status,
         .size_download = r->body_bytes,
@@ -1353,7 +1395,7 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
         .errormsg = t->errormsg,
         .scheme = u->https ? "HTTPS" : "HTTP",
         .remote_ip = ip,
-        .method = t->fo->method != NULL ? t->fo->method : (t->fo->head ? "HEAD" : "GET"),
+        .method = t->fo.method != NULL ? t->fo.method : (t->fo.head ? "HEAD" : "GET"),
         .filename_effective = t->path != NULL ? t->path : "",
         .num_connects = t->conn->connections - t->connections_before,
         .num_redirects = r->redirects,
@@ -1366,46 +1408,50 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
     wf_cli_write_out(c->write_out, &info, stdout, stderr, stderr);
 }
 
-/* One URL of the command line (the index-th) over the session `conn`: its
- * own output (-o/-O paired in order, else stdout) and exit code. */
+/* One attempt at the index-th URL of the command line over the session
+ * `conn`: its own output (-o/-O paired in order, else stdout); what happened
+ * goes to `t`. Returns the exit code. */
 static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
-                    struct wf_sim_chip *model)
+                    struct wf_sim_chip *model, struct transfer_facts *t)
 {
     const struct cli *c = s->cli;
-    struct wf_fetch_options fo = *base;
-    int code = wf_cli_request_for_url(s->req, index, c->urls[index], &fo);
+    t->fetched = false;
+    t->errormsg[0] = '\0';
+    struct wf_fetch_options *fo = &t->fo;
+    *fo = *base;
+    int code = wf_cli_request_for_url(s->req, index, c->urls[index], fo);
     if (code >= 0) {
         return code;
     }
-    char remote_name[PATH_MAX];
-    const char *path = NULL;
-    code = output_path(c, index, fo.url, remote_name, &path);
+    t->path = NULL;
+    code = output_path(c, index, fo->url, t->remote_name, &t->path);
     if (code >= 0) {
         return code;
     }
+    const char *path = t->path;
     if (c->fetch.total_timeout_ms != 0) {
-        fo.total_timeout_ms = time_left(s); /* -m bounds the whole command */
-        if (fo.total_timeout_ms == 0) {
-            say(c, "%s before %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT), fo.url);
+        fo->total_timeout_ms = time_left(s); /* -m bounds the whole command (each attempt, with --retry) */
+        if (fo->total_timeout_ms == 0) {
+            say(c, "%s before %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT), fo->url);
             return EXIT_TIMEOUT;
         }
     }
     if (c->fail_with_body) {
-        fo.fail_on_http_error = false; /* the body is written; the exit code says it failed */
+        fo->fail_on_http_error = false; /* the body is written; the exit code says it failed */
     }
-    struct wf_http_range range = c->range;
+    t->range = c->range;
     if (c->range_given) {
-        fo.range = &range;
+        fo->range = &t->range;
     }
-    uint64_t resume_at = c->resume_at;
+    t->resume_at = c->resume_at;
     if (c->resume && c->resume_from_file) {
         struct stat st; /* -C -: what the output file holds (none: from the start) */
-        resume_at = path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        t->resume_at = path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     }
-    if (c->resume && resume_at > 0) {
-        range = (struct wf_http_range){.first = resume_at, .last = WF_HTTP_RANGE_TO_END};
-        fo.range = &range;
-        fo.range_required = true;
+    if (c->resume && t->resume_at > 0) {
+        t->range = (struct wf_http_range){.first = t->resume_at, .last = WF_HTTP_RANGE_TO_END};
+        fo->range = &t->range;
+        fo->range_required = true;
     }
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
@@ -1415,7 +1461,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     s->out.t0 = s->t0;
     s->out.create_dirs = c->create_dirs;
     s->out.dump_header = c->dump_header_file;
-    s->out.append = fo.range_required; /* the rest goes after what the file holds */
+    s->out.append = fo->range_required; /* the rest goes after what the file holds */
     const struct wf_fetch_callbacks cb = {
         .ctx = &s->out,
         .log = wf_cli_output_log,
@@ -1427,13 +1473,13 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .headers_done = wf_cli_output_headers_done,
         .body = on_body,
     };
-    struct wf_fetch_result result;
-    struct transfer_facts facts = {
-        .result = &result, .fo = &fo, .conn = conn, .connections_before = conn->connections, .path = path};
-    facts.start_ms = clock_ms();
-    int rc = wf_fetch_session(&fetch_area, conn, &fo, &cb, &result);
+    t->conn = conn;
+    t->connections_before = conn->connections;
+    t->start_ms = clock_ms();
+    int rc = wf_fetch_session(&fetch_area, conn, fo, &cb, &t->result);
+    t->fetched = true;
     int out_rc = wf_cli_output_finish(&s->out, rc == 0);
-    facts.end_ms = clock_ms();
+    t->end_ms = clock_ms();
     rc = rc ? rc : out_rc;
     if (s->out.failed && path != NULL) {
         say(c, "cannot write %s", path);
@@ -1445,31 +1491,98 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
             fprintf(stderr, "* Closing connection %u\n", conn->id);
         }
     }
-    report_verbose(c, conn, &result, model);
-    code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
-    if (rc == 0 && c->fail_with_body && result.http_status >= 400) {
+    report_verbose(c, conn, &t->result, model);
+    code = rc == 0 ? EXIT_OK : exit_code(rc, t->result.step);
+    if (rc == 0 && c->fail_with_body && t->result.http_status >= 400) {
         rc = WF_EHTTP_STATUS;
         code = EXIT_HTTP_ERROR;
     }
     if (rc == WF_EHTTP_RANGE) {
-        snprintf(facts.errormsg, sizeof facts.errormsg,
+        snprintf(t->errormsg, sizeof t->errormsg,
                  "HTTP server doesn't seem to support byte ranges. Cannot resume.");
-        say(c, "%s", facts.errormsg);
+        say(c, "%s", t->errormsg);
     } else if (rc == WF_EHTTP_STATUS) {
-        snprintf(facts.errormsg, sizeof facts.errormsg, "The requested URL returned error: %d",
-                 result.http_status);
-        say(c, "the server returned HTTP %d", result.http_status);
+        snprintf(t->errormsg, sizeof t->errormsg, "The requested URL returned error: %d",
+                 t->result.http_status);
+        say(c, "the server returned HTTP %d", t->result.http_status);
     } else if (rc < 0) {
-        snprintf(facts.errormsg, sizeof facts.errormsg, "%s failed: %s", wf_fetch_step_name(result.step),
+        snprintf(t->errormsg, sizeof t->errormsg, "%s failed: %s", wf_fetch_step_name(t->result.step),
                  wf_strerror(rc));
-        say(c, "%s", facts.errormsg);
-        if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
+        say(c, "%s", t->errormsg);
+        if (t->result.step == WF_STEP_RESOLVE && fo->dns.server_count == 0) {
             say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
         }
     }
-    if (c->write_out != NULL) {
-        facts.code = code;
-        print_write_out(s, &facts);
+    t->rc = rc;
+    t->code = code;
+    return code;
+}
+
+/* Before a retry: what the failed attempt wrote to the output file goes (the
+ * file is cut back to what it held before, as curl does). */
+static void discard_attempt(struct session *s, const struct transfer_facts *t)
+{
+    if (!t->fetched || t->path == NULL || s->out.written == 0) {
+        return;
+    }
+    if (!s->cli->silent) {
+        fprintf(stderr, "Throwing away %llu bytes\n", (unsigned long long)s->out.written);
+    }
+    off_t keep = t->fo.range_required ? (off_t)t->resume_at : 0;
+    if (truncate(t->path, keep) != 0) {
+        say(s->cli, "cannot truncate %s: %s", t->path, strerror(errno));
+    }
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* The index-th URL: attempts as --retry allows, then -w. Returns the exit
+ * code of the last attempt. */
+static int fetch_url(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
+                     struct wf_sim_chip *model)
+{
+    const struct cli *c = s->cli;
+    static struct transfer_facts t; /* PATH_MAX inside: not on the stack */
+    struct wf_cli_retry retry;
+    wf_cli_retry_start(&retry, &c->retry);
+    uint32_t first = clock_ms();
+    int code;
+    for (;;) {
+        wf_cli_output_free(&s->out);
+        code = transfer(s, conn, base, index, model, &t);
+        struct wf_cli_attempt a = {
+            .exit_code = code,
+            .http_status = t.fetched ? t.result.http_status : 0,
+            .refused = t.fetched && t.rc == WF_ECONNREFUSED,
+            .complete = t.fetched && (t.rc == 0 || t.rc == WF_EHTTP_STATUS),
+        };
+        const char *retry_after = t.fetched ? wf_cli_output_field(&s->out, "Retry-After", 11) : NULL;
+        unsigned left = retry.left;
+        uint64_t wait = 0;
+        enum wf_cli_retry_kind kind =
+            wf_cli_retry_next(&retry, &c->retry, &a, clock_ms() - first, retry_after, time(NULL), &wait);
+        if (kind == WF_CLI_RETRY_NO) {
+            break;
+        }
+        const struct wf_fetch_body *b = &t.fo.body;
+        if (b->read != NULL && (b->rewind == NULL || b->rewind(b->ctx) < 0)) {
+            say(c, "not retried: the request body cannot be read again");
+            break;
+        }
+        if (!c->silent) {
+            wf_cli_retry_warn(stderr, kind, wait, left);
+        }
+        discard_attempt(s, &t);
+        sleep_ms(wait);
+        s->deadline = clock_ms() + c->fetch.total_timeout_ms; /* -m: for each attempt, as curl */
+    }
+    if (c->write_out != NULL && t.fetched) {
+        print_write_out(s, &t);
     }
     wf_cli_output_free(&s->out);
     return code;
@@ -1517,7 +1630,7 @@ static int run(struct cli *c, struct wf_sim_chip *model)
         wf_session_t conn;
         wf_session_init(&conn, &net, &tls);
         for (size_t i = 0; i < c->url_count; i++) {
-            code = transfer(&s, &conn, &fo, i, model);
+            code = fetch_url(&s, &conn, &fo, i, model);
         }
         uint32_t left = time_left(&s); /* -m bounds the closing too */
         wf_session_close(&conn, left < WF_FETCH_CLOSE_GRACE_MS ? left : WF_FETCH_CLOSE_GRACE_MS);

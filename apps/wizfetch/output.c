@@ -62,6 +62,7 @@ static int write_out(struct wf_cli_output *o, const void *data, size_t len)
         o->failed = true;
         return WF_EWRITE;
     }
+    o->written += len;
     return 0;
 }
 

@@ -44,6 +44,7 @@ struct wf_cli_output {
     FILE *out;              /**< NULL until the first byte is written */
     bool failed;            /**< the output could not be opened or written */
     int status;             /**< the latest response's status code */
+    uint64_t written;       /**< bytes written to the output */
     uint64_t head_bytes;    /**< bytes of all response heads so far (status line to the empty line) */
     uint32_t first_byte_ms; /**< clock_ms() - t0 when the first response head began (0: none yet) */
     bool got_response;      /**< a response head has begun */

@@ -39,6 +39,12 @@ The path chooses the answer:
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
   /fixed-100      200 with a 100-byte body (the letter x), whatever the request
                   asked (a Range is ignored)
+  /flaky/K/CODE[/SECONDS]  for retries: of the requests to this path, counted
+                  from 1 in cycles of K+1, the first K are answered CODE (with
+                  "Retry-After: SECONDS" if given; the body says "failure"),
+                  the last 200 (the view line): so two clients in turn, each
+                  retrying until it succeeds, see the same answers. The log
+                  line gets " -> CODE" (what was answered).
   anything else   200, the view line as the body (text/plain)
 """
 import hashlib
@@ -51,6 +57,7 @@ import time
 FIELDS = ("host", "user-agent", "accept", "content-type", "content-length", "transfer-encoding",
           "authorization", "referer", "range")
 LOCK = threading.Lock()
+FLAKY = {}  # path -> requests seen
 
 
 class Conn:
@@ -175,6 +182,21 @@ def serve(conn, context, port, logfile):
         tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     length, digest = read_body(c, fields)
     line = view(method, target, fields, port, "body=%d sha256=%s" % (length, digest))
+    if path.startswith("/flaky/"):
+        parts = path.split("/")[2:]
+        k, code = int(parts[0]), int(parts[1])
+        with LOCK:
+            FLAKY[path] = FLAKY.get(path, 0) + 1
+            n = FLAKY[path]
+        if (n - 1) % (k + 1) < k:
+            log(logfile, line + " -> %d" % code)
+            extra = "Retry-After: %s\r\n" % parts[2] if len(parts) > 2 else ""
+            respond(tls, code, "Flaky", b"failure\n", extra)
+            return
+        log(logfile, line + " -> 200")
+        respond(tls, 200, "OK", (line + "\n").encode())
+        tls.unwrap()
+        return
     log(logfile, line)
     redirects = {"/see-other": 303, "/found": 302, "/moved": 301, "/temp": 307, "/perm": 308}
     top = "/" + path.split("/")[1] if path.count("/") >= 1 else path

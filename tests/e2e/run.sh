@@ -1558,6 +1558,132 @@ check_rc 33
 PREP=""
 end
 
+# --- --retry and its family ----------------------------------------------------------
+#
+# The echo server's /flaky/K/CODE[/SECONDS] answers CODE K times, then 200, in cycles:
+# wizfetch and then curl, each retrying until it succeeds, see the same answers.
+# loud_vs_curl PATH ARGS...: as same_as_curl, but without -s: curl's "Warning: ..." and
+# "Throwing away ..." lines must be wizfetch's too. An argument holding @F@ names a
+# file: $work/N.wf.file for wizfetch, $work/N.curl.file for curl; they must match.
+CURL_LOUD=(curl --no-progress-meter --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1")
+warnings() { tr '\r' '\n' <"$1" | grep -aE '^(Warning: |Throwing away )'; }
+loud_vs_curl() {
+  ((SKIP)) && return 0
+  local path=$1 mark a
+  shift
+  local -a wf_args=() curl_args=()
+  for a in "$@"; do
+    wf_args+=("${a//@F@/$work/$ncase.wf.file}")
+    curl_args+=("${a//@F@/$work/$ncase.curl.file}")
+  done
+  rm -f "$work/$ncase.wf.file" "$work/$ncase.curl.file"
+  mark=$(echo_mark)
+  run --within 90 -- "${ECHO[@]}" "${wf_args[@]}" "$URL$path"
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  CURL_OUT=$work/$ncase.curl.out
+  CURL_ERR=$work/$ncase.curl.err
+  timeout -k 5 90 "${CURL_LOUD[@]}" -A "$wf_ua" "${curl_args[@]}" "$ECHO_URL$path" >"$CURL_OUT" 2>"$CURL_ERR"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  [[ $WF_VIEW == "$CURL_VIEW" ]] || fail "server-side views differ: wizfetch [${WF_VIEW//$'\n'/|}], curl [${CURL_VIEW//$'\n'/|}]"
+  cmp -s "$OUT" "$CURL_OUT" || fail "stdout differs from curl's"
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+  [[ $(warnings "$ERR") == "$(warnings "$CURL_ERR")" ]] ||
+    fail "warnings [$(warnings "$ERR" | tr '\n' '|')], curl's [$(warnings "$CURL_ERR" | tr '\n' '|')]"
+  if [[ -f $work/$ncase.curl.file || -f $work/$ncase.wf.file ]]; then
+    cmp -s "$work/$ncase.wf.file" "$work/$ncase.curl.file" || fail "the -o file differs from curl's"
+  fi
+}
+attempts() { ((SKIP)) && return 0; [[ $(grep -c . <<<"$WF_VIEW") == "$1" ]] || fail "$(grep -c . <<<"$WF_VIEW") requests, expected $1"; }
+
+begin "--retry 2 --retry-delay 1: 503, 503, 200 -> three requests, the 200's body, exit 0, curl's warnings"
+loud_vs_curl /flaky/2/503 --retry 2 --retry-delay 1
+check_rc 0; attempts 3
+check_stderr '^Warning: Problem : HTTP error\. Will retry in 1 seconds\. 2 retries left\.$'
+((SKIP)) || grep -q '^GET /flaky/2/503 |' "$OUT" || fail "not the 200's body"
+end
+
+begin "--retry with -o: the retried body replaces the earlier one (truncated, 'Throwing away'), as curl"
+loud_vs_curl /flaky/1/500 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2; check_stderr '^Throwing away 8 bytes$'
+((SKIP)) || grep -q '^GET /flaky/1/500 |' "$work/$ncase.wf.file" || fail "the file is not the 200's body"
+end
+
+begin "--retry: the default backoff (1 s, then 2 s), 502 and 504, as curl"
+loud_vs_curl /flaky/2/502 --retry 2 -o @F@
+check_rc 0; attempts 3
+check_stderr 'Will retry in 1 seconds\. 2 retries left'; check_stderr 'Will retry in 2 seconds\. 1 retries left'
+loud_vs_curl /flaky/1/504 --retry 1 -s
+check_rc 0; attempts 2; check_no_stderr
+end
+
+begin "--retry: Retry-After (429, 2 s) replaces the delay, as curl"
+loud_vs_curl /flaky/1/429/2 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2; check_stderr 'Will retry in 2 seconds'
+((SKIP)) || ((ELAPSED_MS >= 1900)) || fail "did not wait 2 s (${ELAPSED_MS} ms)"
+end
+
+begin "--retry: 404 is not transient (one request); 503 every time: gives up, the last answer, -f -> 22, as curl"
+loud_vs_curl /flaky/1000/404 --retry 3 --retry-delay 1
+check_rc 0; attempts 1
+loud_vs_curl /flaky/1000/503 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2
+loud_vs_curl /flaky/1000/408 --retry 1 --retry-delay 1 -f
+check_rc 22; attempts 2
+end
+
+begin "--retry-all-errors: a 404 under -f is retried, as curl"
+loud_vs_curl /flaky/1/404 -f --retry 1 --retry-delay 1 --retry-all-errors
+check_rc 0; attempts 2; check_stderr '^Warning: Problem \(retrying all errors\)\. Will retry in 1 seconds'
+end
+
+begin "--retry-max-time 1: no retry once 1 s has passed (delay 2 s: two requests, not four), as curl"
+loud_vs_curl /flaky/1000/503 --retry 3 --retry-delay 2 --retry-max-time 1
+check_rc 0; attempts 2
+end
+
+begin "--retry: connection refused only with --retry-connrefused; a timeout always (-m 1), as curl"
+for extra in "" --retry-connrefused; do
+  ((SKIP)) && break
+  # shellcheck disable=SC2086 # one word or none
+  run -- "${REFUSED[@]}" --retry 1 --retry-delay 1 $extra "$URL/index.html"
+  # shellcheck disable=SC2086
+  curl --no-progress-meter --retry 1 --retry-delay 1 $extra "https://127.0.0.1:$REFUSED_PORT/" >/dev/null 2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  ((RC == 7 && CURL_RC == 7)) || fail "refused ($extra): exit $RC, curl's $CURL_RC"
+  [[ $(warnings "$ERR") == "$(warnings "$work/$ncase.curl.err")" ]] ||
+    fail "refused ($extra): warnings [$(warnings "$ERR" | tr '\n' '|')], curl's [$(warnings "$work/$ncase.curl.err" | tr '\n' '|')]"
+done
+check_stderr '^Warning: Problem : connection refused\. Will retry in 1 seconds\. 1 retries $'
+check_stderr '^Warning: left\.$'
+run -- "${MUTE[@]}" --retry 1 --retry-delay 1 -m 1 "$URL/index.html"
+curl --no-progress-meter --retry 1 --retry-delay 1 -m 1 -k "https://127.0.0.1:$MUTE_PORT/" >/dev/null 2>"$work/$ncase.curl.err"
+CURL_RC=$?
+((SKIP)) || ((RC == 28 && CURL_RC == 28)) || fail "timeout: exit $RC, curl's $CURL_RC"
+((SKIP)) || [[ $(warnings "$ERR") == "$(warnings "$work/$ncase.curl.err")" ]] || fail "timeout: warnings differ: $(warnings "$ERR")"
+check_stderr '^Warning: Problem : timeout\. Will retry in 1 seconds\. 1 retries left\.$'
+end
+
+begin "--retry: a streamed body (--data-binary @file) is sent again whole; standard input (-T -) is not retried"
+loud_vs_curl /flaky/1/503 --retry 1 --retry-delay 1 --data-binary @"$work/64k.bin"
+check_rc 0; attempts 2
+((SKIP)) || [[ $(grep -c "body=65536 sha256=$sha64k" <<<"$WF_VIEW") == 2 ]] || fail "the body was not sent whole twice"
+RUN_STDIN=$work/64k.bin
+mark=$(echo_mark)
+run -- "${ECHO[@]}" --retry 1 --retry-delay 1 -T - -o /dev/null "$URL/flaky/1000/503"
+RUN_STDIN=
+check_rc 0; check_msg 'not retried: the request body cannot be read again'
+((SKIP)) || [[ $(echo_since "$mark" | grep -c .) == 1 ]] || fail "sent $(echo_since "$mark" | grep -c .) times"
+end
+
+begin "--retry: bad values -> 2"
+run -- "${MAIN[@]}" --retry x "$URL/index.html"
+check_rc 2; check_msg 'bad --retry'
+run -- "${MAIN[@]}" --retry-delay 1.5 "$URL/index.html"
+check_rc 2; check_msg 'bad --retry-delay'
+end
+
 # The command line itself.
 begin "--version"
 run -- --version
