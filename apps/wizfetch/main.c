@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "request.h"
 #include "trust.h"
 #include "wf_sim_chip.h"
+#include "progress.h"
 #include "retry.h"
 #include "write_out.h"
 #include "wizfetch/chip.h"
@@ -106,6 +108,8 @@ struct cli {
     bool resume_from_file;             /* -C -: from the output file's size */
     uint64_t resume_at;                /* -C N */
     struct wf_cli_retry_options retry; /* --retry, --retry-delay, ... */
+    bool progress_bar;                 /* -#/--progress-bar */
+    bool no_progress_meter;            /* --no-progress-meter */
     const char *keylog;
     bool include;
     bool verbose;
@@ -127,6 +131,7 @@ struct session {
     const struct cli *cli;
     struct wf_cli_request *req; /* the request options (the cli's), adjusted per URL */
     struct wf_cli_output out;
+    struct wf_cli_progress progress; /* the meter or bar of the current transfer */
     FILE *keylog;
     uint32_t t0;
     uint32_t deadline; /* -m/--max-time: end of the whole job (port clock), if set */
@@ -267,6 +272,7 @@ enum {
     OPT_RETRY_MAX_TIME,
     OPT_RETRY_ALL_ERRORS,
     OPT_RETRY_CONNREFUSED,
+    OPT_NO_PROGRESS_METER,
 };
 
 /* outputs[] entry of -O: the URL's file name. */
@@ -336,6 +342,8 @@ static const struct option long_options[] = {
     {"retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME},
     {"retry-all-errors", no_argument, NULL, OPT_RETRY_ALL_ERRORS},
     {"retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED},
+    {"progress-bar", no_argument, NULL, '#'},
+    {"no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER},
     {NULL, 0, NULL, 0},
 };
 
@@ -498,7 +506,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
         /* In this mode (no reordering) the argument being read is argv[optind]
          * before the call, also in the middle of a bundle such as -fsSL. */
         int current = optind;
-        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:", long_options, NULL);
+        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:#", long_options, NULL);
         if (opt == -1) {
             break;
         }
@@ -568,6 +576,12 @@ static int parse_options(int argc, char **argv, struct cli *c)
             }
             break;
         }
+        case '#':
+            c->progress_bar = true;
+            break;
+        case OPT_NO_PROGRESS_METER:
+            c->no_progress_meter = true;
+            break;
         case OPT_RETRY_ALL_ERRORS:
             c->retry.all_errors = true;
             break;
@@ -835,12 +849,52 @@ static void on_request(void *ctx, const char *head, size_t len)
     }
 }
 
+/* The session whose output `o` is (the callbacks' ctx). */
+static struct session *session_of(struct wf_cli_output *o)
+{
+    return (struct session *)(void *)((char *)o - offsetof(struct session, out));
+}
+
+/* The end of a response head: the progress display learns the body's length. */
+static int on_headers_done(void *ctx)
+{
+    struct wf_cli_output *o = ctx;
+    int rc = wf_cli_output_headers_done(ctx);
+    const char *length = wf_cli_output_field(o, "Content-Length", 14);
+    uint64_t n = WF_CLI_PROGRESS_UNKNOWN;
+    if (length != NULL && length[0] >= '0' && length[0] <= '9') {
+        n = strtoull(length, NULL, 10);
+    }
+    wf_cli_progress_head(&session_of(o)->progress, n);
+    return rc;
+}
+
 /* The body, except a 416's to a resumed download (nothing was left to fetch:
  * the output stays as it was, as curl leaves it). */
 static int on_body(void *ctx, const uint8_t *data, size_t len)
 {
     struct wf_cli_output *o = ctx;
+    wf_cli_progress_body(&session_of(o)->progress, len);
     return o->append && o->status == 416 ? 0 : wf_cli_output_body(ctx, data, len);
+}
+
+/* curl's rule: the meter (or -#) unless -s or --no-progress-meter, and not
+ * when the body goes to the terminal. */
+static enum wf_cli_progress_mode progress_mode(const struct cli *c, const char *path)
+{
+    if (c->silent || c->no_progress_meter || (path == NULL && isatty(STDOUT_FILENO))) {
+        return WF_CLI_PROGRESS_NONE;
+    }
+    return c->progress_bar ? WF_CLI_PROGRESS_BAR : WF_CLI_PROGRESS_METER;
+}
+
+/* The request body's length for the progress display. */
+static uint64_t upload_length(const struct wf_fetch_body *b)
+{
+    if (b->read != NULL) {
+        return b->length != WF_FETCH_LENGTH_UNKNOWN ? b->length : WF_CLI_PROGRESS_UNKNOWN;
+    }
+    return b->data != NULL ? b->len : WF_CLI_PROGRESS_UNKNOWN;
 }
 
 static void on_keylog(void *ctx, const char *line)
@@ -1470,13 +1524,15 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .certificate = wf_cli_output_certificate,
         .status = wf_cli_output_status,
         .header = wf_cli_output_header,
-        .headers_done = wf_cli_output_headers_done,
+        .headers_done = on_headers_done,
         .body = on_body,
     };
+    wf_cli_progress_start(&s->progress, progress_mode(c, path), stderr, clock_ms, upload_length(&fo->body));
     t->conn = conn;
     t->connections_before = conn->connections;
     t->start_ms = clock_ms();
     int rc = wf_fetch_session(&fetch_area, conn, fo, &cb, &t->result);
+    wf_cli_progress_end(&s->progress);
     t->fetched = true;
     int out_rc = wf_cli_output_finish(&s->out, rc == 0);
     t->end_ms = clock_ms();

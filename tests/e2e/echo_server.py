@@ -39,6 +39,8 @@ The path chooses the answer:
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
   /fixed-100      200 with a 100-byte body (the letter x), whatever the request
                   asked (a Range is ignored)
+  /slow           200 with a 30000-byte body sent in three parts, one a second
+                  (for progress meters)
   /flaky/K/CODE[/SECONDS]  for retries: of the requests to this path, counted
                   from 1 in cycles of K+1, the first K are answered CODE (with
                   "Retry-After: SECONDS" if given; the body says "failure"),
@@ -182,6 +184,16 @@ def serve(conn, context, port, logfile):
         tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
     length, digest = read_body(c, fields)
     line = view(method, target, fields, port, "body=%d sha256=%s" % (length, digest))
+    if path == "/slow":
+        log(logfile, line)
+        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 30000\r\nContent-Type: text/plain\r\n"
+                    b"Connection: close\r\n\r\n")
+        for part in range(3):
+            if part:
+                time.sleep(1)
+            tls.sendall(b"s" * 10000)
+        tls.unwrap()
+        return
     if path.startswith("/flaky/"):
         parts = path.split("/")[2:]
         k, code = int(parts[0]), int(parts[1])

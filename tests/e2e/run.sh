@@ -1684,6 +1684,79 @@ run -- "${MAIN[@]}" --retry-delay 1.5 "$URL/index.html"
 check_rc 2; check_msg 'bad --retry-delay'
 end
 
+# --- the progress meter and bar -------------------------------------------------------
+#
+# The echo server's /slow sends 30000 bytes in three parts, a second apart. Timings
+# differ between the two programs: the meter's shape is compared, and the figures that
+# do not depend on time (percentages and sizes) exactly.
+# (wizfetch's own stderr lines, "* server certificate..." and "< " head lines, may
+# follow a meter line without a newline: a meter line is its first 78 columns.)
+meter_lines() { tr '\r' '\n' <"$1" | grep -aE '^ *[0-9]+ +[0-9.kMGTP]+ +[0-9]+ ' | cut -c1-78; }
+meter_shape='^ {0,2}[0-9]{1,3} [ 0-9.kMGTP]{5}  [ 0-9]{3} [ 0-9.kMGTP]{5}  [ 0-9]{3} [ 0-9.kMGTP]{5}  [ 0-9.kMGTP]{5}  [ 0-9.kMGTP]{5} ([ 0-9:d-]{8} ){3}[ 0-9.kMGTP]{5}$'
+begin "progress meter on stderr with -o: curl's header, a line a second, 100% at the end; the same as curl's"
+loud_vs_curl /slow -o @F@
+check_rc 0
+if ((!SKIP)); then
+  # loud_vs_curl ran curl without its meter: once more with it.
+  timeout 30 curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o /dev/null \
+    "$ECHO_URL/slow" 2>"$work/$ncase.curl.meter"
+  [[ $(head -n 2 "$ERR") == "$(head -n 2 "$work/$ncase.curl.meter")" ]] || fail "header lines differ from curl's"
+  n=$(meter_lines "$ERR" | wc -l)
+  ((n >= 3)) || fail "$n meter lines (start, seconds, end expected)"
+  bad=$(meter_lines "$ERR" | grep -cvE "$meter_shape")
+  ((bad == 0)) || fail "$bad meter lines not in curl's shape: $(meter_lines "$ERR" | grep -vE "$meter_shape" | head -1)"
+  [[ $(meter_lines "$ERR" | tail -n 1 | cut -c1-31) == "$(meter_lines "$work/$ncase.curl.meter" | tail -n 1 | cut -c1-31)" ]] ||
+    fail "last line '$(meter_lines "$ERR" | tail -n 1)', curl's '$(meter_lines "$work/$ncase.curl.meter" | tail -n 1)'"
+  [[ $(tail -c 1 "$ERR" | od -An -c | tr -d ' ') == '\n' ]] || fail "no newline after the meter"
+fi
+end
+
+begin "no meter with -s or --no-progress-meter, as curl"
+run -- -s "${ECHO[@]}" -o "$work/$ncase.body" "$URL/index"
+check_rc 0; check_no_stderr
+run -- "${ECHO[@]}" --no-progress-meter -o "$work/$ncase.body" "$URL/index"
+check_rc 0
+((SKIP)) || ! grep -q 'Dload' "$ERR" || fail "a meter with --no-progress-meter"
+end
+
+# tty_run FILE CMD...: run CMD under a pseudo-terminal (script), its output (stdout and
+# stderr) into FILE.
+tty_run() {
+  local file=$1
+  shift
+  timeout -k 5 30 script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >"$file" 2>&1
+}
+begin "the body to the terminal: no meter; -o under the terminal: a meter (pseudo-terminal), as curl"
+if ((!SKIP)); then
+  tty_run "$work/$ncase.tty1" "$bin" "${ECHO[@]}" "$URL/index"
+  tty_run "$work/$ncase.tty2" curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" "$ECHO_URL/index"
+  ! grep -q Dload "$work/$ncase.tty1" || fail "wizfetch showed a meter with the body on the terminal"
+  ! grep -q Dload "$work/$ncase.tty2" || fail "curl showed a meter with the body on the terminal (the rule changed?)"
+  grep -q '^GET /index |' "$work/$ncase.tty1" || fail "no body on the terminal"
+  tty_run "$work/$ncase.tty3" "$bin" "${ECHO[@]}" -o "$work/$ncase.body" "$URL/slow"
+  tty_run "$work/$ncase.tty4" curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o "$work/$ncase.body" "$ECHO_URL/slow"
+  grep -q Dload "$work/$ncase.tty3" || fail "wizfetch showed no meter with -o on the terminal"
+  grep -q Dload "$work/$ncase.tty4" || fail "curl showed no meter with -o on the terminal"
+  tty_run "$work/$ncase.tty5" "$bin" "${ECHO[@]}" -s -o "$work/$ncase.body" "$URL/slow"
+  ! grep -q Dload "$work/$ncase.tty5" || fail "a meter under -s"
+fi
+end
+
+begin "-#/--progress-bar: '#' over the width less 7, 100.0% and a newline at the end, as curl"
+if ((!SKIP)); then
+  COLUMNS=40 run -- -# "${ECHO[@]}" -o "$work/$ncase.body" "$URL/slow"
+  check_rc 0
+  COLUMNS=40 timeout 30 curl -# --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o /dev/null \
+    "$ECHO_URL/slow" 2>"$work/$ncase.curl.bar"
+  last=$(tr '\r' '\n' <"$ERR" | grep -a '%' | tail -n 1)
+  curl_last=$(tr '\r' '\n' <"$work/$ncase.curl.bar" | grep -a '%' | tail -n 1)
+  [[ -n $last && $last == "$curl_last" ]] || fail "last bar '$last', curl's '$curl_last'"
+  [[ $last == "$(printf '%33s' '' | tr ' ' '#') 100.0%" ]] || fail "not 33 '#' and 100.0%: '$last'"
+  tr '\r' '\n' <"$ERR" | grep -aqE '^#{1,32} +[ 0-9]{2}\.[0-9]%$' || fail "no bar part-way"
+  [[ $(tail -c 1 "$ERR" | od -An -c | tr -d ' ') == '\n' ]] || fail "no newline after the bar"
+fi
+end
+
 # The command line itself.
 begin "--version"
 run -- --version
