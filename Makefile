@@ -77,7 +77,7 @@ install-check: deps
 # flash, space-separated; "system" = this machine's CA bundle; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_PINNED_KEY, WF_FW_URL, WF_FW_IP,
 # WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC, WF_FW_METHOD, WF_FW_HEADERS,
-# WF_FW_BODY (see README), WF_FW_ENTROPY_DUMP (a
+# WF_FW_BODY (see docs/firmware.md), WF_FW_ENTROPY_DUMP (a
 # measurement image: raw noise samples on the console, docs/security.md),
 # WF_FW_CERT/WF_FW_KEY (a client certificate and key compiled in; without them the
 # image uses the credentials sector that `make provision` writes), e.g.
@@ -103,7 +103,8 @@ FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi
 $(PKI)/root.pem:
 	scripts/make-pki.sh $(PKI)
 
-# Both profiles are built and checked against their budgets (the build fails if over).
+# The image for BOARD in the full (firmware) or the small (firmware-small) TLS profile,
+# checked against that profile's budgets (the build fails if over).
 firmware: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
 	$(FW_CMAKE) -B $(FW) -DWF_TLS_PROFILE=full
 	cmake --build $(FW) -j $(JOBS) --target firmware_budget

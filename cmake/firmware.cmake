@@ -25,18 +25,10 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
 # sectors 1-2 the seed, sector 3 the device credentials) for
 # code + store. The store is what WF_CA_BUNDLE puts in: ~1.1 KiB per root, about
-# 155 KiB for the whole system root set (README, memory section).
-# Budgets: what was measured (make firmware / make firmware-small, one root) plus
-# room for the features being added (client certificates, session resumption,
-# keep-alive, handshake speed options); README, *Memory*.
-#   code, full:  143930 B measured before them (148374 B with SHA-1, i.e. a store
-#                holding a SHA-1-signed root such as the system set) -> 156 KiB; with
-#                them in (the telemetry image, which links keep-alive sessions, is the
-#                largest: 159942 B) 156 KiB was too tight: 160 KiB
-#   code, small:  96038 B measured -> 96 KiB, 2.2 KiB room (features that do not fit
-#                stay out of the small profile)
-#   RAM, full:    49092 B measured (static + pool + stack + C heap) -> 56 KiB, 8.1 KiB room
-#   RAM, small:   44336 B measured -> 48 KiB, 4.7 KiB room
+# 155 KiB for the whole system root set (docs/measurements.md, *Memory*).
+# Budgets: the measured code and RAM of each profile plus room for what is being
+# added; the current figures and how much room each budget leaves are in
+# docs/measurements.md, *Memory* (the build prints them: scripts/memory-table.sh).
 if(WF_TLS_PROFILE STREQUAL "small")
   set(WF_FW_FLASH_BUDGET 98304)  # 96 KiB of code
   set(WF_FW_RAM_BUDGET 49152)    # 48 KiB
@@ -54,17 +46,14 @@ set(WF_FW_HEAP_BYTES 0 CACHE STRING "Firmware: C library (malloc) heap bytes (wi
 # the stack by painting, the pool as wf_tls_pool_high_water) plus a margin, and
 # that test fails when any run's peak exceeds reservation - margin. So a change
 # that needs more (a feature, a bigger handshake) fails the test, not the board:
-# raise the reservation by what the test reports. The rules (README, *Memory*):
+# raise the reservation by what the test reports. The rules (docs/measurements.md, *Memory*):
 #   stack margin 1 KiB: paths the scenarios do not reach (other error branches,
 #     an exception frame on top of the deepest call), reservation rounded up to 256 B;
 #   pool margin 4 KiB: a longer or bigger server chain than the test PKI's (one
 #     more 2 KiB certificate parsed and kept) and fragmentation, rounded up to 1 KiB.
 # Empty cache values take the measured defaults of the profile.
-# Measured (make test-firmware: tests/e2e/firmware.sh prints the highest peaks; the
-# whole root set adds nothing: roots are parsed one at a time): full profile stack
-# 4076 B (the POST image; 3612 B a GET: the fetch's session on the stack), pool
-# 34448 B (the provisioned ECDSA client certificate; 33344 B without); small profile
-# stack 2260 B, pool 29272 B.
+# The peaks the defaults below come from: make test-firmware (tests/e2e/firmware.sh
+# prints the highest stack and pool over its runs); docs/measurements.md, *Memory*.
 if(WF_TLS_PROFILE STREQUAL "small")
   set(stack_default 3584)  # 2364 + 1024 -> 3388, rounded up to 256
   set(pool_default 33792)  # 29272 + 4096 -> 33368, rounded up to 1 KiB

@@ -17,12 +17,14 @@ CERT: PEM (one or more certificates, leaf first) or one DER certificate.
 KEY: PEM or DER, PKCS#8, SEC1 ("EC PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY");
 without --key it is taken from the CERT file. The area stores the key
 unencrypted (the firmware has no password to give): an encrypted key is refused.
+Both outputs hold that key: they are written readable by their owner only (0600).
 If the openssl command is present, the key is checked against the certificate.
 Python 3 standard library only (openssl optional).
 """
 import argparse
 import base64
 import hashlib
+import os
 import re
 import shutil
 import struct
@@ -125,6 +127,20 @@ def c_source(blob):
     return "\n".join(lines)
 
 
+def open_private(path, mode):
+    """Open `path` for writing, readable by its owner only (0600): it holds the
+    unencrypted key. A new file is created with that mode (no moment where it
+    is readable by others); an existing one is narrowed before anything is
+    written to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, mode)
+
+
 def main():
     ap = argparse.ArgumentParser(description="Build the wizfetch device credentials area.")
     ap.add_argument("--cert", required=True, help="certificate chain, leaf first (PEM or DER)")
@@ -138,10 +154,10 @@ def main():
     check_pair(certs[0], key)
     blob = area(certs, key)
     if args.output:
-        with open(args.output, "wb") as f:
+        with open_private(args.output, "wb") as f:
             f.write(blob + b"\xff" * (AREA_SIZE - len(blob)))
     else:
-        with open(args.c_source, "w") as f:
+        with open_private(args.c_source, "w") as f:
             f.write(c_source(blob))
     print(f"make-credentials: {len(certs)} certificate(s), {sum(map(len, certs))} + {len(key)} bytes of key, "
           f"{len(blob)} of {AREA_SIZE} bytes used", file=sys.stderr)

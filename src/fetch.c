@@ -185,16 +185,17 @@ static bool has_body(const struct wf_fetch_body *b)
 /* Has the server answered while the body is still being sent? Takes what has
  * arrived without waiting and feeds it to the parser. Returns 1 once the final
  * response's status line is in (or the connection ended): stop sending; 0 to
- * go on (nothing yet, or only an interim 1xx response); or an error. */
+ * go on (nothing yet, or only an interim 1xx response); or an error. It reads
+ * into f->early, never f->io: f->io may hold body bytes not yet sent. */
 static int peek_response(wf_fetch_t *f)
 {
     for (;;) {
         int n;
         if (f->url.https) {
-            n = wf_tls_read_nowait(f->tls, f->io, sizeof f->io);
+            n = wf_tls_read_nowait(f->tls, f->early, sizeof f->early);
         } else {
             wf_net_set_timeout(f->net, f->fd, 0);
-            n = wf_net_recv(f->net, f->fd, f->io, sizeof f->io);
+            n = wf_net_recv(f->net, f->fd, f->early, sizeof f->early);
         }
         if (n == WF_EAGAIN) {
             return 0;
@@ -208,7 +209,7 @@ static int peek_response(wf_fetch_t *f)
             f->end_rc = n;
             return 1;
         }
-        int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
+        int used = wf_http_parser_feed(&f->parser, f->early, (size_t)n);
         if (used < 0) {
             return used;
         }
@@ -336,7 +337,7 @@ static int write_head(wf_fetch_t *f)
         .headers = o->headers,
         .header_count = o->header_count,
         .framing = WF_HTTP_NO_BODY,
-        .drop_authorization = f->drop_auth,
+        .drop_credentials = f->drop_credentials,
         .drop_body_fields = !f->send_body && has_body(b),
         .keep_alive = f->keep_alive,
         .range = o->range,
@@ -622,13 +623,14 @@ static bool connection_ended(int rc)
            rc == WF_ETLS_TRUNCATED;
 }
 
-bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen)
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen,
+                        bool idempotent_only)
 {
     static const char *const idempotent[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
     if (response_bytes_seen) {
         return false;
     }
-    if (!body_bytes_sent) {
+    if (!body_bytes_sent && !idempotent_only) {
         return true;
     }
     for (size_t i = 0; method != NULL && i < sizeof idempotent / sizeof idempotent[0]; i++) {
@@ -660,7 +662,8 @@ static int talk(wf_fetch_t *f)
 static bool retry_allowed(wf_fetch_t *f, int rc)
 {
     if (!connection_ended(rc) ||
-        !wf_fetch_may_retry(f->method, f->body_sent, wf_http_parser_started(&f->parser))) {
+        !wf_fetch_may_retry(f->method, f->body_sent, wf_http_parser_started(&f->parser),
+                            f->options->retry_idempotent_only)) {
         return false;
     }
     const struct wf_fetch_body *b = &f->options->body;
@@ -725,8 +728,11 @@ static int exchange(wf_fetch_t *f, bool keep_alive)
         if (rc < 0 && reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
             logf_line(f,
                       "connection #%u to %s: closed by the server before any response; not sent again (%s "
-                      "with its body sent)",
-                      s->id, s->host, f->method);
+                      "%s)",
+                      s->id, s->host, f->method,
+                      f->body_sent                        ? "with its body sent"
+                      : f->options->retry_idempotent_only ? "is not idempotent"
+                                                          : "whose body cannot be rewound");
         }
         return rc;
     }
@@ -805,7 +811,7 @@ static int follow(wf_fetch_t *f)
         f->body_started = false;
     }
     if (!wf_http_redirect_keeps_auth(&f->url, &f->next)) {
-        f->drop_auth = true; /* for the rest of the fetch */
+        f->drop_credentials = true; /* no credential fields for the rest of the fetch */
     }
     f->url = f->next;
     f->result->redirects++;
@@ -854,7 +860,7 @@ static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const stru
     f->started_https = f->url.https;
     f->method = options->method != NULL ? options->method : (options->head ? "HEAD" : "GET");
     f->send_body = has_body(&options->body);
-    f->drop_auth = false;
+    f->drop_credentials = false;
     f->body_started = false;
     f->request_close = asks_close(options);
     /* A request that cannot be written is refused before any connection. */

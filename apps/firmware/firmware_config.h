@@ -2,7 +2,7 @@
  * @file firmware_config.h
  * @brief The firmware's build-time configuration, in one place. Every value
  * can be overridden with -D (the CMake cache variables WF_FW_* do that, see
- * the README); the defaults describe the test network that `make run-firmware`
+ * docs/firmware.md); the defaults describe the test network that `make run-firmware`
  * and the emulator provide.
  *
  * The trust anchors are not here: they are the store in flash generated from the
@@ -52,7 +52,7 @@
  * C strings (e.g. "Authorization: Bearer abc", "Content-Type: application/json");
  * a field named like a default (Host, User-Agent, Accept, Connection) replaces
  * it; at most WF_FW_MAX_HEADERS fields, names up to 47 bytes. The request line,
- * the fields (an Authorization value is not shown) and the body are printed on
+ * the fields (secret values not shown: fw_request_field_is_secret) and the body are printed on
  * the console before the response.
  */
 #ifndef WF_FW_METHOD

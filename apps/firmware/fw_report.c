@@ -25,3 +25,26 @@ size_t fw_report_json(char *buf, size_t cap, const struct fw_report_stats *s)
     }
     return (size_t)n;
 }
+
+void fw_uptime_start(struct fw_uptime *u, uint32_t now_ms)
+{
+    u->ms = 0;
+    u->mark = now_ms;
+}
+
+uint32_t fw_uptime_poll(struct fw_uptime *u, uint32_t now_ms)
+{
+    u->ms += (uint32_t)(now_ms - u->mark); /* modulo 2^32: right across one wrap */
+    u->mark = now_ms;
+    return (uint32_t)(u->ms / 1000u);
+}
+
+uint32_t fw_reconnects_total(const struct fw_reconnects *r, uint32_t session)
+{
+    return r->ended + session;
+}
+
+void fw_reconnects_session_ended(struct fw_reconnects *r, uint32_t session)
+{
+    r->ended += session;
+}

@@ -48,6 +48,43 @@ int fw_request_configure(struct wf_fetch_options *o, const char **bad)
     return 0;
 }
 
+/* Does `s` start with `word` (lower case), any case? ASCII only: no
+ * strncasecmp, which would link the C library's ctype table. */
+static bool starts_with_word(const char *s, const char *word)
+{
+    for (; *word != '\0'; s++, word++) {
+        char c = (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s;
+        if (c != *word) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Does `name` contain `word` (lower case) at `from` or later, any case? */
+static bool has_word(const char *name, const char *word, size_t from)
+{
+    size_t len = strlen(name), wlen = strlen(word);
+    for (size_t i = from; i + wlen <= len; i++) {
+        if (starts_with_word(name + i, word)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool ends_with(const char *name, const char *suffix)
+{
+    size_t len = strlen(name), slen = strlen(suffix);
+    return len >= slen && has_word(name, suffix, len - slen);
+}
+
+bool fw_request_field_is_secret(const char *name)
+{
+    return wf_http_is_credential(name) || ends_with(name, "key") || ends_with(name, "token") ||
+           has_word(name, "secret", 0);
+}
+
 static void puts2(void (*print)(const char *, size_t), const char *a, const char *b)
 {
     print(a, strlen(a));
@@ -60,7 +97,7 @@ void fw_request_print(const struct wf_fetch_options *o, void (*print)(const char
     puts2(print, o->url, "\n");
     for (size_t i = 0; i < o->header_count; i++) {
         const struct wf_http_header *h = &o->headers[i];
-        bool secret = strcmp(h->name, "Authorization") == 0 || strcmp(h->name, "authorization") == 0;
+        bool secret = fw_request_field_is_secret(h->name);
         puts2(print, "> ", h->name);
         puts2(print, ": ", secret ? "(set, not shown)" : h->value);
         print("\n", 1);

@@ -17,7 +17,16 @@
  */
 int fw_request_configure(struct wf_fetch_options *o, const char **bad);
 
-/** @brief Print the request (method, URL, fields, body) through `print`. */
+/**
+ * @brief Is a field named `name` a secret whose value the console must not
+ * show? Any case: the credential fields (`Authorization`,
+ * `Proxy-Authorization`, `Cookie`: wf_http_is_credential), names ending in
+ * "key" or "token" (`X-Api-Key`, `X-Auth-Token`), names containing "secret".
+ */
+bool fw_request_field_is_secret(const char *name);
+
+/** @brief Print the request (method, URL, fields, body) through `print`;
+ *  the value of a field fw_request_field_is_secret names is not shown. */
 void fw_request_print(const struct wf_fetch_options *o, void (*print)(const char *text, size_t len));
 
 #endif

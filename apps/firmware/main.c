@@ -437,24 +437,24 @@ static uint32_t wait_and_grow(uint32_t backoff)
 #if WF_FW_REPORT_S > 0
 /* ---- telemetry: a report every WF_FW_REPORT_S seconds ------------------------- */
 
+/* The uptime needs a poll in every 2^32 ms (fw_uptime): the longest wait must be shorter. */
+_Static_assert(WF_FW_REPORT_S <= 30u * 86400u, "WF_FW_REPORT_S: at most 30 days");
+
 static wf_session_t session; /* the connection kept between reports */
 static struct fw_report_stats stats;
 static char report_body[FW_REPORT_MAX];
-static uint64_t uptime_ms;
-static uint32_t uptime_mark;
+static struct fw_uptime uptime;         /* polled at every attempt and after every wait */
+static struct fw_reconnects reconnects; /* of the sessions before this one */
 
-static uint32_t uptime_s(void)
+static void poll_uptime(void)
 {
-    uint32_t now = wf_port_millis(port);
-    uptime_ms += (uint32_t)(now - uptime_mark); /* wrap-safe: called at least every 49 days */
-    uptime_mark = now;
-    return (uint32_t)(uptime_ms / 1000u);
+    stats.uptime_s = fw_uptime_poll(&uptime, wf_port_millis(port));
 }
 
 /* One report over the session (the chip and the network are up). */
 static int report_once(void)
 {
-    stats.uptime_s = uptime_s();
+    poll_uptime();
     stats.heap_peak = (uint32_t)wf_tls_heap_peak();
     stats.stack_peak = (uint32_t)wf_board_stack_peak();
     options.body.data = (const uint8_t *)report_body;
@@ -470,7 +470,7 @@ static int report_once(void)
     struct wf_fetch_result result;
     int rc = wf_fetch_session(&work, &session, &options, &callbacks, &result);
     phase("between-reports");
-    stats.reconnects = session.reconnects;
+    stats.reconnects = fw_reconnects_total(&reconnects, session.reconnects);
     if (rc < 0) {
         stats.last_error = rc;
         say("report %u failed in %s: %s", n, wf_fetch_step_name(result.step), wf_strerror(rc));
@@ -500,9 +500,10 @@ static int report_once(void)
 static void report_loop(void)
 {
     uint32_t backoff = WF_FW_RETRY_FIRST_MS;
-    uptime_mark = wf_port_millis(port);
+    fw_uptime_start(&uptime, wf_port_millis(port));
     steps_as_phases = false;
     for (;;) {
+        poll_uptime();
         int rc = start_chip();
         attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
         if (rc == 0) {
@@ -528,6 +529,7 @@ static void report_loop(void)
                     port->delay_ms(port->ctx, WF_FW_REPORT_S * 1000u);
                 }
             }
+            fw_reconnects_session_ended(&reconnects, session.reconnects);
             wf_session_close(&session, 0);
         } else {
             stats.fetches++;

@@ -2,7 +2,7 @@
  * wizfetch: the whole firmware stack (W5100 driver, sockets, DNS, TLS, HTTP)
  * as a curl-like command on the host, talking to the W5100 chip model.
  * Option names and exit codes follow curl where they overlap; see --help and
- * the README.
+ * docs/cli.md.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "client_cert.h"
+#include "mbedtls/platform_util.h"
 #include "host_app.h"
 #include "output.h"
 #include "port_sim.h"
@@ -125,7 +126,36 @@ struct cli {
     struct wf_sntp_config ntp;
     struct wf_cli_request req;             /* -X -H -d --data-* --json -T -u -A -e -G */
     struct wf_cli_client_cert client_cert; /* --cert --key --pass --cert-type --key-type */
+    char *user;                            /* -u's value, copied out of argv (blanked there); wiped */
 };
+
+/* Overwrite an option value in argv with spaces (as curl does) once it was
+ * copied: a secret then does not stay readable in /proc/PID/cmdline or ps
+ * while the command runs. */
+static void blank_argument(char *arg)
+{
+    memset(arg, ' ', strlen(arg));
+}
+
+static void wipe_string(char *s)
+{
+    if (s != NULL) {
+        mbedtls_platform_zeroize(s, strlen(s));
+        free(s);
+    }
+}
+
+static void cli_free(struct cli *c)
+{
+    wf_cli_request_free(&c->req);
+    wf_cli_client_cert_free(&c->client_cert);
+    wipe_string(c->user);
+    c->user = NULL;
+    free(c->urls);
+    c->urls = NULL;
+    free(c->write_out);
+    c->write_out = NULL;
+}
 
 struct session {
     const struct cli *cli;
@@ -693,6 +723,9 @@ static int parse_options(int argc, char **argv, struct cli *c)
             if (code >= 0) {
                 return code;
             }
+            if (opt == WF_CLI_OPT_PASS || opt == WF_CLI_OPT_CERT) { /* a password: copied, now blanked */
+                blank_argument(optarg);
+            }
             break;
         }
         case 'X':
@@ -706,7 +739,17 @@ static int parse_options(int argc, char **argv, struct cli *c)
         case WF_CLI_OPT_DATA_BINARY:
         case WF_CLI_OPT_DATA_RAW:
         case WF_CLI_OPT_JSON: {
-            int code = wf_cli_request_option(&c->req, opt, optarg);
+            const char *arg = optarg;
+            if (opt == 'u') { /* USER:PASSWORD: kept in a copy, blanked in argv */
+                wipe_string(c->user);
+                c->user = strdup(optarg);
+                if (c->user == NULL) {
+                    return bad_option("out of memory", "-u");
+                }
+                blank_argument(optarg);
+                arg = c->user;
+            }
+            int code = wf_cli_request_option(&c->req, opt, arg);
             if (code >= 0) {
                 return code;
             }
@@ -1703,14 +1746,6 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     return code;
 }
 
-static void free_cli(struct cli *c)
-{
-    wf_cli_request_free(&c->req);
-    wf_cli_client_cert_free(&c->client_cert);
-    free(c->urls);
-    free(c->write_out);
-}
-
 int main(int argc, char **argv)
 {
     struct cli c;
@@ -1722,14 +1757,14 @@ int main(int argc, char **argv)
     c.fetch.total_timeout_ms = 0;
     int code = parse_options(argc, argv, &c);
     if (code >= 0) {
-        free_cli(&c);
+        cli_free(&c);
         return code;
     }
     /* The model is made once the options are known (--model, --chip, --map). */
     struct wf_sim_chip *model = wf_sim_chip_new_variant(0x5EED, c.model);
     if (model == NULL) {
         fputs("wizfetch: out of memory\n", stderr);
-        free_cli(&c);
+        cli_free(&c);
         return EXIT_INIT;
     }
     for (size_t i = 0; i < c.map_count && code < 0; i++) {
@@ -1740,7 +1775,7 @@ int main(int argc, char **argv)
     if (code < 0) {
         code = run(&c, model);
     }
-    free_cli(&c);
+    cli_free(&c);
     code = wf_app_check_model(model, "wizfetch", code, EXIT_MODEL_VIOLATION);
     wf_sim_chip_free(model);
     return code;

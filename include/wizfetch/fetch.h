@@ -36,8 +36,10 @@
  * (HEAD stays HEAD), 301 and 302 turn POST into GET without the body, 307 and
  * 308 repeat the method and the body (a callback body is rewound with
  * `rewind`; without one that is WF_EHTTP_REWIND). The caller's header fields
- * are kept, except `Authorization`, which is dropped for the rest of the
- * fetch once a redirect leads to another scheme, host or port.
+ * are kept, except the credential fields `Authorization`,
+ * `Proxy-Authorization` and `Cookie` (any case: wf_http_is_credential), which
+ * are dropped for the rest of the fetch once a redirect leads to another
+ * scheme, host or port (as curl does).
  *
  * A body without Content-Length or chunked coding ends with the connection:
  * over https it counts as complete only after the server's TLS close_notify
@@ -62,7 +64,11 @@
  * new connection is opened (counted in wf_session_t.reconnects). If it ends
  * after the request went out but before any response byte (the server's
  * idle time-out raced the request), the request is sent again, once, on a
- * new connection, when wf_fetch_may_retry allows it.
+ * new connection, when wf_fetch_may_retry allows it: by default (as curl and
+ * browsers) an idempotent request, or any request none of whose body bytes
+ * was sent (a POST without a body, or with Content-Length: 0, included);
+ * with `retry_idempotent_only` (e.g. a device whose POST must never reach
+ * the server twice) only an idempotent one.
  *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
@@ -95,6 +101,14 @@ extern "C" {
  *  read from the connection. */
 #ifndef WF_FETCH_IO_BUF
 #define WF_FETCH_IO_BUF (WF_URL_MAX_PATH + WF_URL_MAX_HOST + 256)
+#endif
+
+/** Buffer for what arrives while the body is being sent (an early or
+ *  interim response), separate from the I/O buffer, which then may hold body
+ *  bytes not yet sent. Everything read into it goes to the response parser
+ *  at once; a longer response is read in several pieces. */
+#ifndef WF_FETCH_EARLY_BUF
+#define WF_FETCH_EARLY_BUF 64
 #endif
 
 /** Longest wait for the closing of a connection (close_notify, TCP close), ms;
@@ -187,6 +201,11 @@ struct wf_fetch_options {
      *  (range not satisfiable) is delivered as any response (as curl, an
      *  error with fail_on_http_error). */
     bool range_required;
+    /** A request on a kept connection that ended before any response byte is
+     *  sent again only if its method is idempotent (GET, HEAD, PUT, DELETE,
+     *  OPTIONS, TRACE). false (the default): also a request with another
+     *  method none of whose body bytes was sent. See wf_fetch_may_retry. */
+    bool retry_idempotent_only;
 };
 
 struct wf_session;
@@ -274,7 +293,7 @@ typedef struct wf_fetch {
     bool started_https;    /**< the first URL was https (redirect policy) */
     const char *method;    /**< of the current request (redirects may change it) */
     bool send_body;        /**< the current request carries the body */
-    bool drop_auth;        /**< a redirect left the first origin: no Authorization */
+    bool drop_credentials; /**< a redirect left the first origin: no credential fields */
     bool body_started;     /**< a callback body was read from (a repeat needs rewind) */
     bool early_end;        /**< the connection ended (end_rc) while the body was sent */
     int end_rc;            /**< what the receive returned then */
@@ -287,6 +306,7 @@ typedef struct wf_fetch {
     bool trailing;         /**< bytes followed the response */
     int fd;
     uint8_t io[WF_FETCH_IO_BUF];
+    uint8_t early[WF_FETCH_EARLY_BUF]; /**< what arrives while the body is sent (peek_response) */
 } wf_fetch_t;
 
 /** @brief Default options: GET, no redirects, 30 s connect, 300 s total, 5 redirects max. */
@@ -326,11 +346,14 @@ void wf_session_close(wf_session_t *s, uint32_t timeout_ms);
  * close_notify or a bare TCP end) after the request went out: may the
  * request be sent again, once, on a new connection? Only if no response byte
  * arrived and either `method` is idempotent (GET, HEAD, PUT, DELETE, OPTIONS,
- * TRACE: RFC 9110 9.2.2) or no byte of the request body was sent, the rule
- * browsers and curl use. A connection that was new for this request is never
- * retried (the caller checks that).
+ * TRACE: RFC 9110 9.2.2) or, unless `idempotent_only`, no byte of the
+ * request body was sent (the rule browsers and curl use; a request without a
+ * body, or with an empty one, has sent none). `idempotent_only` is
+ * wf_fetch_options.retry_idempotent_only. A connection that was new for this
+ * request is never retried (the caller checks that).
  */
-bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen);
+bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen,
+                        bool idempotent_only);
 
 /** @brief The URL of the last request of the last fetch made with `f`
  *  (after redirects: curl's "effective URL"). Valid until `f` is used again. */

@@ -26,10 +26,21 @@
  *
  * ### What the parser accepts
  * - Status line `HTTP/1.0` or `HTTP/1.1`, a 3-digit code 100..599, and an
- *   optional reason (`HTTP/1.1 200` without a reason is accepted).
- * - Lines end with CRLF; a bare LF is also accepted as a line end (RFC 9112
- *   2.2 allows it); a CR not followed by LF is WF_EHTTP_PROTO. Control bytes
- *   (NUL included) other than HTAB anywhere in the head are WF_EHTTP_PROTO.
+ *   optional reason (`HTTP/1.1 200` without a reason is accepted). Up to
+ *   WF_HTTP_MAX_BLANK_LINES empty lines (CRLF or bare LF) before a status
+ *   line are skipped (some servers send a stray CRLF after `100 Continue`;
+ *   RFC 9112 2.2 asks servers to be as robust about requests); one more is
+ *   WF_EHTTP_PROTO.
+ * - Line ends of a head (status line, fields, the empty line): CRLF, or a
+ *   bare LF throughout. RFC 9112 2.2 lets a recipient take a bare LF as the
+ *   end of the start line and of field lines, and old servers send heads with
+ *   LF only, so a head whose status line ends with a bare LF is accepted if
+ *   all its lines do. A head that mixes the two is WF_EHTTP_PROTO: a reader
+ *   that ends lines only at CRLF would see other fields (a `Content-Length`
+ *   hidden after a bare LF), which is how responses are smuggled. Each head
+ *   (an interim 1xx one too) picks its own line end with its status line.
+ *   A CR not followed by LF is WF_EHTTP_PROTO. Control bytes (NUL included)
+ *   other than HTAB anywhere in the head are WF_EHTTP_PROTO.
  * - Header fields `name: value`: the name must be a token (RFC 9110 5.6.2),
  *   with no whitespace before the colon; the value is trimmed of leading and
  *   trailing spaces and tabs. Folded lines (obs-fold: a line starting with a
@@ -40,7 +51,8 @@
  * - Body length (RFC 9112 6.3), in this order: no body for a HEAD request and
  *   for 204 and 304; `Transfer-Encoding: chunked` when present (a
  *   Content-Length next to it is ignored, as RFC 9112 6.3 item 3 says;
- *   it must still be well-formed); else `Content-Length`; else the body runs
+ *   it must still be well-formed, and the connection is then not kept, see
+ *   wf_http_parser_may_keep); else `Content-Length`; else the body runs
  *   until the connection closes (HTTP/1.0 and 1.1 alike).
  * - `Content-Length` must be 1*DIGIT (a comma list of equal values is
  *   accepted, as are repeated fields that agree); other values, disagreeing
@@ -51,13 +63,31 @@
  *   TE/Accept-Encoding, so we could not decode it. Transfer-Encoding in an
  *   HTTP/1.0 response is WF_EHTTP_PROTO (RFC 9112 6.1: its framing is faulty).
  *   Not checked for responses without a body.
- * - Chunked: hex size (any number of leading zeros; values above 2^64-1 are
- *   WF_EHTTP_PROTO), optional whitespace and `;extensions` (ignored), line
- *   end, data, then a line end right after the data (anything else is
- *   WF_EHTTP_PROTO). After the last chunk, trailer fields are parsed with the
- *   header rules and dropped (no callback).
+ * - Chunked (RFC 9112 7.1), every line end of it CRLF: a bare LF after a
+ *   chunk-size line, after chunk data, after a trailer field or as the end of
+ *   the trailer section is WF_EHTTP_PROTO, whatever the head used (the
+ *   bare-LF allowance of RFC 9112 2.2 is for the start line and the head).
+ *   A chunk-size line is `chunk-size [ chunk-ext ]` with
+ *   `chunk-size = 1*HEXDIG` (any number of leading zeros; values above
+ *   2^64-1 are WF_EHTTP_PROTO) and
+ *   `chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] )`, a name being
+ *   a token and a value a token or a quoted-string (backslash pairs
+ *   allowed). Whitespace is accepted only where BWS stands: `1 ;a=b` is
+ *   fine, `1 ` (nothing after the spaces), `1;` (no name), `1;a ` (trailing
+ *   space), `1;a=` and an unclosed `1;a="b` are WF_EHTTP_PROTO. Extensions
+ *   are checked, then ignored. A size line is bounded by WF_HTTP_MAX_LINE
+ *   like any line (WF_EHTTP_TOOBIG). Then the data, then CRLF right after
+ *   it (anything else is WF_EHTTP_PROTO). After the last chunk, trailer
+ *   fields are parsed with the header rules and dropped (no callback).
  * - `Location` is kept (for 3xx responses only) for wf_http_parser_location.
  *   Repeated Location fields must agree, else WF_EHTTP_PROTO.
+ *
+ * Deliberate differences from curl (as curl 7.88 behaves against the same
+ * responses): curl accepts bare-LF chunk framing, a head mixing CRLF and LF,
+ * chunk-size lines like `5;`, `5  ` or `5;a="b` (unclosed), and keeps the
+ * connection after a response with both Content-Length and chunked; here
+ * they are WF_EHTTP_PROTO (exit 8) or close the connection. curl fails on an
+ * empty line after `100 Continue` (exit 1, "HTTP/0.9"); here it is skipped.
  *
  * ### Limits (WF_EHTTP_TOOBIG when exceeded)
  * WF_HTTP_MAX_LINE bytes per line (status line, header, chunk-size line,
@@ -97,6 +127,12 @@ extern "C" {
 #define WF_HTTP_MAX_LOCATION 1024
 #endif
 
+/** Most empty lines skipped before one status line (a stray CRLF after an
+ *  interim 1xx response); one more is WF_EHTTP_PROTO. */
+#ifndef WF_HTTP_MAX_BLANK_LINES
+#define WF_HTTP_MAX_BLANK_LINES 4
+#endif
+
 /** User-Agent sent when the caller passes NULL. */
 #ifndef WF_HTTP_USER_AGENT
 #define WF_HTTP_USER_AGENT "wizfetch/0.1"
@@ -107,6 +143,9 @@ extern "C" {
 #endif
 #if WF_HTTP_MAX_HEADERS < 1
 #error "WF_HTTP_MAX_HEADERS must be at least 1"
+#endif
+#if WF_HTTP_MAX_BLANK_LINES < 0 || WF_HTTP_MAX_BLANK_LINES > 254
+#error "WF_HTTP_MAX_BLANK_LINES must be 0..254"
 #endif
 #if WF_HTTP_MAX_LOCATION < 1 || WF_HTTP_MAX_LOCATION > WF_HTTP_MAX_LINE
 #error "WF_HTTP_MAX_LOCATION must be 1..WF_HTTP_MAX_LINE"
@@ -222,7 +261,8 @@ struct wf_http_request_head {
     size_t header_count;
     enum wf_http_framing framing;
     uint64_t content_length; /**< with WF_HTTP_LENGTH, in bytes */
-    bool drop_authorization; /**< leave out the caller's Authorization (redirect to another origin) */
+    bool drop_credentials;   /**< leave out the caller's credential fields (wf_http_is_credential):
+                                  a redirect to another origin */
     bool drop_body_fields;   /**< leave out fields flagged WF_HTTP_HEADER_BODY (the body was dropped) */
     bool keep_alive;         /**< no default `Connection: close` (the connection may be kept) */
     const struct wf_http_range *range; /**< NULL: none; else a default `Range: bytes=...` field */
@@ -299,11 +339,20 @@ size_t wf_http_chunk_frame(uint8_t *buf, size_t len, size_t *start);
 const char *wf_http_redirect_method(int status, const char *method, bool *keep_body);
 
 /**
- * @brief May credentials (the Authorization field) go to `to` after a request
- * to `from`? Only to the same scheme, host and port, as curl does without
- * --location-trusted: another host (or port) must not get the password.
+ * @brief May credentials (the fields wf_http_is_credential names) go to `to`
+ * after a request to `from`? Only to the same scheme, host and port, as curl
+ * does without --location-trusted: another host (or port) must not get the
+ * password or the cookies.
  */
 bool wf_http_redirect_keeps_auth(const struct wf_url *from, const struct wf_url *to);
+
+/**
+ * @brief Is `name` a field that carries the caller's credentials for one
+ * origin: `Authorization`, `Proxy-Authorization` or `Cookie` (any case)?
+ * Those are the fields curl drops on a redirect to another origin; the
+ * request writer leaves them out with `drop_credentials`.
+ */
+bool wf_http_is_credential(const char *name);
 
 /**
  * Response callbacks. Every member may be NULL. A callback returns 0 to go
@@ -336,10 +385,13 @@ typedef struct wf_http_parser {
     bool cl_seen;
     bool cl_applies; /**< the body is delimited by content_length */
     bool te_seen;
-    bool te_bad;        /**< a coding other than one "chunked" was seen */
-    bool conn_close;    /**< the final response said Connection: close */
-    bool until_close;   /**< the body runs until the connection closes */
-    uint8_t te_chunked; /**< "chunked" codings seen (saturating) */
+    bool te_bad;         /**< a coding other than one "chunked" was seen */
+    bool conn_close;     /**< the final response said Connection: close */
+    bool must_close;     /**< the final head had Content-Length and Transfer-Encoding */
+    bool until_close;    /**< the body runs until the connection closes */
+    uint8_t te_chunked;  /**< "chunked" codings seen (saturating) */
+    uint8_t eol;         /**< line end of the current head (set by its status line) */
+    uint8_t blank_lines; /**< empty lines skipped before status lines */
     uint16_t status;
     uint16_t fields; /**< header or trailer fields so far */
     uint64_t content_length;
@@ -420,8 +472,11 @@ bool wf_http_parser_started(const wf_http_parser_t *p);
  * (persistent connection, RFC 9112 9.3)? True only when the response is
  * complete, is HTTP/1.1 (an HTTP/1.0 response is never kept, even with
  * `Connection: keep-alive`), has no `close` option in its Connection field,
- * and its end was known from its framing (Content-Length, chunked, or no
- * body), not from the connection closing. The caller must also check what
+ * did not carry both Content-Length and Transfer-Encoding (RFC 9112 6.3 item
+ * 3: chunked wins, but the connection must be closed after such a message;
+ * applied to any final response, one without a body too), and its end was
+ * known from its framing (Content-Length, chunked, or no body), not from the
+ * connection closing. The caller must also check what
  * the parser cannot see: that its request did not say `Connection: close`,
  * that the whole request body was sent, and that no byte followed the
  * response (wf_http_parser_feed consumed all it was given).

@@ -288,8 +288,8 @@ int wf_tls_add_ca_pem(wf_tls_t *t, const char *pem);
 int wf_tls_add_ca_store(wf_tls_t *t, const struct wf_ca_store *store);
 
 /**
- * @brief Add the store compiled in at build time (CMake WF_CA_BUNDLE, see the
- * README) with wf_tls_add_ca_store. Returns the number of anchors in it (0 if
+ * @brief Add the store compiled in at build time (CMake WF_CA_BUNDLE, see
+ * docs/firmware.md) with wf_tls_add_ca_store. Returns the number of anchors in it (0 if
  * the build embeds none) or WF_ENOMEM.
  */
 int wf_tls_add_builtin_cas(wf_tls_t *t);

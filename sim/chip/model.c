@@ -227,7 +227,11 @@ static uint8_t sock_read(struct wf_sim_chip *m, unsigned sn, uint8_t off)
         return s->ir;
     case SIM_Sn_SR:
         sim_pump(m, sn);
-        s->net_changed = false;
+        /* A state seen only after the command was written does not make the
+         * command's wrong-state race the driver's fault (wrong_state). */
+        if (!m->spi_sock_pending) {
+            s->net_changed = false;
+        }
         /* The W5500 has no ARP status: resolving shows as SYNSENT. */
         return s->sr == SIM_SOCK_ARP && !m->var->arp_status ? SIM_SOCK_SYNSENT : s->sr;
     case SIM_Sn_TX_FSR:
@@ -304,8 +308,10 @@ static void sock_write(struct wf_sim_chip *m, unsigned sn, uint8_t off, uint8_t 
 /*
  * One frame addressed to a socket's register block (a W5500 burst covers
  * consecutive registers, one sim_sock_byte each). While a command is latched
- * every access other than Sn_CR is a violation, and the frame counts once
- * towards the command's acceptance (which takes effect at sim_sock_end).
+ * every write other than to Sn_CR is a violation (it could change what the
+ * command works with); reads are not (no register read changes the chip:
+ * WIZnet's own driver reads Sn_IR while it polls Sn_CR), and the frame counts
+ * once towards the command's acceptance (which takes effect at sim_sock_end).
  */
 void sim_sock_begin(struct wf_sim_chip *m, unsigned sn)
 {
@@ -322,8 +328,8 @@ uint8_t sim_sock_byte(struct wf_sim_chip *m, unsigned sn, unsigned off, bool wri
         sim_violation(m, addr, (uint32_t)off, "burst past the socket register block");
         return 0;
     }
-    if (m->spi_sock_pending && o != SIM_Sn_CR) {
-        sim_violation(m, addr, s->cr, "socket register access before Sn_CR cleared");
+    if (m->spi_sock_pending && write && o != SIM_Sn_CR) {
+        sim_violation(m, addr, s->cr, "socket register write before Sn_CR cleared");
     }
     if (m->var->sock_reserved(o)) {
         sim_violation(m, addr, write ? in : 0, "access to reserved socket register");

@@ -23,6 +23,7 @@
 
 /* ---- socket registers (docs/w5100-w5500.md §3.1, §6.4): the same offsets on both chips ---- */
 #define SIM_MAX_SOCKETS 8
+#define SIM_HOST_SNDBUF 16384 /* SO_SNDBUF of a TCP socket's host socket (model_net.c) */
 #define SIM_Sn_MR 0x00
 #define SIM_Sn_CR 0x01
 #define SIM_Sn_IR 0x02

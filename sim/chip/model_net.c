@@ -521,6 +521,13 @@ static void start_syn(struct wf_sim_chip *m, struct sim_sock *s)
      * instead hold small segments back for an ACK (40 ms with delayed ACKs). */
     int one = 1;
     setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* The chip's TX memory is all the buffer a real chip has between the
+     * driver and the network: its free space (TX_FSR) comes back only as the
+     * peer acknowledges. A host send buffer left to grow (to megabytes) would
+     * let the modelled chip take data long after the receiver stopped
+     * reading; a fixed small one (the kernel doubles it) keeps that short. */
+    int sndbuf = SIM_HOST_SNDBUF;
+    setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     struct sockaddr_in to = map_forward(m, sim_be32(&s->reg[SIM_Sn_DIPR]), sim_be16(&s->reg[SIM_Sn_DPORT]));
     if (connect(s->fd, (const struct sockaddr *)&to, sizeof to) < 0 && errno != EINPROGRESS) {
         connect_failed(s, errno);

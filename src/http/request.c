@@ -194,7 +194,7 @@ int wf_http_request_head_write(char *buf, size_t cap, const struct wf_http_reque
     }
     for (size_t i = 0; i < h->header_count; i++) {
         const struct wf_http_header *f = &h->headers[i];
-        if (f->value == NULL || (h->drop_authorization && same_name(f->name, "Authorization")) ||
+        if (f->value == NULL || (h->drop_credentials && wf_http_is_credential(f->name)) ||
             (h->drop_body_fields && (f->flags & WF_HTTP_HEADER_BODY) != 0)) {
             continue;
         }
@@ -262,6 +262,12 @@ const char *wf_http_redirect_method(int status, const char *method, bool *keep_b
                   ((status == 301 || status == 302) && strcmp(method, "POST") == 0);
     *keep_body = !to_get;
     return to_get ? "GET" : method;
+}
+
+bool wf_http_is_credential(const char *name)
+{
+    return same_name(name, "Authorization") || same_name(name, "Proxy-Authorization") ||
+           same_name(name, "Cookie");
 }
 
 bool wf_http_redirect_keeps_auth(const struct wf_url *from, const struct wf_url *to)

@@ -25,8 +25,12 @@ enum state {
     S_ERROR,
 };
 
-/* The line reader says one of these (or a negative error). */
-enum { LINE_MORE = 0, LINE_DONE = 1 };
+/* The line reader says one of these (or a negative error): the line goes
+ * on, or it ended with a bare LF or with CRLF. */
+enum { LINE_MORE = 0, LINE_LF = 1, LINE_CRLF = 2 };
+
+/* wf_http_parser_t.eol: the line end the current head uses (see http.h). */
+enum { EOL_UNSET = 0, EOL_LF = 1, EOL_CRLF = 2 };
 
 static char lower(char c)
 {
@@ -80,8 +84,9 @@ void wf_http_parser_init(wf_http_parser_t *p, bool head_request, const struct wf
     p->state = S_STATUS;
 }
 
-/* Collect one line of the head into p->line. A bare LF ends a line too
- * (RFC 9112 2.2 lets a recipient accept it); a CR must be followed by LF. */
+/* Collect one line (head, chunk-size line or trailer) into p->line. A bare
+ * LF ends a line too, and the result says which end it was, for the caller
+ * to check (check_line_end); a CR must be followed by LF. */
 static int line_byte(wf_http_parser_t *p, char c)
 {
     if (p->cr) {
@@ -90,7 +95,7 @@ static int line_byte(wf_http_parser_t *p, char c)
         }
         p->cr = false;
         p->line[p->line_len] = '\0';
-        return LINE_DONE;
+        return LINE_CRLF;
     }
     if (c == '\r') {
         p->cr = true;
@@ -98,7 +103,7 @@ static int line_byte(wf_http_parser_t *p, char c)
     }
     if (c == '\n') {
         p->line[p->line_len] = '\0';
-        return LINE_DONE;
+        return LINE_LF;
     }
     unsigned char u = (unsigned char)c;
     if ((u < 0x20 && c != '\t') || u == 0x7f) {
@@ -142,6 +147,7 @@ static int on_status_line(wf_http_parser_t *p)
     }
     int code = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
     reset_head(p);
+    p->blank_lines = 0;
     p->state = S_HEADER;
     if (code < 200) {
         /* We never offer an upgrade, so a 101 can only be a broken server. */
@@ -337,6 +343,9 @@ static int on_head_end(wf_http_parser_t *p)
         return 0;
     }
     bool no_body = p->head_request || p->status == 204 || p->status == 304;
+    /* Both framings announced: the chunked one wins (below), but the sender
+     * is suspect (RFC 9112 6.3 item 3), so the connection is not reused. */
+    p->must_close = p->te_seen && p->cl_seen;
     if (!no_body && p->te_seen && (p->http10 || p->te_bad || p->te_chunked != 1)) {
         return WF_EHTTP_PROTO;
     }
@@ -365,7 +374,78 @@ static int on_head_end(wf_http_parser_t *p)
     return 0;
 }
 
-/* chunk-size [ BWS ";" chunk-ext ] (RFC 9112 7.1); extensions are ignored. */
+static size_t skip_ows(const char *l, size_t n, size_t i)
+{
+    while (i < n && is_ows(l[i])) {
+        i++;
+    }
+    return i;
+}
+
+static size_t skip_token(const char *l, size_t n, size_t i)
+{
+    while (i < n && is_tchar(l[i])) {
+        i++;
+    }
+    return i;
+}
+
+/* quoted-string (RFC 9110 5.6.4) starting at the DQUOTE l[*i]: true and *i
+ * past the closing DQUOTE, or false if the line ends first. The line reader
+ * let through only HTAB, SP, VCHAR and obs-text, which is exactly what qdtext
+ * (less DQUOTE and backslash) and the second byte of a quoted-pair allow. */
+static bool skip_quoted_string(const char *l, size_t n, size_t *i)
+{
+    for (size_t k = *i + 1; k < n; k++) {
+        if (l[k] == '"') {
+            *i = k + 1;
+            return true;
+        }
+        if (l[k] == '\\') {
+            k++; /* quoted-pair: the next byte, whatever it is */
+        }
+    }
+    return false;
+}
+
+/* chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+ * from l[i] to the end of the line (RFC 9112 7.1.1), with chunk-ext-name a
+ * token and chunk-ext-val a token or a quoted-string. Whitespace is allowed
+ * only where BWS is: not at the end of the line nor after a size or an
+ * extension that nothing follows. The values are not kept. */
+static bool chunk_ext_valid(const char *l, size_t n, size_t i)
+{
+    while (i < n) {
+        i = skip_ows(l, n, i);
+        if (i == n || l[i] != ';') {
+            return false;
+        }
+        i = skip_ows(l, n, i + 1);
+        size_t name = i;
+        i = skip_token(l, n, i);
+        if (i == name) {
+            return false;
+        }
+        size_t eq = skip_ows(l, n, i);
+        if (eq < n && l[eq] == '=') {
+            i = skip_ows(l, n, eq + 1);
+            if (i < n && l[i] == '"') {
+                if (!skip_quoted_string(l, n, &i)) {
+                    return false;
+                }
+            } else {
+                size_t value = i;
+                i = skip_token(l, n, i);
+                if (i == value) {
+                    return false;
+                }
+            }
+        }
+    }
+    return true;
+}
+
+/* chunk-size [ chunk-ext ] (RFC 9112 7.1): chunk-size = 1*HEXDIG. */
 static int on_chunk_size_line(wf_http_parser_t *p)
 {
     const char *l = p->line;
@@ -388,13 +468,7 @@ static int on_chunk_size_line(wf_http_parser_t *p)
         }
         n = (n << 4) | d;
     }
-    if (i == 0) {
-        return WF_EHTTP_PROTO;
-    }
-    while (i < p->line_len && is_ows(l[i])) {
-        i++;
-    }
-    if (i < p->line_len && l[i] != ';') {
+    if (i == 0 || !chunk_ext_valid(l, p->line_len, i)) {
         return WF_EHTTP_PROTO;
     }
     if (n == 0) {
@@ -410,6 +484,11 @@ static int on_line(wf_http_parser_t *p)
 {
     switch (p->state) {
     case S_STATUS:
+        if (p->line_len == 0) {
+            /* An empty line before a status line (a stray CRLF after a 1xx
+             * response, or after the previous response): skipped, a few. */
+            return ++p->blank_lines <= WF_HTTP_MAX_BLANK_LINES ? 0 : WF_EHTTP_PROTO;
+        }
         return on_status_line(p);
     case S_HEADER:
         return p->line_len == 0 ? on_head_end(p) : on_header_line(p);
@@ -430,10 +509,32 @@ static int on_line(wf_http_parser_t *p)
     }
 }
 
+/* Is the line end (`crlf` or a bare LF) of the line just read allowed where
+ * it is? A head keeps the line end of its status line throughout (a bare LF
+ * among CRLF lines is how a field is smuggled past a CRLF-only reader); the
+ * chunked framing (size lines, trailer section) takes CRLF only (RFC 9112
+ * 7.1: the bare-LF allowance of 2.2 is for the start line and the head). */
+static int check_line_end(wf_http_parser_t *p, bool crlf)
+{
+    uint8_t eol = crlf ? EOL_CRLF : EOL_LF;
+    switch (p->state) {
+    case S_STATUS:
+        if (p->line_len > 0) {
+            p->eol = eol; /* an empty line to skip may end either way */
+        }
+        return 0;
+    case S_HEADER:
+        return eol == p->eol ? 0 : WF_EHTTP_PROTO;
+    default:
+        return crlf ? 0 : WF_EHTTP_PROTO;
+    }
+}
+
 /* One byte of a line-oriented state. */
 static int head_byte(wf_http_parser_t *p, char c)
 {
-    if (p->state == S_STATUS && p->line_len < 5 && !p->cr && c != "HTTP/"[p->line_len]) {
+    if (p->state == S_STATUS && p->line_len < 5 && !p->cr && c != "HTTP/"[p->line_len] &&
+        !(p->line_len == 0 && (c == '\r' || c == '\n'))) {
         /* Not HTTP at all (TLS bytes on a plain port, HTTP/0.9): say so now
          * instead of after WF_HTTP_MAX_LINE bytes. */
         return WF_EHTTP_PROTO;
@@ -442,10 +543,13 @@ static int head_byte(wf_http_parser_t *p, char c)
         return WF_EHTTP_PROTO; /* obs-fold (RFC 9112 5.2) */
     }
     int rc = line_byte(p, c);
-    if (rc != LINE_DONE) {
+    if (rc != LINE_LF && rc != LINE_CRLF) {
         return rc;
     }
-    rc = on_line(p);
+    rc = check_line_end(p, rc == LINE_CRLF);
+    if (rc == 0) {
+        rc = on_line(p);
+    }
     p->line_len = 0;
     return rc;
 }
@@ -490,12 +594,12 @@ int wf_http_parser_feed(wf_http_parser_t *p, const uint8_t *data, size_t len)
             break;
         }
         case S_CHUNK_END: {
-            /* Exactly a line end, checked byte by byte so that a missing one
-             * is reported at once rather than after a line's worth of data. */
+            /* Exactly CRLF, checked byte by byte so that a missing one is
+             * reported at once rather than after a line's worth of data. */
             char c = (char)data[i++];
             if (c == '\r' && !p->cr) {
                 p->cr = true;
-            } else if (c == '\n') {
+            } else if (c == '\n' && p->cr) {
                 p->cr = false;
                 p->state = S_CHUNK_SIZE;
             } else {
@@ -576,7 +680,7 @@ bool wf_http_parser_started(const wf_http_parser_t *p)
 bool wf_http_parser_may_keep(const wf_http_parser_t *p)
 {
     assert(p != NULL);
-    return p->state == S_DONE && !p->until_close && !p->http10 && !p->conn_close;
+    return p->state == S_DONE && !p->until_close && !p->http10 && !p->conn_close && !p->must_close;
 }
 
 /* A comma-separated list of tokens (RFC 9110 5.6.1), with optional

@@ -582,7 +582,7 @@ static const int *aead_ciphersuites(void)
 /* Key-exchange groups in the order offered; TLS 1.3 sends one key share, for the
  * first. P-256 first: on the Cortex-M4 its key generation uses mbedTLS's fixed-point
  * comb and the NIST reduction, X25519 a generic Montgomery ladder (measured with
- * make bench: README, bench section). A server that only takes X25519 asks for it
+ * make bench: docs/measurements.md). A server that only takes X25519 asks for it
  * (HelloRetryRequest). */
 static const uint16_t key_exchange_groups[] = {
 #if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)

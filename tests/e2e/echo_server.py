@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""An HTTPS server that tells what it received, for comparing clients.
+"""An HTTPS (and HTTP) server that tells what it received, for comparing clients.
 
 usage: echo_server.py PORT CERT_CHAIN_PEM KEY_PEM LOG_FILE
 
-Listens on 127.0.0.1:PORT (TLS 1.2 and 1.3, Python's ssl module), a thread per
+Listens on 127.0.0.1:PORT (TLS 1.2 and 1.3, Python's ssl module), and serves
+the same over plain http on a third port (any free one; written to
+LOG_FILE.port-http) whose connections have a small receive buffer (8 KiB, so a
+client's send blocks as soon as the server pauses), a thread per
 connection, each bounded by a 60 s socket timeout (the firmware in the emulator on a loaded machine can take
 over 20 s for its side of a handshake). For every request it reads
 the head and the whole body (Content-Length or chunked; it answers
@@ -16,7 +19,8 @@ with the fields that matter for comparing clients: host (":PORT" of this
 server removed, and of PORT2, so a client that sent the default port and one that
 sent the real port look alike), user-agent, accept, content-type, content-length,
 transfer-encoding, authorization, referer, range, and every x-* field, in that
-order, names lowercased, repeats joined with ", ". Left out on purpose:
+order, names lowercased, repeats joined with ", ", then cookie and
+proxy-authorization. Left out on purpose:
 Connection and Expect (clients differ there, legitimately).
 
 The path chooses the answer:
@@ -47,6 +51,12 @@ The path chooses the answer:
                   the last 200 (the view line): so two clients in turn, each
                   retrying until it succeeds, see the same answers. The log
                   line gets " -> CODE" (what was answered).
+  /slow-interim/... a Content-Length body read in steps: 512 KiB, a pause in
+                  which it sends "100 Continue", then twice 512 KiB and a pause
+                  in which it sends a "103 Early Hints" of about 1.2 KB, then
+                  the rest; each pause is 0.5 s before and after the interim
+                  response, so a client whose send is blocked sees it mid-body.
+                  Answers 200 with the view line.
   anything else   200, the view line as the body (text/plain)
 """
 import hashlib
@@ -58,6 +68,13 @@ import time
 
 FIELDS = ("host", "user-agent", "accept", "content-type", "content-length", "transfer-encoding",
           "authorization", "referer", "range")
+CREDENTIALS = ("cookie", "proxy-authorization")  # after the x-* fields
+# /slow-interim's interim responses: 100, then 103s with a long head (24 Link fields,
+# about 1.2 KB: a client that reads it over its unsent body bytes loses most of them).
+EARLY_HINTS = (b"HTTP/1.1 103 Early Hints\r\n" +
+               b"".join(b"Link: </assets/style-%02d.css>; rel=preload; as=style\r\n" % i for i in range(24)) +
+               b"\r\n")
+INTERIM = (b"HTTP/1.1 100 Continue\r\n\r\n", EARLY_HINTS, EARLY_HINTS)
 LOCK = threading.Lock()
 FLAKY = {}  # path -> requests seen
 
@@ -132,7 +149,7 @@ def read_body(c, fields, limit=None):
 
 def view(method, target, fields, ports, body):
     parts = ["%s %s" % (method, target)]
-    for name in FIELDS + tuple(sorted({n for n, _ in fields if n.startswith("x-")})):
+    for name in FIELDS + tuple(sorted({n for n, _ in fields if n.startswith("x-")})) + CREDENTIALS:
         values = [v for n, v in fields if n == name]
         if name == "host":
             for port in ports:
@@ -153,10 +170,26 @@ def respond(tls, status, reason, body=b"", extra=""):
                 % (status, reason.encode(), len(body), extra.encode()) + body)
 
 
+def slow_interim(tls, c, fields):
+    """The /slow-interim body: (length, sha256 hex), interim responses sent in pauses."""
+    h = hashlib.sha256()
+    left = int(([v for n, v in fields if n == "content-length"] or ["0"])[-1])
+    total = left
+    for interim in INTERIM:
+        step = min(left, 512 * 1024)
+        c.read(step, h.update)
+        left -= step
+        time.sleep(0.5)
+        tls.sendall(interim)
+        time.sleep(0.5)
+    c.read(left, h.update)
+    return total, h.hexdigest()
+
+
 def serve(conn, context, port, logfile):
-    """port: (PORT, PORT2)"""
+    """port: (PORT, PORT2, HTTP_PORT); context None: plain http"""
     conn.settimeout(60)
-    tls = context.wrap_socket(conn, server_side=True)
+    tls = context.wrap_socket(conn, server_side=True) if context is not None else conn
     c = Conn(tls)
     request_line, fields = read_head(c)
     method, target = (request_line.split(" ") + ["", ""])[:2]
@@ -182,7 +215,10 @@ def serve(conn, context, port, logfile):
         return
     if path == "/continue" or any(n == "expect" and v.lower() == "100-continue" for n, v in fields):
         tls.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
-    length, digest = read_body(c, fields)
+    if path.startswith("/slow-interim/"):
+        length, digest = slow_interim(tls, c, fields)
+    else:
+        length, digest = read_body(c, fields)
     line = view(method, target, fields, port, "body=%d sha256=%s" % (length, digest))
     if path == "/slow":
         log(logfile, line)
@@ -222,7 +258,8 @@ def serve(conn, context, port, logfile):
         respond(tls, 200, "OK", b"x" * 100)
     else:
         respond(tls, 200, "OK", (line + "\n").encode())
-    tls.unwrap()
+    if context is not None:
+        tls.unwrap()
 
 
 def handle(conn, context, port, logfile):
@@ -234,9 +271,11 @@ def handle(conn, context, port, logfile):
         conn.close()
 
 
-def listen(port):
+def listen(port, rcvbuf=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf is not None:  # before listen(): the connections inherit it from the start
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
     s.bind(("127.0.0.1", port))
     s.listen(16)
     return s
@@ -254,10 +293,14 @@ def main():
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(chain, key)
     second = listen(0)
-    ports = (port, second.getsockname()[1])
+    plain = listen(0, rcvbuf=8192)
+    ports = (port, second.getsockname()[1], plain.getsockname()[1])
+    with open(logfile + ".port-http", "w") as f:  # first: run.sh waits for .port2
+        f.write("%d\n" % ports[2])
     with open(logfile + ".port2", "w") as f:
         f.write("%d\n" % ports[1])
     threading.Thread(target=accept_loop, args=(second, context, ports, logfile), daemon=True).start()
+    threading.Thread(target=accept_loop, args=(plain, None, ports, logfile), daemon=True).start()
     accept_loop(listen(port), context, ports, logfile)
 
 

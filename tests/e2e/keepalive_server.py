@@ -25,6 +25,9 @@ The first request's path on a connection chooses what happens next there:
           connection if the rule allows it)
   /fin    answered, then the connection is closed at once (closed while idle:
           the client should see it before sending the next request)
+  /te-cl  every answer carries both Content-Length and Transfer-Encoding:
+          chunked (the body chunked; RFC 9112 6.3: the client must close the
+          connection after it), the connection stays open
   other   every request is answered, the connection stays open (until the
           client closes it or 30 s pass without a request)
 """
@@ -89,8 +92,13 @@ def serve(conn, log_path):
                 log(log_path, "%s body=%d -> closed" % (what, len(body)))
                 return
             answer = (what + "\n").encode()
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
-                         % (len(answer), answer))
+            if first_path == "/te-cl":
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                             b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+                             % (len(answer), len(answer), answer))
+            else:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s"
+                             % (len(answer), answer))
             if first_path == "/fin":
                 log(log_path, "%s body=%d -> 200+closed" % (what, len(body)))
                 return

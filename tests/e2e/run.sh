@@ -96,6 +96,7 @@ echo_log=$TS_DIR/echo-requests.log
 ts_start_echo ECHO_PORT "$pki" "$echo_log" || setup_failed "echo server"
 for ((i = 0; i < 50; i++)); do [[ -s $echo_log.port2 ]] && break; sleep 0.1; done
 ECHO_PORT2=$(cat "$echo_log.port2" 2>/dev/null) || setup_failed "echo server's second port"
+ECHO_HTTP_PORT=$(cat "$echo_log.port-http" 2>/dev/null) || setup_failed "echo server's http port"
 
 ka_log=$TS_DIR/keepalive-requests.log
 ka_tls_log=$TS_DIR/keepalive-tls-requests.log
@@ -615,6 +616,17 @@ fi
 end
 
 expect_exit 8 "malformed status line -> 8" "malformed HTTP response" -- "${TLSCLOSE[@]}" "$URL/malformed"
+# Framing that RFC 9112 does not allow, refused where curl 7.88 accepts it (see
+# include/wizfetch/http.h): bare LF in chunk framing (7.1), a head mixing CRLF and LF.
+expect_exit 8 "chunked framing with bare LF line ends -> 8" "malformed HTTP response" -- \
+  "${TLSCLOSE[@]}" "$URL/lf-chunks"
+expect_exit 8 "a head mixing CRLF and bare LF line ends -> 8" "malformed HTTP response" -- \
+  "${TLSCLOSE[@]}" "$URL/mixed-eol"
+
+begin "a stray CRLF after 100 Continue is skipped -> 0"
+run -- "${TLSCLOSE[@]}" "$URL/blank-line"
+check_rc 0; check_stdout_is "$close_body"
+end
 
 # -o: the file is opened at the first body byte, as curl does.
 begin "-o: a fetch that fails before the body leaves an existing file untouched"
@@ -888,6 +900,40 @@ same_as_curl /echo/private -u 'board:s3cret:x'
 check_rc 0; view_has "authorization=Basic $(printf 'board:s3cret:x' | base64)"
 end
 
+# While the command runs its secrets must not stay readable in /proc/PID/cmdline (ps shows
+# it to every user): -u, --pass and --cert FILE:PASS are blanked once copied, as curl
+# does. Against the mute server (accepts, never answers) both wait in the handshake.
+# cmdline_1s OUT COMMAND...: COMMAND's argv ('|'-separated) 1 s after its start, then stop it.
+cmdline_1s() {
+  local out=$1 pid
+  shift
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  tr '\0' '|' <"/proc/$pid/cmdline" >"$out" 2>/dev/null
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+begin "-u, --pass, --cert FILE:PASS: blanked in /proc/PID/cmdline while running, as curl"
+if ((!SKIP)); then
+  ELAPSED_MS=0
+  secret_sets=("-u|board:s3cret-u"
+    "--cert|$pki/client-ecdsa.pem:wizfetch-test|--key|$pki/client-ecdsa-enc.key"
+    "--cert|$pki/client-ecdsa.pem|--key|$pki/client-ecdsa-enc.key|--pass|wizfetch-test")
+  for set in "${secret_sets[@]}"; do
+    IFS='|' read -ra args <<<"$set"
+    cmdline_1s "$work/cmdline.wf" "$bin" -s -m 10 "${MUTE[@]}" "${args[@]}" "$URL/argv-check"
+    cmdline_1s "$work/cmdline.curl" curl -s -m 10 --cacert "$pki/root.pem" "${args[@]}" \
+      "https://127.0.0.1:$MUTE_PORT/argv-check"
+    for who in wf curl; do
+      line=$(cat "$work/cmdline.$who")
+      [[ $line == *"/argv-check|" ]] || fail "$who (${args[0]}): not running after 1 s (cmdline '$line')"
+      [[ $line != *s3cret-u* && $line != *wizfetch-test* ]] || fail "$who (${args[0]}): secret visible: $line"
+    done
+  done
+fi
+end
+
 begin "-G: the data as the query string: same as curl"
 same_as_curl /echo/search -G -d 'q=temp' -d 'n=2'
 check_rc 0; view_has '^GET /echo/search\?q=temp&n=2 \|'; view_lacks "content-type="
@@ -925,9 +971,51 @@ view_has "^POST /echo/after-other-port .*x-api-key=k" 2
 ((SKIP)) || ! sed -n 2p <<<"$WF_VIEW" | grep -q authorization= || fail "Authorization went to the other port"
 end
 
+begin "307 to another port: Cookie dropped there, other headers kept: same as curl"
+same_as_curl /other-port/x -L -H 'cookie: a=b' -H 'X-Api-Key: k' -d 'a=1'
+check_rc 0
+view_has "^POST /other-port/x .*x-api-key=k \| cookie=a=b \| body=3 " 1
+view_has "^POST /echo/after-other-port .*x-api-key=k \| body=3 " 2
+end
+
+# curl 7.88 keeps a -H Proxy-Authorization on that redirect; wizfetch drops it with the
+# other credentials (it has no proxy: the field could only leak to the other host).
+begin "307 to another port: Proxy-Authorization dropped there (curl 7.88 keeps it)"
+mark=$(echo_mark)
+run -- -s -L "${ECHO[@]}" -H 'Proxy-Authorization: Basic cDpx' -H 'X-Api-Key: k' -d 'a=1' "$URL/other-port/x"
+WF_VIEW=$(echo_since "$mark")
+check_rc 0
+view_has "^POST /other-port/x .*x-api-key=k \| proxy-authorization=Basic cDpx \| body=3 " 1
+view_has "^POST /echo/after-other-port .*x-api-key=k \| body=3 " 2
+end
+
 begin "interim 100 Continue while the body is sent: body complete, final response delivered"
 same_as_curl /continue --data-binary @"$work/64k.bin"
 check_rc 0; view_has "^POST /continue .*body=65536 sha256=$sha64k\$"
+end
+
+# A body streamed over plain http while the server sends interim responses (100, 103)
+# in pauses where the send is blocked: they must not overwrite unsent body bytes.
+begin "PUT 4 MiB over http, 100 and 103 arrive while the send is blocked: body intact, same as curl"
+if ((!SKIP)); then
+  head -c $((4 * 1048576)) /dev/urandom >"$work/4m.bin"
+  sha4m=$(sha256sum <"$work/4m.bin" | cut -d' ' -f1)
+  mark=$(echo_mark)
+  run --within 90 -- -s "${DNS[@]}" --map "10.0.0.1:80=127.0.0.1:$ECHO_HTTP_PORT" -A "$wf_ua" \
+    -T "$work/4m.bin" http://www.example.test/slow-interim/
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  timeout -k 5 90 curl -sS -A "$wf_ua" -T "$work/4m.bin" "http://www.example.test:$ECHO_HTTP_PORT/slow-interim/" \
+    --resolve "www.example.test:$ECHO_HTTP_PORT:127.0.0.1" >"$work/$ncase.curl.out" 2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  check_rc 0
+  view_has "^PUT /slow-interim/4m\.bin \|.*content-length=4194304 \| body=4194304 sha256=$sha4m\$"
+  [[ $CURL_RC == 0 && $CURL_VIEW == "$WF_VIEW" ]] ||
+    fail "curl (exit $CURL_RC) made the server see: $CURL_VIEW"
+  cmp -s "$OUT" "$work/$ncase.curl.out" || fail "stdout differs from curl's"
+  rm -f "$work/4m.bin"
+fi
 end
 
 begin "413 before the body is sent: sending stops, the response is delivered: same as curl"
@@ -1182,6 +1270,21 @@ for scheme in http https; do
   fi
   end
 done
+
+# RFC 9112 6.3: chunked framing wins over a Content-Length beside it, and the connection
+# is closed after such a response (curl 7.88 keeps it; a smuggling risk).
+begin "keep-alive: a response with Content-Length and Transfer-Encoding: chunked is not kept (two connections)"
+mark=$(wc -l <"$ka_log")
+run -- -v "${KA[@]}" http://www.example.test/te-cl http://www.example.test/te-cl
+check_rc 0
+if ((!SKIP)); then
+  got=$(ka_since "$ka_log" "$mark" | tr '\n' '|')
+  [[ $got == "conn req 1 GET /te-cl body=0 -> 200|conn req 1 GET /te-cl body=0 -> 200|" ]] ||
+    fail "server saw: $got"
+  (($(grep -c '^conn [0-9]* req 1 GET /te-cl$' "$OUT") == 2)) || fail "the bodies are not the chunked ones"
+  ! grep -q 'Re-using' "$ERR" || fail "re-used the connection"
+fi
+end
 # --- client certificates (mutual TLS, issue 13) ----------------------------------------
 # nginx's "mtls" block requires a certificate from client-ca.pem (ssl_verify_client on);
 # /whoami answers what nginx saw: "verify=$ssl_client_verify dn=$ssl_client_s_dn". Each

@@ -16,6 +16,11 @@ path chooses the ending:
   /chunked-fin   HTTP/1.1 200, chunked, the last chunk, then a bare FIN: complete
   /long-reason   HTTP/1.1 200 with a 300-byte reason phrase and a Content-Length body
   /malformed     a status line that is not HTTP ("HTTP/1.1 abc"), then close_notify
+  /lf-chunks     HTTP/1.1 200, chunked, with bare LF line ends in the chunk framing
+                 (RFC 9112 7.1 requires CRLF), then close_notify
+  /mixed-eol     a CRLF head with a bare LF before its Content-Length (a field a
+                 CRLF-only reader would not see), then close_notify
+  /blank-line    100 Continue, a stray CRLF, then HTTP/1.1 200 with Content-Length
 
 The body is BODY below (a known text, so a test can compare it). Runs until killed.
 """
@@ -38,6 +43,13 @@ def response(path):
         return b"HTTP/1.1 200 " + b"R" * 300 + b"\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY
     if path == "/malformed":
         return b"HTTP/1.1 abc\r\n\r\n"
+    if path == "/lf-chunks":
+        return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n"
+    if path == "/mixed-eol":
+        return b"HTTP/1.1 200 OK\r\nDummy: x\nContent-Length: 5\r\n\r\nhello"
+    if path == "/blank-line":
+        return (b"HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BODY)
+                + BODY)
     if path in ("/close-notify", "/bare-fin"):
         return b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n" + BODY
     return b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
@@ -59,7 +71,7 @@ def serve(conn, context):
     tls = context.wrap_socket(conn, server_side=True)
     path = read_head(tls)
     tls.sendall(response(path))
-    if path in ("/close-notify", "/malformed", "/long-reason"):
+    if path in ("/close-notify", "/malformed", "/long-reason", "/lf-chunks", "/mixed-eol", "/blank-line"):
         tls.unwrap().close()  # close_notify, then the TCP FIN
     else:
         # Drop TLS without an alert: shutting the TCP socket down and closing it

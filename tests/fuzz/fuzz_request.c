@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .header_count = nf,
         .framing = (enum wf_http_framing)(flags & 3),
         .content_length = size * 1000003u,
-        .drop_authorization = (flags & 0x04) != 0,
+        .drop_credentials = (flags & 0x04) != 0,
         .drop_body_fields = (flags & 0x08) != 0,
     };
 
@@ -219,7 +219,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < nf; i++) {
         const struct wf_http_header *f = &fields[i];
         bool sent = f->value != NULL &&
-                    !(h.drop_authorization && strcasecmp(f->name, "Authorization") == 0) &&
+                    !(h.drop_credentials && (strcasecmp(f->name, "Authorization") == 0 ||
+                                             strcasecmp(f->name, "Proxy-Authorization") == 0 ||
+                                             strcasecmp(f->name, "Cookie") == 0)) &&
                     !(h.drop_body_fields && (f->flags & WF_HTTP_HEADER_BODY)) &&
                     !(is_default(f->name) && last_of(fields, nf, f->name) != (int)i);
         if (sent) {

@@ -79,6 +79,44 @@ static void too_small_a_buffer_writes_nothing(void **state)
     assert_int_equal(fw_report_json(buf, 0, &s), 0);
 }
 
+/* 60 days without a successful report, polled after every minute's backoff:
+ * the uptime keeps counting across the millisecond clock's wraps. */
+static void uptime_counts_across_clock_wraps(void **state)
+{
+    (void)state;
+    struct fw_uptime u;
+    uint32_t now = 0xFFFF0000u; /* 65 s before the first wrap */
+    fw_uptime_start(&u, now);
+    uint64_t elapsed = 0;
+    for (unsigned i = 0; i < 60u * 24u * 60u; i++) {
+        now += 60000u;
+        elapsed += 60000u;
+        fw_uptime_poll(&u, now);
+    }
+    assert_int_equal(fw_uptime_poll(&u, now), (uint32_t)(elapsed / 1000u));
+    assert_int_equal(fw_uptime_poll(&u, now + 999u), 60u * 86400u); /* seconds, rounded down */
+    assert_int_equal(fw_uptime_poll(&u, now + 1000u), 60u * 86400u + 1u);
+    /* One gap just under 2^32 ms is still counted in full. */
+    fw_uptime_poll(&u, now + 1000u + 0xFFFFFFFFu);
+    assert_int_equal(u.ms, elapsed + 1000u + 0xFFFFFFFFu);
+}
+
+/* Each failed report starts a new session, whose counter starts at 0: the
+ * report still counts the reconnects since boot. */
+static void reconnects_count_since_boot(void **state)
+{
+    (void)state;
+    struct fw_reconnects r = {0};
+    assert_int_equal(fw_reconnects_total(&r, 0), 0);
+    assert_int_equal(fw_reconnects_total(&r, 2), 2); /* first session: two */
+    fw_reconnects_session_ended(&r, 2);              /* a report failed */
+    assert_int_equal(fw_reconnects_total(&r, 0), 2); /* new session */
+    assert_int_equal(fw_reconnects_total(&r, 1), 3);
+    fw_reconnects_session_ended(&r, 1);
+    fw_reconnects_session_ended(&r, 0); /* a session without any */
+    assert_int_equal(fw_reconnects_total(&r, 4), 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -86,6 +124,8 @@ int main(void)
         cmocka_unit_test(no_error_yet_is_none),
         cmocka_unit_test(largest_report_fits),
         cmocka_unit_test(too_small_a_buffer_writes_nothing),
+        cmocka_unit_test(uptime_counts_across_clock_wraps),
+        cmocka_unit_test(reconnects_count_since_boot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

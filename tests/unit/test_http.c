@@ -341,7 +341,7 @@ static void test_status_line_rejects(void **state)
     RUN("HTTP/1.1\r\n\r\n", WF_EHTTP_PROTO);
     RUN("HTTP/1.1 \r\n\r\n", WF_EHTTP_PROTO);
     RUN("http/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO);
-    RUN("\r\nHTTP/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO);
+    RUN(" \r\nHTTP/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO); /* a blank line is not an empty one */
     RUN("ICY 200 OK\r\n\r\n", WF_EHTTP_PROTO);
     RUN("HTTP/1.1 200 O\x01K\r\n\r\n", WF_EHTTP_PROTO);
     RUN("HTTP/1.1 200 O\x7fK\r\n\r\n", WF_EHTTP_PROTO);
@@ -516,8 +516,11 @@ static void test_chunked(void **state)
     uint64_t cl;
     assert_false(wf_http_parser_content_length(&parser, &cl));
 
-    /* Upper/lower hex, LF-only framing, case-insensitive coding name. */
-    o = RUN("HTTP/1.1 200 OK\nTransfer-Encoding: ChUnKeD\n\nb\nhello world\nB\nHELLO WORLD\n0\n\n", 0);
+    /* Upper/lower hex, case-insensitive coding name; a head with LF line
+     * ends, the chunked framing with CRLF (which it always needs). */
+    o = RUN(
+        "HTTP/1.1 200 OK\nTransfer-Encoding: ChUnKeD\n\nb\r\nhello world\r\nB\r\nHELLO WORLD\r\n0\r\n\r\n",
+        0);
     expect_body(o, "hello worldHELLO WORLD");
 
     /* Trailers are parsed and dropped. */
@@ -568,6 +571,191 @@ static void test_chunked_rejects(void **state)
     RUN("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\n", WF_EHTTP_PROTO);
     RUN("HTTP/1.1 200 OK\r\nTransfer-Encoding: xchunked\r\n\r\n", WF_EHTTP_PROTO);
     RUN("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", WF_EHTTP_PROTO);
+}
+
+/* Chunked framing takes CRLF only (RFC 9112 7.1), whatever the head used. */
+static void test_chunked_bare_lf(void **state)
+{
+    (void)state;
+#define CH "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    RUN(CH "5\nhello\n0\n\n", WF_EHTTP_PROTO);
+    RUN(CH "5\nhello\r\n0\r\n\r\n", WF_EHTTP_PROTO);         /* size line */
+    RUN(CH "5;a=b\nhello\r\n0\r\n\r\n", WF_EHTTP_PROTO);     /* size line with an extension */
+    RUN(CH "5\r\nhello\n0\r\n\r\n", WF_EHTTP_PROTO);         /* after the data */
+    RUN(CH "5\r\nhello\r\n0\n\r\n", WF_EHTTP_PROTO);         /* last-chunk line */
+    RUN(CH "5\r\nhello\r\n0\r\n\n", WF_EHTTP_PROTO);         /* end of the trailer section */
+    RUN(CH "5\r\nhello\r\n0\r\nT: x\n\r\n", WF_EHTTP_PROTO); /* trailer field */
+    RUN(CH "5\r\nhello\r\n0\r\nT: x\r\n\n", WF_EHTTP_PROTO);
+    const struct outcome *o = RUN(CH "5\r\nhello\r\n0\r\nT: x\r\n\r\n", 0);
+    expect_body(o, "hello");
+#undef CH
+    /* A head with LF line ends does not allow them in the framing. */
+    RUN("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\nhello\n0\n\n", WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\n\n", WF_EHTTP_PROTO);
+    o = RUN("HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n5\r\nhello\r\n0\r\n\r\n", 0);
+    expect_body(o, "hello");
+}
+
+/* chunk-size [ chunk-ext ] exactly as RFC 9112 7.1.1 writes it. */
+static void test_chunk_ext_grammar(void **state)
+{
+    (void)state;
+#define CH "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+    static const char *const rejected[] = {
+        /* Whitespace with nothing after it: not BWS. */
+        "2 \r\nab\r\n0\r\n\r\n",
+        "2\t\r\nab\r\n0\r\n\r\n",
+        "25  \r\n",
+        "2\r\nab\r\n0 \r\n\r\n",
+        "2 erfrferferf\r\naa\r\n0 rrrr\r\n\r\n", /* no ';' */
+        /* An extension needs a token name. */
+        "2;\r\naa\r\n0\r\n\r\n",
+        "2; \r\naa\r\n0\r\n\r\n",
+        "2;;a\r\naa\r\n0\r\n\r\n",
+        "2;a;\r\naa\r\n0\r\n\r\n",
+        "2;=b\r\naa\r\n0\r\n\r\n",
+        "2;a(b)\r\naa\r\n0\r\n\r\n",
+        "2;a \r\naa\r\n0\r\n\r\n", /* whitespace after the last name */
+        "2;a b\r\naa\r\n0\r\n\r\n",
+        "0;\r\n\r\n",
+        /* A value is a token or a quoted-string. */
+        "2;a=\r\naa\r\n0\r\n\r\n",
+        "2;a= \r\naa\r\n0\r\n\r\n",
+        "2;a==b\r\naa\r\n0\r\n\r\n",
+        "2;a=(b)\r\naa\r\n0\r\n\r\n",
+        "2;a=b c\r\naa\r\n0\r\n\r\n",
+        "2;a=b \r\naa\r\n0\r\n\r\n",
+        "2;a=b\"c\"\r\naa\r\n0\r\n\r\n",
+        "2;a=\"b\"c\r\naa\r\n0\r\n\r\n",
+        /* Unclosed quoted values: the line end closes nothing. */
+        "2;a=\"b\r\naa\r\n0\r\n\r\n",
+        "2;a=\"\r\naa\r\n0\r\n\r\n",
+        "2;a=\"b\\\"\r\naa\r\n0\r\n\r\n", /* the quote is escaped */
+        "2;a=\"b\\\r\naa\r\n0\r\n\r\n",
+        "5;ilovew3=\"abc\";somuchlove=\"def; ghi\r\nhello\r\n6;blahblah;blah\r\n world\r\n0\r\n\r\n",
+    };
+    static char msg[256];
+    for (size_t i = 0; i < sizeof rejected / sizeof rejected[0]; i++) {
+        int n = snprintf(msg, sizeof msg, CH "%s", rejected[i]);
+        assert_true(n > 0 && (size_t)n < sizeof msg);
+        run(msg, (size_t)n, false, WF_EHTTP_PROTO);
+    }
+
+    /* BWS around ';' and '=' is fine, as are quoted-strings with pairs,
+     * HTAB, SP and obs-text, and empty quoted-strings. */
+    const struct outcome *o = RUN(CH "2 ; a = b ;\tc\t=\t\"d\" ; e\r\nab\r\n"
+                                     "2;a=\"I love; \\\"ext\\\"\\\\\";b=\"\"\r\ncd\r\n"
+                                     "2;x=\"\t \xe9\\\xff\"\r\nef\r\n"
+                                     "0 ;!#$%&'*+-.^_`|~=!#$%&'*+-.^_`|~\r\n\r\n",
+                                  0);
+    expect_body(o, "abcdef");
+    o = RUN(CH
+            "5;ilovew3=\"I love; extensions\";somuchlove=\"aretheseparametersfor\";blah;foo=bar\r\nhello\r\n"
+            "6;blahblah;blah\r\n world\r\n0\r\n\r\n",
+            0);
+    expect_body(o, "hello world");
+#undef CH
+}
+
+/* A chunk-size line is bounded like any other line: a server cannot keep the
+ * parser reading one forever. */
+static void test_chunk_size_line_limit(void **state)
+{
+    (void)state;
+    static char msg[WF_HTTP_MAX_LINE + 200];
+    static const char head[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int extra = 0; extra <= 1; extra++) {
+        size_t n = (size_t)sprintf(msg, "%s", head);
+        memset(msg + n, '0', WF_HTTP_MAX_LINE - 1 + (size_t)extra); /* leading zeros, then the size */
+        n += WF_HTTP_MAX_LINE - 1 + (size_t)extra;
+        n += (size_t)sprintf(msg + n, "1\r\nx\r\n0\r\n\r\n");
+        const struct outcome *o = run(msg, n, false, extra ? WF_EHTTP_TOOBIG : 0);
+        if (!extra) {
+            expect_body(o, "x");
+        }
+    }
+    /* A size line that never ends: an error as soon as it is too long. */
+    wf_http_parser_init(&parser, false, NULL, NULL);
+    assert_int_equal(wf_http_parser_feed(&parser, (const uint8_t *)head, sizeof head - 1),
+                     (int)sizeof head - 1);
+    memset(msg, ' ', sizeof msg);
+    msg[0] = '1';
+    memcpy(msg + 1, ";a=\"", 4);
+    assert_int_equal(wf_http_parser_feed(&parser, (const uint8_t *)msg, WF_HTTP_MAX_LINE), WF_HTTP_MAX_LINE);
+    assert_int_equal(wf_http_parser_feed(&parser, (const uint8_t *)msg, 1), WF_EHTTP_TOOBIG);
+}
+
+/* A head ends its lines one way: CRLF, or a bare LF throughout. */
+static void test_head_mixed_line_ends(void **state)
+{
+    (void)state;
+    /* The smuggled Content-Length: a CRLF-only reader sees "Dummy" only. */
+    RUN("HTTP/1.1 200 OK\r\nDummy: x\nContent-Length: 23\r\n\r\n"
+        "HTTP/1.1 200 OK\r\n\r\nabcd",
+        WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 200 OK\r\nContent-Length: 1\nX: y\r\n\r\nz", WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\nz", WF_EHTTP_PROTO); /* the empty line */
+    RUN("HTTP/1.1 200 OK\nContent-Length: 1\r\n\nz", WF_EHTTP_PROTO);   /* LF status line */
+    RUN("HTTP/1.1 200 OK\nContent-Length: 1\n\r\nz", WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 200 OK\nX: y\r\nContent-Length: 1\n\nz", WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 100 Continue\r\nX: y\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        WF_EHTTP_PROTO); /* an interim head too */
+    /* Consistent heads: accepted, each head with its own line end. */
+    const struct outcome *o = RUN("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nX: y\r\n\r\nz", 0);
+    expect_body(o, "z");
+    o = RUN("HTTP/1.1 200 OK\nContent-Length: 1\nX: y\n\nz", 0);
+    expect_body(o, "z");
+    o = RUN("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\nContent-Length: 1\n\nz", 0);
+    expect_body(o, "z");
+    o = RUN("HTTP/1.1 100 Continue\n\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nz", 0);
+    expect_body(o, "z");
+}
+
+/* Empty lines before a status line (a stray CRLF after 100 Continue) are
+ * skipped, up to WF_HTTP_MAX_BLANK_LINES of them. */
+static void test_blank_lines_before_status(void **state)
+{
+    (void)state;
+    const struct outcome *o =
+        RUN("HTTP/1.1 100 Continue\r\n\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0);
+    assert_int_equal(o->status, 200);
+    assert_int_equal(o->rec.status_calls, 1);
+    assert_string_equal(o->rec.headers, "Content-Length=2\n");
+    expect_body(o, "ok");
+    o = RUN("HTTP/1.1 100 Continue\r\n\r\n\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0);
+    expect_body(o, "ok");
+    o = RUN("\r\n\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 0); /* before the first one too */
+    expect_body(o, "ok");
+    /* Only empty lines count: whitespace or a lone CR is not one. */
+    RUN("HTTP/1.1 100 Continue\r\n\r\n \r\nHTTP/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO);
+    RUN("HTTP/1.1 100 Continue\r\n\r\n\r\r\nHTTP/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO);
+    RUN("\rHTTP/1.1 200 OK\r\n\r\n", WF_EHTTP_PROTO);
+    /* The stream ends among them: no response. */
+    o = RUN("HTTP/1.1 100 Continue\r\n\r\n\r\n", WF_EHTTP_PROTO);
+    assert_int_equal(o->rec.status_calls, 0);
+    RUN("\r\n", WF_EHTTP_PROTO);
+
+    /* The bound, per status line: WF_HTTP_MAX_BLANK_LINES pass, one more fails. */
+    static char msg[512];
+    for (int extra = 0; extra <= 1; extra++) {
+        for (int where = 0; where <= 1; where++) {
+            size_t n = 0;
+            for (int i = 0; i < WF_HTTP_MAX_BLANK_LINES; i++) { /* before the interim response */
+                n += (size_t)sprintf(msg + n, i % 2 ? "\n" : "\r\n");
+            }
+            n += (size_t)sprintf(msg + n, "HTTP/1.1 100 Continue\r\n\r\n");
+            for (int i = 0; i < WF_HTTP_MAX_BLANK_LINES + (where ? extra : 0); i++) {
+                n += (size_t)sprintf(msg + n, i % 2 ? "\n" : "\r\n");
+            }
+            n += (size_t)sprintf(msg + n, "HTTP/1.1 100 Continue\r\n\r\n");
+            for (int i = 0; i < WF_HTTP_MAX_BLANK_LINES + (where ? 0 : extra); i++) {
+                n += (size_t)sprintf(msg + n, "\r\n");
+            }
+            n += (size_t)sprintf(msg + n, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+            o = run(msg, n, false, extra ? WF_EHTTP_PROTO : 0);
+            assert_int_equal(o->rec.status_calls, !extra);
+        }
+    }
 }
 
 static void test_chunked_trailer_limit(void **state)
@@ -808,6 +996,11 @@ int main(void)
         cmocka_unit_test(test_content_length_values),
         cmocka_unit_test(test_chunked),
         cmocka_unit_test(test_chunked_rejects),
+        cmocka_unit_test(test_chunked_bare_lf),
+        cmocka_unit_test(test_chunk_ext_grammar),
+        cmocka_unit_test(test_chunk_size_line_limit),
+        cmocka_unit_test(test_head_mixed_line_ends),
+        cmocka_unit_test(test_blank_lines_before_status),
         cmocka_unit_test(test_chunked_trailer_limit),
         cmocka_unit_test(test_te_and_cl),
         cmocka_unit_test(test_body_until_close),

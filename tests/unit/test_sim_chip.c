@@ -1146,6 +1146,32 @@ static void test_w5500_automatic_keepalive(void **state)
     expect_no_violations();
 }
 
+/* WIZnet's own W5500 driver after SEND_KEEP: it reads Sn_IR while it polls
+ * Sn_CR. A read changes nothing on the chip: no violation. Clearing Sn_IR
+ * (a write) before Sn_CR reads 0 still is one. */
+static void test_w5500_read_ir_while_command_pending(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *m = wf_sim_chip_new_variant(42, WF_SIM_W5500);
+    int lfd;
+    int afd = w55_connection(m, &lfd);
+    w55_wr(m, 1, Sn_CR, (uint8_t[]){0x22}, 1); /* SEND_KEEP */
+    int polls = 0;
+    do {
+        (void)w55_rd8(m, 1, Sn_IR);
+        assert_true(++polls < 20);
+    } while (w55_rd8(m, 1, Sn_CR) != 0);
+    assert_int_equal(wf_sim_chip_violation_count(m), 0);
+    w55_wr(m, 1, Sn_CR, (uint8_t[]){0x22}, 1);
+    w55_wr(m, 1, Sn_IR, (uint8_t[]){IR_SEND_OK}, 1);
+    assert_int_equal(wf_sim_chip_violation_count(m), 1);
+    assert_non_null(strstr(wf_sim_chip_violation(m, 0)->what, "socket register write before Sn_CR cleared"));
+    close(afd);
+    close(lfd);
+    wf_sim_chip_free(m);
+    expect_no_violations();
+}
+
 /* ---- SPI clock glitch: a bit slip inside a W5500 data phase ----------------- */
 
 static void test_w5500_bit_slip(void **state)
@@ -1265,9 +1291,17 @@ static void test_violation_command_while_busy(void **state)
     expect_violation("command while Sn_CR busy");
     while (rd8(sreg(0, Sn_CR)) != 0) {
     }
+    /* Reads while a command is pending change nothing: allowed. */
     wr8(sreg(0, Sn_CR), CLOSE);
     rd8(sreg(0, Sn_SR));
-    expect_violation("socket register access before Sn_CR cleared");
+    rd8(sreg(0, Sn_IR));
+    expect_no_violations();
+    while (rd8(sreg(0, Sn_CR)) != 0) {
+    }
+    /* A write is not. */
+    wr8(sreg(0, Sn_CR), CLOSE);
+    wr8(sreg(0, Sn_IR), 0xFF);
+    expect_violation("socket register write before Sn_CR cleared");
 }
 
 static void test_violation_wrong_state(void **state)
@@ -1328,6 +1362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_keep_finds_dead_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_keep_needs_data_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_w5500_automatic_keepalive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_w5500_read_ir_while_command_pending, setup, teardown),
         cmocka_unit_test_setup_teardown(test_w5500_bit_slip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_rx_read_past_rsr, setup, teardown),
         cmocka_unit_test_setup_teardown(test_violation_tx_write_past_fsr, setup, teardown),
