@@ -1871,6 +1871,11 @@ begin "-h"
 run -- -h
 check_rc 0
 ((SKIP)) || grep -q -- '--cacert' "$OUT" "$ERR" || fail "help does not mention --cacert"
+for o in -S,\ --show-error -w,\ --write-out -D,\ --dump-header --fail-with-body -O,\ --remote-name --remote-name-all \
+  --create-dirs --url -r,\ --range -C,\ --continue-at --retry --retry-delay --retry-max-time --retry-all-errors \
+  --retry-connrefused -#,\ --progress-bar --no-progress-meter; do
+  ((SKIP)) || grep -q -- "  $o " "$OUT" || fail "help does not mention $o"
+done
 end
 
 echo "$passed passed, $failed failed"
