@@ -1473,8 +1473,17 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
     const struct cli *c = s->cli;
     const struct wf_fetch_result *r = &t->result;
     const struct wf_url *u = wf_fetch_url(&fetch_area);
+    static struct wf_url given; /* the URL as given, when the fetch never got past it */
     char url[WF_URL_MAX_HOST + WF_URL_MAX_PATH + 32] = "";
-    if ((r->step == WF_STEP_URL && r->redirects == 0) || wf_url_format(u, url, sizeof url) < 0) {
+    if (!t->fetched || (r->step == WF_STEP_URL && r->redirects == 0)) {
+        if (wf_url_parse(t->fo.url, &given, NULL) < 0) {
+            memset(&given, 0, sizeof given);
+        }
+        u = &given;
+        if (t->fetched) { /* curl: no URL and no scheme for a transfer that never started */
+            snprintf(url, sizeof url, "%s", t->fo.url);
+        }
+    } else if (wf_url_format(u, url, sizeof url) < 0) {
         snprintf(url, sizeof url, "%s", t->fo.url);
     }
     /* A redirect not followed: where it pointed, as an absolute URL. */
@@ -1513,7 +1522,9 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
         .redirect_url = redirect,
         .content_type = type != NULL ? type : "",
         .errormsg = t->errormsg,
-        .scheme = u->https ? "HTTPS" : "HTTP",
+        .scheme = !t->fetched ? ""
+                  : u->https  ? "HTTPS"
+                              : "HTTP",
         .remote_ip = ip,
         .method = t->fo.method != NULL ? t->fo.method : (t->fo.head ? "HEAD" : "GET"),
         .filename_effective = t->path != NULL ? t->path : "",
@@ -1537,13 +1548,17 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     const struct cli *c = s->cli;
     t->fetched = false;
     t->errormsg[0] = '\0';
+    t->path = NULL;
+    t->conn = conn;
+    t->connections_before = conn->connections;
+    memset(&t->result, 0, sizeof t->result); /* what -w shows of a transfer that ends before its fetch */
+    t->start_ms = t->end_ms = clock_ms();
     struct wf_fetch_options *fo = &t->fo;
     *fo = *base;
     int code = wf_cli_request_for_url(s->req, index, c->urls[index], fo);
     if (code >= 0) {
         return code;
     }
-    t->path = NULL;
     code = output_path(c, index, fo->url, t->remote_name, &t->path);
     if (code >= 0) {
         return code;
@@ -1594,8 +1609,6 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .body = on_body,
     };
     wf_cli_progress_start(&s->progress, progress_mode(c, path), stderr, clock_ms, upload_length(&fo->body));
-    t->conn = conn;
-    t->connections_before = conn->connections;
     t->start_ms = clock_ms();
     int rc = wf_fetch_session(&fetch_area, conn, fo, &cb, &t->result);
     wf_cli_progress_end(&s->progress);
@@ -1703,7 +1716,11 @@ static int fetch_url(struct session *s, wf_session_t *conn, const struct wf_fetc
         sleep_ms(wait);
         s->deadline = clock_ms() + c->fetch.total_timeout_ms; /* -m: for each attempt, as curl */
     }
-    if (c->write_out != NULL && t.fetched) {
+    if (c->write_out != NULL) {
+        if (!t.fetched) { /* nothing measured (e.g. -O without a file name): curl prints -w all the same */
+            wf_cli_output_init(&s->out, NULL, stdout, NULL, false);
+        }
+        t.code = code;
         print_write_out(s, &t);
     }
     wf_cli_output_free(&s->out);

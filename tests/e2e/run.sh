@@ -1576,8 +1576,9 @@ check_rc 0
 vs_curl /index.html -s --create-dirs -o sub/dir/page.html
 check_rc 0
 ((SKIP)) || [[ -f $WF_DIR/sub/dir/page.html ]] || fail "--create-dirs: no sub/dir/page.html"
-vs_curl / -s -O
+vs_curl / -s -O -w '%{http_code} %{exitcode} %{url_effective} %{scheme} %{size_download}\n'
 check_rc 23; first_err_same
+((SKIP)) || [[ $(cat "$OUT") == "000 23   0" ]] || fail "-w after -O failed: $(cat "$OUT")"
 end
 
 # --- byte ranges: -r and -C (the library's wf_fetch_options.range) ------------------
