@@ -1556,6 +1556,9 @@ check_rc 0
 vs_curl /index.html -s -D - -o /dev/null
 check_rc 0
 VS_NORM=""
+# curl 7.88 crashes here (exit 139): no comparison; wizfetch: a clear error, exit 23.
+run -- "${MAIN[@]}" -D "$work/no/such/dir/heads.txt" "$URL/index.html"
+check_rc 23; check_msg "cannot open .*heads.txt"
 end
 
 begin "--fail-with-body: the 404 body is written, exit 22, as curl (-f writes none)"
