@@ -230,7 +230,7 @@ firmware-emu-system: deps $(PKI)/root.pem
 	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
 	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
 
-# The emulator takes the board from the image's .board_id section.
+# The emulator takes the board from the image's .board_desc section (its board descriptor).
 test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware-emu-small firmware-emu-telemetry
 	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_SMALL_ELF=$(FW_EMU_SMALL)/firmware.elf \
 	  WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
@@ -248,16 +248,19 @@ test-firmware-base: build firmware-emu firmware-emu-telemetry
 flash: firmware
 	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(FW)/firmware.elf verify reset exit"
 
-# One device's client certificate and key into flash sector 3 (0x0800C000, 16 KiB),
+# One device's client certificate and key into the board's credentials sector (the
+# CRED region of its linker memory map: on the STM32F411 sector 3, 0x0800C000, 16 KiB),
 # the credentials area the image reads at boot (scripts/make-credentials.py builds it;
 # flashing an image never touches it). CERT: PEM chain, leaf first, or DER; KEY: its
 # unencrypted private key (default: from CERT).
 CRED_AREA ?= build/credentials/$(BOARD).bin
+CRED_ADDR  = $(firstword $(shell scripts/board-flash-region.sh $(BOARD) CRED))
 provision:
 	@test -n "$(CERT)" || { echo "usage: make provision CERT=device.pem [KEY=device.key] [BOARD=$(BOARD)]" >&2; exit 2; }
+	@test -n "$(CRED_ADDR)" || { echo "provision: no CRED region in the linker script of $(BOARD)" >&2; exit 2; }
 	@mkdir -p $(dir $(CRED_AREA))
 	python3 scripts/make-credentials.py --cert $(CERT) $(if $(KEY),--key $(KEY)) -o $(CRED_AREA)
-	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(CRED_AREA) verify reset exit 0x0800C000"
+	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(CRED_AREA) verify reset exit $(CRED_ADDR)"
 
 # Writes the image through the STM32's ROM bootloader over USB (DFU; the Black Pill's
 # USB-C port): hold BOOT0, tap NRST, release BOOT0, then run this. dfu-util erases only

@@ -1,38 +1,38 @@
-/* WeAct Black Pill STM32F411CE + W5500 module: the description and port table (see board.h). */
+/* WeAct Black Pill STM32F411CE + W5500 module: the descriptor, the description and
+ * the port table, from the facts in board.h. */
 #include "board.h"
 
 #include "board_api.h"
 #include "port_stm32f4.h"
 #include "stm32f4_board.h"
 
-/* The emulator reads this to know which board an image is for. */
-__attribute__((used, section(".board_id"))) const char wf_board_id[] = "blackpill_f411ce";
+/* What the emulator (or a flashing tool) reads to know the board an image is for. */
+STM32F4_BOARD_DESCRIPTOR(wf_board_desc);
 
 static const struct stm32f4_board blackpill = {
-    .name = "Black Pill STM32F411CE + W5500 module",
+    .name = BOARD_TITLE,
     .hse_hz = BOARD_HSE_HZ,
     .sysclk_hz = BOARD_SYSCLK_HZ,
-    .spi = SPI1,
+    .spi = STM32F4_SPI(BOARD_SPI),
     .spi_max_hz = BOARD_SPI_MAX_HZ,
     .spi_af = 5,
     .spi_sck = {GPIOA, 5},
     .spi_miso = {GPIOA, 6},
     .spi_mosi = {GPIOA, 7},
-    .chip_select = {GPIOA, 4},
-    .chip_reset = {GPIOA, 3},
-    .other_selects = {{0}},
-    .console = USART1,
+    .chip_select = STM32F4_PIN(BOARD_CHIP_SELECT),
+    .chip_reset = STM32F4_PIN(BOARD_CHIP_RESET),
+    .other_selects = {STM32F4_PIN(BOARD_OTHER_SELECT)},
+    .console = STM32F4_USART(BOARD_CONSOLE_USART),
     .console_baud = BOARD_CONSOLE_BAUD,
     .console_af = 7,
-    .console_tx = {GPIOA, 9},
-    .console_rx = {GPIOA, 10},
-    .led = {GPIOC, 13},
+    .console_tx = STM32F4_PIN(BOARD_CONSOLE_TX),
+    .console_rx = STM32F4_PIN(BOARD_CONSOLE_RX),
+    .led = STM32F4_PIN(BOARD_LED),
     .led_active_low = true,
     .iwdg_timeout_ms = BOARD_IWDG_TIMEOUT_MS,
 };
 
-static const struct wf_port port =
-    STM32F4_PORT_TABLE(blackpill, stm32f4_port_reset); /* PA3 drives the module's /RESET */
+static const struct wf_port port = STM32F4_PORT_TABLE(blackpill, STM32F4_RESET_FN(BOARD_CHIP_RESET));
 
 void wf_board_init(void)
 {

@@ -1,8 +1,8 @@
 /**
  * @file board.h
  * @brief Facts of the WeAct "Black Pill" STM32F411CE (V2.0 and later) with a
- * W5500 Ethernet module on SPI1. The description the family code reads is in
- * board.c; the tunables are here.
+ * W5500 Ethernet module on SPI1: the wiring (below, as the BOARD_* pins the
+ * descriptor and the family code are built from, in board.c) and the tunables.
  *
  * ## Wiring (W5500 module -> Black Pill)
  * The common W5500 modules (the small blue "W5500 mini" and the USR-ES1) bring
@@ -14,7 +14,8 @@
  * | MOSI         | PA7        | SPI1_MOSI, AF5                                            |
  * | SCS (/CS)    | PA4        | GPIO output, high = deselected                            |
  * | RST (/RESET) | PA3        | GPIO output, low = in reset (the firmware resets the chip)|
- * | INT          | -          | not connected (the driver polls)                          |
+ * | INT (/INT)   | PA1        | input, active low (the driver polls; for interrupt-driven |
+ * |              |            | use: EXTI1, which PA0's KEY button does not share)        |
  * | 3.3V         | 3V3        | the module draws up to ~130 mA: the Pill's regulator can  |
  * |              |            | supply it from USB; with an ST-LINK only, check its limit |
  * | GND          | G          |                                                           |
@@ -36,6 +37,22 @@
  */
 #ifndef BOARD_BLACKPILL_F411CE_H
 #define BOARD_BLACKPILL_F411CE_H
+
+#include "stm32f4_board_desc.h"
+
+/* The board's facts, as the descriptor (stm32f4_board_desc.h) holds them. */
+#define BOARD_TITLE "Black Pill STM32F411CE + W5500 module"
+#define BOARD_CHIP STM32F4_CHIP_W5500
+#define BOARD_SPI 1 /**< SPI1: SCK PA5, MISO PA6, MOSI PA7 (AF5) */
+#define BOARD_CHIP_SELECT STM32F4_PA(4)
+#define BOARD_CHIP_RESET STM32F4_PA(3)
+#define BOARD_CHIP_INT STM32F4_PA(1)
+#define BOARD_OTHER_SELECT STM32F4_NO_PIN
+#define BOARD_CONSOLE_USART 1 /**< USART1 (AF7) */
+#define BOARD_CONSOLE_TX STM32F4_PA(9)
+#define BOARD_CONSOLE_RX STM32F4_PA(10)
+#define BOARD_LED STM32F4_PC(13)    /**< active low */
+#define BOARD_BUTTON STM32F4_NO_PIN /**< KEY (PA0) has no external pull-up */
 
 #ifndef BOARD_SYSCLK_HZ
 #define BOARD_SYSCLK_HZ 100000000u

@@ -1,8 +1,8 @@
 /**
  * @file board.h
  * @brief Facts of the STM32 Nucleo-F411RE with an Arduino Ethernet Shield
- * (W5100) on its Arduino header. The description the family code reads is
- * in board.c; the tunables are here.
+ * (W5100) on its Arduino header: the wiring (below, as the BOARD_* pins the
+ * descriptor and the family code are built from, in board.c) and the tunables.
  *
  * ## Wiring (Arduino header -> STM32F411RE)
  * | signal       | Arduino | pin  | function                                                  |
@@ -14,6 +14,8 @@
  * | W5100 /SCS   | D10     | PB6  | GPIO output, high = deselected                            |
  * | SD card /CS  | D4      | PB5  | GPIO output, held high (the SD card shares the bus)       |
  * | W5100 /RESET | -       | -    | not on a GPIO (the shield resets with the board)          |
+ * | W5100 /INT   | D2      | -    | not connected on the shield (its INT jumper is open)      |
+ * | button B1    | -       | PC13 | the user button, external pull-up (not used)              |
  * | console TX   | -       | PA2  | USART2_TX, AF7 (ST-LINK virtual COM port)                 |
  * | console RX   | -       | PA3  | USART2_RX, AF7                                            |
  *
@@ -30,6 +32,23 @@
  */
 #ifndef BOARD_NUCLEO_F411RE_H
 #define BOARD_NUCLEO_F411RE_H
+
+#include "stm32f4_board_desc.h"
+
+/* The board's facts, as the descriptor (stm32f4_board_desc.h) holds them. */
+#define BOARD_TITLE "Nucleo-F411RE + W5100 shield"
+#define BOARD_CHIP STM32F4_CHIP_W5100
+#define BOARD_HSE_HZ 0u                 /**< the HSI: the ST-LINK's 8 MHz MCO would need a solder bridge */
+#define BOARD_SPI 1                     /**< SPI1: SCK PA5 (D13), MISO PA6 (D12), MOSI PA7 (D11) (AF5) */
+#define BOARD_CHIP_SELECT STM32F4_PB(6) /**< D10 */
+#define BOARD_CHIP_RESET STM32F4_NO_PIN
+#define BOARD_CHIP_INT STM32F4_NO_PIN
+#define BOARD_OTHER_SELECT STM32F4_PB(5) /**< D4: the shield's SD card */
+#define BOARD_CONSOLE_USART 2            /**< USART2 (AF7), the ST-LINK's virtual COM port */
+#define BOARD_CONSOLE_TX STM32F4_PA(2)
+#define BOARD_CONSOLE_RX STM32F4_PA(3)
+#define BOARD_LED STM32F4_NO_PIN /**< LD2 is PA5, the SPI clock */
+#define BOARD_BUTTON STM32F4_PC(13)
 
 #ifndef BOARD_SYSCLK_HZ
 #define BOARD_SYSCLK_HZ 100000000u /**< 100 MHz: the F411's maximum; TLS public-key maths is CPU-bound */

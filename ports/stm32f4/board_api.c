@@ -1,6 +1,6 @@
 /*
  * The STM32F4 family's side of a board: bring-up from the board's description
- * (stm32f4_board.h) and the firmware's board API (apps/firmware/board_api.h),
+ * (stm32f4_board.h) and the firmware's board API (ports/board_api.h),
  * the same for every STM32F4 board.
  */
 #include "board_api.h"
@@ -16,11 +16,6 @@
 #include "stm32f4_sys.h"
 #include "stm32f4_time.h"
 #include "usart.h"
-
-/* Linker script: the flash sectors reserved for the entropy seed, and the
- * sector of the device credentials. */
-extern const uint8_t _seed_start[], _seed_end[];
-extern const uint8_t _cred_start[], _cred_end[];
 
 static const struct stm32f4_board *board;
 static struct stm32f4_board_status status;
@@ -95,7 +90,7 @@ const struct stm32f4_board_status *stm32f4_board_status(void)
     return &status;
 }
 
-/* ---- apps/firmware/board_api.h ------------------------------------------------ */
+/* ---- ports/board_api.h ------------------------------------------------ */
 
 const char *wf_board_name(void)
 {

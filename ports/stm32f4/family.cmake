@@ -16,8 +16,9 @@ add_library(wf_family STATIC
   ${CMAKE_CURRENT_LIST_DIR}/entropy_cond.c
   ${CMAKE_CURRENT_LIST_DIR}/seed_store.c
 )
-# The firmware's board API (apps/firmware/board_api.h) is what board_api.c implements.
-target_include_directories(wf_family PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/apps/firmware)
+# The firmware's board API (ports/board_api.h, the contract every family implements)
+# is what board_api.c implements.
+target_include_directories(wf_family PUBLIC ${CMAKE_CURRENT_LIST_DIR} ${CMAKE_SOURCE_DIR}/ports)
 target_compile_definitions(wf_family PUBLIC ${WF_BOARD_PART})
 # The C library's references to the syscalls are resolved after link-time
 # optimisation has decided what is used: keep these two out of LTO.

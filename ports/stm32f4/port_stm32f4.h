@@ -57,8 +57,10 @@ int64_t stm32f4_unix_time(void);
  * The port table of a board (an initializer for its `static const struct
  * wf_port`): `board` is the board's `static const struct stm32f4_board`, read
  * only (port.h's ctx is non-const for ports that keep state), and `reset_fn`
- * stm32f4_port_reset when the chip's /RESET is wired, else NULL.
+ * stm32f4_port_reset when the chip's /RESET is wired, else NULL: STM32F4_RESET_FN
+ * of the board's chip-reset pin gives it.
  */
+#define STM32F4_RESET_FN(pin_id) ((pin_id) == STM32F4_NO_PIN ? NULL : stm32f4_port_reset)
 #define STM32F4_PORT_TABLE(board, reset_fn)                                                                  \
     {                                                                                                        \
         .ctx = (void *)&(board), .spi_frame = stm32f4_port_spi_frame, .reset = (reset_fn),                   \

@@ -152,9 +152,11 @@ out:
     return rc;
 }
 
-int wf_emu_elf_section_string(const char *path, const char *name, char *out, size_t outlen, char *err,
-                              size_t errlen)
+int wf_emu_elf_section(const char *path, const char *name, uint8_t **data, size_t *size, char *err,
+                       size_t errlen)
 {
+    *data = NULL;
+    *size = 0;
     size_t len;
     uint8_t *buf = read_all(path, &len);
     if (buf == NULL) {
@@ -169,7 +171,7 @@ int wf_emu_elf_section_string(const char *path, const char *name, char *out, siz
     }
     if (eh->e_shoff == 0 || eh->e_shentsize != sizeof(Elf32_Shdr) || eh->e_shstrndx >= eh->e_shnum ||
         eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf32_Shdr) > len) {
-        goto out; /* no section table: no name */
+        goto out; /* no section table: no such section */
     }
     const Elf32_Shdr *sh = (const Elf32_Shdr *)(buf + eh->e_shoff);
     const Elf32_Shdr *names = &sh[eh->e_shstrndx];
@@ -185,14 +187,17 @@ int wf_emu_elf_section_string(const char *path, const char *name, char *out, siz
             continue;
         }
         if (sh[i].sh_type == SHT_NOBITS || (uint64_t)sh[i].sh_offset + sh[i].sh_size > len) {
+            rc = fail(err, errlen, "section has no contents in the file (or runs past its end)", path);
             break;
         }
-        const char *data = (const char *)buf + sh[i].sh_offset;
-        size_t n = strnlen(data, sh[i].sh_size);
-        if (n > 0 && n < sh[i].sh_size && n < outlen) {
-            memcpy(out, data, n + 1);
-            rc = 1;
+        *data = malloc(sh[i].sh_size ? sh[i].sh_size : 1);
+        if (*data == NULL) {
+            rc = fail(err, errlen, "out of memory", path);
+            break;
         }
+        memcpy(*data, buf + sh[i].sh_offset, sh[i].sh_size);
+        *size = sh[i].sh_size;
+        rc = 1;
         break;
     }
 out:

@@ -36,14 +36,14 @@ int wf_emu_elf_load(struct wf_emu_elf *elf, struct wf_emu *b, const char *path, 
 void wf_emu_elf_free(struct wf_emu_elf *elf);
 
 /**
- * The contents of section `name` of the ELF file `path` as a NUL-terminated
- * string (e.g. ".board_id", which each firmware image carries: its board's
- * name). Returns 1 and fills `out`; 0 when there is no such section (or it is
- * empty, or not a string that fits); -1 with a message in `err` when the file
- * is not a readable ELF32 file.
+ * A copy of the contents of section `name` of the ELF file `path` (e.g.
+ * ".board_desc", the board descriptor each firmware image carries). Returns 1
+ * with `*data` (malloc'd, the caller frees it) and `*size`; 0 when there is no
+ * such section; -1 with a message in `err` when the file is not a readable ELF32
+ * file or the section's contents are not in it.
  */
-int wf_emu_elf_section_string(const char *path, const char *name, char *out, size_t outlen, char *err,
-                              size_t errlen);
+int wf_emu_elf_section(const char *path, const char *name, uint8_t **data, size_t *size, char *err,
+                       size_t errlen);
 
 /** The address of symbol `name`, or false. */
 bool wf_emu_elf_lookup(const struct wf_emu_elf *elf, const char *name, uint32_t *addr);

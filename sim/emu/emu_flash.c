@@ -32,6 +32,18 @@ static const struct {
 };
 #define PROGRAM_PS 16000000ull /* 16 us per programmed unit (typical) */
 
+int wf_emu_flash_sector_at(uint32_t off, uint32_t *sector_off, uint32_t *sector_size)
+{
+    for (int i = 0; i < (int)(sizeof sectors / sizeof sectors[0]); i++) {
+        if (off >= sectors[i].off && off - sectors[i].off < sectors[i].size) {
+            *sector_off = sectors[i].off;
+            *sector_size = sectors[i].size;
+            return i;
+        }
+    }
+    return -1;
+}
+
 static int keyr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int sr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int cr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);

@@ -20,7 +20,7 @@ uint64_t wf_emu_rand(struct wf_emu *b)
 
 struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *chip, uint64_t seed)
 {
-    struct wf_emu *b = calloc(1, sizeof *b);
+    struct wf_emu *b = board != NULL ? calloc(1, sizeof *b) : NULL;
     if (b == NULL) {
         return NULL;
     }
@@ -31,7 +31,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
         return NULL;
     }
     memset(b->flash, 0xFF, WF_EMU_FLASH_SIZE); /* erased */
-    b->board = board ? board : &wf_emu_boards[0];
+    b->board = board;
     b->chip = chip;
     b->prng = seed ? seed : 0x9E3779B97F4A7C15ull;
     b->lsi_hz = 32000;
@@ -358,8 +358,8 @@ void wf_emu_console_line(struct wf_emu *b, const char *line)
 
 /* ---- seed sector ---- */
 
-#define SEED_OFF WF_EMU_SEED_OFF
-#define SEED_SIZE WF_EMU_SEED_SIZE
+#define SEED_OFF (b->board->seed_off)
+#define SEED_SIZE (b->board->seed_size)
 
 int wf_emu_seed_load(struct wf_emu *b, const char *path)
 {
@@ -388,13 +388,14 @@ int wf_emu_cred_load(struct wf_emu *b, const char *path)
     if (f == NULL) {
         return -1;
     }
-    uint8_t *buf = malloc(WF_EMU_CRED_SIZE + 1);
-    size_t n = buf != NULL ? fread(buf, 1, WF_EMU_CRED_SIZE + 1, f) : 0;
-    int bad = buf == NULL || ferror(f) || n > WF_EMU_CRED_SIZE;
+    uint32_t size = b->board->cred_size;
+    uint8_t *buf = malloc((size_t)size + 1);
+    size_t n = buf != NULL ? fread(buf, 1, (size_t)size + 1, f) : 0;
+    int bad = buf == NULL || ferror(f) || n > size;
     fclose(f);
     if (!bad) {
-        memset(b->flash + WF_EMU_CRED_OFF, 0xFF, WF_EMU_CRED_SIZE);
-        memcpy(b->flash + WF_EMU_CRED_OFF, buf, n);
+        memset(b->flash + b->board->cred_off, 0xFF, size);
+        memcpy(b->flash + b->board->cred_off, buf, n);
     }
     free(buf);
     return bad ? -1 : 0;

@@ -1,7 +1,7 @@
 /**
  * @file emu_machine.h
  * @brief An STM32F411 board as the emulator sees it: memory, clocks, time, the
- * peripheral models and the board's wiring (one row of the board table,
+ * peripheral models and the board's wiring (the image's board descriptor,
  * emu_boards.c), as plain C (no Unicorn), so that the models can be tested
  * through their register interfaces. Each peripheral's registers are described
  * once, as a table run by the register-file engine (emu_regs.h).
@@ -37,11 +37,8 @@
 #define WF_EMU_SRAM_BASE 0x20000000u
 #define WF_EMU_SRAM_SIZE 0x00020000u /* 128 KiB */
 #define WF_EMU_HSI_HZ 16000000u
-#define WF_EMU_SEED_OFF 0x4000u     /* sectors 1 and 2 (0x08004000, 2 x 16 KiB): the persistent seed */
-#define WF_EMU_SEED_SIZE 0x8000u    /* the seed file's size */
-#define WF_EMU_SEED_FIRST_SECTOR 1u /* the sector number of WF_EMU_SEED_OFF */
-#define WF_EMU_CRED_OFF 0xC000u     /* sector 3 (0x0800C000, 16 KiB): the device credentials */
-#define WF_EMU_CRED_SIZE 0x4000u
+/* The seed and credentials sectors are the image's (its board descriptor's flash
+ * layout, from its linker script): struct wf_emu_board. */
 
 /** Why a run stopped. */
 enum wf_emu_stop {
@@ -215,29 +212,50 @@ struct emu_pin {
 #define EMU_NO_PIN ((struct emu_pin){-1, 0})
 
 /**
- * What differs between the boards the emulator models: one row per board in
- * emu_boards.c, found by the name the image carries in its `.board_id` section
- * (boards/<board>/board.c) or by --board. The MCU (STM32F411, its memory and
- * peripherals) is common to all rows.
+ * What differs between the boards the emulator models, as the image's board
+ * descriptor says (section `.board_desc`, ports/stm32f4/stm32f4_board_desc.h;
+ * emu_boards.c reads it). The MCU (STM32F411xE, its memory and peripherals) is
+ * common to all: a descriptor for another part is refused.
  */
 struct wf_emu_board {
-    const char *id;                        /**< the `.board_id` string, e.g. "nucleo_f411re" */
-    const char *title;                     /**< for messages, e.g. "Nucleo-F411RE + W5100 shield" */
+    char id[24];                           /**< the board's name, e.g. "nucleo_f411re" */
+    char title[48];                        /**< for messages, e.g. "Nucleo-F411RE + W5100 shield" */
     uint32_t hse_hz;                       /**< crystal on OSC_IN; 0: none (HSEON never gets ready) */
     unsigned console_usart;                /**< 1 (APB2, 0x40011000) or 2 (APB1, 0x40004400) */
     struct emu_pin console_tx, console_rx; /**< AF7 */
     struct emu_pin chip_select;            /**< the chip's /SCS */
     struct emu_pin chip_reset;             /**< the chip's /RESET, or not wired (pulled up) */
+    struct emu_pin chip_int;               /**< the chip's /INT (input to the MCU), or not wired */
     struct emu_pin other_select;           /**< another slave on SPI1 that must stay deselected, or none */
     struct emu_pin led;                    /**< a status LED, or none (only recorded) */
     struct emu_pin button;                 /**< a button with an external pull-up (reads 1), or none */
     enum wf_sim_variant chip;              /**< the chip modelled unless --chip says otherwise */
+    /* The flash layout (offsets from WF_EMU_FLASH_BASE, from the image's linker script). */
+    uint32_t seed_off, seed_size;   /**< the entropy seed's two sectors (the seed file's size) */
+    unsigned seed_first_sector;     /**< the sector number at seed_off */
+    uint32_t cred_off, cred_size;   /**< the device-credentials sector */
+    uint32_t image_off, image_size; /**< the image's region */
 };
 
-extern const struct wf_emu_board wf_emu_boards[];
-extern const size_t wf_emu_board_count;
-/** The row for `id`, or NULL. */
-const struct wf_emu_board *wf_emu_board_find(const char *id);
+/**
+ * Fill `board` from a board descriptor's bytes (`len` of them, the section's
+ * contents). 0, or -1 with a message in `err` that says what is wrong: too short
+ * (truncated), not a descriptor (magic), a version or size this emulator does
+ * not read, a part other than the STM32F411xE, a pin, USART, SPI bus or chip it
+ * does not model, or a flash layout outside flash or not on sector boundaries.
+ */
+int wf_emu_board_from_desc(struct wf_emu_board *board, const uint8_t *desc, size_t len, char *err,
+                           size_t errlen);
+
+/**
+ * The board descriptor of the ELF image `path` (its `.board_desc` section). 0, or
+ * -1 with a message in `err`: the file is not an ELF image, has no descriptor (an
+ * image built before descriptors existed: rebuild it), or the descriptor is bad.
+ */
+int wf_emu_board_load(struct wf_emu_board *board, const char *path, char *err, size_t errlen);
+
+/** The flash sector holding offset `off`, its offset and size; -1 if outside flash. */
+int wf_emu_flash_sector_at(uint32_t off, uint32_t *sector_off, uint32_t *sector_size);
 
 /** The whole machine: the STM32F411 on one board. Create with wf_emu_new(); all fields are readable by tests.
  */
@@ -306,7 +324,8 @@ struct wf_emu {
     uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
 };
 
-/** `board` in its power-on state, SRAM filled from `seed`. `chip` may be NULL. */
+/** `board` (kept by pointer: it must outlive the machine) in its power-on state, SRAM
+ * filled from `seed`. `chip` may be NULL. */
 struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *chip, uint64_t seed);
 void wf_emu_free(struct wf_emu *b);
 
@@ -360,7 +379,7 @@ void wf_emu_phase_close(struct wf_emu *b);
 /* ---- persistent seed sector ---- */
 int wf_emu_seed_load(struct wf_emu *b, const char *path);
 int wf_emu_seed_save(const struct wf_emu *b, const char *path);
-/** Put the file (at most WF_EMU_CRED_SIZE bytes; the rest stays erased) into the
+/** Put the file (at most the board's cred_size bytes; the rest stays erased) into the
  * credentials sector, as `make provision` does on a board. 0, or -1 if it cannot
  * be read or is larger. Read only: the firmware never writes the sector. */
 int wf_emu_cred_load(struct wf_emu *b, const char *path);

@@ -1,21 +1,22 @@
 /* wf-board-emu: run firmware.elf for an STM32F411 board against the W5100 or W5500 chip model.
  *
- *   wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE]
+ *   wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE]
  *                [--credentials-file FILE] [--json FILE]
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N]
  *                [--profile FILE] firmware.elf
  *
- * The board (emu_boards.c: nucleo_f411re, blackpill_f411ce) is the one named in
- * the image's `.board_id` section; --board NAME overrides it; an image without
- * the section runs as the Nucleo; an unknown name is an error. The board decides
- * the HSE crystal, the console USART and pins, the chip's select and reset pins
- * and the chip modelled by default (--chip overrides it). --print-board prints
- * the board's name and the chip it would model ("blackpill_f411ce W5500") and
- * exits, for scripts.
+ * The board is the one the image describes in its board descriptor (section
+ * `.board_desc`, ports/stm32f4/stm32f4_board_desc.h, read by emu_boards.c): the
+ * HSE crystal, the console USART and pins, the chip's select, reset and interrupt
+ * pins, the chip modelled by default (--chip overrides it) and the flash layout
+ * (seed and credentials sectors). An image without a descriptor (built before
+ * there were descriptors), or with one this emulator cannot read, is an error
+ * (exit 2). --print-board prints the board's name and the chip it would model
+ * ("blackpill_f411ce W5500") and exits, for scripts.
  *
- * --seed-file keeps flash sectors 1 and 2 (the firmware's entropy seed, 32 KiB)
+ * --seed-file keeps the seed sectors (1 and 2 on both boards: the firmware's entropy seed, 32 KiB)
  * between runs; the seed store's latest valid record is reported at the start and
  * the end. --power-cut-program N / --power-cut-erase N: the Nth flash program
  * (word write) / sector erase of the run is torn (its first half done) and the
@@ -25,7 +26,7 @@
  * would have (e.g. 204 fill sector 1, so the firmware's next update erases 2).
  *
  * --credentials-file FILE puts FILE (at most 16 KiB, from scripts/make-credentials.py)
- * into flash sector 3, the device credentials area, as `make provision` writes it on
+ * into the credentials sector (3 on both boards), as `make provision` writes it on
  * a board; without it the sector is erased (no client certificate).
  * --profile FILE: instructions per function, self and inclusive, per phase and in
  * all (emu_prof.h), written at the end of the run to FILE (tables sorted by self
@@ -59,7 +60,7 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: wf-board-emu [--board NAME] [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] "
+    fprintf(f, "usage: wf-board-emu [--map VIP[:VPORT]=HOST:PORT]... [--seed-file FILE] "
                "[--credentials-file FILE] "
                "[--json FILE]\n"
                "                    [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]\n"
@@ -70,25 +71,27 @@ static void usage(FILE *f)
                "                    firmware.elf\n");
 }
 
-/* The firmware's seed store in sectors 1 and 2 (ports/stm32f4/seed_store.h). */
+/* The firmware's seed store in the board's seed sectors (ports/stm32f4/seed_store.h). */
 static void seed_report(const struct wf_emu *b, const char *when)
 {
-    const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + WF_EMU_SEED_OFF,
-                                              b->flash + WF_EMU_SEED_OFF + WF_EMU_SEED_SIZE / 2};
+    uint32_t half = b->board->seed_size / 2;
+    const uint8_t *sec[SEED_STORE_SECTORS] = {b->flash + b->board->seed_off,
+                                              b->flash + b->board->seed_off + half};
     struct seed_store_record rec;
-    if (seed_store_find_latest(sec, WF_EMU_SEED_SIZE / 2, &rec) != 0) {
+    if (seed_store_find_latest(sec, half, &rec) != 0) {
         printf("seed store %s: no valid record\n", when);
         return;
     }
     printf("seed store %s: latest valid record seq %" PRIu32 " (%zu bytes) in sector %d slot %d\n", when,
-           rec.seq, rec.len, (int)WF_EMU_SEED_FIRST_SECTOR + rec.sector, rec.slot);
+           rec.seq, rec.len, (int)b->board->seed_first_sector + rec.sector, rec.slot);
 }
 
 /* As many earlier boots would have: append `n` records by seed_store_plan(). */
 static void seed_prefill(struct wf_emu *b, uint64_t n, uint64_t seed)
 {
-    uint8_t *base = b->flash + WF_EMU_SEED_OFF;
-    const uint8_t *sec[SEED_STORE_SECTORS] = {base, base + WF_EMU_SEED_SIZE / 2};
+    uint8_t *base = b->flash + b->board->seed_off;
+    uint32_t half = b->board->seed_size / 2;
+    const uint8_t *sec[SEED_STORE_SECTORS] = {base, base + half};
     for (uint64_t k = 0; k < n; k++) {
         struct seed_store_plan plan;
         uint8_t payload[64], img[SEED_STORE_SLOT_SIZE];
@@ -96,10 +99,10 @@ static void seed_prefill(struct wf_emu *b, uint64_t n, uint64_t seed)
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
             payload[i] = (uint8_t)(seed >> 56);
         }
-        seed_store_plan(sec, WF_EMU_SEED_SIZE / 2, &plan);
-        uint8_t *sector = base + (size_t)plan.sector * (WF_EMU_SEED_SIZE / 2);
+        seed_store_plan(sec, half, &plan);
+        uint8_t *sector = base + (size_t)plan.sector * half;
         if (plan.erase) {
-            memset(sector, 0xFF, WF_EMU_SEED_SIZE / 2);
+            memset(sector, 0xFF, half);
         }
         (void)seed_store_encode(img, plan.seq, payload, sizeof payload);
         memcpy(sector + (size_t)plan.slot * SEED_STORE_SLOT_SIZE, img, sizeof img);
@@ -179,7 +182,6 @@ int main(int argc, char **argv)
     bool trace = false, no_chip = false;
     enum wf_sim_variant variant = WF_SIM_W5100;
     bool chip_given = false, print_board = false;
-    const char *board_name = NULL;
     uint32_t wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -238,9 +240,6 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--seed") == 0 && v) {
             seed = strtoull(v, NULL, 0);
             i++;
-        } else if (strcmp(a, "--board") == 0 && v) {
-            board_name = v;
-            i++;
         } else if (strcmp(a, "--chip") == 0 && v) {
             chip_given = true;
             if (strcmp(v, "w5100") == 0) {
@@ -285,28 +284,13 @@ int main(int argc, char **argv)
         return 2;
     }
 
-    char err[256], id[64];
-    if (board_name == NULL) {
-        int found = wf_emu_elf_section_string(elf_path, ".board_id", id, sizeof id, err, sizeof err);
-        if (found < 0) {
-            fprintf(stderr, "wf-board-emu: %s\n", err);
-            return 2;
-        }
-        board_name = found ? id : wf_emu_boards[0].id;
-        if (!found) {
-            fprintf(stderr, "wf-board-emu: note: %s has no .board_id section: running it as %s\n", elf_path,
-                    board_name);
-        }
-    }
-    const struct wf_emu_board *board = wf_emu_board_find(board_name);
-    if (board == NULL) {
-        fprintf(stderr, "wf-board-emu: unknown board '%s' (known:", board_name);
-        for (size_t k = 0; k < wf_emu_board_count; k++) {
-            fprintf(stderr, " %s", wf_emu_boards[k].id);
-        }
-        fprintf(stderr, ")\n");
+    char err[512];
+    static struct wf_emu_board board_desc; /* the machine keeps a pointer to it */
+    if (wf_emu_board_load(&board_desc, elf_path, err, sizeof err) != 0) {
+        fprintf(stderr, "wf-board-emu: %s\n", err);
         return 2;
     }
+    const struct wf_emu_board *board = &board_desc;
     if (!chip_given) {
         variant = board->chip;
     }
@@ -346,11 +330,13 @@ int main(int argc, char **argv)
         return 2;
     }
     if (seed_file && wf_emu_seed_load(b, seed_file) != 0) {
-        fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (256 KiB expected)\n", seed_file);
+        fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (%" PRIu32 " KiB expected)\n",
+                seed_file, board->seed_size / 1024);
         return 2;
     }
     if (cred_file && wf_emu_cred_load(b, cred_file) != 0) {
-        fprintf(stderr, "wf-board-emu: %s: cannot read the credentials area (at most 16 KiB)\n", cred_file);
+        fprintf(stderr, "wf-board-emu: %s: cannot read the credentials area (at most %" PRIu32 " KiB)\n",
+                cred_file, board->cred_size / 1024);
         return 2;
     }
     seed_prefill(b, prefill, seed);

@@ -2,7 +2,7 @@
 # tests/e2e/firmware.sh EMULATOR FIRMWARE.elf PKI_DIR [SYSTEM_PLUS_TEST.elf SYSTEM.elf
 #                       [PINNED.elf PINNED_OTHER.elf]] -- the firmware image in the
 # emulator against real nginx and dnsmasq (scripts/run-firmware.sh), as the
-# board the image names in its .board_id (nucleo_f411re: W5100 shield;
+# board the image describes in its .board_desc (nucleo_f411re: W5100 shield;
 # blackpill_f411ce: W5500 module with its reset on PA3): a TLS 1.3
 # fetch and a TLS 1.2 fetch with the page checked byte for byte through the
 # board's chip, on the Nucleo also a TLS 1.3 fetch through the W5500 model

@@ -15,6 +15,81 @@
 #include "emu_cpu.h"
 #include "emu_elf.h"
 #include "wf_sim_chip.h"
+#include "../../ports/stm32f4/stm32f4_board_desc.h"
+
+/* ---- the two boards, as their images' descriptors describe them ---- */
+
+/* The flash layout of ports/stm32f4/stm32f411xe_memory.ld, as the linker fills it in. */
+#define TEST_DESC_LAYOUT                                                                                     \
+    .seed_start = 0x08004000u, .seed_end = 0x0800C000u, .cred_start = 0x0800C000u, .cred_end = 0x08010000u,  \
+    .image_start = 0x08010000u, .image_end = 0x08080000u
+
+/* What boards/nucleo_f411re's image carries in `.board_desc` (board.h's facts). */
+static const struct stm32f4_board_desc nucleo_desc = {
+    .magic = STM32F4_BOARD_DESC_MAGIC,
+    .version = STM32F4_BOARD_DESC_VERSION,
+    .size = sizeof(struct stm32f4_board_desc),
+    .board = "nucleo_f411re",
+    .title = "Nucleo-F411RE + W5100 shield",
+    .part = "STM32F411xE",
+    .hse_hz = 0,
+    .console_usart = 2,
+    .console_tx = STM32F4_PA(2),
+    .console_rx = STM32F4_PA(3),
+    .spi_bus = 1,
+    .chip_select = STM32F4_PB(6),
+    .chip_reset = STM32F4_NO_PIN,
+    .chip_int = STM32F4_NO_PIN,
+    .led = STM32F4_NO_PIN,
+    .other_select = STM32F4_PB(5),
+    .button = STM32F4_PC(13),
+    .chip = STM32F4_CHIP_W5100,
+    TEST_DESC_LAYOUT,
+};
+
+/* What boards/blackpill_f411ce's image carries. */
+static const struct stm32f4_board_desc blackpill_desc = {
+    .magic = STM32F4_BOARD_DESC_MAGIC,
+    .version = STM32F4_BOARD_DESC_VERSION,
+    .size = sizeof(struct stm32f4_board_desc),
+    .board = "blackpill_f411ce",
+    .title = "Black Pill STM32F411CE + W5500 module",
+    .part = "STM32F411xE",
+    .hse_hz = 25000000u,
+    .console_usart = 1,
+    .console_tx = STM32F4_PA(9),
+    .console_rx = STM32F4_PA(10),
+    .spi_bus = 1,
+    .chip_select = STM32F4_PA(4),
+    .chip_reset = STM32F4_PA(3),
+    .chip_int = STM32F4_PA(1),
+    .led = STM32F4_PC(13),
+    .other_select = STM32F4_NO_PIN,
+    .button = STM32F4_NO_PIN,
+    .chip = STM32F4_CHIP_W5500,
+    TEST_DESC_LAYOUT,
+};
+
+static const struct wf_emu_board *board_of(const struct stm32f4_board_desc *d, struct wf_emu_board *out)
+{
+    char err[256];
+    if (wf_emu_board_from_desc(out, (const uint8_t *)d, sizeof *d, err, sizeof err) != 0) {
+        fail_msg("%s", err);
+    }
+    return out;
+}
+
+static const struct wf_emu_board *nucleo(void)
+{
+    static struct wf_emu_board b;
+    return board_of(&nucleo_desc, &b);
+}
+
+static const struct wf_emu_board *blackpill(void)
+{
+    static struct wf_emu_board b;
+    return board_of(&blackpill_desc, &b);
+}
 
 /* ---- helpers ---- */
 
@@ -65,7 +140,7 @@ static void capture_out(void *ctx, const char *data, size_t len)
 static void test_rcc_ready_bits(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     assert_true(rd(b, RCC + 0x00) & 2u); /* HSIRDY after reset */
     assert_int_equal(wf_emu_hclk(b), 16000000);
     /* 16 MHz / M 16 * N 336 / P 4 = 84 MHz, Q 7 */
@@ -91,7 +166,7 @@ static void test_rcc_ready_bits(void **state)
 static void test_rcc_too_few_wait_states(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     wr(b, RCC + 0x04, 16u | (336u << 6) | (1u << 16) | (7u << 24));
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
     run_cycles(b, 2000);
@@ -115,7 +190,7 @@ static void unlock(struct wf_emu *b)
 static void test_flash_wrong_key_locks(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     assert_true(rd(b, FLASH_IF + 0x10) & (1u << 31));
     wr(b, FLASH_IF + 0x04, 0x45670123u);
     assert_int_equal(wf_emu_write(b, FLASH_IF + 0x04, 4, 0x12345678u), -1);
@@ -133,7 +208,7 @@ static void test_flash_wrong_key_locks(void **state)
 static void test_flash_erase_program(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     const uint32_t seed = 0x08060000u;
     memset(b->flash + 0x60000, 0x00, 16); /* a previous seed */
     /* Writing without PG: error. */
@@ -175,14 +250,14 @@ static void test_flash_seed_file(void **state)
     assert_true(fd >= 0);
     close(fd);
     unlink(path);
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     assert_int_equal(wf_emu_seed_load(b, path), 0); /* absent: first run */
-    b->flash[WF_EMU_SEED_OFF + 0x4000] = 0x42;      /* in the second seed sector */
+    b->flash[b->board->seed_off + 0x4000] = 0x42;   /* in the second seed sector */
     assert_int_equal(wf_emu_seed_save(b, path), 0);
     wf_emu_free(b);
-    b = wf_emu_new(NULL, NULL, 2);
+    b = wf_emu_new(nucleo(), NULL, 2);
     assert_int_equal(wf_emu_seed_load(b, path), 0);
-    assert_int_equal(b->flash[WF_EMU_SEED_OFF + 0x4000], 0x42);
+    assert_int_equal(b->flash[b->board->seed_off + 0x4000], 0x42);
     wf_emu_free(b);
     unlink(path);
 }
@@ -213,7 +288,7 @@ static void test_spi_frame_to_chip(void **state)
 {
     (void)state;
     struct wf_sim_chip *chip = wf_sim_chip_new(1);
-    struct wf_emu *b = wf_emu_new(NULL, chip, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
     wf_sim_chip_set_clock(chip, wf_emu_millis, b);
     spi_setup(b);
     assert_false(b->cs_low);
@@ -255,7 +330,7 @@ static void test_spi_w5500_frames(void **state)
 {
     (void)state;
     struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
-    struct wf_emu *b = wf_emu_new(NULL, chip, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
     wf_sim_chip_set_clock(chip, wf_emu_millis, b);
     spi_setup(b);
     /* A low pulse on PB6 with no byte clocked is no frame. */
@@ -319,7 +394,7 @@ static void test_spi_w5500_frames(void **state)
 static void test_spi_rules(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     spi_setup(b);
     /* PB5 (SD card select) low during a transfer: two devices on MISO. */
     wr(b, GPIOB + 0x18, 1u << (5 + 16));
@@ -327,7 +402,7 @@ static void test_spi_rules(void **state)
     assert_non_null(strstr(b->stop_msg, "PB5"));
     wf_emu_free(b);
     /* SCK above 14 MHz (PCLK2 16 MHz / 2 = 8 MHz is fine; at 84 MHz / 4 it is not). */
-    b = wf_emu_new(NULL, NULL, 1);
+    b = wf_emu_new(nucleo(), NULL, 1);
     spi_setup(b);
     b->rcc.dev.r[RCC_PLLCFGR] = 16u | (336u << 6) | (1u << 16) | (7u << 24);
     b->rcc.sws = 2;
@@ -335,7 +410,7 @@ static void test_spi_rules(void **state)
     assert_non_null(strstr(b->stop_msg, "14 MHz"));
     wf_emu_free(b);
     /* SPI1 clock disabled in RCC. */
-    b = wf_emu_new(NULL, NULL, 1);
+    b = wf_emu_new(nucleo(), NULL, 1);
     uint32_t v;
     assert_int_equal(wf_emu_read(b, SPI1, 4, &v), -1);
     assert_int_equal(b->stop, WF_EMU_STOP_RULE);
@@ -357,7 +432,7 @@ static void usart_setup(struct wf_emu *b, uint32_t brr)
 static void test_usart_capture(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     struct capture c = {0};
     b->console_out = capture_out;
     b->console_ctx = &c;
@@ -382,7 +457,7 @@ static void test_usart_capture(void **state)
 static void test_iwdg_expiry(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     /* PR 0 (/4), RLR 99: 100 * 4 / 32 kHz = 12.5 ms. At 16 MHz 1 ms = 16000 instructions. */
     wr(b, IWDG + 0x00, 0x5555);
     wr(b, IWDG + 0x04, 0);
@@ -413,7 +488,7 @@ static void test_iwdg_expiry(void **state)
 static void test_dwt_systick_time(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     run_cycles(b, 16000);
     assert_int_equal(wf_emu_millis(b), 1); /* 16000 instructions at 16 MHz, CPI 1 */
     /* CYCCNTENA without TRCENA: the DWT is off. */
@@ -450,7 +525,7 @@ static void test_dwt_systick_time(void **state)
 static void test_adc_noise(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     wr(b, RCC + 0x44, 1u << 8);
     wr(b, ADC1 + 0x34, 18);                                                 /* SQ1 = temperature sensor */
     wr(b, ADC1 + 0x0C, 7u << 24);                                           /* 480 cycles */
@@ -480,18 +555,18 @@ static void test_adc_noise(void **state)
 static void test_unmodelled(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     uint32_t v;
     assert_int_equal(wf_emu_read(b, 0x40010000u, 4, &v), -1); /* TIM1 */
     assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     assert_non_null(strstr(b->stop_msg, "0x40010000"));
     wf_emu_free(b);
-    b = wf_emu_new(NULL, NULL, 1);
+    b = wf_emu_new(nucleo(), NULL, 1);
     assert_int_equal(wf_emu_write(b, RCC + 0x18, 4, 0), -1); /* reserved offset */
     assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     assert_non_null(strstr(b->stop_msg, "reserved"));
     wf_emu_free(b);
-    b = wf_emu_new(NULL, NULL, 1);
+    b = wf_emu_new(nucleo(), NULL, 1);
     assert_int_equal(wf_emu_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
     assert_int_equal(b->stop, WF_EMU_STOP_RULE);
     wf_emu_free(b);
@@ -530,7 +605,7 @@ static void test_regs_engine(void **state)
         {0x08, "W1C", 0x000000FFu, 0, NULL, w1c_write}, {0x0C, "HOOKED", 0, 0xFFu, count_read, refuse_write},
         {0x20, "BANK", 0x5u, 0, NULL, NULL, 4},
     };
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     struct emu_dev d;
     emu_dev_init(&d, "TEST", 0, 0x400, table, sizeof table / sizeof table[0], EMU_GATE_NONE, 0, 0);
     emu_dev_reset(&d);
@@ -576,7 +651,7 @@ static void test_regs_engine(void **state)
 static void test_regs_tables(void **state)
 {
     (void)state;
-    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
     assert_int_equal(rd(b, RCC + 0x04), 0x24003010u); /* RCC_PLLCFGR */
     assert_int_equal(rd(b, RCC + 0x84), 0x24003000u); /* RCC_PLLI2SCFGR */
     assert_int_equal(rd(b, RCC + 0x00) & 0xFFFFu, 0x5A83u);
@@ -616,31 +691,101 @@ static void test_regs_tables(void **state)
 
 /* ---- boards ---- */
 
-static const struct wf_emu_board *blackpill(void)
-{
-    const struct wf_emu_board *bp = wf_emu_board_find("blackpill_f411ce");
-    assert_non_null(bp);
-    return bp;
-}
-
 static void test_board_table(void **state)
 {
     (void)state;
-    const struct wf_emu_board *n = wf_emu_board_find("nucleo_f411re"), *bp = blackpill();
-    assert_non_null(n);
-    assert_null(wf_emu_board_find("nucleo_f401re"));
+    const struct wf_emu_board *n = nucleo(), *bp = blackpill();
+    assert_string_equal(n->id, "nucleo_f411re");
+    assert_string_equal(bp->title, "Black Pill STM32F411CE + W5500 module");
     assert_int_equal(n->hse_hz, 0);
     assert_int_equal(n->console_usart, 2);
     assert_int_equal(n->chip, WF_SIM_W5100);
     assert_int_equal(n->chip_reset.port, -1);
+    assert_int_equal(n->chip_int.port, -1);
     assert_int_equal(bp->hse_hz, 25000000);
     assert_int_equal(bp->console_usart, 1);
     assert_int_equal(bp->chip, WF_SIM_W5500);
     char pn[8];
     assert_string_equal(emu_pin_name(bp->chip_select, pn), "PA4");
     assert_string_equal(emu_pin_name(bp->chip_reset, pn), "PA3");
+    assert_string_equal(emu_pin_name(bp->chip_int, pn), "PA1");
     assert_string_equal(emu_pin_name(bp->console_rx, pn), "PA10");
     assert_string_equal(emu_pin_name(n->chip_select, pn), "PB6");
+    assert_string_equal(emu_pin_name(n->other_select, pn), "PB5");
+    assert_string_equal(emu_pin_name(n->button, pn), "PC13");
+    /* the flash layout: seed sectors 1-2, credentials sector 3, the image from sector 4 */
+    assert_int_equal(n->seed_off, 0x4000);
+    assert_int_equal(n->seed_size, 0x8000);
+    assert_int_equal(n->seed_first_sector, 1);
+    assert_int_equal(n->cred_off, 0xC000);
+    assert_int_equal(n->cred_size, 0x4000);
+    assert_int_equal(n->image_off, 0x10000);
+    assert_int_equal(n->image_size, 0x70000);
+}
+
+/* A descriptor with one thing wrong is refused with a message naming it. */
+static void expect_refused(const struct stm32f4_board_desc *d, size_t len, const char *why)
+{
+    struct wf_emu_board b;
+    char err[256] = "";
+    assert_int_equal(wf_emu_board_from_desc(&b, (const uint8_t *)d, len, err, sizeof err), -1);
+    if (strstr(err, why) == NULL) {
+        fail_msg("expected '%s' in: %s", why, err);
+    }
+}
+
+static void test_board_desc_refused(void **state)
+{
+    (void)state;
+    struct stm32f4_board_desc d = blackpill_desc;
+    expect_refused(&d, 0, "truncated");
+    expect_refused(&d, 7, "truncated");
+    expect_refused(&d, sizeof d - 1, "truncated (135 of its 136 bytes)");
+    d.magic ^= 1;
+    expect_refused(&d, sizeof d, "not a board descriptor");
+    d = blackpill_desc;
+    d.version = 2;
+    expect_refused(&d, sizeof d, "version 2, this emulator reads version 1 only");
+    d = blackpill_desc;
+    d.size = 140;
+    expect_refused(&d, sizeof d, "size 140");
+    d = blackpill_desc;
+    memcpy(d.part, "STM32F401xC", 12);
+    expect_refused(&d, sizeof d, "STM32F411xE only");
+    d = blackpill_desc;
+    memset(d.board, 'x', sizeof d.board); /* not terminated */
+    expect_refused(&d, sizeof d, "name or title");
+    d = blackpill_desc;
+    d.console_usart = 6;
+    expect_refused(&d, sizeof d, "USART6");
+    d = blackpill_desc;
+    d.spi_bus = 2;
+    expect_refused(&d, sizeof d, "SPI2");
+    d = blackpill_desc;
+    d.chip_select = STM32F4_NO_PIN;
+    expect_refused(&d, sizeof d, "chip select pin 0xFF");
+    d = blackpill_desc;
+    d.chip_int = STM32F4_PD(2);
+    expect_refused(&d, sizeof d, "chip interrupt pin 0x32");
+    d = blackpill_desc;
+    d.chip = 3;
+    expect_refused(&d, sizeof d, "chip 3");
+    d = blackpill_desc;
+    d.seed_end = 0x08008000u; /* one sector, not two */
+    expect_refused(&d, sizeof d, "seed region");
+    d = blackpill_desc;
+    d.cred_start = 0x0800C100u; /* not on a sector boundary */
+    expect_refused(&d, sizeof d, "credentials region");
+    d = blackpill_desc;
+    d.image_end = 0x08090000u; /* past the end of flash */
+    expect_refused(&d, sizeof d, "image region");
+    /* longer than this version's size is fine (the section may be padded) */
+    uint8_t padded[sizeof d + 8] = {0};
+    memcpy(padded, &blackpill_desc, sizeof blackpill_desc);
+    struct wf_emu_board b;
+    char err[256];
+    assert_int_equal(wf_emu_board_from_desc(&b, padded, sizeof padded, err, sizeof err), 0);
+    assert_string_equal(b.id, "blackpill_f411ce");
 }
 
 /* HSEON -> HSERDY after the crystal's start-up; the PLL from the HSE at M 16, N 128,
@@ -674,7 +819,7 @@ static void test_hse_pll(void **state)
     wf_emu_free(b);
 
     /* The Nucleo has no crystal: HSERDY never rises, a PLL from the HSE never locks. */
-    b = wf_emu_new(NULL, NULL, 1);
+    b = wf_emu_new(nucleo(), NULL, 1);
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 16));
     wr(b, RCC + 0x04, 4u | (100u << 6) | (1u << 22) | (4u << 24));
     wr(b, RCC + 0x00, rd(b, RCC + 0x00) | (1u << 24));
@@ -780,10 +925,11 @@ static void test_blackpill_chip_reset(void **state)
     wf_sim_chip_free(chip);
 }
 
-/* A minimal ELF32 file with a .board_id section, as the firmware's linker makes it. */
-static void write_elf_with_board_id(const char *path, const char *id)
+/* A minimal ELF32 file with one section `name` holding `data`, as the firmware's linker makes it. */
+static void write_elf_with_section(const char *path, const char *name, const void *data, size_t len)
 {
-    uint8_t f[512] = {0};
+    uint8_t f[1024] = {0};
+    assert_true(len <= 256 && strlen(name) < 32);
     Elf32_Ehdr *eh = (Elf32_Ehdr *)f;
     memcpy(eh->e_ident, ELFMAG, SELFMAG);
     eh->e_ident[EI_CLASS] = ELFCLASS32;
@@ -795,43 +941,82 @@ static void write_elf_with_board_id(const char *path, const char *id)
     eh->e_shentsize = sizeof(Elf32_Shdr);
     eh->e_shnum = 3;
     eh->e_shstrndx = 1;
-    eh->e_shoff = 256;
-    static const char names[] = "\0.shstrtab\0.board_id";
+    eh->e_shoff = 512;
+    char names[64] = "\0.shstrtab";
+    memcpy(names + 11, name, strlen(name) + 1);
     memcpy(f + 64, names, sizeof names);
-    size_t idlen = strlen(id) + 1;
-    memcpy(f + 128, id, idlen);
-    Elf32_Shdr *sh = (Elf32_Shdr *)(f + 256);
+    memcpy(f + 128, data, len);
+    Elf32_Shdr *sh = (Elf32_Shdr *)(f + 512);
     sh[1] = (Elf32_Shdr){.sh_name = 1, .sh_type = SHT_STRTAB, .sh_offset = 64, .sh_size = sizeof names};
     sh[2] =
-        (Elf32_Shdr){.sh_name = 11, .sh_type = SHT_PROGBITS, .sh_offset = 128, .sh_size = (Elf32_Word)idlen};
+        (Elf32_Shdr){.sh_name = 11, .sh_type = SHT_PROGBITS, .sh_offset = 128, .sh_size = (Elf32_Word)len};
     FILE *out = fopen(path, "wb");
     assert_non_null(out);
-    assert_int_equal(fwrite(f, 1, 256 + 3 * sizeof(Elf32_Shdr), out), 256 + 3 * sizeof(Elf32_Shdr));
+    assert_int_equal(fwrite(f, 1, 512 + 3 * sizeof(Elf32_Shdr), out), 512 + 3 * sizeof(Elf32_Shdr));
     fclose(out);
 }
 
-static void test_board_id_section(void **state)
+static void expect_load_error(const char *path, const char *why)
+{
+    struct wf_emu_board b;
+    char err[512] = "";
+    assert_int_equal(wf_emu_board_load(&b, path, err, sizeof err), -1);
+    if (strstr(err, why) == NULL) {
+        fail_msg("expected '%s' in: %s", why, err);
+    }
+}
+
+/* The board comes from the image's `.board_desc` section; without one (an image
+ * built before descriptors) or with a bad one the emulator says why. */
+static void test_board_desc_section(void **state)
 {
     (void)state;
     char path[] = "/tmp/wf_emu_elf_XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    char id[64], err[128];
-    write_elf_with_board_id(path, "blackpill_f411ce");
-    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), 1);
-    assert_string_equal(id, "blackpill_f411ce");
-    assert_ptr_equal(wf_emu_board_find(id), blackpill());
-    assert_int_equal(wf_emu_elf_section_string(path, ".no_such", id, sizeof id, err, sizeof err), 0);
-    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, 8, err, sizeof err), 0); /* too long */
-    write_elf_with_board_id(path, "nucleo_f411re");
-    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), 1);
-    assert_string_equal(id, "nucleo_f411re");
-    FILE *out = fopen(path, "wb");
-    fputs("not an ELF file at all, not even close to one", out);
-    fclose(out);
-    assert_int_equal(wf_emu_elf_section_string(path, ".board_id", id, sizeof id, err, sizeof err), -1);
+    struct wf_emu_board b;
+    char err[512];
+    write_elf_with_section(path, ".board_desc", &blackpill_desc, sizeof blackpill_desc);
+    assert_int_equal(wf_emu_board_load(&b, path, err, sizeof err), 0);
+    assert_string_equal(b.id, "blackpill_f411ce");
+    assert_int_equal(b.chip, WF_SIM_W5500);
+    write_elf_with_section(path, ".board_desc", &nucleo_desc, sizeof nucleo_desc);
+    assert_int_equal(wf_emu_board_load(&b, path, err, sizeof err), 0);
+    assert_string_equal(b.id, "nucleo_f411re");
+    assert_int_equal(b.chip, WF_SIM_W5100);
+    /* an older image: only the board's name, in `.board_id` */
+    write_elf_with_section(path, ".board_id", "nucleo_f411re", 14);
+    expect_load_error(path, "no .board_desc section");
+    /* a truncated descriptor, one from a later version, not a descriptor */
+    write_elf_with_section(path, ".board_desc", &nucleo_desc, 100);
+    expect_load_error(path, "truncated");
+    struct stm32f4_board_desc d = nucleo_desc;
+    d.version = 7;
+    write_elf_with_section(path, ".board_desc", &d, sizeof d);
+    expect_load_error(path, "version 7");
+    write_elf_with_section(path, ".board_desc", "nucleo_f411re", 14);
+    expect_load_error(path, "not a board descriptor");
+    /* the section's contents past the end of the file */
+    uint8_t *data;
+    size_t len;
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    Elf32_Shdr sh;
+    assert_int_equal(fseek(f, 512 + 2 * (long)sizeof sh, SEEK_SET), 0);
+    assert_int_equal(fread(&sh, sizeof sh, 1, f), 1);
+    sh.sh_size = 100000;
+    assert_int_equal(fseek(f, 512 + 2 * (long)sizeof sh, SEEK_SET), 0);
+    assert_int_equal(fwrite(&sh, sizeof sh, 1, f), 1);
+    fclose(f);
+    assert_int_equal(wf_emu_elf_section(path, ".board_desc", &data, &len, err, sizeof err), -1);
+    expect_load_error(path, "runs past its end");
+    f = fopen(path, "wb");
+    fputs("not an ELF file at all, not even close to one", f);
+    fclose(f);
+    expect_load_error(path, "not a 32-bit ELF file");
     unlink(path);
+    expect_load_error(path, "cannot read the file");
 }
 
 /* ---- the full emulator: tiny Thumb programs ----
@@ -872,7 +1057,7 @@ struct run {
 static void run_prog(struct run *r, const uint8_t *code, size_t len, uint32_t guard_lo, uint32_t guard_hi)
 {
     memset(r, 0, sizeof *r);
-    r->b = wf_emu_new(NULL, NULL, 1);
+    r->b = wf_emu_new(nucleo(), NULL, 1);
     assert_non_null(r->b);
     const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
     memcpy(r->b->flash + 0, &sp, 4);
@@ -952,7 +1137,7 @@ static void test_emu_watchdog_restart(void **state)
     static const uint8_t loop[] = {0xFE, 0xE7}; /* b . */
     struct run r;
     memset(&r, 0, sizeof r);
-    r.b = wf_emu_new(NULL, NULL, 1);
+    r.b = wf_emu_new(nucleo(), NULL, 1);
     const uint32_t sp = 0x20020000u, pc = 0x08000100u | 1u;
     memcpy(r.b->flash, &sp, 4);
     memcpy(r.b->flash + 4, &pc, 4);
@@ -991,7 +1176,8 @@ int main(void)
         cmocka_unit_test(test_hse_pll),
         cmocka_unit_test(test_usart1_console),
         cmocka_unit_test(test_blackpill_chip_reset),
-        cmocka_unit_test(test_board_id_section),
+        cmocka_unit_test(test_board_desc_refused),
+        cmocka_unit_test(test_board_desc_section),
         cmocka_unit_test(test_emu_console_and_exit),
         cmocka_unit_test(test_emu_faults),
         cmocka_unit_test(test_emu_watchdog_restart),

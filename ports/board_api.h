@@ -1,12 +1,13 @@
 /**
  * @file board_api.h
- * @brief What the firmware application needs from a board, besides the
- * wizfetch port. Each MCU family implements it once for all its boards
- * (ports/stm32f4/board_api.c); each board folder provides wf_board_init()
- * and its name.
+ * @brief The board contract: what a firmware application (apps/firmware) needs
+ * from a board, besides the wizfetch port. Each MCU family implements it once
+ * for all its boards (ports/stm32f4/board_api.c); each board folder provides
+ * wf_board_init(). Applications include it and call down; nothing here calls
+ * an application.
  */
-#ifndef WF_FIRMWARE_BOARD_API_H
-#define WF_FIRMWARE_BOARD_API_H
+#ifndef WF_PORTS_BOARD_API_H
+#define WF_PORTS_BOARD_API_H
 
 #include <stdbool.h>
 #include <stddef.h>
