@@ -340,6 +340,7 @@ static int write_head(wf_fetch_t *f)
         .drop_credentials = f->drop_credentials,
         .drop_body_fields = !f->send_body && has_body(b),
         .keep_alive = f->keep_alive,
+        .range = o->range,
     };
     if (f->send_body) {
         bool known = b->read == NULL || b->length != WF_FETCH_LENGTH_UNKNOWN;
@@ -388,6 +389,48 @@ static bool is_redirect(int status)
 
 /* ---- HTTP callbacks: pass through, deciding per response what goes out ----- */
 
+/* Content-Range of the final response (range requests). */
+static void note_content_range(wf_fetch_t *f, const char *name, const char *value)
+{
+    static const char field[] = "Content-Range";
+    if (!f->final_response || !wf_http_field_has_token(name, field)) {
+        return;
+    }
+    f->result->has_content_range = wf_http_content_range_parse(value, &f->result->content_range) == 0;
+    f->result->partial = f->result->has_content_range && f->result->http_status == 206 &&
+                         !f->result->content_range.unsatisfied;
+}
+
+/* range_required: the final response must continue where the caller's data
+ * ends (a 206 from range->first); 416 means there is nothing left. */
+static int check_resume(wf_fetch_t *f)
+{
+    const struct wf_fetch_options *o = f->options;
+    const struct wf_fetch_result *r = f->result;
+    if (!f->final_response || o->range == NULL || !o->range_required || r->http_status < 200 ||
+        r->http_status >= 300) {
+        return 0;
+    }
+    if (r->partial && (o->range->suffix || r->content_range.first == o->range->first)) {
+        return 0;
+    }
+    uint64_t length;
+    if (!r->partial && r->http_status == 200 && !o->range->suffix &&
+        wf_http_parser_content_length(&f->parser, &length) && length == o->range->first) {
+        /* The whole representation, exactly as long as what the caller has:
+         * nothing is missing (curl: "the entire document is already downloaded"). */
+        logf_line(f, "range: the server sent the whole %llu bytes: nothing left to fetch",
+                  (unsigned long long)length);
+        f->result->range_complete = true;
+        f->final_response = false; /* its body is not delivered */
+        return 0;
+    }
+    logf_line(f, "range: HTTP %d%s: the server did not send the range asked for", r->http_status,
+              r->partial ? " from another offset"
+                         : (r->http_status == 206 ? " without a Content-Range" : ""));
+    return WF_EHTTP_RANGE;
+}
+
 static int on_status(void *ctx, int code, const char *reason)
 {
     wf_fetch_t *f = ctx;
@@ -395,19 +438,27 @@ static int on_status(void *ctx, int code, const char *reason)
     f->final_response = !(o->follow_redirects && is_redirect(code));
     f->stop_after_head = o->fail_on_http_error && code >= 400;
     f->result->http_status = code;
+    f->result->partial = false;
+    f->result->has_content_range = false;
+    f->result->range_complete = false;
     return f->cb->status != NULL ? f->cb->status(f->cb->ctx, code, reason) : 0;
 }
 
 static int on_header(void *ctx, const char *name, const char *value)
 {
     wf_fetch_t *f = ctx;
+    note_content_range(f, name, value);
     return f->cb->header != NULL ? f->cb->header(f->cb->ctx, name, value) : 0;
 }
 
 static int on_headers_done(void *ctx)
 {
     wf_fetch_t *f = ctx;
-    int rc = f->cb->headers_done != NULL ? f->cb->headers_done(f->cb->ctx) : 0;
+    int rc = check_resume(f);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = f->cb->headers_done != NULL ? f->cb->headers_done(f->cb->ctx) : 0;
     if (rc == 0 && f->stop_after_head) {
         return WF_EHTTP_STATUS;
     }
@@ -847,4 +898,9 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
     int rc = run_fetch(f, &s, false, options, cb, result); /* closes every connection it opens */
     f->session = NULL;
     return rc;
+}
+
+const struct wf_url *wf_fetch_url(const wf_fetch_t *f)
+{
+    return &f->url;
 }

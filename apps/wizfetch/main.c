@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +26,9 @@
 #include "request.h"
 #include "trust.h"
 #include "wf_sim_chip.h"
+#include "progress.h"
+#include "retry.h"
+#include "write_out.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
@@ -53,7 +58,8 @@ enum {
     EXIT_PARTIAL = 18,
     EXIT_HTTP_ERROR = 22,
     EXIT_WRITE = 23,
-    EXIT_READ = 26, /* an @FILE, -T FILE or body source that cannot be read */
+    EXIT_RANGE = 33, /* -C: the server did not send the range asked for */
+    EXIT_READ = 26,  /* an @FILE, -T FILE or body source that cannot be read */
     EXIT_TIMEOUT = 28,
     EXIT_TLS = 35,
     EXIT_REDIRECTS = 47,
@@ -86,10 +92,25 @@ struct cli {
     size_t ca_dir_count;
     uint8_t pins[WF_TLS_MAX_PINS][32]; /* --pinnedpubkey */
     size_t pin_count;
-    const char *outputs[MAX_OUTPUTS]; /* -o, in order */
+    const char *outputs[MAX_OUTPUTS]; /* -o FILE or -O (REMOTE_NAME), in order */
     size_t output_count;
-    char **urls; /* the URLs, in order (argv storage) */
+    bool remote_name_all; /* --remote-name-all: -O for every URL without -o/-O */
+    bool create_dirs;     /* --create-dirs */
+    char **urls; /* the URLs (--url and the arguments), in order (argv storage; the array malloc'd) */
     size_t url_count;
+    char *write_out;            /* -w: the format (malloc'd), or NULL */
+    const char *dump_header;    /* -D FILE, "-" = stdout */
+    FILE *dump_header_file;     /* opened at the start of the run */
+    bool show_error;            /* -S: error messages even with -s */
+    bool fail_with_body;        /* --fail-with-body: HTTP >= 400 is exit 22, the body is still written */
+    struct wf_http_range range; /* -r */
+    bool range_given;
+    bool resume;                       /* -C N or -C - */
+    bool resume_from_file;             /* -C -: from the output file's size */
+    uint64_t resume_at;                /* -C N */
+    struct wf_cli_retry_options retry; /* --retry, --retry-delay, ... */
+    bool progress_bar;                 /* -#/--progress-bar */
+    bool no_progress_meter;            /* --no-progress-meter */
     const char *keylog;
     bool include;
     bool verbose;
@@ -130,12 +151,17 @@ static void cli_free(struct cli *c)
     wf_cli_client_cert_free(&c->client_cert);
     wipe_string(c->user);
     c->user = NULL;
+    free(c->urls);
+    c->urls = NULL;
+    free(c->write_out);
+    c->write_out = NULL;
 }
 
 struct session {
     const struct cli *cli;
     struct wf_cli_request *req; /* the request options (the cli's), adjusted per URL */
     struct wf_cli_output out;
+    struct wf_cli_progress progress; /* the meter or bar of the current transfer */
     FILE *keylog;
     uint32_t t0;
     uint32_t deadline; /* -m/--max-time: end of the whole job (port clock), if set */
@@ -150,7 +176,7 @@ static struct wf_trust trust; /* --cacert, --capath, $CURL_CA_BUNDLE, ... (trust
 
 static void say(const struct cli *c, const char *fmt, ...)
 {
-    if (c->silent) {
+    if (c->silent && !c->show_error) {
         return;
     }
     va_list ap;
@@ -201,8 +227,28 @@ static void usage(FILE *to)
           "  -A, --user-agent UA  User-Agent (\"\" sends none)\n"
           "  -e, --referer URL    Referer\n"
           "  -G, --get            send the -d data as the URL's query, with GET\n"
-          "  -o, --output FILE    write the body to FILE instead of stdout (the n-th -o goes with the n-th\n"
-          "                       URL; URLs without one write to stdout)\n"
+          "  -o, --output FILE    write the body to FILE instead of stdout (the n-th -o or -O goes with the\n"
+          "                       n-th URL; URLs without one write to stdout)\n"
+          "  -O, --remote-name    write the body to a file named as the URL's last path segment\n"
+          "      --remote-name-all  -O for every URL that has no -o/-O\n"
+          "      --create-dirs    make the directories of the -o/-O file\n"
+          "      --url URL        a URL (as an argument would be; the order is kept)\n"
+          "  -D, --dump-header F  write every response head to F ('-': stdout)\n"
+          "  -w, --write-out FMT  print FMT after each URL: curl's %{variables} (http_code, size_download,\n"
+          "                       time_total, url_effective, ...; see docs/cli.md), %header{name},\n"
+          "                       %{stderr}, %{stdout}, \\n \\r \\t, %%; @FILE or @- reads FMT\n"
+          "  -r, --range A-B|A-|-N  ask for bytes A to B, from A, or the last N (one range)\n"
+          "  -C, --continue-at N|-  resume at byte N, or (-) at the size of the -o file: the rest is\n"
+          "                       appended; exit 33 if the server sends something else than that rest\n"
+          "      --retry N        retry a transient failure N times (timeouts, failed look-ups, HTTP 408,\n"
+          "                       429, 500, 502, 503, 504), waiting 1 s, doubled each time (or Retry-After)\n"
+          "      --retry-delay S  wait S seconds between retries (no doubling)\n"
+          "      --retry-max-time S  no retry once S seconds have passed since the first attempt\n"
+          "      --retry-all-errors  retry on any error\n"
+          "      --retry-connrefused  also retry a refused connection\n"
+          "  -#, --progress-bar   a progress bar instead of the meter\n"
+          "      --no-progress-meter  no meter (the meter: on stderr unless -s, or the body goes to the\n"
+          "                       terminal)\n"
           "  -i, --include        include the response headers in the output\n"
           "  -I, --head           HEAD request: headers only\n"
           "  -L, --location       follow redirects\n"
@@ -210,6 +256,7 @@ static void usage(FILE *to)
           "      --proto-redir P  protocols a redirect may lead to, curl's syntax (e.g. =https,http or\n"
           "                       +http); default: https, and http only if the URL was http\n"
           "  -f, --fail           fail (exit 22) on HTTP status >= 400, no body\n"
+          "      --fail-with-body  the same, but the body is written\n"
           "  -m, --max-time S     limit everything (DHCP, SNTP, DNS, connect, TLS, body) to S seconds\n"
           "      --connect-timeout S  limit connect + TLS handshake to S seconds\n"
           "      --tlsv1.2        require at least TLS 1.2 (the default)\n"
@@ -224,7 +271,8 @@ static void usage(FILE *to)
           "  -k, --insecure       do NOT verify the server certificate (dangerous)\n"
           "      --keylog FILE    append TLS secrets in NSS key log format (debugging)\n"
           "  -v, --verbose        show each step with timings on stderr\n"
-          "  -s, --silent         no certificate summary, headers or error messages\n"
+          "  -s, --silent         no certificate summary, headers, progress meter or error messages\n"
+          "  -S, --show-error     error messages even with -s\n"
           "      --chip NAME      driver: w5100 (default), w5500, or auto (probe W5500, then W5100)\n"
           "      --model NAME     the modelled chip: w5100 or w5500 (default: as --chip; auto: w5100)\n"
           "  -h, --help           this text\n"
@@ -232,7 +280,8 @@ static void usage(FILE *to)
           "Exit codes: 0 ok, 1 unsupported protocol (scheme, or a redirect to a protocol not allowed),\n"
           "2 init/chip failure or bad option, 3 malformed URL, 6 resolve failure, 7 connect failure,\n"
           "8 malformed server reply, 18 partial body, 22 HTTP >= 400 with --fail, 23 write error,\n"
-          "26 read error (an @FILE or -T FILE), 28 timeout, 35 TLS handshake failure, 45 DHCP failure (no "
+          "26 read error (an @FILE or -T FILE), 28 timeout, 33 the range asked for (-C) not sent,\n"
+          "35 TLS handshake failure, 45 DHCP failure (no "
           "server, only NAKs), 47 too many\n"
           "redirects, 52 empty reply, 55 send failure, 56 receive failure (also: connection closed\n"
           "without TLS close_notify), 60 certificate verification failure (also: time unknown),\n"
@@ -267,7 +316,20 @@ enum {
     OPT_PINNEDPUBKEY,
     OPT_NO_SESSIONID,
     OPT_TLS13_PSK_ONLY,
+    OPT_FAIL_WITH_BODY,
+    OPT_REMOTE_NAME_ALL,
+    OPT_CREATE_DIRS,
+    OPT_URL,
+    OPT_RETRY,
+    OPT_RETRY_DELAY,
+    OPT_RETRY_MAX_TIME,
+    OPT_RETRY_ALL_ERRORS,
+    OPT_RETRY_CONNREFUSED,
+    OPT_NO_PROGRESS_METER,
 };
+
+/* outputs[] entry of -O: the URL's file name. */
+static const char REMOTE_NAME[] = "";
 
 static const struct option long_options[] = {
     {"cacert", required_argument, NULL, OPT_CACERT},
@@ -318,6 +380,23 @@ static const struct option long_options[] = {
     {"user-agent", required_argument, NULL, 'A'},
     {"referer", required_argument, NULL, 'e'},
     {"get", no_argument, NULL, 'G'},
+    {"show-error", no_argument, NULL, 'S'},
+    {"write-out", required_argument, NULL, 'w'},
+    {"dump-header", required_argument, NULL, 'D'},
+    {"fail-with-body", no_argument, NULL, OPT_FAIL_WITH_BODY},
+    {"remote-name", no_argument, NULL, 'O'},
+    {"remote-name-all", no_argument, NULL, OPT_REMOTE_NAME_ALL},
+    {"create-dirs", no_argument, NULL, OPT_CREATE_DIRS},
+    {"url", required_argument, NULL, OPT_URL},
+    {"range", required_argument, NULL, 'r'},
+    {"continue-at", required_argument, NULL, 'C'},
+    {"retry", required_argument, NULL, OPT_RETRY},
+    {"retry-delay", required_argument, NULL, OPT_RETRY_DELAY},
+    {"retry-max-time", required_argument, NULL, OPT_RETRY_MAX_TIME},
+    {"retry-all-errors", no_argument, NULL, OPT_RETRY_ALL_ERRORS},
+    {"retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED},
+    {"progress-bar", no_argument, NULL, '#'},
+    {"no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER},
     {NULL, 0, NULL, 0},
 };
 
@@ -388,6 +467,43 @@ static bool parse_proto_redir(const char *list, unsigned *mask)
     return true;
 }
 
+/* A decimal number of at most 19 digits (below 2^63), nothing else. */
+static bool parse_u64(const char *s, uint64_t *v)
+{
+    size_t n = strspn(s, "0123456789");
+    if (n == 0 || n > 19 || s[n] != '\0') {
+        return false;
+    }
+    *v = strtoull(s, NULL, 10);
+    return true;
+}
+
+/* -r: "FIRST-LAST", "FIRST-" or "-COUNT" (one range; curl's multi-range
+ * lists are not supported). */
+static bool parse_range(const char *s, struct wf_http_range *r)
+{
+    const char *dash = strchr(s, '-');
+    if (dash == NULL || strchr(s, ',') != NULL) {
+        return false;
+    }
+    char first[24];
+    size_t n = (size_t)(dash - s);
+    if (n >= sizeof first) {
+        return false;
+    }
+    memcpy(first, s, n);
+    first[n] = '\0';
+    *r = (struct wf_http_range){.last = WF_HTTP_RANGE_TO_END};
+    if (n == 0) {
+        r->suffix = true;
+        return parse_u64(dash + 1, &r->last) && wf_http_range_valid(r);
+    }
+    if (!parse_u64(first, &r->first)) {
+        return false;
+    }
+    return dash[1] == '\0' || (parse_u64(dash + 1, &r->last) && wf_http_range_valid(r));
+}
+
 static bool parse_tls_version(const char *s, uint8_t *v)
 {
     if (strcmp(s, "1.2") == 0) {
@@ -407,13 +523,131 @@ static int bad_option(const char *what, const char *value)
     return EXIT_INIT;
 }
 
+/* getopt's '?' (unknown) or ':' (value missing) in the argument `arg`, as
+ * curl 7.88 words it: "option -fsSW: is unknown", "option --output: requires
+ * parameter": the argument as written (a bundle of short options whole; a
+ * long option up to its '='). */
+static int option_error(int opt, const char *arg)
+{
+    int n = strncmp(arg, "--", 2) == 0 ? (int)strcspn(arg, "=") : (int)strlen(arg);
+    fprintf(stderr, "wizfetch: option %.*s: %s\n", n, arg, opt == ':' ? "requires parameter" : "is unknown");
+    fputs("wizfetch: try 'wizfetch --help' for more information\n", stderr);
+    return EXIT_INIT;
+}
+
+/* A URL of the command line (an argument or --url), in order. */
+static bool add_url(struct cli *c, char *url, int argc)
+{
+    if (c->urls == NULL) {
+        c->urls = calloc((size_t)argc, sizeof *c->urls);
+        if (c->urls == NULL) {
+            return false;
+        }
+    }
+    c->urls[c->url_count++] = url; /* at most one per argv element */
+    return true;
+}
+
 /* Returns -1 to go on, or an exit code. */
 static int parse_options(int argc, char **argv, struct cli *c)
 {
     int opt;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:iILfm:kvshX:H:d:T:u:A:e:GE:", long_options, NULL)) != -1) {
+    /* '-': arguments come in order as option 1 (URLs keep their order among
+     * --url options); ':': a missing value is ':' rather than '?'. */
+    for (;;) {
+        /* In this mode (no reordering) the argument being read is argv[optind]
+         * before the call, also in the middle of a bundle such as -fsSL. */
+        int current = optind;
+        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:#", long_options, NULL);
+        if (opt == -1) {
+            break;
+        }
         switch (opt) {
+        case 1:
+        case OPT_URL:
+            if (!add_url(c, optarg, argc)) {
+                return bad_option("out of memory", NULL);
+            }
+            break;
+        case 'S':
+            c->show_error = true;
+            break;
+        case 'w':
+            free(c->write_out);
+            c->write_out = wf_cli_write_out_load(optarg, stdin);
+            if (c->write_out == NULL && optarg[0] == '@') {
+                if (!c->silent) { /* curl goes on with an empty format */
+                    fprintf(stderr, "Warning: Failed to read %s\n", optarg + 1);
+                }
+                c->write_out = strdup("");
+            }
+            if (c->write_out == NULL) {
+                return bad_option("out of memory", NULL);
+            }
+            break;
+        case 'D':
+            c->dump_header = optarg;
+            break;
+        case OPT_FAIL_WITH_BODY:
+            c->fail_with_body = true;
+            break;
+        case 'O':
+            if (c->output_count == MAX_OUTPUTS) {
+                return bad_option("too many -o/-O options", "-O");
+            }
+            c->outputs[c->output_count++] = REMOTE_NAME;
+            break;
+        case OPT_REMOTE_NAME_ALL:
+            c->remote_name_all = true;
+            break;
+        case OPT_CREATE_DIRS:
+            c->create_dirs = true;
+            break;
+        case 'r':
+            if (!parse_range(optarg, &c->range)) {
+                return bad_option("bad -r/--range (want FIRST-LAST, FIRST- or -COUNT; one range)", optarg);
+            }
+            c->range_given = true;
+            break;
+        case OPT_RETRY:
+        case OPT_RETRY_DELAY:
+        case OPT_RETRY_MAX_TIME: {
+            uint64_t n; /* whole seconds (a count for --retry), as curl 7.88 takes them */
+            if (!parse_u64(optarg, &n) || n > (opt == OPT_RETRY ? 100000u : 4000000u)) {
+                return bad_option(opt == OPT_RETRY         ? "bad --retry (want a count)"
+                                  : opt == OPT_RETRY_DELAY ? "bad --retry-delay (want whole seconds)"
+                                                           : "bad --retry-max-time (want whole seconds)",
+                                  optarg);
+            }
+            if (opt == OPT_RETRY) {
+                c->retry.count = (unsigned)n;
+            } else if (opt == OPT_RETRY_DELAY) {
+                c->retry.delay_ms = (uint32_t)n * 1000;
+            } else {
+                c->retry.max_time_ms = (uint32_t)n * 1000;
+            }
+            break;
+        }
+        case '#':
+            c->progress_bar = true;
+            break;
+        case OPT_NO_PROGRESS_METER:
+            c->no_progress_meter = true;
+            break;
+        case OPT_RETRY_ALL_ERRORS:
+            c->retry.all_errors = true;
+            break;
+        case OPT_RETRY_CONNREFUSED:
+            c->retry.connrefused = true;
+            break;
+        case 'C':
+            c->resume = true;
+            c->resume_from_file = strcmp(optarg, "-") == 0;
+            if (!c->resume_from_file && !parse_u64(optarg, &c->resume_at)) {
+                return bad_option("bad -C/--continue-at (want a byte offset or -)", optarg);
+            }
+            break;
         case OPT_CACERT:
             if (c->ca_count == MAX_CA_FILES) {
                 return bad_option("too many --cacert files", optarg);
@@ -546,7 +780,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
         }
         case 'o':
             if (c->output_count == MAX_OUTPUTS) {
-                return bad_option("too many -o options", optarg);
+                return bad_option("too many -o/-O options", optarg);
             }
             c->outputs[c->output_count++] = optarg;
             break;
@@ -626,15 +860,23 @@ static int parse_options(int argc, char **argv, struct cli *c)
                    (long long)WIZFETCH_TIME_FLOOR);
             return EXIT_OK;
         default:
-            return bad_option("unknown option or missing value", argv[optind - 1]);
+            return option_error(opt, argv[current]);
         }
     }
-    if (optind >= argc) {
-        return bad_option("no URL given", NULL);
+    for (; optind < argc; optind++) { /* after "--" */
+        if (!add_url(c, argv[optind], argc)) {
+            return bad_option("out of memory", NULL);
+        }
     }
-    c->urls = argv + optind;
-    c->url_count = (size_t)(argc - optind);
+    if (c->url_count == 0) {
+        fputs("wizfetch: no URL specified!\n", stderr);
+        fputs("wizfetch: try 'wizfetch --help' for more information\n", stderr);
+        return EXIT_INIT;
+    }
     c->fetch.url = c->urls[0];
+    if (c->range_given && c->resume) {
+        return bad_option("-r and -C cannot be used together", NULL);
+    }
     if (c->ntp_from_dhcp && !c->dhcp) {
         return bad_option("--ntp dhcp needs --dhcp", NULL);
     }
@@ -671,6 +913,54 @@ static void on_request(void *ctx, const char *head, size_t len)
         fprintf(o->log, "> %.*s\n", (int)n, head + i);
         i += n + 2;
     }
+}
+
+/* The session whose output `o` is (the callbacks' ctx). */
+static struct session *session_of(struct wf_cli_output *o)
+{
+    return (struct session *)(void *)((char *)o - offsetof(struct session, out));
+}
+
+/* The end of a response head: the progress display learns the body's length. */
+static int on_headers_done(void *ctx)
+{
+    struct wf_cli_output *o = ctx;
+    int rc = wf_cli_output_headers_done(ctx);
+    const char *length = wf_cli_output_field(o, "Content-Length", 14);
+    uint64_t n = WF_CLI_PROGRESS_UNKNOWN;
+    if (length != NULL && length[0] >= '0' && length[0] <= '9') {
+        n = strtoull(length, NULL, 10);
+    }
+    wf_cli_progress_head(&session_of(o)->progress, n);
+    return rc;
+}
+
+/* The body, except a 416's to a resumed download (nothing was left to fetch:
+ * the output stays as it was, as curl leaves it). */
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    struct wf_cli_output *o = ctx;
+    wf_cli_progress_body(&session_of(o)->progress, len);
+    return o->append && o->status == 416 ? 0 : wf_cli_output_body(ctx, data, len);
+}
+
+/* curl's rule: the meter (or -#) unless -s or --no-progress-meter, and not
+ * when the body goes to the terminal. */
+static enum wf_cli_progress_mode progress_mode(const struct cli *c, const char *path)
+{
+    if (c->silent || c->no_progress_meter || (path == NULL && isatty(STDOUT_FILENO))) {
+        return WF_CLI_PROGRESS_NONE;
+    }
+    return c->progress_bar ? WF_CLI_PROGRESS_BAR : WF_CLI_PROGRESS_METER;
+}
+
+/* The request body's length for the progress display. */
+static uint64_t upload_length(const struct wf_fetch_body *b)
+{
+    if (b->read != NULL) {
+        return b->length != WF_FETCH_LENGTH_UNKNOWN ? b->length : WF_CLI_PROGRESS_UNKNOWN;
+    }
+    return b->data != NULL ? b->len : WF_CLI_PROGRESS_UNKNOWN;
 }
 
 static void on_keylog(void *ctx, const char *line)
@@ -711,6 +1001,8 @@ static int exit_code(int err, enum wf_fetch_step step)
         return EXIT_READ;
     case WF_EHTTP_REWIND:
         return EXIT_REWIND;
+    case WF_EHTTP_RANGE:
+        return EXIT_RANGE;
     case WF_ETLS_CA:
         return EXIT_CA_FILE;
     case WF_ETLS_PINNED:
@@ -1115,24 +1407,186 @@ static void on_connection(void *ctx, const wf_session_t *conn, bool reused)
     }
 }
 
-/* One URL of the command line (the index-th) over the session `conn`: its
- * own output (-o paired in order, else stdout) and exit code. */
-static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
-                    struct wf_sim_chip *model)
+/* -O: the file name part of the URL's path (no query), as curl 7.88 takes
+ * it: the text after the last '/'. Into `name` (PATH_MAX); false if empty. */
+static bool remote_file_name(const char *url, char *name)
+{
+    struct wf_url u;
+    if (wf_url_parse(url, &u, NULL) < 0) {
+        return false;
+    }
+    size_t n = strcspn(u.path, "?");
+    u.path[n] = '\0';
+    const char *base = strrchr(u.path, '/');
+    base = base != NULL ? base + 1 : u.path;
+    if (*base == '\0' || strlen(base) >= PATH_MAX) {
+        return false;
+    }
+    strcpy(name, base);
+    return true;
+}
+
+/* The index-th URL's output file: its -o/-O (in order), else -O with
+ * --remote-name-all, else NULL (stdout). Returns -1 or an exit code. */
+static int output_path(const struct cli *c, size_t index, const char *url, char *name, const char **path)
+{
+    const char *given = index < c->output_count ? c->outputs[index] : NULL;
+    if (given == NULL && c->remote_name_all) {
+        given = REMOTE_NAME;
+    }
+    *path = given;
+    if (given != REMOTE_NAME) {
+        return -1;
+    }
+    if (!remote_file_name(url, name)) {
+        say(c, "Remote file name has no length!");
+        return EXIT_WRITE;
+    }
+    *path = name;
+    return -1;
+}
+
+/* What -w prints, from the transfer's result and output. */
+struct transfer_facts {
+    bool fetched; /* the fetch ran (else the transfer ended before it) */
+    struct wf_fetch_result result;
+    struct wf_fetch_options fo;
+    struct wf_http_range range; /* fo.range points here */
+    const wf_session_t *conn;
+    unsigned connections_before;
+    uint32_t start_ms, end_ms; /* port clock */
+    char remote_name[PATH_MAX];
+    const char *path;   /* the output file, NULL for stdout */
+    uint64_t resume_at; /* -C: the file's size before the transfer */
+    int rc;             /* the fetch's WF_E* result */
+    int code;           /* the exit code */
+    char errormsg[256];
+};
+
+static double seconds(uint32_t ms)
+{
+    return (double)ms / 1000.0;
+}
+
+static void print_write_out(struct session *s, const struct transfer_facts *t)
 {
     const struct cli *c = s->cli;
-    const char *path = index < c->output_count ? c->outputs[index] : NULL;
-    struct wf_fetch_options fo = *base;
-    int code = wf_cli_request_for_url(s->req, index, c->urls[index], &fo);
+    const struct wf_fetch_result *r = &t->result;
+    const struct wf_url *u = wf_fetch_url(&fetch_area);
+    static struct wf_url given; /* the URL as given, when the fetch never got past it */
+    char url[WF_URL_MAX_HOST + WF_URL_MAX_PATH + 32] = "";
+    if (!t->fetched || (r->step == WF_STEP_URL && r->redirects == 0)) {
+        if (wf_url_parse(t->fo.url, &given, NULL) < 0) {
+            memset(&given, 0, sizeof given);
+        }
+        u = &given;
+        if (t->fetched) { /* curl: no URL and no scheme for a transfer that never started */
+            snprintf(url, sizeof url, "%s", t->fo.url);
+        }
+    } else if (wf_url_format(u, url, sizeof url) < 0) {
+        snprintf(url, sizeof url, "%s", t->fo.url);
+    }
+    /* A redirect not followed: where it pointed, as an absolute URL. */
+    char redirect[sizeof url] = "";
+    const char *location = wf_cli_output_field(&s->out, "Location", 8);
+    struct wf_url next;
+    if (location != NULL && r->http_status >= 300 && r->http_status < 400 &&
+        wf_url_resolve(u, location, strlen(location), &next, NULL) == 0) {
+        (void)wf_url_format(&next, redirect, sizeof redirect);
+    }
+    const char *type = wf_cli_output_field(&s->out, "Content-Type", 12);
+    char ip[16] = "";
+    bool connected = r->step >= WF_STEP_REQUEST || r->reused_connection;
+    if (connected) {
+        snprintf(ip, sizeof ip, "%u.%u.%u.%u", r->ip[0], r->ip[1], r->ip[2], r->ip[3]);
+    }
+    uint32_t namelookup = r->step_ms[WF_STEP_RESOLVE];
+    uint32_t connect = namelookup + r->step_ms[WF_STEP_CONNECT];
+    uint32_t appconnect = u->https ? connect + r->step_ms[WF_STEP_TLS] : 0;
+    uint32_t total = t->end_ms - t->start_ms;
+    uint32_t first_byte = s->out.got_response ? s->out.first_byte_ms - (t->start_ms - s->t0) : 0;
+    const struct wf_fetch_body *b = &t->fo.body;
+    struct wf_cli_write_out_info info = {
+        .http_code = r->http_status,
+        .size_download = r->body_bytes,
+        .size_upload = b->read != NULL ? (b->length != WF_FETCH_LENGTH_UNKNOWN ? b->length : 0)
+                                       : (b->data != NULL ? b->len : 0),
+        .size_header = s->out.head_bytes,
+        .time_namelookup = seconds(namelookup),
+        .time_connect = seconds(connect),
+        .time_appconnect = seconds(appconnect),
+        .time_pretransfer = seconds(u->https ? appconnect : connect),
+        .time_starttransfer = seconds(first_byte),
+        .time_total = seconds(total),
+        .url_effective = url,
+        .redirect_url = redirect,
+        .content_type = type != NULL ? type : "",
+        .errormsg = t->errormsg,
+        .scheme = !t->fetched ? ""
+                  : u->https  ? "HTTPS"
+                              : "HTTP",
+        .remote_ip = ip,
+        .method = t->fo.method != NULL ? t->fo.method : (t->fo.head ? "HEAD" : "GET"),
+        .filename_effective = t->path != NULL ? t->path : "",
+        .num_connects = t->conn->connections - t->connections_before,
+        .num_redirects = r->redirects,
+        .remote_port = connected ? u->port : 0,
+        .exitcode = t->code,
+        .ssl_verify_result = 0, /* a certificate that does not verify ends the transfer (exit 60) */
+        .header = wf_cli_output_field,
+        .header_ctx = &s->out,
+    };
+    wf_cli_write_out(c->write_out, &info, stdout, stderr, stderr);
+}
+
+/* One attempt at the index-th URL of the command line over the session
+ * `conn`: its own output (-o/-O paired in order, else stdout); what happened
+ * goes to `t`. Returns the exit code. */
+static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
+                    struct wf_sim_chip *model, struct transfer_facts *t)
+{
+    const struct cli *c = s->cli;
+    t->fetched = false;
+    t->errormsg[0] = '\0';
+    t->path = NULL;
+    t->conn = conn;
+    t->connections_before = conn->connections;
+    memset(&t->result, 0, sizeof t->result); /* what -w shows of a transfer that ends before its fetch */
+    t->start_ms = t->end_ms = clock_ms();
+    struct wf_fetch_options *fo = &t->fo;
+    *fo = *base;
+    int code = wf_cli_request_for_url(s->req, index, c->urls[index], fo);
     if (code >= 0) {
         return code;
     }
+    code = output_path(c, index, fo->url, t->remote_name, &t->path);
+    if (code >= 0) {
+        return code;
+    }
+    const char *path = t->path;
     if (c->fetch.total_timeout_ms != 0) {
-        fo.total_timeout_ms = time_left(s); /* -m bounds the whole command */
-        if (fo.total_timeout_ms == 0) {
-            say(c, "%s before %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT), fo.url);
+        fo->total_timeout_ms = time_left(s); /* -m bounds the whole command (each attempt, with --retry) */
+        if (fo->total_timeout_ms == 0) {
+            say(c, "%s before %s (-m/--max-time ran out)", wf_strerror(WF_ETIMEDOUT), fo->url);
             return EXIT_TIMEOUT;
         }
+    }
+    if (c->fail_with_body) {
+        fo->fail_on_http_error = false; /* the body is written; the exit code says it failed */
+    }
+    t->range = c->range;
+    if (c->range_given) {
+        fo->range = &t->range;
+    }
+    t->resume_at = c->resume_at;
+    if (c->resume && c->resume_from_file) {
+        struct stat st; /* -C -: what the output file holds (none: from the start) */
+        t->resume_at = path != NULL && stat(path, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    }
+    if (c->resume && t->resume_at > 0) {
+        t->range = (struct wf_http_range){.first = t->resume_at, .last = WF_HTTP_RANGE_TO_END};
+        fo->range = &t->range;
+        fo->range_required = true;
     }
     /* The -o file is opened at the first byte (output.h): a failure before it
      * leaves an existing file as it was. */
@@ -1140,6 +1594,9 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     s->out.log = c->verbose ? stderr : NULL;
     s->out.clock_ms = clock_ms;
     s->out.t0 = s->t0;
+    s->out.create_dirs = c->create_dirs;
+    s->out.dump_header = c->dump_header_file;
+    s->out.append = fo->range_required; /* the rest goes after what the file holds */
     const struct wf_fetch_callbacks cb = {
         .ctx = &s->out,
         .log = wf_cli_output_log,
@@ -1148,12 +1605,16 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .certificate = wf_cli_output_certificate,
         .status = wf_cli_output_status,
         .header = wf_cli_output_header,
-        .headers_done = wf_cli_output_headers_done,
-        .body = wf_cli_output_body,
+        .headers_done = on_headers_done,
+        .body = on_body,
     };
-    struct wf_fetch_result result;
-    int rc = wf_fetch_session(&fetch_area, conn, &fo, &cb, &result);
+    wf_cli_progress_start(&s->progress, progress_mode(c, path), stderr, clock_ms, upload_length(&fo->body));
+    t->start_ms = clock_ms();
+    int rc = wf_fetch_session(&fetch_area, conn, fo, &cb, &t->result);
+    wf_cli_progress_end(&s->progress);
+    t->fetched = true;
     int out_rc = wf_cli_output_finish(&s->out, rc == 0);
+    t->end_ms = clock_ms();
     rc = rc ? rc : out_rc;
     if (s->out.failed && path != NULL) {
         say(c, "cannot write %s", path);
@@ -1165,17 +1626,119 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
             fprintf(stderr, "* Closing connection %u\n", conn->id);
         }
     }
-    report_verbose(c, conn, &result, model);
-    code = rc == 0 ? EXIT_OK : exit_code(rc, result.step);
-    if (rc == WF_EHTTP_STATUS) {
-        say(c, "the server returned HTTP %d", result.http_status);
+    report_verbose(c, conn, &t->result, model);
+    code = rc == 0 ? EXIT_OK : exit_code(rc, t->result.step);
+    if (rc == 0 && c->fail_with_body && t->result.http_status >= 400) {
+        rc = WF_EHTTP_STATUS;
+        code = EXIT_HTTP_ERROR;
+    }
+    if (rc == WF_EHTTP_RANGE) {
+        snprintf(t->errormsg, sizeof t->errormsg,
+                 "HTTP server doesn't seem to support byte ranges. Cannot resume.");
+        say(c, "%s", t->errormsg);
+    } else if (rc == WF_EHTTP_STATUS) {
+        snprintf(t->errormsg, sizeof t->errormsg, "The requested URL returned error: %d",
+                 t->result.http_status);
+        say(c, "the server returned HTTP %d", t->result.http_status);
     } else if (rc < 0) {
-        say(c, "%s failed: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
-        if (result.step == WF_STEP_RESOLVE && fo.dns.server_count == 0) {
+        snprintf(t->errormsg, sizeof t->errormsg, "%s failed: %s", wf_fetch_step_name(t->result.step),
+                 wf_strerror(rc));
+        say(c, "%s", t->errormsg);
+        if (t->result.step == WF_STEP_RESOLVE && fo->dns.server_count == 0) {
             say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
         }
     }
+    t->rc = rc;
+    t->code = code;
     return code;
+}
+
+/* Before a retry: what the failed attempt wrote to the output file goes (the
+ * file is cut back to what it held before, as curl does). */
+static void discard_attempt(struct session *s, const struct transfer_facts *t)
+{
+    if (!t->fetched || t->path == NULL || s->out.written == 0) {
+        return;
+    }
+    if (!s->cli->silent) {
+        fprintf(stderr, "Throwing away %llu bytes\n", (unsigned long long)s->out.written);
+    }
+    off_t keep = t->fo.range_required ? (off_t)t->resume_at : 0;
+    if (truncate(t->path, keep) != 0) {
+        say(s->cli, "cannot truncate %s: %s", t->path, strerror(errno));
+    }
+}
+
+static void sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* The index-th URL: attempts as --retry allows, then -w. Returns the exit
+ * code of the last attempt. */
+static int fetch_url(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
+                     struct wf_sim_chip *model)
+{
+    const struct cli *c = s->cli;
+    static struct transfer_facts t; /* PATH_MAX inside: not on the stack */
+    struct wf_cli_retry retry;
+    wf_cli_retry_start(&retry, &c->retry);
+    uint32_t first = clock_ms();
+    int code;
+    for (;;) {
+        wf_cli_output_free(&s->out);
+        code = transfer(s, conn, base, index, model, &t);
+        struct wf_cli_attempt a = {
+            .exit_code = code,
+            .http_status = t.fetched ? t.result.http_status : 0,
+            .refused = t.fetched && t.rc == WF_ECONNREFUSED,
+            .complete = t.fetched && (t.rc == 0 || t.rc == WF_EHTTP_STATUS),
+        };
+        const char *retry_after = t.fetched ? wf_cli_output_field(&s->out, "Retry-After", 11) : NULL;
+        unsigned left = retry.left;
+        uint64_t wait = 0;
+        enum wf_cli_retry_kind kind =
+            wf_cli_retry_next(&retry, &c->retry, &a, clock_ms() - first, retry_after, time(NULL), &wait);
+        if (kind == WF_CLI_RETRY_NO) {
+            break;
+        }
+        const struct wf_fetch_body *b = &t.fo.body;
+        if (b->read != NULL && (b->rewind == NULL || b->rewind(b->ctx) < 0)) {
+            say(c, "not retried: the request body cannot be read again");
+            break;
+        }
+        if (!c->silent) {
+            wf_cli_retry_warn(stderr, kind, wait, left);
+        }
+        discard_attempt(s, &t);
+        sleep_ms(wait);
+        s->deadline = clock_ms() + c->fetch.total_timeout_ms; /* -m: for each attempt, as curl */
+    }
+    if (c->write_out != NULL) {
+        if (!t.fetched) { /* nothing measured (e.g. -O without a file name): curl prints -w all the same */
+            wf_cli_output_init(&s->out, NULL, stdout, NULL, false);
+        }
+        t.code = code;
+        print_write_out(s, &t);
+    }
+    wf_cli_output_free(&s->out);
+    return code;
+}
+
+/* -D FILE: one file for the heads of every URL ("-": stdout). */
+static int open_dump_header(struct cli *c)
+{
+    if (c->dump_header == NULL) {
+        return -1;
+    }
+    c->dump_header_file = strcmp(c->dump_header, "-") == 0 ? stdout : fopen(c->dump_header, "wb");
+    if (c->dump_header_file == NULL) {
+        say(c, "cannot open %s: %s", c->dump_header, strerror(errno));
+        return EXIT_WRITE;
+    }
+    return -1;
 }
 
 static int run(struct cli *c, struct wf_sim_chip *model)
@@ -1192,7 +1755,10 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     wf_chip_t chip;
     wf_net_t net = {0};
     struct wf_fetch_options fo = c->fetch; /* --dhcp may add the DNS servers */
-    int code = start_chip(&s, &host, &chip, &net);
+    int code = open_dump_header(c);
+    if (code < 0) {
+        code = start_chip(&s, &host, &chip, &net);
+    }
     if (code < 0) {
         code = net_prepare(&s, &host, &chip, &net, &fo);
     }
@@ -1203,13 +1769,16 @@ static int run(struct cli *c, struct wf_sim_chip *model)
         wf_session_t conn;
         wf_session_init(&conn, &net, &tls);
         for (size_t i = 0; i < c->url_count; i++) {
-            code = transfer(&s, &conn, &fo, i, model);
+            code = fetch_url(&s, &conn, &fo, i, model);
         }
         uint32_t left = time_left(&s); /* -m bounds the closing too */
         wf_session_close(&conn, left < WF_FETCH_CLOSE_GRACE_MS ? left : WF_FETCH_CLOSE_GRACE_MS);
     }
     if (s.keylog != NULL) {
         fclose(s.keylog);
+    }
+    if (c->dump_header_file != NULL && c->dump_header_file != stdout) {
+        fclose(c->dump_header_file);
     }
     wf_tls_free(&tls);
     wf_trust_free(&trust);

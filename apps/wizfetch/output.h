@@ -12,6 +12,10 @@
  * fixed-size formatting buffer), so a hostile status line or header cannot
  * make it print memory it was not given.
  *
+ * Each response head also goes, as received (CRLF line ends), to the -D
+ * stream when one is set, and its size and fields are kept for -w (the size
+ * of all heads; the fields of the latest one, for %header{} and friends).
+ *
  * The callbacks have the shapes of struct wf_fetch_callbacks; `ctx` is the
  * struct wf_cli_output. Errors: WF_EWRITE when the output cannot be opened
  * or written (the message stream's errors are ignored, as stderr's are).
@@ -30,17 +34,35 @@ struct wf_cli_output {
     FILE *std_out;              /**< the output when no path is given (stdout) */
     const char *path;           /**< -o FILE, or NULL */
     bool head_to_out;           /**< -i or -I: each response head goes to the output too */
+    bool create_dirs;           /**< --create-dirs: make the directories of `path` before opening it */
+    bool append;                /**< -C: append to `path` instead of truncating it */
+    FILE *dump_header;          /**< -D: every response head, as received; NULL = none */
     FILE *log;                  /**< -v: step lines ("* [ms] ..."); NULL = none */
     uint32_t (*clock_ms)(void); /**< for the step lines' times (required with `log`) */
     uint32_t t0;                /**< clock_ms() at the start */
     /* state */
-    FILE *out;   /**< NULL until the first byte is written */
-    bool failed; /**< the output could not be opened or written */
+    FILE *out;              /**< NULL until the first byte is written */
+    bool failed;            /**< the output could not be opened or written */
+    int status;             /**< the latest response's status code */
+    uint64_t written;       /**< bytes written to the output */
+    uint64_t head_bytes;    /**< bytes of all response heads so far (status line to the empty line) */
+    uint32_t first_byte_ms; /**< clock_ms() - t0 when the first response head began (0: none yet) */
+    bool got_response;      /**< a response head has begun */
+    char *fields;           /**< the latest head's fields, "name\0value\0..." (malloc'd) */
+    size_t fields_len, fields_cap;
 };
 
 /** Settings as above; nothing is opened yet. */
 void wf_cli_output_init(struct wf_cli_output *o, FILE *messages, FILE *std_out, const char *path,
                         bool head_to_out);
+
+/** The latest response head's field `name` (`len` bytes; case-insensitive;
+ *  the first of several): its value, or NULL. Valid until the next head or
+ *  wf_cli_output_free. */
+const char *wf_cli_output_field(void *ctx, const char *name, size_t len);
+
+/** Free what the head store holds (after wf_cli_output_finish). */
+void wf_cli_output_free(struct wf_cli_output *o);
 
 /** A step line (-v): "* [   ms] line" on `log`. */
 void wf_cli_output_log(void *ctx, const char *line);

@@ -67,6 +67,7 @@ enum wf_error {
     WF_EHTTP_REDIR_PROTO = -49, /**< a redirect to a protocol not allowed (https -> http by default) */
     WF_EREAD = -50, /**< the request body's read callback failed, or gave a length other than announced */
     WF_EHTTP_REWIND = -51, /**< a 307/308 redirect needs the request body again, and it cannot be rewound */
+    WF_EHTTP_RANGE = -52,  /**< a resumed download: the server did not answer with the range asked for */
 
     /* TLS (src/tls) */
     WF_ETLS_HANDSHAKE = -60,      /**< handshake failed (no common version/cipher, protocol error) */

@@ -187,6 +187,20 @@ struct wf_fetch_options {
      *  default: https always, http only if the fetch started on http, so an
      *  https fetch never ends on plain http unless the caller allows it. */
     unsigned redirect_protocols;
+    /** Ask for a byte range only: a default `Range: bytes=...` field (a
+     *  caller's own Range field replaces it); invalid is WF_EINVAL before
+     *  anything is sent. NULL: the whole representation. Caller-owned. */
+    const struct wf_http_range *range;
+    /** With `range` (resuming a download): the final response must be a 206
+     *  whose Content-Range starts at range->first (range->suffix: any start);
+     *  another 2xx (a server that ignores ranges) or a 206 elsewhere ends the
+     *  fetch with WF_EHTTP_RANGE after its head, before any body byte (curl
+     *  -C's "server doesn't seem to support byte ranges"), except a 200 whose
+     *  Content-Length equals range->first: the caller already has it all
+     *  (result.range_complete; that body is read but not delivered). A 416
+     *  (range not satisfiable) is delivered as any response (as curl, an
+     *  error with fail_on_http_error). */
+    bool range_required;
     /** A request on a kept connection that ended before any response byte is
      *  sent again only if its method is idempotent (GET, HEAD, PUT, DELETE,
      *  OPTIONS, TRACE). false (the default): also a request with another
@@ -232,6 +246,12 @@ struct wf_fetch_result {
     bool reused_connection;          /**< the last request went over a kept connection */
     bool retried;                    /**< a request was sent again after a kept connection ended */
     bool tls_resumed; /**< the last https connection opened resumed a kept TLS session (wf_tls_resumed) */
+    bool partial;     /**< the final response is a 206 with a valid Content-Range (`content_range`) */
+    /** The final response's Content-Range (206, or a 416's unsatisfied form),
+     *  when `has_content_range`. */
+    struct wf_http_content_range content_range;
+    bool has_content_range;
+    bool range_complete; /**< range_required and the server's whole representation is range->first bytes */
 };
 
 /**
@@ -334,6 +354,10 @@ void wf_session_close(wf_session_t *s, uint32_t timeout_ms);
  */
 bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_bytes_seen,
                         bool idempotent_only);
+
+/** @brief The URL of the last request of the last fetch made with `f`
+ *  (after redirects: curl's "effective URL"). Valid until `f` is used again. */
+const struct wf_url *wf_fetch_url(const wf_fetch_t *f);
 
 /** @brief "url", "resolve", "connect", "tls", "request", "response". */
 const char *wf_fetch_step_name(enum wf_fetch_step step);

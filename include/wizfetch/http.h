@@ -206,6 +206,52 @@ enum wf_http_framing {
     WF_HTTP_CHUNKED = 2, /**< Transfer-Encoding: chunked */
 };
 
+/** wf_http_range.last of a range that runs to the end of the representation. */
+#define WF_HTTP_RANGE_TO_END UINT64_MAX
+
+/**
+ * A byte range to ask for (RFC 9110 14.1.2), sent as `Range: bytes=...`:
+ * bytes `first` to `last` (inclusive, counted from 0; `last` may be
+ * WF_HTTP_RANGE_TO_END: "first-"), or with `suffix` the last `last` bytes
+ * ("-last"). Invalid, and refused by the head writer with WF_EINVAL:
+ * `last` < `first` (without `suffix`), or a suffix of 0 bytes.
+ */
+struct wf_http_range {
+    uint64_t first; /**< first byte (unused with `suffix`) */
+    uint64_t last;  /**< last byte, inclusive; WF_HTTP_RANGE_TO_END; with `suffix`: the byte count */
+    bool suffix;    /**< the last `last` bytes */
+};
+
+/** Is the range valid (see struct wf_http_range)? */
+bool wf_http_range_valid(const struct wf_http_range *r);
+
+/** Room for the longest Range value, "bytes=FIRST-LAST" with 20-digit numbers, and its NUL. */
+#define WF_HTTP_RANGE_VALUE_MAX 48
+
+/** @brief The Range field value of a valid range ("bytes=0-99", "bytes=100-",
+ *  "bytes=-500") into `out`, NUL-terminated; returns its length. */
+size_t wf_http_range_value(const struct wf_http_range *r, char out[WF_HTTP_RANGE_VALUE_MAX]);
+
+/** wf_http_content_range.complete when the server wrote '*' (length not known). */
+#define WF_HTTP_LENGTH_UNKNOWN UINT64_MAX
+
+/** A parsed Content-Range field value (RFC 9110 14.4). */
+struct wf_http_content_range {
+    bool unsatisfied;  /**< a 416's form, '*' then '/' COMPLETE: no first/last; `complete` is known */
+    uint64_t first;    /**< first byte of the part sent, from 0 */
+    uint64_t last;     /**< last byte of the part sent, inclusive */
+    uint64_t complete; /**< length of the whole representation, or WF_HTTP_LENGTH_UNKNOWN */
+};
+
+/**
+ * @brief Parse a Content-Range value: "bytes FIRST-LAST/COMPLETE", the same
+ * with '*' for COMPLETE (not known), or the unsatisfied form "bytes " '*' '/'
+ * COMPLETE (the unit case-insensitive, decimal numbers of at most 19 digits). Returns 0, or
+ * WF_EHTTP_PROTO for anything else: another unit, a missing part, LAST <
+ * FIRST, LAST >= COMPLETE, trailing bytes. `out` is written only on success.
+ */
+int wf_http_content_range_parse(const char *value, struct wf_http_content_range *out);
+
 /** Everything the request head is made of. */
 struct wf_http_request_head {
     const char *method;                   /**< a token, e.g. "POST"; NULL = "GET" */
@@ -219,6 +265,7 @@ struct wf_http_request_head {
                                   a redirect to another origin */
     bool drop_body_fields;   /**< leave out fields flagged WF_HTTP_HEADER_BODY (the body was dropped) */
     bool keep_alive;         /**< no default `Connection: close` (the connection may be kept) */
+    const struct wf_http_range *range; /**< NULL: none; else a default `Range: bytes=...` field */
 };
 
 /**
@@ -227,7 +274,7 @@ struct wf_http_request_head {
  * The request line `<method> <url->path> HTTP/1.1`, then the default fields
  * `Host`, `User-Agent`, `Accept: * / *` (without the spaces), `Connection:
  * close` (one request per connection; left out with `keep_alive`: HTTP/1.1
- * connections are persistent by default), then `Content-Length: N` or
+ * connections are persistent by default), `Range: bytes=...` (with `range`), then `Content-Length: N` or
  * `Transfer-Encoding: chunked` as `framing` says, then the caller's fields in
  * their order, then the empty line; CRLF line ends and a terminating NUL (not
  * counted). A caller field whose name equals a default's (case-insensitive)
@@ -239,7 +286,7 @@ struct wf_http_request_head {
  * and every other control; strings end at the first NUL, so a NUL cannot be
  * inside one); a caller `Content-Length` or `Transfer-Encoding` field (the
  * framing follows the body: a wrong one would desynchronise the connection);
- * a user agent with control bytes; a url whose host or path holds spaces or
+ * a user agent with control bytes; an invalid `range`; a url whose host or path holds spaces or
  * control bytes (only a hand-made struct can).
  *
  * @param buf receives the head.

@@ -53,6 +53,7 @@ static const struct error_text error_texts[] = {
     {WF_EREAD, "WF_EREAD", "could not read the request body"},
     {WF_EHTTP_REWIND, "WF_EHTTP_REWIND",
      "a 307/308 redirect needs the request body again, but the body source cannot be rewound"},
+    {WF_EHTTP_RANGE, "WF_EHTTP_RANGE", "the server did not send the byte range asked for (cannot resume)"},
     {WF_ETLS_HANDSHAKE, "WF_ETLS_HANDSHAKE", "TLS handshake failed"},
     {WF_ETLS_ALERT, "WF_ETLS_ALERT", "TLS alert from the peer"},
     {WF_ETLS_CERT_EXPIRED, "WF_ETLS_CERT_EXPIRED", "certificate has expired"},

@@ -149,7 +149,8 @@ int wf_http_request_head_write(char *buf, size_t cap, const struct wf_http_reque
     const char *user_agent = h->user_agent != NULL ? h->user_agent : WF_HTTP_USER_AGENT;
     if (!is_token(method) || !printable(user_agent, true) || !printable(url->host, false) ||
         !printable(url->path, false) || url->host[0] == '\0' || url->path[0] != '/' ||
-        (h->header_count > 0 && h->headers == NULL) || h->framing > WF_HTTP_CHUNKED) {
+        (h->header_count > 0 && h->headers == NULL) || h->framing > WF_HTTP_CHUNKED ||
+        (h->range != NULL && !wf_http_range_valid(h->range))) {
         return WF_EINVAL;
     }
     for (size_t i = 0; i < h->header_count; i++) {
@@ -178,6 +179,11 @@ int wf_http_request_head_write(char *buf, size_t cap, const struct wf_http_reque
      * kept sends nothing: HTTP/1.1 connections persist by default. */
     if (!h->keep_alive) {
         add_default(&o, h, "Connection", "close");
+    }
+    if (h->range != NULL) {
+        char range[WF_HTTP_RANGE_VALUE_MAX];
+        wf_http_range_value(h->range, range);
+        add_default(&o, h, "Range", range);
     }
     if (h->framing == WF_HTTP_LENGTH) {
         add(&o, "Content-Length: ");

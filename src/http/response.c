@@ -349,6 +349,9 @@ static int on_head_end(wf_http_parser_t *p)
     if (!no_body && p->te_seen && (p->http10 || p->te_bad || p->te_chunked != 1)) {
         return WF_EHTTP_PROTO;
     }
+    if (!no_body && !p->te_seen && p->cl_seen) {
+        p->cl_applies = true; /* known from headers_done on (wf_http_parser_content_length) */
+    }
     if (p->cb != NULL && p->cb->headers_done != NULL) {
         int rc = p->cb->headers_done(p->ctx);
         if (rc < 0) {

@@ -18,7 +18,7 @@ LOG_FILE, the server-side view of the request:
 with the fields that matter for comparing clients: host (":PORT" of this
 server removed, and of PORT2, so a client that sent the default port and one that
 sent the real port look alike), user-agent, accept, content-type, content-length,
-transfer-encoding, authorization, referer, and every x-* field, in that
+transfer-encoding, authorization, referer, range, and every x-* field, in that
 order, names lowercased, repeats joined with ", ", then cookie and
 proxy-authorization. Left out on purpose:
 Connection and Expect (clients differ there, legitimately).
@@ -41,6 +41,16 @@ The path chooses the answer:
   /continue       an interim "100 Continue" right after the head, whatever the
                   client asked, then reads the body and answers 200
   /close-mid-body reads the head and 1000 body bytes, then closes (no answer)
+  /fixed-100      200 with a 100-byte body (the letter x), whatever the request
+                  asked (a Range is ignored)
+  /slow           200 with a 30000-byte body sent in three parts, one a second
+                  (for progress meters)
+  /flaky/K/CODE[/SECONDS]  for retries: of the requests to this path, counted
+                  from 1 in cycles of K+1, the first K are answered CODE (with
+                  "Retry-After: SECONDS" if given; the body says "failure"),
+                  the last 200 (the view line): so two clients in turn, each
+                  retrying until it succeeds, see the same answers. The log
+                  line gets " -> CODE" (what was answered).
   /slow-interim/... a Content-Length body read in steps: 512 KiB, a pause in
                   which it sends "100 Continue", then twice 512 KiB and a pause
                   in which it sends a "103 Early Hints" of about 1.2 KB, then
@@ -57,7 +67,7 @@ import threading
 import time
 
 FIELDS = ("host", "user-agent", "accept", "content-type", "content-length", "transfer-encoding",
-          "authorization", "referer")
+          "authorization", "referer", "range")
 CREDENTIALS = ("cookie", "proxy-authorization")  # after the x-* fields
 # /slow-interim's interim responses: 100, then 103s with a long head (24 Link fields,
 # about 1.2 KB: a client that reads it over its unsent body bytes loses most of them).
@@ -66,6 +76,7 @@ EARLY_HINTS = (b"HTTP/1.1 103 Early Hints\r\n" +
                b"\r\n")
 INTERIM = (b"HTTP/1.1 100 Continue\r\n\r\n", EARLY_HINTS, EARLY_HINTS)
 LOCK = threading.Lock()
+FLAKY = {}  # path -> requests seen
 
 
 class Conn:
@@ -209,6 +220,31 @@ def serve(conn, context, port, logfile):
     else:
         length, digest = read_body(c, fields)
     line = view(method, target, fields, port, "body=%d sha256=%s" % (length, digest))
+    if path == "/slow":
+        log(logfile, line)
+        tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 30000\r\nContent-Type: text/plain\r\n"
+                    b"Connection: close\r\n\r\n")
+        for part in range(3):
+            if part:
+                time.sleep(1)
+            tls.sendall(b"s" * 10000)
+        tls.unwrap()
+        return
+    if path.startswith("/flaky/"):
+        parts = path.split("/")[2:]
+        k, code = int(parts[0]), int(parts[1])
+        with LOCK:
+            FLAKY[path] = FLAKY.get(path, 0) + 1
+            n = FLAKY[path]
+        if (n - 1) % (k + 1) < k:
+            log(logfile, line + " -> %d" % code)
+            extra = "Retry-After: %s\r\n" % parts[2] if len(parts) > 2 else ""
+            respond(tls, code, "Flaky", b"failure\n", extra)
+            return
+        log(logfile, line + " -> 200")
+        respond(tls, 200, "OK", (line + "\n").encode())
+        tls.unwrap()
+        return
     log(logfile, line)
     redirects = {"/see-other": 303, "/found": 302, "/moved": 301, "/temp": 307, "/perm": 308}
     top = "/" + path.split("/")[1] if path.count("/") >= 1 else path
@@ -218,6 +254,8 @@ def serve(conn, context, port, logfile):
     elif top == "/other-port":
         respond(tls, 307, "Redirect", b"",
                 "Location: https://www.example.test:%d/echo/after-other-port\r\n" % port[1])
+    elif path == "/fixed-100":
+        respond(tls, 200, "OK", b"x" * 100)
     else:
         respond(tls, 200, "OK", (line + "\n").encode())
     if context is not None:

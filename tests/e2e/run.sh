@@ -1383,6 +1383,484 @@ check_rc 0
 ((SKIP)) || [[ $(cat "$OUT") == "$ECDSA_DN" ]] || fail "server saw '$(head -c 200 "$OUT")'"
 end
 
+# --- curl's everyday options: bundles, -S, -w, -D, --fail-with-body, -O, --url -------
+#
+# vs_curl PATH ARGS...: wizfetch with ARGS on $URL/PATH through the model (nginx
+# "main"), curl with the same ARGS on nginx's real port, each in a directory of its
+# own (WF_DIR, CURL_DIR: the current directory of the run, so -o/-O files land there;
+# PREP, if set, is run in both first). What must match: the exit codes, stdout and
+# the files written (curl's 127.0.0.1 read as wizfetch's 10.0.0.1, and VS_NORM, a
+# sed script, applied to both: e.g. the time_* numbers), and the request
+# lines nginx logged with their status and body size. WF_ONLY: extra wizfetch
+# arguments. CURL_ERR is curl's stderr.
+# curl reaches the same URLs as wizfetch: www.example.test:443 is nginx's port for it too.
+NGINX_URL=$URL
+CURL_NGINX=(curl --cacert "$pki/root.pem" --connect-to "www.example.test:443:127.0.0.1:${NGINX_PORT[main]}")
+VS_NORM=""
+VS_SIZES=1 # 0: leave out the byte counts nginx logged (a client that stops reading: they vary)
+PREP=""
+WF_DIR=""
+CURL_DIR=""
+WF_SEEN=""
+nginx_mark() { if [[ -f $access_log ]]; then wc -l <"$access_log"; else echo 0; fi; }
+nginx_since() { # nginx_since MARK: request, status and size of each line logged since MARK
+  local i
+  for ((i = 0; i < 20; i++)); do
+    (($(nginx_mark) > $1)) && break
+    sleep 0.1
+  done
+  sleep 0.2 # a second request of the same run
+  tail -n +$(($1 + 1)) "$access_log" | sed -E 's/^[0-9]+ [^ ]+ [^ ]+ //' | if ((VS_SIZES)); then cat; else sed -E 's/ [0-9]+$//'; fi
+}
+vs_norm() { # vs_norm FILE: the comparable form
+  sed -E -e 's/127\.0\.0\.1/10.0.0.1/g' ${VS_NORM:+-e "$VS_NORM"} "$1"
+}
+vs_curl() {
+  ((SKIP)) && return 0
+  local path=$1 mark f
+  shift
+  WF_DIR=$work/$ncase.wf
+  CURL_DIR=$work/$ncase.curl
+  rm -rf "$WF_DIR" "$CURL_DIR"
+  mkdir -p "$WF_DIR" "$CURL_DIR"
+  if [[ -n $PREP ]]; then
+    (cd "$WF_DIR" && eval "$PREP")
+    (cd "$CURL_DIR" && eval "$PREP")
+  fi
+  mark=$(nginx_mark)
+  cd "$WF_DIR" || return 0
+  run --within 60 -- "${WF_ONLY[@]}" "${MAIN[@]}" "$@" "$URL$path"
+  cd - >/dev/null || return 0
+  WF_SEEN=$(nginx_since "$mark")
+  mark=$(nginx_mark)
+  CURL_OUT=$work/$ncase.curl.out
+  CURL_ERR=$work/$ncase.curl.err
+  (cd "$CURL_DIR" && timeout -k 5 60 "${CURL_NGINX[@]}" "$@" "$NGINX_URL$path" <"${RUN_STDIN:-/dev/null}" \
+    >"$CURL_OUT" 2>"$CURL_ERR")
+  CURL_RC=$?
+  CURL_SEEN=$(nginx_since "$mark")
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+  if ! cmp -s "$OUT" "$CURL_OUT" && [[ $(vs_norm "$OUT") != "$(vs_norm "$CURL_OUT")" ]]; then
+    fail "stdout differs from curl's"
+    diff <(vs_norm "$CURL_OUT") <(vs_norm "$OUT") | head -8 | sed 's/^/#   /'
+  fi
+  [[ $WF_SEEN == "$CURL_SEEN" ]] || fail "nginx saw [${WF_SEEN//$'\n'/|}], for curl [${CURL_SEEN//$'\n'/|}]"
+  for f in $(cd "$CURL_DIR" && find . -type f | sort) $(cd "$WF_DIR" && find . -type f | sort); do
+    if [[ ! -f $WF_DIR/$f ]]; then fail "wizfetch did not write $f"; continue; fi
+    if [[ ! -f $CURL_DIR/$f ]]; then fail "wizfetch wrote $f, curl did not"; continue; fi
+    cmp -s "$WF_DIR/$f" "$CURL_DIR/$f" || [[ $(vs_norm "$WF_DIR/$f") == "$(vs_norm "$CURL_DIR/$f")" ]] ||
+      fail "$f differs from curl's"
+  done
+}
+# The first stderr line of each, with the program's name made the same.
+first_err_same() {
+  ((SKIP)) && return 0
+  local a b
+  a=$(head -n 1 "$ERR")
+  b=$(head -n 1 "$CURL_ERR" | sed 's/^curl: /wizfetch: /')
+  [[ $a == "$b" ]] || fail "stderr '$a', curl's '$b'"
+}
+
+begin "bundled short options: -fsSL follows the redirect, as curl"
+vs_curl /old -fsSL
+check_rc 0; check_no_stderr
+((SKIP)) || cmp -s "$OUT" "$docroot/index.html" || fail "not index.html"
+end
+
+begin "bundled short options with values: -sSo FILE, -Lo FILE, -sLo FILE -vk, as curl"
+vs_curl /index.html -sSo a.html
+check_rc 0
+vs_curl /old -sLo b.html
+check_rc 0
+WF_ONLY=(-s)
+vs_curl /rel -Lo c.html
+WF_ONLY=()
+check_rc 0
+vs_curl /old -sLo d.html -vk
+check_rc 0; check_stderr '^> GET /index.html HTTP/1\.1'
+end
+
+# bad_args ARGS...: wizfetch and curl refuse ARGS alike: exit 2, the same first line.
+bad_args() {
+  ((SKIP)) && return 0
+  run -- "$@"
+  CURL_ERR=$work/$ncase.curl.err
+  curl "$@" >/dev/null 2>"$CURL_ERR"
+  CURL_RC=$?
+  ((RC == 2 && CURL_RC == 2)) || fail "$*: exit $RC, curl's $CURL_RC"
+  first_err_same
+}
+begin "bad options are named as curl names them (in a bundle, long, missing value) -> 2"
+bad_args -fsSW "$URL/index.html"
+bad_args -W -s "$URL/index.html"
+bad_args --foo "$URL/index.html"
+bad_args "$URL/index.html" -sSo
+bad_args "$URL/index.html" --output
+bad_args -s
+check_msg 'no URL specified!'
+end
+
+begin "-S: errors shown under -s (-sS), none with -s alone; exit 22 as curl"
+vs_curl /missing -fsS
+check_rc 22; check_msg 'HTTP 404'
+vs_curl /missing -fs
+check_rc 22; check_no_stderr
+end
+
+WO_ALL='code=%{http_code} rc=%{response_code} dl=%{size_download} ul=%{size_upload} hdr=%{size_header} type=%{content_type} exit=%{exitcode} err=%{errormsg} ssl=%{ssl_verify_result} scheme=%{scheme} conns=%{num_connects} redirs=%{num_redirects} redir_url=%{redirect_url} url=%{url_effective} method=%{method} file=%{filename_effective} ip=%{remote_ip} port=%{remote_port} t=%{time_namelookup},%{time_connect},%{time_appconnect},%{time_pretransfer},%{time_starttransfer},%{time_total},%{time_redirect} speed=%{speed_download} hdr_server=%header{server} hdr_none=[%header{x-absent}]\n'
+TIME_NORM='s/[0-9]+\.[0-9]{6}/T/g; s/speed=[0-9]+/speed=N/; s/port=[0-9]+/port=P/'
+begin "-w: every variable as curl (time_*, speed, port: their shape), 200, 404 and a redirect not followed"
+VS_NORM=$TIME_NORM
+vs_curl /index.html -s -o page.html -w "$WO_ALL"
+check_rc 0
+((SKIP)) || grep -Eq 'code=200 .*dl=[1-9][0-9]* .*type=text/html .*scheme=HTTPS conns=1 .*ip=10\.0\.0\.1 ' "$OUT" ||
+  fail "-w output: $(head -c 300 "$OUT")"
+vs_curl /missing -s -w "$WO_ALL"
+check_rc 0
+vs_curl /old -s -w "$WO_ALL"
+check_rc 0; ((SKIP)) || grep -q 'redir_url=https://www.example.test/index.html ' "$OUT" || fail "no redirect_url"
+vs_curl /old -sL -w "$WO_ALL"
+check_rc 0; ((SKIP)) || grep -q 'redirs=1 redir_url= url=https://www.example.test/index.html ' "$OUT" || fail "redirect: $(head -c 300 "$OUT")"
+vs_curl /missing -sf -w "$WO_ALL"
+check_rc 22; ((SKIP)) || grep -q 'exit=22 err=The requested URL returned error: 404 ' "$OUT" || fail "-f: $(head -c 300 "$OUT")"
+VS_NORM=""
+end
+
+begin "-w: escapes, %%, %{stderr}/%{stdout}, @FILE and @- (CR/LF removed), an unknown variable, as curl"
+vs_curl /index.html -s -o /dev/null -w 'a\tb\\c\n100%% %{http_code}\r\n%{stderr}to-err %{http_code}%{stdout} back\q %x %{'
+check_rc 0
+((SKIP)) || [[ $(cat "$ERR") == "to-err 200" && $(cat "$CURL_ERR") == "to-err 200" ]] || fail "stderr: $(cat "$ERR")"
+PREP="printf 'x=%%{http_code}\r\n y=%%{size_download}\\\\n' > wo.txt"
+vs_curl /index.html -s -o /dev/null -w @wo.txt
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "x=200 y=$index_size" ]] || fail "@file: $(cat "$OUT")"
+PREP=""
+RUN_STDIN=$work/wo-stdin.txt
+printf '%%{http_code}\n|%%{method}' >"$RUN_STDIN"
+vs_curl /index.html -s -o /dev/null -w @-
+RUN_STDIN=
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "200|GET" ]] || fail "@-: $(cat "$OUT")"
+vs_curl /index.html -s -o /dev/null -w '<%{nosuch}>'
+check_rc 0; first_err_same; check_stderr "unknown --write-out variable: 'nosuch'"
+end
+
+begin "-D FILE and -D -: every response head (redirect included), as curl"
+VS_NORM='/^Date: /d'
+vs_curl /old -sL -D heads.txt -o body.html
+check_rc 0
+((SKIP)) || [[ $(grep -c '^HTTP/1.1 ' "$WF_DIR/heads.txt") == 2 ]] || fail "not two heads in heads.txt"
+vs_curl /index.html -s -D - -o /dev/null
+check_rc 0
+VS_NORM=""
+# curl 7.88 crashes here (exit 139): no comparison; wizfetch: a clear error, exit 23.
+run -- "${MAIN[@]}" -D "$work/no/such/dir/heads.txt" "$URL/index.html"
+check_rc 23; check_msg "cannot open .*heads.txt"
+end
+
+begin "--fail-with-body: the 404 body is written, exit 22, as curl (-f writes none)"
+vs_curl /missing -s --fail-with-body -o body.html
+check_rc 22
+((SKIP)) || grep -q '404' "$WF_DIR/body.html" || fail "no body written"
+vs_curl /missing -s -f -o body.html
+check_rc 22
+end
+
+begin "-O, --remote-name-all, --create-dirs, --url: the files curl writes"
+vs_curl /index.html -s -O
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/index.html" "$docroot/index.html" || fail "-O: no index.html"
+vs_curl /index.html -s --remote-name-all --url "$URL/big.bin"
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/big.bin" "$docroot/big.bin" || fail "--remote-name-all: no big.bin"
+vs_curl /index.html -s --create-dirs -o sub/dir/page.html
+check_rc 0
+((SKIP)) || [[ -f $WF_DIR/sub/dir/page.html ]] || fail "--create-dirs: no sub/dir/page.html"
+vs_curl / -s -O -w '%{http_code} %{exitcode} %{url_effective} %{scheme} %{size_download}\n'
+check_rc 23; first_err_same
+((SKIP)) || [[ $(cat "$OUT") == "000 23   0" ]] || fail "-w after -O failed: $(cat "$OUT")"
+end
+
+# --- byte ranges: -r and -C (the library's wf_fetch_options.range) ------------------
+
+begin "-r FIRST-LAST, FIRST-, -COUNT: the bytes nginx sends (206), as curl"
+vs_curl /big.bin -s -r 0-99 -o a.part
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/a.part" <(head -c 100 "$docroot/big.bin") || fail "0-99: not the first 100 bytes"
+vs_curl /big.bin -s -r 1048576- -o b.part
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/b.part" <(tail -c +1048577 "$docroot/big.bin") || fail "1048576-: not the tail"
+vs_curl /big.bin -s -r -500 -w '%{http_code} %{size_download}\n' -o c.part
+check_rc 0
+((SKIP)) || [[ $(cat "$OUT") == "206 500" ]] || fail "-500: $(cat "$OUT")"
+((SKIP)) || grep -q '" 206 ' <<<"$WF_SEEN" || fail "nginx did not answer 206: $WF_SEEN"
+end
+
+begin "-r: the Range field the server saw, as curl (a server that ignores it: the whole body, exit 0)"
+same_as_curl /echo/range -r 5-9
+check_rc 0; view_has '\| range=bytes=5-9 \|'
+same_as_curl /echo/range -r -7
+check_rc 0; view_has '\| range=bytes=-7 \|'
+end
+
+begin "-r: a bad range, a list of ranges, -r with -C -> 2, nothing sent"
+run -- "${MAIN[@]}" -r 9-5 "$URL/index.html"
+check_rc 2; check_msg 'bad -r/--range'
+run -- "${MAIN[@]}" -r 0-1,5-6 "$URL/index.html"
+check_rc 2; check_msg 'bad -r/--range'
+run -- "${MAIN[@]}" -r 0-1 -C 5 "$URL/index.html"
+check_rc 2; check_msg '-r and -C'
+run -- "${MAIN[@]}" -C x "$URL/index.html"
+check_rc 2; check_msg 'bad -C'
+check_log 'GET' 0
+end
+
+begin "-C - and -C N with -o: the rest appended (206), byte-exact, as curl"
+PREP="head -c 1000 '$docroot/big.bin' >big.bin"
+vs_curl /big.bin -s -C - -o big.bin
+check_rc 0; check_sha "$WF_DIR/big.bin" "$big_sha"
+((SKIP)) || grep -q "\" 206 $((big_size - 1000))\$" <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
+PREP="head -c 4096 '$docroot/big.bin' >big.bin"
+vs_curl /big.bin -s -C 4096 -o big.bin
+check_rc 0; check_sha "$WF_DIR/big.bin" "$big_sha"
+PREP=""
+end
+
+begin "-C - without a file, and -C - with the file complete (416: exit 0, with -f 22; the file untouched), as curl"
+vs_curl /index.html -s -C - -o new.html
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/new.html" "$docroot/index.html" || fail "not index.html"
+((SKIP)) || grep -q '" 200 ' <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
+PREP="cp '$docroot/index.html' done.html"
+vs_curl /index.html -s -C - -o done.html -w '%{http_code}\n'
+check_rc 0
+((SKIP)) || cmp -s "$WF_DIR/done.html" "$docroot/index.html" || fail "done.html changed"
+vs_curl /index.html -sf -C - -o done.html
+check_rc 22
+PREP=""
+end
+
+begin "-C: a server that ignores the range (200) -> 33 before any body byte, the file untouched, as curl"
+same_as_curl /echo/resume -C 10
+check_rc 33; view_has '\| range=bytes=10- \|'
+((SKIP)) || [[ ! -s $OUT ]] || fail "a body was written"
+WF_ONLY=(-S)
+same_as_curl /echo/resume -C 10
+WF_ONLY=()
+check_msg "HTTP server doesn't seem to support byte ranges. Cannot resume."
+same_as_curl /fixed-100 -C 100 -w '%{http_code} %{size_download}'
+check_rc 0 # a 200 exactly as long as the offset: nothing is missing (curl's "already downloaded")
+((SKIP)) || [[ $(cat "$OUT") == "200 0" ]] || fail "-C 100 of 100 bytes: $(cat "$OUT")"
+same_as_curl /fixed-100 -C 99
+check_rc 33
+PREP="printf 'first part' >part.txt"
+VS_SIZES=0
+vs_curl /chunked.bin -s -C - -o part.txt
+VS_SIZES=1
+check_rc 33
+((SKIP)) || [[ $(cat "$WF_DIR/part.txt") == "first part" ]] || fail "part.txt changed"
+PREP=""
+end
+
+# --- --retry and its family ----------------------------------------------------------
+#
+# The echo server's /flaky/K/CODE[/SECONDS] answers CODE K times, then 200, in cycles:
+# wizfetch and then curl, each retrying until it succeeds, see the same answers.
+# loud_vs_curl PATH ARGS...: as same_as_curl, but without -s: curl's "Warning: ..." and
+# "Throwing away ..." lines must be wizfetch's too. An argument holding @F@ names a
+# file: $work/N.wf.file for wizfetch, $work/N.curl.file for curl; they must match.
+CURL_LOUD=(curl --no-progress-meter --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1")
+warnings() { tr '\r' '\n' <"$1" | grep -aE '^(Warning: |Throwing away )'; }
+loud_vs_curl() {
+  ((SKIP)) && return 0
+  local path=$1 mark a
+  shift
+  local -a wf_args=() curl_args=()
+  for a in "$@"; do
+    wf_args+=("${a//@F@/$work/$ncase.wf.file}")
+    curl_args+=("${a//@F@/$work/$ncase.curl.file}")
+  done
+  rm -f "$work/$ncase.wf.file" "$work/$ncase.curl.file"
+  mark=$(echo_mark)
+  run --within 90 -- "${ECHO[@]}" "${wf_args[@]}" "$URL$path"
+  WF_VIEW=$(echo_since "$mark")
+  mark=$(echo_mark)
+  CURL_OUT=$work/$ncase.curl.out
+  CURL_ERR=$work/$ncase.curl.err
+  timeout -k 5 90 "${CURL_LOUD[@]}" -A "$wf_ua" "${curl_args[@]}" "$ECHO_URL$path" >"$CURL_OUT" 2>"$CURL_ERR"
+  CURL_RC=$?
+  CURL_VIEW=$(echo_since "$mark")
+  [[ $WF_VIEW == "$CURL_VIEW" ]] || fail "server-side views differ: wizfetch [${WF_VIEW//$'\n'/|}], curl [${CURL_VIEW//$'\n'/|}]"
+  cmp -s "$OUT" "$CURL_OUT" || fail "stdout differs from curl's"
+  ((CURL_RC == RC)) || fail "exit code $RC, curl's $CURL_RC"
+  [[ $(warnings "$ERR") == "$(warnings "$CURL_ERR")" ]] ||
+    fail "warnings [$(warnings "$ERR" | tr '\n' '|')], curl's [$(warnings "$CURL_ERR" | tr '\n' '|')]"
+  if [[ -f $work/$ncase.curl.file || -f $work/$ncase.wf.file ]]; then
+    cmp -s "$work/$ncase.wf.file" "$work/$ncase.curl.file" || fail "the -o file differs from curl's"
+  fi
+}
+attempts() { ((SKIP)) && return 0; [[ $(grep -c . <<<"$WF_VIEW") == "$1" ]] || fail "$(grep -c . <<<"$WF_VIEW") requests, expected $1"; }
+
+begin "--retry 2 --retry-delay 1: 503, 503, 200 -> three requests, the 200's body, exit 0, curl's warnings"
+loud_vs_curl /flaky/2/503 --retry 2 --retry-delay 1
+check_rc 0; attempts 3
+check_stderr '^Warning: Problem : HTTP error\. Will retry in 1 seconds\. 2 retries left\.$'
+((SKIP)) || grep -q '^GET /flaky/2/503 |' "$OUT" || fail "not the 200's body"
+end
+
+begin "--retry with -o: the retried body replaces the earlier one (truncated, 'Throwing away'), as curl"
+loud_vs_curl /flaky/1/500 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2; check_stderr '^Throwing away 8 bytes$'
+((SKIP)) || grep -q '^GET /flaky/1/500 |' "$work/$ncase.wf.file" || fail "the file is not the 200's body"
+end
+
+begin "--retry: the default backoff (1 s, then 2 s), 502 and 504, as curl"
+loud_vs_curl /flaky/2/502 --retry 2 -o @F@
+check_rc 0; attempts 3
+check_stderr 'Will retry in 1 seconds\. 2 retries left'; check_stderr 'Will retry in 2 seconds\. 1 retries left'
+loud_vs_curl /flaky/1/504 --retry 1 -s
+check_rc 0; attempts 2; check_no_stderr
+end
+
+begin "--retry: Retry-After (429, 2 s) replaces the delay, as curl"
+loud_vs_curl /flaky/1/429/2 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2; check_stderr 'Will retry in 2 seconds'
+((SKIP)) || ((ELAPSED_MS >= 1900)) || fail "did not wait 2 s (${ELAPSED_MS} ms)"
+end
+
+begin "--retry: 404 is not transient (one request); 503 every time: gives up, the last answer, -f -> 22, as curl"
+loud_vs_curl /flaky/1000/404 --retry 3 --retry-delay 1
+check_rc 0; attempts 1
+loud_vs_curl /flaky/1000/503 --retry 1 --retry-delay 1 -o @F@
+check_rc 0; attempts 2
+loud_vs_curl /flaky/1000/408 --retry 1 --retry-delay 1 -f
+check_rc 22; attempts 2
+end
+
+begin "--retry-all-errors: a 404 under -f is retried, as curl"
+loud_vs_curl /flaky/1/404 -f --retry 1 --retry-delay 1 --retry-all-errors
+check_rc 0; attempts 2; check_stderr '^Warning: Problem \(retrying all errors\)\. Will retry in 1 seconds'
+end
+
+begin "--retry-max-time 1: no retry once 1 s has passed (delay 2 s: two requests, not four), as curl"
+loud_vs_curl /flaky/1000/503 --retry 3 --retry-delay 2 --retry-max-time 1
+check_rc 0; attempts 2
+end
+
+begin "--retry: connection refused only with --retry-connrefused; a timeout always (-m 1), as curl"
+for extra in "" --retry-connrefused; do
+  ((SKIP)) && break
+  # shellcheck disable=SC2086 # one word or none
+  run -- "${REFUSED[@]}" --retry 1 --retry-delay 1 $extra "$URL/index.html"
+  # shellcheck disable=SC2086
+  curl --no-progress-meter --retry 1 --retry-delay 1 $extra "https://127.0.0.1:$REFUSED_PORT/" >/dev/null 2>"$work/$ncase.curl.err"
+  CURL_RC=$?
+  ((RC == 7 && CURL_RC == 7)) || fail "refused ($extra): exit $RC, curl's $CURL_RC"
+  [[ $(warnings "$ERR") == "$(warnings "$work/$ncase.curl.err")" ]] ||
+    fail "refused ($extra): warnings [$(warnings "$ERR" | tr '\n' '|')], curl's [$(warnings "$work/$ncase.curl.err" | tr '\n' '|')]"
+done
+check_stderr '^Warning: Problem : connection refused\. Will retry in 1 seconds\. 1 retries $'
+check_stderr '^Warning: left\.$'
+run -- "${MUTE[@]}" --retry 1 --retry-delay 1 -m 1 "$URL/index.html"
+curl --no-progress-meter --retry 1 --retry-delay 1 -m 1 -k "https://127.0.0.1:$MUTE_PORT/" >/dev/null 2>"$work/$ncase.curl.err"
+CURL_RC=$?
+((SKIP)) || ((RC == 28 && CURL_RC == 28)) || fail "timeout: exit $RC, curl's $CURL_RC"
+((SKIP)) || [[ $(warnings "$ERR") == "$(warnings "$work/$ncase.curl.err")" ]] || fail "timeout: warnings differ: $(warnings "$ERR")"
+check_stderr '^Warning: Problem : timeout\. Will retry in 1 seconds\. 1 retries left\.$'
+end
+
+begin "--retry: a streamed body (--data-binary @file) is sent again whole; standard input (-T -) is not retried"
+loud_vs_curl /flaky/1/503 --retry 1 --retry-delay 1 --data-binary @"$work/64k.bin"
+check_rc 0; attempts 2
+((SKIP)) || [[ $(grep -c "body=65536 sha256=$sha64k" <<<"$WF_VIEW") == 2 ]] || fail "the body was not sent whole twice"
+RUN_STDIN=$work/64k.bin
+mark=$(echo_mark)
+run -- "${ECHO[@]}" --retry 1 --retry-delay 1 -T - -o /dev/null "$URL/flaky/1000/503"
+RUN_STDIN=
+check_rc 0; check_msg 'not retried: the request body cannot be read again'
+((SKIP)) || [[ $(echo_since "$mark" | grep -c .) == 1 ]] || fail "sent $(echo_since "$mark" | grep -c .) times"
+end
+
+begin "--retry: bad values -> 2"
+run -- "${MAIN[@]}" --retry x "$URL/index.html"
+check_rc 2; check_msg 'bad --retry'
+run -- "${MAIN[@]}" --retry-delay 1.5 "$URL/index.html"
+check_rc 2; check_msg 'bad --retry-delay'
+end
+
+# --- the progress meter and bar -------------------------------------------------------
+#
+# The echo server's /slow sends 30000 bytes in three parts, a second apart. Timings
+# differ between the two programs: the meter's shape is compared, and the figures that
+# do not depend on time (percentages and sizes) exactly.
+# (wizfetch's own stderr lines, "* server certificate..." and "< " head lines, may
+# follow a meter line without a newline: a meter line is its first 78 columns.)
+meter_lines() { tr '\r' '\n' <"$1" | grep -aE '^ *[0-9]+ +[0-9.kMGTP]+ +[0-9]+ ' | cut -c1-78; }
+meter_shape='^ {0,2}[0-9]{1,3} [ 0-9.kMGTP]{5}  [ 0-9]{3} [ 0-9.kMGTP]{5}  [ 0-9]{3} [ 0-9.kMGTP]{5}  [ 0-9.kMGTP]{5}  [ 0-9.kMGTP]{5} ([ 0-9:d-]{8} ){3}[ 0-9.kMGTP]{5}$'
+begin "progress meter on stderr with -o: curl's header, a line a second, 100% at the end; the same as curl's"
+loud_vs_curl /slow -o @F@
+check_rc 0
+if ((!SKIP)); then
+  # loud_vs_curl ran curl without its meter: once more with it.
+  timeout 30 curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o /dev/null \
+    "$ECHO_URL/slow" 2>"$work/$ncase.curl.meter"
+  [[ $(head -n 2 "$ERR") == "$(head -n 2 "$work/$ncase.curl.meter")" ]] || fail "header lines differ from curl's"
+  n=$(meter_lines "$ERR" | wc -l)
+  ((n >= 3)) || fail "$n meter lines (start, seconds, end expected)"
+  bad=$(meter_lines "$ERR" | grep -cvE "$meter_shape")
+  ((bad == 0)) || fail "$bad meter lines not in curl's shape: $(meter_lines "$ERR" | grep -vE "$meter_shape" | head -1)"
+  [[ $(meter_lines "$ERR" | tail -n 1 | cut -c1-31) == "$(meter_lines "$work/$ncase.curl.meter" | tail -n 1 | cut -c1-31)" ]] ||
+    fail "last line '$(meter_lines "$ERR" | tail -n 1)', curl's '$(meter_lines "$work/$ncase.curl.meter" | tail -n 1)'"
+  [[ $(tail -c 1 "$ERR" | od -An -c | tr -d ' ') == '\n' ]] || fail "no newline after the meter"
+fi
+end
+
+begin "no meter with -s or --no-progress-meter, as curl"
+run -- -s "${ECHO[@]}" -o "$work/$ncase.body" "$URL/index"
+check_rc 0; check_no_stderr
+run -- "${ECHO[@]}" --no-progress-meter -o "$work/$ncase.body" "$URL/index"
+check_rc 0
+((SKIP)) || ! grep -q 'Dload' "$ERR" || fail "a meter with --no-progress-meter"
+end
+
+# tty_run FILE CMD...: run CMD under a pseudo-terminal (script), its output (stdout and
+# stderr) into FILE.
+tty_run() {
+  local file=$1
+  shift
+  timeout -k 5 30 script -qec "$(printf '%q ' "$@")" /dev/null </dev/null >"$file" 2>&1
+}
+begin "the body to the terminal: no meter; -o under the terminal: a meter (pseudo-terminal), as curl"
+if ((!SKIP)); then
+  tty_run "$work/$ncase.tty1" "$bin" "${ECHO[@]}" "$URL/index"
+  tty_run "$work/$ncase.tty2" curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" "$ECHO_URL/index"
+  ! grep -q Dload "$work/$ncase.tty1" || fail "wizfetch showed a meter with the body on the terminal"
+  ! grep -q Dload "$work/$ncase.tty2" || fail "curl showed a meter with the body on the terminal (the rule changed?)"
+  grep -q '^GET /index |' "$work/$ncase.tty1" || fail "no body on the terminal"
+  tty_run "$work/$ncase.tty3" "$bin" "${ECHO[@]}" -o "$work/$ncase.body" "$URL/slow"
+  tty_run "$work/$ncase.tty4" curl --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o "$work/$ncase.body" "$ECHO_URL/slow"
+  grep -q Dload "$work/$ncase.tty3" || fail "wizfetch showed no meter with -o on the terminal"
+  grep -q Dload "$work/$ncase.tty4" || fail "curl showed no meter with -o on the terminal"
+  tty_run "$work/$ncase.tty5" "$bin" "${ECHO[@]}" -s -o "$work/$ncase.body" "$URL/slow"
+  ! grep -q Dload "$work/$ncase.tty5" || fail "a meter under -s"
+fi
+end
+
+begin "-#/--progress-bar: '#' over the width less 7, 100.0% and a newline at the end, as curl"
+if ((!SKIP)); then
+  COLUMNS=40 run -- -# "${ECHO[@]}" -o "$work/$ncase.body" "$URL/slow"
+  check_rc 0
+  COLUMNS=40 timeout 30 curl -# --cacert "$pki/root.pem" --resolve "www.example.test:$ECHO_PORT:127.0.0.1" -o /dev/null \
+    "$ECHO_URL/slow" 2>"$work/$ncase.curl.bar"
+  last=$(tr '\r' '\n' <"$ERR" | grep -a '%' | tail -n 1)
+  curl_last=$(tr '\r' '\n' <"$work/$ncase.curl.bar" | grep -a '%' | tail -n 1)
+  [[ -n $last && $last == "$curl_last" ]] || fail "last bar '$last', curl's '$curl_last'"
+  [[ $last == "$(printf '%33s' '' | tr ' ' '#') 100.0%" ]] || fail "not 33 '#' and 100.0%: '$last'"
+  tr '\r' '\n' <"$ERR" | grep -aqE '^#{1,32} +[ 0-9]{2}\.[0-9]%$' || fail "no bar part-way"
+  [[ $(tail -c 1 "$ERR" | od -An -c | tr -d ' ') == '\n' ]] || fail "no newline after the bar"
+fi
+end
+
 # The command line itself.
 begin "--version"
 run -- --version
@@ -1394,6 +1872,11 @@ begin "-h"
 run -- -h
 check_rc 0
 ((SKIP)) || grep -q -- '--cacert' "$OUT" "$ERR" || fail "help does not mention --cacert"
+for o in -S,\ --show-error -w,\ --write-out -D,\ --dump-header --fail-with-body -O,\ --remote-name --remote-name-all \
+  --create-dirs --url -r,\ --range -C,\ --continue-at --retry --retry-delay --retry-max-time --retry-all-errors \
+  --retry-connrefused -#,\ --progress-bar --no-progress-meter; do
+  ((SKIP)) || grep -q -- "  $o " "$OUT" || fail "help does not mention $o"
+done
 end
 
 echo "$passed passed, $failed failed"

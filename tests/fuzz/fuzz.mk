@@ -19,8 +19,8 @@ FUZZ_FLAGS   ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 # The sources each target links besides its own file and src/common/error.c. A target
 # not listed here gets the portable core below ($(FUZZ_CORE)).
 FUZZ_SRCS_url  := src/http/url.c
-FUZZ_SRCS_http := src/http/url.c src/http/request.c src/http/response.c apps/wizfetch/output.c # + the command's printers
-FUZZ_SRCS_request := src/http/url.c src/http/request.c src/http/response.c
+FUZZ_SRCS_http := src/http/url.c src/http/request.c src/http/range.c src/http/response.c apps/wizfetch/output.c # + the command's printers
+FUZZ_SRCS_request := src/http/url.c src/http/request.c src/http/range.c src/http/response.c
 FUZZ_SRCS_dns  := src/net/dns.c src/net/udp_query.c src/net/socket.c $(sort $(wildcard src/chip/*.c)) # the engine + every variant
 # DHCP and SNTP: their parser plus the socket layer + chip engine the DNS target links.
 FUZZ_SRCS_dhcp  = src/net/dhcp.c $(filter-out src/net/dns.c,$(FUZZ_SRCS_dns))

@@ -3,8 +3,9 @@
  * decoded body and answers as scripted. Bodies from buffers and read
  * callbacks (Content-Length and chunked, pieces of many sizes), read errors,
  * redirects (303 -> GET without the body, 307 with and without rewind,
- * Authorization across ports), an early 413 that must stop the body, and a
- * refused header that must not even connect. */
+ * Authorization across ports), an early 413 that must stop the body, a
+ * resumed download (Range, and each kind of answer to it), and a refused
+ * header that must not even connect. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -520,6 +521,80 @@ static void test_late_413_while_blocked(void **state)
 }
 
 /* Refused before anything is sent: no connection at all. */
+/* Resuming with wf_fetch_options.range/range_required (the library's API, as
+ * a firmware update uses it): what each kind of answer gives. */
+static int count_body(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)data;
+    *(size_t *)ctx += len;
+    return 0;
+}
+
+struct resume_case {
+    const char *answer;
+    int rc;
+    size_t delivered;
+    bool partial, complete;
+};
+
+static void test_resume_range(void **state)
+{
+    struct wf_fixture *fx = *state;
+    static const struct resume_case cases[] = {
+        /* the rest from byte 10: delivered */
+        {"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 10-19/20\r\nContent-Length: "
+         "10\r\n\r\n0123456789",
+         0, 10, true, false},
+        /* a server that ignores ranges: the whole body would corrupt the file */
+        {"HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n01234567890123456789", WF_EHTTP_RANGE, 0, false,
+         false},
+        /* a 206 from another offset */
+        {"HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-9/20\r\nContent-Length: "
+         "10\r\n\r\n0123456789",
+         WF_EHTTP_RANGE, 0, true, false},
+        /* a 206 without Content-Range */
+        {"HTTP/1.1 206 Partial Content\r\nContent-Length: 10\r\n\r\n0123456789", WF_EHTTP_RANGE, 0, false,
+         false},
+        /* the whole representation is 10 bytes: the caller has it all */
+        {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789", 0, 0, false, true},
+        /* 416: delivered as any response */
+        {"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */10\r\nContent-Length: 3\r\n\r\nno\n",
+         0, 3, false, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct server *s = server_start(cases[i].answer, NULL);
+        struct wf_fetch_options o;
+        wf_fetch_options_default(&o);
+        const struct wf_http_range range = {.first = 10, .last = WF_HTTP_RANGE_TO_END};
+        o.range = &range;
+        o.range_required = true;
+        snprintf(url, sizeof url, "http://10.0.0.1:%u/fw.bin", s->port);
+        o.url = url;
+        size_t delivered = 0;
+        const struct wf_fetch_callbacks cb = {.ctx = &delivered, .body = count_body};
+        struct wf_fetch_result r;
+        int rc = wf_fetch(&work, &fx->net, NULL, &o, &cb, &r);
+        if (rc != cases[i].rc || delivered != cases[i].delivered || r.partial != cases[i].partial ||
+            r.range_complete != cases[i].complete) {
+            fail_msg("case %zu: rc %d delivered %zu partial %d complete %d", i, rc, delivered, r.partial,
+                     r.range_complete);
+        }
+        assert_non_null(strstr(s->ex[0].head, "\r\nRange: bytes=10-\r\n"));
+        server_stop(s);
+    }
+    /* the 206's Content-Range, in the result */
+    struct server *s = server_start(cases[0].answer, NULL);
+    struct wf_fetch_options o;
+    wf_fetch_options_default(&o);
+    const struct wf_http_range range = {.first = 10, .last = WF_HTTP_RANGE_TO_END};
+    o.range = &range;
+    struct wf_fetch_result r;
+    assert_int_equal(fetch(fx, s, "/fw.bin", &o, &r), 0);
+    assert_true(r.has_content_range && r.content_range.first == 10 && r.content_range.last == 19 &&
+                r.content_range.complete == 20);
+    server_stop(s);
+}
+
 static void test_refused_before_connecting(void **state)
 {
     struct wf_fixture *fx = *state;
@@ -561,6 +636,7 @@ int main(void)
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_early_413_stops_the_body, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_late_413_while_blocked, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_resume_range, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_refused_before_connecting, wf_fixture_setup,
                                         wf_fixture_teardown),
     };
