@@ -15,8 +15,8 @@
 #                          binary's apps/ directory, else build/pki in the repo)
 #              E2E_ONLY    run only the cases whose name matches this regex
 #              E2E_AREA    run only the cases of one area (the `area` lines below:
-#                          fetch, trust, failures, requests, mtls; ctest runs one
-#                          test per area, tests/CMakeLists.txt)
+#                          fetch, trust, failures, requests, mtls, options, transfer;
+#                          ctest runs one test per area, tests/CMakeLists.txt)
 #              E2E_BUDGET  seconds after which the remaining cases fail unrun (500;
 #                          ctest's TIMEOUT is 600 and a killed run could not clean up)
 #              WF_TLS_EDGE_SERVER  the mbedTLS test server (tests/e2e/tls_edge_server.c;
@@ -1383,6 +1383,7 @@ check_rc 0
 ((SKIP)) || [[ $(cat "$OUT") == "$ECDSA_DN" ]] || fail "server saw '$(head -c 200 "$OUT")'"
 end
 
+area options
 # --- curl's everyday options: bundles, -S, -w, -D, --fail-with-body, -O, --url -------
 #
 # vs_curl PATH ARGS...: wizfetch with ARGS on $URL/PATH through the model (nginx
@@ -1581,6 +1582,7 @@ check_rc 23; first_err_same
 ((SKIP)) || [[ $(cat "$OUT") == "000 23   0" ]] || fail "-w after -O failed: $(cat "$OUT")"
 end
 
+area transfer
 # --- byte ranges: -r and -C (the library's wf_fetch_options.range) ------------------
 
 begin "-r FIRST-LAST, FIRST-, -COUNT: the bytes nginx sends (206), as curl"
