@@ -682,6 +682,8 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_ETLS_CERT_UNTRUSTED:
     case WF_ETLS_CERT_SIGNATURE:
     case WF_ETLS_CERT_OTHER:
+    case WF_ETLS_CERT_CA_LEAF:
+    case WF_ETLS_CERT_UNREADABLE:
     case WF_ETLS_CLOCK:
         return EXIT_CERT;
     case WF_ENODEV:

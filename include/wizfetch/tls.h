@@ -226,6 +226,9 @@ typedef struct wf_tls {
     bool dates_checked;
     bool setup_done;
     bool cert_seen;        /**< this handshake received (and judged) a certificate */
+    bool chain_ordered;    /**< this verification put the server's chain in issuing order */
+    bool leaf_is_ca;       /**< the server's certificate is a CA certificate (refused) */
+    bool peer_unreadable;  /**< the server sent no certificate mbedTLS could parse */
     bool session_offered;  /**< this handshake offered a kept session */
     bool resumed;          /**< this handshake resumed it */
     uint16_t port;         /**< the server's port (wf_tls_connect_port), 0 = not known */
