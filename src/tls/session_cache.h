@@ -39,8 +39,11 @@ enum wf_tls_session_kind {
  * server's lifetime hint where there is one, never beyond
  * WF_TLS_TICKET_MAX_LIFETIME_S (7 days, RFC 8446's limit); a TLS 1.2 session
  * ID, or a TLS 1.2 ticket without a hint, WF_TLS_SESSION_ID_LIFETIME_S.
+ * Never kept (0) when the handshake that made it could not check the
+ * certificate's dates (`dates_checked` false: the clock was unknown):
+ * resumed after the clock is set, it would pass for a checked one.
  */
-uint32_t wf_tls_session_lifetime_s(enum wf_tls_session_kind kind, uint32_t hint_s);
+uint32_t wf_tls_session_lifetime_s(enum wf_tls_session_kind kind, uint32_t hint_s, bool dates_checked);
 
 /** @brief Empty cache (does not free: use wf_tls_sessions_clear on a used one). */
 void wf_tls_sessions_init(struct wf_tls_session_cache *c);

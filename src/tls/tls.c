@@ -358,9 +358,7 @@ static uint32_t now_ms(const wf_tls_t *t)
 static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
 {
     const char *host = mbedtls_ssl_get_hostname(&t->ssl);
-    /* Not from a handshake whose certificate dates were not checked (clock
-     * unknown): resumed later, it would pass for a checked one. */
-    if (!sessions_on(t) || !t->connected || !t->dates_checked || host == NULL) {
+    if (!sessions_on(t) || !t->connected || host == NULL) {
         return;
     }
     mbedtls_ssl_session s;
@@ -379,7 +377,8 @@ static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
         kind = WF_TLS_SESSION_TLS12_TICKET;
     }
 #endif
-    uint32_t lifetime_s = wf_tls_session_lifetime_s(kind, hint_s);
+    /* 0 (nothing kept, an older entry dropped) when the dates were not checked. */
+    uint32_t lifetime_s = wf_tls_session_lifetime_s(kind, hint_s, t->dates_checked);
     const char *summary = t->summary;
     if (t->resumed) {
         summary += sizeof resumed_line - 1; /* keep the full handshake's summary only */

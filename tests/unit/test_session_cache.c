@@ -201,14 +201,47 @@ static void test_bad_input(void **state)
 static void test_lifetime_policy(void **state)
 {
     (void)state;
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 0), 0); /* RFC 8446: discard */
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 7200), 7200);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 10000000), 604800);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 300), 300);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 0), WF_TLS_SESSION_ID_LIFETIME_S);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 10000000), 604800);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 0), WF_TLS_SESSION_ID_LIFETIME_S);
-    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 99999), WF_TLS_SESSION_ID_LIFETIME_S);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 0, true),
+                     0); /* RFC 8446: discard */
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 7200, true), 7200);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 10000000, true), 604800);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 300, true), 300);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 0, true),
+                     WF_TLS_SESSION_ID_LIFETIME_S);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_TICKET, 10000000, true), 604800);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 0, true),
+                     WF_TLS_SESSION_ID_LIFETIME_S);
+    assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 99999, true),
+                     WF_TLS_SESSION_ID_LIFETIME_S);
+}
+
+/* A handshake while the clock was unknown (certificate dates not checked)
+ * leaves nothing to resume once the clock is set. */
+static void test_unchecked_dates_not_kept(void **state)
+{
+    (void)state;
+    static const enum wf_tls_session_kind kinds[] = {WF_TLS_SESSION_TLS12_ID, WF_TLS_SESSION_TLS12_TICKET,
+                                                     WF_TLS_SESSION_TLS13_TICKET};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        assert_int_equal(wf_tls_session_lifetime_s(kinds[i], 7200, false), 0);
+        assert_true(wf_tls_session_lifetime_s(kinds[i], 7200, true) > 0);
+    }
+    struct wf_tls_session_cache c;
+    wf_tls_sessions_init(&c);
+    uint32_t now = 5000; /* the port clock: the wall clock is not known yet */
+    /* A session of the same name kept earlier, with the dates checked, is dropped too. */
+    assert_int_equal(put(&c, "a.test", 443, 0xAB, 100, now,
+                         1000u * wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 0, true)),
+                     0);
+    assert_int_equal(first_byte(&c, "a.test", 443, now), 0xAB);
+    uint8_t *p = (uint8_t *)1;
+    uint32_t lifetime_s = wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS13_TICKET, 7200, false);
+    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, 100, now, lifetime_s * 1000u, &p), 0);
+    assert_null(p);
+    now += 60000; /* later, the clock is set: nothing to offer */
+    assert_int_equal(first_byte(&c, "a.test", 443, now), -1);
+    assert_int_equal(wf_tls_sessions_count(&c), 0);
+    wf_tls_sessions_clear(&c);
 }
 
 int main(void)
@@ -220,6 +253,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_zeroises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test(test_lifetime_policy),
+        cmocka_unit_test_setup_teardown(test_unchecked_dates_not_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
