@@ -83,101 +83,28 @@ work=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# One openssl config for the CAs and every certificate profile.
-cat >openssl.cnf <<'EOF'
+# One openssl config for the CAs and every certificate profile: a section per CA
+# ("ca_NAME": its database in db-NAME, its certificate and key FILE.pem, FILE.key).
+for ca in root:root int:int unknown:unknown-root client:client-ca int1:int1 int2:int2 dsa:dsa-root; do
+  cat <<EOF
+[ ca_${ca%%:*} ]
+dir              = ./db-${ca%%:*}
+database         = \$dir/index.txt
+serial           = \$dir/serial
+new_certs_dir    = \$dir/new
+certificate      = ./${ca#*:}.pem
+private_key      = ./${ca#*:}.key
+default_md       = sha256
+policy           = policy_any
+unique_subject   = no
+copy_extensions  = none
+email_in_dn      = no
+
+EOF
+done >openssl.cnf
+cat >>openssl.cnf <<'EOF'
 [ ca ]
 default_ca = ca_root
-
-[ ca_root ]
-dir              = ./db-root
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./root.pem
-private_key      = ./root.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_int ]
-dir              = ./db-int
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./int.pem
-private_key      = ./int.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_int1 ]
-dir              = ./db-int1
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./int1.pem
-private_key      = ./int1.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_int2 ]
-dir              = ./db-int2
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./int2.pem
-private_key      = ./int2.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_dsa ]
-dir              = ./db-dsa
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./dsa-root.pem
-private_key      = ./dsa-root.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_unknown ]
-dir              = ./db-unknown
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./unknown-root.pem
-private_key      = ./unknown-root.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
-
-[ ca_client ]
-dir              = ./db-client
-database         = $dir/index.txt
-serial           = $dir/serial
-new_certs_dir    = $dir/new
-certificate      = ./client-ca.pem
-private_key      = ./client-ca.key
-default_md       = sha256
-policy           = policy_any
-unique_subject   = no
-copy_extensions  = none
-email_in_dn      = no
 
 [ policy_any ]
 commonName             = supplied
@@ -339,7 +266,25 @@ rsa_key wildtld.key;   sign ca_int wildtld "*.test" v3_leaf_wildtld "" ""
 for n in ip ipdns wildtld; do cat "$n.pem" int.pem >"$n-chain.pem"; done
 rsa_key caleaf.key;    sign ca_root caleaf www.example.test v3_leaf_ca "" ""
 cp caleaf.pem caleaf-chain.pem
-q openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out dsa.param # servers refuse smaller CA keys
+# 2048-bit DSA domain parameters (servers refuse smaller CA keys), made once with
+# `openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048`: generating
+# them takes seconds, a key from them does not.
+cat >dsa.param <<'PARAMS'
+-----BEGIN DSA PARAMETERS-----
+MIICKAKCAQEA7g66GOPNuQwF8899FSYNCEX794Pu2JG+5enILyRCmDadDLuHkJIF
+xjdCt2NVKlSmX3q0UYhDx6baw6sqiPFmjOpE+8Y7m6iTwdspK3+aNLfcBCKYhrQ5
+jN3x/Ex6qhdyzRTTQ+WeHHWBpqi95OFlwymBaPAtkrkICtdBQ8ouqaFcINdcbeIc
+6dSqzHjkhzHoaQLaC52CzGElL4udmbhWOzRcdPTYJ2J5kv44HdWsoCPf6tLFecMi
+9mJgDuQEVYy89/aca1b8EhNULFV19Sl9We2UZqdjBUPZg6n6L3bX2zfl/dJOMv5Q
+07R13exLKySJS3kzM+/gl2EtpySLmWFPlQIdANZSbDwkMA4vx90BigZPmlfyRjO4
+fnT1xILS0AUCggEAHkva797iXyWluBN+Sp7FwtYWE0sj1vY6HIg3yrV1bKkrCOaX
+c0DWhBHz9m5177f6J7sXqdNfutFtga2DvLg6+4qUk/PPjdaw7B6I8ornNeCIlgmP
+Z0PRr9LOFsG6NxPRKxuPnwMMVFnhwSsf5eSyy5v6ZaCZ7mB3T1eRcf9mmgKjNA4u
+iMPwot7Zr5ZJyLwqsGyulyDh+fwyR3BNJo5OEJZaBR4CAFeKjl81r/zqVEeaY7RN
+NSTayDf+/wGuM8KafStX727DaYEj4vFTLUlqjQfP0FbiFC3V7ZP8vXSezbtXMGVk
+lTUizdEQ/tTzLBocvne9KXYQkakipaJkWzo4zQ==
+-----END DSA PARAMETERS-----
+PARAMS
 q openssl genpkey -paramfile dsa.param -out dsa-root.key
 q openssl req -x509 -new -key dsa-root.key -subj "/CN=DSA Test Root CA" -days 7300 -extensions v3_root \
   -out dsa-root.pem

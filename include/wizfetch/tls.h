@@ -38,8 +38,9 @@
  * arrives (wf_tls_read / wf_tls_read_nowait take it in passing). The next
  * wf_tls_connect to the same name offers it and the server may resume instead
  * of running a full handshake (wf_tls_resumed). A session is never offered to
- * another name, never kept from an `insecure` handshake nor from one whose
- * certificate dates could not be checked (time unknown), kept no longer than
+ * another name, never kept from an `insecure` handshake, never offered once
+ * the time is known if it was made while the time was unknown (its
+ * certificate's dates were not checked), kept no longer than
  * the server's lifetime hint (TLS 1.2 session IDs: WF_TLS_SESSION_ID_LIFETIME_S,
  * any session at most WF_TLS_TICKET_MAX_LIFETIME_S), at most
  * WF_TLS_SESSION_CACHE_ENTRIES sessions (the oldest goes), never written to
@@ -188,6 +189,7 @@ struct wf_tls_session_entry {
     uint16_t port;        /**< 0 = not known */
     uint32_t stored_ms;   /**< port clock when kept */
     uint32_t lifetime_ms; /**< kept until stored_ms + lifetime_ms */
+    bool dates_checked;   /**< the handshake that made it checked the dates against a known time */
 };
 
 /** The sessions a context keeps (internal). */

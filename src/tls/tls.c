@@ -377,8 +377,7 @@ static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
         kind = WF_TLS_SESSION_TLS12_TICKET;
     }
 #endif
-    /* 0 (nothing kept, an older entry dropped) when the dates were not checked. */
-    uint32_t lifetime_s = wf_tls_session_lifetime_s(kind, hint_s, t->dates_checked);
+    uint32_t lifetime_s = wf_tls_session_lifetime_s(kind, hint_s);
     const char *summary = t->summary;
     if (t->resumed) {
         summary += sizeof resumed_line - 1; /* keep the full handshake's summary only */
@@ -389,7 +388,7 @@ static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
     size_t len = SPKI_LEN + summary_len + session_len;
     uint8_t *payload = NULL;
     int rc = session_len > 0 ? wf_tls_sessions_put(&t->sessions, host, t->port, len, now_ms(t),
-                                                   lifetime_s * 1000u, &payload)
+                                                   lifetime_s * 1000u, t->dates_checked, &payload)
                              : WF_EINVAL;
     if (rc == 0 && payload != NULL) {
         memcpy(payload, t->peer_spki, SPKI_LEN);
@@ -414,7 +413,8 @@ static void offer_session(wf_tls_t *t, const char *host)
     if (!sessions_on(t)) {
         return;
     }
-    const struct wf_tls_session_entry *e = wf_tls_sessions_find(&t->sessions, host, t->port, now_ms(t));
+    const struct wf_tls_session_entry *e =
+        wf_tls_sessions_find(&t->sessions, host, t->port, now_ms(t), t->dates_checked);
     if (e == NULL) {
         return;
     }

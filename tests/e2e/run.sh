@@ -472,27 +472,27 @@ same_rc_as_curl() {
   local crc=$?
   ((crc == RC)) || fail "exit code $RC, curl's $crc ($(head -c 200 "$work/$ncase.curl.err"))"
 }
-at() { # at BLOCK: map the server address 10.0.0.1:443 to that nginx block
-  echo "--map" "10.0.0.1:443=127.0.0.1:${NGINX_PORT[$1]}"
+to() { # to BLOCK: the --map rule that sends 10.0.0.1:443 to that nginx block
+  printf '10.0.0.1:443=127.0.0.1:%s' "${NGINX_PORT[$1]}"
 }
 
 begin "IP URL, certificate with the IP as an iPAddress entry -> 0 (as curl)"
-run -- --cacert "$pki/root.pem" $(at ip) "https://10.0.0.1/"
+run -- --cacert "$pki/root.pem" --map "$(to ip)" "https://10.0.0.1/"
 check_rc 0; check_stdout_is "$docroot/index.html"; same_rc_as_curl ip 127.0.0.1
 end
 
 begin "IP URL, certificate with the IP only as a dNSName -> 60 (as curl)"
-run -- --cacert "$pki/root.pem" $(at ipdns) "https://10.0.0.1/"
+run -- --cacert "$pki/root.pem" --map "$(to ipdns)" "https://10.0.0.1/"
 check_rc 60; check_msg "certificate does not match the host name"; same_rc_as_curl ipdns 127.0.0.1
 end
 
 begin "DNS URL against a certificate with only iPAddress entries -> 60"
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at ip) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to ip)" "$URL/"
 check_rc 60; check_msg "certificate does not match the host name"
 end
 
 begin "wildcard for a whole TLD (*.test) does not name example.test -> 60 (as curl)"
-run -- --cacert "$pki/root.pem" --resolve example.test:443:10.0.0.1 $(at wildtld) "https://example.test/"
+run -- --cacert "$pki/root.pem" --resolve example.test:443:10.0.0.1 --map "$(to wildtld)" "https://example.test/"
 check_rc 60; check_msg "certificate does not match the host name"; same_rc_as_curl wildtld example.test
 end
 
@@ -501,40 +501,40 @@ end
 # CA_CERT_USED_AS_END_ENTITY, Chrome) refuse it, and so does wizfetch. curl's verdict is
 # printed, not compared.
 begin "a CA certificate (CA:TRUE, keyCertSign) as the server's leaf -> 60 (curl: 0, browsers refuse)"
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at caleaf) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to caleaf)" "$URL/"
 check_rc 60; check_msg "server certificate is a CA certificate"
 ((SKIP)) || { curl_rc caleaf www.example.test; echo "# curl on the CA-as-leaf server: exit $?"; }
 end
 
 begin "leaf signed with DSA (unparsable here), TLS 1.3 and TLS 1.2 -> 60 (as curl)"
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at dsa) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to dsa)" "$URL/"
 check_rc 60; check_msg "server certificate unreadable"; same_rc_as_curl dsa www.example.test
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at dsa12) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to dsa12)" "$URL/"
 check_rc 60; check_msg "server certificate unreadable"; same_rc_as_curl dsa12 www.example.test
 end
 
 begin "two intermediates in issuing order -> 0 (as curl)"
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at chain2) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to chain2)" "$URL/"
 check_rc 0; check_stdout_is "$docroot/index.html"; same_rc_as_curl chain2 www.example.test
 end
 
 begin "two intermediates out of order (leaf, upper, lower), TLS 1.3 and 1.2 -> 0 (as curl)"
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at chain2swap) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to chain2swap)" "$URL/"
 check_rc 0; check_stdout_is "$docroot/index.html"; same_rc_as_curl chain2swap www.example.test
-run -- "${DNS[@]}" --cacert "$pki/root.pem" $(at chain2swap12) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/root.pem" --map "$(to chain2swap12)" "$URL/"
 check_rc 0; check_stdout_is "$docroot/index.html"; same_rc_as_curl chain2swap12 www.example.test
 end
 
 begin "intermediates out of order: still refused for a wrong name, an unknown root, a wrong pin (as curl)"
-run -- --cacert "$pki/root.pem" --resolve other.example.test:443:10.0.0.1 $(at chain2swap) \
+run -- --cacert "$pki/root.pem" --resolve other.example.test:443:10.0.0.1 --map "$(to chain2swap)" \
   "https://other.example.test/"
 check_rc 60; check_msg "certificate does not match the host name"; same_rc_as_curl chain2swap other.example.test
-run -- "${DNS[@]}" --cacert "$pki/unknown-root.pem" $(at chain2swap) "$URL/"
+run -- "${DNS[@]}" --cacert "$pki/unknown-root.pem" --map "$(to chain2swap)" "$URL/"
 check_rc 60; check_msg "certificate not issued by a trusted CA"
 same_rc_as_curl chain2swap www.example.test --cacert "$pki/unknown-root.pem"
 run -- "${DNS[@]}" --cacert "$pki/root.pem" --pinnedpubkey "$(printf 'sha256//%s' \
   "$(openssl x509 -in "$pki/rsa.pem" -pubkey -noout | openssl pkey -pubin -outform DER |
-    openssl dgst -sha256 -binary | base64)")" $(at chain2swap) "$URL/"
+    openssl dgst -sha256 -binary | base64)")" --map "$(to chain2swap)" "$URL/"
 check_rc 90
 end
 

@@ -14,14 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "mbedtls/x509_crt.h"
-#include "psa/crypto.h"
 #include "peer_check.h"
 #include "wizfetch/ca_store.h"
+#include "tls_test_platform.h"
 #include "wizfetch/tls.h"
 
 static const char *dir;
@@ -147,33 +145,6 @@ static void test_chain_order(void **state)
 
 /* ---- through mbedTLS's verification with the project's CA look-up ----------- */
 
-static uint32_t t_millis(void *ctx)
-{
-    (void)ctx;
-    return (uint32_t)clock();
-}
-
-static int t_entropy(void *ctx, uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int64_t t_unix_time(void *ctx)
-{
-    (void)ctx;
-    return (int64_t)time(NULL);
-}
-
-static const struct wf_port port = {.millis = t_millis, .entropy = t_entropy, .unix_time = t_unix_time};
-static _Alignas(16) unsigned char pool[64 * 1024];
-
-static int setup(void **state)
-{
-    (void)state;
-    return wf_tls_platform_init(&port, pool, sizeof pool) == 0 && psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
-}
-
 /* Verify the chain of `files` against the root other.der (a store), as a
  * handshake does: the flags. */
 static uint32_t verify(const char *const *files, const char *host)
@@ -229,5 +200,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_chain_order),
         cmocka_unit_test(test_out_of_order_chain_verifies),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, wf_test_tls_platform_setup, NULL);
 }
