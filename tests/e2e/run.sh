@@ -633,9 +633,10 @@ end
 # A root with an unknown critical extension (RFC 5280: not to be used) next to the test
 # root: skipped and counted, as stock mbedTLS and the board's store do; alone: 77.
 cat "$pki/root.pem" "$pki/odd-root.pem" >"$work/test-plus-odd.pem"
-begin "trust: a root with an unknown critical extension next to a usable one is skipped and counted -> 0"
+begin "trust: a root with an unknown critical extension next to a usable one is skipped and counted -> 0 (as curl)"
 run -- -v --cacert "$work/test-plus-odd.pem" "${ANY_NET[@]}" "$URL/"
 check_rc 0; check_stdout_is "$docroot/index.html"
+same_rc_as_curl main www.example.test --cacert "$work/test-plus-odd.pem"
 check_stderr "trust: 1 CA certificates from .*test-plus-odd.pem \(0 skipped: unsupported algorithm; 1 skipped: unsupported critical extension\)"
 end
 begin "trust: a bundle whose only root has an unknown critical extension -> 77"
