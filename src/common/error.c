@@ -86,7 +86,7 @@ static const struct error_text error_texts[] = {
     {WF_ESNTP_BEFORE_FLOOR, "WF_ESNTP_BEFORE_FLOOR",
      "NTP: the server's time is before the time floor (clock set back?)"},
     {WF_ETLS_CERT_UNREADABLE, "WF_ETLS_CERT_UNREADABLE",
-     "server certificate unreadable (an algorithm or encoding this build does not support)"},
+     "server certificate unreadable (unsupported algorithm or encoding)"},
 };
 
 static const struct error_text *find(int err)

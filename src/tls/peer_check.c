@@ -81,11 +81,11 @@ uint32_t wf_tls_peer_name_flags(const mbedtls_x509_crt *leaf, const char *host)
 
 bool wf_tls_cert_is_ca(const mbedtls_x509_crt *crt)
 {
-    if (mbedtls_x509_crt_get_ca_istrue(crt) == 1) {
-        return true;
-    }
-    return mbedtls_x509_crt_has_ext_type(crt, MBEDTLS_X509_EXT_KEY_USAGE) &&
-           mbedtls_x509_crt_check_key_usage(crt, MBEDTLS_X509_KU_KEY_CERT_SIGN) == 0;
+    /* The parsed fields themselves (mbedTLS 3.6 LTS; its accessors cost the small image flash). */
+    return (mbedtls_x509_crt_has_ext_type(crt, MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) &&
+            crt->MBEDTLS_PRIVATE(ca_istrue) != 0) ||
+           (mbedtls_x509_crt_has_ext_type(crt, MBEDTLS_X509_EXT_KEY_USAGE) &&
+            (crt->MBEDTLS_PRIVATE(key_usage) & MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0);
 }
 
 static bool issued_by(const mbedtls_x509_crt *child, const mbedtls_x509_crt *parent)
