@@ -29,10 +29,12 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # Budgets: the measured code and RAM of each profile plus room for what is being
 # added; the current figures and how much room each budget leaves are in
 # docs/measurements.md, *Memory* (the build prints them: scripts/memory-table.sh).
-# The small profile's code budget is 96 KiB + 256 B since the certificate checks beyond
-# mbedTLS (src/tls/peer_check.c) took its code from 97506 to 98466 B.
+# The small profile's code budget went from 96 to 100 KiB when the certificate checks
+# beyond mbedTLS (src/tls/peer_check.c, +960 B), the HTTP framing rules (+352 B), the
+# request-side fixes (+264 B), range requests (+~470 B) and the board descriptor (+122 B)
+# took its code from 97506 to 100360 B (make firmware-small).
 if(WF_TLS_PROFILE STREQUAL "small")
-  set(WF_FW_FLASH_BUDGET 98560)  # 96 KiB + 256 B of code
+  set(WF_FW_FLASH_BUDGET 102400) # 100 KiB of code
   set(WF_FW_RAM_BUDGET 49152)    # 48 KiB
 else()
   set(WF_FW_FLASH_BUDGET 163840) # 160 KiB of code
