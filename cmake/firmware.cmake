@@ -31,6 +31,10 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # Budgets: the measured code and RAM of each profile plus room for what is being
 # added; the current figures and how much room each budget leaves are in
 # docs/measurements.md, *Memory* (the build prints them: scripts/memory-table.sh).
+# The small profile's code budget went from 96 to 100 KiB when the certificate checks
+# beyond mbedTLS (src/tls/peer_check.c, +960 B), the HTTP framing rules (+352 B), the
+# request-side fixes (+264 B), range requests (+~470 B) and the board descriptor (+122 B)
+# took its code from 97506 to 100360 B (make firmware-small).
 # (Set per profile in wf_firmware_image below.)
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 # Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
@@ -88,7 +92,7 @@ function(wf_firmware_image dir)
   wf_cross_tls(tls ${I_BOARD} ${mbedtls})
 
   if(I_PROFILE STREQUAL "small")
-    set(flash_budget 98304)  # 96 KiB of code
+    set(flash_budget 102400) # 100 KiB of code
     set(ram_budget 49152)    # 48 KiB
     set(stack 3584)          # 2364 + 1024 -> 3388, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
@@ -210,16 +214,9 @@ foreach(board IN LISTS WF_BOARDS)
   wf_firmware_image(fw/${board} BOARD ${board} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
                     PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
                     GROUP user)
-  # The small profile: the default board's is checked by the test; another board's
-  # (make firmware-small BOARD=...) is built on demand: its code is over the small
-  # budget by a few dozen bytes (the budget is the default board's measurement).
-  set(small_group user)
-  if(NOT board STREQUAL WF_BOARD)
-    set(small_group user_other)
-  endif()
   if(NOT WF_FW_CERT)
     wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small CA_BUNDLE ${WF_CA_BUNDLE}
-                      PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP ${small_group})
+                      PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP user)
   endif()
 endforeach()
 

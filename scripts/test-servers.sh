@@ -18,6 +18,9 @@
 #       ka, noka    TLS 1.2+1.3, RSA chain; ka keeps connections for 120 s (others: 5 s),
 #                   noka not at all (keepalive_timeout 0: every response closes it);
 #       noka12      the same as noka, TLS 1.2 only
+#       ip, ipdns, wildtld, caleaf, dsa, dsa12 (TLS 1.2 only), chain2, chain2swap,
+#       chain2swap12 (TLS 1.2 only)   path-validation edge cases (make-pki.sh describes
+#                   the certificates)
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -236,6 +239,15 @@ ts_start_nginx() {
     "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+    "ip ip-chain.pem ip.key TLSv1.2 TLSv1.3"           # iPAddress 10.0.0.1, 127.0.0.1
+    "ipdns ipdns-chain.pem ipdns.key TLSv1.2 TLSv1.3"  # the same IPs as dNSName only
+    "wildtld wildtld-chain.pem wildtld.key TLSv1.2 TLSv1.3" # dNSName *.test
+    "caleaf caleaf-chain.pem caleaf.key TLSv1.2 TLSv1.3"    # a CA certificate as the leaf
+    "dsa dsa-chain.pem dsa.key TLSv1.2 TLSv1.3"        # leaf signed with DSA (mbedTLS cannot parse it)
+    "dsa12 dsa-chain.pem dsa.key TLSv1.2"
+    "chain2 chain2-chain.pem chain2.key TLSv1.2 TLSv1.3"    # two intermediates, in issuing order
+    "chain2swap chain2-swapped-chain.pem chain2.key TLSv1.2 TLSv1.3" # the same, out of order
+    "chain2swap12 chain2-swapped-chain.pem chain2.key TLSv1.2"
     "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
     "ka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"   # keep-alive for 120 s (the telemetry firmware)
     "noka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3" # keep-alive off: closes after each response
