@@ -45,6 +45,26 @@ struct wf_emu_cpu {
     unsigned nrestore;
     uint64_t last_rx_poll;
     struct wf_emu_prof *prof; /**< --profile: NULL when not profiling (no cost then) */
+
+    /* exceptions (emu_exc.c) */
+    uint64_t check_at;   /**< icount at which the code hook takes its slow path (slice end, SysTick, ...) */
+    unsigned take;       /**< an exception the run loop enters before restarting the CPU (0: none) */
+    bool svc;            /**< an SVC instruction executed (PC is past it) */
+    uint32_t exc_return; /**< a branch to this EXC_RETURN value in handler mode; 0: none */
+    struct {             /**< a synchronous fault raised by an instruction, to be taken */
+        unsigned exc;    /**< EMU_EXC_BUSFAULT, ... ; 0: none */
+        uint32_t cfsr, addr;
+        char what[160];
+    } fault;
+    struct wf_emu_fault_report {
+        bool valid;
+        unsigned exc;        /**< the exception that reached a default handler */
+        uint32_t handler;    /**< its handler's address */
+        uint32_t frame_addr; /**< where the frame was stacked */
+        uint32_t frame[8];   /**< r0 r1 r2 r3 r12 lr pc xpsr as stacked */
+        uint32_t exc_return; /**< LR at the handler */
+        char what[160];      /**< what raised it */
+    } report;
 };
 
 /** Open the CPU and map memory and devices onto `b`. Returns 0 or -1 (message on stderr). */
@@ -60,6 +80,29 @@ int wf_emu_cpu_profile(struct wf_emu_cpu *e, const struct wf_emu_elf *elf);
 int wf_emu_cpu_reset(struct wf_emu_cpu *e);
 /** Run until the board stops (exit, fault, unmodelled access, rule, time limit). */
 enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e);
+/* ---- exceptions (emu_exc.c) ---- */
+/** Enter exception `exc` (stacking, EXC_RETURN in LR, the vector from VTOR); `ret_pc` is
+ * the stacked return address. 0, or -1 having stopped the run (stacking error, default
+ * handler: see wf_emu_exc_report). */
+int wf_emu_exc_enter(struct wf_emu_cpu *e, unsigned exc, uint32_t ret_pc);
+/** Return from the current exception with EXC_RETURN `exc_return`: unstacking. 0 or -1. */
+int wf_emu_exc_return(struct wf_emu_cpu *e, uint32_t exc_return);
+/** A synchronous fault (`exc` BusFault, UsageFault, MemManage or HardFault) at the
+ * instruction `pc`: taken, escalated to HardFault, or the run stops (lockup). */
+int wf_emu_exc_fault(struct wf_emu_cpu *e, unsigned exc, uint32_t cfsr, uint32_t addr, uint32_t pc,
+                     const char *what);
+/** The code hook's slow path: SysTick brought up to date; the exception to take now (0: none);
+ * sets e->check_at for the next look. */
+unsigned wf_emu_exc_poll(struct wf_emu_cpu *e);
+/** Whether the handler at `addr` is a default one: its first instruction is `b .`. */
+bool wf_emu_exc_is_default_handler(struct wf_emu_cpu *e, uint32_t addr);
+/** The fault report (faulting PC, LR, frame, CFSR/HFSR/MMFAR/BFAR decoded, backtrace). */
+void wf_emu_exc_report(struct wf_emu_cpu *e, FILE *out);
+
+/** "0xADDR  function+0xOFF" and a newline. */
+void wf_emu_cpu_print_addr(struct wf_emu_cpu *e, FILE *out, uint32_t addr);
+/** A best-effort backtrace: `pc`, `lr`, then stack words from `sp` up that look like return addresses. */
+void wf_emu_cpu_backtrace(struct wf_emu_cpu *e, FILE *out, uint32_t pc, uint32_t lr, uint32_t sp);
 /** Registers and a best-effort backtrace to `out`. */
 void wf_emu_cpu_dump(struct wf_emu_cpu *e, FILE *out);
 /**

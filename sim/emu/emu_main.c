@@ -39,7 +39,7 @@
  * chip model's violations go to stderr; the report table follows the console on
  * stdout. Exit code: the firmware's own (bkpt #0xAB, r0 = code), 0x70 CPU fault,
  * 0x71 unmodelled access, 0x72 time/instruction limit, 0x73 broken silicon rule,
- * 0x74 power cut,
+ * 0x74 power cut, 0x75 an exception reached a default handler (fault report on stderr),
  * 70 (decimal) when the firmware exited 0 but the chip model recorded violations.
  */
 #include <errno.h>
@@ -397,13 +397,18 @@ int main(int argc, char **argv)
     case WF_EMU_STOP_POWER_CUT:
         code = WF_EMU_EXIT_POWER_CUT;
         break;
+    case WF_EMU_STOP_UNHANDLED:
+        code = WF_EMU_EXIT_UNHANDLED;
+        break;
     default:
         code = WF_EMU_EXIT_FAULT;
         break;
     }
     if (stop != WF_EMU_STOP_EXIT) {
         fprintf(stderr, "wf-board-emu: stopped: %s\n", b->stop_msg);
-        if (stop == WF_EMU_STOP_FAULT || stop == WF_EMU_STOP_UNMODELLED || stop == WF_EMU_STOP_RULE) {
+        if (stop == WF_EMU_STOP_UNHANDLED) {
+            wf_emu_exc_report(&e, stderr);
+        } else if (stop == WF_EMU_STOP_FAULT || stop == WF_EMU_STOP_UNMODELLED || stop == WF_EMU_STOP_RULE) {
             wf_emu_cpu_dump(&e, stderr);
         }
     }

@@ -23,6 +23,8 @@ static const char *stop_name(enum wf_emu_stop s)
         return "timeout";
     case WF_EMU_STOP_POWER_CUT:
         return "power-cut";
+    case WF_EMU_STOP_UNHANDLED:
+        return "unhandled-exception";
     }
     return "?";
 }

@@ -440,8 +440,15 @@ static void test_dwt_systick_time(void **state)
     run_cycles(b, 1000 * 5 + 1);
     assert_int_equal(rd(b, 0xE000E018u), 999);
     assert_true(rd(b, 0xE000E010u) & (1u << 16));
-    /* TICKINT would need an interrupt controller. */
-    assert_int_equal(wf_emu_write(b, 0xE000E010u, 4, 7), -1);
+    /* TICKINT: the wrap sets SysTick pending (ICSR.PENDSTSET), the next due is known. */
+    wr(b, 0xE000E010u, 7);
+    assert_false(rd(b, 0xE000ED04u) & (1u << 26));
+    assert_int_equal(emu_systick_next_irq(b), wf_emu_cycles(b) + 999);
+    run_cycles(b, 999);
+    assert_true(rd(b, 0xE000ED04u) & (1u << 26));
+    assert_int_equal((rd(b, 0xE000ED04u) >> 12) & 0x1FFu, 15); /* VECTPENDING: SysTick */
+    wr(b, 0xE000ED04u, 1u << 25);                              /* PENDSTCLR */
+    assert_false(rd(b, 0xE000ED04u) & (1u << 26));
     wf_emu_free(b);
 }
 
@@ -492,8 +499,8 @@ static void test_unmodelled(void **state)
     assert_non_null(strstr(b->stop_msg, "reserved"));
     wf_emu_free(b);
     b = wf_emu_new(NULL, NULL, 1);
-    assert_int_equal(wf_emu_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
-    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_int_equal(wf_emu_write(b, 0xE000ED14u, 4, 0x208u), -1); /* CCR.UNALIGN_TRP */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     wf_emu_free(b);
 }
 
@@ -834,6 +841,104 @@ static void test_board_id_section(void **state)
     unlink(path);
 }
 
+/* ---- exceptions: the NVIC and SCB model (no CPU) ---- */
+
+static void test_nvic_registers(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    wr(b, 0xE000E100u, 0x40u);   /* ISER0: IRQ6 */
+    wr(b, 0xE000E104u, 1u << 5); /* ISER1: IRQ37 (USART1) */
+    assert_int_equal(rd(b, 0xE000E100u), 0x40u);
+    assert_int_equal(rd(b, 0xE000E180u), 0x40u); /* ICER reads the enables too */
+    wr(b, 0xE000E180u, 0x40u);
+    assert_int_equal(rd(b, 0xE000E100u), 0);
+    wr(b, 0xE000E200u, 0x41u); /* ISPR0: IRQ0 and IRQ6 */
+    assert_int_equal(rd(b, 0xE000E200u), 0x41u);
+    wr(b, 0xE000E280u, 0x01u);
+    assert_int_equal(rd(b, 0xE000E200u), 0x40u);
+    assert_true(rd(b, 0xE000ED04u) & (1u << 22)); /* ISRPENDING */
+    wr(b, 0xE000EF00u, 37);                       /* STIR */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 37));
+    /* IPR: byte access, 4 bits implemented */
+    assert_int_equal(wf_emu_write(b, 0xE000E406u, 1, 0x5Fu), 0);
+    assert_int_equal(rd(b, 0xE000E404u), 0x00500000u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_IRQ0 + 6), 0x50);
+    /* SHPR3: PendSV and SysTick; SHPR2: SVCall */
+    wr(b, 0xE000ED20u, 0xFFFFFFFFu);
+    assert_int_equal(rd(b, 0xE000ED20u), 0xF0F000F0u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_SYSTICK), 0xF0);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_PENDSV), 0xF0);
+    wr(b, 0xE000ED1Cu, 0x80000000u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_SVCALL), 0x80);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_HARDFAULT), -1);
+    /* ICSR: PendSV set/clear */
+    wr(b, 0xE000ED04u, 1u << 28);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_PENDSV));
+    assert_true(rd(b, 0xE000ED04u) & (1u << 28));
+    wr(b, 0xE000ED04u, 1u << 27);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_PENDSV));
+    /* SHCSR: the fault enables; CFSR write-1-to-clear */
+    wr(b, 0xE000ED24u, 0x00070000u);
+    assert_true(emu_exc_enabled(b, EMU_EXC_USAGEFAULT));
+    emu_core_fault_status(b, (1u << 25) | (1u << 9) | (1u << 15), 0, 0, 0x50000000u);
+    assert_int_equal(rd(b, 0xE000ED38u), 0x50000000u);
+    wr(b, 0xE000ED28u, 1u << 25);
+    assert_int_equal(rd(b, 0xE000ED28u), (1u << 9) | (1u << 15));
+    wf_emu_free(b);
+}
+
+static void test_exception_priorities(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1);
+    /* PRIGROUP 0..3 keep every implemented bit as group priority; 5: 2 group bits. */
+    assert_int_equal(emu_exc_group(b, 0xB0), 0xB0);
+    wr(b, 0xE000ED0Cu, 0x05FA0000u | (5u << 8));
+    assert_int_equal(emu_exc_group(b, 0xB0), 0x80);
+    assert_int_equal(emu_exc_group(b, 0x70), 0x40);
+    assert_int_equal(emu_exc_group(b, -1), -1);
+    /* IRQ6 at 0x40 and IRQ7 at 0x70 (same group 0x40 under PRIGROUP 5, subpriorities differ) */
+    wr(b, 0xE000E100u, 0xC0u);
+    assert_int_equal(wf_emu_write(b, 0xE000E406u, 1, 0x70u), 0);
+    assert_int_equal(wf_emu_write(b, 0xE000E407u, 1, 0x40u), 0);
+    emu_exc_set_pending(b, EMU_EXC_IRQ0 + 6);
+    emu_exc_set_pending(b, EMU_EXC_IRQ0 + 7);
+    /* The higher full priority is chosen: IRQ7 (0x40) before IRQ6 (0x70). */
+    assert_int_equal(emu_exc_next(b, EMU_PRIO_THREAD), EMU_EXC_IRQ0 + 7);
+    /* PRIMASK masks both; BASEPRI 0x40 masks group 0x40 (not strictly higher). */
+    assert_int_equal(emu_exc_exec_priority(b, 1, 0, 0), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 1, 0, 0)), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0x40, 0)), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0x80, 0)), EMU_EXC_IRQ0 + 7);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 1), -1);
+    /* IRQ7 active: IRQ6, same group, does not preempt it (subpriority only orders). */
+    emu_exc_activate(b, EMU_EXC_IRQ0 + 7);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 0), 0x40);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0, 0)), 0);
+    /* SysTick at 0x00 (group 0) preempts it. */
+    emu_exc_set_pending(b, EMU_EXC_SYSTICK);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0, 0)), EMU_EXC_SYSTICK);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + 7, 0);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 0), EMU_PRIO_THREAD);
+    /* The configurable faults need their SHCSR enable. */
+    emu_exc_set_pending(b, EMU_EXC_USAGEFAULT);
+    assert_false(emu_exc_enabled(b, EMU_EXC_USAGEFAULT));
+    assert_int_equal(emu_exc_next(b, 0), 0);
+    /* Frame placement: 8-byte alignment with the aligner. */
+    bool aligner;
+    assert_int_equal(emu_exc_frame_addr(0x20001000u, false, &aligner), 0x20000FE0u);
+    assert_false(aligner);
+    assert_int_equal(emu_exc_frame_addr(0x20000FFCu, false, &aligner), 0x20000FD8u);
+    assert_true(aligner);
+    assert_int_equal(emu_exc_frame_addr(0x20001000u, true, &aligner), 0x20000F98u);
+    assert_false(aligner);
+    char name[32];
+    assert_string_equal(emu_exc_name(EMU_EXC_IRQ0 + 6, name, sizeof name), "IRQ6 EXTI0");
+    assert_string_equal(emu_exc_name(EMU_EXC_PENDSV, name, sizeof name), "PendSV");
+    wf_emu_free(b);
+}
+
 /* ---- the full emulator: tiny Thumb programs ----
  * Assembled with arm-none-eabi-as (Cortex-M4, FPv4-SP); the source is in the comments. */
 
@@ -913,12 +1018,12 @@ static void test_emu_faults(void **state)
     (void)state;
     struct run r;
     run_prog(&r, prog_udf, sizeof prog_udf, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED); /* UsageFault -> HardFault, no handler */
     assert_non_null(strstr(r.b->stop_msg, "undefined"));
     run_done(&r);
 
     run_prog(&r, prog_fp, sizeof prog_fp, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
     assert_non_null(strstr(r.b->stop_msg, "FPU disabled"));
     run_done(&r);
 
@@ -939,9 +1044,117 @@ static void test_emu_faults(void **state)
     run_done(&r);
 
     run_prog(&r, prog_unmapped, sizeof prog_unmapped, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_UNMODELLED);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED); /* BusFault -> HardFault, no handler */
     assert_non_null(strstr(r.b->stop_msg, "0x50000000"));
     assert_non_null(strstr(r.b->stop_msg, "PC 0x08000104"));
+    run_done(&r);
+}
+
+/* Run an image that carries its own vector table at 0x08000000. */
+static void run_image(struct run *r, const uint8_t *img, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->b = wf_emu_new(NULL, NULL, 1);
+    assert_non_null(r->b);
+    memcpy(r->b->flash, img, len);
+    assert_int_equal(wf_emu_cpu_open(&r->e, r->b), 0);
+    r->e.max_instructions = 2000000;
+    assert_int_equal(wf_emu_cpu_reset(&r->e), 0);
+    wf_emu_cpu_run(&r->e);
+    print_message("stop: %s\n", r->b->stop_msg);
+}
+
+/* SysTick (1000 cycles) counted by its handler, SVC #42 (the handler reads the
+ * immediate through the stacked PC), PendSV; at the third tick the SysTick handler
+ * (priority 0xF0) pends PendSV (0xF0: must wait) and EXTI0 (IRQ6, 0x00: must
+ * preempt at once) and records whether that happened. r3 survives the handlers.
+ * Exit code: PendSV runs (2) + 42 + 16 (nesting right) + 100 (r3 kept) = 160.
+ * Source (arm-none-eabi-as, linked at 0x08000000):
+ *   vectors: .word 0x20020000, reset+1, 0, hang+1, 0,0,0,0,0,0,0, svc_h+1, 0,0,
+ *            pendsv_h+1, systick_h+1, 0,0,0,0,0,0, exti0_h+1
+ *   reset: zero the counters at 0x20000000; SHPR3 = 0xF0F00000; IPR byte 6 = 0;
+ *          ISER0 = 0x40; SYST_RVR = 999, CVR = 0, CSR = 7; r3 = 77
+ *   wait:  until ticks >= 5; svc #42; ICSR = PENDSVSET; r0 = result; bkpt #0xAB
+ *   systick_h: ticks++; at 3: ICSR = PENDSVSET, ISPR0 = 0x40, then check the
+ *          EXTI0 count is 1 and the PendSV count 0 -> flag = 1; bx lr
+ *   pendsv_h / exti0_h: their count++; bx lr
+ *   svc_h: ldr r0, [sp, #24]; ldrb r0, [r0, #-2]; store; bx lr */
+static const uint8_t prog_irq[] = {
+    0x00, 0x00, 0x02, 0x20, 0x5D, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, 0x00, 0x08, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xED, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0xE1, 0x00, 0x00, 0x08, 0xB3, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0xFB, 0x00, 0x00, 0x08, 0x4F, 0xF0, 0x00, 0x55, 0x00, 0x24, 0x2C, 0x60, 0x6C, 0x60,
+    0xAC, 0x60, 0xEC, 0x60, 0x2C, 0x61, 0x26, 0x48, 0x27, 0x49, 0x01, 0x60, 0x27, 0x48, 0x00, 0x21, 0x81,
+    0x71, 0x26, 0x48, 0x40, 0x21, 0x01, 0x60, 0x26, 0x48, 0x40, 0xF2, 0xE7, 0x31, 0x41, 0x60, 0x84, 0x60,
+    0x07, 0x21, 0x01, 0x60, 0x4D, 0x23, 0x29, 0x68, 0x05, 0x29, 0xFC, 0xDB, 0x2A, 0xDF, 0x21, 0x48, 0x4F,
+    0xF0, 0x80, 0x51, 0x01, 0x60, 0x68, 0x68, 0xA9, 0x68, 0x08, 0x44, 0x29, 0x69, 0x00, 0xEB, 0x01, 0x10,
+    0x4D, 0x2B, 0x00, 0xD1, 0x64, 0x30, 0xAB, 0xBE, 0x4F, 0xF0, 0x00, 0x52, 0x13, 0x68, 0x01, 0x33, 0x13,
+    0x60, 0x03, 0x2B, 0x0E, 0xD1, 0x16, 0x48, 0x4F, 0xF0, 0x80, 0x51, 0x01, 0x60, 0x15, 0x48, 0x40, 0x21,
+    0x01, 0x60, 0xD1, 0x68, 0x50, 0x68, 0x01, 0x29, 0x03, 0xD1, 0x00, 0x28, 0x01, 0xD1, 0x01, 0x20, 0x10,
+    0x61, 0x70, 0x47, 0x4F, 0xF0, 0x00, 0x52, 0x53, 0x68, 0x01, 0x33, 0x53, 0x60, 0x70, 0x47, 0x06, 0x98,
+    0x10, 0xF8, 0x02, 0x0C, 0x4F, 0xF0, 0x00, 0x52, 0x90, 0x60, 0x70, 0x47, 0x4F, 0xF0, 0x00, 0x52, 0xD3,
+    0x68, 0x01, 0x33, 0xD3, 0x60, 0x70, 0x47, 0xFE, 0xE7, 0x20, 0xED, 0x00, 0xE0, 0x00, 0x00, 0xF0, 0xF0,
+    0x00, 0xE4, 0x00, 0xE0, 0x00, 0xE1, 0x00, 0xE0, 0x10, 0xE0, 0x00, 0xE0, 0x04, 0xED, 0x00, 0xE0, 0x00,
+    0xE2, 0x00, 0xE0
+
+};
+
+static void test_emu_exceptions(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_irq, sizeof prog_irq);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 160);
+    assert_int_equal(emu_exc_active_count(r.b), 0);
+    assert_int_equal(r.b->core.nvic.ipsr, 0);
+    run_done(&r);
+}
+
+/* A BusFault handled (SHCSR.BUSFAULTENA; the handler saves CFSR and BFAR and skips
+ * the load), then UDIV by zero with CCR.DIV_0_TRP: UsageFault is not enabled, so
+ * HardFault (FORCED), whose handler is `b .`: the run stops with the fault report.
+ * r0 = 1 when the BusFault handler saw CFSR = PRECISERR|BFARVALID, BFAR = 0x50000000.
+ * Source: vectors SP, reset, 0, hang, hang, busfault_h, hang;
+ *   reset: SHCSR = 0x20000; ldr r1, [0x50000000]; check; CCR |= 0x10; movs r2, #0;
+ *          udiv r3, r1, r2 (at 0x08000052); bkpt
+ *   busfault_h: save CFSR, BFAR; CFSR = CFSR; stacked PC += 2; bx lr; hang: b hang */
+static const uint8_t prog_faults[] = {
+    0x00, 0x00, 0x02, 0x20, 0x1D, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x71, 0x00, 0x00, 0x08, 0x71,
+    0x00, 0x00, 0x08, 0x59, 0x00, 0x00, 0x08, 0x71, 0x00, 0x00, 0x08, 0x15, 0x48, 0x4F, 0xF4, 0x00, 0x31,
+    0x01, 0x60, 0x4F, 0xF0, 0xA0, 0x40, 0x01, 0x68, 0x4F, 0xF0, 0x00, 0x55, 0x29, 0x68, 0x6A, 0x68, 0x00,
+    0x20, 0x4F, 0xF4, 0x02, 0x43, 0x99, 0x42, 0x04, 0xD1, 0x4F, 0xF0, 0xA0, 0x43, 0x9A, 0x42, 0x00, 0xD1,
+    0x01, 0x20, 0x0C, 0x49, 0x0A, 0x68, 0x42, 0xF0, 0x10, 0x02, 0x0A, 0x60, 0x00, 0x22, 0xB1, 0xFB, 0xF2,
+    0xF3, 0xAB, 0xBE, 0x08, 0x4A, 0x13, 0x68, 0x4F, 0xF0, 0x00, 0x50, 0x03, 0x60, 0x11, 0x69, 0x41, 0x60,
+    0x13, 0x60, 0x06, 0x9B, 0x02, 0x33, 0x06, 0x93, 0x70, 0x47, 0xFE, 0xE7, 0x00, 0x00, 0x24, 0xED, 0x00,
+    0xE0, 0x14, 0xED, 0x00, 0xE0, 0x28, 0xED, 0x00, 0xE0
+
+};
+
+static void test_emu_fault_report(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_faults, sizeof prog_faults);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
+    assert_non_null(strstr(r.b->stop_msg, "HardFault"));
+    assert_non_null(strstr(r.b->stop_msg, "UDIV by zero"));
+    assert_true(r.e.report.valid);
+    assert_int_equal(r.e.report.exc, EMU_EXC_HARDFAULT);
+    assert_int_equal(r.e.report.frame[0], 1);           /* the BusFault was handled as on silicon */
+    assert_int_equal(r.e.report.frame[6], 0x08000052u); /* the stacked PC: the UDIV */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    wf_emu_exc_report(&r.e, out);
+    fclose(out);
+    print_message("%s", text);
+    assert_non_null(strstr(text, "DIVBYZERO"));
+    assert_non_null(strstr(text, "FORCED"));
+    assert_non_null(strstr(text, "faulting pc: 0x08000052"));
+    free(text);
     run_done(&r);
 }
 
@@ -995,6 +1208,10 @@ int main(void)
         cmocka_unit_test(test_emu_console_and_exit),
         cmocka_unit_test(test_emu_faults),
         cmocka_unit_test(test_emu_watchdog_restart),
+        cmocka_unit_test(test_nvic_registers),
+        cmocka_unit_test(test_exception_priorities),
+        cmocka_unit_test(test_emu_exceptions),
+        cmocka_unit_test(test_emu_fault_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
