@@ -23,8 +23,9 @@ const struct wf_emu_board wf_emu_boards[] = {
         .chip_select = PB(6),
         .chip_reset = EMU_NO_PIN,
         .other_select = PB(5),
-        .led = EMU_NO_PIN, /* LD2 is PA5, the SPI clock */
-        .button = PC(13),  /* B1, external pull-up: reads 1 (not pressed) */
+        .led = EMU_NO_PIN,      /* LD2 is PA5, the SPI clock */
+        .button = PC(13),       /* B1, external pull-up: reads 1 (not pressed) */
+        .chip_int = EMU_NO_PIN, /* the shield's INT is not on a header pin */
         .chip = WF_SIM_W5100,
     },
     {
@@ -41,6 +42,7 @@ const struct wf_emu_board wf_emu_boards[] = {
         .other_select = EMU_NO_PIN,
         .led = PC(13),
         .button = EMU_NO_PIN,
+        .chip_int = PB(0), /* the module's INT, if wired (board.h): an EXTI0 interrupt */
         .chip = WF_SIM_W5500,
     },
 };

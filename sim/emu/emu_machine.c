@@ -46,6 +46,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     emu_rcc_init(b);
     emu_flash_if_init(b);
     emu_core_init(b);
+    emu_exti_init(b);
     wf_emu_reset(b, true, 0);
     return b;
 }
@@ -84,6 +85,7 @@ void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag)
     emu_core_reset(b);
     emu_adc_reset(b);
     emu_iwdg_reset(b);
+    emu_exti_reset(b);
     emu_dev_reset(&b->sysmem);
     b->fpu_enabled = false;
     b->cs_low = false;
@@ -196,6 +198,7 @@ void wf_emu_tick(struct wf_emu *b)
 {
     (void)emu_rcc_update(b); /* completes a pending clock switch */
     emu_iwdg_check(b);
+    emu_exti_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK) */
 }
 
 /* ---- bus ---- */

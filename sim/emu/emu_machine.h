@@ -230,6 +230,24 @@ struct emu_core {
     uint64_t dwt_last_cycles;
 };
 
+enum {
+    SYSCFG_MEMRMP,
+    SYSCFG_PMC,
+    SYSCFG_EXTICR1,
+    SYSCFG_EXTICR2,
+    SYSCFG_EXTICR3,
+    SYSCFG_EXTICR4,
+    SYSCFG_CMPCR,
+    SYSCFG_NREGS
+};
+enum { EXTI_IMR, EXTI_EMR, EXTI_RTSR, EXTI_FTSR, EXTI_SWIER, EXTI_PR, EXTI_NREGS };
+
+/** SYSCFG (the EXTI line to port mapping) and EXTI (lines 0-15 from the GPIO pins). */
+struct emu_exti {
+    struct emu_dev syscfg, exti;
+    uint16_t level; /**< the lines' input levels at the last look (edge detection) */
+};
+
 struct emu_adc {
     struct emu_dev dev;
     uint64_t conversions;
@@ -269,6 +287,7 @@ struct wf_emu_board {
     struct emu_pin other_select;           /**< another slave on SPI1 that must stay deselected, or none */
     struct emu_pin led;                    /**< a status LED, or none (only recorded) */
     struct emu_pin button;                 /**< a button with an external pull-up (reads 1), or none */
+    struct emu_pin chip_int;               /**< the chip's INTn (low: interrupt), or not wired */
     enum wf_sim_variant chip;              /**< the chip modelled unless --chip says otherwise */
 };
 
@@ -305,6 +324,7 @@ struct wf_emu {
     struct emu_core core;   /**< the private peripheral bus: SysTick, SCB, NVIC, MPU, DWT, FPU */
     struct emu_adc adc;
     struct emu_iwdg iwdg;
+    struct emu_exti exti;
     struct emu_dev sysmem;    /**< unique device ID and flash size */
     struct emu_dev *devs[16]; /**< the bus map: every block above */
     unsigned ndevs;
@@ -420,6 +440,13 @@ void emu_adc_init(struct wf_emu *b);
 void emu_adc_reset(struct wf_emu *b);
 void emu_iwdg_init(struct wf_emu *b);
 void emu_iwdg_reset(struct wf_emu *b);
+void emu_exti_init(struct wf_emu *b);
+void emu_exti_reset(struct wf_emu *b);
+/** The EXTI inputs looked at again (GPIO levels, the chip's INTn): edges set PR, and
+ * every line with PR and IMR set keeps its NVIC interrupt pending unless it is active. */
+void emu_exti_update(struct wf_emu *b);
+/** Input level of a pin as IDR reads it (outputs: what they drive; the chip's INTn; pulls). */
+unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin);
 /** Put `d` on the bus (wf_emu_read/write find it by address). */
 void wf_emu_attach(struct wf_emu *b, struct emu_dev *d);
 
