@@ -939,6 +939,49 @@ static void test_exception_priorities(void **state)
     wf_emu_free(b);
 }
 
+/* EXTI: a GPIO edge sets PR and pends the line's interrupt; the W5500's INTn on the
+ * Black Pill's PB0 reads low while the chip asserts it. */
+static void test_exti_edges(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(&wf_emu_boards[1], NULL, 1); /* Black Pill: GPIOA-C */
+    wr(b, RCC + 0x30, 7u);                                     /* AHB1ENR: GPIOA-C */
+    wr(b, RCC + 0x44, 1u << 14);                               /* APB2ENR: SYSCFG */
+    wr(b, 0x40013808u, 0x2u << 4);                             /* EXTICR1: line 1 = port C */
+    wr(b, GPIOC + 0x00, 1u << 2);                              /* PC1 output */
+    wr(b, 0x40013C08u, 1u << 1);                               /* RTSR: line 1 rising */
+    wr(b, 0x40013C00u, 1u << 1);                               /* IMR */
+    wr(b, 0xE000E100u, 1u << 7);                               /* ISER0: IRQ7 (EXTI1) */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    wr(b, GPIOC + 0x18, 1u << 1); /* PC1 high: a rising edge */
+    assert_int_equal(rd(b, 0x40013C14u), 1u << 1);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 7));
+    assert_int_equal(emu_exc_next(b, EMU_PRIO_THREAD), EMU_EXC_IRQ0 + 7);
+    emu_exc_activate(b, EMU_EXC_IRQ0 + 7);
+    wr(b, 0x40013C14u, 1u << 1); /* the handler clears PR */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + 7, 0);
+    emu_exti_update(b);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 7));
+    wr(b, GPIOC + 0x18, 1u << 17); /* falling: not selected */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    wr(b, 0x40013C10u, 1u << 1); /* SWIER: a software edge */
+    assert_int_equal(rd(b, 0x40013C14u), 1u << 1);
+    /* Only ports A-C exist here. */
+    assert_int_equal(wf_emu_write(b, 0x40013808u, 4, 3u), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+    /* INTn: PB0 input with pull-up reads the chip's pin: high while nothing is set. */
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    b = wf_emu_new(&wf_emu_boards[1], chip, 1);
+    assert_int_equal(b->board->chip_int.port, 1);
+    assert_int_equal(b->board->chip_int.pin, 0);
+    wr(b, RCC + 0x30, 7u);
+    assert_int_equal(emu_gpio_input_level(b, 1, 0), 1u);
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
 /* ---- the full emulator: tiny Thumb programs ----
  * Assembled with arm-none-eabi-as (Cortex-M4, FPv4-SP); the source is in the comments. */
 
@@ -1212,6 +1255,7 @@ int main(void)
         cmocka_unit_test(test_exception_priorities),
         cmocka_unit_test(test_emu_exceptions),
         cmocka_unit_test(test_emu_fault_report),
+        cmocka_unit_test(test_exti_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
