@@ -78,11 +78,36 @@ static bool mem_u32(struct wf_emu *b, uint32_t addr, uint32_t *v)
 
 /* ---- hooks ---- */
 
+/* Whether the debugger wants the CPU halted before the instruction at `pc`. */
+static bool debug_halts(struct wf_emu_cpu *e, uint32_t pc)
+{
+    uint64_t n = e->b->icount;
+    if (e->step_until != 0 && n >= e->step_until) {
+        e->debug_halt = true;
+        return true;
+    }
+    if (pc == e->resume_pc && n == e->resume_icount) {
+        return false; /* resuming at a breakpoint: its instruction runs */
+    }
+    for (unsigned i = 0; i < e->nbreakpoints; i++) {
+        if (e->breakpoints[i] == pc) {
+            e->debug_halt = true;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct wf_emu_cpu *e = user;
     struct wf_emu *b = e->b;
     (void)size;
+    if (e->debug && debug_halts(e, (uint32_t)address)) {
+        b->pc = (uint32_t)address;
+        uc_emu_stop(uc); /* not executed: the debugger sees the CPU before it */
+        return;
+    }
     if (b->icount >= e->check_at) {
         /* The slow path: the slice's end, or an exception may be due. The instruction
          * at `address` does not execute (not counted): the run loop acts, then resumes. */
@@ -486,7 +511,11 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
      * CPACR is enforced by the code hook. */
     uint32_t fpexc = 0x40000000u;
     uc_reg_write(uc, UC_ARM_REG_FPEXC, &fpexc);
-    while (b->stop == WF_EMU_STOP_NONE) {
+    while (b->stop == WF_EMU_STOP_NONE && !e->debug_halt) {
+        if (e->debug_poll && e->debug_poll(e->debug_ctx)) {
+            e->debug_halt = true;
+            break;
+        }
         if (b->reset_request) {
             bool wd = b->reset_cause && strcmp(b->reset_cause, "watchdog reset") == 0;
             fprintf(stderr, "wf-board-emu: %s at %.3f s (emulated); restarting the image\n", b->reset_cause,
@@ -523,6 +552,9 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
         }
         if (b->stop == WF_EMU_STOP_NONE && run_exceptions(e) != 0) {
             continue; /* an exception was entered or returned from: resume there */
+        }
+        if (e->debug_halt) {
+            break; /* the debugger takes over (an error from a halted TB is not the CPU's) */
         }
         if (err != UC_ERR_OK && b->stop == WF_EMU_STOP_NONE) {
             uint16_t h1 = 0, h2 = 0;

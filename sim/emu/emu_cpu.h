@@ -56,6 +56,18 @@ struct wf_emu_cpu {
         uint32_t cfsr, addr;
         char what[160];
     } fault;
+    /* a debugger (emu_gdb.c); none of this costs anything while `debug` is false */
+    bool debug;      /**< a debugger is attached: breakpoints and steps are checked */
+    bool debug_halt; /**< the run returns to the debugger (breakpoint, step, watchpoint, interrupt) */
+    uint32_t debug_watch_addr; /**< the watchpoint hit (with debug_watch_kind 2/3/4), else 0 kind */
+    unsigned debug_watch_kind;
+    uint64_t step_until; /**< halt before executing instruction number step_until; 0: not stepping */
+    uint32_t resume_pc;  /**< the instruction resumed at: its breakpoint does not halt at once */
+    uint64_t resume_icount;
+    uint32_t breakpoints[32];
+    unsigned nbreakpoints;
+    bool (*debug_poll)(void *ctx); /**< called between slices: true = halt (Ctrl-C) */
+    void *debug_ctx;
     struct wf_emu_fault_report {
         bool valid;
         unsigned exc;        /**< the exception that reached a default handler */

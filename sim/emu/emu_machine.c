@@ -35,6 +35,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     b->chip = chip;
     b->prng = seed ? seed : 0x9E3779B97F4A7C15ull;
     b->lsi_hz = 32000;
+    b->console_baud = WF_EMU_CONSOLE_BAUD;
     b->chip_absent_miso = 0xFF;
     snprintf(b->phases[0].name, sizeof b->phases[0].name, "boot");
     b->nphases = 1;
@@ -93,6 +94,26 @@ void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag)
     b->reset_cause = NULL;
     if (!power_on) {
         b->resets++;
+    }
+}
+
+int wf_emu_exit_code(const struct wf_emu *b)
+{
+    switch (b->stop) {
+    case WF_EMU_STOP_EXIT:
+        return b->exit_code & 0xFF;
+    case WF_EMU_STOP_UNMODELLED:
+        return WF_EMU_EXIT_UNMODELLED;
+    case WF_EMU_STOP_TIMEOUT:
+        return WF_EMU_EXIT_TIMEOUT;
+    case WF_EMU_STOP_RULE:
+        return WF_EMU_EXIT_RULE;
+    case WF_EMU_STOP_POWER_CUT:
+        return WF_EMU_EXIT_POWER_CUT;
+    case WF_EMU_STOP_UNHANDLED:
+        return WF_EMU_EXIT_UNHANDLED;
+    default:
+        return WF_EMU_EXIT_FAULT;
     }
 }
 

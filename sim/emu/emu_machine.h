@@ -184,6 +184,7 @@ struct emu_usart {
     char line[256]; /**< the current console line (for phase markers) */
     size_t line_len;
     uint64_t tx_bytes;
+    uint32_t baud; /**< the rate the last byte was sent at (0: none sent) */
 };
 
 /* Exception numbers (ARMv7-M B1.5.2); IRQ n is 16 + n. */
@@ -346,7 +347,8 @@ struct wf_emu {
     /** Flash content changed (erase/program): the CPU must drop cached translations. */
     void (*flash_changed)(void *ctx, uint32_t addr, uint32_t len);
     void *flash_changed_ctx;
-    uint32_t lsi_hz; /**< IWDG clock (32 kHz typical) */
+    uint32_t lsi_hz;       /**< IWDG clock (32 kHz typical) */
+    uint32_t console_baud; /**< the rate the console expects (+-2 %); 0: any (--console-baud) */
     uint64_t prng;
 
     /* stop state */
@@ -363,6 +365,8 @@ struct wf_emu {
     unsigned phase_seq; /**< changes at each phase switch (for the profiler) */
     uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
 };
+
+#define WF_EMU_CONSOLE_BAUD 115200u /**< the console's default rate (the boards' BOARD_CONSOLE_BAUD) */
 
 /** `board` in its power-on state, SRAM filled from `seed`. `chip` may be NULL. */
 struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *chip, uint64_t seed);
@@ -386,6 +390,9 @@ bool wf_emu_is_mmio(uint32_t addr);
 
 /** The CPU wrote `size` bytes to flash memory at `addr` (programming). */
 int wf_emu_flash_write(struct wf_emu *b, uint32_t addr, unsigned size, uint32_t val);
+
+/** wf-board-emu's exit code for how the run stopped (the firmware's own on an exit). */
+int wf_emu_exit_code(const struct wf_emu *b);
 
 /** Stop the run (first reason wins). Returns -1. */
 int wf_emu_stop(struct wf_emu *b, enum wf_emu_stop why, const char *fmt, ...)

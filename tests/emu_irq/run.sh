@@ -8,7 +8,9 @@
 # handled with BFAR = the address read; then the division by zero escalated to a
 # HardFault that reaches the image's `b .` handler: exit 0x75, the fault report
 # with DIVBYZERO, FORCED, the faulting function and a symbolized backtrace; the
-# profile's folded stacks show the SysTick handler under "[exception SysTick]".
+# profile's folded stacks show the SysTick handler under "[exception SysTick]";
+# --console-baud 9600 stops the image (it sends at 115200) and the report states
+# the rate used.
 # Prints "ok"/"not ok" lines; exit status 1 if any failed.
 set -uo pipefail
 emu=$1 elf=$2 pki=$3
@@ -91,6 +93,15 @@ else
   why+=("no profile written")
 fi
 verdict "the profile shows handlers under their exception frames" "${why[@]}"
+
+why=()
+"$emu" --console-baud 9600 --max-seconds 5 "$elf" >"$work/baud" 2>&1
+brc=$?
+((brc == 0x73)) || why+=("exit $brc, expected 0x73")
+grep -q 'the console expects 9600 +- 2% (--console-baud)' "$work/baud" || why+=("no message")
+"$emu" --console-baud 115200 --max-instructions 20000000 "$elf" >"$work/baud" 2>&1
+grep -q '^console: USART1 at 115207 Bd (BRR 0x0364); expected 115200' "$work/baud" || why+=("rate not reported")
+verdict "--console-baud: another rate stops the run with the rule, the report states the rate" "${why[@]}"
 
 if ((failed)); then
   echo "# console and emulator output:"

@@ -370,10 +370,29 @@ static void test_usart_capture(void **state)
     assert_string_equal(c.buf, text);
     assert_int_equal(b->nphases, 2);
     assert_string_equal(b->phases[1].name, "dns");
+    assert_int_equal(b->usart.baud, 115107); /* 16 MHz / 139, as the report states it */
     /* A baud rate off by more than 2 %: stop. */
     wr(b, USART2 + 0x08, 150);
     assert_int_equal(wf_emu_write(b, USART2 + 0x04, 4, 'x'), -1);
     assert_non_null(strstr(b->stop_msg, "baud"));
+    wf_emu_free(b);
+    /* --console-baud 9600: BRR 1667 (16 MHz) is accepted, 115200 is not; "any" takes both. */
+    b = wf_emu_new(NULL, NULL, 1);
+    b->console_baud = 9600;
+    usart_setup(b, 1667);
+    wr(b, USART2 + 0x04, 'a');
+    assert_int_equal(b->usart.baud, 9598);
+    wr(b, USART2 + 0x08, 139);
+    assert_int_equal(wf_emu_write(b, USART2 + 0x04, 4, 'x'), -1);
+    assert_non_null(strstr(b->stop_msg, "expects 9600"));
+    wf_emu_free(b);
+    b = wf_emu_new(NULL, NULL, 1);
+    b->console_baud = 0;
+    usart_setup(b, 1667);
+    wr(b, USART2 + 0x04, 'a');
+    wr(b, USART2 + 0x08, 139);
+    wr(b, USART2 + 0x04, 'b');
+    assert_int_equal(b->usart.baud, 115107);
     wf_emu_free(b);
 }
 
