@@ -274,6 +274,9 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigne
     if (wf_emu_read(e->b, addr, size, &v) != 0) {
         uc_emu_stop(uc);
     }
+    if (e->b->core.nvic.check) {
+        e->check_at = e->b->icount; /* a read that moved an interrupt line */
+    }
     if (e->trace) {
         fprintf(stderr, "[mmio] %08X: read%u  0x%08X -> 0x%08X\n", e->b->pc, size * 8, addr, v);
     }

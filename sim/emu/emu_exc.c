@@ -170,7 +170,7 @@ int wf_emu_exc_return(struct wf_emu_cpu *e, uint32_t exc_return)
     memcpy(w, b->sram + (f - WF_EMU_SRAM_BASE), size);
     uint32_t new_sp = f + size + ((w[7] >> 9) & 1u) * 4u;
     emu_exc_deactivate(b, exc, to_thread ? 0 : w[7] & 0x1FFu);
-    emu_exti_update(b); /* a line still asserted pends its interrupt again */
+    emu_irq_update(b); /* a line still asserted pends its interrupt again */
     static const int core[6] = {UC_ARM_REG_R0, UC_ARM_REG_R1,  UC_ARM_REG_R2,
                                 UC_ARM_REG_R3, UC_ARM_REG_R12, UC_ARM_REG_LR};
     for (int i = 0; i < 6; i++) {

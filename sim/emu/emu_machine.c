@@ -219,7 +219,22 @@ void wf_emu_tick(struct wf_emu *b)
 {
     (void)emu_rcc_update(b); /* completes a pending clock switch */
     emu_iwdg_check(b);
-    emu_exti_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK) */
+    emu_irq_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK); console input */
+}
+
+static void level_irq(struct wf_emu *b, bool asserted, unsigned irq)
+{
+    unsigned exc = EMU_EXC_IRQ0 + irq;
+    if (asserted && !emu_exc_is_active(b, exc) && !emu_exc_is_pending(b, exc)) {
+        emu_exc_set_pending(b, exc);
+    }
+}
+
+void emu_irq_update(struct wf_emu *b)
+{
+    emu_exti_update(b);
+    level_irq(b, emu_usart_irq_line(b), b->usart.dev.unit == 1 ? EMU_IRQ_USART1 : EMU_IRQ_USART2);
+    level_irq(b, emu_spi_irq_line(b), EMU_IRQ_SPI1);
 }
 
 /* ---- bus ---- */

@@ -452,6 +452,13 @@ void emu_exti_reset(struct wf_emu *b);
 /** The EXTI inputs looked at again (GPIO levels, the chip's INTn): edges set PR, and
  * every line with PR and IMR set keeps its NVIC interrupt pending unless it is active. */
 void emu_exti_update(struct wf_emu *b);
+/** The peripherals' interrupt lines looked at (EXTI inputs, the console USART, SPI1):
+ * an asserted line sets its interrupt pending unless it is active (taken again after
+ * the return if still asserted then). Called after the registers that move a line. */
+void emu_irq_update(struct wf_emu *b);
+bool emu_usart_irq_line(struct wf_emu *b);
+bool emu_spi_irq_line(const struct wf_emu *b);
+
 /** Input level of a pin as IDR reads it (outputs: what they drive; the chip's INTn; pulls). */
 unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin);
 /** Put `d` on the bus (wf_emu_read/write find it by address). */

@@ -17,13 +17,17 @@
 #define CR1_M (1u << 12)
 #define CR1_UE (1u << 13)
 #define CR1_OVER8 (1u << 15)
-#define CR1_IE_BITS 0x01F0u /* IDLEIE, RXNEIE, TCIE, TXEIE, PEIE */
+#define CR1_RXNEIE (1u << 5)
+#define CR1_TCIE (1u << 6)
+#define CR1_TXEIE (1u << 7)
+#define CR1_UNMODELLED_IE 0x0110u /* IDLEIE, PEIE */
 
 static int sr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v);
 static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v);
 static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int cr3_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
+static void poll_rx(struct wf_emu *b);
 
 /* SR: only RXNE/TC are write-0-to-clear, and TXE/TC read 1 again at once (instant
  * transmission): writes are ignored. */
@@ -127,6 +131,7 @@ static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *
     poll_rx(b);
     *v = b->usart.rx >= 0 ? (uint32_t)b->usart.rx : 0;
     b->usart.rx = -1;
+    emu_irq_update(b);
     return 0;
 }
 
@@ -153,18 +158,35 @@ static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
         return -1;
     }
     put(b, (char)(w->raw & 0xFFu));
+    emu_irq_update(b);
     return 0;
 }
 
 static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 {
-    if (w->val & CR1_IE_BITS) {
-        return wf_emu_stop(b, WF_EMU_STOP_RULE,
-                           "%s interrupts enabled (CR1 = 0x%04X): no interrupt controller is modelled (PC "
-                           "0x%08X)",
-                           d->name, w->val, b->pc);
+    if (w->val & CR1_UNMODELLED_IE) {
+        return wf_emu_stop(b, WF_EMU_STOP_UNMODELLED,
+                           "%s IDLE/parity interrupts (CR1 = 0x%04X) are not modelled (PC 0x%08X)", d->name,
+                           w->val, b->pc);
     }
+    d->r[USART_CR1] = w->val; /* the line below sees the new enables */
+    emu_irq_update(b);
     return 0;
+}
+
+/* The interrupt line (RM0383 19.4): TXE with TXEIE (TXE always reads 1: transmission
+ * is instant), TC with TCIE, RXNE with RXNEIE; only while UE is set. */
+bool emu_usart_irq_line(struct wf_emu *b)
+{
+    uint32_t cr1 = b->usart.dev.r[USART_CR1];
+    if (!(cr1 & CR1_UE) || !(cr1 & (CR1_TXEIE | CR1_TCIE | CR1_RXNEIE))) {
+        return false;
+    }
+    if (cr1 & (CR1_TXEIE | CR1_TCIE)) {
+        return true;
+    }
+    poll_rx(b);
+    return b->usart.rx >= 0;
 }
 
 static int cr3_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)

@@ -5,7 +5,8 @@
  *
  * - after wf_board_init: its own vector table (VTOR), a 1 kHz SysTick tick
  *   (priority 0xC0) that drives a 20 ms delay checked against DWT CYCCNT; an SVC
- *   (the handler reads its immediate through the stacked PC); PendSV (0xF0, the
+ *   (the handler reads its immediate through the stacked PC); a console line sent
+ *   by USART1's TXE interrupt (0xA0), one byte each; PendSV (0xF0, the
  *   lowest), pended every 100 ticks, which pends EXTI1 by software (0x40): EXTI1
  *   must preempt it at once (nested priorities);
  * - before wf_fetch: the W5500's INTn on PB0 as EXTI0 (falling edge, 0x80), the
@@ -50,8 +51,13 @@
 #define EXTI_FTSR REG(0x40013C0Cu)
 #define EXTI_SWIER REG(0x40013C10u)
 #define EXTI_PR REG(0x40013C14u)
+#define NVIC_ISER1 REG(0xE000E104u)
+#define USART1_SR REG(0x40011000u)
+#define USART1_DR REG(0x40011004u)
+#define USART1_CR1 REG(0x4001100Cu)
 #define IRQ_EXTI0 6u
 #define IRQ_EXTI1 7u
+#define IRQ_USART1 37u
 #define NOWHERE 0x60000000u /* the FSMC bank: the STM32F411 has none */
 
 void __real_wf_board_init(void);
@@ -66,6 +72,8 @@ void __wrap_wf_board_exit(int code);
 
 static volatile uint32_t ticks, pendsv_runs, exti1_runs, intn_runs, intn_low, svc_number, nested_ok;
 static volatile uint32_t busfault_cfsr, busfault_bfar;
+static const char usart_line[] = "[emu-irq] usart1 sent this line from its TXE interrupt\n";
+static volatile uint32_t usart_pos, usart_irqs;
 
 static void say(const char *fmt, ...)
 {
@@ -129,6 +137,19 @@ static void exti0_handler(void)
     }
 }
 
+/* Interrupt-driven transmission: one byte per TXE interrupt, TXEIE off at the end. */
+static void usart1_handler(void)
+{
+    usart_irqs++;
+    if (USART1_SR & (1u << 7)) {
+        if (usart_line[usart_pos] != '\0') {
+            USART1_DR = (uint8_t)usart_line[usart_pos++];
+        } else {
+            USART1_CR1 &= ~(1u << 7);
+        }
+    }
+}
+
 /* The SVC immediate: the low byte of the instruction before the stacked return address. */
 __attribute__((used)) static void svc_c(const uint32_t *frame)
 {
@@ -176,7 +197,9 @@ __attribute__((aligned(512))) static const vector_t vectors[16 + 86] = {
     [16 ... 16 + IRQ_EXTI0 - 1] = DEF,
     [16 + IRQ_EXTI0] = exti0_handler,
     [16 + IRQ_EXTI1] = exti1_handler,
-    [16 + IRQ_EXTI1 + 1 ... 16 + 85] = DEF,
+    [16 + IRQ_EXTI1 + 1 ... 16 + IRQ_USART1 - 1] = DEF,
+    [16 + IRQ_USART1] = usart1_handler,
+    [16 + IRQ_USART1 + 1 ... 16 + 85] = DEF,
 };
 
 /* ---- the wrapped steps ---- */
@@ -206,6 +229,12 @@ void __wrap_wf_board_init(void)
     say("[emu-irq] systick delay 20 ticks: %lu ms by CYCCNT", (unsigned long)ms);
     __asm volatile("svc #7" ::: "memory");
     say("[emu-irq] svc %lu", (unsigned long)svc_number);
+    NVIC_IPR(IRQ_USART1) = 0xA0u;
+    NVIC_ISER1 = 1u << (IRQ_USART1 - 32u);
+    USART1_CR1 |= 1u << 7; /* TXEIE: the handler sends the line */
+    while (USART1_CR1 & (1u << 7)) {
+    }
+    say("[emu-irq] usart1 interrupts %lu for %lu bytes", (unsigned long)usart_irqs, (unsigned long)usart_pos);
 }
 
 int __wrap_wf_fetch(void *work, void *net, void *tls, const void *options, const void *callbacks,

@@ -2,7 +2,8 @@
 # tests/emu_irq/run.sh EMULATOR EMU_IRQ.elf PKI_DIR -- the interrupt test image
 # (tests/emu_irq/irq_image.c, Black Pill + W5500) in the emulator against the test
 # servers (scripts/run-firmware.sh), with --profile. Checks: the 1 kHz SysTick
-# delay of 20 ticks took 20 ms of CYCCNT (+-1), SVC #7 seen by its handler, the
+# delay of 20 ticks took 20 ms of CYCCNT (+-1), SVC #7 seen by its handler, a line
+# sent by USART1's TXE interrupt (one interrupt per byte, one more to stop), the
 # page fetched (HTTP 200) with the W5500's INTn interrupts (EXTI0) arriving during
 # the fetch, PendSV runs each preempted by EXTI1 (nested priorities), a BusFault
 # handled with BFAR = the address read; then the division by zero escalated to a
@@ -44,6 +45,14 @@ verdict "1 kHz SysTick drives a 20 ms delay" "${why[@]}"
 why=()
 grep -q '^\[emu-irq\] svc 7$' "$out" || why+=("the SVC handler did not see #7")
 verdict "SVC: the handler reads the immediate through the stacked PC" "${why[@]}"
+
+why=()
+grep -q '^\[emu-irq\] usart1 sent this line from its TXE interrupt$' "$out" || why+=("the line is missing")
+line=$(grep '^\[emu-irq\] usart1 interrupts' "$out")
+n=$(sed -n 's/^\[emu-irq\] usart1 sent this line from its TXE interrupt$/&/p' "$out" | head -n1 | wc -c)
+[[ $line == "[emu-irq] usart1 interrupts $((n + 1)) for $n bytes" ]] || # the line and its LF
+  why+=("expected $((n + 1)) interrupts for $n bytes: $line")
+verdict "USART1 TXE interrupts send a console line, one byte each" "${why[@]}"
 
 why=()
 grep -q '^fetched [0-9]* bytes, HTTP 200' "$out" || why+=("no page")

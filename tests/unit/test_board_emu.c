@@ -27,7 +27,11 @@ static uint32_t rd(struct wf_emu *b, uint32_t addr)
 
 static void wr(struct wf_emu *b, uint32_t addr, uint32_t v)
 {
-    assert_int_equal(wf_emu_write(b, addr, 4, v), 0);
+    int rc = wf_emu_write(b, addr, 4, v);
+    if (rc != 0) {
+        print_message("stop: %s\n", b->stop_msg);
+    }
+    assert_int_equal(rc, 0);
 }
 
 /* Advance the CPU clock by `n` instructions (the models only read the counters). */
@@ -1001,6 +1005,44 @@ static void test_exti_edges(void **state)
     wf_sim_chip_free(chip);
 }
 
+/* The console USART's and SPI1's interrupt lines (level: pending again while asserted). */
+static void test_usart_spi_irq_lines(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(NULL, NULL, 1); /* Nucleo: USART2 = IRQ38 */
+    usart_setup(b, 139);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    wr(b, USART2 + 0x0C, (1u << 13) | (1u << 3) | (1u << 7)); /* TXEIE: TXE is 1 */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    emu_exc_activate(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2, 0);
+    emu_irq_update(b); /* still asserted at the return: pending again */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    emu_exc_clear_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2);
+    wr(b, USART2 + 0x0C, (1u << 13) | (1u << 3)); /* the handler clears TXEIE */
+    emu_irq_update(b);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    assert_int_equal(wf_emu_write(b, USART2 + 0x0C, 4, (1u << 13) | (1u << 4)), -1); /* IDLEIE */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+    /* SPI1: RXNEIE with a received byte; reading DR lowers the line. */
+    struct wf_sim_chip *chip = wf_sim_chip_new(1);
+    b = wf_emu_new(NULL, chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
+    spi_setup(b);
+    wr(b, GPIOB + 0x18, 1u << (6 + 16)); /* the chip selected */
+    wr(b, SPI1 + 0x04, 1u << 6);         /* RXNEIE */
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    wr(b, SPI1 + 0x0C, 0x55);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    emu_exc_clear_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1);
+    (void)rd(b, SPI1 + 0x0C);
+    assert_false(emu_spi_irq_line(b));
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
 /* ---- the full emulator: tiny Thumb programs ----
  * Assembled with arm-none-eabi-as (Cortex-M4, FPv4-SP); the source is in the comments. */
 
@@ -1275,6 +1317,7 @@ int main(void)
         cmocka_unit_test(test_emu_exceptions),
         cmocka_unit_test(test_emu_fault_report),
         cmocka_unit_test(test_exti_edges),
+        cmocka_unit_test(test_usart_spi_irq_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
