@@ -559,6 +559,10 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
         if (e->debug_halt) {
             break; /* the debugger takes over (an error from a halted TB is not the CPU's) */
         }
+        if (err == UC_ERR_OK && b->stop == WF_EMU_STOP_NONE && !b->reset_request &&
+            b->icount < e->slice_end) {
+            (void)wf_emu_exc_sleep(e); /* WFI/WFE: time runs on without instructions */
+        }
         if (err != UC_ERR_OK && b->stop == WF_EMU_STOP_NONE) {
             uint16_t h1 = 0, h2 = 0;
             mem_u16(b, b->pc, &h1);

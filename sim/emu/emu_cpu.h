@@ -106,6 +106,9 @@ int wf_emu_exc_fault(struct wf_emu_cpu *e, unsigned exc, uint32_t cfsr, uint32_t
 /** The code hook's slow path: SysTick brought up to date; the exception to take now (0: none);
  * sets e->check_at for the next look. */
 unsigned wf_emu_exc_poll(struct wf_emu_cpu *e);
+/** After the CPU returned: if it stopped after a WFI/WFE, sleep (emulated time runs to
+ * the next SysTick interrupt, 1 ms at most; nothing when one is pending). True if so. */
+bool wf_emu_exc_sleep(struct wf_emu_cpu *e);
 /** Whether the handler at `addr` is a default one: its first instruction is `b .`. */
 bool wf_emu_exc_is_default_handler(struct wf_emu_cpu *e, uint32_t addr);
 /** The fault report (faulting PC, LR, frame, CFSR/HFSR/MMFAR/BFAR decoded, backtrace). */

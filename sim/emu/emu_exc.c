@@ -242,7 +242,8 @@ unsigned wf_emu_exc_poll(struct wf_emu_cpu *e)
     uint64_t tick = emu_systick_next_irq(b); /* sets SysTick pending on a wrap */
     uint64_t at = e->slice_end;
     if (tick != UINT64_MAX) {
-        uint64_t icount_at = tick > b->stall_cycles ? tick - b->stall_cycles : 0;
+        uint64_t idle = wf_emu_cycles(b) - b->icount; /* stalls and sleeps: cycles without instructions */
+        uint64_t icount_at = tick > idle ? tick - idle : 0;
         if (icount_at < at) {
             at = icount_at > b->icount ? icount_at : b->icount + 1;
         }
@@ -262,6 +263,34 @@ unsigned wf_emu_exc_poll(struct wf_emu_cpu *e)
     }
     e->check_at = at;
     return exc;
+}
+
+bool wf_emu_exc_sleep(struct wf_emu_cpu *e)
+{
+    struct wf_emu *b = e->b;
+    uint32_t pc = 0;
+    uint16_t insn = 0;
+    uc_reg_read((uc_engine *)e->uc, UC_ARM_REG_PC, &pc);
+    uint32_t w;
+    if (pc < 2 || !read_word(b, (pc - 2) & ~3u, &w)) {
+        return false;
+    }
+    insn = (uint16_t)(((pc - 2) & 2u) ? w >> 16 : w);
+    if (insn != 0xBF30u && insn != 0xBF20u) { /* WFI, WFE: Unicorn returns after them */
+        return false;
+    }
+    if (emu_exc_next(b, EMU_PRIO_THREAD + 1) != 0) {
+        return true; /* an interrupt is pending (masked or not): WFI returns at once */
+    }
+    uint64_t now = wf_emu_cycles(b), until = now + wf_emu_hclk(b) / 1000u; /* at most 1 ms per look */
+    uint64_t tick = emu_systick_next_irq(b);
+    if (tick < until) {
+        until = tick;
+    }
+    if (until > now) {
+        b->sleep_cycles += until - now;
+    }
+    return true;
 }
 
 /* ---- the report ---- */

@@ -185,7 +185,7 @@ uint32_t wf_emu_spi1_hz(const struct wf_emu *b)
 
 uint64_t wf_emu_cycles(const struct wf_emu *b)
 {
-    return b->icount + b->stall_cycles;
+    return b->icount + b->stall_cycles + b->sleep_cycles;
 }
 
 void wf_emu_clock_will_change(struct wf_emu *b)

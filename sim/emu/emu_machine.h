@@ -16,10 +16,10 @@
  *
  * Time. The CPU executes one instruction per core clock cycle (an assumed CPI of
  * 1): `cycles` = instructions executed + stall cycles (flash erase/program, during
- * which silicon stalls instruction fetch). Emulated time integrates cycles over
- * the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and
- * SysTick count these cycles; the IWDG, the chip model's clock and the
- * run's time limit use emulated time.
+ * which silicon stalls instruction fetch) + sleep cycles (WFI/WFE: until the next
+ * SysTick interrupt, at most 1 ms at a time, or at once when an interrupt is pending). Emulated time
+ * integrates cycles over the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and SysTick
+ * count these cycles; the IWDG, the chip model's clock and the run's time limit use emulated time.
  */
 #ifndef WF_EMU_MACHINE_H
 #define WF_EMU_MACHINE_H
@@ -307,6 +307,7 @@ struct wf_emu {
     /* time */
     uint64_t icount;       /**< instructions executed since power-on (all resets) */
     uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
+    uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
     uint64_t tb_cycles;    /**< time base: cycles at the last clock change ... */
     uint64_t tb_ps;        /**< ... and the emulated time then, in picoseconds */
     uint64_t tb_rem;       /**< remainder of the ps conversion */
