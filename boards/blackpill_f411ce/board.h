@@ -14,7 +14,8 @@
  * | MOSI         | PA7        | SPI1_MOSI, AF5                                            |
  * | SCS (/CS)    | PA4        | GPIO output, high = deselected                            |
  * | RST (/RESET) | PA3        | GPIO output, low = in reset (the firmware resets the chip)|
- * | INT          | -          | not connected (the driver polls)                          |
+ * | INT          | (PB0)      | optional: the driver polls; the emulator drives PB0 as    |
+ * |              |            | the W5500's INTn (EXTI0) for interrupt-driven firmware    |
  * | 3.3V         | 3V3        | the module draws up to ~130 mA: the Pill's regulator can  |
  * |              |            | supply it from USB; with an ST-LINK only, check its limit |
  * | GND          | G          |                                                           |

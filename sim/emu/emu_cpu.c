@@ -432,6 +432,13 @@ int wf_emu_cpu_reset(struct wf_emu_cpu *e)
     }
     uc_reg_write(uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(uc, UC_ARM_REG_PRIMASK, &zero);
+    uc_reg_write(uc, UC_ARM_REG_BASEPRI, &zero);
+    uc_reg_write(uc, UC_ARM_REG_FAULTMASK, &zero);
+    uc_reg_write(uc, UC_ARM_REG_PSP, &zero);
+    e->take = 0; /* nothing the hooks recorded survives a reset */
+    e->svc = false;
+    e->exc_return = 0;
+    e->fault.exc = 0;
     uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
     uc_reg_write(uc, UC_ARM_REG_SP, &sp);
     uc_reg_write(uc, UC_ARM_REG_LR, &lr);
