@@ -1,4 +1,6 @@
-/* Unicorn glue: memory map, hooks, run loop, resets, fault reports. */
+/* Unicorn glue: memory map, hooks, run loop, resets, register dumps. Exceptions:
+ * the hooks record what happened (an exception due, an SVC, an exception return, a
+ * fault) and stop the CPU; the run loop carries it out (emu_exc.c) and resumes. */
 #include "emu_cpu.h"
 
 #include <inttypes.h>
@@ -23,7 +25,7 @@ static const char *excp_name(uint32_t n)
     case 1:
         return "undefined instruction (UsageFault UNDEFINSTR)";
     case 2:
-        return "svc (no exception handling is modelled)";
+        return "svc";
     case 3:
         return "prefetch abort (instruction fetch fault)";
     case 4:
@@ -31,7 +33,7 @@ static const char *excp_name(uint32_t n)
     case 7:
         return "breakpoint";
     case 8:
-        return "exception return (no exception is ever taken)";
+        return "exception return";
     case 17:
         return "coprocessor instruction with the coprocessor disabled (UsageFault NOCP)";
     case 18:

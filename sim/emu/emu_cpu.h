@@ -7,9 +7,10 @@
  * rules), SRAM, and three MMIO windows decoded by the board: peripherals
  * 0x40000000-0x4007FFFF, the private peripheral bus 0xE0000000-0xE00FFFFF and the
  * system-memory page with the unique ID 0x1FFF7000-0x1FFF7FFF. Everything else is
- * unmapped: any access stops the run (WF_EMU_STOP_UNMODELLED; an instruction fetch
- * there is a WF_EMU_STOP_FAULT). The flash alias at address 0 is not mapped either, so a
- * NULL dereference stops the run (silicon would read the boot alias).
+ * unmapped: an access there is a BusFault (precise, BFAR; an instruction fetch:
+ * IBUSERR), taken as on silicon or ending in the fault report (emu_exc.c,
+ * docs/emulator.md). The flash alias at address 0 is not mapped either, so a NULL
+ * dereference faults (silicon would read the boot alias).
  *
  * Exit convention: `bkpt #0xAB` with r0 = exit code ends the run (WF_EMU_STOP_EXIT).
  * DHCSR.C_DEBUGEN reads 1 in the emulator, so a firmware can guard the bkpt with

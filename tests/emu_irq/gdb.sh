@@ -13,18 +13,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scripts=$here/../../scripts
 command -v gdb-multiarch >/dev/null || { echo "not ok - gdb-multiarch is not installed (scripts/install-deps.sh)"; exit 1; }
 work=$(mktemp -d)
-failed=0
-verdict() { # verdict NAME [WHY...]
-  local name=$1
-  shift
-  if (($# == 0)); then
-    echo "ok - $name"
-  else
-    echo "not ok - $name: $*"
-    failed=$((failed + 1))
-  fi
-}
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$here/lib.sh"
 
 # shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
 source "$scripts/test-servers.sh" # traps EXIT: stops the servers
@@ -37,10 +27,7 @@ port=$(free_port)
 timeout -k 5 300 "$emu" --gdb "$port" --max-seconds 60 --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" \
   --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" "$elf" >"$work/emu.out" 2>"$work/emu.err" &
 emu_pid=$!
-for ((i = 0; i < 50; i++)); do
-  grep -q 'waiting for a connection' "$work/emu.err" && break
-  sleep 0.1
-done
+wait_gdb_port "$work/emu.err"
 timeout -k 5 300 gdb-multiarch -q -nx -batch \
   -ex 'set pagination off' -ex 'set confirm off' \
   -ex "target remote 127.0.0.1:$port" \
@@ -80,10 +67,7 @@ fi
 port=$(free_port)
 "$emu" --gdb "$port" --max-seconds 60 "$elf" >/dev/null 2>"$work/emu2.err" &
 emu_pid=$!
-for ((i = 0; i < 50; i++)); do
-  grep -q 'waiting for a connection' "$work/emu2.err" && break
-  sleep 0.1
-done
+wait_gdb_port "$work/emu2.err"
 python3 - "$port" >"$work/raw.out" 2>&1 <<'PY'
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))

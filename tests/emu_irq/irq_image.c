@@ -75,20 +75,18 @@ static volatile uint32_t busfault_cfsr, busfault_bfar;
 static const char usart_line[] = "[emu-irq] usart1 sent this line from its TXE interrupt\n";
 static volatile uint32_t usart_pos, usart_irqs;
 
+/* A console line: the format carries its own "\n" (the port turns it into CR LF). */
 static void say(const char *fmt, ...)
 {
     char line[160];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        return;
-    }
-    size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
-    line[len++] = '\n';
     const struct wf_port *port = wf_board_port();
-    port->console_write(port->ctx, line, len);
+    if (n > 0) {
+        port->console_write(port->ctx, line, (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
+    }
 }
 
 /* ---- handlers ---- */
@@ -226,15 +224,16 @@ void __wrap_wf_board_init(void)
     uint32_t c0 = wf_board_cycles();
     tick_delay(20);
     uint32_t ms = (wf_board_cycles() - c0) / 100000u;
-    say("[emu-irq] systick delay 20 ticks: %lu ms by CYCCNT", (unsigned long)ms);
+    say("[emu-irq] systick delay 20 ticks: %lu ms by CYCCNT\n", (unsigned long)ms);
     __asm volatile("svc #7" ::: "memory");
-    say("[emu-irq] svc %lu", (unsigned long)svc_number);
+    say("[emu-irq] svc %lu\n", (unsigned long)svc_number);
     NVIC_IPR(IRQ_USART1) = 0xA0u;
     NVIC_ISER1 = 1u << (IRQ_USART1 - 32u);
     USART1_CR1 |= 1u << 7; /* TXEIE: the handler sends the line */
     while (USART1_CR1 & (1u << 7)) {
     }
-    say("[emu-irq] usart1 interrupts %lu for %lu bytes", (unsigned long)usart_irqs, (unsigned long)usart_pos);
+    say("[emu-irq] usart1 interrupts %lu for %lu bytes\n", (unsigned long)usart_irqs,
+        (unsigned long)usart_pos);
 }
 
 int __wrap_wf_fetch(void *work, void *net, void *tls, const void *options, const void *callbacks,
@@ -255,7 +254,7 @@ int __wrap_wf_fetch(void *work, void *net, void *tls, const void *options, const
     uint8_t rx[4];
     port->spi_frame(port->ctx, simr, rx, sizeof simr);
     int rc = __real_wf_fetch(work, net, tls, options, callbacks, result);
-    say("[emu-irq] fetch returned %d; INTn interrupts %lu (INTn low in %lu)", rc, (unsigned long)intn_runs,
+    say("[emu-irq] fetch returned %d; INTn interrupts %lu (INTn low in %lu)\n", rc, (unsigned long)intn_runs,
         (unsigned long)intn_low);
     return rc;
 }
@@ -272,16 +271,16 @@ void __wrap_wf_board_exit(int code)
         __real_wf_board_exit(code);
         return;
     }
-    say("[emu-irq] ticks %lu, pendsv %lu, exti1 %lu, nested %lu", (unsigned long)ticks,
+    say("[emu-irq] ticks %lu, pendsv %lu, exti1 %lu, nested %lu\n", (unsigned long)ticks,
         (unsigned long)pendsv_runs, (unsigned long)exti1_runs, (unsigned long)nested_ok);
     SCB_SHCSR |= 1u << 17; /* BUSFAULTENA */
     (void)REG(NOWHERE);
-    say("[emu-irq] busfault CFSR 0x%08lx BFAR 0x%08lx", (unsigned long)busfault_cfsr,
+    say("[emu-irq] busfault CFSR 0x%08lx BFAR 0x%08lx\n", (unsigned long)busfault_cfsr,
         (unsigned long)busfault_bfar);
     SCB_CCR |= 1u << 4; /* DIV_0_TRP */
     static volatile uint32_t zero;
-    say("[emu-irq] dividing by zero");
+    say("[emu-irq] dividing by zero\n");
     uint32_t q = emu_irq_divide(1000u, &zero);
-    say("[emu-irq] not reached: %lu", (unsigned long)q);
+    say("[emu-irq] not reached: %lu\n", (unsigned long)q);
     __real_wf_board_exit(1);
 }

@@ -19,17 +19,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failed=0
-verdict() { # verdict NAME [WHY...]
-  local name=$1
-  shift
-  if (($# == 0)); then
-    echo "ok - $name"
-  else
-    echo "not ok - $name: $*"
-    failed=$((failed + 1))
-  fi
-}
+# shellcheck source=SCRIPTDIR/lib.sh
+source "$here/lib.sh"
 
 WF_EMU_SECONDS=30 "$run" "$emu" "$elf" "$pki" main -- --profile "$work/prof.txt" >"$work/out" 2>&1
 rc=$?

@@ -279,16 +279,24 @@ static void test_raw_violations(void **state)
 
 /* A datagram from a host socket, then one burst reading past RX_RSR: every
  * byte beyond the received data is a violation, inside the same frame. */
+/* A UDP socket on 127.0.0.1 (an ephemeral port, in *port) for the chip's socket to talk to. */
+static int udp_peer(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 static void test_raw_rx_read_past_rsr_in_burst(void **state)
 {
     (void)state;
-    int hfd = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_true(hfd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(hfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(hfd, (struct sockaddr *)&a, &alen), 0);
-    uint16_t hport = ntohs(a.sin_port);
+    uint16_t hport;
+    int hfd = udp_peer(&hport);
 
     const uint8_t s0 = sock_bsb(0, 1);
     wr8(s0, Sn_MR, UDP);
@@ -339,13 +347,8 @@ static void test_raw_rx_read_past_rsr_in_burst(void **state)
 static void test_raw_intn(void **state)
 {
     (void)state;
-    int hfd = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_true(hfd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(hfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(hfd, (struct sockaddr *)&a, &alen), 0);
-    uint16_t hport = ntohs(a.sin_port);
+    uint16_t hport;
+    int hfd = udp_peer(&hport);
     const uint8_t s0 = sock_bsb(0, 1);
     assert_int_equal(rd8(s0, 0x2C), 0xFF);         /* Sn_IMR resets to all enabled */
     assert_int_equal(rd8(BSB_COMMON, 0x18), 0x00); /* SIMR */
