@@ -110,4 +110,17 @@ grep -Eq '^watchhit T05watch:[0-9a-f]{8};' "$work/raw.out" || why+=("write watch
 ((krc == 0x76)) || why+=("kill: exit $krc, expected 0x76")
 verdict "the protocol: Ctrl-C, p, m (SRAM yes, peripherals no), Z2 watchpoint, k" "${why[@]}"
 ((failed)) && sed 's/^/#   raw: /' "$work/raw.out"
+
+# Detach: the run goes on without gdb (here to its time limit, no servers).
+port=$(free_port)
+"$emu" --gdb "$port" --max-seconds 0.5 "$elf" >/dev/null 2>"$work/emu3.err" &
+emu_pid=$!
+wait_gdb_port "$work/emu3.err"
+timeout -k 5 60 gdb-multiarch -q -nx -batch -ex "target remote 127.0.0.1:$port" -ex 'detach' "$elf" >"$work/gdb3.out" 2>&1
+wait "$emu_pid"
+drc=$?
+why=()
+grep -q 'detached: the run goes on' "$work/emu3.err" || why+=("no detach")
+((drc == 0x72)) || why+=("exit $drc, expected the time limit 0x72")
+verdict "detach: the run goes on to its end" "${why[@]}"
 exit $((failed > 0))
