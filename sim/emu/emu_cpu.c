@@ -487,15 +487,7 @@ static int run_exceptions(struct wf_emu_cpu *e)
         e->svc = false;
         uint32_t pc = 0;
         uc_reg_read(e->uc, UC_ARM_REG_PC, &pc);
-        emu_exc_set_pending(e->b, EMU_EXC_SVCALL);
-        unsigned exc = wf_emu_exc_poll(e);
-        if (exc == EMU_EXC_SVCALL) {
-            (void)wf_emu_exc_enter(e, exc, pc);
-        } else { /* SVC at a priority that cannot take it: HardFault (FORCED) */
-            emu_exc_clear_pending(e->b, EMU_EXC_SVCALL);
-            (void)wf_emu_exc_fault(e, EMU_EXC_HARDFAULT, 0, 0, pc, "SVC with SVCall unable to preempt");
-            emu_core_fault_status(e->b, 0, 1u << 30, 0, 0);
-        }
+        (void)wf_emu_exc_svc(e, pc);
         acted = 1;
     } else if (e->exc_return) {
         uint32_t v = e->exc_return;

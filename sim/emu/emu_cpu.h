@@ -104,6 +104,8 @@ int wf_emu_exc_return(struct wf_emu_cpu *e, uint32_t exc_return);
  * instruction `pc`: taken, escalated to HardFault, or the run stops (lockup). */
 int wf_emu_exc_fault(struct wf_emu_cpu *e, unsigned exc, uint32_t cfsr, uint32_t addr, uint32_t pc,
                      const char *what);
+/** An SVC executed; `pc` is the instruction after it. 0 or -1 (stopped). */
+int wf_emu_exc_svc(struct wf_emu_cpu *e, uint32_t pc);
 /** The code hook's slow path: SysTick brought up to date; the exception to take now (0: none);
  * sets e->check_at for the next look. */
 unsigned wf_emu_exc_poll(struct wf_emu_cpu *e);

@@ -84,6 +84,7 @@ int wf_emu_exc_enter(struct wf_emu_cpu *e, unsigned exc, uint32_t ret_pc)
     bool aligner;
     uint32_t f = emu_exc_frame_addr(sp, fp, &aligner);
     if (!in_sram(f, size)) {
+        e->report.frame_addr = 0;
         emu_core_fault_status(b, 1u << 12, 1u << 30, 0, 0); /* STKERR, escalated: FORCED */
         return stop_report(
             e, exc, 0, "%s: stacking its frame at 0x%08X (SP 0x%08X) fails: not in SRAM (lockup on silicon)",
@@ -232,6 +233,21 @@ int wf_emu_exc_fault(struct wf_emu_cpu *e, unsigned exc, uint32_t cfsr, uint32_t
     }
     b->core.nvic.pending[exc / 32] |= 1u << (exc % 32);
     return wf_emu_exc_enter(e, exc, pc);
+}
+
+int wf_emu_exc_svc(struct wf_emu_cpu *e, uint32_t pc)
+{
+    struct wf_emu *b = e->b;
+    if (!can_preempt(e, EMU_EXC_SVCALL)) {
+        /* SVC where SVCall cannot preempt (in a handler of higher or equal priority, or
+         * masked): HardFault, FORCED (ARMv7-M B1.5.4). */
+        emu_core_fault_status(b, 0, 1u << 30, 0, 0);
+        return wf_emu_exc_fault(e, EMU_EXC_HARDFAULT, 0, 0, pc, "SVC while SVCall cannot preempt");
+    }
+    emu_exc_set_pending(b, EMU_EXC_SVCALL);
+    /* The highest-priority pending exception first (SVCall, or one above it). */
+    unsigned exc = wf_emu_exc_poll(e);
+    return wf_emu_exc_enter(e, exc ? exc : EMU_EXC_SVCALL, pc);
 }
 
 unsigned wf_emu_exc_poll(struct wf_emu_cpu *e)

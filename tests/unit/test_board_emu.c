@@ -1291,6 +1291,31 @@ static void test_emu_wfi_sleeps(void **state)
     run_done(&r);
 }
 
+/* SVC with PRIMASK set: SVCall cannot preempt, so HardFault (FORCED), at `b .`.
+ * Source: vectors SP, reset, 0, hang, 0 x 7, svc_h; reset: cpsid i; svc #1; bkpt #0xAB;
+ * svc_h: bx lr; hang: b hang */
+static const uint8_t prog_svc_masked[] = {
+    0x00, 0x00, 0x02, 0x20, 0x31, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0x00,
+    0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x37,
+    0x00, 0x00, 0x08, 0x72, 0xB6, 0x01, 0xDF, 0xAB, 0xBE, 0x70, 0x47, 0xFE, 0xE7,
+};
+
+static void test_emu_svc_escalates(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_svc_masked, sizeof prog_svc_masked);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
+    assert_int_equal(r.e.report.exc, EMU_EXC_HARDFAULT);
+    assert_non_null(strstr(r.b->stop_msg, "SVC while SVCall cannot preempt"));
+    uint32_t cfsr, hfsr, mmfar, bfar;
+    emu_core_fault_regs(r.b, &cfsr, &hfsr, &mmfar, &bfar);
+    assert_int_equal(hfsr, 1u << 30);
+    assert_int_equal(r.e.report.frame[6], 0x08000034u); /* the return address: after the SVC */
+    run_done(&r);
+}
+
 static void test_emu_watchdog_restart(void **state)
 {
     (void)state;
@@ -1348,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_exti_edges),
         cmocka_unit_test(test_usart_spi_irq_lines),
         cmocka_unit_test(test_emu_wfi_sleeps),
+        cmocka_unit_test(test_emu_svc_escalates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
