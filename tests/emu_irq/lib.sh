@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by tests/emu_irq/run.sh and gdb.sh (sourced): TAP-like verdicts and the
 # wait for an emulator's gdb port.
 failed=0
