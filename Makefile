@@ -11,7 +11,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
 
 all: build
 
@@ -237,6 +237,24 @@ test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware
 	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
 	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
 	tests/e2e/profile.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+
+# The emulator's exceptions and interrupts (docs/emulator.md): its unit tests, the
+# interrupt test image (tests/emu_irq: SysTick, SVC, PendSV, nesting, the W5500's
+# INTn as EXTI0 during a fetch, a handled BusFault, the fault report at a default
+# handler) on the Black Pill, and a scripted gdb session through --gdb
+# (tests/emu_irq/gdb.sh: break in wf_fetch, step, print, continue to the page).
+# Its own build of the emulator image, Black Pill, with debug information (-g: the
+# code is the same, the ELF carries what gdb needs to print variables).
+FW_EMU_IRQ ?= build/fw-emu-g/blackpill_f411ce
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+test-emu-irq: build $(PKI)/root.pem
+	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=blackpill_f411ce \
+	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
+	  -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"
+	cmake --build $(FW_EMU_IRQ) -j $(JOBS) --target firmware_budget emu_irq
+	cd $(BUILD) && ctest -R 'test_board_emu|test_w5500' --output-on-failure
+	tests/emu_irq/run.sh $(EMU) $(FW_EMU_IRQ)/emu_irq.elf $(PKI)
+	tests/emu_irq/gdb.sh $(EMU) $(FW_EMU_IRQ)/firmware.elf $(PKI)
 
 # The base cases only (fetches, unknown CA, the seed across boots), for a second board.
 test-firmware-base: build firmware-emu firmware-emu-telemetry

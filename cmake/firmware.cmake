@@ -150,3 +150,4 @@ add_custom_target(firmware_budget ALL
   DEPENDS firmware
   COMMENT "firmware (${WF_TLS_PROFILE} profile): memory table and budgets"
   VERBATIM)
+include(${CMAKE_SOURCE_DIR}/tests/emu_irq/emu_irq.cmake)
