@@ -12,7 +12,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
+.PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
 
 all: build
 
@@ -217,6 +217,24 @@ test-firmware-base: build images rel-emu
 # Every tests/fuzz/fuzz_*.c built (make fuzz-build), for the ctest tests fuzz_<name>.
 fuzz-build: deps
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk build -j $(JOBS)
+
+# The emulator's exceptions and interrupts (docs/emulator.md): its unit tests, the
+# interrupt test image (tests/emu_irq: SysTick, SVC, PendSV, nesting, the W5500's
+# INTn as EXTI0 during a fetch, a handled BusFault, the fault report at a default
+# handler) on the Black Pill, and a scripted gdb session through --gdb
+# (tests/emu_irq/gdb.sh: break in wf_fetch, step, print, continue to the page).
+# Its own cross tree with debug information (-g: the code is the same, the ELF carries
+# what gdb needs to print variables): the Black Pill's emulator image
+# (fw-emu/blackpill_f411ce) and the interrupt image built from it.
+FW_EMU_IRQ ?= build/arm-g
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+test-emu-irq: build rel-emu $(PKI)/root.pem
+	cmake -S . -G Ninja -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+	  -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"
+	cmake --build $(FW_EMU_IRQ) -j $(JOBS) --target $(call image_target,fw-emu/blackpill_f411ce)_budget emu_irq
+	cd $(BUILD) && ctest -R 'test_board_emu|test_w5500' --output-on-failure
+	tests/emu_irq/run.sh $(EMU) $(FW_EMU_IRQ)/emu_irq.elf $(PKI)
+	tests/emu_irq/gdb.sh $(EMU) $(FW_EMU_IRQ)/fw-emu/blackpill_f411ce/firmware.elf $(PKI)
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy

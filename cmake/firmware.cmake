@@ -266,4 +266,7 @@ if(WF_TEST_PKI)
   wf_firmware_image(fw-emu-pinned-other/${b} BOARD ${b} CA_BUNDLE system ${root} SET USE_DHCP=0 GROUP test
                     PINNED_KEY "${pin_ecdsa}")
   wf_firmware_image(fw-emu-system/${b} BOARD ${b} CA_BUNDLE system SET USE_DHCP=0 GROUP test)
+  # The emulator's interrupt test image (make test-emu-irq), from the Black Pill's.
+  set(WF_EMU_IRQ_BASE firmware_fw_emu_blackpill_f411ce)
+  include(${CMAKE_SOURCE_DIR}/tests/emu_irq/emu_irq.cmake)
 endif()

@@ -19,6 +19,7 @@ packages=(
   openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
   libunicorn-dev    # the board emulator (sim/emu): Unicorn 2 runs firmware.elf
+  gdb-multiarch     # make test-emu-irq: a scripted gdb session through wf-board-emu --gdb
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
