@@ -6,6 +6,8 @@
 #   cross build   make cross (the stack for Cortex-M4, the footprint probe)
 #   firmware images  make images (the one cross tree: the user images of every
 #                 board and profile against their budgets, the test images)
+#   interrupt test images  make emu-irq-images (tests/emu_irq's image and the gdb
+#                 session's, in a cross tree built with -g)
 #   release tree  make rel-emu install-build (the optimised emulator, the library
 #                 the install test installs)
 #   fuzz build    make fuzz-build
@@ -111,6 +113,7 @@ testing=$(realpath "$build/Testing")
 ctest_stage "unit" "$testing/pipeline-unit.log" -L unit -j "$jobs" || finish 1
 stage "cross build" "$make" --no-print-directory cross
 stage "firmware images" "$make" --no-print-directory images
+stage "interrupt test images (-g)" "$make" --no-print-directory emu-irq-images
 stage "release tree (emulator, install)" "$make" --no-print-directory rel-emu install-build
 stage "fuzz build" "$make" --no-print-directory fuzz-build
 
