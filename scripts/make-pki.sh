@@ -254,9 +254,8 @@ sign() {
 }
 
 # make_dated: the dated files (see the top), from int.pem and int.key in this directory.
+days_ago() { date -u -d "$1 days ago" +%Y%m%d%H%M%SZ; }
 make_dated() {
-  local days_ago
-  days_ago() { date -u -d "$1 days ago" +%Y%m%d%H%M%SZ; }
   rsa_key yesterday.key; sign ca_int yesterday www.example.test v3_leaf_rsa "$(days_ago 10)" "$(days_ago 1)"
   cat yesterday.pem int.pem >yesterday-chain.pem
   ec_key old-root.key

@@ -215,6 +215,7 @@ ts__try() {
   # shellcheck disable=SC2086
   if ts__wait_listen "$pid" "$proto" $ports; then
     TS_PIDS+=("$pid")
+    # shellcheck disable=SC2034 # the caller's
     TS_LAST_PID=$pid
     return 0
   fi
@@ -378,6 +379,7 @@ location = /chunked.bin {
 EOF
 
   # The http context: logs, then a server block per entry of "blocks".
+  # shellcheck disable=SC2317 # called by ts_start_nginx_with
   ts__nginx_blocks() {
     local b fields
     cat <<EOF

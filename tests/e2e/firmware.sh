@@ -397,4 +397,4 @@ done
 for k in "${!peak_max[@]}"; do
   echo "# highest $k: ${peak_max[$k]} B"
 done | sort
-summary
+summary ""

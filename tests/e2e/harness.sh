@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/e2e/harness.sh -- the case harness of the end-to-end scripts (run.sh, resume.sh,
 # net.sh, firmware.sh). Sourced; it keeps the counts and prints the verdicts:
 #

@@ -281,4 +281,4 @@ for v in 1.3 1.2; do
   end
 done
 
-summary
+summary ""

@@ -1968,4 +1968,4 @@ for o in -S,\ --show-error -w,\ --write-out -D,\ --dump-header --fail-with-body 
 done
 end
 
-summary
+summary ""
