@@ -35,6 +35,15 @@
 #                             chain2-swapped-chain.pem: leaf, int1, int2 (intermediates out of order)
 #   odd-root.pem              a root with an unknown critical extension (parsers refuse it)
 #
+# Dated relative to when they were made (the clock cases of tests/e2e/net.sh); remade on
+# their own, from the kept int.key, when over a day old (.dated holds when):
+#   yesterday.{pem,key}       leaf for www.example.test from the intermediate, valid from 10 days
+#                             ago until yesterday (expired); yesterday-chain.pem: + int.pem
+#   old-root.{pem,key}        "wizfetch Backdated Test Root" (ECDSA P-256), valid since 30 days
+#                             ago (the root may be minutes old): a clock set back 3 days accepts it
+#   backdated.pem             yesterday.key's leaf from old-root, valid from 10 days ago until
+#                             yesterday (a server chain of its own: the leaf alone)
+#
 # Client certificates (mutual TLS), for servers with ssl_verify_client:
 #   client-ca.pem             "wizfetch Test Client CA" (ECDSA P-256 root): what servers trust
 #   client-ecdsa.{pem,key}    ECDSA P-256 device certificate (CN=device-ecdsa-0001), extendedKeyUsage clientAuth
@@ -62,6 +71,8 @@ files=(root.pem int.pem rsa.pem rsa.key rsa-chain.pem ecdsa.pem ecdsa.key ecdsa-
   client-other.pem client-other.key ip.pem ip.key ip-chain.pem ipdns.pem ipdns.key ipdns-chain.pem
   wildtld.pem wildtld.key wildtld-chain.pem caleaf.pem caleaf.key caleaf-chain.pem dsa-root.pem dsa.pem dsa.key
   dsa-chain.pem int1.pem int2.pem chain2.pem chain2.key chain2-chain.pem chain2-swapped-chain.pem odd-root.pem)
+dated_files=(yesterday.pem yesterday.key yesterday-chain.pem old-root.pem old-root.key backdated.pem)
+files+=("${dated_files[@]}")
 valid_for=$((30 * 86400)) # regenerate when a good certificate expires within 30 days
 
 complete() {
@@ -75,9 +86,20 @@ complete() {
   done
 }
 
+# The dated files were made less than a day ago (they serve for two).
+dated_fresh() {
+  local made
+  made=$(cat "$out/.dated" 2>/dev/null) || return 1
+  [[ $made =~ ^[0-9]+$ ]] && (($(date +%s) - made < 86400))
+}
+
 exec 9>"$out/.lock"
 timeout 60 flock 9 || { echo "make-pki: could not lock $out/.lock" >&2; exit 1; }
-complete && exit 0
+renew_dated=0
+if complete; then
+  dated_fresh && exit 0
+  renew_dated=1
+fi
 
 work=$(mktemp -d "$out/.build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -85,7 +107,7 @@ cd "$work"
 
 # One openssl config for the CAs and every certificate profile: a section per CA
 # ("ca_NAME": its database in db-NAME, its certificate and key FILE.pem, FILE.key).
-for ca in root:root int:int unknown:unknown-root client:client-ca int1:int1 int2:int2 dsa:dsa-root; do
+for ca in root:root int:int unknown:unknown-root client:client-ca int1:int1 int2:int2 dsa:dsa-root old:old-root; do
   cat <<EOF
 [ ca_${ca%%:*} ]
 dir              = ./db-${ca%%:*}
@@ -211,7 +233,7 @@ subjectAltName         = DNS:www.example.test
 EOF
 export OPENSSL_CONF=$work/openssl.cnf
 
-for db in root int unknown client int1 int2 dsa; do
+for db in root int unknown client int1 int2 dsa old; do
   mkdir -p "db-$db/new"
   : >"db-$db/index.txt"
   openssl rand -hex 8 >"db-$db/serial" # random serials: no clash between rebuilt PKIs
@@ -230,6 +252,28 @@ sign() {
   q openssl ca -batch -notext -name "$ca" -extensions "$ext" "${dates[@]}" \
     -in "$name.csr" -out "$name.pem"
 }
+
+# make_dated: the dated files (see the top), from int.pem and int.key in this directory.
+days_ago() { date -u -d "$1 days ago" +%Y%m%d%H%M%SZ; }
+make_dated() {
+  rsa_key yesterday.key; sign ca_int yesterday www.example.test v3_leaf_rsa "$(days_ago 10)" "$(days_ago 1)"
+  cat yesterday.pem int.pem >yesterday-chain.pem
+  ec_key old-root.key
+  q openssl req -new -key old-root.key -subj "/CN=wizfetch Backdated Test Root" -out old-root.csr
+  q openssl ca -batch -notext -name ca_old -selfsign -keyfile old-root.key -extensions v3_root \
+    -startdate "$(days_ago 30)" -enddate "$(date -u -d '3650 days' +%Y%m%d%H%M%SZ)" -in old-root.csr -out old-root.pem
+  q openssl ca -batch -notext -name ca_old -extensions v3_leaf_rsa -startdate "$(days_ago 10)" \
+    -enddate "$(days_ago 1)" -in yesterday.csr -out backdated.pem
+  date +%s >.dated
+}
+
+if ((renew_dated)); then
+  cp "$out/int.pem" "$out/int.key" .
+  make_dated
+  cp "${dated_files[@]}" .dated "$out"/
+  chmod 644 "$out"/*.pem "$out"/*.key
+  exit 0
+fi
 
 # Roots (self-signed, 20 years).
 rsa_key root.key
@@ -250,6 +294,7 @@ rsa_key expired.key;   sign ca_int expired www.example.test v3_leaf_rsa 20200101
 rsa_key future.key;    sign ca_int future www.example.test v3_leaf_rsa 20400101000000Z 20500101000000Z
 rsa_key wrongname.key; sign ca_int wrongname other.example.test v3_leaf_other "" ""
 for n in rsa ecdsa expired future wrongname; do cat "$n.pem" int.pem >"$n-chain.pem"; done
+make_dated
 
 # Leaf from the untrusted root; self-signed leaf.
 rsa_key unknown.key;   sign ca_unknown unknown www.example.test v3_leaf_rsa "" ""
@@ -326,6 +371,6 @@ q openssl verify -CAfile root.pem -untrusted chain2-swapped-chain.pem chain2.pem
 q openssl verify -CAfile client-ca.pem client-ecdsa.pem client-rsa.pem
 
 rm -f "$out/.complete"
-cp "${files[@]}" root.key int.key unknown-root.key client-ca.key "$out"/
+cp "${files[@]}" .dated root.key int.key unknown-root.key client-ca.key "$out"/
 chmod 644 "$out"/*.pem "$out"/*.key "$out"/*.der
 touch "$out/.complete"

@@ -30,6 +30,20 @@
 #     <requests on it> <$ssl_session_reused: r or .>"), 404 for the rest.
 #     Access log: $TS_DIR/nginx/access.log, one line per request:
 #       <server port> <TLS version> <cipher> "<request line>" <status> <body bytes>
+#   ts_start_nginx_with VAR DIR WRITER [NAME...]   # any other nginx: its files in DIR; the
+#                                    # http context (server blocks, logs...) is what the
+#                                    # function WRITER prints (called as WRITER DIR); for
+#                                    # each NAME a free port in the associative array VAR
+#                                    # (declared by the caller) unless VAR[NAME] is set
+#                                    # already (a fixed port); started (new ports on a
+#                                    # retry) until every VAR port listens
+#   ts_launch NAME PROTO LOG "PORT..." -- COMMAND...   # any server on fixed ports: started
+#                                    # in the background (output in LOG) until it listens
+#                                    # on every PORT (tcp|udp); its pid in TS_LAST_PID
+#   ts_stop PID                      # stop one of the servers now (TERM, bounded, KILL)
+#   TS_NETNS=NAME                    # the servers started while it is set run in the
+#                                    # network namespace NAME (ip netns exec; root), and
+#                                    # the waits look at that namespace's sockets
 #   ts_start_dnsmasq VAR             # dnsmasq: www.example.test A 10.0.0.1, any other
 #                                    # name under example.test NXDOMAIN; VAR=its port
 #   ts_start_silent_dns VAR          # UDP port that reads queries and never answers
@@ -54,7 +68,7 @@
 #                                    # its own $TS_DIR, ts_cleanup stops nothing shared
 #   ts_cleanup                       # stop everything now (the traps call it)
 #
-# Every server listens on 127.0.0.1 only, on a random unprivileged port (retried if
+# Every server listens on 127.0.0.1 only (unless the caller's WRITER or COMMAND says otherwise), on a random unprivileged port (retried if
 # taken); every wait is bounded; everything lives in the temp dir $TS_DIR, which
 # ts_cleanup removes (set TS_KEEP=1 to keep it for debugging).
 #
@@ -65,6 +79,8 @@ TS_DIR=""
 TS_DOCROOT=""
 TS_PIDS=()
 TS_AT_EXIT=()
+TS_LAST_PID=""
+TS_NETNS=${TS_NETNS:-}
 declare -gA NGINX_PORT=()
 TS_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -92,6 +108,13 @@ ts__stop_pid() {
   # shellcheck disable=SC2086
   kill -KILL "$pid" $kids 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+}
+
+ts_stop() {
+  local pid=$1 i
+  ts__stop_pid "$pid"
+  for i in "${!TS_PIDS[@]}"; do [[ ${TS_PIDS[$i]} == "$pid" ]] && unset "TS_PIDS[$i]"; done
+  TS_PIDS=("${TS_PIDS[@]}")
 }
 
 ts_cleanup() {
@@ -157,19 +180,21 @@ ts_free_port() {
   return 1
 }
 
+# ts__in_ns COMMAND...: COMMAND in the namespace TS_NETNS (if set), in the foreground.
+ts__in_ns() {
+  if [[ -n $TS_NETNS ]]; then ip netns exec "$TS_NETNS" "$@"; else "$@"; fi
+}
+
 # ts__wait_listen PID tcp|udp PORT... : 0 once every port is bound, 1 if PID died or 5 s passed.
 ts__wait_listen() {
-  local pid=$1 proto=$2 i p ok
+  local pid=$1 proto=$2 i p ok flag=-Htln
   shift 2
+  [[ $proto == udp ]] && flag=-Huln
   for ((i = 0; i < 50; i++)); do
     kill -0 "$pid" 2>/dev/null || return 1
     ok=1
     for p in "$@"; do
-      if [[ $proto == udp ]]; then
-        [[ -n $(ss -Huln "( sport = :$p )" 2>/dev/null) ]] || ok=0
-      else
-        [[ -n $(ss -Htln "( sport = :$p )" 2>/dev/null) ]] || ok=0
-      fi
+      [[ -n $(ts__in_ns ss "$flag" "( sport = :$p )" 2>/dev/null) ]] || ok=0
     done
     ((ok)) && return 0
     sleep 0.1
@@ -177,27 +202,53 @@ ts__wait_listen() {
   return 1
 }
 
+# ts__try PROTO LOG "PORT..." -- COMMAND...: one start of COMMAND (in TS_NETNS, if set);
+# 0 once it listens on every PORT (its pid kept in TS_PIDS and TS_LAST_PID), else 1
+# with the process stopped.
+ts__try() {
+  local proto=$1 log=$2 ports=$3 pid
+  shift 4
+  local -a pre=()
+  [[ -n $TS_NETNS ]] && pre=(ip netns exec "$TS_NETNS")
+  "${pre[@]}" "$@" </dev/null >>"$log" 2>&1 &
+  pid=$!
+  # shellcheck disable=SC2086
+  if ts__wait_listen "$pid" "$proto" $ports; then
+    TS_PIDS+=("$pid")
+    # shellcheck disable=SC2034 # the caller's
+    TS_LAST_PID=$pid
+    return 0
+  fi
+  ts__stop_pid "$pid"
+  return 1
+}
+
+ts__start_failed() { # NAME LOG
+  ts_log "$1 did not start; log $2:"
+  tail -n 20 "$2" >&2
+  return 1
+}
+
+ts_launch() {
+  local name=$1 proto=$2 log=$3 ports=$4
+  shift 4
+  ts_init
+  ts__try "$proto" "$log" "$ports" "$@" || ts__start_failed "$name" "$log"
+}
+
 # ts__launch NAME PROTO PORTVAR LOG -- COMMAND...   (the command may use the word @PORT@)
 # Starts COMMAND in the background on a fresh random port until it listens (5 tries).
 ts__launch() {
-  local name=$1 proto=$2 var=$3 log=$4 try port pid
+  local name=$1 proto=$2 var=$3 log=$4 try port
   shift 5
-  local -a cmd
   for ((try = 0; try < 5; try++)); do
     ts_free_port port || return 1
-    cmd=("${@//@PORT@/$port}")
-    "${cmd[@]}" </dev/null >>"$log" 2>&1 &
-    pid=$!
-    if ts__wait_listen "$pid" "$proto" "$port"; then
-      TS_PIDS+=("$pid")
+    if ts__try "$proto" "$log" "$port" -- "${@//@PORT@/$port}"; then
       printf -v "$var" '%s' "$port"
       return 0
     fi
-    ts__stop_pid "$pid"
   done
-  ts_log "$name did not start; log $log:"
-  tail -n 20 "$log" >&2
-  return 1
+  ts__start_failed "$name" "$log"
 }
 
 # --- nginx -----------------------------------------------------------------------
@@ -222,13 +273,50 @@ EOF
   chmod 644 "$TS_DOCROOT"/*
 }
 
+ts_start_nginx_with() {
+  local -n _ts_ports=${1:?ts_start_nginx_with VAR DIR WRITER [NAME...]}
+  local dir=${2:?ts_start_nginx_with VAR DIR WRITER [NAME...]} writer=${3:?ts_start_nginx_with VAR DIR WRITER [NAME...]}
+  shift 3
+  local -a names=("$@") random=() try n
+  for n in "${names[@]}"; do [[ -z ${_ts_ports[$n]:-} ]] && random+=("$n"); done
+  ts_init
+  mkdir -p "$dir/tmp"
+  for ((try = 0; try < 5; try++)); do
+    for n in "${random[@]}"; do ts_free_port "_ts_ports[$n]" || return 1; done
+    {
+      [[ $(id -u) -eq 0 ]] && echo "user root;"
+      cat <<EOF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log info;
+events { worker_connections 128; }
+http {
+  client_body_temp_path $dir/tmp/body;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  server_tokens off;
+EOF
+      "$writer" "$dir"
+      echo "}"
+    } >"$dir/nginx.conf"
+    if ts__try tcp "$dir/stdout.log" "${_ts_ports[*]}" -- nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf"; then
+      return 0
+    fi
+    ((${#random[@]})) || break # fixed ports: another try would fail the same way
+  done
+  ts__start_failed nginx "$dir/error.log"
+}
+
 ts_start_nginx() {
   local pki
   pki=$(cd "${1:?ts_start_nginx PKI_DIR}" && pwd) || return 1
   ts_init
   ts__make_docroot
-  local dir=$TS_DIR/nginx try pid name
-  mkdir -p "$dir/tmp"
+  local dir=$TS_DIR/nginx name
+  mkdir -p "$dir"
   # name  certificate-chain  key  protocols
   local -a blocks=(
     "main rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
@@ -290,45 +378,31 @@ location = /chunked.bin {
 }
 EOF
 
-  for ((try = 0; try < 5; try++)); do
-    local -A ports=()
+  # The http context: logs, then a server block per entry of "blocks".
+  # shellcheck disable=SC2317 # called by ts_start_nginx_with
+  ts__nginx_blocks() {
     local b fields
-    {
-      [[ $(id -u) -eq 0 ]] && echo "user root;"
-      cat <<EOF
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 128; }
-http {
+    cat <<EOF
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
   log_format wf '\$server_port \$ssl_protocol \$ssl_cipher "\$request" \$status \$body_bytes_sent';
   access_log $dir/access.log wf;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
   keepalive_timeout 5s;
-  server_tokens off;
   gzip off;
 EOF
-      for b in "${blocks[@]}"; do
-        read -r -a fields <<<"$b"
-        ts_free_port "ports[${fields[0]}]" || return 1
-        if [[ ${fields[1]} == - ]]; then
-          cat <<EOF
+    for b in "${blocks[@]}"; do
+      read -r -a fields <<<"$b"
+      if [[ ${fields[1]} == - ]]; then
+        cat <<EOF
   server { # ${fields[0]}
     listen 127.0.0.1:${ports[${fields[0]}]};
     server_name www.example.test;
     include $dir/site.conf;
   }
 EOF
-          continue
-        fi
-        cat <<EOF
+        continue
+      fi
+      cat <<EOF
   server { # ${fields[0]}
     listen 127.0.0.1:${ports[${fields[0]}]} ssl;
     server_name www.example.test;
@@ -336,37 +410,30 @@ EOF
     ssl_certificate_key $pki/${fields[2]};
     ssl_protocols ${fields[*]:3};
 EOF
-        [[ ${fields[0]} == ka ]] && echo "    keepalive_timeout 120s;"
-        [[ ${fields[0]} == noka* ]] && echo "    keepalive_timeout 0;"
-        if [[ ${fields[0]} == mtls ]]; then
-          cat <<EOF
+      [[ ${fields[0]} == ka ]] && echo "    keepalive_timeout 120s;"
+      [[ ${fields[0]} == noka* ]] && echo "    keepalive_timeout 0;"
+      if [[ ${fields[0]} == mtls ]]; then
+        cat <<EOF
     ssl_verify_client on;
     ssl_client_certificate $pki/client-ca.pem;
     add_header X-Client-Verify \$ssl_client_verify always;
     add_header X-Client-DN \$ssl_client_s_dn always;
     location = /whoami { default_type text/plain; return 200 "verify=\$ssl_client_verify dn=\$ssl_client_s_dn\\n"; }
 EOF
-        fi
-        cat <<EOF
+      fi
+      cat <<EOF
     include $dir/site.conf;
   }
 EOF
-      done
-      echo "}"
-    } >"$dir/nginx.conf"
-    nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >>"$dir/stdout.log" 2>&1 &
-    pid=$!
-    # shellcheck disable=SC2046
-    if ts__wait_listen "$pid" tcp "${ports[@]}"; then
-      TS_PIDS+=("$pid")
-      for name in "${!ports[@]}"; do NGINX_PORT[$name]=${ports[$name]}; done
-      return 0
-    fi
-    ts__stop_pid "$pid"
-  done
-  ts_log "nginx did not start; $dir/error.log:"
-  tail -n 20 "$dir/error.log" >&2
-  return 1
+    done
+  }
+
+  local -A ports=()
+  local -a names=()
+  local b
+  for b in "${blocks[@]}"; do names+=("${b%% *}"); done
+  ts_start_nginx_with ports "$dir" ts__nginx_blocks "${names[@]}" || return 1
+  for name in "${!ports[@]}"; do NGINX_PORT[$name]=${ports[$name]}; done
 }
 
 # --- DNS -------------------------------------------------------------------------

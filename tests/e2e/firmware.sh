@@ -34,7 +34,7 @@
 # wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
 # FW_AREA=NAME runs only the cases of one area (the `if fw_area NAME` blocks below:
 # fetch, mtls, seed, variants; ctest runs one test per area, tests/CMakeLists.txt).
-# Prints "ok"/"not ok" lines and "N passed, M failed".
+# Prints "ok"/"not ok" lines and "N passed, M failed" (tests/e2e/harness.sh).
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
 post_elf=${WF_FW_POST_ELF:-} # the POST image (environment, so other images can take arguments)
@@ -43,13 +43,11 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-fw_areas=$(sed -n 's/^if fw_area \([a-z0-9_]*\); then$/\1/p' "${BASH_SOURCE[0]}" | sort -u)
-if [[ -n ${FW_AREA:-} ]] && ! grep -qxF -- "$FW_AREA" <<<"$fw_areas"; then
-  echo "firmware.sh: no area '$FW_AREA'; the areas:" $fw_areas >&2
-  exit 2
-fi
-fw_area() { [[ -z ${FW_AREA:-} || $FW_AREA == "$1" ]]; }
+# shellcheck source=SCRIPTDIR/harness.sh
+source "$here/harness.sh" # verdict, summary, area selection
+# shellcheck disable=SC2046
+harness_areas FW_AREA $(sed -n 's/^if fw_area \([a-z0-9_]*\); then$/\1/p' "${BASH_SOURCE[0]}" | sort -u)
+fw_area() { area "$1"; area_selected; }
 
 # The servers, started once for every run (scripts/run-firmware.sh uses them).
 # shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
@@ -107,20 +105,14 @@ note_peaks() { # note_peaks IMAGE: the peaks of the run in $work/out
   return 0
 }
 
-verdict() { # verdict NAME [WHY...]: also reports the peak problems of its runs
+fw_verdict() { # fw_verdict NAME [WHY...]: also reports the peak problems of its runs
   local name=$1
   shift
   set -- "$@" "${peak_why[@]}"
   peak_why=()
-  if (($# == 0)); then
-    echo "ok - $name"
-    passed=$((passed + 1))
-  else
-    echo "not ok - $name: $*"
-    sed 's/^/#   /' "$work/out" | tail -n 15
-    failed=$((failed + 1))
-  fi
+  verdict "$name" "$@"
 }
+case_on_fail() { sed 's/^/#   /' "$work/out" | tail -n 15; } # harness hook
 
 # The page as served (docroot of scripts/test-servers.sh) vs. the page on the
 # console: the console turns "\n" into "\r\n"; everything else must be equal.
@@ -153,7 +145,7 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS
   if [[ $board == blackpill_f411ce ]]; then # the driver resets the module through PA3
     grep -Eq 'chip /RESET \(PA3\): [1-9]' "$work/out" || why+=("no reset pulse on PA3")
   fi
-  verdict "$name" "${why[@]}"
+  fw_verdict "$name" "${why[@]}"
 }
 
 if fw_area fetch; then
@@ -178,7 +170,7 @@ grep -q 'fetch failed in tls: certificate not issued by a trusted CA' "$work/out
 grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
-verdict "firmware in the emulator ($board): unknown CA -> error on the console, retry with backoff" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): unknown CA -> error on the console, retry with backoff" "${why[@]}"
 fi
 
 # ---- client certificates (mutual TLS): the provisioned credentials sector ----
@@ -205,7 +197,7 @@ if python3 "$creds" --cert "$pki/client-ecdsa.pem" --key "$pki/client-ecdsa.key"
 else
   why+=("make-credentials.py failed")
 fi
-verdict "firmware in the emulator ($board): provisioned ECDSA client certificate -> nginx SUCCESS and the DN, HTTP 200" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): provisioned ECDSA client certificate -> nginx SUCCESS and the DN, HTTP 200" "${why[@]}"
 
 why=()
 mtls_boot # sector 3 erased: nothing provisioned
@@ -213,7 +205,7 @@ tr -d '\r' <"$work/out" >"$work/console"
 grep -q '^client certificate: none (credentials area empty' "$work/console" || why+=("no 'client certificate: none (... empty' line")
 grep -q '^fetched .* HTTP 400' "$work/console" || why+=("no 'fetched ... HTTP 400'")
 grep -qx 'X-Client-Verify: NONE' "$work/console" || why+=("nginx saw a certificate")
-verdict "firmware in the emulator ($board): no credentials -> empty Certificate, nginx 400" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): no credentials -> empty Certificate, nginx 400" "${why[@]}"
 
 why=()
 cp "$work/cred.bin" "$work/cred-bad.bin"
@@ -223,7 +215,7 @@ tr -d '\r' <"$work/out" >"$work/console"
 grep -q '^client certificate: none (credentials area invalid: contents do not match their SHA-256' "$work/console" ||
   why+=("the console does not say the area is invalid")
 grep -q '^fetched .* HTTP 400' "$work/console" || why+=("no 'fetched ... HTTP 400'")
-verdict "firmware in the emulator ($board): damaged credentials area -> said on the console, nginx 400" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): damaged credentials area -> said on the console, nginx 400" "${why[@]}"
 fi
 
 # ---- the entropy seed across boots (one seed file = one board's sectors 1 and 2) ----
@@ -250,7 +242,7 @@ boot "$seed"
 fetched || why+=("second boot did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("second boot did not load the stored seed")
 seed_at_end 2 1 1 && programs 0 20 || why+=("second boot did not write exactly one record")
-verdict "firmware in the emulator ($board): one seed record per boot" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): one seed record per boot" "${why[@]}"
 
 why=()
 boot "$seed" --power-cut-program 10 # the 10th of the record's 20 words, half programmed
@@ -261,7 +253,7 @@ boot "$seed"
 fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 3 1 3 || why+=("the torn slot 2 was not skipped (seq 3 expected in slot 3)")
-verdict "firmware in the emulator ($board): power cut while programming a seed record -> previous seed valid, next boot fetches" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): power cut while programming a seed record -> previous seed valid, next boot fetches" "${why[@]}"
 
 # Sector 1 full (204 earlier boots): the update erases sector 2, and the cut lands in that erase.
 why=()
@@ -274,7 +266,7 @@ boot "$seed"
 fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 205 2 0 && programs 1 20 || why+=("sector 2 was not erased and its slot 0 written")
-verdict "firmware in the emulator ($board): power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
+fw_verdict "firmware in the emulator ($board): power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
 fi
 
 # The whole system root set in flash (plus the test root): the page, at about the
@@ -291,7 +283,7 @@ if [[ -n $elf_system_plus ]]; then
     why+=("heap peak $peak B is more than 2 KiB above the one-root image's $one_root_peak B")
   fi
   echo "# mbedTLS heap peak: one root $one_root_peak B, system root set + test root ${peak:-?} B"
-  verdict "system root set: heap peak within 2 KiB of the one-root image" "${why[@]}"
+  fw_verdict "system root set: heap peak within 2 KiB of the one-root image" "${why[@]}"
 fi
 if [[ -n $elf_system ]]; then
   WF_EMU_SECONDS=8 "$run" "$emu" "$elf_system" "$pki" main >"$work/out" 2>&1
@@ -302,7 +294,7 @@ if [[ -n $elf_system ]]; then
   grep -q '^mbedTLS heap peak [0-9]* of' "$work/out" || why+=("no heap peak on the console")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   echo "# mbedTLS heap peak, system root set alone (failed handshake): $(heap_peak) B"
-  verdict "firmware with the system root set only: certificate error, retry" "${why[@]}"
+  fw_verdict "firmware with the system root set only: certificate error, retry" "${why[@]}"
 fi
 
 if [[ -n $elf_pinned ]]; then
@@ -317,7 +309,7 @@ if [[ -n $elf_pinned_other ]]; then
     why+=("no pinning error on the console")
   grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
-  verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
+  fw_verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
 fi
 fi
 
@@ -340,7 +332,7 @@ if [[ -n $post_elf ]]; then
   grep -qxF "$want" "$work/console" || why+=("the server's answer is not on the console")
   grep -q 'fetched .* bytes, HTTP 200' "$work/console" || why+=("no 'fetched ... HTTP 200'")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
-  verdict "firmware in the emulator: POST JSON with header fields, the echo server's view and answer" "${why[@]}"
+  fw_verdict "firmware in the emulator: POST JSON with header fields, the echo server's view and answer" "${why[@]}"
 fi
 
 # Telemetry (WF_FW_TELEMETRY_ELF=IMAGE, make firmware-emu-telemetry: a JSON report to
@@ -379,7 +371,7 @@ for i, line in enumerate(lines):
   grep -q '^3 reports answered of 3' "$work/console" || why+=("no '3 reports answered of 3'")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   echo "# nginx's answers: $(tr '\n' '|' <"$work/answers")"
-  verdict "$name" "${why[@]}"
+  fw_verdict "$name" "${why[@]}"
 }
 telemetry_elf=${WF_FW_TELEMETRY_ELF:-}
 if [[ -n $telemetry_elf ]]; then
@@ -397,17 +389,12 @@ fi
 
 for img in "${!images[@]}"; do
   if [[ -n ${measured[$img]:-} ]]; then
-    verdict "stack of $img measured in at least one run"
+    fw_verdict "stack of $img measured in at least one run"
   else
-    verdict "stack of $img measured in at least one run" "no run of it reported its stack peak"
+    fw_verdict "stack of $img measured in at least one run" "no run of it reported its stack peak"
   fi
 done
 for k in "${!peak_max[@]}"; do
   echo "# highest $k: ${peak_max[$k]} B"
 done | sort
-echo "$passed passed, $failed failed"
-if [[ -n ${FW_AREA:-} ]] && ((passed + failed == 0)); then
-  echo "firmware.sh: area $FW_AREA ran no case" >&2
-  exit 1
-fi
-((failed == 0))
+summary ""

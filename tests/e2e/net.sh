@@ -25,7 +25,13 @@
 # with SNTP it verifies; the certificate that expired yesterday fails with the clock error
 # without SNTP and with "expired" only because SNTP supplied today's date.
 #
-# Output: "ok - NAME" / "not ok - NAME: WHY" per case, then "N passed, M failed, K skipped".
+# The servers are started by scripts/test-servers.sh inside the server namespace
+# (TS_NETNS); the certificates are the test PKI's (scripts/make-pki.sh: yesterday.pem,
+# old-root.pem, backdated.pem), in $WF_PKI_DIR, else BUILD/pki next to the binary's apps/
+# directory, else build/pki (tests/e2e/wizfetch_setup.sh).
+#
+# Output: "ok - NAME" / "not ok - NAME: WHY" per case (tests/e2e/harness.sh), then
+# "N passed, M failed, K skipped".
 # Exit 0 if none failed, 1 otherwise, 2 if the set-up failed. Everything started here is
 # stopped and both namespaces are deleted on exit (also on Ctrl-C). TS_KEEP=1 keeps logs.
 set -uo pipefail
@@ -41,13 +47,11 @@ if [[ $# -ne 1 && $# -ne 3 ]]; then
   echo "usage: $0 WIZFETCH_BINARY [EMULATOR FIRMWARE.elf]" >&2
   exit 2
 fi
-bin=$(realpath -e "$1" 2>/dev/null) || { echo "net.sh: no such file: $1" >&2; exit 2; }
 # Optional: the firmware image (built for DHCP + SNTP, trusting $WF_PKI_DIR/root.pem)
 # run by the board emulator inside the client namespace.
 emu=${2:-}
 elf=${3:-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
 
 [[ $(id -u) -eq 0 ]] || skip "not root: the namespace LAN (ip netns, veth, DHCP on port 67/68) needs root"
 for tool in ip dnsmasq chronyd nginx openssl socat ss python3; do
@@ -59,19 +63,24 @@ NS_C=wfc-$$
 VS=wfs$$
 VC=wfc$$
 SERVER=10.77.0.1
-PIDS=()
-work=""
 
-cleanup() {
-  set +e
-  local pid i
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-  done
-  PIDS=()
+ip netns add "wfprobe-$$" 2>/dev/null || skip "cannot create network namespaces here (no CAP_SYS_ADMIN?)"
+ip netns del "wfprobe-$$"
+
+t_start=$SECONDS
+# The test PKI (make-pki.sh: also the leaf that expired yesterday, the backdated root and
+# its leaf), bin, repo, setup_failed; the servers' library scripts/test-servers.sh (its
+# EXIT/INT/TERM traps stop every server, then net_cleanup deletes the namespaces).
+# shellcheck source=SCRIPTDIR/wizfetch_setup.sh
+source "$here/wizfetch_setup.sh" "$1"
+# shellcheck source=SCRIPTDIR/harness.sh
+source "$here/harness.sh" # verdict, fail, summary
+ts_init
+work=$TS_DIR
+
+net_cleanup() {
+  local ns pid
+  while ((${#TS_PIDS[@]})); do ts_stop "${TS_PIDS[0]}"; done
   # Anything still running inside the namespaces (there should be nothing) goes too.
   for ns in "$NS_C" "$NS_S"; do
     if ip netns list 2>/dev/null | grep -qw "$ns"; then
@@ -79,100 +88,8 @@ cleanup() {
       ip netns del "$ns" 2>/dev/null
     fi
   done
-  if [[ -n $work && -d $work ]]; then
-    if [[ -n ${TS_KEEP:-} ]]; then echo "net.sh: kept $work" >&2; else rm -rf "$work"; fi
-  fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-ip netns add "wfprobe-$$" 2>/dev/null || skip "cannot create network namespaces here (no CAP_SYS_ADMIN?)"
-ip netns del "wfprobe-$$"
-
-setup_failed() { echo "net.sh: set-up failed: $*" >&2; exit 2; }
-t_start=$SECONDS
-work=$(mktemp -d "${TMPDIR:-/tmp}/wf-net.XXXXXX")
-chmod 755 "$work"
-
-# --- PKI: the test PKI, plus a leaf that expired yesterday -----------------------------
-
-pki=$work/pki-base
-if [[ -n ${WF_PKI_DIR:-} ]]; then
-  pki=$WF_PKI_DIR
-elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
-  pki=$(dirname "$(dirname "$bin")")/pki
-fi
-"$repo/scripts/make-pki.sh" "$pki" || setup_failed "make-pki.sh $pki"
-pki=$(cd "$pki" && pwd)
-
-make_yesterday_cert() {
-  local d=$work/ca
-  mkdir -p "$d/new"
-  : >"$d/index.txt"
-  openssl rand -hex 8 >"$d/serial"
-  cat >"$d/ca.cnf" <<EOF
-[ ca ]
-default_ca = ca_y
-[ ca_y ]
-database        = $d/index.txt
-new_certs_dir   = $d/new
-serial          = $d/serial
-certificate     = $pki/int.pem
-private_key     = $pki/int.key
-default_md      = sha256
-policy          = pol
-unique_subject  = no
-email_in_dn     = no
-[ pol ]
-commonName = supplied
-[ leaf ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature, keyEncipherment
-extendedKeyUsage       = serverAuth
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-subjectAltName         = DNS:www.example.test
-[ root ]
-basicConstraints       = critical, CA:TRUE
-keyUsage               = critical, keyCertSign, cRLSign
-subjectKeyIdentifier   = hash
-[ req ]
-distinguished_name = dn
-prompt = no
-[ dn ]
-CN = unused
-EOF
-  local start end
-  start=$(date -u -d '10 days ago' +%Y%m%d%H%M%SZ)
-  end=$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)
-  OPENSSL_CONF=$d/ca.cnf openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/yesterday.key" 2>/dev/null &&
-    OPENSSL_CONF=$d/ca.cnf openssl req -new -key "$work/yesterday.key" -subj "/CN=www.example.test" \
-      -out "$d/y.csr" 2>/dev/null &&
-    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -extensions leaf \
-      -startdate "$start" -enddate "$end" -in "$d/y.csr" -out "$work/yesterday.pem" >/dev/null 2>&1 &&
-    cat "$work/yesterday.pem" "$pki/int.pem" >"$work/yesterday-chain.pem"
-}
-make_yesterday_cert || setup_failed "the certificate that expired yesterday"
-
-# For the rogue NTP case: a root valid since 30 days ago (the test PKI's root may be
-# minutes old) and a leaf from it valid from 10 days ago until yesterday, so that a clock
-# set back 3 days would accept the whole chain.
-make_backdated_chain() {
-  local d=$work/ca
-  OPENSSL_CONF=$d/ca.cnf openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/old-root.key" \
-    2>/dev/null &&
-    OPENSSL_CONF=$d/ca.cnf openssl req -new -key "$work/old-root.key" -subj "/CN=wizfetch Backdated Test Root" \
-      -out "$d/old-root.csr" 2>/dev/null &&
-    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -selfsign -keyfile "$work/old-root.key" \
-      -extensions root -startdate "$(date -u -d '30 days ago' +%Y%m%d%H%M%SZ)" \
-      -enddate "$(date -u -d '3650 days' +%Y%m%d%H%M%SZ)" -in "$d/old-root.csr" -out "$work/old-root.pem" \
-      >/dev/null 2>&1 &&
-    OPENSSL_CONF=$d/ca.cnf openssl ca -batch -notext -config "$d/ca.cnf" -cert "$work/old-root.pem" \
-      -keyfile "$work/old-root.key" -extensions leaf -startdate "$(date -u -d '10 days ago' +%Y%m%d%H%M%SZ)" \
-      -enddate "$(date -u -d '1 day ago' +%Y%m%d%H%M%SZ)" -in "$d/y.csr" -out "$work/backdated.pem" >/dev/null 2>&1
-}
-make_backdated_chain || setup_failed "the backdated root and leaf"
+ts_at_exit net_cleanup
 
 # --- the namespace LAN -------------------------------------------------------------------
 
@@ -187,38 +104,19 @@ ip -n "$NS_C" addr add 10.77.0.2/24 dev "$VC"
 ip -n "$NS_C" link set "$VC" up
 ip -n "$NS_C" route add default via "$SERVER" || setup_failed "default route"
 
-# launch NAME COMMAND... : run COMMAND in the server namespace, in the background.
-launch() {
-  local name=$1
-  shift
-  ip netns exec "$NS_S" "$@" </dev/null >>"$work/$name.log" 2>&1 &
-  PIDS+=($!)
-  eval "PID_$name=$!"
-}
-
-# wait_port PROTO PORT NAME: until something listens on PORT in the server namespace (5 s).
-wait_port() {
-  local proto=$1 port=$2 name=$3 i flag=-Htln
-  [[ $proto == udp ]] && flag=-Huln
-  for ((i = 0; i < 50; i++)); do
-    [[ -n $(ip netns exec "$NS_S" ss "$flag" "( sport = :$port )" 2>/dev/null) ]] && return 0
-    sleep 0.1
-  done
-  echo "net.sh: $name did not start; its log:" >&2
-  tail -n 20 "$work/$name.log" >&2
-  return 1
-}
+# The servers run in the server namespace (scripts/test-servers.sh: TS_NETNS).
+TS_NETNS=$NS_S
 
 start_dnsmasq() {
-  launch dnsmasq dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
+  ts_launch dnsmasq udp "$work/dnsmasq.log" "67 53" -- dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
     --interface="$VS" --bind-interfaces --port=53 \
     --dhcp-range=10.77.0.100,10.77.0.150,255.255.255.0,10m \
     --dhcp-option=option:router,"$SERVER" --dhcp-option=option:dns-server,"$SERVER" \
     --dhcp-option=option:ntp-server,"$SERVER" \
     --host-record=www.example.test,"$SERVER" --local=/example.test/ \
     --no-ping --dhcp-leasefile="$work/dnsmasq.leases" --pid-file="$work/dnsmasq.pid" \
-    --user=root --group=root --log-queries --log-dhcp --log-facility=-
-  wait_port udp 67 dnsmasq && wait_port udp 53 dnsmasq
+    --user=root --group=root --log-queries --log-dhcp --log-facility=- || return 1
+  PID_dnsmasq=$TS_LAST_PID
 }
 
 start_chronyd() {
@@ -232,8 +130,7 @@ port 123
 cmdport 0
 pidfile $work/chronyd.pid
 EOF
-  launch chronyd chronyd -f "$work/chrony.conf" -d -x -u root
-  wait_port udp 123 chronyd || return 1
+  ts_launch chronyd udp "$work/chronyd.log" 123 -- chronyd -f "$work/chrony.conf" -d -x -u root || return 1
   # Until chronyd serves its local reference it may answer "unsynchronised" (LI 3):
   # wait (5 s at most) for a reply with LI != 3 and a stratum of 1..15.
   local i reply req='\x23'
@@ -253,7 +150,7 @@ EOF
 }
 
 start_nginx() {
-  mkdir -p "$work/nginx/tmp" "$work/docroot"
+  mkdir -p "$work/docroot"
   cat >"$work/docroot/index.html" <<'EOF'
 <!DOCTYPE html>
 <html><body><h1>www.example.test on the namespace LAN</h1>
@@ -262,46 +159,31 @@ start_nginx() {
 EOF
   chmod 755 "$work/docroot"
   chmod 644 "$work/docroot/index.html"
-  cat >"$work/nginx/nginx.conf" <<EOF
-user root;
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log info;
-events { worker_connections 64; }
-http {
-  access_log $work/nginx/access.log;
-  client_body_temp_path $work/nginx/tmp/body;
-  proxy_temp_path $work/nginx/tmp/proxy;
-  fastcgi_temp_path $work/nginx/tmp/fastcgi;
-  uwsgi_temp_path $work/nginx/tmp/uwsgi;
-  scgi_temp_path $work/nginx/tmp/scgi;
-  server_tokens off;
-  server {
-    listen $SERVER:443 ssl;
-    server_name www.example.test;
-    ssl_certificate $pki/rsa-chain.pem;
-    ssl_certificate_key $pki/rsa.key;
-    root $work/docroot;
-  }
-  server {
-    listen $SERVER:8443 ssl;
-    server_name www.example.test;
-    ssl_certificate $work/yesterday-chain.pem;
-    ssl_certificate_key $work/yesterday.key;
-    root $work/docroot;
-  }
-  server {
-    listen $SERVER:9443 ssl;
-    server_name www.example.test;
-    ssl_certificate $work/backdated.pem;
-    ssl_certificate_key $work/yesterday.key;
-    root $work/docroot;
-  }
+  declare -gA NET_PORT=([good]=443 [yesterday]=8443 [backdated]=9443)
+  ts_start_nginx_with NET_PORT "$work/nginx" net_servers good yesterday backdated
 }
+
+# The http context of nginx: 443 the good chain, 8443 the leaf that expired yesterday,
+# 9443 the same key's leaf from the backdated root.
+net_servers() {
+  local name cert key
+  echo "  access_log $work/nginx/access.log;"
+  for name in good yesterday backdated; do
+    case $name in
+      good) cert=$pki/rsa-chain.pem key=$pki/rsa.key ;;
+      yesterday) cert=$pki/yesterday-chain.pem key=$pki/yesterday.key ;;
+      backdated) cert=$pki/backdated.pem key=$pki/yesterday.key ;;
+    esac
+    cat <<EOF
+  server { # $name
+    listen $SERVER:${NET_PORT[$name]} ssl;
+    server_name www.example.test;
+    ssl_certificate $cert;
+    ssl_certificate_key $key;
+    root $work/docroot;
+  }
 EOF
-  launch nginx nginx -p "$work/nginx" -e "$work/nginx/error.log" -c "$work/nginx/nginx.conf"
-  wait_port tcp 443 nginx && wait_port tcp 8443 nginx && wait_port tcp 9443 nginx
+  done
 }
 
 # A rogue NTP server on $SERVER:1123 (a small Python UDP server): proper replies, but its
@@ -327,24 +209,21 @@ while True:
     rep += req[40:48] + struct.pack(">IIII", t, 0, t, 0)
     s.sendto(rep, peer)
 EOF
-  launch roguentp python3 "$work/rogue-ntp.py" "$SERVER" 1123 "$ROGUE_TIME"
-  wait_port udp 1123 roguentp
+  ts_launch roguentp udp "$work/roguentp.log" 1123 -- python3 "$work/rogue-ntp.py" "$SERVER" 1123 "$ROGUE_TIME"
 }
 
 start_dnsmasq || setup_failed dnsmasq
 start_chronyd || setup_failed chronyd
 start_nginx || setup_failed nginx
 start_rogue_ntp || setup_failed "rogue NTP server"
+TS_NETNS=""
 t_setup=$((SECONDS - t_start))
 
 # --- cases ---------------------------------------------------------------------------------
 
-passed=0
-failed=0
 OUT=$work/out
 ERR=$work/err
 RC=0
-WHY=()
 
 # wf ARGS... : run wizfetch in the client namespace (stdout $OUT, stderr $ERR, exit $RC)
 wf() {
@@ -353,22 +232,18 @@ wf() {
   RC=$?
   ELAPSED=$((SECONDS - t0))
 }
-want_rc() { [[ $RC -eq $1 ]] || WHY+=("exit $RC, want $1"); }
-want_err() { grep -Eq -- "$1" "$ERR" || WHY+=("stderr lacks /$1/"); }
-want_no_err() { ! grep -Eq -- "$1" "$ERR" || WHY+=("stderr has /$1/"); }
-want_page() { cmp -s "$OUT" "$work/docroot/index.html" || WHY+=("stdout is not index.html"); }
-want_log() { grep -Eq -- "$2" "$work/$1" || WHY+=("$1 lacks /$2/"); }
-verdict() {
-  if ((${#WHY[@]} == 0)); then
-    echo "ok - $1 (${ELAPSED:-0} s)"
-    passed=$((passed + 1))
-  else
-    echo "not ok - $1: $(IFS=';'; echo "${WHY[*]}")"
-    sed 's/^/#   /' "$ERR" | tail -n 12
-    failed=$((failed + 1))
-  fi
+want_rc() { [[ $RC -eq $1 ]] || fail "exit $RC, want $1"; }
+want_err() { grep -Eq -- "$1" "$ERR" || fail "stderr lacks /$1/"; }
+want_no_err() { ! grep -Eq -- "$1" "$ERR" || fail "stderr has /$1/"; }
+want_page() { cmp -s "$OUT" "$work/docroot/index.html" || fail "stdout is not index.html"; }
+want_log() { grep -Eq -- "$2" "$work/$1" || fail "$1 lacks /$2/"; }
+# net_verdict NAME: the verdict on the checks since the last one (tests/e2e/harness.sh).
+net_verdict() {
+  CASE_NOTE=" (${ELAPSED:-0} s)"
+  verdict "$1" "${WHY[@]}"
   WHY=()
 }
+case_on_fail() { sed 's/^/#   /' "$ERR" | tail -n 12; }
 
 URL=https://www.example.test/
 MAC_RE='02:00:5e:10:00:02'
@@ -383,72 +258,72 @@ want_log dnsmasq.log "DHCPACK\(.*\) 10\.77\.0\.1[0-9]{2} $MAC_RE"
 want_log dnsmasq.leases "$MAC_RE 10\.77\.0\.1[0-9]{2}"
 want_log dnsmasq.log 'query\[A\] www\.example\.test from 10\.77\.0\.2'
 want_log nginx/access.log 'GET / HTTP/1\.1" 200'
-verdict "DHCP (address, router, DNS) + DNS + SNTP (server from option 42) + HTTPS, no static configuration"
+net_verdict "DHCP (address, router, DNS) + DNS + SNTP (server from option 42) + HTTPS, no static configuration"
 
 wf -v --chip w5500 --dhcp --ntp dhcp --no-system-clock "$URL"
 want_rc 0
 want_page
 want_err 'chip: W5500 up'
 want_err "ntp: $(date -u +%Y-%m-%d)"
-verdict "W5500 (modelled): DHCP + DNS + SNTP + HTTPS, no static configuration, dates checked"
+net_verdict "W5500 (modelled): DHCP + DNS + SNTP + HTTPS, no static configuration, dates checked"
 
 wf -v --chip auto --model w5500 --dhcp --ntp dhcp "$URL"
 want_rc 0
 want_page
 want_err 'chip: W5500 up'
-verdict "auto-detected W5500: DHCP + DNS + SNTP + HTTPS"
+net_verdict "auto-detected W5500: DHCP + DNS + SNTP + HTTPS"
 
 wf --dhcp --no-system-clock "$URL"
 want_rc 60
 want_err 'time not known'
-verdict "no system clock, no SNTP: the good certificate fails with the clock error (exit 60)"
+net_verdict "no system clock, no SNTP: the good certificate fails with the clock error (exit 60)"
 
 wf -v --dhcp --ntp dhcp --no-system-clock "$URL"
 want_rc 0
 want_page
 want_err "ntp: $(date -u +%Y-%m-%d)"
-verdict "no system clock, SNTP from DHCP: the good certificate verifies"
+net_verdict "no system clock, SNTP from DHCP: the good certificate verifies"
 
 wf --dhcp --no-system-clock https://www.example.test:8443/
 want_rc 60
 want_err 'time not known'
 want_no_err 'expired'
-verdict "certificate that expired yesterday, no SNTP: clock error, not 'expired'"
+net_verdict "certificate that expired yesterday, no SNTP: clock error, not 'expired'"
 
 wf --dhcp --ntp dhcp --no-system-clock https://www.example.test:8443/
 want_rc 60
 want_err 'certificate has expired'
-verdict "certificate that expired yesterday, SNTP: 'expired' (the date came from SNTP)"
+net_verdict "certificate that expired yesterday, SNTP: 'expired' (the date came from SNTP)"
 
 wf --dhcp --ntp "$SERVER" --no-system-clock "$URL"
 want_rc 0
 want_page
-verdict "--ntp IP (explicit server) with DHCP"
+net_verdict "--ntp IP (explicit server) with DHCP"
 
 wf --dhcp --ntp 10.77.0.99 --no-system-clock "$URL"
 want_rc 60
 want_err 'NTP failed: NTP: no server answered; the time stays unknown'
 want_err 'time not known'
-verdict "--ntp to a silent address: NTP failure reported, the time stays unknown (exit 60)"
+net_verdict "--ntp to a silent address: NTP failure reported, the time stays unknown (exit 60)"
 
 # The clock cannot go back below the floor: believed, the rogue time would make the
 # certificate that expired yesterday (port 9443, backdated chain) valid again.
-wf --dhcp --ntp "$SERVER:1123" --no-system-clock --cacert "$work/old-root.pem" https://www.example.test:9443/
+wf --dhcp --ntp "$SERVER:1123" --no-system-clock --cacert "$pki/old-root.pem" https://www.example.test:9443/
 want_rc 60
 want_err "NTP failed: NTP: the server's time is before the time floor"
 want_err 'time not known'
-verdict "rogue NTP server sets the clock back $(((${EPOCHSECONDS:-$(date +%s)} - ROGUE_TIME) / 3600)) h (before the floor): refused, the expired certificate is not accepted (exit 60)"
+net_verdict "rogue NTP server sets the clock back $(((${EPOCHSECONDS:-$(date +%s)} - ROGUE_TIME) / 3600)) h (before the floor): refused, the expired certificate is not accepted (exit 60)"
 
 # One deadline: -m bounds DHCP and SNTP too (a silent NTP server alone would take 4 s).
 wf --dhcp --ntp 10.77.0.99 -m 3 "$URL"
 want_rc 28
 want_err 'timed out'
-((ELAPSED <= 4)) || WHY+=("took $ELAPSED s")
-verdict "-m 3 with a silent NTP server: exit 28 within 4 s (DHCP + SNTP + fetch under one deadline)"
+((ELAPSED <= 4)) || fail "took $ELAPSED s"
+net_verdict "-m 3 with a silent NTP server: exit 28 within 4 s (DHCP + SNTP + fetch under one deadline)"
 
 wf --dhcp --dns 10.77.0.99 --connect-timeout 5 "$URL"
 want_rc 6
-verdict "--dns wins over the DHCP DNS servers (10.77.0.99 is silent: exit 6)"
+net_verdict "--dns wins over the DHCP DNS servers (10.77.0.99 is silent: exit 6)"
 
 # The firmware image itself, emulated, on the same LAN: nothing configured but the URL
 # and the trust anchor it was built with (DHCP, DNS, SNTP come from the network).
@@ -484,21 +359,19 @@ if [[ -n $emu && -n $elf && -x $emu && -f $elf ]]; then
     [[ $chip == w5500 ]] && name=W5500
     fw "$chip"
     fw_checks "$name"
-    verdict "firmware image in the emulator ($name): DHCP + DNS + SNTP + HTTPS on the namespace LAN, dates checked"
+    net_verdict "firmware image in the emulator ($name): DHCP + DNS + SNTP + HTTPS on the namespace LAN, dates checked"
   done
 else
   echo "net.sh: the firmware image cases need EMULATOR and FIRMWARE.elf (not given or not built)"
 fi
 
 # Last: without the DHCP server.
-kill -TERM "$PID_dnsmasq" 2>/dev/null
-wait "$PID_dnsmasq" 2>/dev/null
+ts_stop "$PID_dnsmasq"
 wf --dhcp --connect-timeout 3 "$URL"
 want_rc 45
 want_err 'DHCP failed: DHCP: no server answered'
-((ELAPSED <= 8)) || WHY+=("took $ELAPSED s")
-verdict "no DHCP server: exit 45 after the deadline (--connect-timeout 3)"
+((ELAPSED <= 8)) || fail "took $ELAPSED s"
+net_verdict "no DHCP server: exit 45 after the deadline (--connect-timeout 3)"
 
 echo "net.sh: set-up ${t_setup} s, total $((SECONDS - t_start)) s"
-echo "$passed passed, $failed failed, 0 skipped"
-((failed == 0))
+summary ", 0 skipped"

@@ -30,54 +30,38 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=SCRIPTDIR/wizfetch_setup.sh
 source "$here/wizfetch_setup.sh" "$@" # bin, repo, pki, setup_failed; scripts/test-servers.sh
+# shellcheck source=SCRIPTDIR/harness.sh
+source "$here/harness.sh" # begin, fail, end, summary (E2E_ONLY)
 command -v curl >/dev/null || setup_failed "curl not found"
 
 ts_init
 dir=$TS_DIR/nginx-resume
-mkdir -p "$dir/tmp"
+mkdir -p "$dir"
 openssl rand 80 >"$dir/ticket.key" || setup_failed "ticket key"
 head -c 4000 /dev/zero >"$dir/slow.bin"
 
-start_nginx() {
-  local try pid name
-  # name  protocols  extra directives
-  local -a blocks=(
-    "tls13|TLSv1.3|ssl_session_tickets on;"
-    "tls12|TLSv1.2|ssl_session_tickets on;"
-    "tls12id|TLSv1.2|ssl_session_tickets off;"
-    "short|TLSv1.2 TLSv1.3|ssl_session_tickets on; ssl_session_timeout 2s; location = /slow { limit_rate 1000; alias $dir/slow.bin; }"
-  )
-  for ((try = 0; try < 5; try++)); do
-    declare -gA PORT=()
-    local b name protos extra
-    {
-      [[ $(id -u) -eq 0 ]] && echo "user root;"
-      cat <<EOF
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log info;
-events { worker_connections 64; }
-http {
+# nginx's http context (scripts/test-servers.sh starts it): sessions, the log, and two
+# server blocks (www, other) per entry of "blocks" ("name|protocols|extra directives").
+blocks=(
+  "tls13|TLSv1.3|ssl_session_tickets on;"
+  "tls12|TLSv1.2|ssl_session_tickets on;"
+  "tls12id|TLSv1.2|ssl_session_tickets off;"
+  "short|TLSv1.2 TLSv1.3|ssl_session_tickets on; ssl_session_timeout 2s; location = /slow { limit_rate 1000; alias $dir/slow.bin; }"
+)
+resume_servers() {
+  local b name protos extra sn cert key
+  cat <<EOF
   log_format wf '\$server_port \$ssl_server_name \$ssl_protocol \$ssl_session_reused "\$request" \$status';
   access_log $dir/access.log wf;
-  client_body_temp_path $dir/tmp/body;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
   keepalive_timeout 0;
-  server_tokens off;
   ssl_session_cache shared:SSL:1m;
   ssl_session_ticket_key $dir/ticket.key;
 EOF
-      for b in "${blocks[@]}"; do
-        IFS='|' read -r name protos extra <<<"$b"
-        ts_free_port "PORT[$name]" || return 1
-        local sn cert key
-        for sn in www other; do
-          if [[ $sn == www ]]; then cert=rsa-chain.pem key=rsa.key; else cert=wrongname-chain.pem key=wrongname.key; fi
-          cat <<EOF
+  for b in "${blocks[@]}"; do
+    IFS='|' read -r name protos extra <<<"$b"
+    for sn in www other; do
+      if [[ $sn == www ]]; then cert=rsa-chain.pem key=rsa.key; else cert=wrongname-chain.pem key=wrongname.key; fi
+      cat <<EOF
   server { # $name $sn
     listen 127.0.0.1:${PORT[$name]} ssl;
     server_name $sn.example.test;
@@ -89,36 +73,23 @@ EOF
     location / { return 200 "ok\\n"; }
   }
 EOF
-        done
-      done
-      echo "}"
-    } >"$dir/nginx.conf"
-    nginx -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" </dev/null >>"$dir/stdout.log" 2>&1 &
-    pid=$!
-    if ts__wait_listen "$pid" tcp "${PORT[@]}"; then
-      TS_PIDS+=("$pid")
-      return 0
-    fi
-    ts__stop_pid "$pid"
+    done
   done
-  tail -n 20 "$dir/error.log" >&2
-  return 1
 }
-start_nginx || setup_failed nginx
+declare -A PORT=()
+ts_start_nginx_with PORT "$dir" resume_servers tls13 tls12 tls12id short || setup_failed nginx
 
-passed=0
-failed=0
-WHY=()
 OUT=$TS_DIR/wizfetch.out
 ERR=$TS_DIR/wizfetch.err
 CONNS=$TS_DIR/connections
 CURL_ERR=$TS_DIR/curl.err
 
-begin() {
-  CASE=$1
-  WHY=()
-  SKIP=0
-  if [[ -n ${E2E_ONLY:-} ]] && ! [[ $CASE =~ $E2E_ONLY ]]; then SKIP=1; fi
+# harness hooks (tests/e2e/harness.sh): what the kept sessions cost and the heap peak of
+# the whole run (the last -v lines); on a failure the connections and stderr.
+case_on_ok() { grep -E '^\* (TLS sessions:|body .*heap peak)' "$ERR" | tail -n 2 | sed 's/^\* /#   /'; }
+case_on_fail() {
+  sed 's/^/#   /' "$CONNS"
+  grep -v '^[<>*]' "$ERR" | tail -n 6 | sed 's/^/#   stderr: /'
 }
 
 # What -v says per connection (a new one starts at "tls: handshake with"), one line
@@ -191,21 +162,6 @@ expect_fetch() {
   ((SKIP)) && return 0
   local want="fetch $1: version $2 offered $3 resumed $4 x-reused $5"
   grep -qxF "$want" "$CONNS" || WHY+=("want '$want', got '$(grep "^fetch $1:" "$CONNS")'")
-}
-
-end() {
-  ((SKIP)) && return 0
-  if ((${#WHY[@]} == 0)); then
-    echo "ok - $CASE"
-    # What the kept sessions cost, and the heap peak of the whole run (the last -v lines).
-    grep -E '^\* (TLS sessions:|body .*heap peak)' "$ERR" | tail -n 2 | sed 's/^\* /#   /'
-    passed=$((passed + 1))
-  else
-    echo "not ok - $CASE: ${WHY[*]}"
-    sed 's/^/#   /' "$CONNS"
-    grep -v '^[<>*]' "$ERR" | tail -n 6 | sed 's/^/#   stderr: /'
-    failed=$((failed + 1))
-  fi
 }
 
 # Control: this nginx WOULD resume a session of www.example.test offered under the
@@ -325,5 +281,4 @@ for v in 1.3 1.2; do
   end
 done
 
-echo "$passed passed, $failed failed"
-((failed == 0))
+summary ""

@@ -27,11 +27,10 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-areas=$(sed -n 's/^area \([a-z0-9_]*\)$/\1/p' "${BASH_SOURCE[0]}")
-if [[ -n ${E2E_AREA:-} ]] && ! grep -qxF -- "$E2E_AREA" <<<"$areas"; then
-  echo "run.sh: no area '$E2E_AREA'; the areas:" $areas >&2
-  exit 2
-fi
+# shellcheck source=SCRIPTDIR/harness.sh
+source "$here/harness.sh" # begin, fail, end, summary, area selection
+# shellcheck disable=SC2046
+harness_areas E2E_AREA $(sed -n 's/^area \([a-z0-9_]*\)$/\1/p' "${BASH_SOURCE[0]}")
 
 # --- set-up: PKI and servers -------------------------------------------------------
 
@@ -128,11 +127,9 @@ python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import tls_close_server
 big_size=$(stat -c %s "$docroot/big.bin")
 big_sha=$(sha256sum <"$docroot/big.bin" | cut -d' ' -f1)
 
-# --- the little test framework -------------------------------------------------------
+# --- the cases' checks --------------------------------------------------------------
 #
-#   area NAME                        the cases from here on belong to area NAME
-#   begin NAME                       start a case (skipped unless it matches E2E_ONLY
-#                                    and its area is E2E_AREA, when these are set)
+# The case harness is tests/e2e/harness.sh (area, begin, fail, end, summary); here:
 #   run [--within S] -- ARGS...      run wizfetch ARGS (stdout $OUT, stderr $ERR, exit $RC)
 #   check_rc CODE                    exit code
 #   check_msg REGEX                  a line "wizfetch: ...REGEX..." on stderr
@@ -142,31 +139,15 @@ big_sha=$(sha256sum <"$docroot/big.bin" | cut -d' ' -f1)
 #   check_log REGEX [COUNT]          nginx access-log lines of this case matching REGEX
 #                                    (at least one, or exactly COUNT)
 #   check_time MAX                   the run took at most MAX seconds
-#   end                              print ok / not ok
 #   expect_exit CODE NAME [REGEX] -- ARGS...   begin, run, check_rc, check_msg, end
 
-passed=0
-failed=0
 ncase=0
 budget=${E2E_BUDGET:-500}
-CASE=""
-SKIP=0
-WHY=()
-AREA=""
 
-area() { AREA=$1; }
-
-begin() {
-  CASE=$1
-  WHY=()
-  SKIP=0
-  if [[ -n ${E2E_AREA:-} && $AREA != "$E2E_AREA" ]]; then SKIP=1; return 0; fi
-  if [[ -n ${E2E_ONLY:-} ]] && ! [[ $CASE =~ $E2E_ONLY ]]; then SKIP=1; return 0; fi
+case_on_begin() { # harness hook: the case's files and log mark; the time budget
   ncase=$((ncase + 1))
   if ((SECONDS > budget)); then # stay inside ctest's TIMEOUT so the traps still run
-    echo "not ok - $CASE: not run, the run exceeded E2E_BUDGET=${budget} s"
-    failed=$((failed + 1))
-    SKIP=1
+    not_run "the run exceeded E2E_BUDGET=${budget} s"
     return 0
   fi
   OUT=$work/$ncase.out
@@ -174,8 +155,6 @@ begin() {
   LOG_MARK=0
   [[ -f $access_log ]] && LOG_MARK=$(wc -l <"$access_log")
 }
-
-fail() { WHY+=("$*"); }
 
 run() {
   ((SKIP)) && return 0
@@ -259,21 +238,16 @@ check_time() {
   ((ELAPSED_MS <= $1 * 1000)) || fail "took $((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100)) s, limit $1 s"
 }
 
+# harness hooks: each verdict says how long wizfetch ran; a failure shows its stderr.
+case_on_fail() {
+  if [[ -s $ERR ]]; then
+    tail -n 6 "$ERR" | cut -c1-200 | sed 's/^/#   stderr: /'
+  fi
+}
 end() {
   ((SKIP)) && return 0
-  local secs="$((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100))s"
-  if ((${#WHY[@]} == 0)); then
-    echo "ok - $CASE ($secs)"
-    passed=$((passed + 1))
-  else
-    local why
-    why=$(printf '%s; ' "${WHY[@]}")
-    echo "not ok - $CASE: ${why%; } ($secs)"
-    if [[ -s $ERR ]]; then
-      tail -n 6 "$ERR" | cut -c1-200 | sed 's/^/#   stderr: /'
-    fi
-    failed=$((failed + 1))
-  fi
+  CASE_NOTE=" ($((ELAPSED_MS / 1000)).$(((ELAPSED_MS % 1000) / 100))s)"
+  verdict "$CASE" "${WHY[@]}"
 }
 
 expect_exit() { # expect_exit CODE NAME [REGEX] -- ARGS...
@@ -1994,9 +1968,4 @@ for o in -S,\ --show-error -w,\ --write-out -D,\ --dump-header --fail-with-body 
 done
 end
 
-echo "$passed passed, $failed failed"
-if [[ -n ${E2E_AREA:-} ]] && ((passed + failed == 0)); then
-  echo "run.sh: area $E2E_AREA ran no case" >&2
-  exit 1
-fi
-((failed == 0))
+summary ""

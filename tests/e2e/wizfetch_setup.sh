@@ -1,6 +1,6 @@
 # tests/e2e/wizfetch_setup.sh -- the common set-up of the scripts that test the wizfetch
-# command (run.sh, resume.sh). Sourced as `source "$here/wizfetch_setup.sh" "$@"` by a
-# script whose one argument is WIZFETCH_BINARY; it sets:
+# command (run.sh, resume.sh, net.sh). Sourced as `source "$here/wizfetch_setup.sh" "$@"`
+# by a script whose one argument is WIZFETCH_BINARY (net.sh passes its first); it sets:
 #   name   the script's name (messages)         bin   the binary, absolute
 #   repo   the repository                       pki   the test PKI, made if needed:
 #          $WF_PKI_DIR, else BUILD/pki next to the binary's apps/ directory, else
