@@ -80,35 +80,34 @@ static void step_end(wf_fetch_t *f)
 
 /* ---- the steps --------------------------------------------------------------- */
 
-static int resolve_host(wf_fetch_t *f, uint8_t ip[4])
+/* Start the look-up of the host (the RESOLVE step): 0 when the address is
+ * known at once (an IPv4 literal, --resolve) in f->ip, WF_EAGAIN when a DNS
+ * look-up started (FS_RESOLVE), or an error. */
+static int resolve_start(wf_fetch_t *f)
 {
     const struct wf_url *u = &f->url;
     if (u->host_is_ipv4) {
-        memcpy(ip, u->ipv4, 4);
+        memcpy(f->ip[0], u->ipv4, 4);
         return 0;
     }
     const struct wf_fetch_options *o = f->options;
     for (size_t i = 0; i < o->resolve_count; i++) {
         if (o->resolve[i].port == u->port && strcmp(o->resolve[i].host, u->host) == 0) {
-            memcpy(ip, o->resolve[i].ip, 4);
+            memcpy(f->ip[0], o->resolve[i].ip, 4);
             logf_line(f, "resolve: %s from --resolve", u->host);
             return 0;
         }
     }
     /* Every server and attempt together within what is left of the fetch:
      * WF_ETIMEDOUT when that runs out. */
-    struct wf_dns_config dns = o->dns;
-    dns.total_ms = cap_ms(f, dns.total_ms);
-    if (dns.total_ms == 0) {
+    struct wf_dns_config *dns = &f->scratch.dns.config;
+    *dns = o->dns;
+    dns->total_ms = cap_ms(f, dns->total_ms);
+    if (dns->total_ms == 0) {
         return WF_ETIMEDOUT;
     }
-    uint8_t addrs[1][4];
-    int n = wf_dns_resolve(f->net, &dns, u->host, addrs, 1);
-    if (n < 0) {
-        return n;
-    }
-    memcpy(ip, addrs[0], 4);
-    return 0;
+    int rc = wf_dns_start(&f->scratch.dns.query, f->net, dns, u->host, f->ip, 1, f->io, sizeof f->io);
+    return rc == 0 ? WF_EAGAIN : rc < 0 ? rc : 0;
 }
 
 /* Take a socket and start a non-blocking connect to ip (the CONNECT step). */
@@ -485,13 +484,14 @@ static int follow(wf_fetch_t *f)
     }
     const char *why = NULL;
     f->result->step = WF_STEP_URL;
-    int rc = wf_url_resolve(&f->url, location, strlen(location), &f->next, &why);
+    int rc = wf_url_resolve(&f->url, location, strlen(location), &f->scratch.next, &why);
     if (rc < 0) {
         logf_line(f, "redirect: bad Location (%s)", why ? why : "?");
         return rc;
     }
-    if (!redirect_allowed(f, &f->next)) {
-        logf_line(f, "redirect: to %s refused (protocol not allowed)", f->next.https ? "https" : "http");
+    if (!redirect_allowed(f, &f->scratch.next)) {
+        logf_line(f, "redirect: to %s refused (protocol not allowed)",
+                  f->scratch.next.https ? "https" : "http");
         return WF_EHTTP_REDIR_PROTO;
     }
     /* What the redirect does to the request (curl -L's rules). */
@@ -511,10 +511,10 @@ static int follow(wf_fetch_t *f)
         }
         f->body_started = false;
     }
-    if (!wf_http_redirect_keeps_auth(&f->url, &f->next)) {
+    if (!wf_http_redirect_keeps_auth(&f->url, &f->scratch.next)) {
         f->drop_credentials = true; /* no credential fields for the rest of the fetch */
     }
-    f->url = f->next;
+    f->url = f->scratch.next;
     f->result->redirects++;
     logf_line(f, "redirect %u: %s%s", f->result->redirects, f->url.host, f->url.path);
     return 0;
@@ -528,7 +528,8 @@ static int follow(wf_fetch_t *f)
 enum fetch_state {
     FS_IDLE,     /* not started, or aborted */
     FS_EXCHANGE, /* a request to f->url: pick its connection */
-    FS_OPEN,     /* resolve and start the connect */
+    FS_OPEN,     /* a new connection: resolve */
+    FS_RESOLVE,  /* the DNS look-up is under way */
     FS_CONNECT,  /* the TCP connect is under way */
     FS_TLS,      /* the handshake, one step at a time */
     FS_READY,    /* the connection is ready: the request starts */
@@ -747,21 +748,16 @@ static int do_exchange(wf_fetch_t *f)
     return MOVED;
 }
 
-static int do_open(wf_fetch_t *f)
+/* The address is known: start the connect. */
+static int resolved(wf_fetch_t *f)
 {
-    logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
-    step_begin(f, WF_STEP_RESOLVE);
-    int rc = resolve_host(f, f->ip);
     step_end(f);
-    if (rc < 0) {
-        return exchange_end(f, rc);
-    }
-    const uint8_t *ip = f->ip;
+    const uint8_t *ip = f->ip[0];
     memcpy(f->result->ip, ip, 4);
     logf_line(f, "connect: %u.%u.%u.%u port %u", ip[0], ip[1], ip[2], ip[3], f->url.port);
     f->session->https = f->url.https;
     step_begin(f, WF_STEP_CONNECT);
-    rc = connect_start(f, ip);
+    int rc = connect_start(f, ip);
     if (rc < 0) {
         return open_failed(f, rc);
     }
@@ -769,12 +765,33 @@ static int do_open(wf_fetch_t *f)
     return MOVED;
 }
 
+static int do_open(wf_fetch_t *f)
+{
+    logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
+    step_begin(f, WF_STEP_RESOLVE);
+    int rc = resolve_start(f);
+    if (rc == WF_EAGAIN) {
+        f->state = FS_RESOLVE;
+        return MOVED;
+    }
+    return rc < 0 ? open_failed(f, rc) : resolved(f);
+}
+
+static int do_resolve(wf_fetch_t *f)
+{
+    int rc = wf_dns_poll(&f->scratch.dns.query);
+    if (rc == WF_EAGAIN) {
+        return rc;
+    }
+    return rc < 0 ? open_failed(f, rc) : resolved(f);
+}
+
 /* The new connection is ready: the session keeps its description. */
 static int opened(wf_fetch_t *f)
 {
     wf_session_t *s = f->session;
     s->open = true;
-    memcpy(s->ip, f->ip, 4);
+    memcpy(s->ip, f->ip[0], 4);
     memcpy(s->host, f->url.host, sizeof s->host);
     s->port = f->url.port;
     s->id = s->connections++;
@@ -1056,6 +1073,8 @@ static int step(wf_fetch_t *f)
         return do_exchange(f);
     case FS_OPEN:
         return do_open(f);
+    case FS_RESOLVE:
+        return do_resolve(f);
     case FS_CONNECT:
         return do_connect(f);
     case FS_TLS:
@@ -1107,6 +1126,9 @@ void wf_fetch_abort(wf_fetch_t *f)
     if (f->state == FS_IDLE || f->state == FS_DONE) {
         f->state = FS_IDLE;
         return;
+    }
+    if (f->state == FS_RESOLVE) {
+        wf_dns_abort(&f->scratch.dns.query);
     }
     close_now(f->session);
     f->fd = -1;

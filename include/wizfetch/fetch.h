@@ -290,7 +290,14 @@ typedef struct wf_fetch {
     const struct wf_fetch_callbacks *cb;
     struct wf_fetch_result *result;
     struct wf_url url;
-    struct wf_url next;
+    /** Used one at a time: the look-up of a connection, a redirect's target. */
+    union {
+        struct {
+            struct wf_dns_query query;
+            struct wf_dns_config config; /**< the caller's, bounded by what is left of the fetch */
+        } dns;
+        struct wf_url next;
+    } scratch;
     wf_http_parser_t parser;
     bool final_response;   /**< this response's body goes to the caller */
     bool stop_after_head;  /**< --fail on an error status */
@@ -321,7 +328,7 @@ typedef struct wf_fetch {
     int send_error;       /**< sending failed: what the server answered decides */
     uint32_t step_t0;     /**< port clock: start of the timed step */
     uint32_t op_deadline; /**< port clock: end of the TCP connect */
-    uint8_t ip[4];        /**< the address being connected to */
+    uint8_t ip[1][4];     /**< the address being connected to */
     const uint8_t *out;   /**< what is being sent: request head or body piece */
     size_t out_len;       /**< bytes of it not sent yet */
     uint64_t body_pos;    /**< buffer body: bytes taken; callback body of known length: bytes left */
@@ -370,8 +377,8 @@ int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_
  * steps that can be done at once (sending what the chip takes, reading
  * what has arrived, one handshake step of mbedTLS). The long steps left: a
  * public-key operation inside the handshake (about 0.3 s of CPU on the
- * board), and DNS, whose look-up still runs to its end inside one poll
- * (each query bounded by the DNS time-outs). Callbacks (log, status,
+ * board), and the send of a DNS query (the chip's ARP for the DNS server,
+ * bounded by its retry timers; the answer itself is not waited for). Callbacks (log, status,
  * header, body, the body source) are called from within wf_fetch_poll.
  *
  * Time: the deadlines (total_timeout_ms, connect_timeout_ms per connection)
