@@ -595,16 +595,10 @@ static int close_step(wf_session_t *s)
     }
     if (s->closing == CLOSE_FIN) {
         struct wf_pollfd p = {s->fd, WF_POLLIN, 0};
-        int rc = wf_net_poll(s->net, &p, 1, 0);
-        if (rc == 0 && !wf_port_expired(port, s->close_until)) {
-            if (p.revents & WF_POLLIN) {
-                uint8_t drain[16]; /* what the server still sends is not read by anyone */
-                wf_net_set_timeout(s->net, s->fd, 0);
-                (void)wf_net_recv(s->net, s->fd, drain, sizeof drain);
-            }
+        if (wf_net_poll(s->net, &p, 1, 0) == 0 && !wf_port_expired(port, s->close_until)) {
             return WF_EAGAIN;
         }
-        close_socket(s); /* the server's FIN (or an error, or the time is up) */
+        close_socket(s); /* the server's FIN, bytes, an error, or the time is up */
     }
     return 0;
 }

@@ -4,7 +4,7 @@
  * never ends): a slow answer spread over many polls, none of which waits for
  * it; abort in each state, after which every hardware socket is free and the
  * next fetch works; a deadline that passes while nobody polls; a body source
- * that says "ask again" (WF_EAGAIN). */
+ * that says "ask again" (WF_EAGAIN); two fetches at once under one loop. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -471,6 +471,51 @@ static void test_body_source_asks_again(void **state)
     server_stop(s);
 }
 
+/* Two fetches at once under one loop, each with its own work area and
+ * hardware socket: two servers that each answer after 400 ms are done in
+ * about 400 ms, not 800, and each body is its own. */
+static void test_two_fetches_at_once(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *a = server_start(400, 2, 0);
+    struct server *b = server_start(400, 3, 0);
+    static wf_fetch_t second;
+    struct wf_fetch_options oa, ob;
+    static char url_b[96];
+    set_url("http", a->port, &oa);
+    wf_fetch_options_default(&ob);
+    snprintf(url_b, sizeof url_b, "http://10.0.0.1:%u/", b->port);
+    ob.url = url_b;
+    struct sink ka = {0}, kb = {0};
+    struct wf_fetch_callbacks cba = {.ctx = &ka, .body = on_body}, cbb = {.ctx = &kb, .body = on_body};
+    struct wf_fetch_result ra, rb;
+    uint64_t t0 = mono_ms();
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &oa, &cba, &ra), 0);
+    assert_int_equal(wf_fetch_start(&second, &fx->net, NULL, &ob, &cbb, &rb), 0);
+    int rca = WF_EAGAIN, rcb = WF_EAGAIN;
+    while ((rca == WF_EAGAIN || rcb == WF_EAGAIN) && mono_ms() - t0 < 5000) {
+        if (rca == WF_EAGAIN) {
+            rca = wf_fetch_poll(&work);
+        }
+        if (rcb == WF_EAGAIN) {
+            rcb = wf_fetch_poll(&second);
+        }
+        sleep_ms(1);
+    }
+    uint64_t took = mono_ms() - t0;
+    print_message("two fetches at once: %llu ms\n", (unsigned long long)took);
+    assert_int_equal(rca, 0);
+    assert_int_equal(rcb, 0);
+    assert_int_equal(ka.len, 20);
+    assert_int_equal(kb.len, 30);
+    assert_int_equal(a->connections, 1);
+    assert_int_equal(b->connections, 1);
+    assert_true(took >= 390 && took < 750);
+    assert_all_sockets_free(fx);
+    server_stop(a);
+    server_stop(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +525,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deadline_while_not_polled, wf_fixture_setup,
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_body_source_asks_again, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_two_fetches_at_once, wf_fixture_setup, wf_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
