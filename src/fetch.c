@@ -900,6 +900,9 @@ static int do_head(wf_fetch_t *f)
  * source gives (framed as a chunk when the length is not known). */
 static int do_body(wf_fetch_t *f)
 {
+    if (remaining_ms(f) == 0) {
+        return request_failed(f, WF_ETIMEDOUT); /* e.g. a source that kept saying WF_EAGAIN */
+    }
     const struct wf_fetch_body *b = &f->options->body;
     size_t n;
     if (b->read == NULL) {

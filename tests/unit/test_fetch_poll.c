@@ -403,6 +403,19 @@ static void test_deadline_while_not_polled(void **state)
     assert_int_equal(r.step, WF_STEP_RESPONSE);
     assert_int_equal(wf_fetch_poll(&work), WF_ETIMEDOUT); /* over: the same again */
     assert_all_sockets_free(fx);
+    /* A body source that never has anything: the deadline ends the wait for it. */
+    unsigned asked = 0;
+    o.method = "POST";
+    o.body.read = never_ready;
+    o.body.ctx = &asked;
+    o.body.length = 10;
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    unsigned polls;
+    uint64_t longest;
+    assert_int_equal(poll_to_end(&polls, &longest), WF_ETIMEDOUT);
+    assert_int_equal(r.step, WF_STEP_REQUEST);
+    assert_true(asked > 1);
+    assert_all_sockets_free(fx);
     server_stop(s);
 }
 
