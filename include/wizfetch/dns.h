@@ -31,9 +31,11 @@
  * Names are compared case-insensitively (ASCII), as RFC 1035 requires.
  *
  * ## Memory
- * No allocation. wf_dns_resolve needs about 1 KiB of stack in all (a 512-byte
- * message buffer plus the socket layer's frames); the parser under 300 bytes.
- * The caller owns every buffer passed in; nothing is retained after a call.
+ * No allocation. wf_dns_resolve needs about 1.6 KiB of stack in all (a 512-byte
+ * message buffer, its wf_dns_query of about 560 bytes, plus the socket layer's
+ * frames); the parser under 300 bytes. The caller owns every buffer passed
+ * in; nothing is retained after a call (wf_dns_start's arguments: until the
+ * look-up is over).
  */
 #ifndef WIZFETCH_DNS_H
 #define WIZFETCH_DNS_H

@@ -70,6 +70,11 @@
  * with `retry_idempotent_only` (e.g. a device whose POST must never reach
  * the server twice) only an idempotent one.
  *
+ * Without blocking: wf_fetch_start, then wf_fetch_poll from the caller's
+ * main loop until it no longer returns WF_EAGAIN, or wf_fetch_abort (see
+ * there). wf_fetch and wf_fetch_session are that loop with the port's
+ * delay_ms(1) between idle polls: the same code.
+ *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
  * while connecting vs while receiving the body).

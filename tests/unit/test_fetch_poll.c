@@ -297,6 +297,16 @@ static int never_ready(void *ctx, uint8_t *buf, size_t cap)
     return WF_EAGAIN;
 }
 
+/* A POST of `length` bytes from a source that never has any. */
+static void post_never_ready(struct wf_fetch_options *o, unsigned *asked, uint64_t length)
+{
+    *asked = 0;
+    o->method = "POST";
+    o->body.read = never_ready;
+    o->body.ctx = asked;
+    o->body.length = length;
+}
+
 /* Poll until the fetch reaches `step` (and stays there, in progress). */
 static void poll_into(enum wf_fetch_step step, const struct wf_fetch_result *r)
 {
@@ -354,11 +364,8 @@ static void test_abort_in_every_state(void **state)
 
     /* Request: the body source has nothing yet. */
     set_url("http", s->port, &o);
-    unsigned asked = 0;
-    o.method = "POST";
-    o.body.read = never_ready;
-    o.body.ctx = &asked;
-    o.body.length = 100;
+    unsigned asked;
+    post_never_ready(&o, &asked, 100);
     assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
     poll_into(WF_STEP_REQUEST, &r);
     assert_true(asked > 1); /* asked again on each poll */
@@ -404,11 +411,8 @@ static void test_deadline_while_not_polled(void **state)
     assert_int_equal(wf_fetch_poll(&work), WF_ETIMEDOUT); /* over: the same again */
     assert_all_sockets_free(fx);
     /* A body source that never has anything: the deadline ends the wait for it. */
-    unsigned asked = 0;
-    o.method = "POST";
-    o.body.read = never_ready;
-    o.body.ctx = &asked;
-    o.body.length = 10;
+    unsigned asked;
+    post_never_ready(&o, &asked, 10);
     assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
     unsigned polls;
     uint64_t longest;
