@@ -590,7 +590,10 @@ static int close_step(wf_session_t *s)
             close_socket(s);
             return 0;
         }
-        (void)wf_net_shutdown(s->net, s->fd, WF_SHUT_WR); /* our FIN */
+        if (wf_net_shutdown(s->net, s->fd, WF_SHUT_WR) < 0) { /* our FIN */
+            close_socket(s); /* never connected (a connect that timed out): nothing to wait for */
+            return 0;
+        }
         s->closing = CLOSE_FIN;
     }
     if (s->closing == CLOSE_FIN) {
