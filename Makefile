@@ -4,6 +4,7 @@
 #   make echo   echo through the modelled chip
 #   make format clang-format our sources          make clean
 #   make fuzz   libFuzzer targets (clang), each run FUZZ_SECONDS
+#   make images every firmware image (one cross tree, build/arm)
 
 BUILD      ?= build/host
 CROSS      ?= build/arm
@@ -11,7 +12,9 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build cross test fuzz run echo bench-fetch install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean
+
+.PHONY: pki emu-irq-images
+.PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
 
 all: build
 
@@ -19,29 +22,20 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DWF_SANITIZE=ON
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DWF_SANITIZE=ON \
+	  -DWF_FIRMWARE_IMAGES=$(abspath $(CROSS)) -DWF_FIRMWARE_EMU=$(abspath $(REL))/wf-board-emu \
+	  -DWF_FIRMWARE_PKI=$(abspath $(PKI)) -DWF_INSTALL_TREE=$(abspath $(REL))
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-$(CROSS)/CMakeCache.txt:
-	cmake -S . -B $(CROSS) $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel
-
-# The portable stack must compile for the board with -Werror: no host API may leak in.
-# The footprint probe links all of it (mbedTLS included) the way a firmware does.
-cross: deps $(CROSS)/CMakeCache.txt
-	cmake --build $(CROSS) -j $(JOBS) --target wizfetch_core wf_port_template wf_footprint
-	@scripts/footprint.sh $(CROSS)
-
-test: build cross firmware firmware-small
-	@$(MAKE) --no-print-directory install-check
-	@$(MAKE) --no-print-directory fuzz
-	@$(MAKE) --no-print-directory test-firmware
-	@# The second board: its image and budget, and its emulator image through the base
-	@# cases (fetches, unknown CA, the seed across boots) on its own clock, chip and pins.
-	@$(MAKE) --no-print-directory firmware BOARD=blackpill_f411ce
-	@$(MAKE) --no-print-directory test-firmware-base BOARD=blackpill_f411ce
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+# Every test, failing fast (scripts/test-pipeline.sh): the host build and the unit
+# tests first, then the cross tree (footprint, every image), the Release tree (the
+# optimised emulator, the install), the fuzzers, and every other test under
+# ctest -j $(JOBS) (labels e2e, firmware, fuzz, install). Ends with the seconds per
+# stage and "N passed, M failed". One area: cd $(BUILD) && ctest -R e2e_trust.
+test: deps
+	@MAKE="$(MAKE)" BUILD=$(BUILD) JOBS=$(JOBS) scripts/test-pipeline.sh
 
 # Every tests/fuzz/fuzz_*.c, built with clang (ASan+UBSan) into build/fuzz and run for
 # FUZZ_SECONDS each from its seed corpus; fails if any fuzzer finds a crash.
@@ -54,34 +48,46 @@ run: build
 echo: build
 	@scripts/demo.sh $(BUILD)
 
+# The Release host tree (no sanitizers, no tests): the benchmarks' and the firmware
+# tests' emulator, and the library the install check installs.
+REL ?= build/rel
+$(REL)/CMakeCache.txt:
+	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+
 # Measured figures of a fetch on the host (handshake time, heap peak, SPI cost), from a
 # build without sanitizers. A benchmark: it prints numbers and asserts nothing.
-REL ?= build/rel
-bench-fetch: deps
-	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+bench-fetch: deps $(REL)/CMakeCache.txt
 	cmake --build $(REL) -j $(JOBS) --target wizfetch
 	@scripts/bench-fetch.sh $(REL) 9
 
 # cmake --install of the host library (Release, no tests) into $(REL)/stage, then a
-# tiny program built against it with find_package(wizfetch) and with pkg-config.
-install-check: deps
-	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
+# tiny program built against it with find_package(wizfetch) and with pkg-config
+# (tests/install/check.sh; `make test` runs it as the ctest test "install").
+install-build: deps $(REL)/CMakeCache.txt
 	cmake --build $(REL) -j $(JOBS) --target wizfetch_tls
+install-check: install-build
 	@tests/install/check.sh $(REL)
 
 # ---- the firmware ----------------------------------------------------------------
+# One cross build tree, $(CROSS) (Ninja), for every board and image: each library is
+# compiled once per configuration that changes it (cmake/cross.cmake), each image is
+# declared in cmake/firmware.cmake.
 # BOARD: a folder under boards/ (listed in boards/boards.cmake): nucleo_f411re (the
 # default: Nucleo-F411RE + Arduino Ethernet Shield, W5100) or blackpill_f411ce
-# (WeAct Black Pill + W5500 module). Each board builds in its own folders.
-# Configuration: WF_CA_BUNDLE (PEM files compiled in as the trust-anchor store in
+# (WeAct Black Pill + W5500 module).
+# Configuration of the user's image (make firmware, firmware-small, flash, dfu):
+# WF_CA_BUNDLE (PEM files compiled in as the trust-anchor store in
 # flash, space-separated; "system" = this machine's CA bundle; default: the test
 # PKI's root, made by scripts/make-pki.sh), WF_FW_PINNED_KEY, WF_FW_URL, WF_FW_IP,
 # WF_FW_MASK, WF_FW_GATEWAY, WF_FW_DNS, WF_FW_MAC, WF_FW_METHOD, WF_FW_HEADERS,
-# WF_FW_BODY (see docs/firmware.md), WF_FW_ENTROPY_DUMP (a
+# WF_FW_BODY (docs/firmware.md), WF_FW_ENTROPY_DUMP (a
 # measurement image: raw noise samples on the console, docs/security.md),
 # WF_FW_CERT/WF_FW_KEY (a client certificate and key compiled in; without them the
 # image uses the credentials sector that `make provision` writes), e.g.
 #   make firmware WF_CA_BUNDLE=system WF_FW_URL=https://example.org/
+# A WF_FW_* setting given once stays in $(CROSS)'s cache (as `make flash` needs it;
+# give it empty to drop it); WF_CA_BUNDLE is given every time (default: the test
+# root). The image is copied to $(FW) (build/fw/<board>/firmware.elf, .bin, .hex, .map).
 BOARD      ?= nucleo_f411re
 BOARDS     := $(shell sed -n 's/^  \([a-z0-9_]*\)$$/\1/p' boards/boards.cmake)
 ifeq ($(filter $(BOARD),$(BOARDS)),)
@@ -92,69 +98,89 @@ FW_SMALL   ?= build/fw-small/$(BOARD)
 PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
-              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY,$(if $($(v)),-D$(v)='$($(v))'))
+              WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY \
+              WF_FW_REPORT_S WF_FW_REPORT_COUNT,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
-FW_VARS    += $(foreach v,WF_FW_CERT WF_FW_KEY,$(if $($(v)),-D$(v)=$(abspath $($(v)))))
-FW_CMAKE    = cmake -S . $(CMAKE_GEN) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
-              -DWF_BOARD=$(BOARD) -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='$(call ca_list,$(WF_CA_BUNDLE))' $(FW_VARS)
+FW_VARS    += $(foreach v,WF_FW_CERT WF_FW_KEY,$(if $(filter command line environment,$(origin $(v))),-D$(v)=$(if $($(v)),$(abspath $($(v))))))
+# The one configure line of the cross tree (an older tree of another generator is
+# replaced).
+CROSS_CONFIGURE = if [ -f $(CROSS)/CMakeCache.txt ] && [ ! -f $(CROSS)/build.ninja ]; then rm -rf $(CROSS); fi; \
+  cmake -S . -B $(CROSS) -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+  -DWF_BOARD=nucleo_f411re -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE='$(call ca_list,$(WF_CA_BUNDLE))' $(FW_VARS) >/dev/null
+CROSS_BUILD = cmake --build $(CROSS) -j $(JOBS) --target
+# image_target DIR: the cross tree's target of the image in DIR (cmake/firmware.cmake)
+image_target = firmware_$(subst -,_,$(subst /,_,$(1)))
 
-$(PKI)/root.pem:
-	scripts/make-pki.sh $(PKI)
+# The test PKI, made or completed before anything that uses it (idempotent and quick
+# when it is complete; a PKI made by an older make-pki.sh is made anew, and the
+# images built against its old root are then rebuilt, as their CA store depends on it).
+pki:
+	@scripts/make-pki.sh $(PKI)
+
+cross-configure: deps pki
+	@$(CROSS_CONFIGURE)
+
+# The portable stack must compile for the board with -Werror: no host API may leak in.
+# The footprint probe links all of it (mbedTLS included) the way a firmware does.
+cross: cross-configure
+	$(CROSS_BUILD) $(foreach b,$(BOARDS),wizfetch_core_$(b)) wf_port_template wf_footprint
+	@scripts/footprint.sh $(CROSS)
+
+# Every image of the tree, each checked against its budgets (the build fails if over):
+# the user's (both profiles, every board) and the test images.
+images: cross-configure
+	$(CROSS_BUILD) wf_images_user wf_images_test
+
+# copy_image DIR DEST: the image files of $(CROSS)/DIR to DEST
+copy_image = mkdir -p $(2) && cp $(foreach f,elf bin hex map,$(CROSS)/$(1)/firmware.$(f)) $(2)/
 
 # The image for BOARD in the full (firmware) or the small (firmware-small) TLS profile,
 # checked against that profile's budgets (the build fails if over).
-firmware: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
-	$(FW_CMAKE) -B $(FW) -DWF_TLS_PROFILE=full
-	cmake --build $(FW) -j $(JOBS) --target firmware_budget
+firmware: cross-configure
+	$(CROSS_BUILD) $(call image_target,fw/$(BOARD))_budget
+	@$(call copy_image,fw/$(BOARD),$(FW))
 	@scripts/biggest-symbols.sh $(FW)/firmware.elf 10
 	@echo "image: $(FW)/firmware.elf, .bin, .hex"
 
-firmware-small: deps $(if $(filter $(abspath $(PKI))/root.pem,$(WF_CA_BUNDLE)),$(PKI)/root.pem)
-	$(FW_CMAKE) -B $(FW_SMALL) -DWF_TLS_PROFILE=small
-	cmake --build $(FW_SMALL) -j $(JOBS) --target firmware_budget
+firmware-small: cross-configure
+	$(CROSS_BUILD) $(call image_target,fw-small/$(BOARD))_budget
+	@$(call copy_image,fw-small/$(BOARD),$(FW_SMALL))
+	@echo "image: $(FW_SMALL)/firmware.elf, .bin, .hex"
 
-# The image for the emulator's test network: static 10.0.0.2/24, DNS 10.0.0.53
-# (there is no DHCP server on loopback), the test PKI's root as trust anchor.
-FW_EMU ?= build/fw-emu/$(BOARD)
-EMU    ?= $(BUILD)/wf-board-emu
-firmware-emu: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0
-	cmake --build $(FW_EMU) -j $(JOBS) --target firmware_budget
+# The emulator's test images (cmake/firmware.cmake), in $(CROSS)/<name>/<board>/:
+#   fw-emu            the test network: static 10.0.0.2/24, DNS 10.0.0.53 (no DHCP
+#                     server on loopback), the test PKI's root as trust anchor
+#   fw-emu-small      the same with the small TLS profile (TLS 1.2 only)
+#   fw-emu-post       POSTs a JSON body with two header fields to the echo server
+#   fw-emu-telemetry  a JSON report to /report every second, three in all
+#   fw-emu-system-plus-test, fw-emu-system, fw-emu-pinned, fw-emu-pinned-other:
+#                     the whole system root set in flash, with the test root / alone /
+#                     with pinned keys (another key and the server's; another alone)
+#   fw-bench-big, fw-bench-chunked: the bench's downloads (make bench)
+# The default board has them all; another board fw-emu, fw-emu-telemetry, fw-bench-*.
+FW_EMU           ?= $(CROSS)/fw-emu/$(BOARD)
+FW_EMU_TELEMETRY ?= $(CROSS)/fw-emu-telemetry/$(BOARD)
+EMU_IMAGES := fw-emu fw-emu-small fw-emu-post fw-emu-telemetry
+$(addprefix firmware-,$(subst fw-,,$(EMU_IMAGES))): firmware-%: cross-configure
+	$(CROSS_BUILD) $(call image_target,fw-$*/$(BOARD))_budget
+	@echo "image: $(CROSS)/fw-$*/$(BOARD)/firmware.elf"
+firmware-emu-system: cross-configure
+	$(CROSS_BUILD) $(foreach i,system-plus-test system pinned pinned-other,$(call image_target,fw-emu-$(i)/$(BOARD))_budget)
+firmware-emu-bench: cross-configure
+	$(CROSS_BUILD) $(foreach i,big chunked,$(call image_target,fw-bench-$(i)/$(BOARD))_budget)
 
-# The same with the small TLS profile (TLS 1.2 only): its stack and pool peaks are
-# measured and checked by the firmware test like the full profile's.
-FW_EMU_SMALL ?= build/fw-emu-small/$(BOARD)
-firmware-emu-small: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_SMALL) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
-	  -DWF_TLS_PROFILE=small
-	cmake --build $(FW_EMU_SMALL) -j $(JOBS) --target firmware_budget
-
-# The same, built to POST a JSON body with two header fields to the echo server
-# (tests/e2e/echo_server.py) of the firmware test.
-FW_EMU_POST ?= build/fw-emu-post/$(BOARD)
-firmware-emu-post: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_POST) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
-	  -DWF_FW_URL=https://www.example.test/echo/board -DWF_FW_BODY='{"hello":"board"}' \
-	  -DWF_FW_HEADERS='"Content-Type: application/json", "Authorization: Bearer test-token"'
-	cmake --build $(FW_EMU_POST) -j $(JOBS) --target firmware_budget
-
-# The same as a telemetry device: a JSON report to /report every second, three in all
-# (the firmware test runs it against nginx with keep-alive on and off).
-FW_EMU_TELEMETRY ?= build/fw-emu-telemetry/$(BOARD)
-firmware-emu-telemetry: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_TELEMETRY) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
-	  -DWF_FW_URL=https://www.example.test/report -DWF_FW_REPORT_S=1 -DWF_FW_REPORT_COUNT=3
-	cmake --build $(FW_EMU_TELEMETRY) -j $(JOBS) --target firmware_budget
+# The emulator the firmware runs in: the Release tree's (no sanitizers: it runs the
+# image instruction by instruction, several times faster than the test build's).
+REL_EMU ?= $(REL)/wf-board-emu
+EMU     ?= $(REL_EMU)
+rel-emu: deps $(REL)/CMakeCache.txt
+	cmake --build $(REL) -j $(JOBS) --target wf-board-emu
 
 # The firmware image itself in the STM32F411 emulator, against nginx and dnsmasq:
 # its serial console, then the emulator's measurements.
-run-firmware: build firmware-emu
+run-firmware: rel-emu firmware-emu
 	@scripts/run-firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
 
 # Measurements of the image (instructions per phase, peak stack, SPI cost, board
@@ -164,36 +190,13 @@ run-firmware: build firmware-emu
 # (Content-Length and chunked) on both boards (Nucleo + W5100, Black Pill + W5500):
 # instructions per KiB, SPI bytes per payload byte, estimated board KB/s
 # (scripts/bench-download.sh), added to build/bench.json. A benchmark, not a test.
-# The emulator is built alone, without sanitizers ($(REL_EMU): counts are the same,
-# runs several times faster than the test build's).
-REL_EMU ?= $(REL)/wf-board-emu
-$(REL)/CMakeCache.txt:
-	cmake -S . -B $(REL) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DWF_BUILD_TESTS=OFF
-rel-emu: deps $(REL)/CMakeCache.txt
-	cmake --build $(REL) -j $(JOBS) --target wf-board-emu
-
 bench: rel-emu firmware-emu firmware-emu-telemetry
 	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@scripts/bench-requests.sh $(REL_EMU) $(PKI) build/bench.json $(FW_EMU_TELEMETRY)/firmware.elf
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=nucleo_f411re
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=blackpill_f411ce
-	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json build/fw-bench/nucleo_f411re build/fw-bench/blackpill_f411ce
+	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json $(CROSS) nucleo_f411re blackpill_f411ce
 	@echo "written: build/bench.json"
-
-# The bench's download images: the emulator image's network, the body counted and
-# not printed (WF_FW_DISCARD_BODY=1), fetching /big.bin (1 MiB + 12345 bytes,
-# Content-Length) and, relinked, /chunked.bin (the same bytes, chunked) from the
-# test servers (scripts/test-servers.sh).
-FW_BENCH ?= build/fw-bench/$(BOARD)
-firmware-emu-bench: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_BENCH) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DWF_FW_USE_DHCP=0 \
-	  -DWF_FW_DISCARD_BODY=1 -DWF_FW_URL=https://www.example.test/big.bin
-	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
-	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-big.elf
-	cmake -S . -B $(FW_BENCH) -DWF_FW_URL=https://www.example.test/chunked.bin
-	cmake --build $(FW_BENCH) -j $(JOBS) --target firmware_budget
-	cp $(FW_BENCH)/firmware.elf $(FW_BENCH)/firmware-chunked.elf
 
 # Where the image's instructions go: the bench fetch with wf-board-emu --profile
 # (only the emulator is built on the host, as for bench): build/profile.txt (instructions per
@@ -201,46 +204,43 @@ firmware-emu-bench: deps $(PKI)/root.pem
 # for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
 PROFILE ?= build/profile.txt
 profile: rel-emu firmware-emu
-	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \\
 	  || { tail -n 30 $(PROFILE).log; exit 1; }
 	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
 	@echo
 	@scripts/profile-breakdown.sh $(PROFILE).folded tls-handshake
 	@echo "written: $(PROFILE), $(PROFILE).folded (run log: $(PROFILE).log)"
 
-# The same emulator image with the whole system root set in flash: with the test
-# root added (fetches); the same with WF_FW_PINNED_KEY (another key, then the
-# server's: fetches; another key alone: refused); and the system roots alone
-# (certificate error). One build directory, relinked for each variant.
-FW_EMU_SYS ?= build/fw-emu-system/$(BOARD)
-spki_pin = sha256//$$(openssl x509 -in $(1) -pubkey -noout | openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64)
-firmware-emu-system: deps $(PKI)/root.pem
-	cmake -S . $(CMAKE_GEN) -B $(FW_EMU_SYS) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DWF_BOARD=$(BOARD) \
-	  -DCMAKE_BUILD_TYPE=MinSizeRel -DWF_TLS_NV_SEED=ON -DWF_CA_BUNDLE='system;$(abspath $(PKI))/root.pem' \
-	  -DWF_FW_USE_DHCP=0 -DWF_FW_PINNED_KEY=
-	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
-	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system-plus-test.elf
-	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem);$(call spki_pin,$(PKI)/rsa.pem)"
-	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
-	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned.elf
-	cmake -S . -B $(FW_EMU_SYS) -DWF_FW_PINNED_KEY="$(call spki_pin,$(PKI)/ecdsa.pem)"
-	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
-	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
-	cmake -S . -B $(FW_EMU_SYS) -DWF_CA_BUNDLE=system -DWF_FW_PINNED_KEY=
-	cmake --build $(FW_EMU_SYS) -j $(JOBS) --target firmware_budget
-	cp $(FW_EMU_SYS)/firmware.elf $(FW_EMU_SYS)/firmware-system.elf
-
+# The firmware cases (tests/e2e/firmware.sh, profile.sh) through ctest: every area,
+# every board (test-firmware), or the second board's (test-firmware-base BOARD=...).
 # The emulator takes the board from the image's .board_desc section (its board descriptor).
-test-firmware: build firmware-emu firmware-emu-system firmware-emu-post firmware-emu-small firmware-emu-telemetry
-	WF_FW_POST_ELF=$(FW_EMU_POST)/firmware.elf WF_FW_SMALL_ELF=$(FW_EMU_SMALL)/firmware.elf \
-	  WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI) \
-	  $(FW_EMU_SYS)/firmware-system-plus-test.elf $(FW_EMU_SYS)/firmware-system.elf \
-	  $(FW_EMU_SYS)/firmware-pinned.elf $(FW_EMU_SYS)/firmware-pinned-other.elf
-	tests/e2e/profile.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+test-firmware: build images rel-emu
+	cd $(BUILD) && ctest -L firmware -j $(JOBS) --output-on-failure
+test-firmware-base: build images rel-emu
+	cd $(BUILD) && ctest -R 'firmware_$(BOARD)_' -j $(JOBS) --output-on-failure
 
-# The base cases only (fetches, unknown CA, the seed across boots), for a second board.
-test-firmware-base: build firmware-emu firmware-emu-telemetry
-	WF_FW_TELEMETRY_ELF=$(FW_EMU_TELEMETRY)/firmware.elf tests/e2e/firmware.sh $(EMU) $(FW_EMU)/firmware.elf $(PKI)
+# Every tests/fuzz/fuzz_*.c built (make fuzz-build), for the ctest tests fuzz_<name>.
+fuzz-build: deps
+	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk build -j $(JOBS)
+
+# The emulator's exceptions and interrupts (docs/emulator.md): its unit tests, the
+# interrupt test image (tests/emu_irq: SysTick, SVC, PendSV, nesting, the W5500's
+# INTn as EXTI0 during a fetch, a handled BusFault, the fault report at a default
+# handler) on the Black Pill, and a scripted gdb session through --gdb
+# (tests/emu_irq/gdb.sh: break in wf_fetch, step, print, continue to the page).
+# Its own cross tree with debug information (-g: the code is the same, the ELF carries
+# what gdb needs to print variables): the Black Pill's emulator image
+# (fw-emu/blackpill_f411ce) and the interrupt image built from it.
+FW_EMU_IRQ ?= build/arm-g
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+emu-irq-images: deps pki
+	cmake -S . -G Ninja -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
+	  -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"
+	cmake --build $(FW_EMU_IRQ) -j $(JOBS) --target $(call image_target,fw-emu/blackpill_f411ce)_budget emu_irq
+
+# make test runs these as ctest's firmware_emu_irq and firmware_emu_gdb.
+test-emu-irq: build rel-emu emu-irq-images
+	cd $(BUILD) && ctest -R 'test_board_emu|test_w5500|firmware_emu_irq|firmware_emu_gdb' --output-on-failure
 
 # Writes the image with OpenOCD through an ST-LINK (the Nucleo's own, or a probe on the
 # Black Pill's SWD header); erases only the sectors the image covers, so the entropy

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# bench-download.sh EMULATOR PKI_DIR BENCH.json IMAGE_DIR...
-# The 1 MiB HTTPS downloads of `make bench`: each IMAGE_DIR (make firmware-emu-bench:
-# firmware-big.elf fetches /big.bin, 1 MiB + 12345 bytes with Content-Length;
-# firmware-chunked.elf the same bytes chunked) runs in the emulator as the board it
-# names, against nginx (the "main" server: TLS 1.3). From the emulator's report of
+# bench-download.sh EMULATOR PKI_DIR BENCH.json CROSS_DIR BOARD...
+# The 1 MiB HTTPS downloads of `make bench`: each BOARD's images in the cross tree
+# CROSS_DIR (make firmware-emu-bench: fw-bench-big/BOARD/firmware.elf fetches
+# /big.bin, 1 MiB + 12345 bytes with Content-Length; fw-bench-chunked/BOARD the
+# same bytes chunked) run in the emulator as the board they name, against nginx (the "main" server: TLS 1.3). From the emulator's report of
 # the "http" phase (request and response; the handshake is a phase of its own):
 #   instructions per KiB of body;
 #   SPI bytes per payload byte: all SPI bytes over the bytes moved through the chip's
@@ -14,16 +14,16 @@
 # Prints a table and adds it to BENCH.json as "downloads" (the file is made if absent).
 # Fails if a download did not complete with HTTP 200 and every byte.
 set -euo pipefail
-emu=$1 pki=$2 out=$3
-shift 3
+emu=$1 pki=$2 out=$3 cross=$4
+shift 4
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 body_bytes=$((1048576 + 12345)) # scripts/test-servers.sh: big.bin
 rows=()
-for dir in "$@"; do
+for image_board in "$@"; do
   for kind in big chunked; do
-    elf=$dir/firmware-$kind.elf
+    elf=$cross/fw-bench-$kind/$image_board/firmware.elf
     [[ -f $elf ]] || { echo "bench-download: no image $elf (make firmware-emu-bench)" >&2; exit 1; }
     read -r board chip < <("$emu" --print-board "$elf")
     log=$work/$board-$kind.log

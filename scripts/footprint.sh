@@ -38,7 +38,7 @@ awk '
     if (lib ~ /^libwf_mbedtls/) lib = "mbedTLS"
     else if (lib ~ /^libwizfetch_core/) lib = "wizfetch core (chip, net, dns, http)"
     else if (lib ~ /^libwizfetch_tls/) lib = "wizfetch tls + fetch"
-    else if (lib ~ /^libwf_ca_bundle/) lib = "CA bundle"
+    else if (lib ~ /^libwf_ca_/) lib = "CA bundle"
     else if (probe) lib = "probe main (pool + contexts)"
     else lib = "C library and runtime"
     sum[lib, kind] += size; libs[lib] = 1

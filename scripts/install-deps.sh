@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential   # host compiler, make
   cmake
+  ninja-build       # the one cross build tree (all firmware images, make test)
   ccache            # the firmware variants compile the same mbedTLS files once (CMakeLists.txt)
   bzip2             # unpacks the mbedTLS source tarball (scripts/fetch-mbedtls.sh)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core
@@ -18,6 +19,7 @@ packages=(
   openssl           # test PKI (scripts/make-pki.sh), s_server for TLS edge cases
   procps iproute2   # pgrep (stopping test servers), ss (free ports, readiness)
   libunicorn-dev    # the board emulator (sim/emu): Unicorn 2 runs firmware.elf
+  gdb-multiarch     # make test-emu-irq: a scripted gdb session through wf-board-emu --gdb
   chrony            # tests/e2e/net.sh: the NTP server on the namespace LAN (SNTP)
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB

@@ -9,7 +9,9 @@
 # 10.0.0.2/24, DNS 10.0.0.53, www.example.test = 10.0.0.1:443); the emulator's
 # chip model maps those addresses to the loopback ports. The serial console is
 # shown as a user with the board would see it in picocom, followed by the
-# emulator's measurement report. Everything is stopped afterwards.
+# emulator's measurement report. Everything is stopped afterwards. Run by a test
+# that started the servers once for all its runs (ts_share, scripts/test-servers.sh),
+# it uses those.
 set -euo pipefail
 emu=$1 elf=$2 pki=$3
 server=${4:-main}
@@ -21,13 +23,21 @@ scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # shellcheck source=SCRIPTDIR/test-servers.sh
 source "$scripts/test-servers.sh" # traps EXIT/INT/TERM: stops the servers
-"$scripts/make-pki.sh" "$pki" >/dev/null
-ts_start_nginx "$pki"
-ts_start_dnsmasq DNS_PORT
-if [[ $server == echo ]]; then
-  ts_start_echo ECHO_PORT "$pki" "$TS_DIR/echo-requests.log"
-  NGINX_PORT[echo]=$ECHO_PORT
+ts_init
+echo_log=$TS_DIR/echo-requests.log
+if ts_use_shared; then
+  [[ $server != echo || -n ${ECHO_LOG:-} ]] || { echo "run-firmware: the shared servers have no echo server" >&2; exit 1; }
+  [[ $server != echo ]] || echo_log=$ECHO_LOG
+else
+  "$scripts/make-pki.sh" "$pki" >/dev/null
+  ts_start_nginx "$pki"
+  ts_start_dnsmasq DNS_PORT
+  if [[ $server == echo ]]; then
+    ts_start_echo ECHO_PORT "$pki" "$echo_log"
+  fi
 fi
+[[ $server == echo ]] && NGINX_PORT[echo]=$ECHO_PORT
+echo_mark=$( ([[ -f $echo_log ]] && wc -l <"$echo_log") || echo 0)
 seed=$TS_DIR/seed-sector.bin # a fresh board: no seed provisioned yet
 # For tests: keep a copy of the page as served, to compare with the console.
 [[ -n ${WF_SAVE_PAGE:-} ]] && cp "$TS_DOCROOT/index.html" "$WF_SAVE_PAGE"
@@ -40,5 +50,6 @@ rc=0
 timeout --foreground -k 5 600 "$emu" --seed-file "$seed" --max-seconds "${WF_EMU_SECONDS:-60}" \
   --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[$server]}" \
   "$@" "$elf" || rc=$?
-[[ $server == echo && -n ${WF_SAVE_ECHO_LOG:-} ]] && cp "$TS_DIR/echo-requests.log" "$WF_SAVE_ECHO_LOG"
+# This run's requests only (a shared echo server's log has the earlier runs' too).
+[[ $server == echo && -n ${WF_SAVE_ECHO_LOG:-} ]] && tail -n +$((echo_mark + 1)) "$echo_log" >"$WF_SAVE_ECHO_LOG"
 exit "$rc"

@@ -18,6 +18,9 @@
 #       ka, noka    TLS 1.2+1.3, RSA chain; ka keeps connections for 120 s (others: 5 s),
 #                   noka not at all (keepalive_timeout 0: every response closes it);
 #       noka12      the same as noka, TLS 1.2 only
+#       ip, ipdns, wildtld, caleaf, dsa, dsa12 (TLS 1.2 only), chain2, chain2swap,
+#       chain2swap12 (TLS 1.2 only)   path-validation edge cases (make-pki.sh describes
+#                   the certificates)
 #     every block serves $TS_DOCROOT: /index.html (small page, also at /), /big.bin
 #     (1 MiB + 12345 random bytes, Content-Length), /chunked.bin (the same bytes with
 #     Transfer-Encoding: chunked), /old (301 -> https://www.example.test/index.html),
@@ -44,6 +47,11 @@
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
+#   ts_share VAR...                  # let child scripts use the servers started here: exports
+#                                    # WF_TS_SHARED (the docroot, NGINX_PORT and the named
+#                                    # port variables, e.g. DNS_PORT)
+#   ts_use_shared                    # in a child: takes them (returns 1 when none are shared);
+#                                    # its own $TS_DIR, ts_cleanup stops nothing shared
 #   ts_cleanup                       # stop everything now (the traps call it)
 #
 # Every server listens on 127.0.0.1 only, on a random unprivileged port (retried if
@@ -97,6 +105,32 @@ ts_cleanup() {
   [[ -n ${TS_KEEP:-} && -n $TS_DIR ]] && ts_log "kept $TS_DIR"
   TS_DIR=""
   return 0
+}
+
+# ts_share VAR...: the servers of this script for its children (scripts/run-firmware.sh
+# run by a test): a file of "NAME PORT" lines in $TS_DIR, named by WF_TS_SHARED.
+ts_share() {
+  ts_init
+  local f=$TS_DIR/shared-ports name
+  {
+    echo "docroot $TS_DOCROOT"
+    for name in "${!NGINX_PORT[@]}"; do echo "nginx:$name ${NGINX_PORT[$name]}"; done
+    for name in "$@"; do echo "$name ${!name}"; done
+  } >"$f"
+  export WF_TS_SHARED=$f
+}
+
+# ts_use_shared: NGINX_PORT, TS_DOCROOT and the named port variables from WF_TS_SHARED.
+ts_use_shared() {
+  [[ -n ${WF_TS_SHARED:-} && -f $WF_TS_SHARED ]] || return 1
+  local name value
+  while read -r name value; do
+    case $name in
+      docroot) TS_DOCROOT=$value ;;
+      nginx:*) NGINX_PORT[${name#nginx:}]=$value ;;
+      *) printf -v "$name" '%s' "$value" ;;
+    esac
+  done <"$WF_TS_SHARED"
 }
 
 trap ts_cleanup EXIT
@@ -205,6 +239,15 @@ ts_start_nginx() {
     "wrongname wrongname-chain.pem wrongname.key TLSv1.2 TLSv1.3"
     "selfsigned selfsigned-chain.pem selfsigned.key TLSv1.2 TLSv1.3"
     "unknown unknown-chain.pem unknown.key TLSv1.2 TLSv1.3"
+    "ip ip-chain.pem ip.key TLSv1.2 TLSv1.3"           # iPAddress 10.0.0.1, 127.0.0.1
+    "ipdns ipdns-chain.pem ipdns.key TLSv1.2 TLSv1.3"  # the same IPs as dNSName only
+    "wildtld wildtld-chain.pem wildtld.key TLSv1.2 TLSv1.3" # dNSName *.test
+    "caleaf caleaf-chain.pem caleaf.key TLSv1.2 TLSv1.3"    # a CA certificate as the leaf
+    "dsa dsa-chain.pem dsa.key TLSv1.2 TLSv1.3"        # leaf signed with DSA (mbedTLS cannot parse it)
+    "dsa12 dsa-chain.pem dsa.key TLSv1.2"
+    "chain2 chain2-chain.pem chain2.key TLSv1.2 TLSv1.3"    # two intermediates, in issuing order
+    "chain2swap chain2-swapped-chain.pem chain2.key TLSv1.2 TLSv1.3" # the same, out of order
+    "chain2swap12 chain2-swapped-chain.pem chain2.key TLSv1.2"
     "mtls rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"
     "ka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"   # keep-alive for 120 s (the telemetry firmware)
     "noka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3" # keep-alive off: closes after each response

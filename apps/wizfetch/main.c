@@ -1013,6 +1013,8 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_ETLS_CERT_UNTRUSTED:
     case WF_ETLS_CERT_SIGNATURE:
     case WF_ETLS_CERT_OTHER:
+    case WF_ETLS_CERT_CA_LEAF:
+    case WF_ETLS_CERT_UNREADABLE:
     case WF_ETLS_CLOCK:
         return EXIT_CERT;
     case WF_ENODEV:
@@ -1073,10 +1075,10 @@ static int trust_failed(const struct cli *c, const char *what, const struct wf_t
 
 static void trust_loaded(struct session *s, const char *what, const struct wf_trust_report *r)
 {
-    char line[PATH_MAX + 96];
-    int n =
-        snprintf(line, sizeof line, "trust: %zu CA certificates from %s (%zu skipped: unsupported algorithm",
-                 r->added, what, r->skipped);
+    char line[PATH_MAX + 160];
+    char skipped[128];
+    (void)wf_trust_skipped_text(r, skipped, sizeof skipped);
+    int n = snprintf(line, sizeof line, "trust: %zu CA certificates from %s (%s", r->added, what, skipped);
     if (n > 0 && (size_t)n < sizeof line) {
         snprintf(line + n, sizeof line - (size_t)n, r->duplicates ? "; %zu already loaded)" : ")",
                  r->duplicates);

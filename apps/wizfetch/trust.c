@@ -79,32 +79,86 @@ static char *read_text(const char *path)
     return NULL;
 }
 
-/* mbedTLS's verdict on a structurally sound certificate: 0 usable, 1 well
- * formed but outside this build (algorithm, curve, key size), -1 damaged. */
-static int judge(const uint8_t *der, size_t len)
+/* Called by mbedTLS for each extension it has no parser for: a critical one
+ * makes the certificate unusable (RFC 5280 4.2), which is not damage. */
+static int unknown_extension(void *ctx, const mbedtls_x509_crt *crt, const mbedtls_x509_buf *oid,
+                             int critical, const unsigned char *p, const unsigned char *end)
+{
+    (void)crt, (void)oid, (void)p, (void)end;
+    if (critical) {
+        *(bool *)ctx = true;
+        return MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE;
+    }
+    return 0; /* ignored, as mbedTLS does */
+}
+
+/* What is wrong with a certificate whose DER is well formed, from mbedTLS's
+ * error code (its high-level part; low-level causes are added to it). */
+static const char *damage(int ret)
+{
+    switch (-((-ret) & 0xFF80)) {
+    case MBEDTLS_ERR_X509_INVALID_FORMAT:
+        return "malformed certificate fields";
+    case MBEDTLS_ERR_X509_INVALID_VERSION:
+    case MBEDTLS_ERR_X509_UNKNOWN_VERSION:
+        return "bad version";
+    case MBEDTLS_ERR_X509_INVALID_SERIAL:
+        return "bad serial number";
+    case MBEDTLS_ERR_X509_INVALID_ALG:
+        return "bad algorithm identifier";
+    case MBEDTLS_ERR_X509_INVALID_NAME:
+        return "bad issuer or subject name";
+    case MBEDTLS_ERR_X509_INVALID_DATE:
+        return "bad validity dates";
+    case MBEDTLS_ERR_X509_INVALID_SIGNATURE:
+        return "bad signature field";
+    case MBEDTLS_ERR_X509_INVALID_EXTENSIONS:
+        return "malformed extension";
+    case MBEDTLS_ERR_X509_SIG_MISMATCH:
+        return "the two signature algorithm fields differ";
+    case MBEDTLS_ERR_PK_KEY_INVALID_FORMAT:
+    case MBEDTLS_ERR_PK_INVALID_PUBKEY:
+    case MBEDTLS_ERR_PK_INVALID_ALG:
+        return "bad public key";
+    default:
+        return "refused by the X.509 parser";
+    }
+}
+
+enum verdict { USABLE, SKIP_ALGORITHM, SKIP_EXTENSION, DAMAGED };
+
+/* mbedTLS's verdict on a structurally sound certificate; *why says what is
+ * damaged. Skipped: well formed but outside this build (algorithm, curve, key
+ * size), or with a critical extension mbedTLS cannot process. */
+static enum verdict judge(const uint8_t *der, size_t len, const char **why)
 {
     mbedtls_x509_crt crt;
     mbedtls_x509_crt_init(&crt);
-    int ret = mbedtls_x509_crt_parse_der_nocopy(&crt, der, len);
-    int verdict = 0;
+    bool critical_unknown = false;
+    int ret = mbedtls_x509_crt_parse_der_with_ext_cb(&crt, der, len, 0, unknown_extension, &critical_unknown);
+    enum verdict verdict = USABLE;
     if (ret == 0) {
         /* mbedtls_x509_crt_profile_default refuses RSA keys under 2048 bits. */
         if (mbedtls_pk_get_type(&crt.pk) == MBEDTLS_PK_RSA && mbedtls_pk_get_bitlen(&crt.pk) < 2048) {
-            verdict = 1;
+            verdict = SKIP_ALGORITHM;
         }
+    } else if (critical_unknown) {
+        verdict = SKIP_EXTENSION;
     } else {
-        /* High-level code of an mbedTLS error (low-level causes are added to it). */
-        int high = -((-ret) & 0xFF80);
-        switch (high) {
+        switch (-((-ret) & 0xFF80)) {
+        case MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE: /* a critical extension mbedTLS knows but does not process
+                                                    */
+            verdict = SKIP_EXTENSION;
+            break;
         case MBEDTLS_ERR_X509_UNKNOWN_SIG_ALG:
-        case MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE:
         case MBEDTLS_ERR_PK_UNKNOWN_PK_ALG:
         case MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE:
         case MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE:
-            verdict = 1;
+            verdict = SKIP_ALGORITHM;
             break;
         default:
-            verdict = -1;
+            verdict = DAMAGED;
+            *why = damage(ret);
             break;
         }
     }
@@ -156,7 +210,7 @@ static bool append(struct wf_trust *t, const uint8_t *der, size_t len)
 static int add_pem(struct wf_trust *t, const char *text, struct wf_trust_report *r)
 {
     const size_t start = t->count; /* rolled back to on failure */
-    size_t added = 0, skipped = 0, dups = 0, index = 0;
+    size_t added = 0, skipped = 0, skipped_ext = 0, dups = 0, index = 0;
     const unsigned char *p = (const unsigned char *)text;
     int rc = 0;
     for (;;) {
@@ -180,11 +234,15 @@ static int add_pem(struct wf_trust *t, const char *text, struct wf_trust_report 
         const unsigned char *der = mbedtls_pem_get_buffer(&pem, &len);
         const uint8_t *subject;
         size_t subject_len;
-        int verdict = wf_ca_der_subject(der, len, &subject, &subject_len) == 0 ? judge(der, len) : -1;
-        if (verdict < 0) {
-            rc = fail(r, "certificate %zu is damaged: truncated or malformed DER", index);
-        } else if (verdict > 0) {
+        const char *why = "truncated or malformed DER";
+        enum verdict verdict =
+            wf_ca_der_subject(der, len, &subject, &subject_len) == 0 ? judge(der, len, &why) : DAMAGED;
+        if (verdict == DAMAGED) {
+            rc = fail(r, "certificate %zu is damaged: %s", index, why);
+        } else if (verdict == SKIP_ALGORITHM) {
             skipped++;
+        } else if (verdict == SKIP_EXTENSION) {
+            skipped_ext++;
         } else if (already_loaded(t, t->count, der, len)) {
             dups++;
         } else if (!append(t, der, len)) {
@@ -209,8 +267,27 @@ static int add_pem(struct wf_trust *t, const char *text, struct wf_trust_report 
     }
     r->added += added;
     r->skipped += skipped;
+    r->skipped_ext += skipped_ext;
     r->duplicates += dups;
     return 0;
+}
+
+size_t wf_trust_skipped_text(const struct wf_trust_report *r, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%zu skipped: unsupported algorithm", r->skipped);
+    if (n >= 0 && (size_t)n < cap && r->skipped_ext > 0) {
+        n += snprintf(out + n, cap - (size_t)n, "; %zu skipped: unsupported critical extension",
+                      r->skipped_ext);
+    }
+    return n < 0 ? 0 : (size_t)n;
+}
+
+/* The file or directory gave nothing usable (still an error: curl's 77). */
+static int no_usable(struct wf_trust_report *r)
+{
+    char skipped[128];
+    (void)wf_trust_skipped_text(r, skipped, sizeof skipped);
+    return fail(r, "no usable CA certificate in it (%s)", skipped);
 }
 
 int wf_trust_add_file(struct wf_trust *t, const char *path, struct wf_trust_report *r)
@@ -223,7 +300,7 @@ int wf_trust_add_file(struct wf_trust *t, const char *path, struct wf_trust_repo
     int rc = add_pem(t, text, r);
     free(text);
     if (rc == 0 && r->added + r->duplicates == 0) {
-        return fail(r, "no usable CA certificate in it (%zu skipped: unsupported algorithm)", r->skipped);
+        return no_usable(r);
     }
     return rc;
 }
@@ -290,6 +367,7 @@ int wf_trust_add_dir(struct wf_trust *t, const char *dir, struct wf_trust_report
             }
             r->added += one.added;
             r->skipped += one.skipped;
+            r->skipped_ext += one.skipped_ext;
             r->duplicates += one.duplicates;
         }
         free(text);
@@ -299,7 +377,7 @@ int wf_trust_add_dir(struct wf_trust *t, const char *dir, struct wf_trust_report
     }
     free(files);
     if (rc == 0 && r->added + r->duplicates == 0) {
-        return fail(r, "no usable CA certificate in it (%zu skipped: unsupported algorithm)", r->skipped);
+        return no_usable(r);
     }
     return rc;
 }

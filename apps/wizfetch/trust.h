@@ -9,10 +9,14 @@
  *
  * Loading is strict about damage and lenient about algorithms: a certificate
  * with a key type, curve or signature algorithm this build's mbedTLS leaves
- * out (or an RSA key under 2048 bits, which verification would refuse) is
- * skipped and counted; a damaged file (bad base64, truncated or malformed DER,
- * no certificate at all) is rejected whole, so corruption never silently
- * means trusting less. Certificates already loaded (the same DER) are counted
+ * out (or an RSA key under 2048 bits, which verification would refuse), or
+ * with a critical extension mbedTLS cannot process (RFC 5280: such a
+ * certificate must not be used; stock mbedTLS and the board's store skip it
+ * too), is skipped and counted; a damaged file (bad base64, truncated or
+ * malformed DER, a field mbedTLS finds malformed: the message says which, no
+ * certificate at all) is rejected whole, so corruption never silently
+ * means trusting less. A file or directory of which nothing is usable is
+ * refused too. Certificates already loaded (the same DER) are counted
  * once.
  */
 #ifndef WF_APPS_WIZFETCH_TRUST_H
@@ -31,10 +35,11 @@ struct wf_trust {
 
 /** What one file or directory gave. */
 struct wf_trust_report {
-    size_t added;      /**< usable certificates added */
-    size_t skipped;    /**< well-formed but unusable by this build (algorithm, key size) */
-    size_t duplicates; /**< already loaded */
-    char why[512];     /**< on failure: the reason, for "could not load ...: FILE (why)" */
+    size_t added;       /**< usable certificates added */
+    size_t skipped;     /**< well-formed but unusable by this build (algorithm, key size) */
+    size_t skipped_ext; /**< well-formed but with a critical extension mbedTLS cannot process */
+    size_t duplicates;  /**< already loaded */
+    char why[512];      /**< on failure: the reason, for "could not load ...: FILE (why)" */
 };
 
 void wf_trust_init(struct wf_trust *t);
@@ -56,6 +61,14 @@ int wf_trust_add_file(struct wf_trust *t, const char *path, struct wf_trust_repo
  * least one usable certificate.
  */
 int wf_trust_add_dir(struct wf_trust *t, const char *dir, struct wf_trust_report *r);
+
+/**
+ * @brief The skipped counts of `r` as text for messages, "N skipped:
+ * unsupported algorithm", plus "; M skipped: unsupported critical extension"
+ * when there are such. Truncated to `cap` (NUL-terminated).
+ * @return the length it wanted (snprintf's).
+ */
+size_t wf_trust_skipped_text(const struct wf_trust_report *r, char *out, size_t cap);
 
 /** @brief Sort the store (call after the last add; adding again is allowed). */
 const struct wf_ca_store *wf_trust_finish(struct wf_trust *t);

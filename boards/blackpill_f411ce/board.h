@@ -14,8 +14,8 @@
  * | MOSI         | PA7        | SPI1_MOSI, AF5                                            |
  * | SCS (/CS)    | PA4        | GPIO output, high = deselected                            |
  * | RST (/RESET) | PA3        | GPIO output, low = in reset (the firmware resets the chip)|
- * | INT (/INT)   | PA1        | input, active low (the driver polls; for interrupt-driven |
- * |              |            | use: EXTI1, which PA0's KEY button does not share)        |
+ * | INT (/INT)   | PB0        | input, active low (the driver polls; interrupt-driven     |
+ * |              |            | firmware: EXTI0; the emulator drives it as the W5500's INTn)|
  * | 3.3V         | 3V3        | the module draws up to ~130 mA: the Pill's regulator can  |
  * |              |            | supply it from USB; with an ST-LINK only, check its limit |
  * | GND          | G          |                                                           |
@@ -46,7 +46,7 @@
 #define BOARD_SPI 1 /**< SPI1: SCK PA5, MISO PA6, MOSI PA7 (AF5) */
 #define BOARD_CHIP_SELECT STM32F4_PA(4)
 #define BOARD_CHIP_RESET STM32F4_PA(3)
-#define BOARD_CHIP_INT STM32F4_PA(1)
+#define BOARD_CHIP_INT STM32F4_PB(0)
 #define BOARD_OTHER_SELECT STM32F4_NO_PIN
 #define BOARD_CONSOLE_USART 1 /**< USART1 (AF7) */
 #define BOARD_CONSOLE_TX STM32F4_PA(9)

@@ -89,6 +89,7 @@ enum wf_error {
     WF_ETLS_KEY_PASSWORD = -76,   /**< wrong password for the encrypted client key */
     WF_ETLS_KEY_MISMATCH = -77,   /**< the client key does not belong to the client certificate */
     WF_ETLS_KEY_TYPE = -78,       /**< client key type, curve or size refused (RSA < 2048 bits) */
+    WF_ETLS_CERT_CA_LEAF = -79,   /**< the server's certificate is a CA certificate, not a server's */
 
     /* DHCP and SNTP (src/net/dhcp.c, src/net/sntp.c) */
     WF_EDHCP_NOSERVER = -80,     /**< no DHCP server answered (no offer, or no ACK) before the deadline */
@@ -99,7 +100,11 @@ enum wf_error {
     WF_ESNTP_KOD = -87,          /**< kiss-o'-death (stratum 0): the server told us to go away */
     WF_ESNTP_UNSYNC = -88,       /**< the server is not synchronised (leap 3 or stratum 16) */
     WF_ESNTP_BEFORE_FLOOR = -89, /**< the server's time is before the time floor (e.g. the build time) */
-    WF_ELAST = WF_ESNTP_BEFORE_FLOOR /**< the lowest code in use; new codes go above and move this */
+
+    /* TLS, continued */
+    WF_ETLS_CERT_UNREADABLE =
+        -90, /**< the server sent no certificate this build can parse (e.g. DSA-signed) */
+    WF_ELAST = WF_ETLS_CERT_UNREADABLE /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

@@ -38,7 +38,9 @@
  * arrives (wf_tls_read / wf_tls_read_nowait take it in passing). The next
  * wf_tls_connect to the same name offers it and the server may resume instead
  * of running a full handshake (wf_tls_resumed). A session is never offered to
- * another name, never kept from an `insecure` handshake, kept no longer than
+ * another name, never kept from an `insecure` handshake, never offered once
+ * the time is known if it was made while the time was unknown (its
+ * certificate's dates were not checked), kept no longer than
  * the server's lifetime hint (TLS 1.2 session IDs: WF_TLS_SESSION_ID_LIFETIME_S,
  * any session at most WF_TLS_TICKET_MAX_LIFETIME_S), at most
  * WF_TLS_SESSION_CACHE_ENTRIES sessions (the oldest goes), never written to
@@ -47,7 +49,10 @@
  * handshake that made the session. See docs/security.md.
  *
  * Errors: WF_ETLS_CERT_* say which certificate check failed (expired, not yet
- * valid, name mismatch, untrusted CA, bad signature), WF_ETLS_ALERT a fatal
+ * valid, name mismatch, untrusted CA, bad signature, a CA certificate as the
+ * server's, a certificate this build cannot parse). Beyond mbedTLS's checks:
+ * an IP host matches only iPAddress entries, no "*.tld" wildcard, and the
+ * intermediates may come in any order (src/tls/peer_check.h), WF_ETLS_ALERT a fatal
  * alert from the peer, WF_ETLS_HANDSHAKE any other handshake failure
  * (no common version or cipher suite), WF_ETIMEDOUT the deadline, and the
  * socket's own codes (WF_ECONNRESET, ...) when the connection failed.
@@ -184,6 +189,7 @@ struct wf_tls_session_entry {
     uint16_t port;        /**< 0 = not known */
     uint32_t stored_ms;   /**< port clock when kept */
     uint32_t lifetime_ms; /**< kept until stored_ms + lifetime_ms */
+    bool dates_checked;   /**< the handshake that made it checked the dates against a known time */
 };
 
 /** The sessions a context keeps (internal). */
@@ -225,6 +231,9 @@ typedef struct wf_tls {
     bool dates_checked;
     bool setup_done;
     bool cert_seen;        /**< this handshake received (and judged) a certificate */
+    bool chain_ordered;    /**< this verification put the server's chain in issuing order */
+    bool leaf_is_ca;       /**< the server's certificate is a CA certificate (refused) */
+    bool peer_unreadable;  /**< the server sent no certificate mbedTLS could parse */
     bool session_offered;  /**< this handshake offered a kept session */
     bool resumed;          /**< this handshake resumed it */
     uint16_t port;         /**< the server's port (wf_tls_connect_port), 0 = not known */

@@ -87,6 +87,16 @@ struct wf_url {
 int wf_url_parse(const char *text, struct wf_url *out, const char **why);
 
 /**
+ * @brief Parse an IPv4 literal: a strict dotted quad (exactly four parts,
+ * 0..255, no leading zeros), the form wf_url_parse accepts as a host.
+ * @param h  the text (need not be NUL-terminated)
+ * @param n  its length in characters
+ * @param ip out: the four bytes in network order (written even on failure)
+ * @return true if all n characters are such a literal.
+ */
+bool wf_url_parse_ipv4(const char *h, size_t n, uint8_t ip[4]);
+
+/**
  * @brief Resolve a reference (a `Location` value) against a base URL
  *        (RFC 3986 5.2, strict mode).
  *

@@ -645,6 +645,15 @@ void wf_sim_chip_clear_violations(struct wf_sim_chip *m)
     m->nviolations = 0;
 }
 
+bool wf_sim_chip_int_asserted(struct wf_sim_chip *m)
+{
+    if (m->reset_pin || m->absent || m->var->int_asserted == NULL) {
+        return false;
+    }
+    sim_pump_all(m); /* data that arrived, SEND_OK and timeouts that are due */
+    return m->var->int_asserted(m);
+}
+
 uint8_t wf_sim_chip_peek_status(const struct wf_sim_chip *m, unsigned sn)
 {
     return sn < m->var->sockets ? m->sock[sn].sr : 0;

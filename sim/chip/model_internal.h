@@ -182,6 +182,8 @@ struct sim_variant {
     const char *(*open_check)(const struct wf_sim_chip *m);
     /* Address of socket register `off` in violation reports. */
     uint32_t (*sock_addr)(unsigned sn, uint8_t off);
+    /* Whether the chip drives its INTn pin low (an enabled interrupt is set); NULL: never. */
+    bool (*int_asserted)(struct wf_sim_chip *m);
 };
 
 extern const struct sim_variant sim_w5100;

@@ -19,6 +19,9 @@
 /* ---- common registers (docs/w5100-w5500.md §6.2, §6.3, §6.5) ---- */
 #define W5500_MR 0x0000
 #define W5500_IR 0x0015
+#define W5500_IMR 0x0016
+#define W5500_SIMR 0x0018
+#define W5500_Sn_IMR 0x2C
 #define W5500_SIR 0x0017
 #define W5500_RTR 0x0019
 #define W5500_RCR 0x001B
@@ -117,7 +120,24 @@ static void w5500_reset(struct wf_sim_chip *m)
     for (unsigned sn = 0; sn < W5500_SOCKETS; sn++) {
         m->sock[sn].reg[W5500_Sn_RXBUF_SIZE] = 2;
         m->sock[sn].reg[W5500_Sn_TXBUF_SIZE] = 2;
+        m->sock[sn].reg[W5500_Sn_IMR] = 0xFF; /* every socket interrupt unmasked */
     }
+}
+
+/* INTn (datasheet 2.2, 3.1: IMR, SIMR, Sn_IMR): low while a common interrupt
+ * enabled in IMR is set, or a socket enabled in SIMR has a Sn_IR bit set that
+ * its Sn_IMR enables. The caller brings the sockets up to date first. */
+static bool w5500_int_asserted(struct wf_sim_chip *m)
+{
+    if (m->common[W5500_IR] & m->common[W5500_IMR] & W5500_IR_WRITABLE) {
+        return true;
+    }
+    for (unsigned sn = 0; sn < W5500_SOCKETS; sn++) {
+        if ((m->common[W5500_SIMR] >> sn) & 1u && (m->sock[sn].ir & m->sock[sn].reg[W5500_Sn_IMR])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 /* ---- common registers ------------------------------------------------------- */
@@ -414,4 +434,5 @@ const struct sim_variant sim_w5500 = {
     .sock_write_extra = w5500_sock_write_extra,
     .open_check = w5500_open_check,
     .sock_addr = w5500_sock_addr,
+    .int_asserted = w5500_int_asserted,
 };

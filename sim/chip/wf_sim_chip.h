@@ -270,6 +270,14 @@ void wf_sim_chip_print_violations(const struct wf_sim_chip *m, FILE *out);
 /** Forget recorded violations (for tests that provoke one on purpose). */
 void wf_sim_chip_clear_violations(struct wf_sim_chip *m);
 
+/**
+ * The INTn pin: true while the chip drives it low (W5500: an interrupt enabled by
+ * IMR, or by SIMR and Sn_IMR, is set; Sn_IMR resets to 0xFF, IMR and SIMR to 0).
+ * Brings the sockets up to date (data arrived, SEND_OK due) first. The W5100 model
+ * never asserts it (its INT is not wired on the boards modelled).
+ */
+bool wf_sim_chip_int_asserted(struct wf_sim_chip *m);
+
 /** Current Sn_SR of socket `sn` (for tests; no SPI traffic, no side effects). */
 uint8_t wf_sim_chip_peek_status(const struct wf_sim_chip *m, unsigned sn);
 

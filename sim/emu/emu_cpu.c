@@ -1,4 +1,6 @@
-/* Unicorn glue: memory map, hooks, run loop, resets, fault reports. */
+/* Unicorn glue: memory map, hooks, run loop, resets, register dumps. Exceptions:
+ * the hooks record what happened (an exception due, an SVC, an exception return, a
+ * fault) and stop the CPU; the run loop carries it out (emu_exc.c) and resumes. */
 #include "emu_cpu.h"
 
 #include <inttypes.h>
@@ -23,7 +25,7 @@ static const char *excp_name(uint32_t n)
     case 1:
         return "undefined instruction (UsageFault UNDEFINSTR)";
     case 2:
-        return "svc (no exception handling is modelled)";
+        return "svc";
     case 3:
         return "prefetch abort (instruction fetch fault)";
     case 4:
@@ -31,7 +33,7 @@ static const char *excp_name(uint32_t n)
     case 7:
         return "breakpoint";
     case 8:
-        return "exception return (no exception is ever taken)";
+        return "exception return";
     case 17:
         return "coprocessor instruction with the coprocessor disabled (UsageFault NOCP)";
     case 18:
@@ -78,14 +80,59 @@ static bool mem_u32(struct wf_emu *b, uint32_t addr, uint32_t *v)
 
 /* ---- hooks ---- */
 
+/* Whether the debugger wants the CPU halted before the instruction at `pc`. */
+static bool debug_halts(struct wf_emu_cpu *e, uint32_t pc)
+{
+    uint64_t n = e->b->icount;
+    if (e->step_until != 0 && n >= e->step_until) {
+        e->debug_halt = true;
+        return true;
+    }
+    if (pc == e->resume_pc && n == e->resume_icount) {
+        return false; /* resuming at a breakpoint: its instruction runs */
+    }
+    for (unsigned i = 0; i < e->nbreakpoints; i++) {
+        if (e->breakpoints[i] == pc) {
+            e->debug_halt = true;
+            return true;
+        }
+    }
+    return false;
+}
+
 static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user)
 {
     struct wf_emu_cpu *e = user;
     struct wf_emu *b = e->b;
     (void)size;
-    if (b->icount >= e->slice_end) {
-        uc_emu_stop(uc); /* this instruction does not execute: not counted */
+    if (e->debug && debug_halts(e, (uint32_t)address)) {
+        b->pc = (uint32_t)address;
+        uc_emu_stop(uc); /* not executed: the debugger sees the CPU before it */
         return;
+    }
+    if (b->icount >= e->check_at) {
+        /* The slow path: the slice's end, or an exception may be due. The instruction
+         * at `address` does not execute (not counted): the run loop acts, then resumes. */
+        if (b->icount >= e->slice_end || (e->take = wf_emu_exc_poll(e)) != 0) {
+            uc_emu_stop(uc);
+            return;
+        }
+    }
+    if (b->core.nvic.div0_trap) {
+        /* SDIV/UDIV (T32: FB90/FBB0 Rn, F0F0 Rd Rm) by zero with CCR.DIV_0_TRP. */
+        uint16_t h1, h2;
+        uint32_t rm = 1;
+        if (mem_u16(b, (uint32_t)address, &h1) && (h1 & 0xFFD0u) == 0xFB90u &&
+            mem_u16(b, (uint32_t)address + 2, &h2) && (h2 & 0xF0F0u) == 0xF0F0u &&
+            uc_reg_read(uc, UC_ARM_REG_R0 + (h2 & 0xFu), &rm) == UC_ERR_OK && rm == 0) {
+            e->fault.exc = EMU_EXC_USAGEFAULT;
+            e->fault.cfsr = 1u << 25; /* DIVBYZERO */
+            snprintf(e->fault.what, sizeof e->fault.what, "%s by zero at 0x%08" PRIx64,
+                     (h1 & 0x20u) ? "UDIV" : "SDIV", address);
+            b->pc = (uint32_t)address;
+            uc_emu_stop(uc);
+            return;
+        }
     }
     b->icount++;
     b->pc = (uint32_t)address;
@@ -99,11 +146,13 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         uint16_t hw1, hw2;
         if (mem_u16(b, (uint32_t)address, &hw1) && (hw1 & 0xEC00u) == 0xEC00u &&
             mem_u16(b, (uint32_t)address + 2, &hw2) && ((hw2 >> 9) & 7u) == 5u) {
-            wf_emu_stop(b, WF_EMU_STOP_FAULT,
-                        "floating-point instruction at 0x%08" PRIx64
-                        " with the FPU disabled (CPACR CP10/CP11 = 0): "
-                        "UsageFault NOCP on silicon",
-                        address);
+            e->fault.exc = EMU_EXC_USAGEFAULT;
+            e->fault.cfsr = 1u << 19; /* NOCP */
+            snprintf(e->fault.what, sizeof e->fault.what,
+                     "floating-point instruction at 0x%08" PRIx64
+                     " with the FPU disabled (CPACR CP10/CP11 = 0)",
+                     address);
+            b->icount--; /* it does not execute */
             uc_emu_stop(uc);
         }
     }
@@ -124,6 +173,15 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
     } else if (intno == 7) {
         wf_emu_stop(b, WF_EMU_STOP_FAULT,
                     "breakpoint instruction 0x%04X at 0x%08X (no debugger; HardFault on a board)", insn, pc);
+    } else if (intno == 2) {
+        e->svc = true; /* PC is past the SVC: the return address */
+    } else if (intno == 8) {
+        e->exc_return = pc | 1u; /* Unicorn reports the EXC_RETURN value with bit 0 clear */
+    } else if (intno == 1 || intno == 17 || intno == 18 || intno == 22) {
+        /* UsageFault UNDEFINSTR, NOCP, INVSTATE, UNALIGNED; PC is the instruction's */
+        e->fault.exc = EMU_EXC_USAGEFAULT;
+        e->fault.cfsr = intno == 1 ? 1u << 16 : intno == 17 ? 1u << 19 : intno == 18 ? 1u << 17 : 1u << 24;
+        snprintf(e->fault.what, sizeof e->fault.what, "%s at 0x%08X", excp_name(intno), b->pc);
     } else {
         wf_emu_stop(b, WF_EMU_STOP_FAULT, "%s at 0x%08X (exception %u)", excp_name(intno), pc, intno);
     }
@@ -135,10 +193,28 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
     struct wf_emu_cpu *e = user;
     (void)uc;
     (void)value;
-    if (type == UC_MEM_FETCH_UNMAPPED) {
+    if (type == UC_MEM_FETCH_UNMAPPED && e->b->core.nvic.ipsr == 0 && (addr & 0xFFFFFFE0u) == 0xFFFFFFE0u) {
         wf_emu_stop(e->b, WF_EMU_STOP_FAULT,
-                    "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)", addr,
+                    "branch to the EXC_RETURN value 0x%08" PRIx64 " in thread mode (after PC 0x%08X)", addr,
                     e->b->pc);
+    } else if (type == UC_MEM_FETCH_UNMAPPED) {
+        /* BusFault IBUSERR, taken when the instruction would execute; the return
+         * address is the unfetchable one. */
+        e->fault.exc = EMU_EXC_BUSFAULT;
+        e->fault.cfsr = 1u << 8;
+        e->fault.addr = (uint32_t)addr;
+        snprintf(e->fault.what, sizeof e->fault.what,
+                 "instruction fetch from unmapped address 0x%08" PRIx64 " (after PC 0x%08X)", addr, e->b->pc);
+        e->b->pc = (uint32_t)addr;
+    } else if (!wf_emu_is_mmio((uint32_t)addr)) {
+        /* Nothing on the bus there: a precise BusFault with BFAR. */
+        e->fault.exc = EMU_EXC_BUSFAULT;
+        e->fault.cfsr = (1u << 9) | (1u << 15); /* PRECISERR, BFARVALID */
+        e->fault.addr = (uint32_t)addr;
+        snprintf(e->fault.what, sizeof e->fault.what,
+                 "%s of %d byte%s at unmapped address 0x%08" PRIx64 " (PC 0x%08X)",
+                 type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr,
+                 e->b->pc);
     } else {
         wf_emu_stop(e->b, WF_EMU_STOP_UNMODELLED, "unmodelled %s of %d byte%s at 0x%08" PRIx64 " (PC 0x%08X)",
                     type == UC_MEM_WRITE_UNMAPPED ? "write" : "read", size, size == 1 ? "" : "s", addr,
@@ -200,6 +276,9 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t base, uint64_t offset, unsigne
     if (wf_emu_read(e->b, addr, size, &v) != 0) {
         uc_emu_stop(uc);
     }
+    if (e->b->core.nvic.check) {
+        e->check_at = e->b->icount; /* a read that moved an interrupt line */
+    }
     if (e->trace) {
         fprintf(stderr, "[mmio] %08X: read%u  0x%08X -> 0x%08X\n", e->b->pc, size * 8, addr, v);
     }
@@ -216,6 +295,9 @@ static void mmio_write(uc_engine *uc, uint64_t base, uint64_t offset, unsigned s
     int rc = size == 8 ? (wf_emu_write(e->b, addr, 4, (uint32_t)value) ||
                           wf_emu_write(e->b, addr + 4, 4, (uint32_t)(value >> 32)))
                        : wf_emu_write(e->b, addr, size, (uint32_t)value);
+    if (e->b->core.nvic.check) {
+        e->check_at = e->b->icount; /* the next instruction looks: an exception may be due */
+    }
     if (rc != 0 || e->b->reset_request) {
         uc_emu_stop(uc);
     }
@@ -352,6 +434,13 @@ int wf_emu_cpu_reset(struct wf_emu_cpu *e)
     }
     uc_reg_write(uc, UC_ARM_REG_CONTROL, &zero);
     uc_reg_write(uc, UC_ARM_REG_PRIMASK, &zero);
+    uc_reg_write(uc, UC_ARM_REG_BASEPRI, &zero);
+    uc_reg_write(uc, UC_ARM_REG_FAULTMASK, &zero);
+    uc_reg_write(uc, UC_ARM_REG_PSP, &zero);
+    e->take = 0; /* nothing the hooks recorded survives a reset */
+    e->svc = false;
+    e->exc_return = 0;
+    e->fault.exc = 0;
     uc_reg_write(uc, UC_ARM_REG_MSP, &sp);
     uc_reg_write(uc, UC_ARM_REG_SP, &sp);
     uc_reg_write(uc, UC_ARM_REG_LR, &lr);
@@ -382,6 +471,42 @@ static void apply_restores(struct wf_emu_cpu *e)
     e->nrestore = 0;
 }
 
+/* After the CPU stopped: what the hooks recorded (a fault, an SVC, an exception
+ * return, an exception to take) is carried out. 1 if the CPU state changed. */
+static int run_exceptions(struct wf_emu_cpu *e)
+{
+    int acted = 0;
+    if (e->fault.exc) {
+        unsigned exc = e->fault.exc;
+        e->fault.exc = 0;
+        uint32_t pc = e->b->pc;
+        uc_reg_write(e->uc, UC_ARM_REG_PC, &pc);
+        (void)wf_emu_exc_fault(e, exc, e->fault.cfsr, e->fault.addr, pc, e->fault.what);
+        acted = 1;
+    } else if (e->svc) {
+        e->svc = false;
+        uint32_t pc = 0;
+        uc_reg_read(e->uc, UC_ARM_REG_PC, &pc);
+        (void)wf_emu_exc_svc(e, pc);
+        acted = 1;
+    } else if (e->exc_return) {
+        uint32_t v = e->exc_return;
+        e->exc_return = 0;
+        (void)wf_emu_exc_return(e, v);
+        acted = 1;
+    }
+    if (e->take && e->b->stop == WF_EMU_STOP_NONE) {
+        unsigned exc = e->take;
+        e->take = 0;
+        uint32_t pc = 0;
+        uc_reg_read(e->uc, UC_ARM_REG_PC, &pc);
+        (void)wf_emu_exc_enter(e, exc, pc);
+        acted = 1;
+    }
+    e->take = 0;
+    return acted && e->b->stop == WF_EMU_STOP_NONE;
+}
+
 enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
 {
     struct wf_emu *b = e->b;
@@ -390,7 +515,11 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
      * CPACR is enforced by the code hook. */
     uint32_t fpexc = 0x40000000u;
     uc_reg_write(uc, UC_ARM_REG_FPEXC, &fpexc);
-    while (b->stop == WF_EMU_STOP_NONE) {
+    while (b->stop == WF_EMU_STOP_NONE && !e->debug_halt) {
+        if (e->debug_poll && e->debug_poll(e->debug_ctx)) {
+            e->debug_halt = true;
+            break;
+        }
         if (b->reset_request) {
             bool wd = b->reset_cause && strcmp(b->reset_cause, "watchdog reset") == 0;
             fprintf(stderr, "wf-board-emu: %s at %.3f s (emulated); restarting the image\n", b->reset_cause,
@@ -408,11 +537,33 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
             slice = e->max_instructions - b->icount;
         }
         e->slice_end = b->icount + slice;
+        e->check_at = b->icount; /* the first instruction looks for a due exception */
         uint32_t pc = 0;
         uc_reg_read(uc, UC_ARM_REG_PC, &pc);
         e->last_hook_pc = 0xFFFFFFFFu;
         uc_err err = uc_emu_start(uc, pc | 1u, 0, 0, 0);
         apply_restores(e);
+        if (b->stop == WF_EMU_STOP_NONE && e->fault.exc == 0 &&
+            (err == UC_ERR_INSN_INVALID || err == UC_ERR_READ_UNALIGNED || err == UC_ERR_WRITE_UNALIGNED)) {
+            uint16_t h1 = 0, h2 = 0;
+            mem_u16(b, b->pc, &h1);
+            mem_u16(b, b->pc + 2, &h2);
+            e->fault.exc = EMU_EXC_USAGEFAULT;
+            e->fault.cfsr = err == UC_ERR_INSN_INVALID ? 1u << 16 : 1u << 24; /* UNDEFINSTR, UNALIGNED */
+            snprintf(e->fault.what, sizeof e->fault.what, "%s at 0x%08X (%04X %04X)",
+                     err == UC_ERR_INSN_INVALID ? "undefined instruction" : "unaligned access", b->pc, h1,
+                     h2);
+        }
+        if (b->stop == WF_EMU_STOP_NONE && run_exceptions(e) != 0) {
+            continue; /* an exception was entered or returned from: resume there */
+        }
+        if (e->debug_halt) {
+            break; /* the debugger takes over (an error from a halted TB is not the CPU's) */
+        }
+        if (err == UC_ERR_OK && b->stop == WF_EMU_STOP_NONE && !b->reset_request &&
+            b->icount < e->slice_end) {
+            (void)wf_emu_exc_sleep(e); /* WFI/WFE: time runs on without instructions */
+        }
         if (err != UC_ERR_OK && b->stop == WF_EMU_STOP_NONE) {
             uint16_t h1 = 0, h2 = 0;
             mem_u16(b, b->pc, &h1);
@@ -445,7 +596,7 @@ enum wf_emu_stop wf_emu_cpu_run(struct wf_emu_cpu *e)
 
 /* ---- fault report ---- */
 
-static void print_addr(struct wf_emu_cpu *e, FILE *out, uint32_t addr)
+void wf_emu_cpu_print_addr(struct wf_emu_cpu *e, FILE *out, uint32_t addr)
 {
     uint32_t off = 0;
     const struct wf_emu_elf_sym *s = e->elf ? wf_emu_elf_func_at(e->elf, addr, &off) : NULL;
@@ -489,10 +640,15 @@ void wf_emu_cpu_dump(struct wf_emu_cpu *e, FILE *out)
     fprintf(out, "  instruction at the stop: 0x%08X; instructions executed: %" PRIu64 "\n", e->b->pc,
             e->b->icount);
     fprintf(out, "backtrace (best effort: PC, LR, then stack words that look like return addresses):\n");
+    wf_emu_cpu_backtrace(e, out, e->b->pc, lr, sp);
+}
+
+void wf_emu_cpu_backtrace(struct wf_emu_cpu *e, FILE *out, uint32_t pc, uint32_t lr, uint32_t sp)
+{
     fprintf(out, "  #0 ");
-    print_addr(e, out, e->b->pc);
+    wf_emu_cpu_print_addr(e, out, pc);
     fprintf(out, "  #1 ");
-    print_addr(e, out, lr);
+    wf_emu_cpu_print_addr(e, out, lr);
     unsigned frame = 2;
     uint32_t top = e->stack_hi ? e->stack_hi : WF_EMU_SRAM_BASE + WF_EMU_SRAM_SIZE;
     for (uint32_t a = sp & ~3u; a + 4 <= top && frame < 24; a += 4) {
@@ -503,7 +659,7 @@ void wf_emu_cpu_dump(struct wf_emu_cpu *e, FILE *out)
         uint32_t off;
         if (e->elf && wf_emu_elf_func_at(e->elf, w, &off) && after_call(e->b, w)) {
             fprintf(out, "  #%u ", frame++);
-            print_addr(e, out, w);
+            wf_emu_cpu_print_addr(e, out, w);
         }
     }
 }

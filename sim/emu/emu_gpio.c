@@ -76,23 +76,29 @@ int emu_gpio_output_level(const struct wf_emu *b, struct emu_pin p)
 
 /* Pin levels seen on IDR: outputs read back what they drive; inputs read their pull
  * (the board's button has an external pull-up: not pressed). */
+unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin)
+{
+    const uint32_t *g = b->gpio[port].r;
+    struct emu_pin button = b->board->button, irq = b->board->chip_int;
+    unsigned mode = (g[GPIO_MODER] >> (2 * pin)) & 3u, pull = (g[GPIO_PUPDR] >> (2 * pin)) & 3u;
+    if (mode == 1u) {
+        return (g[GPIO_ODR] >> pin) & 1u;
+    }
+    if (button.port == (int)port && button.pin == pin) {
+        return 1;
+    }
+    if (irq.port == (int)port && irq.pin == pin && b->chip && !b->chip_absent) {
+        return wf_sim_chip_int_asserted(b->chip) ? 0u : 1u; /* open drain with a pull-up */
+    }
+    return pull == 1u ? 1u : 0u;
+}
+
 static int idr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
 {
     (void)off;
-    const uint32_t *g = d->r;
-    struct emu_pin button = b->board->button;
     *v = 0;
     for (unsigned pin = 0; pin < 16; pin++) {
-        unsigned mode = (g[GPIO_MODER] >> (2 * pin)) & 3u, pull = (g[GPIO_PUPDR] >> (2 * pin)) & 3u;
-        unsigned level;
-        if (mode == 1u) {
-            level = (g[GPIO_ODR] >> pin) & 1u;
-        } else if (button.port == (int)d->unit && button.pin == pin) {
-            level = 1;
-        } else {
-            level = pull == 1u ? 1u : 0u;
-        }
-        *v |= level << pin;
+        *v |= emu_gpio_input_level(b, d->unit, pin) << pin;
     }
     return 0;
 }
@@ -121,6 +127,7 @@ static int pins_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
         b->led_toggles++;
     }
     update_pins(b);
+    emu_exti_update(b); /* an output or pull change is an edge on its EXTI line */
     return b->stop ? -1 : 0;
 }
 

@@ -35,6 +35,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     b->chip = chip;
     b->prng = seed ? seed : 0x9E3779B97F4A7C15ull;
     b->lsi_hz = 32000;
+    b->console_baud = WF_EMU_CONSOLE_BAUD;
     b->chip_absent_miso = 0xFF;
     snprintf(b->phases[0].name, sizeof b->phases[0].name, "boot");
     b->nphases = 1;
@@ -46,6 +47,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     emu_rcc_init(b);
     emu_flash_if_init(b);
     emu_core_init(b);
+    emu_exti_init(b);
     wf_emu_reset(b, true, 0);
     return b;
 }
@@ -84,6 +86,7 @@ void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag)
     emu_core_reset(b);
     emu_adc_reset(b);
     emu_iwdg_reset(b);
+    emu_exti_reset(b);
     emu_dev_reset(&b->sysmem);
     b->fpu_enabled = false;
     b->cs_low = false;
@@ -91,6 +94,26 @@ void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag)
     b->reset_cause = NULL;
     if (!power_on) {
         b->resets++;
+    }
+}
+
+int wf_emu_exit_code(const struct wf_emu *b)
+{
+    switch (b->stop) {
+    case WF_EMU_STOP_EXIT:
+        return b->exit_code & 0xFF;
+    case WF_EMU_STOP_UNMODELLED:
+        return WF_EMU_EXIT_UNMODELLED;
+    case WF_EMU_STOP_TIMEOUT:
+        return WF_EMU_EXIT_TIMEOUT;
+    case WF_EMU_STOP_RULE:
+        return WF_EMU_EXIT_RULE;
+    case WF_EMU_STOP_POWER_CUT:
+        return WF_EMU_EXIT_POWER_CUT;
+    case WF_EMU_STOP_UNHANDLED:
+        return WF_EMU_EXIT_UNHANDLED;
+    default:
+        return WF_EMU_EXIT_FAULT;
     }
 }
 
@@ -162,7 +185,7 @@ uint32_t wf_emu_spi1_hz(const struct wf_emu *b)
 
 uint64_t wf_emu_cycles(const struct wf_emu *b)
 {
-    return b->icount + b->stall_cycles;
+    return b->icount + b->stall_cycles + b->sleep_cycles;
 }
 
 void wf_emu_clock_will_change(struct wf_emu *b)
@@ -196,6 +219,22 @@ void wf_emu_tick(struct wf_emu *b)
 {
     (void)emu_rcc_update(b); /* completes a pending clock switch */
     emu_iwdg_check(b);
+    emu_irq_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK); console input */
+}
+
+static void level_irq(struct wf_emu *b, bool asserted, unsigned irq)
+{
+    unsigned exc = EMU_EXC_IRQ0 + irq;
+    if (asserted && !emu_exc_is_active(b, exc) && !emu_exc_is_pending(b, exc)) {
+        emu_exc_set_pending(b, exc);
+    }
+}
+
+void emu_irq_update(struct wf_emu *b)
+{
+    emu_exti_update(b);
+    level_irq(b, emu_usart_irq_line(b), b->usart.dev.unit == 1 ? EMU_IRQ_USART1 : EMU_IRQ_USART2);
+    level_irq(b, emu_spi_irq_line(b), EMU_IRQ_SPI1);
 }
 
 /* ---- bus ---- */

@@ -16,10 +16,10 @@
  *
  * Time. The CPU executes one instruction per core clock cycle (an assumed CPI of
  * 1): `cycles` = instructions executed + stall cycles (flash erase/program, during
- * which silicon stalls instruction fetch). Emulated time integrates cycles over
- * the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and
- * SysTick count these cycles; the IWDG, the chip model's clock and the
- * run's time limit use emulated time.
+ * which silicon stalls instruction fetch) + sleep cycles (WFI/WFE: until the next
+ * SysTick interrupt, at most 1 ms at a time, or at once when an interrupt is pending). Emulated time
+ * integrates cycles over the core clock HCLK as it changes (16 MHz HSI after reset). DWT CYCCNT and SysTick
+ * count these cycles; the IWDG, the chip model's clock and the run's time limit use emulated time.
  */
 #ifndef WF_EMU_MACHINE_H
 #define WF_EMU_MACHINE_H
@@ -49,6 +49,7 @@ enum wf_emu_stop {
     WF_EMU_STOP_RULE,       /**< the firmware broke a rule of the silicon (see message) */
     WF_EMU_STOP_TIMEOUT,    /**< --max-seconds or --max-instructions reached */
     WF_EMU_STOP_POWER_CUT,  /**< --power-cut-program / --power-cut-erase: power lost mid-operation */
+    WF_EMU_STOP_UNHANDLED,  /**< an exception reached a default handler (`b .`), or lockup: fault report */
 };
 
 /** Exit codes of wf-board-emu besides the firmware's own. */
@@ -57,6 +58,7 @@ enum wf_emu_stop {
 #define WF_EMU_EXIT_TIMEOUT 0x72
 #define WF_EMU_EXIT_RULE 0x73
 #define WF_EMU_EXIT_POWER_CUT 0x74
+#define WF_EMU_EXIT_UNHANDLED 0x75 /**< fault report: an exception reached a default handler */
 
 #define WF_EMU_MAX_PHASES 16
 
@@ -179,14 +181,69 @@ struct emu_usart {
     char line[256]; /**< the current console line (for phase markers) */
     size_t line_len;
     uint64_t tx_bytes;
+    uint32_t baud; /**< the rate the last byte was sent at (0: none sent) */
+};
+
+/* Exception numbers (ARMv7-M B1.5.2); IRQ n is 16 + n. */
+#define EMU_EXC_NMI 2u
+#define EMU_EXC_HARDFAULT 3u
+#define EMU_EXC_MEMMANAGE 4u
+#define EMU_EXC_BUSFAULT 5u
+#define EMU_EXC_USAGEFAULT 6u
+#define EMU_EXC_SVCALL 11u
+#define EMU_EXC_PENDSV 14u
+#define EMU_EXC_SYSTICK 15u
+#define EMU_EXC_IRQ0 16u
+#define EMU_IRQ_LINES 86u /**< STM32F411 (RM0383 table 37) */
+#define EMU_EXC_COUNT (EMU_EXC_IRQ0 + EMU_IRQ_LINES)
+#define EMU_PRIO_BITS 4u    /**< implemented priority bits (STM32F4): the upper nibble of each byte */
+#define EMU_PRIO_THREAD 256 /**< execution priority with nothing active and no mask */
+
+/* STM32F411 interrupt lines the modelled peripherals raise (RM0383 table 37). */
+#define EMU_IRQ_EXTI0 6u
+#define EMU_IRQ_EXTI9_5 23u
+#define EMU_IRQ_SPI1 35u
+#define EMU_IRQ_USART1 37u
+#define EMU_IRQ_USART2 38u
+#define EMU_IRQ_EXTI15_10 40u
+
+/** The NVIC and the SCB's exception state (emu_nvic.c). Bitmaps are indexed by exception number. */
+struct emu_nvic {
+    uint32_t pending[4], active[4];
+    uint32_t irq_enabled[3];     /**< NVIC_ISER: bit n = IRQ n */
+    uint8_t prio[EMU_EXC_COUNT]; /**< configurable priorities (SHPR1-3, NVIC_IPR), upper nibble */
+    uint32_t prigroup;           /**< AIRCR.PRIGROUP */
+    uint32_t shcsr_ena;          /**< SHCSR MEMFAULTENA/BUSFAULTENA/USGFAULTENA (bits 16-18) */
+    bool div0_trap;              /**< CCR.DIV_0_TRP */
+    uint32_t ipsr;               /**< the exception the CPU executes now (0: thread mode) */
+    bool check;                  /**< state changed: the CPU should look for an exception to take */
 };
 
 struct emu_core {
     struct emu_dev dev;
+    struct emu_nvic nvic;
     uint32_t st_csr, st_rvr, st_cvr; /**< SysTick */
     uint64_t st_last_cycles;         /**< cycles when the SysTick counter was last brought up to date */
     uint32_t dwt_cyccnt;             /**< CYCCNT at dwt_last_cycles */
     uint64_t dwt_last_cycles;
+};
+
+enum {
+    SYSCFG_MEMRMP,
+    SYSCFG_PMC,
+    SYSCFG_EXTICR1,
+    SYSCFG_EXTICR2,
+    SYSCFG_EXTICR3,
+    SYSCFG_EXTICR4,
+    SYSCFG_CMPCR,
+    SYSCFG_NREGS
+};
+enum { EXTI_IMR, EXTI_EMR, EXTI_RTSR, EXTI_FTSR, EXTI_SWIER, EXTI_PR, EXTI_NREGS };
+
+/** SYSCFG (the EXTI line to port mapping) and EXTI (lines 0-15 from the GPIO pins). */
+struct emu_exti {
+    struct emu_dev syscfg, exti;
+    uint16_t level; /**< the lines' input levels at the last look (edge detection) */
 };
 
 struct emu_adc {
@@ -267,6 +324,7 @@ struct wf_emu {
     /* time */
     uint64_t icount;       /**< instructions executed since power-on (all resets) */
     uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
+    uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
     uint64_t tb_cycles;    /**< time base: cycles at the last clock change ... */
     uint64_t tb_ps;        /**< ... and the emulated time then, in picoseconds */
     uint64_t tb_rem;       /**< remainder of the ps conversion */
@@ -285,6 +343,7 @@ struct wf_emu {
     struct emu_core core;   /**< the private peripheral bus: SysTick, SCB, NVIC, MPU, DWT, FPU */
     struct emu_adc adc;
     struct emu_iwdg iwdg;
+    struct emu_exti exti;
     struct emu_dev sysmem;    /**< unique device ID and flash size */
     struct emu_dev *devs[16]; /**< the bus map: every block above */
     unsigned ndevs;
@@ -306,7 +365,8 @@ struct wf_emu {
     /** Flash content changed (erase/program): the CPU must drop cached translations. */
     void (*flash_changed)(void *ctx, uint32_t addr, uint32_t len);
     void *flash_changed_ctx;
-    uint32_t lsi_hz; /**< IWDG clock (32 kHz typical) */
+    uint32_t lsi_hz;       /**< IWDG clock (32 kHz typical) */
+    uint32_t console_baud; /**< the rate the console expects (+-2 %); 0: any (--console-baud) */
     uint64_t prng;
 
     /* stop state */
@@ -326,6 +386,8 @@ struct wf_emu {
 
 /** `board` (kept by pointer: it must outlive the machine) in its power-on state, SRAM
  * filled from `seed`. `chip` may be NULL. */
+
+#define WF_EMU_CONSOLE_BAUD 115200u /**< the console's default rate (the boards' BOARD_CONSOLE_BAUD) */
 struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *chip, uint64_t seed);
 void wf_emu_free(struct wf_emu *b);
 
@@ -347,6 +409,9 @@ bool wf_emu_is_mmio(uint32_t addr);
 
 /** The CPU wrote `size` bytes to flash memory at `addr` (programming). */
 int wf_emu_flash_write(struct wf_emu *b, uint32_t addr, unsigned size, uint32_t val);
+
+/** wf-board-emu's exit code for how the run stopped (the firmware's own on an exit). */
+int wf_emu_exit_code(const struct wf_emu *b);
 
 /** Stop the run (first reason wins). Returns -1. */
 int wf_emu_stop(struct wf_emu *b, enum wf_emu_stop why, const char *fmt, ...)
@@ -401,6 +466,20 @@ void emu_adc_init(struct wf_emu *b);
 void emu_adc_reset(struct wf_emu *b);
 void emu_iwdg_init(struct wf_emu *b);
 void emu_iwdg_reset(struct wf_emu *b);
+void emu_exti_init(struct wf_emu *b);
+void emu_exti_reset(struct wf_emu *b);
+/** The EXTI inputs looked at again (GPIO levels, the chip's INTn): edges set PR, and
+ * every line with PR and IMR set keeps its NVIC interrupt pending unless it is active. */
+void emu_exti_update(struct wf_emu *b);
+/** The peripherals' interrupt lines looked at (EXTI inputs, the console USART, SPI1):
+ * an asserted line sets its interrupt pending unless it is active (taken again after
+ * the return if still asserted then). Called after the registers that move a line. */
+void emu_irq_update(struct wf_emu *b);
+bool emu_usart_irq_line(struct wf_emu *b);
+bool emu_spi_irq_line(const struct wf_emu *b);
+
+/** Input level of a pin as IDR reads it (outputs: what they drive; the chip's INTn; pulls). */
+unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin);
 /** Put `d` on the bus (wf_emu_read/write find it by address). */
 void wf_emu_attach(struct wf_emu *b, struct emu_dev *d);
 
@@ -413,6 +492,49 @@ void emu_iwdg_check(struct wf_emu *b);
 int emu_rcc_update(struct wf_emu *b);
 /** The clock-tree rules (flash latency, VOS, bus limits): 0, or -1 having stopped. */
 int emu_rcc_check(struct wf_emu *b);
+
+/* ---- exceptions (emu_nvic.c): the NVIC and SCB state, no CPU ---- */
+/** Raw priority of exception `exc`: -3 reset, -2 NMI, -1 HardFault, else 0..255 (upper nibble). */
+int emu_exc_priority(const struct wf_emu *b, unsigned exc);
+/** The group (preemption) priority of a raw priority under AIRCR.PRIGROUP; negatives unchanged. */
+int emu_exc_group(const struct wf_emu *b, int prio);
+/** The execution priority (ARMv7-M B1.5.4): the active exceptions' and the masks' (CPU registers). */
+int emu_exc_exec_priority(const struct wf_emu *b, uint32_t primask, uint32_t basepri, uint32_t faultmask);
+/** Whether `exc` may be taken when pending: IRQs need ISER, the configurable faults SHCSR. */
+bool emu_exc_enabled(const struct wf_emu *b, unsigned exc);
+/** The pending, enabled exception to take at execution priority `exec_prio`, or 0 (none preempts). */
+unsigned emu_exc_next(const struct wf_emu *b, int exec_prio);
+void emu_exc_set_pending(struct wf_emu *b, unsigned exc);
+void emu_exc_clear_pending(struct wf_emu *b, unsigned exc);
+bool emu_exc_is_pending(const struct wf_emu *b, unsigned exc);
+bool emu_exc_is_active(const struct wf_emu *b, unsigned exc);
+/** Entry: pending -> active; the CPU now runs `exc`. */
+void emu_exc_activate(struct wf_emu *b, unsigned exc);
+/** Return from `exc`: not active any more; `ipsr` is the returned-to context's. */
+void emu_exc_deactivate(struct wf_emu *b, unsigned exc, uint32_t ipsr);
+/** How many exceptions are active (RETTOBASE: 1). */
+unsigned emu_exc_active_count(const struct wf_emu *b);
+/** "SysTick", "IRQ6 EXTI0", ... into `buf`. */
+const char *emu_exc_name(unsigned exc, char *buf, size_t len);
+/**
+ * The stack frame of an exception entry (ARMv7-M B1.5.6): from the stack pointer
+ * `sp` at the moment of the exception, 8 words (basic) or 26 (with the FP context),
+ * placed 8-byte aligned below sp. Returns the frame's address; `*aligner` says
+ * whether a padding word was inserted (xPSR bit 9 in the stacked xPSR).
+ */
+uint32_t emu_exc_frame_addr(uint32_t sp, bool fp, bool *aligner);
+#define EMU_FRAME_BASIC 0x20u
+#define EMU_FRAME_FP 0x68u
+/** Fault status (CFSR/HFSR bits, MMFAR/BFAR) recorded as silicon does when a fault is raised. */
+void emu_core_fault_status(struct wf_emu *b, uint32_t cfsr, uint32_t hfsr, uint32_t mmfar, uint32_t bfar);
+/** CFSR, HFSR, MMFAR, BFAR as the fault report reads them. */
+void emu_core_fault_regs(const struct wf_emu *b, uint32_t *cfsr, uint32_t *hfsr, uint32_t *mmfar,
+                         uint32_t *bfar);
+/** SysTick brought up to date (its interrupt set pending on a wrap with TICKINT); the
+ * cycle count at which it next reaches 0 with TICKINT set, or UINT64_MAX. */
+uint64_t emu_systick_next_irq(struct wf_emu *b);
+/** VTOR. */
+uint32_t emu_core_vtor(const struct wf_emu *b);
 
 /** A reserved offset inside a modelled block: stops the run (WF_EMU_STOP_UNMODELLED). */
 int wf_emu_reserved(struct wf_emu *b);

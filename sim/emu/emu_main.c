@@ -5,7 +5,7 @@
  *                [--max-seconds S] [--max-instructions N] [--cpi X] [--seed N]
  *                [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]
  *                [--power-cut-program N] [--power-cut-erase N] [--seed-records N]
- *                [--profile FILE] firmware.elf
+ *                [--profile FILE] [--gdb PORT] [--console-baud N] firmware.elf
  *
  * The board is the one the image describes in its board descriptor (section
  * `.board_desc`, ports/stm32f4/stm32f4_board_desc.h, read by emu_boards.c): the
@@ -32,6 +32,12 @@
  * all (emu_prof.h), written at the end of the run to FILE (tables sorted by self
  * instructions) and FILE.folded (folded stacks "phase;outer;...;inner COUNT", the
  * text flame-graph tools read). Without it the profiler costs nothing.
+ * --console-baud N: the rate the console expects of the image's USART (default 115200,
+ * +-2 %: another rate stops the run as a terminal at 115200 would show garbage);
+ * "any" accepts the rate BRR gives. The report states the rate used.
+ * --gdb PORT: before the first instruction, wait for gdb on 127.0.0.1:PORT (the GDB
+ * remote protocol, emu_gdb.h; docs/emulator.md has a session); after gdb detaches the
+ * run goes on.
  *
  * The chip model runs on the board's emulated time, in microseconds; its SEND_OK
  * comes after each SEND's frames have left a wire of --wire-mbps (default 100;
@@ -40,7 +46,7 @@
  * chip model's violations go to stderr; the report table follows the console on
  * stdout. Exit code: the firmware's own (bkpt #0xAB, r0 = code), 0x70 CPU fault,
  * 0x71 unmodelled access, 0x72 time/instruction limit, 0x73 broken silicon rule,
- * 0x74 power cut,
+ * 0x74 power cut, 0x76 killed from gdb, 0x75 an exception reached a default handler (fault report on stderr),
  * 70 (decimal) when the firmware exited 0 but the chip model recorded violations.
  */
 #include <errno.h>
@@ -54,6 +60,7 @@
 #include "emu_machine.h"
 #include "emu_elf.h"
 #include "emu_cpu.h"
+#include "emu_gdb.h"
 #include "emu_report.h"
 #include "../../ports/stm32f4/seed_store.h"
 #include "wf_sim_chip.h"
@@ -67,7 +74,7 @@ static void usage(FILE *f)
                "                    [--chip w5100|w5500] [--wire-mbps 100|10|0] [--no-chip] [--trace]\n"
                "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N] "
                "[--print-board]\n"
-               "                    [--profile FILE]\n"
+               "                    [--profile FILE] [--gdb PORT] [--console-baud N]\n"
                "                    firmware.elf\n");
 }
 
@@ -183,6 +190,8 @@ int main(int argc, char **argv)
     enum wf_sim_variant variant = WF_SIM_W5100;
     bool chip_given = false, print_board = false;
     uint32_t wire_bps = WF_SIM_WIRE_DEFAULT_BPS;
+    uint16_t gdb_port = 0;
+    uint32_t console_baud = WF_EMU_CONSOLE_BAUD;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -201,6 +210,27 @@ int main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--profile") == 0 && v) {
             profile = v;
+            i++;
+        } else if (strcmp(a, "--gdb") == 0 && v) {
+            char *end;
+            unsigned long p = strtoul(v, &end, 10);
+            if (*end || end == v || p == 0 || p > 65535) {
+                fprintf(stderr, "wf-board-emu: bad --gdb (a TCP port, 1-65535): %s\n", v);
+                return 2;
+            }
+            gdb_port = (uint16_t)p;
+            i++;
+        } else if (strcmp(a, "--console-baud") == 0 && v) {
+            char *end;
+            unsigned long bd = strtoul(v, &end, 10);
+            if (strcmp(v, "any") == 0) {
+                console_baud = 0;
+            } else if (*end || end == v || bd < 300 || bd > 12000000) {
+                fprintf(stderr, "wf-board-emu: bad --console-baud (a rate 300-12000000, or any): %s\n", v);
+                return 2;
+            } else {
+                console_baud = (uint32_t)bd;
+            }
             i++;
         } else if (strcmp(a, "--json") == 0 && v) {
             json = v;
@@ -319,6 +349,7 @@ int main(int argc, char **argv)
         b->chip_absent_miso = 0xFF;
         wf_sim_chip_fault_absent(chip, true, 0xFF);
     }
+    b->console_baud = console_baud;
     struct stdin_ctx in = {.b = b};
     b->console_out = console_out;
     b->console_in = console_in;
@@ -362,34 +393,26 @@ int main(int argc, char **argv)
                 "checked\n");
     }
 
-    enum wf_emu_stop stop = wf_emu_cpu_reset(&e) == 0 ? wf_emu_cpu_run(&e) : b->stop;
+    enum wf_emu_stop stop;
+    if (wf_emu_cpu_reset(&e) != 0) {
+        stop = b->stop;
+    } else if (gdb_port != 0) {
+        if (wf_emu_gdb_serve(&e, gdb_port) != 0) {
+            return 2;
+        }
+        stop = b->stop == WF_EMU_STOP_NONE ? wf_emu_cpu_run(&e) : b->stop; /* detached: the run goes on */
+    } else {
+        stop = wf_emu_cpu_run(&e);
+    }
     fflush(stdout);
     wf_emu_phase_close(b);
 
-    int code;
-    switch (stop) {
-    case WF_EMU_STOP_EXIT:
-        code = b->exit_code & 0xFF;
-        break;
-    case WF_EMU_STOP_UNMODELLED:
-        code = WF_EMU_EXIT_UNMODELLED;
-        break;
-    case WF_EMU_STOP_TIMEOUT:
-        code = WF_EMU_EXIT_TIMEOUT;
-        break;
-    case WF_EMU_STOP_RULE:
-        code = WF_EMU_EXIT_RULE;
-        break;
-    case WF_EMU_STOP_POWER_CUT:
-        code = WF_EMU_EXIT_POWER_CUT;
-        break;
-    default:
-        code = WF_EMU_EXIT_FAULT;
-        break;
-    }
+    int code = wf_emu_exit_code(b);
     if (stop != WF_EMU_STOP_EXIT) {
         fprintf(stderr, "wf-board-emu: stopped: %s\n", b->stop_msg);
-        if (stop == WF_EMU_STOP_FAULT || stop == WF_EMU_STOP_UNMODELLED || stop == WF_EMU_STOP_RULE) {
+        if (stop == WF_EMU_STOP_UNHANDLED) {
+            wf_emu_exc_report(&e, stderr);
+        } else if (stop == WF_EMU_STOP_FAULT || stop == WF_EMU_STOP_UNMODELLED || stop == WF_EMU_STOP_RULE) {
             wf_emu_cpu_dump(&e, stderr);
         }
     }

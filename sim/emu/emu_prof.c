@@ -1,6 +1,8 @@
 /* The profiler: instructions per function and per call stack (see emu_prof.h). */
 #include "emu_prof.h"
 
+#include "emu_machine.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +21,11 @@ static int cmp_func(const void *a, const void *b)
 struct wf_emu_prof *wf_emu_prof_new(const struct wf_emu_elf *elf, uint32_t (*read_lr)(void *ctx), void *ctx)
 {
     struct wf_emu_prof *p = calloc(1, sizeof *p);
-    if (p == NULL || (p->funcs = calloc(elf->nsyms + 1, sizeof *p->funcs)) == NULL) {
+    if (p == NULL || (p->funcs = calloc(elf->nsyms + 1 + EMU_EXC_COUNT, sizeof *p->funcs)) == NULL ||
+        (p->exc_names = calloc(EMU_EXC_COUNT, sizeof *p->exc_names)) == NULL) {
+        if (p) {
+            free(p->funcs);
+        }
         free(p);
         fprintf(stderr, "wf-board-emu: --profile: out of memory\n");
         return NULL;
@@ -51,6 +57,13 @@ struct wf_emu_prof *wf_emu_prof_new(const struct wf_emu_elf *elf, uint32_t (*rea
         }
     }
     p->funcs[n] = (struct wf_emu_prof_func){0, 0, "[unknown]"};
+    for (unsigned exc = 0; exc < EMU_EXC_COUNT; exc++) {
+        char name[20];
+        snprintf(p->exc_names[exc], sizeof p->exc_names[exc], "[exception %s]",
+                 emu_exc_name(exc, name, sizeof name));
+        p->funcs[n + 1 + exc] = (struct wf_emu_prof_func){0, 0, p->exc_names[exc]};
+    }
+    p->nall = n + 1 + EMU_EXC_COUNT;
     if (n == 0) {
         fprintf(stderr, "wf-board-emu: --profile: the image has no function symbols\n");
         wf_emu_prof_free(p);
@@ -78,6 +91,7 @@ void wf_emu_prof_free(struct wf_emu_prof *p)
     if (p) {
         free(p->nodes);
         free(p->funcs);
+        free(p->exc_names);
         free(p);
     }
 }
@@ -87,6 +101,7 @@ void wf_emu_prof_reset(struct wf_emu_prof *p)
     p->depth = 0;
     p->size = 0;
     p->lo = 0;
+    p->exc_entry = false;
     p->top_ret = NO_RET;
     p->phase_seq = ~0u;
 }
@@ -202,6 +217,14 @@ void wf_emu_prof_transfer(struct wf_emu_prof *p, uint32_t pc, unsigned phase_seq
         p->phase_seq = phase_seq;
         switch_phase(p, phase);
     }
+    if (p->exc_entry && p->depth > 0) { /* the handler: called by its exception frame */
+        p->exc_entry = false;
+        if (p->depth < WF_EMU_PROF_MAX_DEPTH) {
+            enter(p, p->depth++, NO_RET, func_at(p, pc));
+        }
+        set_top(p);
+        return;
+    }
     if (p->depth == 0) { /* after reset: the first function is the base */
         p->depth = 1;
         enter(p, 0, NO_RET, func_at(p, pc));
@@ -257,6 +280,31 @@ void wf_emu_prof_transfer(struct wf_emu_prof *p, uint32_t pc, unsigned phase_seq
         enter(p, p->depth - 1, top->ret, g);
     }
     set_top(p);
+}
+
+void wf_emu_prof_exception(struct wf_emu_prof *p, unsigned exc, uint32_t ret_pc)
+{
+    (void)ret_pc;
+    if (p->depth == 0 || p->depth >= WF_EMU_PROF_MAX_DEPTH || exc >= EMU_EXC_COUNT) {
+        return;
+    }
+    enter(p, p->depth++, NO_RET, p->nfuncs + 1 + exc);
+    set_top(p);
+    p->size = 0; /* the next instruction takes the slow path */
+    p->exc_entry = true;
+}
+
+void wf_emu_prof_exception_return(struct wf_emu_prof *p)
+{
+    for (unsigned k = p->depth; k-- > 1;) {
+        if (p->stack[k].func > p->nfuncs) { /* the innermost exception frame */
+            p->depth = k;
+            set_top(p);
+            p->size = 0; /* the interrupted function resumes through the slow path */
+            break;
+        }
+    }
+    p->exc_entry = false;
 }
 
 /* ---- output ---- */
@@ -323,7 +371,7 @@ static int cmp_stats(const void *a, const void *b)
 
 static void table(FILE *f, const struct wf_emu_prof *p, const char *title, struct stats *st, uint64_t total)
 {
-    uint32_t nf = p->nfuncs + 1;
+    uint32_t nf = p->nall;
     struct stats *s = malloc(nf * sizeof *s);
     if (s == NULL) {
         return;
@@ -345,7 +393,7 @@ int wf_emu_prof_write(const struct wf_emu_prof *p, const char *path, const char 
 {
     size_t plen = strlen(path);
     char *fpath = malloc(plen + sizeof ".folded");
-    uint32_t nf = p->nfuncs + 1;
+    uint32_t nf = p->nall;
     uint64_t *total = calloc(p->nnodes, sizeof *total);
     uint32_t *onpath = calloc(nf, sizeof *onpath);
     struct stats *st = calloc(nf, sizeof *st), *all = calloc(nf, sizeof *all);

@@ -10,9 +10,12 @@
  * that is a tail call (the top frame becomes the callee); reaching the return address
  * of a frame pops it and every frame above it (so a missed return resynchronises at
  * the next one found further down); landing elsewhere in a function that is on the
- * stack pops down to it; anywhere else the top frame is replaced. The firmware is
- * polled (the emulator takes no exceptions), so no exception frames arise; a CPU
- * reset empties the stack.
+ * stack pops down to it; anywhere else the top frame is replaced. An exception entry
+ * pushes a frame "[exception NAME]" (wf_emu_prof_exception) under which the handler
+ * is a call; its return (wf_emu_prof_exception_return) pops down to below that frame,
+ * so the handlers appear in the folded stacks as e.g.
+ * "phase;main;...;wait_loop;[exception SysTick];SysTick_Handler". A CPU reset empties
+ * the stack.
  *
  * Cost: one range test per instruction on the fast path (the PC still inside the
  * current function); the slow path runs on transfers between functions only. None
@@ -58,8 +61,11 @@ struct wf_emu_prof {
     struct wf_emu_prof_node *nodes;
     /* the rest */
     size_t nnodes, cap;
-    struct wf_emu_prof_func *funcs; /**< sorted by lo; funcs[nfuncs] is "[unknown]" */
-    uint32_t nfuncs;
+    struct wf_emu_prof_func *funcs; /**< sorted by lo; funcs[nfuncs] is "[unknown]", then one
+                                       "[exception NAME]" per exception number */
+    uint32_t nfuncs, nall;          /**< nall: every entry of funcs[] */
+    char (*exc_names)[28];
+    bool exc_entry; /**< an exception was entered: the next instruction is its handler */
     struct wf_emu_prof_frame stack[WF_EMU_PROF_MAX_DEPTH];
     unsigned depth;
     struct {
@@ -82,6 +88,11 @@ void wf_emu_prof_free(struct wf_emu_prof *p);
 
 /** The CPU was reset: the shadow stack is emptied (the next instruction starts it). */
 void wf_emu_prof_reset(struct wf_emu_prof *p);
+
+/** The CPU entered exception `exc`, interrupting the instruction at `ret_pc`. */
+void wf_emu_prof_exception(struct wf_emu_prof *p, unsigned exc, uint32_t ret_pc);
+/** The CPU returned from the current exception. */
+void wf_emu_prof_exception_return(struct wf_emu_prof *p);
 
 /** Slow path of wf_emu_prof_insn: a transfer between functions, or a phase change. */
 void wf_emu_prof_transfer(struct wf_emu_prof *p, uint32_t pc, unsigned phase_seq, const char *phase);

@@ -23,6 +23,8 @@ static const char *stop_name(enum wf_emu_stop s)
         return "timeout";
     case WF_EMU_STOP_POWER_CUT:
         return "power-cut";
+    case WF_EMU_STOP_UNHANDLED:
+        return "unhandled-exception";
     }
     return "?";
 }
@@ -94,6 +96,14 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
             "; console %" PRIu64 " bytes; ADC conversions %" PRIu64 "\n",
             b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart.tx_bytes,
             b->adc.conversions);
+    if (b->sleep_cycles) {
+        fprintf(out, "sleep: %" PRIu64 " cycles in WFI/WFE (in emu ms, not in board ms)\n", b->sleep_cycles);
+    }
+    if (b->usart.baud) {
+        fprintf(out, "console: %s at %u Bd (BRR 0x%04X); expected %s%u\n", b->usart.dev.name, b->usart.baud,
+                b->usart.dev.r[USART_BRR], b->console_baud ? "" : "any, default ",
+                b->console_baud ? b->console_baud : WF_EMU_CONSOLE_BAUD);
+    }
     fprintf(out, "board %s", b->board->id);
     char pn[8];
     if (b->board->chip_reset.port >= 0) {

@@ -110,6 +110,9 @@ static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *
     *v = b->spi1.rx;
     d->r[SPI_SR] &= ~SR_RXNE;
     b->spi1.ovr_dr_read = (d->r[SPI_SR] & SR_OVR) != 0;
+    if (d->r[SPI_CR2] & 0xE0u) {
+        emu_irq_update(b);
+    }
     return 0;
 }
 
@@ -252,18 +255,21 @@ static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 
 static int cr2_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 {
-    (void)d;
-    if (w->val & 0xE0u) {
-        return wf_emu_stop(b, WF_EMU_STOP_RULE,
-                           "SPI1 interrupts enabled (CR2 TXEIE/RXNEIE/ERRIE): no interrupt controller is "
-                           "modelled (PC 0x%08X)",
-                           b->pc);
-    }
     if (w->val & 0x3u) {
         return wf_emu_stop(b, WF_EMU_STOP_UNMODELLED,
                            "SPI1 DMA requests (CR2 TXDMAEN/RXDMAEN) are not modelled (PC 0x%08X)", b->pc);
     }
+    d->r[SPI_CR2] = w->val; /* the line below sees the new enables */
+    emu_irq_update(b);
     return 0;
+}
+
+/* The interrupt line (RM0383 20.3.11): TXE with TXEIE, RXNE with RXNEIE, OVR/MODF/CRCERR with ERRIE. */
+bool emu_spi_irq_line(const struct wf_emu *b)
+{
+    uint32_t cr2 = b->spi1.dev.r[SPI_CR2], sr = b->spi1.dev.r[SPI_SR];
+    return ((cr2 & (1u << 7)) && (sr & SR_TXE)) || ((cr2 & (1u << 6)) && (sr & SR_RXNE)) ||
+           ((cr2 & (1u << 5)) && (sr & (SR_OVR | (1u << 5) | (1u << 4))));
 }
 
 static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
@@ -278,6 +284,9 @@ static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
     } else {
         s->rx = miso;
         d->r[SPI_SR] |= SR_RXNE;
+    }
+    if (d->r[SPI_CR2] & 0xE0u) {
+        emu_irq_update(b);
     }
     return b->stop ? -1 : 0;
 }

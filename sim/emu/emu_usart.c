@@ -2,7 +2,10 @@
  * ST-LINK virtual COM port, TX PA2, RX PA3, APB1), USART1 on the Black Pill (TX
  * PA9, RX PA10, APB2); the board row says which. The other USART is not modelled.
  * Transmission is instant (TXE and TC always read 1); the bytes go to the console
- * callback. Received bytes come from the console input callback. */
+ * callback. Received bytes come from the console input callback. The rate BRR
+ * gives must be the console's (b->console_baud, 115200 by default, +-2 %, as a
+ * terminal set to it would need), or any when console_baud is 0; the report
+ * states the rate used. */
 #include "emu_machine.h"
 
 #define SR_RXNE (1u << 5)
@@ -14,15 +17,17 @@
 #define CR1_M (1u << 12)
 #define CR1_UE (1u << 13)
 #define CR1_OVER8 (1u << 15)
-#define CR1_IE_BITS 0x01F0u /* IDLEIE, RXNEIE, TCIE, TXEIE, PEIE */
-
-#define CONSOLE_BAUD 115200u
+#define CR1_RXNEIE (1u << 5)
+#define CR1_TCIE (1u << 6)
+#define CR1_TXEIE (1u << 7)
+#define CR1_UNMODELLED_IE 0x0110u /* IDLEIE, PEIE */
 
 static int sr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v);
 static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v);
 static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
 static int cr3_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w);
+static void poll_rx(struct wf_emu *b);
 
 /* SR: only RXNE/TC are write-0-to-clear, and TXE/TC read 1 again at once (instant
  * transmission): writes are ignored. */
@@ -85,14 +90,15 @@ static int check_tx(struct wf_emu *b)
     if (r[USART_CR1] & (CR1_M | CR1_PCE) || (r[USART_CR2] & 0x3000u)) {
         return wf_emu_stop(b, WF_EMU_STOP_RULE, "%s not 8N1 (CR1 M/PCE, CR2 STOP) (PC 0x%08X)", name, b->pc);
     }
-    uint32_t bd = baud(b);
-    if (bd < CONSOLE_BAUD * 98u / 100u || bd > CONSOLE_BAUD * 102u / 100u) {
-        return wf_emu_stop(
-            b, WF_EMU_STOP_RULE,
-            "%s baud rate %u (BRR 0x%04X, PCLK%u %u Hz): the console expects 115200 +- 2%% (PC "
-            "0x%08X)",
-            name, bd, r[USART_BRR], b->usart.dev.unit == 2 ? 1u : 2u, fck(b), b->pc);
+    uint32_t bd = baud(b), want = b->console_baud;
+    if (bd == 0 || (want != 0 && ((uint64_t)bd * 100u < (uint64_t)want * 98u ||
+                                  (uint64_t)bd * 100u > (uint64_t)want * 102u))) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "%s baud rate %u (BRR 0x%04X, PCLK%u %u Hz): the console expects %u +- 2%% "
+                           "(--console-baud) (PC 0x%08X)",
+                           name, bd, r[USART_BRR], b->usart.dev.unit == 2 ? 1u : 2u, fck(b), want, b->pc);
     }
+    b->usart.baud = bd;
     if (!emu_gpio_is_af(b, b->board->console_tx, 7)) {
         char pn[8];
         return wf_emu_stop(b, WF_EMU_STOP_RULE,
@@ -125,6 +131,7 @@ static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *
     poll_rx(b);
     *v = b->usart.rx >= 0 ? (uint32_t)b->usart.rx : 0;
     b->usart.rx = -1;
+    emu_irq_update(b);
     return 0;
 }
 
@@ -151,18 +158,35 @@ static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
         return -1;
     }
     put(b, (char)(w->raw & 0xFFu));
+    emu_irq_update(b);
     return 0;
 }
 
 static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 {
-    if (w->val & CR1_IE_BITS) {
-        return wf_emu_stop(b, WF_EMU_STOP_RULE,
-                           "%s interrupts enabled (CR1 = 0x%04X): no interrupt controller is modelled (PC "
-                           "0x%08X)",
-                           d->name, w->val, b->pc);
+    if (w->val & CR1_UNMODELLED_IE) {
+        return wf_emu_stop(b, WF_EMU_STOP_UNMODELLED,
+                           "%s IDLE/parity interrupts (CR1 = 0x%04X) are not modelled (PC 0x%08X)", d->name,
+                           w->val, b->pc);
     }
+    d->r[USART_CR1] = w->val; /* the line below sees the new enables */
+    emu_irq_update(b);
     return 0;
+}
+
+/* The interrupt line (RM0383 19.4): TXE with TXEIE (TXE always reads 1: transmission
+ * is instant), TC with TCIE, RXNE with RXNEIE; only while UE is set. */
+bool emu_usart_irq_line(struct wf_emu *b)
+{
+    uint32_t cr1 = b->usart.dev.r[USART_CR1];
+    if (!(cr1 & CR1_UE) || !(cr1 & (CR1_TXEIE | CR1_TCIE | CR1_RXNEIE))) {
+        return false;
+    }
+    if (cr1 & (CR1_TXEIE | CR1_TCIE)) {
+        return true;
+    }
+    poll_rx(b);
+    return b->usart.rx >= 0;
 }
 
 static int cr3_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)

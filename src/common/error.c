@@ -76,6 +76,7 @@ static const struct error_text error_texts[] = {
     {WF_ETLS_KEY_MISMATCH, "WF_ETLS_KEY_MISMATCH", "client key does not match the client certificate"},
     {WF_ETLS_KEY_TYPE, "WF_ETLS_KEY_TYPE",
      "client key not supported (want ECDSA P-256 or RSA of 2048 bits or more)"},
+    {WF_ETLS_CERT_CA_LEAF, "WF_ETLS_CERT_CA_LEAF", "server certificate is a CA certificate, not a server's"},
     {WF_EDHCP_NOSERVER, "WF_EDHCP_NOSERVER", "DHCP: no server answered"},
     {WF_EDHCP_NAK, "WF_EDHCP_NAK", "DHCP: the server refused the address (NAK)"},
     {WF_EDHCP_BADREPLY, "WF_EDHCP_BADREPLY", "DHCP: malformed or foreign reply"},
@@ -85,6 +86,8 @@ static const struct error_text error_texts[] = {
     {WF_ESNTP_UNSYNC, "WF_ESNTP_UNSYNC", "NTP: the server is not synchronised"},
     {WF_ESNTP_BEFORE_FLOOR, "WF_ESNTP_BEFORE_FLOOR",
      "NTP: the server's time is before the time floor (clock set back?)"},
+    {WF_ETLS_CERT_UNREADABLE, "WF_ETLS_CERT_UNREADABLE",
+     "server certificate unreadable (unsupported algorithm or encoding)"},
 };
 
 static const struct error_text *find(int err)

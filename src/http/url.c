@@ -87,10 +87,10 @@ static bool equal_nocase(const char *a, size_t n, const char *lit)
     return i == n && lit[i] == '\0';
 }
 
-/* A strict dotted quad: exactly four parts, 0..255, no leading zeros
+/* (url.h) A strict dotted quad: exactly four parts, 0..255, no leading zeros
  * (RFC 3986 dec-octet). Stricter than inet_aton on purpose, so "010.1"
  * cannot mean octal to one program and decimal to another. */
-static bool parse_ipv4(const char *h, size_t n, uint8_t ip[4])
+bool wf_url_parse_ipv4(const char *h, size_t n, uint8_t ip[4])
 {
     size_t i = 0;
     for (int part = 0; part < 4; part++) {
@@ -163,7 +163,7 @@ static int parse_authority(const char *a, size_t n, bool https, struct wf_url *o
     out->host_is_ipv4 = false;
     memset(out->ipv4, 0, sizeof out->ipv4);
     if (numeric) {
-        if (!parse_ipv4(a, host_len, out->ipv4)) {
+        if (!wf_url_parse_ipv4(a, host_len, out->ipv4)) {
             return fail(why, WF_EURL, "invalid IPv4 address");
         }
         out->host_is_ipv4 = true;

@@ -69,10 +69,11 @@ static bool expired(const struct wf_tls_session_entry *e, uint32_t now_ms)
 }
 
 const struct wf_tls_session_entry *wf_tls_sessions_find(struct wf_tls_session_cache *c, const char *host,
-                                                        uint16_t port, uint32_t now_ms)
+                                                        uint16_t port, uint32_t now_ms,
+                                                        bool dates_checked_now)
 {
     struct wf_tls_session_entry *e = lookup(c, host, port);
-    if (e != NULL && expired(e, now_ms)) {
+    if (e != NULL && (expired(e, now_ms) || (dates_checked_now && !e->dates_checked))) {
         drop_entry(e);
         return NULL;
     }
@@ -86,7 +87,7 @@ const uint8_t *wf_tls_session_payload(const struct wf_tls_session_entry *e, size
 }
 
 int wf_tls_sessions_put(struct wf_tls_session_cache *c, const char *host, uint16_t port, size_t len,
-                        uint32_t now_ms, uint32_t lifetime_ms, uint8_t **payload)
+                        uint32_t now_ms, uint32_t lifetime_ms, bool dates_checked, uint8_t **payload)
 {
     size_t host_len = host != NULL ? strlen(host) : 0;
     *payload = NULL;
@@ -131,6 +132,7 @@ int wf_tls_sessions_put(struct wf_tls_session_cache *c, const char *host, uint16
     slot->port = port;
     slot->stored_ms = now_ms;
     slot->lifetime_ms = lifetime_ms;
+    slot->dates_checked = dates_checked;
     return 0;
 }
 

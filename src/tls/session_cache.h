@@ -47,11 +47,18 @@ void wf_tls_sessions_init(struct wf_tls_session_cache *c);
 
 /**
  * @brief The live entry for exactly `host` and `port`, or NULL. An expired
- * entry for them is dropped (zeroised, freed) and NULL returned. The entry
- * stays owned by the cache (valid until the next put/drop/clear).
+ * entry for them is dropped (zeroised, freed) and NULL returned; so is one
+ * made by a handshake that could not check the certificate's dates (the time
+ * was unknown) once `dates_checked_now` says the time is known: resumed then,
+ * the connection would pass for one whose certificate was checked against a
+ * known time (wf_tls_dates_checked). While the time is still unknown it may
+ * be offered: the resumed connection says its dates were not checked, and a
+ * new handshake would check no more. The entry stays owned by the cache
+ * (valid until the next put/drop/clear).
  */
 const struct wf_tls_session_entry *wf_tls_sessions_find(struct wf_tls_session_cache *c, const char *host,
-                                                        uint16_t port, uint32_t now_ms);
+                                                        uint16_t port, uint32_t now_ms,
+                                                        bool dates_checked_now);
 
 /** @brief The payload of an entry returned by wf_tls_sessions_find. */
 const uint8_t *wf_tls_session_payload(const struct wf_tls_session_entry *e, size_t *len);
@@ -59,7 +66,9 @@ const uint8_t *wf_tls_session_payload(const struct wf_tls_session_entry *e, size
 /**
  * @brief Make the entry of `host`:`port` with room for a `len`-byte payload
  * (zeroed; the caller fills it through `*payload`, valid until the next
- * put/drop/clear), kept for `lifetime_ms` from `now_ms`. It replaces the entry
+ * put/drop/clear), kept for `lifetime_ms` from `now_ms`; `dates_checked`:
+ * whether the handshake that made it checked the certificate's dates against
+ * a known time (see wf_tls_sessions_find). It replaces the entry
  * of the same key; in a full cache the oldest entry (an expired one first) is
  * dropped. lifetime_ms 0 only drops the existing entry (`*payload` = NULL).
  * The host name must be 1..WF_TLS_SESSION_HOST_MAX characters.
@@ -67,7 +76,7 @@ const uint8_t *wf_tls_session_payload(const struct wf_tls_session_entry *e, size
  * room (the old entry of the key is dropped anyway).
  */
 int wf_tls_sessions_put(struct wf_tls_session_cache *c, const char *host, uint16_t port, size_t len,
-                        uint32_t now_ms, uint32_t lifetime_ms, uint8_t **payload);
+                        uint32_t now_ms, uint32_t lifetime_ms, bool dates_checked, uint8_t **payload);
 
 /** @brief Drop the entry of `host`:`port` if there is one. */
 void wf_tls_sessions_drop(struct wf_tls_session_cache *c, const char *host, uint16_t port);

@@ -15,6 +15,7 @@
 #include "mbedtls/sha256.h"
 #include "mbedtls/x509.h"
 #include "psa/crypto.h"
+#include "tls/peer_check.h"
 #include "tls/session_cache.h"
 #include "tls/client_cert.h"
 #include "tls/tls_platform.h"
@@ -155,10 +156,29 @@ static bool key_is_pinned(const wf_tls_t *t)
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     wf_tls_t *t = ctx;
+    if (depth == 0 && crt->raw.len == 0) {
+        /* mbedTLS skips a sent certificate it cannot parse (an unknown
+         * signature algorithm, e.g. DSA) and may be left with none at all. */
+        t->cert_seen = true;
+        t->peer_unreadable = true;
+        t->summary[0] = '\0';
+        *flags |= MBEDTLS_X509_BADCERT_OTHER;
+        return 0;
+    }
     if (depth == 0) {
         t->cert_seen = true;
         t->summary[0] = '\0'; /* a full handshake: not the summary of an offered session */
         summarize(t, crt);
+        /* Stricter than mbedTLS: an IP is matched only against iPAddress
+         * entries, no wildcard for a whole top-level domain (peer_check.h). */
+        const char *host = mbedtls_ssl_get_hostname(&t->ssl);
+        if (host != NULL) {
+            *flags |= wf_tls_peer_name_flags(crt, host);
+        }
+        if (wf_tls_cert_is_ca(crt)) {
+            t->leaf_is_ca = true; /* a CA certificate is not a server's */
+            *flags |= MBEDTLS_X509_BADCERT_OTHER;
+        }
         if (mbedtls_sha256(crt->pk_raw.p, crt->pk_raw.len, t->peer_spki, 0) != 0) {
             memset(t->peer_spki, 0, sizeof t->peer_spki); /* matches no pin */
         }
@@ -184,11 +204,17 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
  * expired and untrusted is reported as untrusted (the stronger objection). */
 static int classify_verify_flags(const wf_tls_t *t, uint32_t flags)
 {
+    if (t->peer_unreadable) {
+        return WF_ETLS_CERT_UNREADABLE;
+    }
     if (flags & (MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_MISSING)) {
         return WF_ETLS_CERT_UNTRUSTED;
     }
     if (flags & MBEDTLS_X509_BADCERT_CN_MISMATCH) {
         return WF_ETLS_CERT_NAME;
+    }
+    if (t->leaf_is_ca) {
+        return WF_ETLS_CERT_CA_LEAF;
     }
     if (flags & MBEDTLS_X509_BADCERT_EXPIRED) {
         return WF_ETLS_CERT_EXPIRED;
@@ -209,6 +235,16 @@ static int classify_failure(wf_tls_t *t, int ret)
 {
     if (ret == BIO_FAILED && t->io_error != 0) {
         return t->io_error;
+    }
+    /* A certificate the server sent that does not parse: mbedTLS's TLS 1.3
+     * client stops there (its TLS 1.2 client skips it, see verify_cb). The
+     * X.509 part of the combined code: FEATURE_UNAVAILABLE (-0x2080) up to
+     * SIG_MISMATCH (-0x2680), the parse errors (mbedtls/x509.h); or a key
+     * type or curve this build lacks. */
+    const int high = (-ret) & 0xFF80;
+    if ((high >= -MBEDTLS_ERR_X509_FEATURE_UNAVAILABLE && high <= -MBEDTLS_ERR_X509_SIG_MISMATCH) ||
+        high == -MBEDTLS_ERR_PK_UNKNOWN_PK_ALG || high == -MBEDTLS_ERR_PK_UNKNOWN_NAMED_CURVE) {
+        return WF_ETLS_CERT_UNREADABLE;
     }
     switch (ret) {
     case MBEDTLS_ERR_X509_CERT_VERIFY_FAILED:
@@ -339,7 +375,7 @@ static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
     size_t len = SPKI_LEN + summary_len + session_len;
     uint8_t *payload = NULL;
     int rc = session_len > 0 ? wf_tls_sessions_put(&t->sessions, host, t->port, len, now_ms(t),
-                                                   lifetime_s * 1000u, &payload)
+                                                   lifetime_s * 1000u, t->dates_checked, &payload)
                              : WF_EINVAL;
     if (rc == 0 && payload != NULL) {
         memcpy(payload, t->peer_spki, SPKI_LEN);
@@ -364,7 +400,8 @@ static void offer_session(wf_tls_t *t, const char *host)
     if (!sessions_on(t)) {
         return;
     }
-    const struct wf_tls_session_entry *e = wf_tls_sessions_find(&t->sessions, host, t->port, now_ms(t));
+    const struct wf_tls_session_entry *e =
+        wf_tls_sessions_find(&t->sessions, host, t->port, now_ms(t), t->dates_checked);
     if (e == NULL) {
         return;
     }
@@ -482,6 +519,15 @@ int wf_tls_ca_lookup(void *ctx, mbedtls_x509_crt const *child, mbedtls_x509_crt 
     int ret = 0;
     const uint32_t start = t->options.cycle_counter != NULL ? t->options.cycle_counter() : 0;
     t->ca_stats.lookups++;
+    if (!t->chain_ordered) {
+        /* The first look-up of a verification is for the leaf, the head of
+         * what the server sent, before mbedTLS looks at the rest: put the
+         * rest in issuing order, so that mbedTLS (which looks for an issuer
+         * only further down the list) finds intermediates sent out of order.
+         * Only the order of untrusted certificates changes (peer_check.h). */
+        t->chain_ordered = true;
+        (void)wf_tls_chain_order((mbedtls_x509_crt *)child);
+    }
     const unsigned char *issuer = child->issuer_raw.p;
     size_t issuer_len = child->issuer_raw.len;
     for (const mbedtls_x509_crt *c = &t->ca; ret == 0 && c != NULL && c->raw.len > 0; c = c->next) {
@@ -751,6 +797,9 @@ int wf_tls_start(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t 
     t->verify_flags = 0;
     t->pin_matched = false;
     t->cert_seen = false;
+    t->chain_ordered = false;
+    t->leaf_is_ca = false;
+    t->peer_unreadable = false;
     t->session_offered = false;
     t->resumed = false;
     t->transport_eof = false;

@@ -32,6 +32,8 @@
 # emulator measured (painting) against _estack - _sstack - wf_fw_stack_margin,
 # and the firmware's "mbedTLS pool high water" against the pool (tls_pool) -
 # wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
+# FW_AREA=NAME runs only the cases of one area (the `if fw_area NAME` blocks below:
+# fetch, mtls, seed, variants; ctest runs one test per area, tests/CMakeLists.txt).
 # Prints "ok"/"not ok" lines and "N passed, M failed".
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
@@ -42,6 +44,28 @@ run=$here/../../scripts/run-firmware.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
+fw_areas=$(sed -n 's/^if fw_area \([a-z0-9_]*\); then$/\1/p' "${BASH_SOURCE[0]}" | sort -u)
+if [[ -n ${FW_AREA:-} ]] && ! grep -qxF -- "$FW_AREA" <<<"$fw_areas"; then
+  echo "firmware.sh: no area '$FW_AREA'; the areas:" $fw_areas >&2
+  exit 2
+fi
+fw_area() { [[ -z ${FW_AREA:-} || $FW_AREA == "$1" ]]; }
+
+# The servers, started once for every run (scripts/run-firmware.sh uses them).
+# shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
+source "$here/../../scripts/test-servers.sh" # its EXIT trap stops them
+ts_at_exit "rm -rf '$work'"
+setup_failed() { echo "not ok - set-up: $*"; echo "0 passed, 1 failed"; exit 2; }
+"$here/../../scripts/make-pki.sh" "$pki" >/dev/null || setup_failed "make-pki.sh $pki"
+ts_start_nginx "$pki" || setup_failed nginx
+ts_start_dnsmasq DNS_PORT || setup_failed dnsmasq
+ECHO_LOG=$TS_DIR/echo-requests.log
+if [[ -n $post_elf ]]; then
+  ts_start_echo ECHO_PORT "$pki" "$ECHO_LOG" || setup_failed "echo server"
+else
+  ECHO_PORT=0
+fi
+ts_share DNS_PORT ECHO_PORT ECHO_LOG
 read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
 echo "# board $board, chip $chip"
 
@@ -132,9 +156,14 @@ fetch_case() { # fetch_case NAME SERVER TLS_VERSION_REGEX CHIP [EMULATOR OPTIONS
   verdict "$name" "${why[@]}"
 }
 
+if fw_area fetch; then
 fetch_case "firmware in the emulator ($board): TLS 1.3 fetch (RSA chain) through a $chip" main 'TLSv1\.3' "$chip"
 one_root_peak=$(heap_peak)
 fetch_case "firmware in the emulator ($board): TLS 1.2 fetch (TLS 1.2-only server)" tls12 'TLSv1\.2' "$chip"
+
+# A server that sends its intermediates out of order (leaf, upper, lower): the board
+# puts them in issuing order before mbedTLS builds the path (src/tls/peer_check.c).
+fetch_case "firmware in the emulator ($board): intermediates sent out of order -> fetched" chain2swap 'TLSv1\.3' "$chip"
 
 if [[ $board == nucleo_f411re ]]; then
   # The same image against the W5500 model: auto-detection must find it.
@@ -150,11 +179,13 @@ grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
 [[ $(grep -c '^\[phase\] tls-handshake' "$work/out") -ge 2 ]] || why+=("the handshake was not retried")
 grep -q 'violation' "$work/out" && why+=("chip-model violation")
 verdict "firmware in the emulator ($board): unknown CA -> error on the console, retry with backoff" "${why[@]}"
+fi
 
 # ---- client certificates (mutual TLS): the provisioned credentials sector ----
 # nginx's "mtls" block requires a certificate from client-ca.pem and names what it saw
 # in X-Client-Verify / X-Client-DN. The same image, with sector 3 from a file as
 # `make provision` would write it (scripts/make-credentials.py).
+if fw_area mtls; then
 creds=$here/../../scripts/make-credentials.py
 mtls_boot() { # mtls_boot [EMULATOR OPTIONS...]: one run against the mtls server
   WF_EMU_SECONDS=60 "$run" "$emu" "$elf" "$pki" mtls -- "$@" >"$work/out" 2>&1
@@ -193,8 +224,10 @@ grep -q '^client certificate: none (credentials area invalid: contents do not ma
   why+=("the console does not say the area is invalid")
 grep -q '^fetched .* HTTP 400' "$work/console" || why+=("no 'fetched ... HTTP 400'")
 verdict "firmware in the emulator ($board): damaged credentials area -> said on the console, nginx 400" "${why[@]}"
+fi
 
 # ---- the entropy seed across boots (one seed file = one board's sectors 1 and 2) ----
+if fw_area seed; then
 boot() { # boot SEEDFILE [EMULATOR OPTIONS...]: one run, console + report in $work/out, exit code in $boot_rc
   local file=$1
   shift
@@ -242,9 +275,11 @@ fetched || why+=("the boot after the cut did not fetch")
 grep -q '^entropy seed: stored seed loaded' "$work/out" || why+=("the boot after the cut did not load the stored seed")
 seed_at_end 205 2 0 && programs 1 20 || why+=("sector 2 was not erased and its slot 0 written")
 verdict "firmware in the emulator ($board): power cut while erasing the other seed sector -> previous seed valid, next boot fetches" "${why[@]}"
+fi
 
 # The whole system root set in flash (plus the test root): the page, at about the
 # heap of the one-root image (roots are parsed from flash only when a chain needs them).
+if fw_area fetch; then
 if [[ -n $elf_system_plus ]]; then
   FW_ELF=$elf_system_plus fetch_case "firmware with the system root set + test root: TLS 1.3 fetch" main 'TLSv1\.3' W5100
   peak=$(heap_peak) why=()
@@ -284,6 +319,9 @@ if [[ -n $elf_pinned_other ]]; then
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
   verdict "firmware with WF_FW_PINNED_KEY of another key: refused, retry" "${why[@]}"
 fi
+fi
+
+if fw_area variants; then
 
 if [[ -n $post_elf ]]; then
   WF_EMU_SECONDS=60 WF_SAVE_ECHO_LOG="$work/echo.log" "$run" "$emu" "$post_elf" "$pki" echo >"$work/out" 2>&1
@@ -355,6 +393,7 @@ fi
 if [[ -n $small_elf ]]; then
   FW_ELF=$small_elf fetch_case "firmware, small TLS profile: TLS 1.2 fetch" main 'TLSv1\.2' "$chip"
 fi
+fi
 
 for img in "${!images[@]}"; do
   if [[ -n ${measured[$img]:-} ]]; then
@@ -367,4 +406,8 @@ for k in "${!peak_max[@]}"; do
   echo "# highest $k: ${peak_max[$k]} B"
 done | sort
 echo "$passed passed, $failed failed"
+if [[ -n ${FW_AREA:-} ]] && ((passed + failed == 0)); then
+  echo "firmware.sh: area $FW_AREA ran no case" >&2
+  exit 1
+fi
 ((failed == 0))

@@ -27,30 +27,10 @@
 #              E2E_ONLY (regex of the cases to run), TS_KEEP=1 keep the temp dir.
 set -uo pipefail
 
-if [[ $# -ne 1 ]]; then
-  echo "usage: $0 WIZFETCH_BINARY" >&2
-  exit 2
-fi
-bin=$(realpath -e "$1" 2>/dev/null) || { echo "resume.sh: no such file: $1" >&2; exit 2; }
-[[ -x $bin ]] || { echo "resume.sh: not executable: $bin" >&2; exit 2; }
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=SCRIPTDIR/../../scripts/test-servers.sh
-source "$repo/scripts/test-servers.sh"
-unset CURL_CA_BUNDLE SSL_CERT_FILE # trust comes from --cacert only
-command -v curl >/dev/null || { echo "resume.sh: set-up failed: curl not found" >&2; exit 2; }
-
-setup_failed() { echo "resume.sh: set-up failed: $*" >&2; exit 2; }
-
-if [[ -n ${WF_PKI_DIR:-} ]]; then
-  pki=$WF_PKI_DIR
-elif [[ $(basename "$(dirname "$bin")") == apps ]]; then
-  pki=$(dirname "$(dirname "$bin")")/pki # BUILD/apps/wizfetch -> BUILD/pki
-else
-  pki=$repo/build/pki
-fi
-"$repo/scripts/make-pki.sh" "$pki" >/dev/null || setup_failed "make-pki.sh $pki"
-pki=$(cd "$pki" && pwd)
+# shellcheck source=SCRIPTDIR/wizfetch_setup.sh
+source "$here/wizfetch_setup.sh" "$@" # bin, repo, pki, setup_failed; scripts/test-servers.sh
+command -v curl >/dev/null || setup_failed "curl not found"
 
 ts_init
 dir=$TS_DIR/nginx-resume

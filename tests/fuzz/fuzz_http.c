@@ -202,6 +202,7 @@ static void drive_printers(const uint8_t *msg, size_t len, int head, const struc
     wf_cli_output_certificate(&o, summary);
     free(summary);
     check(wf_cli_output_finish(&o, true) == 0);
+    wf_cli_output_free(&o);
     fclose(out);
     fclose(messages);
     if (first->fail_field == 0) { /* the same parse as the first run: the same body, last */

@@ -5,6 +5,13 @@
 #   leaf-b.der               a leaf issued by roll-b's key
 #   other.der                a root with another subject; leaf-other.der issued by it
 #   ed25519.der              a root whose key type the build lacks (Ed25519)
+# and for test_peer_check (src/tls/peer_check.c):
+#   names.der                leaf with dNSName www.example.test, *.example.test, *.test,
+#                            192.168.1.1 and iPAddress 10.0.0.1 (from other)
+#   cn-only.der, cn-ip.der   leaves without subjectAltName, CN host.example.test / 10.0.0.1
+#   ca-leaf.der              leaf with basicConstraints CA:TRUE
+#   certsign-leaf.der        leaf with CA:FALSE but keyUsage keyCertSign
+#   int-1.der, int-2.der     other -> int-1 -> int-2 -> leaf-deep.der (leaf.example.test)
 set -euo pipefail
 out=$1
 mkdir -p "$out"
@@ -32,6 +39,29 @@ root b.key "/CN=Rollover Root/O=wizfetch tests" roll-b
 root o.key "/CN=Other Root/O=wizfetch tests" other
 leaf roll-b b.key leaf-b
 leaf other o.key leaf-other
+# signed CA_NAME CA_KEY OUT SUBJECT EXTENSIONS (one per line)
+signed() {
+  key "$3.key"
+  q openssl req -new -key "$3.key" -subj "$4" -out "$3.csr"
+  printf '%b\n' "$5" >ext.cnf
+  q openssl x509 -req -in "$3.csr" -CA "$1.pem" -CAkey "$2" -CAcreateserial -days 3650 -sha256 \
+    -extfile ext.cnf -out "$3.pem"
+  q openssl x509 -in "$3.pem" -outform DER -out "$3.der"
+}
+signed other o.key names "/CN=names" \
+  "subjectAltName=DNS:www.example.test,DNS:*.example.test,DNS:*.test,DNS:192.168.1.1,IP:10.0.0.1"
+signed other o.key cn-only "/CN=host.example.test" "basicConstraints=critical,CA:FALSE"
+signed other o.key cn-ip "/CN=10.0.0.1" "basicConstraints=critical,CA:FALSE"
+signed other o.key ca-leaf "/CN=leaf.example.test" \
+  "basicConstraints=critical,CA:TRUE\nsubjectAltName=DNS:leaf.example.test"
+signed other o.key certsign-leaf "/CN=leaf.example.test" \
+  "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyCertSign\nsubjectAltName=DNS:leaf.example.test"
+signed other o.key int-1 "/CN=Intermediate 1/O=wizfetch tests" \
+  "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign"
+signed int-1 int-1.key int-2 "/CN=Intermediate 2/O=wizfetch tests" \
+  "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign"
+signed int-2 int-2.key leaf-deep "/CN=leaf.example.test" \
+  "basicConstraints=critical,CA:FALSE\nsubjectAltName=DNS:leaf.example.test"
 q openssl genpkey -algorithm ED25519 -out ed.key
 root ed.key "/CN=Ed25519 Root" ed25519
-rm -f openssl.err ./*.csr ext.cnf
+rm -f openssl.err ./*.csr ./*.srl ext.cnf

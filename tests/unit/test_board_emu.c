@@ -62,7 +62,7 @@ static const struct stm32f4_board_desc blackpill_desc = {
     .spi_bus = 1,
     .chip_select = STM32F4_PA(4),
     .chip_reset = STM32F4_PA(3),
-    .chip_int = STM32F4_PA(1),
+    .chip_int = STM32F4_PB(0),
     .led = STM32F4_PC(13),
     .other_select = STM32F4_NO_PIN,
     .button = STM32F4_NO_PIN,
@@ -102,7 +102,11 @@ static uint32_t rd(struct wf_emu *b, uint32_t addr)
 
 static void wr(struct wf_emu *b, uint32_t addr, uint32_t v)
 {
-    assert_int_equal(wf_emu_write(b, addr, 4, v), 0);
+    int rc = wf_emu_write(b, addr, 4, v);
+    if (rc != 0) {
+        print_message("stop: %s\n", b->stop_msg);
+    }
+    assert_int_equal(rc, 0);
 }
 
 /* Advance the CPU clock by `n` instructions (the models only read the counters). */
@@ -445,10 +449,29 @@ static void test_usart_capture(void **state)
     assert_string_equal(c.buf, text);
     assert_int_equal(b->nphases, 2);
     assert_string_equal(b->phases[1].name, "dns");
+    assert_int_equal(b->usart.baud, 115107); /* 16 MHz / 139, as the report states it */
     /* A baud rate off by more than 2 %: stop. */
     wr(b, USART2 + 0x08, 150);
     assert_int_equal(wf_emu_write(b, USART2 + 0x04, 4, 'x'), -1);
     assert_non_null(strstr(b->stop_msg, "baud"));
+    wf_emu_free(b);
+    /* --console-baud 9600: BRR 1667 (16 MHz) is accepted, 115200 is not; "any" takes both. */
+    b = wf_emu_new(nucleo(), NULL, 1);
+    b->console_baud = 9600;
+    usart_setup(b, 1667);
+    wr(b, USART2 + 0x04, 'a');
+    assert_int_equal(b->usart.baud, 9598);
+    wr(b, USART2 + 0x08, 139);
+    assert_int_equal(wf_emu_write(b, USART2 + 0x04, 4, 'x'), -1);
+    assert_non_null(strstr(b->stop_msg, "expects 9600"));
+    wf_emu_free(b);
+    b = wf_emu_new(nucleo(), NULL, 1);
+    b->console_baud = 0;
+    usart_setup(b, 1667);
+    wr(b, USART2 + 0x04, 'a');
+    wr(b, USART2 + 0x08, 139);
+    wr(b, USART2 + 0x04, 'b');
+    assert_int_equal(b->usart.baud, 115107);
     wf_emu_free(b);
 }
 
@@ -515,8 +538,15 @@ static void test_dwt_systick_time(void **state)
     run_cycles(b, 1000 * 5 + 1);
     assert_int_equal(rd(b, 0xE000E018u), 999);
     assert_true(rd(b, 0xE000E010u) & (1u << 16));
-    /* TICKINT would need an interrupt controller. */
-    assert_int_equal(wf_emu_write(b, 0xE000E010u, 4, 7), -1);
+    /* TICKINT: the wrap sets SysTick pending (ICSR.PENDSTSET), the next due is known. */
+    wr(b, 0xE000E010u, 7);
+    assert_false(rd(b, 0xE000ED04u) & (1u << 26));
+    assert_int_equal(emu_systick_next_irq(b), wf_emu_cycles(b) + 999);
+    run_cycles(b, 999);
+    assert_true(rd(b, 0xE000ED04u) & (1u << 26));
+    assert_int_equal((rd(b, 0xE000ED04u) >> 12) & 0x1FFu, 15); /* VECTPENDING: SysTick */
+    wr(b, 0xE000ED04u, 1u << 25);                              /* PENDSTCLR */
+    assert_false(rd(b, 0xE000ED04u) & (1u << 26));
     wf_emu_free(b);
 }
 
@@ -567,8 +597,8 @@ static void test_unmodelled(void **state)
     assert_non_null(strstr(b->stop_msg, "reserved"));
     wf_emu_free(b);
     b = wf_emu_new(nucleo(), NULL, 1);
-    assert_int_equal(wf_emu_write(b, 0xE000E100u, 4, 1), -1); /* NVIC_ISER */
-    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_int_equal(wf_emu_write(b, 0xE000ED14u, 4, 0x208u), -1); /* CCR.UNALIGN_TRP */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
     wf_emu_free(b);
 }
 
@@ -708,7 +738,7 @@ static void test_board_table(void **state)
     char pn[8];
     assert_string_equal(emu_pin_name(bp->chip_select, pn), "PA4");
     assert_string_equal(emu_pin_name(bp->chip_reset, pn), "PA3");
-    assert_string_equal(emu_pin_name(bp->chip_int, pn), "PA1");
+    assert_string_equal(emu_pin_name(bp->chip_int, pn), "PB0");
     assert_string_equal(emu_pin_name(bp->console_rx, pn), "PA10");
     assert_string_equal(emu_pin_name(n->chip_select, pn), "PB6");
     assert_string_equal(emu_pin_name(n->other_select, pn), "PB5");
@@ -1019,6 +1049,185 @@ static void test_board_desc_section(void **state)
     expect_load_error(path, "cannot read the file");
 }
 
+/* ---- exceptions: the NVIC and SCB model (no CPU) ---- */
+
+static void test_nvic_registers(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
+    wr(b, 0xE000E100u, 0x40u);   /* ISER0: IRQ6 */
+    wr(b, 0xE000E104u, 1u << 5); /* ISER1: IRQ37 (USART1) */
+    assert_int_equal(rd(b, 0xE000E100u), 0x40u);
+    assert_int_equal(rd(b, 0xE000E180u), 0x40u); /* ICER reads the enables too */
+    wr(b, 0xE000E180u, 0x40u);
+    assert_int_equal(rd(b, 0xE000E100u), 0);
+    wr(b, 0xE000E200u, 0x41u); /* ISPR0: IRQ0 and IRQ6 */
+    assert_int_equal(rd(b, 0xE000E200u), 0x41u);
+    wr(b, 0xE000E280u, 0x01u);
+    assert_int_equal(rd(b, 0xE000E200u), 0x40u);
+    assert_true(rd(b, 0xE000ED04u) & (1u << 22)); /* ISRPENDING */
+    wr(b, 0xE000EF00u, 37);                       /* STIR */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 37));
+    /* IPR: byte access, 4 bits implemented */
+    assert_int_equal(wf_emu_write(b, 0xE000E406u, 1, 0x5Fu), 0);
+    assert_int_equal(rd(b, 0xE000E404u), 0x00500000u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_IRQ0 + 6), 0x50);
+    /* SHPR3: PendSV and SysTick; SHPR2: SVCall */
+    wr(b, 0xE000ED20u, 0xFFFFFFFFu);
+    assert_int_equal(rd(b, 0xE000ED20u), 0xF0F000F0u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_SYSTICK), 0xF0);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_PENDSV), 0xF0);
+    wr(b, 0xE000ED1Cu, 0x80000000u);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_SVCALL), 0x80);
+    assert_int_equal(emu_exc_priority(b, EMU_EXC_HARDFAULT), -1);
+    /* ICSR: PendSV set/clear */
+    wr(b, 0xE000ED04u, 1u << 28);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_PENDSV));
+    assert_true(rd(b, 0xE000ED04u) & (1u << 28));
+    wr(b, 0xE000ED04u, 1u << 27);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_PENDSV));
+    /* SHCSR: the fault enables; CFSR write-1-to-clear */
+    wr(b, 0xE000ED24u, 0x00070000u);
+    assert_true(emu_exc_enabled(b, EMU_EXC_USAGEFAULT));
+    emu_core_fault_status(b, (1u << 25) | (1u << 9) | (1u << 15), 0, 0, 0x50000000u);
+    assert_int_equal(rd(b, 0xE000ED38u), 0x50000000u);
+    wr(b, 0xE000ED28u, 1u << 25);
+    assert_int_equal(rd(b, 0xE000ED28u), (1u << 9) | (1u << 15));
+    wf_emu_free(b);
+}
+
+static void test_exception_priorities(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1);
+    /* PRIGROUP 0..3 keep every implemented bit as group priority; 5: 2 group bits. */
+    assert_int_equal(emu_exc_group(b, 0xB0), 0xB0);
+    wr(b, 0xE000ED0Cu, 0x05FA0000u | (5u << 8));
+    assert_int_equal(emu_exc_group(b, 0xB0), 0x80);
+    assert_int_equal(emu_exc_group(b, 0x70), 0x40);
+    assert_int_equal(emu_exc_group(b, -1), -1);
+    /* IRQ6 at 0x40 and IRQ7 at 0x70 (same group 0x40 under PRIGROUP 5, subpriorities differ) */
+    wr(b, 0xE000E100u, 0xC0u);
+    assert_int_equal(wf_emu_write(b, 0xE000E406u, 1, 0x70u), 0);
+    assert_int_equal(wf_emu_write(b, 0xE000E407u, 1, 0x40u), 0);
+    emu_exc_set_pending(b, EMU_EXC_IRQ0 + 6);
+    emu_exc_set_pending(b, EMU_EXC_IRQ0 + 7);
+    /* The higher full priority is chosen: IRQ7 (0x40) before IRQ6 (0x70). */
+    assert_int_equal(emu_exc_next(b, EMU_PRIO_THREAD), EMU_EXC_IRQ0 + 7);
+    /* PRIMASK masks both; BASEPRI 0x40 masks group 0x40 (not strictly higher). */
+    assert_int_equal(emu_exc_exec_priority(b, 1, 0, 0), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 1, 0, 0)), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0x40, 0)), 0);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0x80, 0)), EMU_EXC_IRQ0 + 7);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 1), -1);
+    /* IRQ7 active: IRQ6, same group, does not preempt it (subpriority only orders). */
+    emu_exc_activate(b, EMU_EXC_IRQ0 + 7);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 0), 0x40);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0, 0)), 0);
+    /* SysTick at 0x00 (group 0) preempts it. */
+    emu_exc_set_pending(b, EMU_EXC_SYSTICK);
+    assert_int_equal(emu_exc_next(b, emu_exc_exec_priority(b, 0, 0, 0)), EMU_EXC_SYSTICK);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + 7, 0);
+    assert_int_equal(emu_exc_exec_priority(b, 0, 0, 0), EMU_PRIO_THREAD);
+    /* The configurable faults need their SHCSR enable. */
+    emu_exc_set_pending(b, EMU_EXC_USAGEFAULT);
+    assert_false(emu_exc_enabled(b, EMU_EXC_USAGEFAULT));
+    assert_int_equal(emu_exc_next(b, 0), 0);
+    /* Frame placement: 8-byte alignment with the aligner. */
+    bool aligner;
+    assert_int_equal(emu_exc_frame_addr(0x20001000u, false, &aligner), 0x20000FE0u);
+    assert_false(aligner);
+    assert_int_equal(emu_exc_frame_addr(0x20000FFCu, false, &aligner), 0x20000FD8u);
+    assert_true(aligner);
+    assert_int_equal(emu_exc_frame_addr(0x20001000u, true, &aligner), 0x20000F98u);
+    assert_false(aligner);
+    char name[32];
+    assert_string_equal(emu_exc_name(EMU_EXC_IRQ0 + 6, name, sizeof name), "IRQ6 EXTI0");
+    assert_string_equal(emu_exc_name(EMU_EXC_PENDSV, name, sizeof name), "PendSV");
+    wf_emu_free(b);
+}
+
+/* EXTI: a GPIO edge sets PR and pends the line's interrupt; the W5500's INTn on the
+ * Black Pill's PB0 reads low while the chip asserts it. */
+static void test_exti_edges(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(blackpill(), NULL, 1); /* Black Pill: GPIOA-C */
+    wr(b, RCC + 0x30, 7u);                                     /* AHB1ENR: GPIOA-C */
+    wr(b, RCC + 0x44, 1u << 14);                               /* APB2ENR: SYSCFG */
+    wr(b, 0x40013808u, 0x2u << 4);                             /* EXTICR1: line 1 = port C */
+    wr(b, GPIOC + 0x00, 1u << 2);                              /* PC1 output */
+    wr(b, 0x40013C08u, 1u << 1);                               /* RTSR: line 1 rising */
+    wr(b, 0x40013C00u, 1u << 1);                               /* IMR */
+    wr(b, 0xE000E100u, 1u << 7);                               /* ISER0: IRQ7 (EXTI1) */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    wr(b, GPIOC + 0x18, 1u << 1); /* PC1 high: a rising edge */
+    assert_int_equal(rd(b, 0x40013C14u), 1u << 1);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 7));
+    assert_int_equal(emu_exc_next(b, EMU_PRIO_THREAD), EMU_EXC_IRQ0 + 7);
+    emu_exc_activate(b, EMU_EXC_IRQ0 + 7);
+    wr(b, 0x40013C14u, 1u << 1); /* the handler clears PR */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + 7, 0);
+    emu_exti_update(b);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + 7));
+    wr(b, GPIOC + 0x18, 1u << 17); /* falling: not selected */
+    assert_int_equal(rd(b, 0x40013C14u), 0);
+    wr(b, 0x40013C10u, 1u << 1); /* SWIER: a software edge */
+    assert_int_equal(rd(b, 0x40013C14u), 1u << 1);
+    /* Only ports A-C exist here. */
+    assert_int_equal(wf_emu_write(b, 0x40013808u, 4, 3u), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+    /* INTn: PB0 input with pull-up reads the chip's pin: high while nothing is set. */
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    b = wf_emu_new(blackpill(), chip, 1);
+    assert_int_equal(b->board->chip_int.port, 1);
+    assert_int_equal(b->board->chip_int.pin, 0);
+    wr(b, RCC + 0x30, 7u);
+    assert_int_equal(emu_gpio_input_level(b, 1, 0), 1u);
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
+/* The console USART's and SPI1's interrupt lines (level: pending again while asserted). */
+static void test_usart_spi_irq_lines(void **state)
+{
+    (void)state;
+    struct wf_emu *b = wf_emu_new(nucleo(), NULL, 1); /* Nucleo: USART2 = IRQ38 */
+    usart_setup(b, 139);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    wr(b, USART2 + 0x0C, (1u << 13) | (1u << 3) | (1u << 7)); /* TXEIE: TXE is 1 */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    emu_exc_activate(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2);
+    emu_exc_deactivate(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2, 0);
+    emu_irq_update(b); /* still asserted at the return: pending again */
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    emu_exc_clear_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2);
+    wr(b, USART2 + 0x0C, (1u << 13) | (1u << 3)); /* the handler clears TXEIE */
+    emu_irq_update(b);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_USART2));
+    assert_int_equal(wf_emu_write(b, USART2 + 0x0C, 4, (1u << 13) | (1u << 4)), -1); /* IDLEIE */
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+    /* SPI1: RXNEIE with a received byte; reading DR lowers the line. */
+    struct wf_sim_chip *chip = wf_sim_chip_new(1);
+    b = wf_emu_new(nucleo(), chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
+    spi_setup(b);
+    wr(b, GPIOB + 0x18, 1u << (6 + 16)); /* the chip selected */
+    wr(b, SPI1 + 0x04, 1u << 6);         /* RXNEIE */
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    wr(b, SPI1 + 0x0C, 0x55);
+    assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    emu_exc_clear_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1);
+    (void)rd(b, SPI1 + 0x0C);
+    assert_false(emu_spi_irq_line(b));
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
 /* ---- the full emulator: tiny Thumb programs ----
  * Assembled with arm-none-eabi-as (Cortex-M4, FPv4-SP); the source is in the comments. */
 
@@ -1098,12 +1307,12 @@ static void test_emu_faults(void **state)
     (void)state;
     struct run r;
     run_prog(&r, prog_udf, sizeof prog_udf, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED); /* UsageFault -> HardFault, no handler */
     assert_non_null(strstr(r.b->stop_msg, "undefined"));
     run_done(&r);
 
     run_prog(&r, prog_fp, sizeof prog_fp, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_FAULT);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
     assert_non_null(strstr(r.b->stop_msg, "FPU disabled"));
     run_done(&r);
 
@@ -1124,9 +1333,200 @@ static void test_emu_faults(void **state)
     run_done(&r);
 
     run_prog(&r, prog_unmapped, sizeof prog_unmapped, 0, 0);
-    assert_int_equal(r.b->stop, WF_EMU_STOP_UNMODELLED);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED); /* BusFault -> HardFault, no handler */
     assert_non_null(strstr(r.b->stop_msg, "0x50000000"));
     assert_non_null(strstr(r.b->stop_msg, "PC 0x08000104"));
+    run_done(&r);
+}
+
+/* Run an image that carries its own vector table at 0x08000000. */
+static void run_image(struct run *r, const uint8_t *img, size_t len)
+{
+    memset(r, 0, sizeof *r);
+    r->b = wf_emu_new(nucleo(), NULL, 1);
+    assert_non_null(r->b);
+    memcpy(r->b->flash, img, len);
+    assert_int_equal(wf_emu_cpu_open(&r->e, r->b), 0);
+    r->e.max_instructions = 2000000;
+    assert_int_equal(wf_emu_cpu_reset(&r->e), 0);
+    wf_emu_cpu_run(&r->e);
+    print_message("stop: %s\n", r->b->stop_msg);
+}
+
+/* SysTick (1000 cycles) counted by its handler, SVC #42 (the handler reads the
+ * immediate through the stacked PC), PendSV; at the third tick the SysTick handler
+ * (priority 0xF0) pends PendSV (0xF0: must wait) and EXTI0 (IRQ6, 0x00: must
+ * preempt at once) and records whether that happened. r3 survives the handlers.
+ * Exit code: PendSV runs (2) + 42 + 16 (nesting right) + 100 (r3 kept) = 160.
+ * Source (arm-none-eabi-as, linked at 0x08000000):
+ *   vectors: .word 0x20020000, reset+1, 0, hang+1, 0,0,0,0,0,0,0, svc_h+1, 0,0,
+ *            pendsv_h+1, systick_h+1, 0,0,0,0,0,0, exti0_h+1
+ *   reset: zero the counters at 0x20000000; SHPR3 = 0xF0F00000; IPR byte 6 = 0;
+ *          ISER0 = 0x40; SYST_RVR = 999, CVR = 0, CSR = 7; r3 = 77
+ *   wait:  until ticks >= 5; svc #42; ICSR = PENDSVSET; r0 = result; bkpt #0xAB
+ *   systick_h: ticks++; at 3: ICSR = PENDSVSET, ISPR0 = 0x40, then check the
+ *          EXTI0 count is 1 and the PendSV count 0 -> flag = 1; bx lr
+ *   pendsv_h / exti0_h: their count++; bx lr
+ *   svc_h: ldr r0, [sp, #24]; ldrb r0, [r0, #-2]; store; bx lr */
+static const uint8_t prog_irq[] = {
+    0x00, 0x00, 0x02, 0x20, 0x5D, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x07, 0x01, 0x00, 0x08, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xED, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0xE1, 0x00, 0x00, 0x08, 0xB3, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0xFB, 0x00, 0x00, 0x08, 0x4F, 0xF0, 0x00, 0x55, 0x00, 0x24, 0x2C, 0x60, 0x6C, 0x60,
+    0xAC, 0x60, 0xEC, 0x60, 0x2C, 0x61, 0x26, 0x48, 0x27, 0x49, 0x01, 0x60, 0x27, 0x48, 0x00, 0x21, 0x81,
+    0x71, 0x26, 0x48, 0x40, 0x21, 0x01, 0x60, 0x26, 0x48, 0x40, 0xF2, 0xE7, 0x31, 0x41, 0x60, 0x84, 0x60,
+    0x07, 0x21, 0x01, 0x60, 0x4D, 0x23, 0x29, 0x68, 0x05, 0x29, 0xFC, 0xDB, 0x2A, 0xDF, 0x21, 0x48, 0x4F,
+    0xF0, 0x80, 0x51, 0x01, 0x60, 0x68, 0x68, 0xA9, 0x68, 0x08, 0x44, 0x29, 0x69, 0x00, 0xEB, 0x01, 0x10,
+    0x4D, 0x2B, 0x00, 0xD1, 0x64, 0x30, 0xAB, 0xBE, 0x4F, 0xF0, 0x00, 0x52, 0x13, 0x68, 0x01, 0x33, 0x13,
+    0x60, 0x03, 0x2B, 0x0E, 0xD1, 0x16, 0x48, 0x4F, 0xF0, 0x80, 0x51, 0x01, 0x60, 0x15, 0x48, 0x40, 0x21,
+    0x01, 0x60, 0xD1, 0x68, 0x50, 0x68, 0x01, 0x29, 0x03, 0xD1, 0x00, 0x28, 0x01, 0xD1, 0x01, 0x20, 0x10,
+    0x61, 0x70, 0x47, 0x4F, 0xF0, 0x00, 0x52, 0x53, 0x68, 0x01, 0x33, 0x53, 0x60, 0x70, 0x47, 0x06, 0x98,
+    0x10, 0xF8, 0x02, 0x0C, 0x4F, 0xF0, 0x00, 0x52, 0x90, 0x60, 0x70, 0x47, 0x4F, 0xF0, 0x00, 0x52, 0xD3,
+    0x68, 0x01, 0x33, 0xD3, 0x60, 0x70, 0x47, 0xFE, 0xE7, 0x20, 0xED, 0x00, 0xE0, 0x00, 0x00, 0xF0, 0xF0,
+    0x00, 0xE4, 0x00, 0xE0, 0x00, 0xE1, 0x00, 0xE0, 0x10, 0xE0, 0x00, 0xE0, 0x04, 0xED, 0x00, 0xE0, 0x00,
+    0xE2, 0x00, 0xE0
+
+};
+
+static void test_emu_exceptions(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_irq, sizeof prog_irq);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 160);
+    assert_int_equal(emu_exc_active_count(r.b), 0);
+    assert_int_equal(r.b->core.nvic.ipsr, 0);
+    run_done(&r);
+}
+
+/* A BusFault handled (SHCSR.BUSFAULTENA; the handler saves CFSR and BFAR and skips
+ * the load), then UDIV by zero with CCR.DIV_0_TRP: UsageFault is not enabled, so
+ * HardFault (FORCED), whose handler is `b .`: the run stops with the fault report.
+ * r0 = 1 when the BusFault handler saw CFSR = PRECISERR|BFARVALID, BFAR = 0x50000000.
+ * Source: vectors SP, reset, 0, hang, hang, busfault_h, hang;
+ *   reset: SHCSR = 0x20000; ldr r1, [0x50000000]; check; CCR |= 0x10; movs r2, #0;
+ *          udiv r3, r1, r2 (at 0x08000052); bkpt
+ *   busfault_h: save CFSR, BFAR; CFSR = CFSR; stacked PC += 2; bx lr; hang: b hang */
+static const uint8_t prog_faults[] = {
+    0x00, 0x00, 0x02, 0x20, 0x1D, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x71, 0x00, 0x00, 0x08, 0x71,
+    0x00, 0x00, 0x08, 0x59, 0x00, 0x00, 0x08, 0x71, 0x00, 0x00, 0x08, 0x15, 0x48, 0x4F, 0xF4, 0x00, 0x31,
+    0x01, 0x60, 0x4F, 0xF0, 0xA0, 0x40, 0x01, 0x68, 0x4F, 0xF0, 0x00, 0x55, 0x29, 0x68, 0x6A, 0x68, 0x00,
+    0x20, 0x4F, 0xF4, 0x02, 0x43, 0x99, 0x42, 0x04, 0xD1, 0x4F, 0xF0, 0xA0, 0x43, 0x9A, 0x42, 0x00, 0xD1,
+    0x01, 0x20, 0x0C, 0x49, 0x0A, 0x68, 0x42, 0xF0, 0x10, 0x02, 0x0A, 0x60, 0x00, 0x22, 0xB1, 0xFB, 0xF2,
+    0xF3, 0xAB, 0xBE, 0x08, 0x4A, 0x13, 0x68, 0x4F, 0xF0, 0x00, 0x50, 0x03, 0x60, 0x11, 0x69, 0x41, 0x60,
+    0x13, 0x60, 0x06, 0x9B, 0x02, 0x33, 0x06, 0x93, 0x70, 0x47, 0xFE, 0xE7, 0x00, 0x00, 0x24, 0xED, 0x00,
+    0xE0, 0x14, 0xED, 0x00, 0xE0, 0x28, 0xED, 0x00, 0xE0
+
+};
+
+static void test_emu_fault_report(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_faults, sizeof prog_faults);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
+    assert_non_null(strstr(r.b->stop_msg, "HardFault"));
+    assert_non_null(strstr(r.b->stop_msg, "UDIV by zero"));
+    assert_true(r.e.report.valid);
+    assert_int_equal(r.e.report.exc, EMU_EXC_HARDFAULT);
+    assert_int_equal(r.e.report.frame[0], 1);           /* the BusFault was handled as on silicon */
+    assert_int_equal(r.e.report.frame[6], 0x08000052u); /* the stacked PC: the UDIV */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    wf_emu_exc_report(&r.e, out);
+    fclose(out);
+    print_message("%s", text);
+    assert_non_null(strstr(text, "DIVBYZERO"));
+    assert_non_null(strstr(text, "FORCED"));
+    assert_non_null(strstr(text, "faulting pc: 0x08000052"));
+    free(text);
+    run_done(&r);
+}
+
+/* WFI sleeps until the SysTick interrupt (10000 cycles): three ticks take a few dozen
+ * instructions, not 30000. Source: vectors SP, reset, 0, hang, ..., systick_h;
+ *   reset: ticks = 0; SYST_RVR = 9999, CVR = 0, CSR = 7;
+ *   1: wfi; ldr r1, [ticks]; cmp r1, #3; blt 1b; mov r0, r1; bkpt #0xAB
+ *   systick_h: ticks++; bx lr */
+static const uint8_t prog_wfi[] = {
+    0x00, 0x00, 0x02, 0x20, 0x41, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x6F, 0x00, 0x00, 0x08, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x63, 0x00, 0x00, 0x08, 0x4F, 0xF0, 0x00, 0x55,
+    0x00, 0x24, 0x2C, 0x60, 0x09, 0x48, 0x42, 0xF2, 0x0F, 0x71, 0x41, 0x60, 0x84, 0x60, 0x07, 0x21, 0x01,
+    0x60, 0x30, 0xBF, 0x29, 0x68, 0x03, 0x29, 0xFB, 0xDB, 0x08, 0x46, 0xAB, 0xBE, 0x4F, 0xF0, 0x00, 0x52,
+    0x13, 0x68, 0x01, 0x33, 0x13, 0x60, 0x70, 0x47, 0xFE, 0xE7, 0x10, 0xE0, 0x00, 0xE0
+
+};
+
+static void test_emu_wfi_sleeps(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_wfi, sizeof prog_wfi);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 3);
+    assert_true(r.b->icount < 200);
+    assert_true(wf_emu_cycles(r.b) >= 30000);
+    assert_true(r.b->sleep_cycles >= 29000);
+    run_done(&r);
+}
+
+/* SVC with PRIMASK set: SVCall cannot preempt, so HardFault (FORCED), at `b .`.
+ * Source: vectors SP, reset, 0, hang, 0 x 7, svc_h; reset: cpsid i; svc #1; bkpt #0xAB;
+ * svc_h: bx lr; hang: b hang */
+static const uint8_t prog_svc_masked[] = {
+    0x00, 0x00, 0x02, 0x20, 0x31, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x39, 0x00, 0x00,
+    0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x37,
+    0x00, 0x00, 0x08, 0x72, 0xB6, 0x01, 0xDF, 0xAB, 0xBE, 0x70, 0x47, 0xFE, 0xE7,
+};
+
+static void test_emu_svc_escalates(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_svc_masked, sizeof prog_svc_masked);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_UNHANDLED);
+    assert_int_equal(r.e.report.exc, EMU_EXC_HARDFAULT);
+    assert_non_null(strstr(r.b->stop_msg, "SVC while SVCall cannot preempt"));
+    uint32_t cfsr, hfsr, mmfar, bfar;
+    emu_core_fault_regs(r.b, &cfsr, &hfsr, &mmfar, &bfar);
+    assert_int_equal(hfsr, 1u << 30);
+    assert_int_equal(r.e.report.frame[6], 0x08000034u); /* the return address: after the SVC */
+    run_done(&r);
+}
+
+/* The extended frame: after an FP instruction (CONTROL.FPCA = 1) an SVC stacks s0-s15
+ * and FPSCR; LR is 0xFFFFFFE9; the handler clobbers s0, the return restores it and
+ * FPCA. Exit code: 1 (EXC_RETURN) + 2 (s0 at [sp, #32]) + 4 (s0 restored) + 8 (FPCA) = 15.
+ * Source: CPACR = 0x00F00000; dsb; isb; vmov s0, 3.0f; svc #0; check; bkpt #0xAB;
+ *   svc_h: store lr and [sp, #32]; vmov s0, 0; bx lr */
+static const uint8_t prog_fp_frame[] = {
+    0x00, 0x00, 0x02, 0x20, 0x31, 0x00, 0x00, 0x08, 0x00, 0x00, 0x00, 0x00, 0x93, 0x00, 0x00, 0x08,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x7F, 0x00, 0x00, 0x08,
+    0x18, 0x48, 0x4F, 0xF4, 0x70, 0x01, 0x01, 0x60, 0xBF, 0xF3, 0x4F, 0x8F, 0xBF, 0xF3, 0x6F, 0x8F,
+    0x15, 0x49, 0x00, 0xEE, 0x10, 0x1A, 0x00, 0xDF, 0x10, 0xEE, 0x10, 0x2A, 0x4F, 0xF0, 0x00, 0x55,
+    0x28, 0x68, 0x69, 0x68, 0xEF, 0xF3, 0x14, 0x83, 0x00, 0x24, 0x6F, 0xF0, 0x16, 0x06, 0xB0, 0x42,
+    0x00, 0xD1, 0x01, 0x34, 0x0C, 0x4E, 0xB1, 0x42, 0x00, 0xD1, 0x02, 0x34, 0xB2, 0x42, 0x00, 0xD1,
+    0x04, 0x34, 0x13, 0xF0, 0x04, 0x0F, 0x00, 0xD0, 0x08, 0x34, 0x20, 0x46, 0xAB, 0xBE, 0x4F, 0xF0,
+    0x00, 0x52, 0xC2, 0xF8, 0x00, 0xE0, 0x08, 0x9B, 0x53, 0x60, 0x00, 0x23, 0x00, 0xEE, 0x10, 0x3A,
+    0x70, 0x47, 0xFE, 0xE7, 0x88, 0xED, 0x00, 0xE0, 0x00, 0x00, 0x40, 0x40
+
+};
+
+static void test_emu_fp_frame(void **state)
+{
+    (void)state;
+    struct run r;
+    run_image(&r, prog_fp_frame, sizeof prog_fp_frame);
+    assert_int_equal(r.b->stop, WF_EMU_STOP_EXIT);
+    assert_int_equal(r.b->exit_code, 15);
     run_done(&r);
 }
 
@@ -1181,6 +1581,15 @@ int main(void)
         cmocka_unit_test(test_emu_console_and_exit),
         cmocka_unit_test(test_emu_faults),
         cmocka_unit_test(test_emu_watchdog_restart),
+        cmocka_unit_test(test_nvic_registers),
+        cmocka_unit_test(test_exception_priorities),
+        cmocka_unit_test(test_emu_exceptions),
+        cmocka_unit_test(test_emu_fault_report),
+        cmocka_unit_test(test_exti_edges),
+        cmocka_unit_test(test_usart_spi_irq_lines),
+        cmocka_unit_test(test_emu_wfi_sleeps),
+        cmocka_unit_test(test_emu_svc_escalates),
+        cmocka_unit_test(test_emu_fp_frame),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,15 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <cmocka.h>
 
 #include "mbedtls/memory_buffer_alloc.h"
 #include "mbedtls/x509_crt.h"
-#include "psa/crypto.h"
 #include "wizfetch/ca_store.h"
 #include "wizfetch/error.h"
+#include "tls_test_platform.h"
 #include "wizfetch/tls.h"
 
 /* The system bundle through scripts/ca-store.py (CMake generates it). */
@@ -56,36 +54,6 @@ static struct wf_ca_entry entry(struct der d)
     size_t subject_len;
     assert_int_equal(wf_ca_der_subject(d.p, d.len, &subject, &subject_len), 0);
     return (struct wf_ca_entry){d.p, subject, (uint32_t)d.len, (uint32_t)subject_len};
-}
-
-/* ---- platform: the verification reads the clock through the port ---------- */
-
-static uint32_t t_millis(void *ctx)
-{
-    (void)ctx;
-    return (uint32_t)clock();
-}
-
-static int t_entropy(void *ctx, uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
-}
-
-static int64_t t_unix_time(void *ctx)
-{
-    (void)ctx;
-    return (int64_t)time(NULL);
-}
-
-static const struct wf_port port = {.millis = t_millis, .entropy = t_entropy, .unix_time = t_unix_time};
-static _Alignas(16) unsigned char pool[64 * 1024];
-
-static int setup(void **state)
-{
-    (void)state;
-    /* Signatures are checked through PSA (wf_tls_setup starts it in a program). */
-    return wf_tls_platform_init(&port, pool, sizeof pool) == 0 && psa_crypto_init() == PSA_SUCCESS ? 0 : -1;
 }
 
 /* Verify `leaf` against the stores of a fresh context: the verification flags. */
@@ -363,5 +331,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_generated_system_store),
         cmocka_unit_test(test_parse_pins),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, wf_test_tls_platform_setup, NULL);
 }

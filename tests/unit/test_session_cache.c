@@ -36,7 +36,7 @@ static int put(struct wf_tls_session_cache *c, const char *host, uint16_t port, 
                uint32_t now, uint32_t lifetime)
 {
     uint8_t *p = NULL;
-    int rc = wf_tls_sessions_put(c, host, port, len, now, lifetime, &p);
+    int rc = wf_tls_sessions_put(c, host, port, len, now, lifetime, true, &p);
     if (rc == 0 && p != NULL) {
         memset(p, fill, len);
     }
@@ -46,7 +46,7 @@ static int put(struct wf_tls_session_cache *c, const char *host, uint16_t port, 
 /* The payload found for host:port at `now`: its first byte, or -1 if none. */
 static int first_byte(struct wf_tls_session_cache *c, const char *host, uint16_t port, uint32_t now)
 {
-    const struct wf_tls_session_entry *e = wf_tls_sessions_find(c, host, port, now);
+    const struct wf_tls_session_entry *e = wf_tls_sessions_find(c, host, port, now, true);
     if (e == NULL) {
         return -1;
     }
@@ -152,7 +152,7 @@ static void test_forget_zeroises(void **state)
     struct wf_tls_session_cache c;
     wf_tls_sessions_init(&c);
     assert_int_equal(put(&c, "secret.test", 443, 0xA5, 300, 0, 60000), 0);
-    const struct wf_tls_session_entry *e = wf_tls_sessions_find(&c, "secret.test", 443, 1);
+    const struct wf_tls_session_entry *e = wf_tls_sessions_find(&c, "secret.test", 443, 1, true);
     assert_non_null(e);
     const uint8_t *blob = e->blob; /* inside `pool`: still readable after the free */
     size_t len = e->len;
@@ -171,7 +171,7 @@ static void test_forget_zeroises(void **state)
     assert_int_equal(wf_tls_sessions_count(&c), 0);
     /* Dropping one entry zeroises it too. */
     assert_int_equal(put(&c, "secret.test", 443, 0x5A, 64, 0, 60000), 0);
-    e = wf_tls_sessions_find(&c, "secret.test", 443, 1);
+    e = wf_tls_sessions_find(&c, "secret.test", 443, 1, true);
     blob = e->blob;
     len = e->len;
     wf_tls_sessions_drop(&c, "secret.test", 443);
@@ -189,11 +189,11 @@ static void test_bad_input(void **state)
     char longname[WF_TLS_SESSION_HOST_MAX + 2];
     memset(longname, 'a', sizeof longname - 1);
     longname[sizeof longname - 1] = '\0';
-    assert_int_equal(wf_tls_sessions_put(&c, "", 443, 10, 0, 1000, &p), WF_EINVAL);
+    assert_int_equal(wf_tls_sessions_put(&c, "", 443, 10, 0, 1000, true, &p), WF_EINVAL);
     assert_null(p);
-    assert_int_equal(wf_tls_sessions_put(&c, longname, 443, 10, 0, 1000, &p), WF_EINVAL);
-    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, 0, 0, 1000, &p), WF_EINVAL);
-    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, sizeof pool, 0, 1000, &p), WF_ENOMEM);
+    assert_int_equal(wf_tls_sessions_put(&c, longname, 443, 10, 0, 1000, true, &p), WF_EINVAL);
+    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, 0, 0, 1000, true, &p), WF_EINVAL);
+    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, sizeof pool, 0, 1000, true, &p), WF_ENOMEM);
     assert_null(p);
     assert_int_equal(wf_tls_sessions_count(&c), 0);
 }
@@ -211,6 +211,28 @@ static void test_lifetime_policy(void **state)
     assert_int_equal(wf_tls_session_lifetime_s(WF_TLS_SESSION_TLS12_ID, 99999), WF_TLS_SESSION_ID_LIFETIME_S);
 }
 
+/* A session made while the clock was unknown (certificate dates not checked)
+ * may be resumed while it is still unknown, never once the clock is set. */
+static void test_unchecked_dates_not_resumed_once_known(void **state)
+{
+    (void)state;
+    struct wf_tls_session_cache c;
+    wf_tls_sessions_init(&c);
+    uint32_t now = 5000; /* the port clock; the wall clock is not known yet */
+    uint8_t *p = NULL;
+    assert_int_equal(wf_tls_sessions_put(&c, "a.test", 443, 100, now, 3600000, false, &p), 0);
+    assert_non_null(p);
+    memset(p, 0xAB, 100);
+    assert_non_null(wf_tls_sessions_find(&c, "a.test", 443, now + 1000, false)); /* still unknown */
+    assert_int_equal(first_byte(&c, "a.test", 443, now + 1000), -1); /* now known: not offered... */
+    assert_int_equal(wf_tls_sessions_count(&c), 0);                  /* ...and dropped */
+    /* One made with the time known stays offered, also when the clock is lost. */
+    assert_int_equal(put(&c, "b.test", 443, 0xCD, 100, now, 3600000), 0);
+    assert_non_null(wf_tls_sessions_find(&c, "b.test", 443, now + 1000, false));
+    assert_int_equal(first_byte(&c, "b.test", 443, now + 1000), 0xCD);
+    wf_tls_sessions_clear(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +242,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_forget_zeroises, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test(test_lifetime_policy),
+        cmocka_unit_test_setup_teardown(test_unchecked_dates_not_resumed_once_known, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

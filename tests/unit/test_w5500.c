@@ -279,16 +279,24 @@ static void test_raw_violations(void **state)
 
 /* A datagram from a host socket, then one burst reading past RX_RSR: every
  * byte beyond the received data is a violation, inside the same frame. */
+/* A UDP socket on 127.0.0.1 (an ephemeral port, in *port) for the chip's socket to talk to. */
+static int udp_peer(uint16_t *port)
+{
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t alen = sizeof a;
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
 static void test_raw_rx_read_past_rsr_in_burst(void **state)
 {
     (void)state;
-    int hfd = socket(AF_INET, SOCK_DGRAM, 0);
-    assert_true(hfd >= 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t alen = sizeof a;
-    assert_int_equal(bind(hfd, (struct sockaddr *)&a, sizeof a), 0);
-    assert_int_equal(getsockname(hfd, (struct sockaddr *)&a, &alen), 0);
-    uint16_t hport = ntohs(a.sin_port);
+    uint16_t hport;
+    int hfd = udp_peer(&hport);
 
     const uint8_t s0 = sock_bsb(0, 1);
     wr8(s0, Sn_MR, UDP);
@@ -332,6 +340,44 @@ static void test_raw_rx_read_past_rsr_in_burst(void **state)
     assert_memory_equal(in + 8, "world", 5);
     assert_int_equal(wf_sim_chip_violation_count(raw), sizeof in - 13);
     expect_violation("RX read past RX_RSR");
+    close(hfd);
+}
+
+/* INTn: low while a socket enabled in SIMR has a Sn_IR bit its Sn_IMR enables. */
+static void test_raw_intn(void **state)
+{
+    (void)state;
+    uint16_t hport;
+    int hfd = udp_peer(&hport);
+    const uint8_t s0 = sock_bsb(0, 1);
+    assert_int_equal(rd8(s0, 0x2C), 0xFF);         /* Sn_IMR resets to all enabled */
+    assert_int_equal(rd8(BSB_COMMON, 0x18), 0x00); /* SIMR */
+    wr8(s0, Sn_MR, UDP);
+    wr16(s0, Sn_PORT, 5000);
+    raw_cmd(0, OPEN);
+    uint8_t peer[6] = {127, 0, 0, 1, (uint8_t)(hport >> 8), (uint8_t)hport};
+    xfer(s0, Sn_DIPR, true, peer, sizeof peer);
+    uint16_t wr = rd16(s0, Sn_TX_WR);
+    xfer(sock_bsb(0, 2), wr, true, (uint8_t *)"x", 1);
+    wr16(s0, Sn_TX_WR, (uint16_t)(wr + 1));
+    raw_cmd(0, SEND);
+    int polls = 0;
+    while (!(rd8(s0, Sn_IR) & IR_SEND_OK)) {
+        assert_true(++polls < 10000);
+        usleep(100);
+    }
+    assert_false(wf_sim_chip_int_asserted(raw)); /* SIMR = 0: the socket may not interrupt */
+    wr8(BSB_COMMON, 0x18, 0x01);
+    assert_true(wf_sim_chip_int_asserted(raw));
+    wr8(s0, 0x2C, (uint8_t)~IR_SEND_OK); /* Sn_IMR masks SEND_OK */
+    assert_false(wf_sim_chip_int_asserted(raw));
+    wr8(s0, 0x2C, 0xFF);
+    assert_true(wf_sim_chip_int_asserted(raw));
+    wr8(s0, Sn_IR, IR_SEND_OK); /* cleared: INTn goes high */
+    assert_false(wf_sim_chip_int_asserted(raw));
+    wf_sim_chip_reset_pin(raw, true);
+    assert_false(wf_sim_chip_int_asserted(raw));
+    expect_no_violations(raw);
     close(hfd);
 }
 
@@ -725,6 +771,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_raw_phycfgr_link, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_violations, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_raw_rx_read_past_rsr_in_burst, raw_setup, raw_teardown),
+        cmocka_unit_test_setup_teardown(test_raw_intn, raw_setup, raw_teardown),
         cmocka_unit_test_setup_teardown(test_start_and_settings, w5500_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_autodetect_w5100, w5100_setup, wf_fixture_teardown),
         cmocka_unit_test(test_detect_absent),
