@@ -61,55 +61,57 @@ static void logf_line(const wf_fetch_t *f, const char *fmt, ...)
     }
 }
 
-/* Run one step: record its time and, on failure, which step it was. */
-#define STEP(f, which, expr)                                                                                 \
-    do {                                                                                                     \
-        uint32_t t0_ = now_ms(f);                                                                            \
-        (f)->result->step = (which);                                                                         \
-        if ((f)->cb->step != NULL) {                                                                         \
-            (f)->cb->step((f)->cb->ctx, (which));                                                            \
-        }                                                                                                    \
-        int rc_ = (expr);                                                                                    \
-        (f)->result->step_ms[(which)] += now_ms(f) - t0_;                                                    \
-        if (rc_ < 0) {                                                                                       \
-            return rc_;                                                                                      \
-        }                                                                                                    \
-    } while (0)
+/* A step starts: it is where a failure is reported, and its time is counted
+ * until step_end. */
+static void step_begin(wf_fetch_t *f, enum wf_fetch_step which)
+{
+    f->timed = (uint8_t)which;
+    f->step_t0 = now_ms(f);
+    f->result->step = which;
+    if (f->cb->step != NULL) {
+        f->cb->step(f->cb->ctx, which);
+    }
+}
+
+static void step_end(wf_fetch_t *f)
+{
+    f->result->step_ms[f->timed] += now_ms(f) - f->step_t0;
+}
 
 /* ---- the steps --------------------------------------------------------------- */
 
-static int resolve_host(wf_fetch_t *f, uint8_t ip[4])
+/* Start the look-up of the host (the RESOLVE step): 0 when the address is
+ * known at once (an IPv4 literal, --resolve) in f->ip, WF_EAGAIN when a DNS
+ * look-up started (FS_RESOLVE), or an error. */
+static int resolve_start(wf_fetch_t *f)
 {
     const struct wf_url *u = &f->url;
     if (u->host_is_ipv4) {
-        memcpy(ip, u->ipv4, 4);
+        memcpy(f->ip[0], u->ipv4, 4);
         return 0;
     }
     const struct wf_fetch_options *o = f->options;
     for (size_t i = 0; i < o->resolve_count; i++) {
         if (o->resolve[i].port == u->port && strcmp(o->resolve[i].host, u->host) == 0) {
-            memcpy(ip, o->resolve[i].ip, 4);
+            memcpy(f->ip[0], o->resolve[i].ip, 4);
             logf_line(f, "resolve: %s from --resolve", u->host);
             return 0;
         }
     }
     /* Every server and attempt together within what is left of the fetch:
      * WF_ETIMEDOUT when that runs out. */
-    struct wf_dns_config dns = o->dns;
-    dns.total_ms = cap_ms(f, dns.total_ms);
-    if (dns.total_ms == 0) {
+    struct wf_dns_config *dns = &f->scratch.dns.config;
+    *dns = o->dns;
+    dns->total_ms = cap_ms(f, dns->total_ms);
+    if (dns->total_ms == 0) {
         return WF_ETIMEDOUT;
     }
-    uint8_t addrs[1][4];
-    int n = wf_dns_resolve(f->net, &dns, u->host, addrs, 1);
-    if (n < 0) {
-        return n;
-    }
-    memcpy(ip, addrs[0], 4);
-    return 0;
+    int rc = wf_dns_start(&f->scratch.dns.query, f->net, dns, u->host, f->ip, 1, f->io, sizeof f->io);
+    return rc == 0 ? WF_EAGAIN : rc < 0 ? rc : 0;
 }
 
-static int connect_tcp(wf_fetch_t *f, const uint8_t ip[4])
+/* Take a socket and start a non-blocking connect to ip (the CONNECT step). */
+static int connect_start(wf_fetch_t *f, const uint8_t ip[4])
 {
     int fd = wf_net_socket(f->net, WF_SOCK_STREAM);
     if (fd < 0) {
@@ -121,19 +123,47 @@ static int connect_tcp(wf_fetch_t *f, const uint8_t ip[4])
     if (limit == 0) {
         return WF_ETIMEDOUT;
     }
-    wf_net_set_timeout(f->net, fd, limit);
+    f->op_deadline = now_ms(f) + limit;
+    wf_net_set_timeout(f->net, fd, 0);
     wf_sockaddr_t addr = {{ip[0], ip[1], ip[2], ip[3]}, f->url.port};
-    return wf_net_connect(f->net, fd, &addr);
+    int rc = wf_net_connect(f->net, fd, &addr);
+    return rc == WF_EINPROGRESS ? 0 : rc;
 }
 
-static int handshake(wf_fetch_t *f)
+/* Has the connect ended? 0 = connected, WF_EAGAIN = not yet, or its error. */
+static int connect_poll(wf_fetch_t *f)
+{
+    struct wf_pollfd p = {f->fd, WF_POLLOUT, 0};
+    int rc = wf_net_poll(f->net, &p, 1, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    if (p.revents & WF_POLLOUT) {
+        return 0;
+    }
+    if (p.revents & (WF_POLLERR | WF_POLLHUP)) {
+        rc = wf_net_socket_error(f->net, f->fd);
+        return rc < 0 ? rc : WF_ECONNREFUSED;
+    }
+    return wf_port_expired(f->net->chip->port, f->op_deadline) ? WF_ETIMEDOUT : WF_EAGAIN;
+}
+
+/* Start the handshake (the TLS step), within the connect time-out. */
+static int handshake_start(wf_fetch_t *f)
 {
     if (f->tls == NULL) {
         return WF_EURL_SCHEME;
     }
     uint32_t limit = cap_ms(f, f->options->connect_timeout_ms);
-    int rc = limit == 0 ? WF_ETIMEDOUT
-                        : wf_tls_connect_port(f->tls, f->net, f->fd, f->url.host, f->url.port, limit);
+    if (limit == 0) {
+        return WF_ETIMEDOUT;
+    }
+    return wf_tls_start(f->tls, f->net, f->fd, f->url.host, f->url.port, limit);
+}
+
+/* The handshake ended with rc: tell the caller about the certificate and the session. */
+static void handshake_report(wf_fetch_t *f, int rc)
+{
     const char *summary = wf_tls_peer_summary(f->tls);
     if (summary[0] != '\0' && f->cb->certificate != NULL) {
         f->cb->certificate(f->cb->ctx, summary);
@@ -143,33 +173,27 @@ static int handshake(wf_fetch_t *f)
         logf_line(f, "tls: %s, %s%s", wf_tls_version_name(f->tls), wf_tls_ciphersuite_name(f->tls),
                   f->result->tls_resumed ? ", session resumed" : "");
     }
-    return rc;
 }
 
-static int send_all(wf_fetch_t *f, const void *data, size_t len)
+/* Hand the connection what it takes now of f->out (never waits): the count,
+ * WF_EAGAIN or an error. */
+static int send_some(wf_fetch_t *f)
 {
-    uint32_t limit = remaining_ms(f);
-    if (limit == 0) {
-        return WF_ETIMEDOUT;
-    }
     if (f->url.https) {
-        return wf_tls_write(f->tls, data, len, limit);
+        return wf_tls_write_nowait(f->tls, f->out, f->out_len);
     }
-    wf_net_set_timeout(f->net, f->fd, limit);
-    return wf_net_send(f->net, f->fd, data, len);
+    wf_net_set_timeout(f->net, f->fd, 0);
+    return wf_net_send(f->net, f->fd, f->out, f->out_len);
 }
 
-static int receive_some(wf_fetch_t *f)
+/* What has arrived (never waits): the count, 0 at the end, WF_EAGAIN or an error. */
+static int receive_nowait(wf_fetch_t *f, uint8_t *buf, size_t cap)
 {
-    uint32_t limit = remaining_ms(f);
-    if (limit == 0) {
-        return WF_ETIMEDOUT;
-    }
     if (f->url.https) {
-        return wf_tls_read(f->tls, f->io, sizeof f->io, limit);
+        return wf_tls_read_nowait(f->tls, buf, cap);
     }
-    wf_net_set_timeout(f->net, f->fd, limit);
-    return wf_net_recv(f->net, f->fd, f->io, sizeof f->io);
+    wf_net_set_timeout(f->net, f->fd, 0);
+    return wf_net_recv(f->net, f->fd, buf, cap);
 }
 
 static bool is_head(const wf_fetch_t *f)
@@ -190,13 +214,7 @@ static bool has_body(const struct wf_fetch_body *b)
 static int peek_response(wf_fetch_t *f)
 {
     for (;;) {
-        int n;
-        if (f->url.https) {
-            n = wf_tls_read_nowait(f->tls, f->early, sizeof f->early);
-        } else {
-            wf_net_set_timeout(f->net, f->fd, 0);
-            n = wf_net_recv(f->net, f->fd, f->early, sizeof f->early);
-        }
+        int n = receive_nowait(f, f->early, sizeof f->early);
         if (n == WF_EAGAIN) {
             return 0;
         }
@@ -220,59 +238,6 @@ static int peek_response(wf_fetch_t *f)
     }
 }
 
-/* While a piece of the body waits for room: how long one wait lasts before
- * the fetch looks for a response (a server that answered and stopped reading). */
-#define BODY_SLICE_MS 100u
-
-/* Send one piece of the body. While the connection does not take it, look
- * for an early response every BODY_SLICE_MS; after it, if more is to come,
- * look once. 0 = sent, 1 = the server answered (stop), or an error. */
-static int send_piece(wf_fetch_t *f, const void *data, size_t len, bool more)
-{
-    const uint8_t *p = data;
-    while (len > 0) {
-        uint32_t limit = remaining_ms(f);
-        if (limit == 0) {
-            return WF_ETIMEDOUT;
-        }
-        uint32_t slice = limit < BODY_SLICE_MS ? limit : BODY_SLICE_MS;
-        int n;
-        if (f->url.https) {
-            n = wf_tls_write_some(f->tls, p, len, slice);
-        } else {
-            wf_net_set_timeout(f->net, f->fd, slice);
-            n = wf_net_send(f->net, f->fd, p, len);
-        }
-        if (n == WF_EAGAIN || (n == WF_ETIMEDOUT && !f->url.https)) {
-            int rc = peek_response(f); /* blocked: has the server answered? */
-            if (rc != 0) {
-                return rc;
-            }
-            continue;
-        }
-        if (n < 0) {
-            return n;
-        }
-        f->body_sent = true;
-        p += n;
-        len -= (size_t)n;
-    }
-    return more ? peek_response(f) : 0;
-}
-
-static int send_buffer_body(wf_fetch_t *f, const struct wf_fetch_body *b)
-{
-    for (size_t off = 0; off < b->len;) {
-        size_t n = b->len - off < sizeof f->io ? b->len - off : sizeof f->io;
-        int rc = send_piece(f, b->data + off, n, off + n < b->len);
-        if (rc != 0) {
-            return rc;
-        }
-        off += n;
-    }
-    return 0;
-}
-
 static int read_body(wf_fetch_t *f, const struct wf_fetch_body *b, uint8_t *buf, size_t cap)
 {
     f->body_started = true;
@@ -281,47 +246,6 @@ static int read_body(wf_fetch_t *f, const struct wf_fetch_body *b, uint8_t *buf,
         return WF_EREAD; /* the callback claims more than it was given room for */
     }
     return n;
-}
-
-static int send_length_body(wf_fetch_t *f, const struct wf_fetch_body *b)
-{
-    for (uint64_t left = b->length; left > 0;) {
-        size_t cap = left < sizeof f->io ? (size_t)left : sizeof f->io;
-        int n = read_body(f, b, f->io, cap);
-        if (n <= 0) {
-            if (n == 0) {
-                logf_line(f, "request: the body source ended %llu bytes before its announced length",
-                          (unsigned long long)left);
-            }
-            return n < 0 ? n : WF_EREAD;
-        }
-        left -= (uint64_t)n;
-        int rc = send_piece(f, f->io, (size_t)n, left > 0);
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
-}
-
-static int send_chunked_body(wf_fetch_t *f, const struct wf_fetch_body *b)
-{
-    const size_t room = sizeof f->io - WF_HTTP_CHUNK_PREFIX - WF_HTTP_CHUNK_SUFFIX;
-    for (;;) {
-        int n = read_body(f, b, f->io + WF_HTTP_CHUNK_PREFIX, room);
-        if (n < 0) {
-            return n;
-        }
-        if (n == 0) {
-            return send_piece(f, WF_HTTP_CHUNK_LAST, sizeof WF_HTTP_CHUNK_LAST - 1, false);
-        }
-        size_t start;
-        size_t len = wf_http_chunk_frame(f->io, (size_t)n, &start);
-        int rc = send_piece(f, f->io + start, len, true);
-        if (rc != 0) {
-            return rc;
-        }
-    }
 }
 
 /* Format the request head into the I/O buffer (free until the response
@@ -356,30 +280,6 @@ static int write_head(wf_fetch_t *f)
                      "token, or a Content-Length/Transfer-Encoding field)");
     }
     return n;
-}
-
-/* Send the request head and the body. Returns 0 when all was sent, 1 when
- * the server answered before the body was complete (sending stopped), or an
- * error. */
-static int send_request(wf_fetch_t *f)
-{
-    const struct wf_fetch_body *b = &f->options->body;
-    int n = write_head(f);
-    if (n < 0) {
-        return n;
-    }
-    const char *request = (const char *)f->io;
-    if (f->cb->request != NULL) {
-        f->cb->request(f->cb->ctx, request, (size_t)n);
-    }
-    int rc = send_all(f, request, (size_t)n);
-    if (rc < 0 || !f->send_body) {
-        return rc < 0 ? rc : 0;
-    }
-    if (b->read == NULL) {
-        return send_buffer_body(f, b);
-    }
-    return b->length == WF_FETCH_LENGTH_UNKNOWN ? send_chunked_body(f, b) : send_length_body(f, b);
 }
 
 static bool is_redirect(int status)
@@ -482,117 +382,6 @@ static const struct wf_http_callbacks http_callbacks = {
     .body = on_body,
 };
 
-static int read_response(wf_fetch_t *f)
-{
-    while (!wf_http_parser_complete(&f->parser)) {
-        int n;
-        if (f->early_end) {
-            n = f->end_rc; /* the end already seen while the body was sent */
-            f->early_end = false;
-        } else {
-            n = receive_some(f);
-        }
-        if (n == 0 || n == WF_ETLS_TRUNCATED) {
-            /* The end of the stream. A body that ends there (no length, not
-             * chunked) is complete only if the end was authenticated: after
-             * TLS close_notify, never after a bare TCP end (RFC 9112 9.8).
-             * Plain http:// has no way to tell and takes the TCP end. */
-            int rc = wf_http_parser_finish(&f->parser);
-            return (rc == 0 && n < 0) ? n : rc;
-        }
-        if (n < 0) {
-            /* A connection reset before any response byte is an empty reply. */
-            return (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY)
-                       ? WF_EHTTP_EMPTY
-                       : n;
-        }
-        int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
-        if (used < 0) {
-            return used;
-        }
-        f->trailing |= (size_t)used < (size_t)n; /* never read as the next response */
-    }
-    return 0;
-}
-
-/* The request step. A send that fails after the head went out may be the
- * server answering early and closing (e.g. 413): a response that arrived
- * wins over the send error. */
-static int request_step(wf_fetch_t *f)
-{
-    int rc = send_request(f);
-    if (rc == 1) {
-        logf_line(f, "request: the server answered before the body was sent: stopped sending");
-        f->body_cut = true;
-        return 0;
-    }
-    if (rc < 0 && f->send_body &&
-        (rc == WF_ECONNRESET || rc == WF_EPIPE || rc == WF_ENOTCONN || rc == WF_ETLS)) {
-        f->early_end = false;
-        if (read_response(f) == 0 && wf_http_parser_status(&f->parser) != 0) {
-            logf_line(f, "request: the server answered and closed before the body was sent");
-            f->body_cut = true;
-            return 2; /* the response is complete */
-        }
-    }
-    return rc;
-}
-
-/* Close the session's connection: close_notify, then the TCP close, each
- * within `grace` ms and before `deadline` (port clock); with no time left
- * the socket is closed at once. */
-static void drop_connection(wf_session_t *s, uint32_t deadline, uint32_t grace)
-{
-    s->open = false;
-    if (s->fd < 0) {
-        return;
-    }
-    const struct wf_port *port = s->net->chip->port;
-    int32_t left = (int32_t)(deadline - wf_port_millis(port));
-    if (s->https && s->tls != NULL) {
-        wf_tls_disconnect(s->tls, left <= 0 ? 0 : (uint32_t)left < grace ? (uint32_t)left : grace);
-    }
-    left = (int32_t)(deadline - wf_port_millis(port));
-    uint32_t t = left <= 0 ? 0 : (uint32_t)left < grace ? (uint32_t)left : grace;
-    wf_net_set_timeout(s->net, s->fd, t > 0 ? t : 1); /* 0 would mean non-blocking */
-    wf_net_close(s->net, s->fd);
-    s->fd = -1;
-}
-
-/* The closing gets what is left of the fetch, at most WF_FETCH_CLOSE_GRACE_MS
- * per part. */
-static void close_connection(wf_fetch_t *f)
-{
-    drop_connection(f->session, f->deadline, WF_FETCH_CLOSE_GRACE_MS);
-    f->fd = -1;
-}
-
-/* Resolve, connect and (https) handshake: the session's new connection. */
-static int open_connection(wf_fetch_t *f)
-{
-    wf_session_t *s = f->session;
-    uint8_t ip[4];
-    logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
-    STEP(f, WF_STEP_RESOLVE, resolve_host(f, ip));
-    memcpy(f->result->ip, ip, 4);
-    char where[32];
-    snprintf(where, sizeof where, "%u.%u.%u.%u", ip[0], ip[1], ip[2], ip[3]);
-    logf_line(f, "connect: %s port %u", where, f->url.port);
-    s->https = f->url.https;
-    STEP(f, WF_STEP_CONNECT, connect_tcp(f, ip));
-    if (f->url.https) {
-        logf_line(f, "tls: handshake with %s", f->url.host);
-        STEP(f, WF_STEP_TLS, handshake(f));
-    }
-    s->open = true;
-    memcpy(s->ip, ip, 4);
-    memcpy(s->host, f->url.host, sizeof s->host);
-    s->port = f->url.port;
-    s->id = s->connections++;
-    s->requests = 0;
-    return 0;
-}
-
 /* The kept connection goes to where the request goes. */
 static bool same_origin(const wf_session_t *s, const struct wf_url *u)
 {
@@ -641,23 +430,6 @@ bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_
     return false;
 }
 
-/* The request and its response on the connection f->fd. */
-static int talk(wf_fetch_t *f)
-{
-    logf_line(f, "request: %s %s", f->method, f->url.path);
-    wf_http_parser_init(&f->parser, is_head(f), &http_callbacks, f);
-    f->early_end = false;
-    f->body_sent = false;
-    f->body_cut = false;
-    f->trailing = false;
-    int sent = 0;
-    STEP(f, WF_STEP_REQUEST, (sent = request_step(f)));
-    if (sent != 2) {
-        STEP(f, WF_STEP_RESPONSE, read_response(f));
-    }
-    return 0;
-}
-
 /* May the request go out again after the kept connection ended under it? */
 static bool retry_allowed(wf_fetch_t *f, int rc)
 {
@@ -674,78 +446,6 @@ static bool retry_allowed(wf_fetch_t *f, int rc)
         f->body_started = false;
     }
     return true;
-}
-
-/* One request/response exchange with f->url, on the kept connection if it
- * goes there and is still quiet, else on a new one. A kept connection that
- * ends before any response byte is replaced once (retry_allowed).
- * `keep_alive` is f->keep_alive, passed as a value so that a program that
- * only calls wf_fetch (a constant false) loses the keep-alive code at link
- * time (LTO). */
-static int exchange(wf_fetch_t *f, bool keep_alive)
-{
-    wf_session_t *s = f->session;
-    bool reuse = keep_alive && same_origin(s, &f->url);
-    if (reuse && !kept_connection_quiet(s)) {
-        logf_line(f, "connection #%u to %s: closed by the server (or unexpected bytes): a new connection",
-                  s->id, s->host);
-        s->reconnects++;
-        reuse = false;
-    }
-    if (!reuse) {
-        close_connection(f); /* a kept connection elsewhere */
-    }
-    for (;;) {
-        if (reuse) {
-            f->fd = s->fd;
-            memcpy(f->result->ip, s->ip, 4);
-            logf_line(f, "connection: re-using #%u with %s (request %u on it)", s->id, s->host,
-                      s->requests + 1);
-        } else {
-            int rc = open_connection(f);
-            if (rc < 0) {
-                return rc;
-            }
-        }
-        f->result->reused_connection = reuse;
-        s->requests++;
-        if (f->cb->connection != NULL) {
-            f->cb->connection(f->cb->ctx, s, reuse);
-        }
-        int rc = talk(f);
-        if (rc < 0 && reuse && retry_allowed(f, rc)) {
-            logf_line(f,
-                      "connection #%u to %s: closed by the server before any response: sending again on a "
-                      "new connection",
-                      s->id, s->host);
-            s->reconnects++;
-            s->retries++;
-            f->result->retried = true;
-            close_connection(f);
-            reuse = false;
-            continue;
-        }
-        if (rc < 0 && reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
-            logf_line(f,
-                      "connection #%u to %s: closed by the server before any response; not sent again (%s "
-                      "%s)",
-                      s->id, s->host, f->method,
-                      f->body_sent                        ? "with its body sent"
-                      : f->options->retry_idempotent_only ? "is not idempotent"
-                                                          : "whose body cannot be rewound");
-        }
-        return rc;
-    }
-}
-
-/* After an exchange: keep the connection for the next request, or close it. */
-static void finish_exchange(wf_fetch_t *f, int rc, bool keep_alive)
-{
-    bool keep = keep_alive && rc == 0 && !f->request_close && !f->body_cut && !f->trailing &&
-                wf_http_parser_may_keep(&f->parser);
-    if (!keep) {
-        close_connection(f);
-    }
 }
 
 /* Does a caller field say Connection: close? */
@@ -784,13 +484,14 @@ static int follow(wf_fetch_t *f)
     }
     const char *why = NULL;
     f->result->step = WF_STEP_URL;
-    int rc = wf_url_resolve(&f->url, location, strlen(location), &f->next, &why);
+    int rc = wf_url_resolve(&f->url, location, strlen(location), &f->scratch.next, &why);
     if (rc < 0) {
         logf_line(f, "redirect: bad Location (%s)", why ? why : "?");
         return rc;
     }
-    if (!redirect_allowed(f, &f->next)) {
-        logf_line(f, "redirect: to %s refused (protocol not allowed)", f->next.https ? "https" : "http");
+    if (!redirect_allowed(f, &f->scratch.next)) {
+        logf_line(f, "redirect: to %s refused (protocol not allowed)",
+                  f->scratch.next.https ? "https" : "http");
         return WF_EHTTP_REDIR_PROTO;
     }
     /* What the redirect does to the request (curl -L's rules). */
@@ -810,13 +511,628 @@ static int follow(wf_fetch_t *f)
         }
         f->body_started = false;
     }
-    if (!wf_http_redirect_keeps_auth(&f->url, &f->next)) {
+    if (!wf_http_redirect_keeps_auth(&f->url, &f->scratch.next)) {
         f->drop_credentials = true; /* no credential fields for the rest of the fetch */
     }
-    f->url = f->next;
+    f->url = f->scratch.next;
     f->result->redirects++;
     logf_line(f, "redirect %u: %s%s", f->result->redirects, f->url.host, f->url.path);
     return 0;
+}
+
+/* ---- the state machine (wf_fetch_start / wf_fetch_poll) -------------------- */
+
+/* Where a fetch is. Each state does what it can without waiting and says
+ * MOVED (call again at once) or WF_EAGAIN (waiting for the network or the
+ * body source); a fetch that is over is in FS_DONE with its result in f->rc. */
+enum fetch_state {
+    FS_IDLE,     /* not started, or aborted */
+    FS_EXCHANGE, /* a request to f->url: pick its connection */
+    FS_OPEN,     /* a new connection: resolve */
+    FS_RESOLVE,  /* the DNS look-up is under way */
+    FS_CONNECT,  /* the TCP connect is under way */
+    FS_TLS,      /* the handshake, one step at a time */
+    FS_READY,    /* the connection is ready: the request starts */
+    FS_HEAD,     /* sending the request head (f->out) */
+    FS_BODY,     /* the next piece of the request body */
+    FS_PIECE,    /* sending that piece (f->out) */
+    FS_RESPONSE, /* reading the response */
+    FS_CLOSE,    /* the session's connection closes; then f->after_close */
+    FS_FINISH,   /* the exchange is over (f->rc): the result, or a redirect */
+    FS_DONE,     /* over: f->rc */
+};
+
+enum { MOVED = 1 };
+
+/* Session close phases (wf_session_t.closing). */
+enum { CLOSE_NONE, CLOSE_TLS, CLOSE_TCP, CLOSE_FIN };
+
+/* Start closing the session's connection: close_notify, then the TCP close,
+ * each within `grace` ms and before `deadline` (port clock); with no time
+ * left the socket is closed at once. close_step does the rest. */
+static void close_begin(wf_session_t *s, uint32_t deadline, uint32_t grace)
+{
+    s->open = false;
+    s->close_deadline = deadline;
+    s->close_grace = grace;
+    s->closing = s->fd < 0 ? CLOSE_NONE : (s->https && s->tls != NULL) ? CLOSE_TLS : CLOSE_TCP;
+    s->close_until = wf_port_millis(s->net->chip->port);
+    if (s->closing != CLOSE_NONE) {
+        int32_t left = (int32_t)(deadline - s->close_until);
+        s->close_until += left <= 0 ? 0 : (uint32_t)left < grace ? (uint32_t)left : grace;
+    }
+}
+
+/* Close the socket now (the TLS session, if any, is over). */
+static void close_socket(wf_session_t *s)
+{
+    wf_net_set_timeout(s->net, s->fd, 1); /* 0 would mean the full close time-out */
+    wf_net_close(s->net, s->fd);
+    s->fd = -1;
+    s->closing = CLOSE_NONE;
+}
+
+/* One step of the closing, never waiting: 0 once closed, else WF_EAGAIN. */
+static int close_step(wf_session_t *s)
+{
+    const struct wf_port *port = s->net->chip->port;
+    if (s->closing == CLOSE_TLS) {
+        if (wf_port_expired(port, s->close_until)) {
+            wf_tls_disconnect(s->tls, 0);
+        } else if (wf_tls_close_step(s->tls) == WF_EAGAIN) {
+            return WF_EAGAIN;
+        }
+        close_begin(s, s->close_deadline, s->close_grace); /* the TCP close gets its own grace */
+        s->closing = CLOSE_TCP;
+    }
+    if (s->closing == CLOSE_TCP) {
+        if (wf_port_expired(port, s->close_until)) {
+            close_socket(s);
+            return 0;
+        }
+        if (wf_net_shutdown(s->net, s->fd, WF_SHUT_WR) < 0) { /* our FIN */
+            close_socket(s); /* never connected (a connect that timed out): nothing to wait for */
+            return 0;
+        }
+        s->closing = CLOSE_FIN;
+    }
+    if (s->closing == CLOSE_FIN) {
+        struct wf_pollfd p = {s->fd, WF_POLLIN, 0};
+        if (wf_net_poll(s->net, &p, 1, 0) == 0 && !wf_port_expired(port, s->close_until)) {
+            return WF_EAGAIN;
+        }
+        close_socket(s); /* the server's FIN, bytes, an error, or the time is up */
+    }
+    return 0;
+}
+
+/* Close the connection at once (wf_fetch_abort). */
+static void close_now(wf_session_t *s)
+{
+    s->open = false;
+    if (s->fd >= 0) {
+        if (s->https && s->tls != NULL) {
+            wf_tls_disconnect(s->tls, 0);
+        }
+        close_socket(s);
+    }
+}
+
+/* Close the session's connection (the closing gets what is left of the
+ * fetch, at most WF_FETCH_CLOSE_GRACE_MS per part), then go on in `next`. */
+static int close_then(wf_fetch_t *f, uint8_t next)
+{
+    close_begin(f->session, f->deadline, WF_FETCH_CLOSE_GRACE_MS);
+    f->fd = -1;
+    f->after_close = next;
+    f->state = FS_CLOSE;
+    return MOVED;
+}
+
+/* The exchange is over with rc: keep the connection for the next request,
+ * or close it; then the fetch's result or a redirect. */
+static int exchange_end(wf_fetch_t *f, int rc)
+{
+    f->rc = rc;
+    bool keep = f->keep_alive && rc == 0 && !f->request_close && !f->body_cut && !f->trailing &&
+                wf_http_parser_may_keep(&f->parser);
+    if (!keep) {
+        return close_then(f, FS_FINISH);
+    }
+    f->state = FS_FINISH;
+    return MOVED;
+}
+
+/* The request and response ended with rc. A kept connection that ended
+ * before any response byte is replaced once (retry_allowed). */
+static int talk_end(wf_fetch_t *f, int rc)
+{
+    wf_session_t *s = f->session;
+    if (rc < 0 && f->reuse && retry_allowed(f, rc)) {
+        logf_line(f,
+                  "connection #%u to %s: closed by the server before any response: sending again on a "
+                  "new connection",
+                  s->id, s->host);
+        s->reconnects++;
+        s->retries++;
+        f->result->retried = true;
+        f->reuse = false;
+        return close_then(f, FS_OPEN);
+    }
+    if (rc < 0 && f->reuse && connection_ended(rc) && !wf_http_parser_started(&f->parser)) {
+        logf_line(f,
+                  "connection #%u to %s: closed by the server before any response; not sent again (%s "
+                  "%s)",
+                  s->id, s->host, f->method,
+                  f->body_sent                        ? "with its body sent"
+                  : f->options->retry_idempotent_only ? "is not idempotent"
+                                                      : "whose body cannot be rewound");
+    }
+    return exchange_end(f, rc);
+}
+
+/* Opening the connection failed (in the current step). */
+static int open_failed(wf_fetch_t *f, int rc)
+{
+    step_end(f);
+    return exchange_end(f, rc);
+}
+
+/* The request is over (sent, or cut short by an answer): the response. */
+static int response_begins(wf_fetch_t *f)
+{
+    step_end(f);
+    step_begin(f, WF_STEP_RESPONSE);
+    f->state = FS_RESPONSE;
+    return MOVED;
+}
+
+/* Sending the request failed with rc. A send that fails after the head went
+ * out may be the server answering early and closing (e.g. 413): a response
+ * that arrived wins over the send error (response_end). */
+static int request_failed(wf_fetch_t *f, int rc)
+{
+    if (f->send_body && (rc == WF_ECONNRESET || rc == WF_EPIPE || rc == WF_ENOTCONN || rc == WF_ETLS)) {
+        f->early_end = false;
+        f->send_error = rc;
+        f->state = FS_RESPONSE; /* still the request step */
+        return MOVED;
+    }
+    step_end(f);
+    return talk_end(f, rc);
+}
+
+/* The server answered before the whole body went out: stop sending. */
+static int answered_early(wf_fetch_t *f)
+{
+    logf_line(f, "request: the server answered before the body was sent: stopped sending");
+    f->body_cut = true;
+    return response_begins(f);
+}
+
+/* Reading the response ended with rc. */
+static int response_end(wf_fetch_t *f, int rc)
+{
+    step_end(f);
+    if (f->send_error != 0) {
+        int send_error = f->send_error;
+        f->send_error = 0;
+        if (rc == 0 && wf_http_parser_status(&f->parser) != 0) {
+            logf_line(f, "request: the server answered and closed before the body was sent");
+            f->body_cut = true;
+            return talk_end(f, 0);
+        }
+        return talk_end(f, send_error);
+    }
+    return talk_end(f, rc);
+}
+
+static int do_exchange(wf_fetch_t *f)
+{
+    wf_session_t *s = f->session;
+    bool reuse = f->keep_alive && same_origin(s, &f->url);
+    if (reuse && !kept_connection_quiet(s)) {
+        logf_line(f, "connection #%u to %s: closed by the server (or unexpected bytes): a new connection",
+                  s->id, s->host);
+        s->reconnects++;
+        reuse = false;
+    }
+    f->reuse = reuse;
+    if (!reuse) {
+        return close_then(f, FS_OPEN); /* a kept connection elsewhere */
+    }
+    f->state = FS_READY;
+    return MOVED;
+}
+
+/* The address is known: start the connect. */
+static int resolved(wf_fetch_t *f)
+{
+    step_end(f);
+    const uint8_t *ip = f->ip[0];
+    memcpy(f->result->ip, ip, 4);
+    logf_line(f, "connect: %u.%u.%u.%u port %u", ip[0], ip[1], ip[2], ip[3], f->url.port);
+    f->session->https = f->url.https;
+    step_begin(f, WF_STEP_CONNECT);
+    int rc = connect_start(f, ip);
+    if (rc < 0) {
+        return open_failed(f, rc);
+    }
+    f->state = FS_CONNECT;
+    return MOVED;
+}
+
+static int do_open(wf_fetch_t *f)
+{
+    logf_line(f, "resolve: %s (port %u)", f->url.host, f->url.port);
+    step_begin(f, WF_STEP_RESOLVE);
+    int rc = resolve_start(f);
+    if (rc == WF_EAGAIN) {
+        f->state = FS_RESOLVE;
+        return MOVED;
+    }
+    return rc < 0 ? open_failed(f, rc) : resolved(f);
+}
+
+static int do_resolve(wf_fetch_t *f)
+{
+    int rc = wf_dns_poll(&f->scratch.dns.query);
+    if (rc == WF_EAGAIN) {
+        return rc;
+    }
+    return rc < 0 ? open_failed(f, rc) : resolved(f);
+}
+
+/* The new connection is ready: the session keeps its description. */
+static int opened(wf_fetch_t *f)
+{
+    wf_session_t *s = f->session;
+    s->open = true;
+    memcpy(s->ip, f->ip[0], 4);
+    memcpy(s->host, f->url.host, sizeof s->host);
+    s->port = f->url.port;
+    s->id = s->connections++;
+    s->requests = 0;
+    f->state = FS_READY;
+    return MOVED;
+}
+
+static int do_connect(wf_fetch_t *f)
+{
+    int rc = connect_poll(f);
+    if (rc == WF_EAGAIN) {
+        return rc;
+    }
+    if (rc < 0) {
+        return open_failed(f, rc);
+    }
+    step_end(f);
+    if (!f->url.https) {
+        return opened(f);
+    }
+    logf_line(f, "tls: handshake with %s", f->url.host);
+    step_begin(f, WF_STEP_TLS);
+    rc = handshake_start(f);
+    if (rc < 0) {
+        if (f->tls != NULL) {
+            handshake_report(f, rc);
+        }
+        return open_failed(f, rc);
+    }
+    f->state = FS_TLS;
+    return MOVED;
+}
+
+static int do_tls(wf_fetch_t *f)
+{
+    int rc = wf_tls_handshake_step(f->tls);
+    if (rc == WF_EAGAIN || rc > 0) {
+        return rc > 0 ? MOVED : rc;
+    }
+    handshake_report(f, rc);
+    if (rc < 0) {
+        return open_failed(f, rc);
+    }
+    step_end(f);
+    return opened(f);
+}
+
+/* The request starts on the connection f->fd. */
+static int do_ready(wf_fetch_t *f)
+{
+    wf_session_t *s = f->session;
+    if (f->reuse) {
+        f->fd = s->fd;
+        memcpy(f->result->ip, s->ip, 4);
+        logf_line(f, "connection: re-using #%u with %s (request %u on it)", s->id, s->host, s->requests + 1);
+    }
+    f->result->reused_connection = f->reuse;
+    s->requests++;
+    if (f->cb->connection != NULL) {
+        f->cb->connection(f->cb->ctx, s, f->reuse);
+    }
+    logf_line(f, "request: %s %s", f->method, f->url.path);
+    wf_http_parser_init(&f->parser, is_head(f), &http_callbacks, f);
+    f->early_end = false;
+    f->body_sent = false;
+    f->body_cut = false;
+    f->trailing = false;
+    f->send_error = 0;
+    step_begin(f, WF_STEP_REQUEST);
+    int n = write_head(f);
+    if (n < 0) {
+        return request_failed(f, n);
+    }
+    if (f->cb->request != NULL) {
+        f->cb->request(f->cb->ctx, (const char *)f->io, (size_t)n);
+    }
+    f->out = f->io;
+    f->out_len = (size_t)n;
+    f->state = FS_HEAD;
+    return MOVED;
+}
+
+static int do_head(wf_fetch_t *f)
+{
+    if (remaining_ms(f) == 0) {
+        return request_failed(f, WF_ETIMEDOUT);
+    }
+    int n = send_some(f);
+    if (n == WF_EAGAIN) {
+        return n;
+    }
+    if (n < 0) {
+        return request_failed(f, n);
+    }
+    f->out += n;
+    f->out_len -= (size_t)n;
+    if (f->out_len > 0) {
+        return MOVED;
+    }
+    if (!f->send_body) {
+        return response_begins(f);
+    }
+    const struct wf_fetch_body *b = &f->options->body;
+    f->body_pos = b->read == NULL ? 0 : b->length;
+    f->body_done = false;
+    f->state = FS_BODY;
+    return MOVED;
+}
+
+/* The next piece of the body into f->out: a slice of the buffer, or what the
+ * source gives (framed as a chunk when the length is not known). */
+static int do_body(wf_fetch_t *f)
+{
+    if (remaining_ms(f) == 0) {
+        return request_failed(f, WF_ETIMEDOUT); /* e.g. a source that kept saying WF_EAGAIN */
+    }
+    const struct wf_fetch_body *b = &f->options->body;
+    size_t n;
+    if (b->read == NULL) {
+        if (f->body_pos >= b->len) {
+            return response_begins(f);
+        }
+        n = b->len - (size_t)f->body_pos < sizeof f->io ? b->len - (size_t)f->body_pos : sizeof f->io;
+        f->out = b->data + f->body_pos;
+        f->body_pos += n;
+        f->out_more = f->body_pos < b->len;
+    } else if (b->length != WF_FETCH_LENGTH_UNKNOWN) {
+        uint64_t left = f->body_pos;
+        if (left == 0) {
+            return response_begins(f);
+        }
+        int got = read_body(f, b, f->io, left < sizeof f->io ? (size_t)left : sizeof f->io);
+        if (got == WF_EAGAIN) {
+            return got;
+        }
+        if (got <= 0) {
+            if (got == 0) {
+                logf_line(f, "request: the body source ended %llu bytes before its announced length",
+                          (unsigned long long)left);
+            }
+            return request_failed(f, got < 0 ? got : WF_EREAD);
+        }
+        n = (size_t)got;
+        f->body_pos -= n;
+        f->out = f->io;
+        f->out_more = f->body_pos > 0;
+    } else {
+        if (f->body_done) {
+            return response_begins(f);
+        }
+        const size_t room = sizeof f->io - WF_HTTP_CHUNK_PREFIX - WF_HTTP_CHUNK_SUFFIX;
+        int got = read_body(f, b, f->io + WF_HTTP_CHUNK_PREFIX, room);
+        if (got == WF_EAGAIN) {
+            return got;
+        }
+        if (got < 0) {
+            return request_failed(f, got);
+        }
+        if (got == 0) {
+            f->out = (const uint8_t *)WF_HTTP_CHUNK_LAST;
+            n = sizeof WF_HTTP_CHUNK_LAST - 1;
+            f->out_more = false;
+            f->body_done = true;
+        } else {
+            size_t start;
+            n = wf_http_chunk_frame(f->io, (size_t)got, &start);
+            f->out = f->io + start;
+            f->out_more = true;
+        }
+    }
+    f->out_len = n;
+    f->state = FS_PIECE;
+    return MOVED;
+}
+
+/* Send the piece. While the connection does not take it, and after it when
+ * more is to come, look for an early response. */
+static int do_piece(wf_fetch_t *f)
+{
+    if (remaining_ms(f) == 0) {
+        return request_failed(f, WF_ETIMEDOUT);
+    }
+    if (f->out_len > 0) {
+        int n = send_some(f);
+        if (n == WF_EAGAIN) {
+            int rc = peek_response(f); /* blocked: has the server answered? */
+            if (rc != 0) {
+                return rc < 0 ? request_failed(f, rc) : answered_early(f);
+            }
+            return WF_EAGAIN;
+        }
+        if (n < 0) {
+            return request_failed(f, n);
+        }
+        f->body_sent = true;
+        f->out += n;
+        f->out_len -= (size_t)n;
+        return MOVED;
+    }
+    if (f->out_more) {
+        int rc = peek_response(f);
+        if (rc != 0) {
+            return rc < 0 ? request_failed(f, rc) : answered_early(f);
+        }
+    }
+    f->state = FS_BODY;
+    return MOVED;
+}
+
+/* Take what has arrived of the response and feed it to the parser. */
+static int do_response(wf_fetch_t *f)
+{
+    if (wf_http_parser_complete(&f->parser)) {
+        return response_end(f, 0);
+    }
+    int n;
+    if (f->early_end) {
+        n = f->end_rc; /* the end already seen while the body was sent */
+        f->early_end = false;
+    } else if (remaining_ms(f) == 0) {
+        n = WF_ETIMEDOUT;
+    } else {
+        n = receive_nowait(f, f->io, sizeof f->io);
+        if (n == WF_EAGAIN) {
+            return n;
+        }
+    }
+    if (n == 0 || n == WF_ETLS_TRUNCATED) {
+        /* The end of the stream. A body that ends there (no length, not
+         * chunked) is complete only if the end was authenticated: after
+         * TLS close_notify, never after a bare TCP end (RFC 9112 9.8).
+         * Plain http:// has no way to tell and takes the TCP end. */
+        int rc = wf_http_parser_finish(&f->parser);
+        return response_end(f, (rc == 0 && n < 0) ? n : rc);
+    }
+    if (n < 0) {
+        /* A connection reset before any response byte is an empty reply. */
+        return response_end(f, (n == WF_ECONNRESET && wf_http_parser_finish(&f->parser) == WF_EHTTP_EMPTY)
+                                   ? WF_EHTTP_EMPTY
+                                   : n);
+    }
+    int used = wf_http_parser_feed(&f->parser, f->io, (size_t)n);
+    if (used < 0) {
+        return response_end(f, used);
+    }
+    f->trailing |= (size_t)used < (size_t)n; /* never read as the next response */
+    return MOVED;
+}
+
+static int do_close(wf_fetch_t *f)
+{
+    int rc = close_step(f->session);
+    if (rc == 0) {
+        f->state = f->after_close;
+        return MOVED;
+    }
+    return rc;
+}
+
+/* After an exchange: the fetch's result, or the next request of a redirect. */
+static int do_finish(wf_fetch_t *f)
+{
+    int rc = f->rc;
+    if (rc == 0 && f->options->follow_redirects && is_redirect(f->result->http_status)) {
+        rc = follow(f);
+        if (rc == 0) {
+            f->state = FS_EXCHANGE;
+            return MOVED;
+        }
+        rc = rc > 0 ? 0 : rc;
+    }
+    f->rc = rc;
+    f->state = FS_DONE;
+    return MOVED;
+}
+
+static int step(wf_fetch_t *f)
+{
+    switch (f->state) {
+    case FS_EXCHANGE:
+        return do_exchange(f);
+    case FS_OPEN:
+        return do_open(f);
+    case FS_RESOLVE:
+        return do_resolve(f);
+    case FS_CONNECT:
+        return do_connect(f);
+    case FS_TLS:
+        return do_tls(f);
+    case FS_READY:
+        return do_ready(f);
+    case FS_HEAD:
+        return do_head(f);
+    case FS_BODY:
+        return do_body(f);
+    case FS_PIECE:
+        return do_piece(f);
+    case FS_RESPONSE:
+        return do_response(f);
+    case FS_CLOSE:
+        return do_close(f);
+    case FS_FINISH:
+        return do_finish(f);
+    default:
+        return WF_EINVAL;
+    }
+}
+
+/* How many steps one poll takes at most while each moves the fetch on, so
+ * that a fast peer cannot keep one poll busy for long. */
+#define POLL_STEPS 16
+
+int wf_fetch_poll(wf_fetch_t *f)
+{
+    f->progressed = false;
+    for (unsigned i = 0; i < POLL_STEPS; i++) {
+        if (f->state == FS_DONE) {
+            return f->rc;
+        }
+        if (f->state == FS_IDLE) {
+            return WF_EINVAL;
+        }
+        int rc = step(f);
+        if (rc != MOVED) {
+            return rc;
+        }
+        f->progressed = true;
+    }
+    return f->state == FS_DONE ? f->rc : WF_EAGAIN;
+}
+
+void wf_fetch_abort(wf_fetch_t *f)
+{
+    if (f->state == FS_IDLE || f->state == FS_DONE) {
+        f->state = FS_IDLE;
+        return;
+    }
+    if (f->state == FS_RESOLVE) {
+        wf_dns_abort(&f->scratch.dns.query);
+    }
+    close_now(f->session);
+    f->fd = -1;
+    f->state = FS_IDLE;
 }
 
 void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls)
@@ -827,16 +1143,41 @@ void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls)
     s->fd = -1;
 }
 
+/* Call wf_fetch_poll until the fetch is over, pausing 1 ms (the port's
+ * delay_ms, where a firmware feeds its watchdog) once a few polls in a row
+ * found nothing to do. */
+static int poll_to_end(wf_fetch_t *f)
+{
+    const struct wf_port *port = f->net->chip->port;
+    unsigned idle = 0;
+    int rc;
+    while ((rc = wf_fetch_poll(f)) == WF_EAGAIN) {
+        if (f->progressed) {
+            idle = 0;
+        } else if (++idle > WF_NET_SPIN_POLLS) {
+            port->delay_ms(port->ctx, 1);
+        }
+    }
+    return rc;
+}
+
 void wf_session_close(wf_session_t *s, uint32_t timeout_ms)
 {
     if (s->fd >= 0) {
-        drop_connection(s, wf_port_millis(s->net->chip->port) + timeout_ms, timeout_ms);
+        const struct wf_port *port = s->net->chip->port;
+        close_begin(s, wf_port_millis(port) + timeout_ms, timeout_ms);
+        unsigned idle = 0;
+        while (close_step(s) == WF_EAGAIN) {
+            if (++idle > WF_NET_SPIN_POLLS) {
+                port->delay_ms(port->ctx, 1);
+            }
+        }
     }
     s->open = false;
 }
 
-static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const struct wf_fetch_options *options,
-                     const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+static int start(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const struct wf_fetch_options *options,
+                 const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
 {
     static const struct wf_fetch_callbacks none;
     f->net = s->net;
@@ -847,6 +1188,7 @@ static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const stru
     f->cb = cb != NULL ? cb : &none;
     f->result = result;
     f->fd = -1;
+    f->state = FS_DONE; /* until it has started */
     memset(result, 0, sizeof *result);
     f->deadline = now_ms(f) + (options->total_timeout_ms != 0 ? options->total_timeout_ms : 0x7FFFFFFFu);
 
@@ -855,7 +1197,7 @@ static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const stru
     int rc = wf_url_parse(options->url, &f->url, &why);
     if (rc < 0) {
         logf_line(f, "url: %s", why ? why : "malformed");
-        return rc;
+        return f->rc = rc;
     }
     f->started_https = f->url.https;
     f->method = options->method != NULL ? options->method : (options->head ? "HEAD" : "GET");
@@ -867,37 +1209,40 @@ static int run_fetch(wf_fetch_t *f, wf_session_t *s, bool keep_alive, const stru
     rc = write_head(f);
     if (rc < 0) {
         result->step = WF_STEP_REQUEST;
-        return rc;
+        return f->rc = rc;
     }
-    for (;;) {
-        rc = exchange(f, keep_alive);
-        finish_exchange(f, rc, keep_alive);
-        if (rc < 0 || !(options->follow_redirects && is_redirect(result->http_status))) {
-            return rc;
-        }
-        rc = follow(f);
-        if (rc != 0) {
-            return rc > 0 ? 0 : rc;
-        }
-    }
+    f->rc = 0;
+    f->state = FS_EXCHANGE;
+    return 0;
+}
+
+int wf_fetch_session_start(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
+                           const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+{
+    return start(f, s, true, options, cb, result);
+}
+
+/* One connection per request, closed at the end of its response (the
+ * request says Connection: close): nothing outlives the fetch. */
+int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
+                   const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
+{
+    wf_session_init(&f->own, net, tls);
+    return start(f, &f->own, false, options, cb, result);
 }
 
 int wf_fetch_session(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
                      const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
 {
-    return run_fetch(f, s, true, options, cb, result);
+    int rc = wf_fetch_session_start(f, s, options, cb, result);
+    return rc < 0 ? rc : poll_to_end(f);
 }
 
-/* One connection per request, closed at the end of its response (the
- * request says Connection: close): nothing outlives the call. */
 int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
              const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result)
 {
-    wf_session_t s;
-    wf_session_init(&s, net, tls);
-    int rc = run_fetch(f, &s, false, options, cb, result); /* closes every connection it opens */
-    f->session = NULL;
-    return rc;
+    int rc = wf_fetch_start(f, net, tls, options, cb, result);
+    return rc < 0 ? rc : poll_to_end(f);
 }
 
 const struct wf_url *wf_fetch_url(const wf_fetch_t *f)

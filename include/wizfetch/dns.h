@@ -31,9 +31,11 @@
  * Names are compared case-insensitively (ASCII), as RFC 1035 requires.
  *
  * ## Memory
- * No allocation. wf_dns_resolve needs about 1 KiB of stack in all (a 512-byte
- * message buffer plus the socket layer's frames); the parser under 300 bytes.
- * The caller owns every buffer passed in; nothing is retained after a call.
+ * No allocation. wf_dns_resolve needs about 1.6 KiB of stack in all (a 512-byte
+ * message buffer, its wf_dns_query of about 560 bytes, plus the socket layer's
+ * frames); the parser under 300 bytes. The caller owns every buffer passed
+ * in; nothing is retained after a call (wf_dns_start's arguments: until the
+ * look-up is over).
  */
 #ifndef WIZFETCH_DNS_H
 #define WIZFETCH_DNS_H
@@ -143,6 +145,69 @@ void wf_dns_config_default(struct wf_dns_config *cfg);
  */
 int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *host, uint8_t (*addrs)[4],
                    size_t max);
+
+/** Where the loop over servers and rounds of a one-datagram client (DNS,
+ *  SNTP: src/net/udp_query.h) is. Internal; plain data. */
+struct wf_udpq_progress {
+    uint8_t round;    /**< pass over the server list */
+    uint8_t server;   /**< the server of the current (or next) attempt */
+    uint32_t refused; /**< bit s: server s said no (not asked again) */
+    bool ignored;     /**< a datagram was ignored (forged, malformed, not ours) */
+    int last_error;   /**< the last refusal, 0 if none */
+};
+
+/** The bound on a whole client call (src/net/udp_query.h). Internal; plain data. */
+struct wf_udpq_budget {
+    bool bounded; /**< false: no bound beyond the per-attempt deadlines */
+    uint32_t end; /**< port clock (ms) at which the call must be over */
+};
+
+/** Longest host name text (without the trailing dot). */
+#define WF_DNS_HOST_MAX 253
+
+/** A look-up in steps (wf_dns_start, wf_dns_poll). Caller-owned; fields internal. */
+struct wf_dns_query {
+    wf_net_t *net;
+    const struct wf_dns_config *cfg;
+    const char *host; /**< the name asked now: the caller's, or `asked` after a CNAME restart */
+    uint8_t (*addrs)[4];
+    size_t max;
+    uint8_t *buf; /**< the query, then each datagram (the caller's, `cap` bytes) */
+    size_t cap;
+    struct wf_udpq_budget budget;
+    struct wf_udpq_progress rounds;
+    int links;         /**< CNAME links followed so far, over all restarts */
+    int fd;            /**< the socket of the attempt under way, -1 when none */
+    int result;        /**< WF_EAGAIN while in progress, then the final result */
+    uint16_t id;       /**< the query ID of the attempt under way */
+    bool last;         /**< the attempt's deadline is the end of the whole look-up */
+    uint32_t deadline; /**< port clock: end of the attempt under way */
+    char asked[WF_DNS_HOST_MAX + 1];
+    char canonical[WF_DNS_HOST_MAX + 1];
+};
+
+/**
+ * @brief wf_dns_resolve in steps, for a caller that must not wait: start
+ * the look-up (no I/O yet). `host`, `cfg`, `addrs` and `buf` (at least
+ * WF_DNS_UDP_MAX bytes, for the query and each answer) are the caller's and
+ * must stay valid until the look-up is over. Returns 0, or at once the final
+ * result (an IPv4 literal: 1; the errors of wf_dns_resolve that need no
+ * query: WF_EDNS_BADNAME, WF_EINVAL).
+ */
+int wf_dns_start(struct wf_dns_query *q, wf_net_t *net, const struct wf_dns_config *cfg, const char *host,
+                 uint8_t (*addrs)[4], size_t max, uint8_t *buf, size_t cap);
+
+/**
+ * @brief Move the look-up on without waiting for an answer: WF_EAGAIN while
+ * it is in progress, then the result wf_dns_resolve would give (and the same
+ * again on later calls). Each query's socket is taken when the query is sent
+ * and closed when its attempt ends. The one wait left is the send of a query
+ * (the chip's ARP for the server, bounded by its retry timers).
+ */
+int wf_dns_poll(struct wf_dns_query *q);
+
+/** @brief Give the look-up up: its socket, if any, is closed. Harmless when over. */
+void wf_dns_abort(struct wf_dns_query *q);
 
 /**
  * @brief Encode a standard query for the A records of `host` (no I/O).

@@ -70,6 +70,11 @@
  * with `retry_idempotent_only` (e.g. a device whose POST must never reach
  * the server twice) only an idempotent one.
  *
+ * Without blocking: wf_fetch_start, then wf_fetch_poll from the caller's
+ * main loop until it no longer returns WF_EAGAIN, or wf_fetch_abort (see
+ * there). wf_fetch and wf_fetch_session are that loop with the port's
+ * delay_ms(1) between idle polls: the same code.
+ *
  * Errors are WF_E* codes; `result->step` says in which step it happened (the
  * same code means different things in different steps, e.g. WF_ECONNRESET
  * while connecting vs while receiving the body).
@@ -270,12 +275,16 @@ typedef struct wf_session {
     char host[WF_URL_MAX_HOST + 1]; /**< its host (as in the URL, lower case) */
     uint16_t port;
     uint8_t ip[4];
-    int fd;               /**< its socket, -1 when none */
-    unsigned id;          /**< number of the current connection, from 0 (curl's "#N") */
-    unsigned connections; /**< connections opened since wf_session_init */
-    unsigned requests;    /**< requests sent on the current connection */
-    unsigned reconnects;  /**< kept connections found closed by the server (idle or mid-request) */
-    unsigned retries;     /**< requests sent again on a new connection after that */
+    int fd;                  /**< its socket, -1 when none */
+    unsigned id;             /**< number of the current connection, from 0 (curl's "#N") */
+    unsigned connections;    /**< connections opened since wf_session_init */
+    unsigned requests;       /**< requests sent on the current connection */
+    unsigned reconnects;     /**< kept connections found closed by the server (idle or mid-request) */
+    unsigned retries;        /**< requests sent again on a new connection after that */
+    uint8_t closing;         /**< internal: phase of the connection's closing */
+    uint32_t close_until;    /**< internal: port clock, end of the closing's current part */
+    uint32_t close_deadline; /**< internal: port clock, end of the whole closing */
+    uint32_t close_grace;    /**< internal: longest time of one part of the closing, ms */
 } wf_session_t;
 
 /** Work area of a fetch (caller-owned). Fields are internal. */
@@ -286,7 +295,14 @@ typedef struct wf_fetch {
     const struct wf_fetch_callbacks *cb;
     struct wf_fetch_result *result;
     struct wf_url url;
-    struct wf_url next;
+    /** Used one at a time: the look-up of a connection, a redirect's target. */
+    union {
+        struct {
+            struct wf_dns_query query;
+            struct wf_dns_config config; /**< the caller's, bounded by what is left of the fetch */
+        } dns;
+        struct wf_url next;
+    } scratch;
     wf_http_parser_t parser;
     bool final_response;   /**< this response's body goes to the caller */
     bool stop_after_head;  /**< --fail on an error status */
@@ -305,6 +321,23 @@ typedef struct wf_fetch {
     bool body_cut;         /**< the server answered before the whole body was sent */
     bool trailing;         /**< bytes followed the response */
     int fd;
+    /* The state machine (wf_fetch_start, wf_fetch_poll). */
+    uint8_t state;        /**< where the fetch is (fetch.c) */
+    uint8_t after_close;  /**< the state after the connection's closing */
+    uint8_t timed;        /**< the step being timed (enum wf_fetch_step) */
+    bool reuse;           /**< this exchange goes over the kept connection */
+    bool progressed;      /**< the last wf_fetch_poll moved the fetch on */
+    bool out_more;        /**< more of the body follows the piece in `out` */
+    bool body_done;       /**< the last piece of a chunked body is in `out` */
+    int rc;               /**< the exchange's result; the fetch's once over */
+    int send_error;       /**< sending failed: what the server answered decides */
+    uint32_t step_t0;     /**< port clock: start of the timed step */
+    uint32_t op_deadline; /**< port clock: end of the TCP connect */
+    uint8_t ip[1][4];     /**< the address being connected to */
+    const uint8_t *out;   /**< what is being sent: request head or body piece */
+    size_t out_len;       /**< bytes of it not sent yet */
+    uint64_t body_pos;    /**< buffer body: bytes taken; callback body of known length: bytes left */
+    wf_session_t own;     /**< the connection of wf_fetch_start (one per request) */
     uint8_t io[WF_FETCH_IO_BUF];
     uint8_t early[WF_FETCH_EARLY_BUF]; /**< what arrives while the body is sent (peek_response) */
 } wf_fetch_t;
@@ -320,6 +353,57 @@ void wf_fetch_options_default(struct wf_fetch_options *o);
 int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
              const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
 
+/**
+ * @brief Start a fetch that the caller drives with wf_fetch_poll (for a main
+ * loop that must not stop for the network). Same arguments as wf_fetch; they
+ * (options, callbacks, result, the body and the strings they point to) and
+ * `f`, `net` and `tls` are the caller's and must stay valid and unchanged
+ * until the fetch is over (wf_fetch_poll returned something other than
+ * WF_EAGAIN) or aborted. Checks the URL and writes the request head (nothing
+ * is sent yet): returns 0, or the error wf_fetch would return (then the
+ * fetch is over; wf_fetch_poll returns that error again). Never waits.
+ */
+int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_options *options,
+                   const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
+
+/**
+ * @brief Move the fetch on as far as it can go without waiting: returns
+ * WF_EAGAIN while it is in progress (call again: at once, or after other
+ * work of the main loop; wf_net_t and wf_tls_t must not be used for anything
+ * else meanwhile, except other sockets of `net`), else the final result,
+ * exactly what wf_fetch returns (0 or a WF_E* code; `result` is complete).
+ * After the end it returns the same result again. WF_EINVAL if no fetch was
+ * started (or it was aborted).
+ *
+ * A poll never waits for the network: each part of the fetch is a state
+ * (resolve, TCP connect, each step of the TLS handshake, sending the head,
+ * each piece of the body, reading the response, close_notify and the TCP
+ * close, the look at a kept connection), and a poll does at most a few
+ * steps that can be done at once (sending what the chip takes, reading
+ * what has arrived, one handshake step of mbedTLS). The long steps left: a
+ * public-key operation inside the handshake (about 0.3 s of CPU on the
+ * board), and the send of a DNS query (the chip's ARP for the DNS server,
+ * bounded by its retry timers; the answer itself is not waited for). Callbacks (log, status,
+ * header, body, the body source) are called from within wf_fetch_poll.
+ *
+ * Time: the deadlines (total_timeout_ms, connect_timeout_ms per connection)
+ * run on the port's clock whether or not the fetch is polled: a poll after
+ * the deadline passed returns WF_ETIMEDOUT (after closing the connection,
+ * which then gets no time). A body source (wf_fetch_body.read) may return
+ * WF_EAGAIN: nothing yet, the fetch asks again on a later poll.
+ */
+int wf_fetch_poll(wf_fetch_t *f);
+
+/**
+ * @brief Give up the fetch in whatever state it is: its connection is closed
+ * at once (no close_notify is waited for: a TLS session is ended, the
+ * wf_tls_t is ready for another handshake; the hardware socket is free;
+ * with wf_fetch_session_start, the session keeps no connection). `result`
+ * keeps what had happened so far. Harmless on a fetch that is over or was
+ * never started. wf_fetch_poll then returns WF_EINVAL.
+ */
+void wf_fetch_abort(wf_fetch_t *f);
+
 /** @brief Prepare a session on `net` and `tls` (`tls` may be NULL for
  *  http:// only). No connection is opened yet. Cannot fail. */
 void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls);
@@ -333,6 +417,10 @@ void wf_session_init(wf_session_t *s, wf_net_t *net, wf_tls_t *tls);
  */
 int wf_fetch_session(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
                      const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
+
+/** @brief wf_fetch_start for wf_fetch_session: the fetch goes over the session's connection. */
+int wf_fetch_session_start(wf_fetch_t *f, wf_session_t *s, const struct wf_fetch_options *options,
+                           const struct wf_fetch_callbacks *cb, struct wf_fetch_result *result);
 
 /**
  * @brief Close the kept connection, if any (TLS close_notify, then the TCP

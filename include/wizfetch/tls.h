@@ -227,8 +227,7 @@ typedef struct wf_tls {
     uint32_t verify_flags;
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
-    bool nowait;        /**< the bio's receive returns at once (wf_tls_read_nowait) */
-    bool write_slice;   /**< the bio's send gives up at the deadline (wf_tls_write_some) */
+    bool nowait; /**< the bio returns at once: WANT_READ / WANT_WRITE (the *_nowait and *_step calls) */
     bool dates_checked;
     bool setup_done;
     bool cert_seen;        /**< this handshake received (and judged) a certificate */
@@ -238,6 +237,7 @@ typedef struct wf_tls {
     bool session_offered;  /**< this handshake offered a kept session */
     bool resumed;          /**< this handshake resumed it */
     uint16_t port;         /**< the server's port (wf_tls_connect_port), 0 = not known */
+    const char *host;      /**< the server's name during a handshake (the caller's string) */
     uint8_t peer_spki[32]; /**< SHA-256 of the server key's DER SubjectPublicKeyInfo */
     struct wf_tls_session_cache sessions;
     struct wf_tls_session_stats session_stats;
@@ -358,6 +358,23 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
 int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
                         uint32_t timeout_ms);
 
+/**
+ * @brief The handshake in steps, for a caller that must not wait (a main
+ * loop): wf_tls_start prepares it (as wf_tls_connect_port, same checks and
+ * errors: WF_EINVAL, WF_ETLS_CLOCK, WF_ENOMEM); `host` must stay valid until
+ * the handshake ends. Then call wf_tls_handshake_step until it stops
+ * returning WF_EAGAIN. Each step does one handshake step of mbedTLS without
+ * waiting for the socket (its longest part is one public-key operation, or
+ * the verification of the server's chain); it returns 1 (a step was done:
+ * call again at once), WF_EAGAIN (waiting for the socket: call again later),
+ * 0 (connected: as wf_tls_connect_port's success) or the error wf_tls_connect_port would return. Once the
+ * `timeout_ms` given to wf_tls_start has passed the step returns
+ * WF_ETIMEDOUT. To give up half-way, call wf_tls_disconnect(t, 0): the
+ * context is then ready for another handshake.
+ */
+int wf_tls_start(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port, uint32_t timeout_ms);
+int wf_tls_handshake_step(wf_tls_t *t);
+
 /** @brief True if the last wf_tls_connect resumed a kept session (no certificate was sent). */
 bool wf_tls_resumed(const wf_tls_t *t);
 
@@ -386,15 +403,13 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms);
 int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms);
 
 /**
- * @brief Send up to `len` bytes, waiting at most `slice_ms` for the chip to
- * take them. Returns the count sent (one record: at most the maximum record
- * size), or WF_EAGAIN if the slice ended first: then the record is kept and
- * the next call MUST pass the same `buf` and `len` (mbedTLS's rule for a
- * write that would block); wf_tls_read_nowait may be called in between. Other
- * errors as wf_tls_write. Lets a sender watch for a response while the
- * connection does not take the body.
+ * @brief wf_tls_write without waiting: sends up to `len` bytes (one record at
+ * most). Returns the count, or WF_EAGAIN if the socket does not take the
+ * record now: then the record is kept and the next call MUST pass the same
+ * `buf` and `len` (mbedTLS's rule for a write that would block);
+ * wf_tls_read_nowait may be called in between. Other errors as wf_tls_write.
  */
-int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms);
+int wf_tls_write_nowait(wf_tls_t *t, const void *buf, size_t len);
 
 /**
  * @brief wf_tls_read without waiting: returns the application data that has
@@ -411,6 +426,14 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len);
  * to send it) and end the TLS session.
  */
 void wf_tls_disconnect(wf_tls_t *t, uint32_t timeout_ms);
+
+/**
+ * @brief wf_tls_disconnect without waiting: sends close_notify if the socket
+ * takes it now. Returns WF_EAGAIN while it does not (call again; or give up
+ * with wf_tls_disconnect(t, 0)), else 0: the session is over, the context
+ * ready for another handshake.
+ */
+int wf_tls_close_step(wf_tls_t *t);
 
 /** @brief Release everything. Accepts a zeroed or initialised context. */
 void wf_tls_free(wf_tls_t *t);

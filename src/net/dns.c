@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/wait.h"
 #include "net/udp_query.h"
 #include "wizfetch/error.h"
 
@@ -545,31 +546,12 @@ void wf_dns_config_default(struct wf_dns_config *cfg)
  * code, from success and from WF_UDPQ_IGNORE. */
 enum { DNS_RESTART = INT_MIN + 1 };
 
-/* One resolution: what every attempt needs. */
-struct resolve {
-    wf_net_t *net;
-    const struct wf_dns_config *cfg;
-    const char *host; /* the name asked now: the caller's, or `canonical` after a restart */
-    uint8_t (*addrs)[4];
-    size_t max;
-    struct wf_udpq_budget budget;
-    int links;                         /* CNAME links followed so far, over all restarts */
-    char canonical[HOST_TEXT_MAX + 1]; /* where the chain of the last answer ended */
-};
-
-/* One attempt's judge: the resolution and the query's ID. */
-struct dns_judge {
-    struct resolve *r;
-    uint16_t id;
-};
-
 static int dns_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived_ms)
 {
     (void)arrived_ms;
-    const struct dns_judge *j = ctx;
-    struct resolve *r = j->r;
+    struct wf_dns_query *q = ctx;
     struct chain chain = {0, HEADER_LEN};
-    int rc = answer_parse(msg, len, j->id, r->host, r->addrs, r->max, &chain);
+    int rc = answer_parse(msg, len, q->id, q->host, q->addrs, q->max, &chain);
     /* Not our answer (or mangled): possibly forged, the real one may still come. */
     if (rc == WF_EDNS_BADREPLY) {
         return WF_UDPQ_IGNORE;
@@ -578,44 +560,58 @@ static int dns_judge(void *ctx, const uint8_t *msg, size_t len, uint32_t arrived
      * aliases): RFC 1034 section 5.3.3 restarts the query at the canonical
      * name. The links count towards WF_DNS_MAX_CNAME over all restarts. */
     if (rc == WF_EDNS_NODATA && chain.links > 0) {
-        if (r->links + chain.links > WF_DNS_MAX_CNAME) {
+        if (q->links + chain.links > WF_DNS_MAX_CNAME) {
             return WF_EDNS_BADREPLY; /* a chain too long, or a loop across answers */
         }
-        if (name_text(msg, len, chain.name, r->canonical) < 0) {
+        if (name_text(msg, len, chain.name, q->canonical) < 0) {
             return WF_EDNS_NODATA; /* an end that is no host name has no A record we could ask for */
         }
-        r->links += chain.links;
+        q->links += chain.links;
         return DNS_RESTART;
     }
     return rc;
 }
 
-/*
- * One query to server `s` with its own deadline, counted from before the ID
- * is drawn so the whole attempt (socket setup and ARP included) fits in it.
- * Returns the parse result, WF_EDNS_NOSERVER when nothing acceptable arrived
- * in time (`*ignored` says whether anything arrived at all), or a
- * socket/chip/entropy error.
- */
-static int attempt(void *ctx, uint8_t s, bool *ignored)
+/* The exchange of the attempt under way, as udp_query sees it. */
+static struct wf_udpq exchange_of(struct wf_dns_query *q, size_t query_len, uint32_t timeout_ms)
 {
-    struct resolve *r = ctx;
-    wf_net_t *net = r->net;
-    bool last;
+    return (struct wf_udpq){
+        .server = &q->cfg->servers[q->rounds.server],
+        .buf = q->buf,
+        .cap = q->cap,
+        .query_len = query_len,
+        .timeout_ms = timeout_ms,
+        .deadline = q->deadline,
+        .no_answer = WF_EDNS_NOSERVER,
+        .last = q->last,
+        .judge = dns_judge,
+        .ctx = q,
+    };
+}
+
+/*
+ * Send one query to server q->rounds.server with its own deadline, counted
+ * from before the ID is drawn so the whole attempt (socket setup and ARP
+ * included) fits in it. Returns 0 (sent: the answer is awaited on q->fd), or
+ * the attempt's result: WF_EDNS_NOSERVER when the query could not go out (as
+ * if lost), or a socket/chip/entropy error.
+ */
+static int attempt_start(struct wf_dns_query *q)
+{
+    wf_net_t *net = q->net;
     const uint32_t timeout_ms =
-        wf_udpq_budget_attempt(&r->budget, net->chip->port, r->cfg->timeout_ms, &last);
+        wf_udpq_budget_attempt(&q->budget, net->chip->port, q->cfg->timeout_ms, &q->last);
     if (timeout_ms == 0) {
         return WF_ETIMEDOUT; /* the whole call's time is up */
     }
-    const uint32_t deadline = wf_port_millis(net->chip->port) + timeout_ms;
-    uint8_t msg[WF_DNS_UDP_MAX];
+    q->deadline = wf_port_millis(net->chip->port) + timeout_ms;
     uint8_t rnd[2];
     int rc = wf_udpq_entropy(net, rnd, sizeof rnd);
     if (rc < 0) {
         return rc;
     }
-    struct dns_judge j = {.r = r, .id = wf_be16(rnd)};
-    int len = wf_dns_query_build(msg, sizeof msg, j.id, r->host);
+    q->id = wf_be16(rnd);
+    int len = wf_dns_query_build(q->buf, q->cap, q->id, q->host);
     if (len < 0) {
         return len;
     }
@@ -623,19 +619,14 @@ static int attempt(void *ctx, uint8_t s, bool *ignored)
     if (fd < 0) {
         return fd;
     }
-    const struct wf_udpq q = {
-        .server = &r->cfg->servers[s],
-        .buf = msg,
-        .cap = sizeof msg,
-        .query_len = (size_t)len,
-        .timeout_ms = timeout_ms,
-        .deadline = deadline,
-        .no_answer = WF_EDNS_NOSERVER,
-        .last = last,
-        .judge = dns_judge,
-        .ctx = &j,
-    };
-    return wf_udpq_exchange(net, fd, &q, ignored);
+    const struct wf_udpq uq = exchange_of(q, (size_t)len, timeout_ms);
+    rc = wf_udpq_send(net, fd, &uq);
+    if (rc != 0) {
+        (void)wf_net_close(net, fd);
+        return rc;
+    }
+    q->fd = fd;
+    return 0;
 }
 
 /* NXDOMAIN and NODATA are not refusals: they are final by definition (the
@@ -646,45 +637,122 @@ static bool refusal(int rc)
 }
 
 _Static_assert(WF_DNS_MAX_SERVERS <= WF_UDPQ_MAX_SERVERS, "server list");
+_Static_assert(WF_DNS_HOST_MAX == HOST_TEXT_MAX, "host name text");
 
-int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *host, uint8_t (*addrs)[4],
-                   size_t max)
+static const struct wf_udpq_rounds *rounds_of(const struct wf_dns_query *q, struct wf_udpq_rounds *r)
 {
-    assert(net != NULL && net->chip != NULL && cfg != NULL && host != NULL && addrs != NULL && max >= 1);
+    *r = (struct wf_udpq_rounds){
+        .servers = q->cfg->server_count,
+        .rounds = q->cfg->attempts,
+        .no_answer = WF_EDNS_NOSERVER,
+        .bad_reply = WF_EDNS_BADREPLY,
+        .refusal = refusal,
+    };
+    return r;
+}
+
+int wf_dns_start(struct wf_dns_query *q, wf_net_t *net, const struct wf_dns_config *cfg, const char *host,
+                 uint8_t (*addrs)[4], size_t max, uint8_t *buf, size_t cap)
+{
+    assert(q != NULL && net != NULL && net->chip != NULL && cfg != NULL && host != NULL && addrs != NULL &&
+           max >= 1 && buf != NULL);
+    q->fd = -1;
     uint8_t literal[4];
     int rc = ipv4_literal(host, literal);
     if (rc == 1) {
         memcpy(addrs[0], literal, 4);
     }
+    size_t host_len;
+    if (rc == 0) {
+        rc = host_check(host, &host_len);
+    }
+    if (rc == 0 && (cfg->server_count > WF_DNS_MAX_SERVERS || cfg->attempts == 0 || cfg->timeout_ms == 0 ||
+                    cap < WF_DNS_UDP_MAX)) {
+        rc = WF_EINVAL;
+    }
+    q->result = rc;
     if (rc != 0) {
         return rc;
     }
-    size_t host_len;
-    rc = host_check(host, &host_len);
-    if (rc < 0) {
+    q->net = net;
+    q->cfg = cfg;
+    q->host = host;
+    q->addrs = addrs;
+    q->max = max;
+    q->buf = buf;
+    q->cap = cap;
+    q->links = 0;
+    q->result = WF_EAGAIN;
+    wf_udpq_budget_start(&q->budget, net->chip->port, cfg->total_ms);
+    wf_udpq_progress_start(&q->rounds);
+    return 0;
+}
+
+/* An attempt ended with rc: the next attempt (WF_EAGAIN), a restart at the
+ * canonical name (fresh rounds), or the final result. */
+static int attempt_end(struct wf_dns_query *q, int rc)
+{
+    struct wf_udpq_rounds r;
+    rc = wf_udpq_progress_judge(rounds_of(q, &r), &q->rounds, rc);
+    if (rc == DNS_RESTART) {
+        memcpy(q->asked, q->canonical, sizeof q->asked);
+        q->host = q->asked;
+        wf_udpq_progress_start(&q->rounds);
+        return WF_EAGAIN;
+    }
+    return rc;
+}
+
+int wf_dns_poll(struct wf_dns_query *q)
+{
+    while (q->result == WF_EAGAIN) {
+        int rc;
+        if (q->fd < 0) {
+            struct wf_udpq_rounds r;
+            if (!wf_udpq_progress_next(rounds_of(q, &r), &q->rounds)) {
+                q->result = wf_udpq_progress_end(&r, &q->rounds);
+                break;
+            }
+            rc = attempt_start(q);
+            if (rc == 0) {
+                continue; /* sent */
+            }
+        } else {
+            const struct wf_udpq uq = exchange_of(q, 0, 0);
+            rc = wf_udpq_receive(q->net, q->fd, &uq, &q->rounds.ignored);
+            if (rc == WF_EAGAIN) {
+                return rc;
+            }
+            (void)wf_net_close(q->net, q->fd);
+            q->fd = -1;
+        }
+        q->result = attempt_end(q, rc);
+    }
+    return q->result;
+}
+
+void wf_dns_abort(struct wf_dns_query *q)
+{
+    if (q->fd >= 0) {
+        (void)wf_net_close(q->net, q->fd);
+        q->fd = -1;
+    }
+    q->result = WF_EINVAL;
+}
+
+int wf_dns_resolve(wf_net_t *net, const struct wf_dns_config *cfg, const char *host, uint8_t (*addrs)[4],
+                   size_t max)
+{
+    struct wf_dns_query q;
+    uint8_t msg[WF_DNS_UDP_MAX];
+    int rc = wf_dns_start(&q, net, cfg, host, addrs, max, msg, sizeof msg);
+    if (rc != 0) {
         return rc;
     }
-    if (cfg->server_count > WF_DNS_MAX_SERVERS || cfg->attempts == 0 || cfg->timeout_ms == 0) {
-        return WF_EINVAL;
+    struct wf_wait w;
+    wf_wait_start(&w, net->chip->port, INT32_MAX); /* only for its pauses: the look-up keeps its own time */
+    while ((rc = wf_dns_poll(&q)) == WF_EAGAIN) {
+        (void)wf_wait_again(&w);
     }
-    struct resolve r = {.net = net, .cfg = cfg, .host = host, .addrs = addrs, .max = max};
-    wf_udpq_budget_start(&r.budget, net->chip->port, cfg->total_ms);
-    const struct wf_udpq_rounds rounds = {
-        .servers = cfg->server_count,
-        .rounds = cfg->attempts,
-        .no_answer = WF_EDNS_NOSERVER,
-        .bad_reply = WF_EDNS_BADREPLY,
-        .refusal = refusal,
-        .attempt = attempt,
-        .ctx = &r,
-    };
-    char asked[HOST_TEXT_MAX + 1];
-    for (;;) {
-        rc = wf_udpq_rounds(&rounds);
-        if (rc != DNS_RESTART) {
-            return rc;
-        }
-        memcpy(asked, r.canonical, sizeof asked);
-        r.host = asked;
-    }
+    return rc;
 }

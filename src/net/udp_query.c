@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/wait.h"
 #include "wizfetch/error.h"
 
 enum {
@@ -83,40 +84,39 @@ static bool same_addr(const wf_sockaddr_t *a, const wf_sockaddr_t *b)
     return a->port == b->port && memcmp(a->ip, b->ip, 4) == 0;
 }
 
-int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored)
+int wf_udpq_send(wf_net_t *net, int fd, const struct wf_udpq *q)
 {
-    assert(q != NULL && q->server != NULL && q->buf != NULL && q->judge != NULL && ignored != NULL);
-    const struct wf_port *port = net->chip->port;
+    assert(q != NULL && q->server != NULL && q->buf != NULL && q->judge != NULL);
     int rc = wf_net_set_timeout(net, fd, q->timeout_ms);
     if (rc == 0) {
         rc = wf_net_sendto(net, fd, q->buf, q->query_len, q->server);
     }
     if (rc == WF_EHOSTUNREACH || rc == WF_ETIMEDOUT) {
-        rc = no_answer(q, port); /* as if the request were lost: the caller tries the next server */
+        return no_answer(q,
+                         net->chip->port); /* as if the request were lost: the caller tries the next server */
     }
-    while (rc >= 0) {
-        /* Each receive gets only what is left, so stray datagrams cannot
-         * stretch the attempt. */
-        int32_t left = (int32_t)(q->deadline - wf_port_millis(port));
-        if (left <= 0) {
-            rc = no_answer(q, port);
-            break;
-        }
-        rc = wf_net_set_timeout(net, fd, (uint32_t)left);
-        if (rc < 0) {
-            break;
+    return rc < 0 ? rc : 0;
+}
+
+int wf_udpq_receive(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored)
+{
+    const struct wf_port *port = net->chip->port;
+    int rc = wf_net_set_timeout(net, fd, 0);
+    if (rc < 0) {
+        return rc;
+    }
+    for (;;) {
+        /* Only what arrived before the deadline counts, so stray datagrams
+         * cannot stretch the attempt. */
+        if ((int32_t)(q->deadline - wf_port_millis(port)) <= 0) {
+            return no_answer(q, port);
         }
         wf_sockaddr_t from;
         size_t dlen = 0;
         int n = wf_net_recvfrom(net, fd, q->buf, q->cap, &from, &dlen);
         uint32_t arrived = wf_port_millis(port); /* before any parsing: SNTP's RTT */
-        if (n == WF_ETIMEDOUT) {
-            rc = 0;
-            continue; /* the check above decides, on the same clock as the deadline */
-        }
         if (n < 0) {
-            rc = n;
-            break;
+            return n; /* WF_EAGAIN: nothing yet */
         }
         /* Wrong sender, oversize or not our answer: possibly forged; the real
          * answer may still come, so keep listening. */
@@ -125,41 +125,76 @@ int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignor
             continue;
         }
         rc = q->judge(q->ctx, q->buf, (size_t)n, arrived);
-        if (rc == WF_UDPQ_IGNORE) {
-            *ignored = true;
-            rc = 0;
-            continue;
+        if (rc != WF_UDPQ_IGNORE) {
+            return rc;
         }
-        break;
+        *ignored = true;
+    }
+}
+
+int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored)
+{
+    int rc = wf_udpq_send(net, fd, q);
+    if (rc == 0) {
+        struct wf_wait w;
+        wf_wait_start(&w, net->chip->port, q->timeout_ms);
+        while ((rc = wf_udpq_receive(net, fd, q, ignored)) == WF_EAGAIN) {
+            (void)wf_wait_again(&w); /* a pause; wf_udpq_receive watches the deadline */
+        }
     }
     (void)wf_net_close(net, fd);
     return rc;
 }
 
-int wf_udpq_rounds(const struct wf_udpq_rounds *r)
+void wf_udpq_progress_start(struct wf_udpq_progress *p)
 {
-    assert(r != NULL && r->servers <= WF_UDPQ_MAX_SERVERS && r->refusal != NULL && r->attempt != NULL);
-    uint32_t refused = 0; /* bit s: server s already said no */
-    bool ignored = false;
-    int last_error = 0;
-    for (uint8_t round = 0; round < r->rounds; round++) {
-        for (uint8_t s = 0; s < r->servers; s++) {
-            if (refused & (UINT32_C(1) << s)) {
-                continue;
+    memset(p, 0, sizeof *p);
+}
+
+bool wf_udpq_progress_next(const struct wf_udpq_rounds *r, struct wf_udpq_progress *p)
+{
+    assert(r != NULL && r->servers <= WF_UDPQ_MAX_SERVERS && r->refusal != NULL);
+    for (; p->round < r->rounds; p->round++, p->server = 0) {
+        for (; p->server < r->servers; p->server++) {
+            if (!(p->refused & (UINT32_C(1) << p->server))) {
+                return true;
             }
-            int rc = r->attempt(r->ctx, s, &ignored);
-            if (rc == r->no_answer) {
-                continue;
-            }
-            if (!r->refusal(rc)) {
-                return rc;
-            }
-            refused |= UINT32_C(1) << s;
-            last_error = rc;
         }
     }
-    if (last_error != 0) {
-        return last_error;
+    return false;
+}
+
+int wf_udpq_progress_judge(const struct wf_udpq_rounds *r, struct wf_udpq_progress *p, int rc)
+{
+    if (rc != r->no_answer) {
+        if (!r->refusal(rc)) {
+            return rc;
+        }
+        p->refused |= UINT32_C(1) << p->server;
+        p->last_error = rc;
     }
-    return ignored ? r->bad_reply : r->no_answer;
+    p->server++;
+    return WF_EAGAIN;
+}
+
+int wf_udpq_progress_end(const struct wf_udpq_rounds *r, const struct wf_udpq_progress *p)
+{
+    if (p->last_error != 0) {
+        return p->last_error;
+    }
+    return p->ignored ? r->bad_reply : r->no_answer;
+}
+
+int wf_udpq_rounds(const struct wf_udpq_rounds *r)
+{
+    assert(r != NULL && r->attempt != NULL);
+    struct wf_udpq_progress p;
+    wf_udpq_progress_start(&p);
+    while (wf_udpq_progress_next(r, &p)) {
+        int rc = wf_udpq_progress_judge(r, &p, r->attempt(r->ctx, p.server, &p.ignored));
+        if (rc != WF_EAGAIN) {
+            return rc;
+        }
+    }
+    return wf_udpq_progress_end(r, &p);
 }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wizfetch/dns.h"
 #include "wizfetch/socket.h"
 
 /**
@@ -59,14 +60,9 @@ struct wf_udpq {
     void *ctx; /**< passed to `judge` */
 };
 
-/**
- * The bound on a whole client call (all servers, rounds and, for DNS, CNAME
- * restarts): plain data, set by wf_udpq_budget_start.
- */
-struct wf_udpq_budget {
-    bool bounded; /**< false: no bound beyond the per-attempt deadlines */
-    uint32_t end; /**< port clock (ms) at which the call must be over */
-};
+/* struct wf_udpq_budget (wizfetch/dns.h): the bound on a whole client call
+ * (all servers, rounds and, for DNS, CNAME restarts), set by
+ * wf_udpq_budget_start. */
 
 /** @brief Start a budget of `total_ms` from now (0 = unbounded; capped at 2^31 - 1 ms). */
 void wf_udpq_budget_start(struct wf_udpq_budget *b, const struct wf_port *port, uint32_t total_ms);
@@ -108,6 +104,24 @@ struct wf_udpq_rounds {
  */
 int wf_udpq_rounds(const struct wf_udpq_rounds *r);
 
+/** @brief The server loop in steps: start it (`p` is the caller's). */
+void wf_udpq_progress_start(struct wf_udpq_progress *p);
+
+/**
+ * @brief The next attempt: true with p->server set, false once every round
+ * is over (then wf_udpq_progress_end gives the result).
+ */
+bool wf_udpq_progress_next(const struct wf_udpq_rounds *r, struct wf_udpq_progress *p);
+
+/**
+ * @brief An attempt at p->server ended with `rc`: WF_EAGAIN to go on with
+ * the next attempt, or the loop's final result (as wf_udpq_rounds).
+ */
+int wf_udpq_progress_judge(const struct wf_udpq_rounds *r, struct wf_udpq_progress *p, int rc);
+
+/** @brief The result once every round is over (as wf_udpq_rounds). */
+int wf_udpq_progress_end(const struct wf_udpq_rounds *r, const struct wf_udpq_progress *p);
+
 /**
  * @brief Fill `buf` from the port's entropy source.
  * @return 0, or WF_ENOENTROPY if the source failed.
@@ -137,5 +151,14 @@ int wf_udpq_open(wf_net_t *net);
  * deadline has passed; or another socket/chip error.
  */
 int wf_udpq_exchange(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored);
+
+/**
+ * @brief wf_udpq_exchange in steps. wf_udpq_send sends the request: 0, or
+ * the exchange's result (as wf_udpq_exchange). Then wf_udpq_receive takes
+ * what has arrived without waiting: WF_EAGAIN while nothing acceptable has
+ * and the deadline has not passed, else the result. Neither closes `fd`.
+ */
+int wf_udpq_send(wf_net_t *net, int fd, const struct wf_udpq *q);
+int wf_udpq_receive(wf_net_t *net, int fd, const struct wf_udpq *q, bool *ignored);
 
 #endif

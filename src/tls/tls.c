@@ -65,15 +65,14 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
     if (!bio_arm(t)) {
-        if (t->write_slice) {
-            t->io_error = 0;
-            return MBEDTLS_ERR_SSL_WANT_WRITE; /* the slice is over; the record stays queued */
-        }
         return BIO_FAILED;
     }
+    if (t->nowait) {
+        wf_net_set_timeout(t->net, t->fd, 0);
+    }
     int n = wf_net_send(t->net, t->fd, buf, len);
-    if (n == WF_ETIMEDOUT && t->write_slice) {
-        return MBEDTLS_ERR_SSL_WANT_WRITE; /* no room within the slice */
+    if (n == WF_EAGAIN && t->nowait) {
+        return MBEDTLS_ERR_SSL_WANT_WRITE; /* no room now; mbedTLS keeps the record for the next call */
     }
     return bio_result(t, n);
 }
@@ -785,8 +784,7 @@ int wf_tls_connect(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint32_
     return wf_tls_connect_port(t, net, fd, host, 0, timeout_ms);
 }
 
-int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
-                        uint32_t timeout_ms)
+int wf_tls_start(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port, uint32_t timeout_ms)
 {
     if (!t->setup_done) {
         return WF_EINVAL;
@@ -794,6 +792,7 @@ int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, ui
     t->net = net;
     t->fd = fd;
     t->port = port;
+    t->host = host;
     t->summary[0] = '\0';
     t->verify_flags = 0;
     t->pin_matched = false;
@@ -822,7 +821,12 @@ int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, ui
     offer_session(t, host);
 #endif
     start_deadline(t, timeout_ms);
-    int ret = mbedtls_ssl_handshake(&t->ssl);
+    return 0;
+}
+
+/* The end of a handshake (ret: what mbedTLS said): the verdict, pins and the session cache. */
+static int handshake_done(wf_tls_t *t, int ret)
+{
     /* No certificate in a handshake that offered a session: the server resumed it. */
     t->resumed = ret == 0 && t->session_offered && !t->cert_seen;
     if (t->session_offered && !t->cert_seen && !t->resumed) {
@@ -836,7 +840,7 @@ int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, ui
     }
     if (ret != 0 || (t->options.pin_count > 0 && !t->pin_matched)) {
 #if WF_TLS_SESSION_CACHE_ENTRIES > 0
-        wf_tls_sessions_drop(&t->sessions, host, port);
+        wf_tls_sessions_drop(&t->sessions, t->host, t->port);
         t->session_stats.kept_bytes = wf_tls_sessions_bytes(&t->sessions);
 #endif
         if (ret != 0) {
@@ -854,6 +858,33 @@ int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, ui
     }
 #endif
     return 0;
+}
+
+int wf_tls_handshake_step(wf_tls_t *t)
+{
+    int ret;
+    if (remaining_ms(t) == 0) {
+        t->io_error = WF_ETIMEDOUT;
+        ret = BIO_FAILED;
+    } else {
+        t->nowait = true;
+        ret = mbedtls_ssl_handshake_step(&t->ssl);
+        t->nowait = false;
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            return WF_EAGAIN;
+        }
+        if (ret == 0 && !mbedtls_ssl_is_handshake_over(&t->ssl)) {
+            return 1;
+        }
+    }
+    return handshake_done(t, ret);
+}
+
+int wf_tls_connect_port(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t port,
+                        uint32_t timeout_ms)
+{
+    int rc = wf_tls_start(t, net, fd, host, port, timeout_ms);
+    return rc < 0 ? rc : handshake_done(t, mbedtls_ssl_handshake(&t->ssl));
 }
 
 /* A TLS 1.3 NewSessionTicket arrived (mbedtls_ssl_read said so): keep it. */
@@ -940,19 +971,19 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
     }
 }
 
-int wf_tls_write_some(wf_tls_t *t, const void *buf, size_t len, uint32_t slice_ms)
+int wf_tls_write_nowait(wf_tls_t *t, const void *buf, size_t len)
 {
-    start_deadline(t, slice_ms);
-    t->write_slice = true;
+    start_deadline(t, 1000); /* not waited for: the bio returns at once */
+    t->nowait = true;
     int n;
     while ((n = mbedtls_ssl_write(&t->ssl, buf, len)) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
         ticket_arrived(t); /* as in wf_tls_write; nothing of `buf` was sent yet */
     }
-    t->write_slice = false;
+    t->nowait = false;
     if (n >= 0) {
         return n;
     }
-    if (n == MBEDTLS_ERR_SSL_WANT_WRITE) {
+    if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) {
         return WF_EAGAIN;
     }
     return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
@@ -980,7 +1011,7 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
         } else if (n == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
             ticket_arrived(t);
             continue;
-        } else if (n == MBEDTLS_ERR_SSL_WANT_READ) {
+        } else if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) {
             rc = WF_EAGAIN;
         } else {
             rc = n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
@@ -991,15 +1022,35 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
     return rc;
 }
 
+static void end_session(wf_tls_t *t)
+{
+    t->connected = false;
+    mbedtls_ssl_free(&t->ssl);
+    mbedtls_ssl_init(&t->ssl);
+}
+
 void wf_tls_disconnect(wf_tls_t *t, uint32_t timeout_ms)
 {
     if (t->connected) {
         start_deadline(t, timeout_ms);
         (void)mbedtls_ssl_close_notify(&t->ssl);
-        t->connected = false;
     }
-    mbedtls_ssl_free(&t->ssl);
-    mbedtls_ssl_init(&t->ssl);
+    end_session(t);
+}
+
+int wf_tls_close_step(wf_tls_t *t)
+{
+    if (t->connected) {
+        start_deadline(t, 1000); /* not waited for: the bio returns at once */
+        t->nowait = true;
+        int ret = mbedtls_ssl_close_notify(&t->ssl);
+        t->nowait = false;
+        if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
+            return WF_EAGAIN;
+        }
+    }
+    end_session(t);
+    return 0;
 }
 
 void wf_tls_free(wf_tls_t *t)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # tests/emu_irq/gdb.sh EMULATOR FIRMWARE.elf PKI_DIR -- wf-board-emu --gdb with
 # gdb-multiarch in batch mode, against the test servers: attach with the ELF
-# (built with -g: make test-emu-irq), break in wf_fetch, print the URL it was
-# given, step, read registers, continue: the page arrives on the console and gdb
+# (built with -g: make test-emu-irq), break in wf_fetch_poll (wf_fetch's loop),
+# print the URL wf_fetch was given, step, read registers, continue: the page arrives on the console and gdb
 # sees the firmware exit 0. Then the protocol by hand (python): a Ctrl-C (0x03)
 # while running stops the CPU (T02), registers and SRAM read (peripherals refused),
 # a write watchpoint on a stack word fires, and `k` ends the run with exit 0x76.
@@ -32,9 +32,9 @@ timeout -k 5 300 gdb-multiarch -q -nx -batch \
   -ex 'set pagination off' -ex 'set confirm off' \
   -ex "target remote 127.0.0.1:$port" \
   -ex 'info registers pc' \
-  -ex 'break wf_fetch' -ex 'continue' \
+  -ex 'break wf_fetch_poll' -ex 'continue' \
   -ex 'bt' \
-  -ex 'print options->url' \
+  -ex 'frame function wf_fetch' -ex 'print options->url' \
   -ex 'next' -ex 'step' -ex 'info registers pc sp xpsr msp control' \
   -ex 'delete' -ex 'continue' \
   "$elf" >"$work/gdb.out" 2>&1
@@ -46,12 +46,13 @@ tr -d '\r' <"$work/emu.out" >"$work/console"
 why=()
 ((grc == 0)) || why+=("gdb exit $grc")
 grep -Eq '(in |^)Reset_Handler \(\)' "$work/gdb.out" || why+=("not attached at the reset handler")
-grep -Eq '^Breakpoint 1, .*wf_fetch \(' "$work/gdb.out" || why+=("no stop in wf_fetch")
+grep -Eq '^Breakpoint 1[.0-9]*, .*wf_fetch_poll \(' "$work/gdb.out" || why+=("no stop in wf_fetch_poll")
+grep -Eq '^#[0-9]+ +wf_fetch \(' "$work/gdb.out" || why+=("no wf_fetch in the backtrace")
 grep -Eq '^#[0-9]+ .* main \(\)' "$work/gdb.out" || why+=("no backtrace to main")
 grep -q '= .*"https://www.example.test/"' "$work/gdb.out" || why+=("options->url not printed")
 grep -Eq '^xpsr +0x[0-9a-f]*' "$work/gdb.out" || why+=("no xpsr")
 grep -Eq '^msp +0x2' "$work/gdb.out" || why+=("no msp")
-verdict "gdb attaches, breaks in wf_fetch, prints its argument, steps, reads registers" "${why[@]}"
+verdict "gdb attaches, breaks in wf_fetch_poll, prints wf_fetch's argument, steps, reads registers" "${why[@]}"
 
 why=()
 grep -q 'exited normally' "$work/gdb.out" || why+=("gdb did not see the exit")

@@ -1154,6 +1154,53 @@ static void test_resolve_silent_server(void **state)
     assert_int_equal(responder_stop(rs), 2);
 }
 
+/* The look-up in steps: a silent first server, then one that answers. No
+ * poll waits for an answer (each returns within a few ms while the attempt
+ * runs 150 ms), the answer comes from the second server, and the socket is
+ * free after. An abort while a query is out frees its socket at once. */
+static void test_resolve_in_steps(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct responder *silent = responder1(1, ACT_SILENT);
+    struct responder *good = responder1(9, ACT_GOOD);
+    struct wf_dns_config c = config(150, 1);
+    add_server(&c, silent);
+    add_server(&c, good);
+    uint8_t addrs[1][4];
+    uint8_t buf[WF_DNS_UDP_MAX];
+    struct wf_dns_query q;
+    assert_int_equal(wf_dns_start(&q, &f->net, &c, "www.example.com", addrs, 1, buf, sizeof buf), 0);
+    unsigned polls = 0;
+    uint32_t longest = 0;
+    int rc;
+    do {
+        uint32_t t0 = now_ms();
+        rc = wf_dns_poll(&q);
+        uint32_t took = now_ms() - t0;
+        longest = took > longest ? took : longest;
+        polls++;
+        usleep(1000);
+    } while (rc == WF_EAGAIN && polls < 5000);
+    print_message("# in steps: %u polls, the longest %u ms\n", polls, (unsigned)longest);
+    assert_int_equal(rc, 1);
+    assert_ip(addrs[0], 192, 0, 2, 9);
+    assert_true(polls > 50);
+    assert_true(longest < 50);
+    assert_int_equal(wf_dns_poll(&q), 1); /* over: the same again */
+    assert_sockets_free(f);
+    /* Abort with the query out. */
+    assert_int_equal(wf_dns_start(&q, &f->net, &c, "www.example.com", addrs, 1, buf, sizeof buf), 0);
+    assert_int_equal(wf_dns_poll(&q), WF_EAGAIN);
+    wf_dns_abort(&q);
+    assert_sockets_free(f);
+    /* Too small a buffer, an IPv4 literal: decided at the start. */
+    assert_int_equal(wf_dns_start(&q, &f->net, &c, "a.b", addrs, 1, buf, 100), WF_EINVAL);
+    assert_int_equal(wf_dns_start(&q, &f->net, &c, "10.1.2.3", addrs, 1, buf, sizeof buf), 1);
+    assert_ip(addrs[0], 10, 1, 2, 3);
+    responder_stop(silent);
+    responder_stop(good);
+}
+
 /* total_ms bounds the whole call: three silent servers, two rounds of 500 ms
  * each would take 3 s; 700 ms in all ends with WF_ETIMEDOUT (the third
  * server is never asked). A bound longer than every attempt together leaves
@@ -1418,6 +1465,7 @@ int main(void)
         T(test_resolve_other_question_then_right),
         T(test_resolve_wrong_source_port_ignored),
         T(test_resolve_silent_server),
+        T(test_resolve_in_steps),
         T(test_resolve_total_budget),
         T(test_resolve_cname_restart),
         T(test_resolve_lost_then_retry),

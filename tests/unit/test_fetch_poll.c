@@ -1,0 +1,548 @@
+/* The fetch driven by the caller (wf_fetch_start / wf_fetch_poll /
+ * wf_fetch_abort) through the chip model, against a real HTTP server thread
+ * on 127.0.0.1 (and the silent peer of tests/support for a handshake that
+ * never ends): a slow answer spread over many polls, none of which waits for
+ * it; abort in each state, after which every hardware socket is free and the
+ * next fetch works; a deadline that passes while nobody polls; a body source
+ * that says "ask again" (WF_EAGAIN); two fetches at once under one loop. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "peer.h"
+#include "wizfetch/fetch.h"
+
+/* ---- the server: one scripted answer per connection ----------------------- */
+
+#define MAX_BODY 65536
+
+struct server {
+    int fd;
+    uint16_t port;
+    pthread_t thread;
+    volatile bool stop;
+    unsigned head_delay_ms; /* before the status line */
+    unsigned pieces;        /* the body "0123456789" * pieces, one piece at a time ... */
+    unsigned piece_gap_ms;  /* ... this far apart */
+    bool silent;            /* read the request, never answer (until stopped) */
+    unsigned connections;   /* accepted */
+    uint8_t body[MAX_BODY]; /* the last request's body (Content-Length or chunked, decoded) */
+    size_t body_len;
+};
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Read until `end` appears in buf; false on EOF/error/no room. */
+static bool read_until(int c, char *buf, size_t cap, size_t *len, const char *end)
+{
+    while (memmem(buf, *len, end, strlen(end)) == NULL) {
+        if (*len >= cap) {
+            return false;
+        }
+        ssize_t n = recv(c, buf + *len, cap - *len, 0);
+        if (n <= 0) {
+            return false;
+        }
+        *len += (size_t)n;
+    }
+    return true;
+}
+
+static void serve(struct server *s, int c)
+{
+    static char buf[MAX_BODY + 8192];
+    size_t len = 0;
+    if (!read_until(c, buf, sizeof buf, &len, "\r\n\r\n")) {
+        return;
+    }
+    char *body = strstr(buf, "\r\n\r\n") + 4;
+    size_t head_len = (size_t)(body - buf);
+    const char *cl = strcasestr(buf, "Content-Length:");
+    s->body_len = 0;
+    if (cl != NULL && cl < body) {
+        size_t want = strtoul(cl + 15, NULL, 10);
+        while (len - head_len < want && len < sizeof buf) {
+            ssize_t n = recv(c, buf + len, sizeof buf - len, 0);
+            if (n <= 0) {
+                return;
+            }
+            len += (size_t)n;
+        }
+        s->body_len = want < MAX_BODY ? want : MAX_BODY;
+        memcpy(s->body, body, s->body_len);
+    } else if (strcasestr(buf, "Transfer-Encoding: chunked") != NULL) {
+        if (!read_until(c, buf, sizeof buf, &len, "\r\n0\r\n\r\n")) {
+            return;
+        }
+        for (char *p = buf + head_len;;) { /* decode: size CRLF data CRLF */
+            size_t n = strtoul(p, &p, 16);
+            p = strstr(p, "\r\n") + 2;
+            if (n == 0 || s->body_len + n > MAX_BODY) {
+                break;
+            }
+            memcpy(s->body + s->body_len, p, n);
+            s->body_len += n;
+            p += n + 2;
+        }
+    }
+    if (s->silent) {
+        while (!s->stop) {
+            sleep_ms(10);
+        }
+        return;
+    }
+    sleep_ms(s->head_delay_ms);
+    char head[128];
+    int n = snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %u\r\nConnection: close\r\n\r\n",
+                     s->pieces * 10);
+    (void)send(c, head, (size_t)n, MSG_NOSIGNAL);
+    for (unsigned i = 0; i < s->pieces && !s->stop; i++) {
+        sleep_ms(s->piece_gap_ms);
+        (void)send(c, "0123456789", 10, MSG_NOSIGNAL);
+    }
+}
+
+static void *server_main(void *arg)
+{
+    struct server *s = arg;
+    while (!s->stop) {
+        struct timeval tv = {0, 50000};
+        fd_set rd;
+        FD_ZERO(&rd);
+        FD_SET(s->fd, &rd);
+        if (select(s->fd + 1, &rd, NULL, NULL, &tv) <= 0) {
+            continue;
+        }
+        int c = accept(s->fd, NULL, NULL);
+        if (c < 0) {
+            continue;
+        }
+        s->connections++;
+        serve(s, c);
+        close(c);
+    }
+    return NULL;
+}
+
+static struct server *server_start(unsigned head_delay_ms, unsigned pieces, unsigned gap_ms)
+{
+    struct server *s = calloc(1, sizeof *s);
+    assert_non_null(s);
+    s->head_delay_ms = head_delay_ms;
+    s->pieces = pieces;
+    s->piece_gap_ms = gap_ms;
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(s->fd >= 0);
+    int one = 1;
+    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t al = sizeof a;
+    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &al), 0);
+    s->port = ntohs(a.sin_port);
+    assert_int_equal(listen(s->fd, 8), 0);
+    assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
+    return s;
+}
+
+static void server_stop(struct server *s)
+{
+    s->stop = true;
+    pthread_join(s->thread, NULL);
+    close(s->fd);
+    free(s);
+}
+
+/* ---- helpers ----------------------------------------------------------------- */
+
+static wf_fetch_t work;
+static char url[96];
+
+struct sink {
+    char data[4096];
+    size_t len;
+};
+
+static int on_body(void *ctx, const uint8_t *data, size_t len)
+{
+    struct sink *k = ctx;
+    if (k->len + len > sizeof k->data) {
+        return WF_EWRITE;
+    }
+    memcpy(k->data + k->len, data, len);
+    k->len += len;
+    return 0;
+}
+
+static void set_url(const char *scheme, uint16_t port, struct wf_fetch_options *o)
+{
+    wf_fetch_options_default(o);
+    snprintf(url, sizeof url, "%s://10.0.0.1:%u/", scheme, port);
+    o->url = url;
+}
+
+/* Every hardware socket is free: all of them can be taken. */
+static void assert_all_sockets_free(struct wf_fixture *fx)
+{
+    int fds[WF_CHIP_MAX_SOCKETS];
+    unsigned n = fx->chip.sockets;
+    for (unsigned i = 0; i < n; i++) {
+        fds[i] = wf_net_socket(&fx->net, WF_SOCK_STREAM);
+        assert_true(fds[i] >= 0);
+    }
+    assert_int_equal(wf_net_socket(&fx->net, WF_SOCK_STREAM), WF_EMFILE);
+    for (unsigned i = 0; i < n; i++) {
+        wf_net_close(&fx->net, fds[i]);
+    }
+}
+
+/* Poll until the fetch is over, pausing 1 ms between polls; counts the polls
+ * and the longest one. */
+static int poll_to_end(unsigned *polls, uint64_t *longest_ms)
+{
+    int rc;
+    *polls = 0;
+    *longest_ms = 0;
+    uint64_t give_up = mono_ms() + 20000;
+    do {
+        uint64_t t0 = mono_ms();
+        rc = wf_fetch_poll(&work);
+        uint64_t took = mono_ms() - t0;
+        *longest_ms = took > *longest_ms ? took : *longest_ms;
+        (*polls)++;
+        if (rc == WF_EAGAIN) {
+            sleep_ms(1);
+        }
+    } while (rc == WF_EAGAIN && mono_ms() < give_up);
+    return rc;
+}
+
+/* A plain fetch that must work (after an abort). */
+static void fetch_works(struct wf_fixture *fx, struct server *s)
+{
+    struct wf_fetch_options o;
+    set_url("http", s->port, &o);
+    struct sink k = {0};
+    struct wf_fetch_callbacks cb = {.ctx = &k, .body = on_body};
+    struct wf_fetch_result r;
+    assert_int_equal(wf_fetch(&work, &fx->net, NULL, &o, &cb, &r), 0);
+    assert_int_equal(r.http_status, 200);
+    assert_int_equal(k.len, s->pieces * 10);
+}
+
+/* ---- tests ------------------------------------------------------------------- */
+
+/* The answer comes after 300 ms, its body in 5 pieces 60 ms apart: the
+ * fetch is spread over many polls and no poll waits for the server. */
+static void test_slow_answer_many_short_polls(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *s = server_start(300, 5, 60);
+    struct wf_fetch_options o;
+    set_url("http", s->port, &o);
+    struct sink k = {0};
+    struct wf_fetch_callbacks cb = {.ctx = &k, .body = on_body};
+    struct wf_fetch_result r;
+    uint64_t t0 = mono_ms();
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, &cb, &r), 0);
+    unsigned polls;
+    uint64_t longest;
+    int rc = poll_to_end(&polls, &longest);
+    uint64_t total = mono_ms() - t0;
+    assert_int_equal(rc, 0);
+    assert_int_equal(r.http_status, 200);
+    assert_int_equal(k.len, 50);
+    assert_memory_equal(k.data, "01234567890123456789", 20);
+    print_message("%u polls in %llu ms, the longest %llu ms\n", polls, (unsigned long long)total,
+                  (unsigned long long)longest);
+    assert_true(total >= 550);  /* the server's pace */
+    assert_true(polls > 100);   /* it was polled all along */
+    assert_true(longest < 100); /* and no poll waited for the 300 ms or a 60 ms gap */
+    /* Over: the result again, and every socket is free. */
+    assert_int_equal(wf_fetch_poll(&work), 0);
+    assert_all_sockets_free(fx);
+    server_stop(s);
+}
+
+/* Abort in the connect, in the handshake, while the request body waits for
+ * its source, and while the response is awaited: each time the socket is
+ * free at once, and the next fetch works. */
+static int never_ready(void *ctx, uint8_t *buf, size_t cap)
+{
+    (void)buf;
+    (void)cap;
+    (*(unsigned *)ctx)++;
+    return WF_EAGAIN;
+}
+
+/* A POST of `length` bytes from a source that never has any. */
+static void post_never_ready(struct wf_fetch_options *o, unsigned *asked, uint64_t length)
+{
+    *asked = 0;
+    o->method = "POST";
+    o->body.read = never_ready;
+    o->body.ctx = asked;
+    o->body.length = length;
+}
+
+/* Poll until the fetch reaches `step` (and stays there, in progress). */
+static void poll_into(enum wf_fetch_step step, const struct wf_fetch_result *r)
+{
+    uint64_t give_up = mono_ms() + 5000;
+    int rc;
+    do {
+        rc = wf_fetch_poll(&work);
+        assert_int_equal(rc, WF_EAGAIN);
+        sleep_ms(1);
+    } while (r->step != step && mono_ms() < give_up);
+    assert_int_equal(r->step, step);
+    for (int i = 0; i < 20; i++) { /* it stays there */
+        assert_int_equal(wf_fetch_poll(&work), WF_EAGAIN);
+        assert_int_equal(r->step, step);
+    }
+}
+
+static void test_abort_in_every_state(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *s = server_start(0, 3, 0);
+    struct wf_fetch_options o;
+    struct wf_fetch_result r;
+
+    /* Connect: an address nobody answers ARP for (the attempt would last a while). */
+    wf_fetch_options_default(&o);
+    o.url = "http://10.0.0.77:8080/";
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    assert_int_equal(wf_fetch_poll(&work), WF_EAGAIN);
+    assert_int_equal(r.step, WF_STEP_CONNECT);
+    wf_fetch_abort(&work);
+    assert_int_equal(wf_fetch_poll(&work), WF_EINVAL); /* nothing in progress */
+    assert_all_sockets_free(fx);
+    fetch_works(fx, s);
+
+    /* TLS: a server that accepts and never says a word. */
+    static _Alignas(16) unsigned char pool[64 * 1024];
+    assert_int_equal(wf_tls_platform_init(&fx->host.port, pool, sizeof pool), 0);
+    static wf_tls_t tls;
+    wf_tls_init(&tls);
+    struct wf_tls_options to = {.insecure = true, .accept_unknown_time = true};
+    assert_int_equal(wf_tls_setup(&tls, &to), 0);
+    struct wf_peer *silent = wf_peer_start(WF_PEER_TCP_SILENT, 0);
+    assert_non_null(silent);
+    for (int round = 0; round < 2; round++) { /* the same wf_tls_t again: it is reusable */
+        set_url("https", wf_peer_port(silent), &o);
+        assert_int_equal(wf_fetch_start(&work, &fx->net, &tls, &o, NULL, &r), 0);
+        poll_into(WF_STEP_TLS, &r);
+        wf_fetch_abort(&work);
+        assert_all_sockets_free(fx);
+    }
+    wf_peer_stop(silent);
+    wf_tls_free(&tls);
+    fetch_works(fx, s);
+
+    /* Request: the body source has nothing yet. */
+    set_url("http", s->port, &o);
+    unsigned asked;
+    post_never_ready(&o, &asked, 100);
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    poll_into(WF_STEP_REQUEST, &r);
+    assert_true(asked > 1); /* asked again on each poll */
+    wf_fetch_abort(&work);
+    assert_all_sockets_free(fx);
+    fetch_works(fx, s);
+
+    /* Response: a server that never answers. */
+    s->silent = true;
+    set_url("http", s->port, &o);
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    poll_into(WF_STEP_RESPONSE, &r);
+    wf_fetch_abort(&work);
+    wf_fetch_abort(&work); /* harmless twice */
+    assert_all_sockets_free(fx);
+    s->stop = true; /* lets the silent connection go */
+    pthread_join(s->thread, NULL);
+    s->stop = false;
+    s->silent = false;
+    assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
+    fetch_works(fx, s);
+    server_stop(s);
+}
+
+/* The total deadline passes while nobody polls: the next poll ends the fetch
+ * with WF_ETIMEDOUT (in the response step) and frees the socket. */
+static void test_deadline_while_not_polled(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *s = server_start(0, 1, 0);
+    s->silent = true;
+    struct wf_fetch_options o;
+    set_url("http", s->port, &o);
+    o.total_timeout_ms = 300;
+    struct wf_fetch_result r;
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    poll_into(WF_STEP_RESPONSE, &r);
+    sleep_ms(400); /* the main loop is busy elsewhere */
+    uint64_t t0 = mono_ms();
+    assert_int_equal(wf_fetch_poll(&work), WF_ETIMEDOUT);
+    assert_true(mono_ms() - t0 < 100);
+    assert_int_equal(r.step, WF_STEP_RESPONSE);
+    assert_int_equal(wf_fetch_poll(&work), WF_ETIMEDOUT); /* over: the same again */
+    assert_all_sockets_free(fx);
+    /* A body source that never has anything: the deadline ends the wait for it. */
+    unsigned asked;
+    post_never_ready(&o, &asked, 10);
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    unsigned polls;
+    uint64_t longest;
+    assert_int_equal(poll_to_end(&polls, &longest), WF_ETIMEDOUT);
+    assert_int_equal(r.step, WF_STEP_REQUEST);
+    assert_true(asked > 1);
+    assert_all_sockets_free(fx);
+    server_stop(s);
+}
+
+/* A body source that alternates "nothing yet" and a few bytes: the body
+ * arrives whole, with a known length and chunked. */
+struct slow_source {
+    uint8_t data[3000];
+    size_t off;
+    unsigned calls, again;
+};
+
+static int slow_read(void *ctx, uint8_t *buf, size_t cap)
+{
+    struct slow_source *src = ctx;
+    if (src->calls++ % 2 == 0) {
+        src->again++;
+        return WF_EAGAIN;
+    }
+    size_t n = sizeof src->data - src->off;
+    n = n < 97 ? n : 97;
+    n = n < cap ? n : cap;
+    memcpy(buf, src->data + src->off, n);
+    src->off += n;
+    return (int)n;
+}
+
+static void test_body_source_asks_again(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *s = server_start(0, 2, 0);
+    static struct slow_source src;
+    for (int chunked = 0; chunked < 2; chunked++) {
+        memset(&src, 0, sizeof src);
+        for (size_t i = 0; i < sizeof src.data; i++) {
+            src.data[i] = (uint8_t)(i * 31 + 7);
+        }
+        struct wf_fetch_options o;
+        set_url("http", s->port, &o);
+        o.method = "PUT";
+        o.body.read = slow_read;
+        o.body.ctx = &src;
+        o.body.length = chunked ? WF_FETCH_LENGTH_UNKNOWN : sizeof src.data;
+        struct wf_fetch_result r;
+        assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
+        unsigned polls;
+        uint64_t longest;
+        assert_int_equal(poll_to_end(&polls, &longest), 0);
+        assert_int_equal(r.http_status, 200);
+        assert_true(src.again >= 30); /* it said "ask again" often, and was asked again */
+        assert_int_equal(s->body_len, sizeof src.data);
+        assert_memory_equal(s->body, src.data, sizeof src.data);
+    }
+    /* The blocking call runs the same machine: it waits for the source too. */
+    memset(&src, 0, sizeof src);
+    struct wf_fetch_options o;
+    set_url("http", s->port, &o);
+    o.method = "POST";
+    o.body.read = slow_read;
+    o.body.ctx = &src;
+    o.body.length = sizeof src.data;
+    struct wf_fetch_result r;
+    assert_int_equal(wf_fetch(&work, &fx->net, NULL, &o, NULL, &r), 0);
+    assert_int_equal(s->body_len, sizeof src.data);
+    assert_true(src.again >= 30);
+    assert_all_sockets_free(fx);
+    server_stop(s);
+}
+
+/* Two fetches at once under one loop, each with its own work area and
+ * hardware socket: two servers that each answer after 400 ms are done in
+ * about 400 ms, not 800, and each body is its own. */
+static void test_two_fetches_at_once(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct server *a = server_start(400, 2, 0);
+    struct server *b = server_start(400, 3, 0);
+    static wf_fetch_t second;
+    struct wf_fetch_options oa, ob;
+    static char url_b[96];
+    set_url("http", a->port, &oa);
+    wf_fetch_options_default(&ob);
+    snprintf(url_b, sizeof url_b, "http://10.0.0.1:%u/", b->port);
+    ob.url = url_b;
+    struct sink ka = {0}, kb = {0};
+    struct wf_fetch_callbacks cba = {.ctx = &ka, .body = on_body}, cbb = {.ctx = &kb, .body = on_body};
+    struct wf_fetch_result ra, rb;
+    uint64_t t0 = mono_ms();
+    assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &oa, &cba, &ra), 0);
+    assert_int_equal(wf_fetch_start(&second, &fx->net, NULL, &ob, &cbb, &rb), 0);
+    int rca = WF_EAGAIN, rcb = WF_EAGAIN;
+    while ((rca == WF_EAGAIN || rcb == WF_EAGAIN) && mono_ms() - t0 < 5000) {
+        if (rca == WF_EAGAIN) {
+            rca = wf_fetch_poll(&work);
+        }
+        if (rcb == WF_EAGAIN) {
+            rcb = wf_fetch_poll(&second);
+        }
+        sleep_ms(1);
+    }
+    uint64_t took = mono_ms() - t0;
+    print_message("two fetches at once: %llu ms\n", (unsigned long long)took);
+    assert_int_equal(rca, 0);
+    assert_int_equal(rcb, 0);
+    assert_int_equal(ka.len, 20);
+    assert_int_equal(kb.len, 30);
+    assert_int_equal(a->connections, 1);
+    assert_int_equal(b->connections, 1);
+    assert_true(took >= 390 && took < 750);
+    assert_all_sockets_free(fx);
+    server_stop(a);
+    server_stop(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_slow_answer_many_short_polls, wf_fixture_setup,
+                                        wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_abort_in_every_state, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_deadline_while_not_polled, wf_fixture_setup,
+                                        wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_body_source_asks_again, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_two_fetches_at_once, wf_fixture_setup, wf_fixture_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
