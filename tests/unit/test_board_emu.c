@@ -1153,13 +1153,13 @@ static void test_exti_edges(void **state)
 {
     (void)state;
     struct wf_emu *b = wf_emu_new(blackpill(), NULL, 1); /* Black Pill: GPIOA-C */
-    wr(b, RCC + 0x30, 7u);                                     /* AHB1ENR: GPIOA-C */
-    wr(b, RCC + 0x44, 1u << 14);                               /* APB2ENR: SYSCFG */
-    wr(b, 0x40013808u, 0x2u << 4);                             /* EXTICR1: line 1 = port C */
-    wr(b, GPIOC + 0x00, 1u << 2);                              /* PC1 output */
-    wr(b, 0x40013C08u, 1u << 1);                               /* RTSR: line 1 rising */
-    wr(b, 0x40013C00u, 1u << 1);                               /* IMR */
-    wr(b, 0xE000E100u, 1u << 7);                               /* ISER0: IRQ7 (EXTI1) */
+    wr(b, RCC + 0x30, 7u);                               /* AHB1ENR: GPIOA-C */
+    wr(b, RCC + 0x44, 1u << 14);                         /* APB2ENR: SYSCFG */
+    wr(b, 0x40013808u, 0x2u << 4);                       /* EXTICR1: line 1 = port C */
+    wr(b, GPIOC + 0x00, 1u << 2);                        /* PC1 output */
+    wr(b, 0x40013C08u, 1u << 1);                         /* RTSR: line 1 rising */
+    wr(b, 0x40013C00u, 1u << 1);                         /* IMR */
+    wr(b, 0xE000E100u, 1u << 7);                         /* ISER0: IRQ7 (EXTI1) */
     assert_int_equal(rd(b, 0x40013C14u), 0);
     wr(b, GPIOC + 0x18, 1u << 1); /* PC1 high: a rising edge */
     assert_int_equal(rd(b, 0x40013C14u), 1u << 1);
