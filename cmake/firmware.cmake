@@ -96,12 +96,12 @@ function(wf_firmware_image dir)
   if(I_PROFILE STREQUAL "small")
     set(flash_budget 102400) # 100 KiB of code
     set(ram_budget 49152)    # 48 KiB
-    set(stack 3584)          # 2364 + 1024 -> 3388, rounded up to 256
+    set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
   else()
     set(flash_budget 172032) # 168 KiB of code (see above)
     set(ram_budget 57344)    # 56 KiB
-    set(stack 5376)          # 4100 (the POST image) + 1024 -> 5124, rounded up to 256
+    set(stack 4864)          # 3724 (the POST image) + 1024 -> 4748, rounded up to 256
     set(pool 39936)          # 34832 (intermediates out of order) + 4096 -> 38928, rounded up to 1 KiB
   endif()
   if(NOT WF_FW_STACK_BYTES STREQUAL "")
