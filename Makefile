@@ -201,7 +201,8 @@ bench: rel-emu firmware-emu firmware-emu-telemetry
 # Where the image's instructions go: the bench fetch with wf-board-emu --profile
 # (only the emulator is built on the host, as for bench): build/profile.txt (instructions per
 # function, self and inclusive, per phase), build/profile.txt.folded (folded stacks
-# for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
+# for flame-graph tools); prints the handshake's top 25 functions and its breakdown, then
+# the longest wf_fetch_poll per step (the image's poll probe: docs/embedding.md).
 PROFILE ?= build/profile.txt
 profile: rel-emu firmware-emu
 	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \\
@@ -209,6 +210,8 @@ profile: rel-emu firmware-emu
 	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
 	@echo
 	@scripts/profile-breakdown.sh $(PROFILE).folded tls-handshake
+	@echo
+	@awk '/^== longest wf_fetch_poll/ { p = 1 } p && (/^$$/ || /^seed store/) { exit } p' $(PROFILE).log
 	@echo "written: $(PROFILE), $(PROFILE).folded (run log: $(PROFILE).log)"
 
 # The firmware cases (tests/e2e/firmware.sh, profile.sh) through ctest: every area,

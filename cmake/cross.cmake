@@ -74,11 +74,15 @@ function(wf_cross_mbedtls out profile sha1)
   endif()
 endfunction()
 
-# wf_cross_tls(<out var> <board> <mbedtls target>): wizfetch's TLS layer and fetch
-# for that board and mbedTLS configuration.
+# wf_cross_tls(<out var> <board> <mbedtls target> [PROBE]): wizfetch's TLS layer and
+# fetch for that board and mbedTLS configuration. PROBE: with the poll probe the
+# emulator measures each wf_fetch_poll by (src/fetch_state.h; the test images only).
 function(wf_cross_tls out board mbedtls)
   set(name wizfetch_tls_${board}_${mbedtls})
   string(REPLACE "_wf_mbedtls_" "_" name ${name})
+  if("PROBE" IN_LIST ARGN)
+    string(APPEND name _probe)
+  endif()
   set(${out} ${name} PARENT_SCOPE)
   if(TARGET ${name})
     return()
@@ -86,6 +90,9 @@ function(wf_cross_tls out board mbedtls)
   add_library(${name} STATIC ${WF_TLS_SOURCES})
   target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/src)
   target_link_libraries(${name} PUBLIC wizfetch_core_${board} ${mbedtls})
+  if("PROBE" IN_LIST ARGN)
+    target_compile_definitions(${name} PRIVATE WF_FETCH_POLL_PROBE)
+  endif()
 endfunction()
 
 # wf_cross_ca_store(<out target var> <out sha1 var> <profile> <PEM files...>): the

@@ -70,16 +70,18 @@ set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP M
 
 # wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
-#                   [GROUP <group>])
+#                   [GROUP <group>] [PROBE])
 # The image ${CMAKE_BINARY_DIR}/<dir>/firmware.elf (+ .bin, .hex, .map), target
 # firmware_<dir> ('/' and '-' as '_'), and its budget check <target>_budget.
 # PROFILE: the TLS profile (default full); CA_BUNDLE: as WF_CA_BUNDLE (empty: no
 # roots); PINNED_KEY: as WF_FW_PINNED_KEY; CERT/KEY: as WF_FW_CERT/WF_FW_KEY; SET:
 # the other WF_FW_<NAME> settings (URL, METHOD, HEADERS, BODY, USE_DHCP, ...).
 # GROUP: built by the target wf_images_<group> (default: the image is built by `all`).
+# PROBE: the fetch reports each wf_fetch_poll to the emulator (src/fetch_state.h), which
+# prints the longest poll per step; a few bytes, for the emulator's measurement images only.
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
+  cmake_parse_arguments(I "PROBE" "BOARD;PROFILE;CERT;KEY;GROUP" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
   endif()
@@ -91,7 +93,11 @@ function(wf_firmware_image dir)
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
   wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1})
-  wf_cross_tls(tls ${I_BOARD} ${mbedtls})
+  if(I_PROBE)
+    wf_cross_tls(tls ${I_BOARD} ${mbedtls} PROBE)
+  else()
+    wf_cross_tls(tls ${I_BOARD} ${mbedtls})
+  endif()
 
   if(I_PROFILE STREQUAL "small")
     set(flash_budget 102400) # 100 KiB of code
@@ -243,14 +249,14 @@ if(WF_TEST_PKI)
   foreach(board IN LISTS WF_BOARDS)
     # The base cases (tests/e2e/firmware.sh), and telemetry: a JSON report to /report
     # every second, three in all (against nginx with keep-alive on and off).
-    wf_firmware_image(fw-emu/${board} BOARD ${board} CA_BUNDLE ${root} SET USE_DHCP=0 GROUP test)
+    wf_firmware_image(fw-emu/${board} BOARD ${board} CA_BUNDLE ${root} SET USE_DHCP=0 GROUP test PROBE)
     wf_firmware_image(fw-emu-telemetry/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
                       SET USE_DHCP=0 URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=3)
     # The bench's download images (make bench): the body counted and not printed,
     # /big.bin (1 MiB + 12345 bytes, Content-Length) and /chunked.bin (the same, chunked).
-    wf_firmware_image(fw-bench-big/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
+    wf_firmware_image(fw-bench-big/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench PROBE
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/big.bin)
-    wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
+    wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench PROBE
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/chunked.bin)
   endforeach()
   # The default board's other cases. The small TLS profile (its peaks are checked
@@ -258,7 +264,9 @@ if(WF_TEST_PKI)
   # echo server; the whole system root set in flash with the test root, with pinned
   # keys (another key and the server's; another key alone), and the system roots alone.
   set(b ${WF_BOARD})
-  wf_firmware_image(fw-emu-small/${b} BOARD ${b} PROFILE small CA_BUNDLE ${root} SET USE_DHCP=0 GROUP test)
+  # The 1 MiB download is a test image too: its response polls are bounded (tests/e2e/poll_steps.sh).
+  add_dependencies(wf_images_test firmware_fw_bench_big_${b}_budget)
+  wf_firmware_image(fw-emu-small/${b} BOARD ${b} PROFILE small CA_BUNDLE ${root} SET USE_DHCP=0 GROUP test PROBE)
   wf_firmware_image(fw-emu-post/${b} BOARD ${b} CA_BUNDLE ${root} GROUP test
                     SET USE_DHCP=0 URL=https://www.example.test/echo/board "BODY={\"hello\":\"board\"}"
                     "HEADERS=\"Content-Type: application/json\", \"Authorization: Bearer test-token\"")

@@ -11,6 +11,8 @@
 
 #include "wizfetch/error.h"
 
+#include "fetch_state.h"
+
 static const char *const step_names[WF_STEP_COUNT] = {
     [WF_STEP_URL] = "url", [WF_STEP_RESOLVE] = "resolve", [WF_STEP_CONNECT] = "connect",
     [WF_STEP_TLS] = "tls", [WF_STEP_REQUEST] = "request", [WF_STEP_RESPONSE] = "response",
@@ -522,27 +524,10 @@ static int follow(wf_fetch_t *f)
 
 /* ---- the state machine (wf_fetch_start / wf_fetch_poll) -------------------- */
 
-/* Where a fetch is. Each state does what it can without waiting and says
- * MOVED (call again at once) or WF_EAGAIN (waiting for the network or the
- * body source); a fetch that is over is in FS_DONE with its result in f->rc. */
-enum fetch_state {
-    FS_IDLE,     /* not started, or aborted */
-    FS_EXCHANGE, /* a request to f->url: pick its connection */
-    FS_OPEN,     /* a new connection: resolve */
-    FS_RESOLVE,  /* the DNS look-up is under way */
-    FS_CONNECT,  /* the TCP connect is under way */
-    FS_TLS,      /* the handshake, one step at a time */
-    FS_READY,    /* the connection is ready: the request starts */
-    FS_HEAD,     /* sending the request head (f->out) */
-    FS_BODY,     /* the next piece of the request body */
-    FS_PIECE,    /* sending that piece (f->out) */
-    FS_RESPONSE, /* reading the response */
-    FS_CLOSE,    /* the session's connection closes; then f->after_close */
-    FS_FINISH,   /* the exchange is over (f->rc): the result, or a redirect */
-    FS_DONE,     /* over: f->rc */
-};
-
-enum { MOVED = 1 };
+/* The states (fetch_state.h). MOVED: go on in the same poll; YIELD: a long
+ * step was done (a handshake step may be a public-key operation), the poll
+ * ends so that the caller's loop runs before the next one. */
+enum { MOVED = 1, YIELD = 2 };
 
 /* Session close phases (wf_session_t.closing). */
 enum { CLOSE_NONE, CLOSE_TLS, CLOSE_TCP, CLOSE_FIN };
@@ -827,7 +812,8 @@ static int do_tls(wf_fetch_t *f)
 {
     int rc = wf_tls_handshake_step(f->tls);
     if (rc == WF_EAGAIN || rc > 0) {
-        return rc > 0 ? MOVED : rc;
+        /* one handshake step per poll; part of a message taken is progress too */
+        return rc > 0 || wf_tls_nowait_progressed(f->tls) ? YIELD : rc;
     }
     handshake_report(f, rc);
     if (rc < 0) {
@@ -1014,7 +1000,8 @@ static int do_response(wf_fetch_t *f)
     } else {
         n = receive_nowait(f, f->io, sizeof f->io);
         if (n == WF_EAGAIN) {
-            return n;
+            /* a part of a record was taken (WF_TLS_NOWAIT_READ_MAX): the rest next poll */
+            return f->url.https && wf_tls_nowait_progressed(f->tls) ? YIELD : n;
         }
     }
     if (n == 0 || n == WF_ETLS_TRUNCATED) {
@@ -1036,7 +1023,7 @@ static int do_response(wf_fetch_t *f)
         return response_end(f, used);
     }
     f->trailing |= (size_t)used < (size_t)n; /* never read as the next response */
-    return MOVED;
+    return YIELD;                            /* one piece per poll: a fast sender cannot keep the poll busy */
 }
 
 static int do_close(wf_fetch_t *f)
@@ -1102,7 +1089,7 @@ static int step(wf_fetch_t *f)
  * that a fast peer cannot keep one poll busy for long. */
 #define POLL_STEPS 16
 
-int wf_fetch_poll(wf_fetch_t *f)
+static int poll_steps(wf_fetch_t *f)
 {
     f->progressed = false;
     for (unsigned i = 0; i < POLL_STEPS; i++) {
@@ -1113,12 +1100,52 @@ int wf_fetch_poll(wf_fetch_t *f)
             return WF_EINVAL;
         }
         int rc = step(f);
-        if (rc != MOVED) {
+        if (rc != MOVED && rc != YIELD) {
             return rc;
         }
         f->progressed = true;
+        if (rc == YIELD) {
+            break;
+        }
     }
     return f->state == FS_DONE ? f->rc : WF_EAGAIN;
+}
+
+#ifdef WF_FETCH_POLL_PROBE
+/* The measurement probe (fetch_state.h): an empty function the emulator
+ * watches; noipa keeps the calls and their arguments as they are. */
+__attribute__((noipa, used)) void wf_fetch_poll_probe(unsigned event, unsigned state, int tls_state,
+                                                      unsigned tls_version);
+__attribute__((noipa, used)) void wf_fetch_poll_probe(unsigned event, unsigned state, int tls_state,
+                                                      unsigned tls_version)
+{
+    (void)event;
+    (void)state;
+    (void)tls_state;
+    (void)tls_version;
+    __asm__ volatile("" ::: "memory");
+}
+
+static void probe(const wf_fetch_t *f, unsigned event)
+{
+    int tls_state = -1;
+    unsigned version = 0;
+    if (f->tls != NULL) {
+        tls_state = f->state == FS_TLS ? f->tls->ssl.MBEDTLS_PRIVATE(state) : -1;
+        version = (unsigned)f->tls->ssl.MBEDTLS_PRIVATE(tls_version);
+    }
+    wf_fetch_poll_probe(event, f->state, tls_state, version);
+}
+#else
+#define probe(f, event) ((void)0)
+#endif
+
+int wf_fetch_poll(wf_fetch_t *f)
+{
+    probe(f, WF_FETCH_PROBE_BEGIN);
+    int rc = poll_steps(f);
+    probe(f, WF_FETCH_PROBE_END);
+    return rc;
 }
 
 void wf_fetch_abort(wf_fetch_t *f)

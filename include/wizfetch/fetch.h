@@ -379,12 +379,16 @@ int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_
  * (resolve, TCP connect, each step of the TLS handshake, sending the head,
  * each piece of the body, reading the response, close_notify and the TCP
  * close, the look at a kept connection), and a poll does at most a few
- * steps that can be done at once (sending what the chip takes, reading
- * what has arrived, one handshake step of mbedTLS). The long steps left: a
- * public-key operation inside the handshake (about 0.3 s of CPU on the
- * board), and the send of a DNS query (the chip's ARP for the DNS server,
- * bounded by its retry timers; the answer itself is not waited for). Callbacks (log, status,
- * header, body, the body source) are called from within wf_fetch_poll.
+ * steps that can be done at once (sending what the chip takes), and at most
+ * one handshake step of mbedTLS or one piece of the response (up to
+ * WF_FETCH_IO_BUF bytes, taking at most WF_TLS_NOWAIT_READ_MAX bytes from
+ * the socket), so a fast server cannot keep a poll busy. The long steps
+ * left: a public-key operation inside the handshake (0.03 to 0.17 s of CPU
+ * on the board in the full profile, up to 1.25 s in the small one:
+ * docs/embedding.md), and the send of a DNS query (the chip's ARP for the
+ * DNS server, bounded by its retry timers; the answer itself is not waited
+ * for). Callbacks (log, status, header, body, the body source) are called
+ * from within wf_fetch_poll.
  *
  * Time: the deadlines (total_timeout_ms, connect_timeout_ms per connection)
  * run on the port's clock whether or not the fetch is polled: a poll after
@@ -393,6 +397,14 @@ int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_
  * WF_EAGAIN: nothing yet, the fetch asks again on a later poll.
  */
 int wf_fetch_poll(wf_fetch_t *f);
+
+/** @brief True if the last wf_fetch_poll moved the fetch on (poll again at
+ *  once); false if it is waiting for the network or the body source (a loop
+ *  may sleep until the chip's interrupt or the next millisecond). */
+static inline bool wf_fetch_progressed(const wf_fetch_t *f)
+{
+    return f->progressed;
+}
 
 /**
  * @brief Give up the fetch in whatever state it is: its connection is closed

@@ -109,6 +109,14 @@ extern "C" {
 #define WF_TLS_SESSION_ID_LIFETIME_S 3600
 #endif
 
+/** The most bytes one call that does not wait (wf_tls_handshake_step,
+ *  wf_tls_read_nowait, wf_tls_write_nowait, wf_tls_close_step) takes from the
+ *  socket: a record that keeps arriving is taken over several calls, so that
+ *  one call (one wf_fetch_poll) stays short however fast the peer sends. */
+#ifndef WF_TLS_NOWAIT_READ_MAX
+#define WF_TLS_NOWAIT_READ_MAX 4096
+#endif
+
 /** The longest any session is kept, whatever the server's hint says, s (7 days). */
 #define WF_TLS_TICKET_MAX_LIFETIME_S 604800u
 
@@ -228,6 +236,7 @@ typedef struct wf_tls {
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
     bool nowait; /**< the bio returns at once: WANT_READ / WANT_WRITE (the *_nowait and *_step calls) */
+    size_t nowait_taken; /**< bytes the bio took from the socket in the current such call */
     bool dates_checked;
     bool setup_done;
     bool cert_seen;        /**< this handshake received (and judged) a certificate */
@@ -420,6 +429,11 @@ int wf_tls_write_nowait(wf_tls_t *t, const void *buf, size_t len);
  * for an early response between pieces of a request body.
  */
 int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len);
+
+/** @brief True if the last call that does not wait took bytes from the socket,
+ *  even if it returned WF_EAGAIN (a record not complete yet, or the call's
+ *  WF_TLS_NOWAIT_READ_MAX reached): progress, call again soon. */
+bool wf_tls_nowait_progressed(const wf_tls_t *t);
 
 /**
  * @brief Send close_notify (best effort, within `timeout_ms`; 0 = do not wait

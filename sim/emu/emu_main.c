@@ -62,8 +62,33 @@
 #include "emu_cpu.h"
 #include "emu_gdb.h"
 #include "emu_report.h"
+#include "emu_polls.h"
+#include "fetch_state.h"
+#include <unicorn/unicorn.h>
 #include "../../ports/stm32f4/seed_store.h"
 #include "wf_sim_chip.h"
+
+/* The fetch's poll probe (emu_polls.h): its arguments are in r0-r3. */
+static void poll_probe(struct wf_emu_cpu *e)
+{
+    uint32_t r[4];
+    for (int i = 0; i < 4; i++) {
+        uc_reg_read((uc_engine *)e->uc, UC_ARM_REG_R0 + i, &r[i]);
+    }
+    wf_emu_polls_probe(e->probe_ctx, e->b->icount, r[0], r[1], (int32_t)r[2], r[3]);
+}
+
+struct polls_report {
+    const struct wf_emu_polls *polls;
+    const struct wf_emu *b;
+    double cpi;
+};
+
+static void polls_json(void *ctx, FILE *f)
+{
+    const struct polls_report *r = ctx;
+    wf_emu_polls_json(r->polls, wf_emu_hclk(r->b), r->cpi, f);
+}
 
 static void usage(FILE *f)
 {
@@ -387,6 +412,12 @@ int main(int argc, char **argv)
     if (profile && wf_emu_cpu_profile(&e, &elf) != 0) {
         return 2;
     }
+    static struct wf_emu_polls polls;
+    if (wf_emu_elf_lookup(&elf, WF_FETCH_POLL_PROBE_SYMBOL, &e.probe_pc)) {
+        e.probe_pc &= ~1u;
+        e.probe = poll_probe;
+        e.probe_ctx = &polls;
+    }
     if (e.guard_hi == 0) {
         fprintf(stderr,
                 "wf-board-emu: note: no _stack_guard_start/_stack_guard_end symbols: stack overflow is not "
@@ -419,8 +450,14 @@ int main(int argc, char **argv)
     if (b->usart.line_len) {
         fputc('\n', stdout); /* the console's last line had no newline */
     }
+    struct polls_report pr = {&polls, b, cpi};
     struct wf_emu_report_opts ro = {.cpi = cpi};
+    if (e.probe != NULL) {
+        ro.json_more = polls_json;
+        ro.json_ctx = &pr;
+    }
     wf_emu_report_print(&e, &ro, stdout);
+    wf_emu_polls_print(&polls, wf_emu_hclk(b), cpi, stdout);
     fflush(stdout);
     if (json && wf_emu_report_json(&e, &ro, json) != 0) {
         fprintf(stderr, "wf-board-emu: cannot write %s\n", json);

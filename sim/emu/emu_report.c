@@ -150,7 +150,12 @@ int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o,
                 (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3,
                 i < b->nphases ? "," : "");
     }
-    fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));
+    fprintf(f, "  ],\n");
+    if (o->json_more != NULL) {
+        o->json_more(o->json_ctx, f);
+        fprintf(f, ",\n");
+    }
+    fprintf(f, "  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));
     if (b->chip) {
         const struct wf_sim_chip_stats *s = wf_sim_chip_stats(b->chip);
         fprintf(f,

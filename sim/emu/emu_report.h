@@ -12,6 +12,10 @@
 
 struct wf_emu_report_opts {
     double cpi; /**< assumed cycles per instruction on the board (estimate only) */
+    /** More members of the JSON report (each line "  \"name\": value" without a trailing
+     *  comma), written after "phases"; NULL: none. */
+    void (*json_more)(void *ctx, FILE *f);
+    void *json_ctx;
 };
 
 /** Print the table to `out`. */

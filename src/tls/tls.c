@@ -77,6 +77,19 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
     return bio_result(t, n);
 }
 
+/* A call that does not wait begins: the bio returns at once, and takes at most
+ * WF_TLS_NOWAIT_READ_MAX bytes from the socket during it. */
+static void nowait_begin(wf_tls_t *t)
+{
+    t->nowait = true;
+    t->nowait_taken = 0;
+}
+
+bool wf_tls_nowait_progressed(const wf_tls_t *t)
+{
+    return t->nowait_taken > 0;
+}
+
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     wf_tls_t *t = ctx;
@@ -84,11 +97,20 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
         return BIO_FAILED;
     }
     if (t->nowait) {
+        if (t->nowait_taken >= WF_TLS_NOWAIT_READ_MAX) {
+            return MBEDTLS_ERR_SSL_WANT_READ; /* this call's share is taken: the rest in the next */
+        }
+        if (len > WF_TLS_NOWAIT_READ_MAX - t->nowait_taken) {
+            len = WF_TLS_NOWAIT_READ_MAX - t->nowait_taken;
+        }
         wf_net_set_timeout(t->net, t->fd, 0);
     }
     int n = wf_net_recv(t->net, t->fd, buf, len);
     if (n == WF_EAGAIN && t->nowait) {
         return MBEDTLS_ERR_SSL_WANT_READ; /* mbedTLS keeps a partial record for the next call */
+    }
+    if (n > 0 && t->nowait) {
+        t->nowait_taken += (size_t)n;
     }
     if (n == 0 && len > 0) {
         t->transport_eof = true; /* the TCP stream ended: no more records can come */
@@ -867,7 +889,7 @@ int wf_tls_handshake_step(wf_tls_t *t)
         t->io_error = WF_ETIMEDOUT;
         ret = BIO_FAILED;
     } else {
-        t->nowait = true;
+        nowait_begin(t);
         ret = mbedtls_ssl_handshake_step(&t->ssl);
         t->nowait = false;
         if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
@@ -974,7 +996,7 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
 int wf_tls_write_nowait(wf_tls_t *t, const void *buf, size_t len)
 {
     start_deadline(t, 1000); /* not waited for: the bio returns at once */
-    t->nowait = true;
+    nowait_begin(t);
     int n;
     while ((n = mbedtls_ssl_write(&t->ssl, buf, len)) == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET) {
         ticket_arrived(t); /* as in wf_tls_write; nothing of `buf` was sent yet */
@@ -995,7 +1017,7 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
         return WF_EINVAL;
     }
     start_deadline(t, 1000); /* not waited for: the bio returns at once */
-    t->nowait = true;
+    nowait_begin(t);
     int rc;
     for (;;) {
         int n = mbedtls_ssl_read(&t->ssl, buf, len);
@@ -1042,7 +1064,7 @@ int wf_tls_close_step(wf_tls_t *t)
 {
     if (t->connected) {
         start_deadline(t, 1000); /* not waited for: the bio returns at once */
-        t->nowait = true;
+        nowait_begin(t);
         int ret = mbedtls_ssl_close_notify(&t->ssl);
         t->nowait = false;
         if (ret == MBEDTLS_ERR_SSL_WANT_WRITE) {
