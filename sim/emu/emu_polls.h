@@ -8,6 +8,12 @@
  * state, and in the handshake mbedTLS's state and the TLS version ("tls1.3
  * ServerHello"). Per step: polls, longest poll, total.
  *
+ * A handshake poll is named by the TLS version at its end (at its start if the
+ * poll ended the connection): until ServerHello is parsed that is the highest
+ * version offered, so with a TLS 1.3 client the polls that wait for a TLS 1.2
+ * server's ServerHello count as "tls1.3 ServerHello" (the one that parses it as
+ * "tls1.2 ServerHello").
+ *
  * Printed after the run's report ("== longest wf_fetch_poll per step =="), in the
  * --json report ("polls"). Steps that carry a public-key operation by the protocol
  * (key share, ECDHE, certificate chain, signatures) are marked: every other step
