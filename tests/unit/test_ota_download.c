@@ -301,6 +301,7 @@ struct image_server {
     int status;             /* answer this status (no body) when not 0 */
     unsigned drops;         /* the first `drops` responses are cut ... */
     size_t drop_after;      /* ... after this many body bytes */
+    bool stall;             /* cut: hold the connection silently instead of closing it */
     int change_after;       /* after this many requests, the image changes (version+1, new ETag); <0 never */
     size_t extra;           /* bytes sent after a 200's announced Content-Length */
     bool chunked_long;      /* a 206 sent chunked, `extra` bytes longer than its Content-Range */
@@ -379,7 +380,10 @@ static bool send_body(int c, const struct image_server *s, size_t first, size_t 
         for (size_t i = 0; i < n; i++) {
             buf[i] = image_byte(first + sent + i, s->version);
         }
-        if (n == 0 || !send_all(c, buf, n)) {
+        if (n == 0) {
+            return true; /* the cut: the caller closes or stalls */
+        }
+        if (!send_all(c, buf, n)) {
             return false;
         }
         sent += n;
@@ -479,6 +483,19 @@ static bool serve_one(struct image_server *s, int c)
     }
     if (!send_all(c, head, (size_t)n) || !send_body(c, s, first, count, limit)) {
         return false;
+    }
+    if (cut && s->stall) {
+        /* Send nothing more; wait for the client to give up (or the test to end). */
+        char b;
+        while (!s->stop) {
+            struct timeval tv = {0, 20000};
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(c, &rd);
+            if (select(c + 1, &rd, NULL, NULL, &tv) > 0 && recv(c, &b, 1, 0) <= 0) {
+                break;
+            }
+        }
     }
     if (cut) {
         return false;
@@ -891,6 +908,62 @@ static void test_resumes_bounded(void **state)
     server_stop(s);
 }
 
+/* One request stalls (the server holds the connection, silent): its own
+ * time-out (fetch.total_timeout_ms) is a drop, resumed. */
+static void test_request_timeout_resumes(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct image_server *s = server_start(30000);
+    s->drops = 1;
+    s->drop_after = 8000;
+    s->stall = true;
+    server_run(s);
+    struct run u;
+    run_setup(&u, s, 32768, 0);
+    u.o.fetch.total_timeout_ms = 400;
+    assert_int_equal(run_download(fx, &u), 0);
+    assert_image(&u, 30000, 0);
+    assert_int_equal(u.r.resumes, 1);
+    assert_string_equal(s->range[1], "bytes=8000-");
+    server_stop(s);
+}
+
+/* The whole download's time-out ends it, even though each request has time left
+ * and resumes are allowed. */
+static void test_total_timeout_ends(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct image_server *s = server_start(30000);
+    s->drops = 1;
+    s->drop_after = 8000;
+    s->stall = true;
+    server_run(s);
+    struct run u;
+    run_setup(&u, s, 32768, 0);
+    u.o.fetch.total_timeout_ms = 10000;
+    u.o.total_timeout_ms = 500;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(run_download(fx, &u), WF_ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 450 && ms < 3000);
+    assert_int_equal(u.r.requests, 1);
+    assert_int_equal(u.r.size, 8000);
+    server_stop(s);
+}
+
+/* A poll without a start (a zeroed work area) is WF_EINVAL, never "done". */
+static void test_poll_without_start(void **state)
+{
+    (void)state;
+    static wf_ota_download_t never;
+    memset(&never, 0, sizeof never);
+    assert_int_equal(wf_ota_download_poll(&never), WF_EINVAL);
+    wf_ota_download_abort(&never);
+    assert_int_equal(wf_ota_download_poll(&never), WF_EINVAL);
+}
+
 /* Abort in the middle: the sockets are free, a new download works. */
 static void test_abort_then_again(void **state)
 {
@@ -973,6 +1046,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bytes_after_content_length, wf_fixture_setup,
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_resumes_bounded, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_request_timeout_resumes, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_total_timeout_ends, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test(test_poll_without_start),
         cmocka_unit_test_setup_teardown(test_abort_then_again, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, wf_fixture_setup, wf_fixture_teardown),
     };
