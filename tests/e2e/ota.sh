@@ -10,7 +10,8 @@
 #            $connection and $connection_requests in its log), an image larger than
 #            the slot (refused before the first write: the file stays empty), 404
 #   ota_server.py  (tests/e2e/ota_server.py) ranges, ETag, Last-Modified and If-Range,
-#            and on request: the connection cut after N body bytes the first time,
+#            and on request: the connection cut (FIN or RST) after N body bytes the
+#            first time, or held silent then (one request's time-out),
 #            another image from the second request on (with and without honouring
 #            If-Range), Range ignored, a weak ETag, no ETag, bytes beyond Content-Length
 #   dnsmasq  www.example.test = 10.0.0.1, for the https cases
@@ -203,6 +204,22 @@ if ((!SKIP)); then
   ota_log 1 | grep -q ' 200 bytes=123457 cut$' || WHY+=("first: $(ota_log 1)")
   ota_log 2 | grep -q ' range=bytes=123457- if-range="[0-9a-f]*" -> 206 bytes=176543$' || WHY+=("second: $(ota_log 2)")
 fi
+end
+
+begin "reset mid-body (RST): resumed"
+get ota "$U/image.bin?reset=77777"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=77777- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "a request that stalls mid-body runs out of its time (--request-timeout 1000): resumed"
+get ota "$U/image.bin?stall=33333" --request-timeout 1000
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=33333- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
 end
 
 begin "cut mid-piece: the piece resumes where the bytes stopped"
