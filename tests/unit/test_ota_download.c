@@ -555,6 +555,15 @@ static void server_run(struct image_server *s)
     assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
 }
 
+/* A server whose first response is cut after `after` body bytes (not running yet). */
+static struct image_server *server_cutting(size_t size, size_t after)
+{
+    struct image_server *s = server_start(size);
+    s->drops = 1;
+    s->drop_after = after;
+    return s;
+}
+
 static void server_stop(struct image_server *s)
 {
     s->stop = true;
@@ -676,9 +685,7 @@ static void test_pieces_one_connection(void **state)
 static void test_drop_resumes_with_etag(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 12345;
+    struct image_server *s = server_cutting(30000, 12345);
     server_run(s);
     struct run u;
     run_setup(&u, s, 32768, 0);
@@ -737,9 +744,7 @@ static void test_drop_weak_etag_starts_over(void **state)
 static void test_changed_image_if_range_200(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 10000;
+    struct image_server *s = server_cutting(30000, 10000);
     s->change_after = 1;
     server_run(s);
     struct run u;
@@ -758,9 +763,7 @@ static void test_changed_image_if_range_200(void **state)
 static void test_changed_image_206_starts_over(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 10000;
+    struct image_server *s = server_cutting(30000, 10000);
     s->change_after = 1;
     s->ignore_if_range = true;
     server_run(s);
@@ -908,19 +911,25 @@ static void test_resumes_bounded(void **state)
     server_stop(s);
 }
 
+/* A running server whose first response stalls after 8000 of 30000 bytes, and
+ * a download of it whose requests time out after `request_ms`. */
+static struct image_server *stalling_run(struct run *u, uint32_t request_ms)
+{
+    struct image_server *s = server_cutting(30000, 8000);
+    s->stall = true;
+    server_run(s);
+    run_setup(u, s, 32768, 0);
+    u->o.fetch.total_timeout_ms = request_ms;
+    return s;
+}
+
 /* One request stalls (the server holds the connection, silent): its own
  * time-out (fetch.total_timeout_ms) is a drop, resumed. */
 static void test_request_timeout_resumes(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 8000;
-    s->stall = true;
-    server_run(s);
     struct run u;
-    run_setup(&u, s, 32768, 0);
-    u.o.fetch.total_timeout_ms = 400;
+    struct image_server *s = stalling_run(&u, 400);
     assert_int_equal(run_download(fx, &u), 0);
     assert_image(&u, 30000, 0);
     assert_int_equal(u.r.resumes, 1);
@@ -933,14 +942,8 @@ static void test_request_timeout_resumes(void **state)
 static void test_total_timeout_ends(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 8000;
-    s->stall = true;
-    server_run(s);
     struct run u;
-    run_setup(&u, s, 32768, 0);
-    u.o.fetch.total_timeout_ms = 10000;
+    struct image_server *s = stalling_run(&u, 10000);
     u.o.total_timeout_ms = 500;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
