@@ -177,6 +177,7 @@ struct wf_ota_download {
     uint8_t drops;     /**< resumes + restarts so far (bounded by max_resumes) */
     uint32_t deadline; /**< port clock: end of the whole download (total_timeout_ms) */
     int rc;            /**< the download's result once over; WF_EAGAIN while running */
+    bool started;      /**< wf_ota_download_start was called (a zeroed area was not) */
 };
 
 /** @brief Start a download (never waits). `d`, `options` (and what it

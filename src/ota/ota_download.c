@@ -218,6 +218,7 @@ int wf_ota_download_start(wf_ota_download_t *d, wf_net_t *net, wf_tls_t *tls,
     wf_ota_plan_init(&d->plan, sink->capacity, options->piece_size);
     d->deadline = wf_port_millis(port_of(d)) + options->total_timeout_ms;
     d->rc = WF_EAGAIN;
+    d->started = true;
     if (options->url == NULL || options->fetch.header_count > WF_OTA_MAX_HEADERS ||
         (options->fetch.header_count > 0 && options->fetch.headers == NULL)) {
         return finish(d, WF_EINVAL);
@@ -268,6 +269,9 @@ static int after_fetch(wf_ota_download_t *d, int rc)
 
 int wf_ota_download_poll(wf_ota_download_t *d)
 {
+    if (!d->started) {
+        return WF_EINVAL;
+    }
     if (d->rc != WF_EAGAIN) {
         return d->rc;
     }

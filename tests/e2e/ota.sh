@@ -10,7 +10,8 @@
 #            $connection and $connection_requests in its log), an image larger than
 #            the slot (refused before the first write: the file stays empty), 404
 #   ota_server.py  (tests/e2e/ota_server.py) ranges, ETag, Last-Modified and If-Range,
-#            and on request: the connection cut after N body bytes the first time,
+#            and on request: the connection cut (FIN or RST) after N body bytes the
+#            first time, or held silent then (one request's time-out),
 #            another image from the second request on (with and without honouring
 #            If-Range), Range ignored, a weak ETag, no ETag, bytes beyond Content-Length
 #   dnsmasq  www.example.test = 10.0.0.1, for the https cases
@@ -65,6 +66,7 @@ OTA_LOG=$TS_DIR/ota-server.log
 ts__launch ota tcp OTA_PORT "$TS_DIR/ota-server.out" -- \
   python3 "$here/ota_server.py" @PORT@ "$img" "$OTA_LOG" || setup_failed "ota_server.py"
 
+RC=- SIZE=- TOTAL=- REQUESTS=- RESUMES=- RESTARTS=- STATUS=- # set by get (skipped cases: unset)
 OUT=$TS_DIR/image.out
 STDOUT=$TS_DIR/stdout
 ERR=$TS_DIR/stderr
@@ -205,6 +207,22 @@ if ((!SKIP)); then
 fi
 end
 
+begin "reset mid-body (RST): resumed"
+get ota "$U/image.bin?reset=77777"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=77777- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "a request that stalls mid-body runs out of its time (--request-timeout 1000): resumed"
+get ota "$U/image.bin?stall=33333" --request-timeout 1000
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=33333- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
+end
+
 begin "cut mid-piece: the piece resumes where the bytes stopped"
 get ota "$U/image.bin?drop=1000" --piece 65536
 expect "exit code" "$RC" 0
@@ -274,6 +292,23 @@ begin "a cut with no resumes allowed (--max-resumes 0): the drop's error"
 get ota "$U/image.bin?drop=1000&case=noresume" --max-resumes 0
 failed_with WF_EHTTP_SHORT
 expect requests "$REQUESTS" 1
+end
+
+begin "bad arguments: exit 2, no file made; an output file that cannot be made: exit 3"
+if ((!SKIP)); then
+  for args in "--capacity 12x" "--piece" "--max-resumes 300" "--map nonsense" "--frobnicate 1" "$U/image.bin"; do
+    rm -f "$OUT"
+    # shellcheck disable=SC2086 # the words of $args are the arguments
+    timeout -k 5 20 "$bin" $args "$U/image.bin" "$OUT" >"$STDOUT" 2>"$ERR"
+    rc=$?
+    ((rc == 2)) || WHY+=("'$args': exit code $rc, expected 2")
+    [[ -e $OUT ]] && WHY+=("'$args': the file was made")
+    grep -q '^usage: wf-ota-fetch' "$ERR" || WHY+=("'$args': no usage line")
+  done
+  timeout -k 5 20 "$bin" --map "10.0.0.1:8080=127.0.0.1:${PORT[plain]}" "$U/image.bin" "$TS_DIR/no/such/dir/out" \
+    >"$STDOUT" 2>"$ERR"
+  expect "exit code (no such directory)" "$?" 3
+fi
 end
 
 summary ""

@@ -13,7 +13,10 @@ only when it names the bytes served now, else the whole file, 200). The
 options (a query string) change that; every target (path and query) counts
 its requests from 1:
   drop=N     the first response to this target is cut after N body bytes
-             (the connection closed)
+             (the connection closed: FIN)
+  reset=N    the same, the connection reset (RST)
+  stall=N    the same, the connection then held open without a byte until the
+             client closes it (or 30 s pass)
   change=1   from the second request on, the file served is DOCROOT/NAME.v2,
              with another ETag and Last-Modified
   norange=1  Range is ignored: always the whole file, 200
@@ -29,6 +32,7 @@ Appends one line per request to LOG_FILE:
 import hashlib
 import os
 import socket
+import struct
 import sys
 import threading
 import urllib.parse
@@ -119,12 +123,18 @@ def answer(conn, docroot, logfile, target, headers):
         body = data
         head = "HTTP/1.1 200 OK\r\n%sContent-Length: %d\r\n\r\n" % (fields, len(body))
         status = 200
-    cut = n == 1 and "drop" in opts
+    how = next((k for k in ("drop", "reset", "stall") if k in opts), None)
+    cut = n == 1 and how is not None
     if cut:
-        body = body[:int(opts["drop"])]
+        body = body[:int(opts[how])]
     extra = int(opts.get("extra", "0")) if status == 200 else 0
     conn.sendall(head.encode("latin-1") + body + b"\xee" * extra)
     log(logfile, "%s %d bytes=%d%s" % (note, status, len(body) + extra, " cut" if cut else ""))
+    if cut and how == "reset":
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    elif cut and how == "stall":
+        while conn.recv(4096):
+            pass
     return not cut and extra == 0
 
 

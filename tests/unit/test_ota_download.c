@@ -301,6 +301,7 @@ struct image_server {
     int status;             /* answer this status (no body) when not 0 */
     unsigned drops;         /* the first `drops` responses are cut ... */
     size_t drop_after;      /* ... after this many body bytes */
+    bool stall;             /* cut: hold the connection silently instead of closing it */
     int change_after;       /* after this many requests, the image changes (version+1, new ETag); <0 never */
     size_t extra;           /* bytes sent after a 200's announced Content-Length */
     bool chunked_long;      /* a 206 sent chunked, `extra` bytes longer than its Content-Range */
@@ -379,7 +380,10 @@ static bool send_body(int c, const struct image_server *s, size_t first, size_t 
         for (size_t i = 0; i < n; i++) {
             buf[i] = image_byte(first + sent + i, s->version);
         }
-        if (n == 0 || !send_all(c, buf, n)) {
+        if (n == 0) {
+            return true; /* the cut: the caller closes or stalls */
+        }
+        if (!send_all(c, buf, n)) {
             return false;
         }
         sent += n;
@@ -480,6 +484,19 @@ static bool serve_one(struct image_server *s, int c)
     if (!send_all(c, head, (size_t)n) || !send_body(c, s, first, count, limit)) {
         return false;
     }
+    if (cut && s->stall) {
+        /* Send nothing more; wait for the client to give up (or the test to end). */
+        char b;
+        while (!s->stop) {
+            struct timeval tv = {0, 20000};
+            fd_set rd;
+            FD_ZERO(&rd);
+            FD_SET(c, &rd);
+            if (select(c + 1, &rd, NULL, NULL, &tv) > 0 && recv(c, &b, 1, 0) <= 0) {
+                break;
+            }
+        }
+    }
     if (cut) {
         return false;
     }
@@ -536,6 +553,15 @@ static struct image_server *server_start(size_t size)
 static void server_run(struct image_server *s)
 {
     assert_int_equal(pthread_create(&s->thread, NULL, server_main, s), 0);
+}
+
+/* A server whose first response is cut after `after` body bytes (not running yet). */
+static struct image_server *server_cutting(size_t size, size_t after)
+{
+    struct image_server *s = server_start(size);
+    s->drops = 1;
+    s->drop_after = after;
+    return s;
 }
 
 static void server_stop(struct image_server *s)
@@ -659,9 +685,7 @@ static void test_pieces_one_connection(void **state)
 static void test_drop_resumes_with_etag(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 12345;
+    struct image_server *s = server_cutting(30000, 12345);
     server_run(s);
     struct run u;
     run_setup(&u, s, 32768, 0);
@@ -720,9 +744,7 @@ static void test_drop_weak_etag_starts_over(void **state)
 static void test_changed_image_if_range_200(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 10000;
+    struct image_server *s = server_cutting(30000, 10000);
     s->change_after = 1;
     server_run(s);
     struct run u;
@@ -741,9 +763,7 @@ static void test_changed_image_if_range_200(void **state)
 static void test_changed_image_206_starts_over(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct image_server *s = server_start(30000);
-    s->drops = 1;
-    s->drop_after = 10000;
+    struct image_server *s = server_cutting(30000, 10000);
     s->change_after = 1;
     s->ignore_if_range = true;
     server_run(s);
@@ -891,6 +911,62 @@ static void test_resumes_bounded(void **state)
     server_stop(s);
 }
 
+/* A running server whose first response stalls after 8000 of 30000 bytes, and
+ * a download of it whose requests time out after `request_ms`. */
+static struct image_server *stalling_run(struct run *u, uint32_t request_ms)
+{
+    struct image_server *s = server_cutting(30000, 8000);
+    s->stall = true;
+    server_run(s);
+    run_setup(u, s, 32768, 0);
+    u->o.fetch.total_timeout_ms = request_ms;
+    return s;
+}
+
+/* One request stalls (the server holds the connection, silent): its own
+ * time-out (fetch.total_timeout_ms) is a drop, resumed. */
+static void test_request_timeout_resumes(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct run u;
+    struct image_server *s = stalling_run(&u, 400);
+    assert_int_equal(run_download(fx, &u), 0);
+    assert_image(&u, 30000, 0);
+    assert_int_equal(u.r.resumes, 1);
+    assert_string_equal(s->range[1], "bytes=8000-");
+    server_stop(s);
+}
+
+/* The whole download's time-out ends it, even though each request has time left
+ * and resumes are allowed. */
+static void test_total_timeout_ends(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct run u;
+    struct image_server *s = stalling_run(&u, 10000);
+    u.o.total_timeout_ms = 500;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(run_download(fx, &u), WF_ETIMEDOUT);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(ms >= 450 && ms < 3000);
+    assert_int_equal(u.r.requests, 1);
+    assert_int_equal(u.r.size, 8000);
+    server_stop(s);
+}
+
+/* A poll without a start (a zeroed work area) is WF_EINVAL, never "done". */
+static void test_poll_without_start(void **state)
+{
+    (void)state;
+    static wf_ota_download_t never;
+    memset(&never, 0, sizeof never);
+    assert_int_equal(wf_ota_download_poll(&never), WF_EINVAL);
+    wf_ota_download_abort(&never);
+    assert_int_equal(wf_ota_download_poll(&never), WF_EINVAL);
+}
+
 /* Abort in the middle: the sockets are free, a new download works. */
 static void test_abort_then_again(void **state)
 {
@@ -973,6 +1049,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bytes_after_content_length, wf_fixture_setup,
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_resumes_bounded, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_request_timeout_resumes, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_total_timeout_ends, wf_fixture_setup, wf_fixture_teardown),
+        cmocka_unit_test(test_poll_without_start),
         cmocka_unit_test_setup_teardown(test_abort_then_again, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, wf_fixture_setup, wf_fixture_teardown),
     };
