@@ -398,14 +398,6 @@ int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_
  */
 int wf_fetch_poll(wf_fetch_t *f);
 
-/** @brief True if the last wf_fetch_poll moved the fetch on (poll again at
- *  once); false if it is waiting for the network or the body source (a loop
- *  may sleep until the chip's interrupt or the next millisecond). */
-static inline bool wf_fetch_progressed(const wf_fetch_t *f)
-{
-    return f->progressed;
-}
-
 /**
  * @brief Give up the fetch in whatever state it is: its connection is closed
  * at once (no close_notify is waited for: a TLS session is ended, the
