@@ -9,6 +9,7 @@
  * every state while another runs, deadlines while nothing is polled, no free
  * hardware socket). */
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -916,6 +920,147 @@ static void test_multi_cap_w5500(void **state)
     check_cap(*state, 8);
 }
 
+/* ---- https transfers at once, each with its own wf_tls_t ------------------ */
+
+extern char **environ;
+
+/* tests/e2e/slow_server.py over TLS (a thread per connection, so handshakes
+ * run at once), with a throw-away self-signed certificate (the clients are
+ * `insecure`: this is about concurrency, not verification). */
+struct tls_server {
+    pid_t pid;
+    uint16_t port;
+    char dir[32];
+};
+
+static void run_quiet(char *const argv[])
+{
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    assert_int_equal(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void tls_server_start(struct tls_server *t)
+{
+    snprintf(t->dir, sizeof t->dir, "/tmp/wf-tls-XXXXXX");
+    assert_non_null(mkdtemp(t->dir));
+    char cert[64], key[64], log[64], port[8];
+    snprintf(cert, sizeof cert, "%s/cert.pem", t->dir);
+    snprintf(key, sizeof key, "%s/key.pem", t->dir);
+    snprintf(log, sizeof log, "%s/log", t->dir);
+    char *req[] = {"openssl",
+                   "req",
+                   "-x509",
+                   "-newkey",
+                   "ec",
+                   "-pkeyopt",
+                   "ec_paramgen_curve:P-256",
+                   "-nodes",
+                   "-subj",
+                   "/CN=www.example.test",
+                   "-days",
+                   "2",
+                   "-keyout",
+                   key,
+                   "-out",
+                   cert,
+                   NULL};
+    run_quiet(req);
+    int probe = socket(AF_INET, SOCK_STREAM, 0); /* a free port */
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    assert_int_equal(bind(probe, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t al = sizeof a;
+    assert_int_equal(getsockname(probe, (struct sockaddr *)&a, &al), 0);
+    t->port = ntohs(a.sin_port);
+    close(probe);
+    snprintf(port, sizeof port, "%u", t->port);
+    char *server[] = {"python3", WF_SOURCE_DIR "/tests/e2e/slow_server.py", port, log, cert, key, NULL};
+    assert_int_equal(posix_spawnp(&t->pid, server[0], NULL, NULL, server, environ), 0);
+    for (int i = 0; i < 100; i++) { /* until it listens (at most 5 s) */
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        bool up = connect(c, (struct sockaddr *)&a, sizeof a) == 0;
+        close(c);
+        if (up) {
+            return;
+        }
+        sleep_ms(50);
+    }
+    fail_msg("the TLS server did not start");
+}
+
+static void tls_server_stop(struct tls_server *t)
+{
+    kill(t->pid, SIGTERM);
+    waitpid(t->pid, NULL, 0);
+    char *rm[] = {"rm", "-rf", t->dir, NULL};
+    run_quiet(rm);
+}
+
+/* `n` https transfers at once, each with its own wf_tls_t: all complete
+ * (TLS 1.3, whose handshakes hold PSA key slots: the slots are sized for
+ * WF_TLS_CONTEXTS contexts, else the second handshake fails with WF_ENOMEM).
+ * Returns the mbedTLS heap peak of the run. */
+static size_t https_at_once(struct wf_fixture *fx, const struct tls_server *srv, wf_tls_t *tls, unsigned n)
+{
+    wf_fetch_multi_t m;
+    wf_fetch_multi_init(&m, &fx->net);
+    wf_tls_heap_peak_reset();
+    for (unsigned i = 0; i < n; i++) {
+        xfer_prepare(&xfers[i], (char)('0' + i), "https", srv->port);
+        snprintf(xfers[i].url, sizeof xfers[i].url, "https://10.0.0.1:%u/fast/%u", srv->port, i);
+        xfer_add(fx, &m, &xfers[i], &tls[i]);
+    }
+    multi_run(&m, NULL, mono_ms(), 20000);
+    for (unsigned i = 0; i < n; i++) {
+        char want[24];
+        snprintf(want, sizeof want, "fast %u\n", i);
+        assert_int_equal(xfers[i].rc, 0);
+        assert_int_equal(xfers[i].r.http_status, 200);
+        assert_int_equal(xfers[i].out.sink.len, strlen(want));
+        assert_memory_equal(xfers[i].out.sink.data, want, strlen(want));
+    }
+    return wf_tls_heap_peak();
+}
+
+static void test_multi_https_each_own_tls(void **state)
+{
+    struct wf_fixture *fx = *state;
+    struct tls_server srv;
+    tls_server_start(&srv);
+    static _Alignas(16) unsigned char pool[256 * 1024];
+    assert_int_equal(wf_tls_platform_init(&fx->host.port, pool, sizeof pool), 0);
+    static wf_tls_t tls[4];
+    struct wf_tls_options to = {.insecure = true, .accept_unknown_time = true, .no_session_cache = true};
+    size_t idle = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        wf_tls_init(&tls[i]);
+        assert_int_equal(wf_tls_setup(&tls[i], &to), 0);
+        if (i == 0) {
+            idle = wf_tls_heap_used(); /* one context set up, no handshake */
+        }
+    }
+    size_t one = https_at_once(fx, &srv, tls, 1);
+    size_t two = https_at_once(fx, &srv, tls, 2);
+    size_t four = https_at_once(fx, &srv, tls, 4);
+    print_message(
+        "mbedTLS heap: one context set up %zu B; peak with 4 set up and 1 handshake %zu B, 2 at once "
+        "%zu B, 4 at once %zu B\n",
+        idle, one, two, four);
+    assert_true(two > one); /* the second handshake's state is its own */
+    assert_all_sockets_free(fx);
+    for (unsigned i = 0; i < 4; i++) {
+        wf_tls_free(&tls[i]);
+    }
+    tls_server_stop(&srv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -934,6 +1079,7 @@ int main(void)
                                         wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_multi_cap_w5100, wf_fixture_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_multi_cap_w5500, fixture_w5500_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_multi_https_each_own_tls, wf_fixture_setup, wf_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
