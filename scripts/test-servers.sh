@@ -59,6 +59,10 @@
 #   ts_start_keepalive VAR LOG [PKI_DIR]  # tests/e2e/keepalive_server.py: keeps connections,
 #                                    # or closes them on purpose (idle, or under the next
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
+#   ts_start_slow VAR LOG [PKI_DIR]  # tests/e2e/slow_server.py: /slow/NAME answers after 2 s,
+#                                    # /fast/NAME at once, else 404; a thread per connection;
+#                                    # logs when each connection opens and closes (ms) in LOG;
+#                                    # TLS with PKI_DIR (the good RSA chain)
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
 #   ts_share VAR...                  # let child scripts use the servers started here: exports
@@ -532,6 +536,19 @@ ts_start_echo() {
   : >"${3:?ts_start_echo VAR PKI_DIR LOG}"
   ts__launch echo tcp "$1" "$TS_DIR/echo.log" -- \
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
+}
+
+ts_start_slow() {
+  local var=${1:?ts_start_slow VAR LOG [PKI_DIR]} log=${2:?ts_start_slow VAR LOG [PKI_DIR]} pki
+  local -a tls=()
+  if [[ -n ${3:-} ]]; then
+    pki=$(cd "$3" && pwd) || return 1
+    tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
+  fi
+  ts_init
+  : >"$log"
+  ts__launch slow tcp "$var" "$TS_DIR/slow-$var.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/slow_server.py" @PORT@ "$log" "${tls[@]}"
 }
 
 ts_start_keepalive() {

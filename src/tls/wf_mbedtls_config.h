@@ -166,8 +166,9 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * (handshake and application, two each) at once; a client certificate's key
  * adds one: 8 per context. Contexts in use at once (transfers at once, fetch.h):
  * WF_TLS_CONTEXTS, 1 on the board (CMake WF_TLS_CONTEXTS; the host's builds 8,
- * WF_FETCH_MAX_TRANSFERS). With too few slots a second handshake fails with
- * MBEDTLS_ERR_SSL_ALLOC_FAILED (WF_ENOMEM). */
+ * WF_FETCH_MAX_TRANSFERS). With too few slots a handshake at once with
+ * another fails (MBEDTLS_ERR_SSL_ALLOC_FAILED: WF_ENOMEM, or WF_ETLS_HANDSHAKE
+ * where mbedTLS reports the PSA error as a generic one). */
 #ifndef WF_TLS_CONTEXTS
 #define WF_TLS_CONTEXTS 1
 #endif

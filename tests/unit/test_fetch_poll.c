@@ -1005,7 +1005,8 @@ static void tls_server_stop(struct tls_server *t)
 
 /* `n` https transfers at once, each with its own wf_tls_t: all complete
  * (TLS 1.3, whose handshakes hold PSA key slots: the slots are sized for
- * WF_TLS_CONTEXTS contexts, else the second handshake fails with WF_ENOMEM).
+ * WF_TLS_CONTEXTS contexts, else a handshake at once with another fails with
+ * WF_ETLS_HANDSHAKE or WF_ENOMEM).
  * Returns the mbedTLS heap peak of the run. */
 static size_t https_at_once(struct wf_fixture *fx, const struct tls_server *srv, wf_tls_t *tls, unsigned n)
 {
