@@ -1883,6 +1883,9 @@ static int run_parallel(struct session *main_s, wf_net_t *net, const struct wf_f
                         size_t limit, struct wf_sim_chip *model)
 {
     const struct cli *c = main_s->cli;
+    if (c->retry.count > 0 && !c->silent) {
+        fputs("Warning: --retry is not applied with -Z/--parallel: each URL gets one attempt\n", stderr);
+    }
     wf_fetch_multi_t m;
     wf_fetch_multi_init(&m, net);
     size_t cap = wf_fetch_multi_capacity(&m);

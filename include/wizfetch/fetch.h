@@ -137,7 +137,9 @@ extern "C" {
  * min(WF_FETCH_MAX_TRANSFERS, the chip's sockets) with WF_EMFILE before
  * anything starts. Default: WF_CHIP_MAX_SOCKETS (8, the W5500's count; a
  * board's wizfetch_config.h may lower it: each slot of wf_fetch_multi_t is
- * a pointer and a result).
+ * a pointer). https transfers at once also need mbedTLS's PSA key slots for
+ * that many contexts: WF_TLS_CONTEXTS (src/tls/wf_mbedtls_config.h; the
+ * host's builds 8, the board's 1).
  */
 #ifndef WF_FETCH_MAX_TRANSFERS
 #define WF_FETCH_MAX_TRANSFERS WF_CHIP_MAX_SOCKETS

@@ -36,6 +36,8 @@ ts_start_slow HTTPS_PORT "$HTTPS_LOG" "$pki" || setup_failed "slow server (https
 ts_free_port REFUSED_PORT || setup_failed "free port"
 
 ERR=$work/err
+# Set by `timed` (through namerefs).
+rc=0 crc=0 ms=0 cms=0 single_ms=0 curl_single_ms=0 ms100=0 ms500=0
 case_on_fail() { [[ -s $ERR ]] && tail -n 5 "$ERR" | sed 's/^/# /'; }
 
 # set_scheme http|https: BASE (the URL prefix), LOG (the server's), WF and CURL (the
