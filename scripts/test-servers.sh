@@ -538,30 +538,29 @@ ts_start_echo() {
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
 }
 
-ts_start_slow() {
-  local var=${1:?ts_start_slow VAR LOG [PKI_DIR]} log=${2:?ts_start_slow VAR LOG [PKI_DIR]} pki
+# ts__start_logging_server NAME SCRIPT VAR LOG [PKI_DIR]: a tests/e2e Python server that
+# writes its own log LOG (emptied first), plain or TLS with PKI_DIR's good RSA chain.
+ts__start_logging_server() {
+  local name=$1 script=$2 var=$3 log=$4 pki
   local -a tls=()
-  if [[ -n ${3:-} ]]; then
-    pki=$(cd "$3" && pwd) || return 1
+  if [[ -n ${5:-} ]]; then
+    pki=$(cd "$5" && pwd) || return 1
     tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
   fi
   ts_init
   : >"$log"
-  ts__launch slow tcp "$var" "$TS_DIR/slow-$var.log" -- \
-    python3 "$TS_SCRIPTS_DIR/../tests/e2e/slow_server.py" @PORT@ "$log" "${tls[@]}"
+  ts__launch "$name" tcp "$var" "$TS_DIR/$name-$var.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/$script" @PORT@ "$log" "${tls[@]}"
+}
+
+ts_start_slow() {
+  ts__start_logging_server slow slow_server.py "${1:?ts_start_slow VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_slow VAR LOG [PKI_DIR]}" "${3:-}"
 }
 
 ts_start_keepalive() {
-  local var=${1:?ts_start_keepalive VAR LOG [PKI_DIR]} log=${2:?ts_start_keepalive VAR LOG [PKI_DIR]} pki
-  local -a tls=()
-  if [[ -n ${3:-} ]]; then
-    pki=$(cd "$3" && pwd) || return 1
-    tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
-  fi
-  ts_init
-  : >"$log"
-  ts__launch keepalive tcp "$var" "$TS_DIR/keepalive-$var.log" -- \
-    python3 "$TS_SCRIPTS_DIR/../tests/e2e/keepalive_server.py" @PORT@ "$log" "${tls[@]}"
+  ts__start_logging_server keepalive keepalive_server.py "${1:?ts_start_keepalive VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_keepalive VAR LOG [PKI_DIR]}" "${3:-}"
 }
 
 ts_start_mute() {
