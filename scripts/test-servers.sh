@@ -61,7 +61,8 @@
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
 #   ts_start_slow VAR LOG [PKI_DIR]  # tests/e2e/slow_server.py: /slow/NAME answers after 2 s,
 #                                    # /fast/NAME at once, else 404; a thread per connection;
-#                                    # logs when each connection opens and closes (ms) in LOG;
+#                                    # logs when each connection opens, its request comes, its
+#                                    # answer goes and it closes (ms) in LOG;
 #                                    # TLS with PKI_DIR (the good RSA chain)
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped

@@ -13,7 +13,9 @@ per event, times in milliseconds since the Unix epoch:
 
   open C T          connection C accepted (after the TLS handshake)
   request C T PATH  its request head read
-  close C T         its answer sent and the connection closed
+  answer C T        its answer about to be sent (T taken before the first byte
+                    goes out, so a client's next request is never earlier)
+  close C T         the connection closed
 
 Paths:
   /slow/NAME    200 after 2 s, body "slow NAME\\n" (Content-Length)
@@ -63,6 +65,7 @@ def serve(conn, number, log_path):
             status, body = "404 Not Found", "missing\n"
         head = (f"HTTP/1.1 {status}\r\nContent-Type: text/plain\r\n"
                 f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+        log(log_path, f"answer {number} {now_ms()}")
         conn.sendall(head.encode() + body.encode())
         if isinstance(conn, ssl.SSLSocket):
             try:
