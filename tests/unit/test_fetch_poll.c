@@ -950,6 +950,27 @@ static void run_quiet(char *const argv[])
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static struct tls_server *running_server;
+
+static void tls_server_kill(struct tls_server *t)
+{
+    kill(-t->pid, SIGTERM);
+    waitpid(t->pid, NULL, 0);
+    char *rm[] = {"rm", "-rf", t->dir, NULL};
+    pid_t pid;
+    if (posix_spawnp(&pid, rm[0], NULL, NULL, rm, environ) == 0) {
+        waitpid(pid, NULL, 0);
+    }
+}
+
+static void tls_server_stop_at_exit(void)
+{
+    if (running_server != NULL) {
+        tls_server_kill(running_server);
+        running_server = NULL;
+    }
+}
+
 static void tls_server_start(struct tls_server *t)
 {
     snprintf(t->dir, sizeof t->dir, "/tmp/wf-tls-XXXXXX");
@@ -985,8 +1006,15 @@ static void tls_server_start(struct tls_server *t)
     close(probe);
     snprintf(port, sizeof port, "%u", t->port);
     char *server[] = {"python3", WF_SOURCE_DIR "/tests/e2e/slow_server.py", port, log, cert, key, NULL};
-    assert_int_equal(posix_spawnp(&t->pid, server[0], NULL, NULL, server, environ), 0);
-    for (int i = 0; i < 100; i++) { /* until it listens (at most 5 s) */
+    posix_spawnattr_t attr; /* a process group of its own: python3 may be a wrapper that forks */
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
+    assert_int_equal(posix_spawnp(&t->pid, server[0], NULL, &attr, server, environ), 0);
+    posix_spawnattr_destroy(&attr);
+    running_server = t;
+    atexit(tls_server_stop_at_exit); /* also when a check fails before tls_server_stop */
+    for (int i = 0; i < 100; i++) {  /* until it listens (at most 5 s) */
         int c = socket(AF_INET, SOCK_STREAM, 0);
         bool up = connect(c, (struct sockaddr *)&a, sizeof a) == 0;
         close(c);
@@ -1000,10 +1028,8 @@ static void tls_server_start(struct tls_server *t)
 
 static void tls_server_stop(struct tls_server *t)
 {
-    kill(t->pid, SIGTERM);
-    waitpid(t->pid, NULL, 0);
-    char *rm[] = {"rm", "-rf", t->dir, NULL};
-    run_quiet(rm);
+    tls_server_kill(t);
+    running_server = NULL;
 }
 
 /* `n` https transfers at once, each with its own wf_tls_t: all complete
@@ -1036,7 +1062,7 @@ static size_t https_at_once(struct wf_fixture *fx, const struct tls_server *srv,
 static void test_multi_https_each_own_tls(void **state)
 {
     struct wf_fixture *fx = *state;
-    struct tls_server srv;
+    static struct tls_server srv;
     tls_server_start(&srv);
     static _Alignas(16) unsigned char pool[256 * 1024];
     assert_int_equal(wf_tls_platform_init(&fx->host.port, pool, sizeof pool), 0);
