@@ -59,6 +59,11 @@
 #   ts_start_keepalive VAR LOG [PKI_DIR]  # tests/e2e/keepalive_server.py: keeps connections,
 #                                    # or closes them on purpose (idle, or under the next
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
+#   ts_start_slow VAR LOG [PKI_DIR]  # tests/e2e/slow_server.py: /slow/NAME answers after 2 s,
+#                                    # /fast/NAME at once, else 404; a thread per connection;
+#                                    # logs when each connection opens, its request comes, its
+#                                    # answer goes and it closes (ms) in LOG;
+#                                    # TLS with PKI_DIR (the good RSA chain)
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
 #   ts_share VAR...                  # let child scripts use the servers started here: exports
@@ -534,17 +539,29 @@ ts_start_echo() {
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
 }
 
-ts_start_keepalive() {
-  local var=${1:?ts_start_keepalive VAR LOG [PKI_DIR]} log=${2:?ts_start_keepalive VAR LOG [PKI_DIR]} pki
+# ts__start_logging_server NAME SCRIPT VAR LOG [PKI_DIR]: a tests/e2e Python server that
+# writes its own log LOG (emptied first), plain or TLS with PKI_DIR's good RSA chain.
+ts__start_logging_server() {
+  local name=$1 script=$2 var=$3 log=$4 pki
   local -a tls=()
-  if [[ -n ${3:-} ]]; then
-    pki=$(cd "$3" && pwd) || return 1
+  if [[ -n ${5:-} ]]; then
+    pki=$(cd "$5" && pwd) || return 1
     tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
   fi
   ts_init
   : >"$log"
-  ts__launch keepalive tcp "$var" "$TS_DIR/keepalive-$var.log" -- \
-    python3 "$TS_SCRIPTS_DIR/../tests/e2e/keepalive_server.py" @PORT@ "$log" "${tls[@]}"
+  ts__launch "$name" tcp "$var" "$TS_DIR/$name-$var.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/$script" @PORT@ "$log" "${tls[@]}"
+}
+
+ts_start_slow() {
+  ts__start_logging_server slow slow_server.py "${1:?ts_start_slow VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_slow VAR LOG [PKI_DIR]}" "${3:-}"
+}
+
+ts_start_keepalive() {
+  ts__start_logging_server keepalive keepalive_server.py "${1:?ts_start_keepalive VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_keepalive VAR LOG [PKI_DIR]}" "${3:-}"
 }
 
 ts_start_mute() {

@@ -1272,6 +1272,11 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
     return rc < 0 ? rc : poll_to_end(f);
 }
 
+bool wf_fetch_progressed(const wf_fetch_t *f)
+{
+    return f->progressed;
+}
+
 const struct wf_url *wf_fetch_url(const wf_fetch_t *f)
 {
     return &f->url;
