@@ -236,7 +236,7 @@ typedef struct wf_tls {
     bool connected;
     bool transport_eof; /**< the bio saw the TCP end of stream */
     bool nowait; /**< the bio returns at once: WANT_READ / WANT_WRITE (the *_nowait and *_step calls) */
-    size_t nowait_taken; /**< bytes the bio took from the socket in the current such call */
+    size_t nowait_room; /**< bytes the bio may still take from the socket in the current such call */
     bool dates_checked;
     bool setup_done;
     bool cert_seen;        /**< this handshake received (and judged) a certificate */

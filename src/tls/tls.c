@@ -83,12 +83,12 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static void nowait_begin(wf_tls_t *t)
 {
     t->nowait = true;
-    t->nowait_taken = 0;
+    t->nowait_room = WF_TLS_NOWAIT_READ_MAX;
 }
 
 bool wf_tls_nowait_progressed(const wf_tls_t *t)
 {
-    return t->nowait_taken > 0;
+    return t->nowait_room != WF_TLS_NOWAIT_READ_MAX;
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
@@ -98,20 +98,19 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
         return BIO_FAILED;
     }
     if (t->nowait) {
-        if (t->nowait_taken >= WF_TLS_NOWAIT_READ_MAX) {
-            return MBEDTLS_ERR_SSL_WANT_READ; /* this call's share is taken: the rest in the next */
-        }
-        if (len > WF_TLS_NOWAIT_READ_MAX - t->nowait_taken) {
-            len = WF_TLS_NOWAIT_READ_MAX - t->nowait_taken;
+        if (len > t->nowait_room) {
+            len = t->nowait_room; /* this call's share: the rest in the next */
         }
         wf_net_set_timeout(t->net, t->fd, 0);
     }
-    int n = wf_net_recv(t->net, t->fd, buf, len);
+    /* len 0: the share is taken; else nothing there now. mbedTLS keeps a
+     * partial record for the next call. */
+    int n = len == 0 ? WF_EAGAIN : wf_net_recv(t->net, t->fd, buf, len);
     if (n == WF_EAGAIN && t->nowait) {
-        return MBEDTLS_ERR_SSL_WANT_READ; /* mbedTLS keeps a partial record for the next call */
+        return MBEDTLS_ERR_SSL_WANT_READ;
     }
-    if (n > 0 && t->nowait) {
-        t->nowait_taken += (size_t)n;
+    if (n > 0) {
+        t->nowait_room -= (size_t)n; /* read only after a call that does not wait, which resets it */
     }
     if (n == 0 && len > 0) {
         t->transport_eof = true; /* the TCP stream ended: no more records can come */
