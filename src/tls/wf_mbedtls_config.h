@@ -27,6 +27,8 @@
  *                         unencrypted from flash and leaves AES decryption out.
  *                         CBC here is for the key file only: tls.c offers no
  *                         CBC cipher suite.
+ *   WF_TLS_CONTEXTS       TLS contexts in use at once (default 1): sizes the
+ *                         PSA key slots (full profile).
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -158,11 +160,18 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * services shared across isolation boundaries): two extra 16 KiB record copies
  * on the heap. Here caller and crypto are one program. */
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
-/* PSA key slots, static RAM (default 32, about 40 B each). A handshake holds at
- * most the ephemeral key share, a peer key being verified, a MAC key, and the
- * record keys of two transforms (handshake and application, two each) at once;
- * a client certificate's key adds one. */
-#define MBEDTLS_PSA_KEY_SLOT_COUNT 8
+/* PSA key slots, static RAM (default 32, about 40 B each), shared by every TLS
+ * context of the program. A handshake holds at most the ephemeral key share, a
+ * peer key being verified, a MAC key, and the record keys of two transforms
+ * (handshake and application, two each) at once; a client certificate's key
+ * adds one: 8 per context. Contexts in use at once (transfers at once, fetch.h):
+ * WF_TLS_CONTEXTS, 1 on the board (CMake WF_TLS_CONTEXTS; the host's builds 8,
+ * WF_FETCH_MAX_TRANSFERS). With too few slots a second handshake fails with
+ * MBEDTLS_ERR_SSL_ALLOC_FAILED (WF_ENOMEM). */
+#ifndef WF_TLS_CONTEXTS
+#define WF_TLS_CONTEXTS 1
+#endif
+#define MBEDTLS_PSA_KEY_SLOT_COUNT (8 * WF_TLS_CONTEXTS)
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* required by TLS 1.3 in 3.6 */
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
