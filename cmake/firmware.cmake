@@ -276,7 +276,7 @@ if(WF_TEST_PKI)
       # Two transfers at once on the W5500: the GET of /active while telemetry reports go
       # to /report, each on its own socket and TLS context (a second pool's worth of RAM).
       wf_firmware_image(fw-emu-superloop-telemetry/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
-                        POOL 62464 RAM_BUDGET 86016 TLS_CONTEXTS 2
+                        POOL 63488 RAM_BUDGET 87040 TLS_CONTEXTS 2
                         SET USE_DHCP=0 SUPERLOOP=1 WAKEUP=1 URL=https://www.example.test/active
                         REPORT_URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=2)
     endif()

@@ -130,10 +130,14 @@ static void report_start(uint32_t now)
     report_options.body.data = (const uint8_t *)report_body;
     report_options.body.len = fw_report_json(report_body, sizeof report_body, &stats);
     unsigned n = (unsigned)++stats.fetches;
-    env->say("report %u: %s (the GET %s)", n, report_body,
-             get.state == T_RUNNING ? "in progress"
-             : get.state == T_DONE  ? "over"
-                                    : "not started");
+    char head[48];
+    int hl = snprintf(head, sizeof head, "report %u (the GET %s): ", n,
+                      get.state == T_RUNNING ? "in progress"
+                      : get.state == T_DONE  ? "over"
+                                             : "not started");
+    env->console(head, hl > 0 ? (size_t)hl : 0); /* the JSON is longer than a say() line */
+    env->console(report_body, report_options.body.len);
+    env->console("\n", 1);
     report.head_len = 0;
     report.head[0] = '\0';
     report.started_ms = now;
@@ -357,7 +361,7 @@ _Noreturn void fw_superloop_run(const struct fw_superloop_env *e)
          * if the first did not move, so an iteration takes at most one long step
          * (a handshake's public-key operation) and neither transfer waits more than
          * one iteration for its turn. */
-        if (iterations % 2 == 0) {
+        if (iterations % 2 == 1) { /* the first iteration starts the GET, the second the first report */
             moved |= get_poll(up, now) || reports_poll(up, now);
         } else {
             moved |= reports_poll(up, now) || get_poll(up, now);
@@ -379,7 +383,7 @@ _Noreturn void fw_superloop_run(const struct fw_superloop_env *e)
     if (wake) {
         struct wf_board_wake_counts c;
         wf_board_wake_counts(&c);
-        env->say("wake-up: %lu sleeps (WFI), woken by %lu INTn edges and %lu ticks", (unsigned long)c.sleeps,
+        env->say("wake-up: %lu sleeps (WFI); interrupts: %lu INTn edges, %lu ticks", (unsigned long)c.sleeps,
                  (unsigned long)c.intn, (unsigned long)c.ticks);
     }
     bool ok = get.rc == 0;

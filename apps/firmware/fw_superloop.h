@@ -27,8 +27,9 @@ struct fw_superloop_env {
     wf_tls_t *report_tls;                       /**< the reports' (WF_FW_REPORT_S > 0), else NULL */
     struct wf_fetch_options *options;           /**< the GET: URL, timeouts (the DNS servers are set here) */
     const struct wf_fetch_callbacks *callbacks; /**< the GET's */
-    void (*say)(const char *fmt, ...);          /**< a console line */
-    void (*say_memory)(void);                   /**< the memory figures */
+    void (*say)(const char *fmt, ...);          /**< a console line (at most 159 bytes) */
+    void (*console)(const char *text, size_t len); /**< console text as it is */
+    void (*say_memory)(void);                      /**< the memory figures */
 };
 
 /** The mark of one iteration: called first in every iteration (never inlined). */

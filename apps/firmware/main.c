@@ -576,6 +576,7 @@ static void superloop(void)
     env.options = &options;
     env.callbacks = &callbacks;
     env.say = say;
+    env.console = console;
     env.say_memory = say_memory;
     fw_request_print(&options, console);
     fw_superloop_run(&env);
