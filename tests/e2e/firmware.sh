@@ -33,7 +33,7 @@
 # and the firmware's "mbedTLS pool high water" against the pool (tls_pool) -
 # wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
 # FW_AREA=NAME runs only the cases of one area (the `if fw_area NAME` blocks below:
-# fetch, mtls, seed, variants; ctest runs one test per area, tests/CMakeLists.txt).
+# fetch, mtls, seed, variants, superloop; ctest runs one test per area, tests/CMakeLists.txt).
 # Prints "ok"/"not ok" lines and "N passed, M failed" (tests/e2e/harness.sh).
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
