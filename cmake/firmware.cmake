@@ -22,6 +22,9 @@ set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
 set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
+set(WF_FW_SUPERLOOP "" CACHE STRING "Firmware: 1 = superloop mode, the fetch polled in a main loop (docs/firmware.md)")
+set(WF_FW_WAKEUP "" CACHE STRING "Firmware: superloop, 1 = sleep (WFI) when idle, woken by INTn or the tick")
+set(WF_FW_REPORT_URL "" CACHE STRING "Firmware: superloop, where the reports go (empty: WF_FW_URL)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
@@ -89,6 +92,21 @@ function(wf_firmware_image dir)
                         ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
+  endif()
+  # A superloop with reports runs two TLS transfers at once (docs/firmware.md, "Superloop
+  # mode"): two contexts' PSA key slots, and the pool and RAM budget measured for them.
+  if("SUPERLOOP=1" IN_LIST I_SET AND NOT I_PROFILE STREQUAL "small")
+    foreach(setting IN LISTS I_SET)
+      if(setting MATCHES "^REPORT_S=([0-9]+)u?$" AND NOT CMAKE_MATCH_1 EQUAL 0)
+        if(NOT I_TLS_CONTEXTS)
+          set(I_TLS_CONTEXTS 2)
+        endif()
+        if(NOT I_POOL)
+          set(I_POOL 63488)        # 58344 (two at once) + 4096 -> 62440, 1 KiB up, + 1 KiB for the interleaving
+          set(I_RAM_BUDGET 87040)  # 85 KiB: 16648 static + 63488 pool + 4864 stack = 85000
+        endif()
+      endif()
+    endforeach()
   endif()
   string(REGEX REPLACE "[/-]" "_" target "firmware_${dir}")
   set(out ${CMAKE_BINARY_DIR}/${dir})
@@ -276,7 +294,6 @@ if(WF_TEST_PKI)
       # Two transfers at once on the W5500: the GET of /active while telemetry reports go
       # to /report, each on its own socket and TLS context (a second pool's worth of RAM).
       wf_firmware_image(fw-emu-superloop-telemetry/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
-                        POOL 63488 RAM_BUDGET 87040 TLS_CONTEXTS 2
                         SET USE_DHCP=0 SUPERLOOP=1 WAKEUP=1 URL=https://www.example.test/active
                         REPORT_URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=2)
     endif()

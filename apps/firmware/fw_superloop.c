@@ -166,7 +166,11 @@ static void report_ended(uint32_t now)
 
 static bool reports_over(void)
 {
-    return WF_FW_REPORT_COUNT > 0 && stats.fetches >= WF_FW_REPORT_COUNT && report.state == T_IDLE;
+#if WF_FW_REPORT_COUNT > 0
+    return stats.fetches >= WF_FW_REPORT_COUNT && report.state == T_IDLE;
+#else
+    return false; /* reports forever */
+#endif
 }
 
 /* Start, poll or end the reports: true if one moved on. */
