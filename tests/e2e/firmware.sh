@@ -393,7 +393,7 @@ fi
 # own socket and TLS context). The emulator measures the longest gap between two
 # iterations of the loop (sim/emu/emu_loopgap.c): it must stay within LOOP_GAP_MAX
 # instructions (docs/firmware.md, "Superloop mode": the longest handshake step measured,
-# 13.06 M instructions, + 22 %). On a board with INTn wired (WAKEUP=1) the loop must have
+# 12.99-13.13 M instructions, + 22 %). On a board with INTn wired (WAKEUP=1) the loop must have
 # slept (the emulator's sleep count, the firmware's WFI count) and been woken by INTn.
 LOOP_GAP_MAX=16000000
 superloop_checks() { # superloop_checks IMAGE RC: the common checks of a superloop run into why[]
