@@ -373,6 +373,9 @@ location = /conn-close {
 # The "ka" block keeps connections for 120 s (an emulated second takes several real
 # ones), the "noka" block closes after every response (keepalive_timeout 0).
 location = /report { default_type text/plain; return 200 "\$connection \$connection_requests \$ssl_session_reused\\n"; }
+# The superloop firmware's GET while its reports run (two transfers at once): the
+# connection's number and how many connections nginx has open ("<connection> <active>").
+location = /active { default_type text/plain; return 200 "\$connection \$connections_active\\n"; }
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.

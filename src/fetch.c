@@ -1112,11 +1112,15 @@ int wf_fetch_poll(wf_fetch_t *f)
         if (f->state == FS_IDLE) {
             return WF_EINVAL;
         }
+        bool handshake = f->state == FS_TLS;
         int rc = step(f);
         if (rc != MOVED) {
             return rc;
         }
         f->progressed = true;
+        if (handshake) {
+            break; /* one mbedTLS handshake step per poll: its public-key operations are the long ones */
+        }
     }
     return f->state == FS_DONE ? f->rc : WF_EAGAIN;
 }
