@@ -129,9 +129,11 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
-/* X25519's shared secret by libsodium's ladder, every other curve's as before
- * (src/tls/x25519_sodium.h, which says why this hook and not another). It cannot
- * be combined with MBEDTLS_ECP_RESTARTABLE (check_config.h). */
+/* X25519 by libsodium's ladder (src/tls/x25519_sodium.h says why these two
+ * hooks): the key share's public key through a PSA transparent driver, the shared
+ * secret through the ECDH _ALT (every other curve's as before). The _ALT cannot be
+ * combined with MBEDTLS_ECP_RESTARTABLE (check_config.h). */
+#define WF_X25519_SODIUM_DRIVER
 #define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 #endif
 

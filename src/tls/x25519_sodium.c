@@ -1,17 +1,42 @@
 /*
- * mbedtls_ecdh_compute_shared() for MBEDTLS_ECDH_COMPUTE_SHARED_ALT
- * (wf_mbedtls_config.h; design: x25519_sodium.h): X25519 by libsodium's ladder
- * (wf_x25519_sodium), every other curve by mbedTLS's own point multiplication,
- * as mbedTLS's ecdh.c does it without the _ALT (SEC1 3.3.1: z = x(d * Q),
- * refused when d * Q is the point at infinity).
+ * libsodium's X25519 ladder (wf_x25519_sodium) behind mbedTLS's two hooks
+ * (design: x25519_sodium.h):
+ *  - the PSA transparent driver's export_public_key (x25519_sodium_driver.h):
+ *    an X25519 key pair's public key, X25519(d, 9);
+ *  - mbedtls_ecdh_compute_shared() for MBEDTLS_ECDH_COMPUTE_SHARED_ALT: X25519
+ *    by the ladder, every other curve by mbedTLS's own point multiplication, as
+ *    mbedTLS's ecdh.c does it without the _ALT (SEC1 3.3.1: z = x(d * Q),
+ *    refused when d * Q is the point at infinity).
  */
 #include "mbedtls/build_info.h"
+
+#include "x25519_sodium.h"
+#include "x25519_sodium_driver.h"
+
+#if defined(WF_X25519_SODIUM_DRIVER)
+psa_status_t wf_x25519_transparent_export_public_key(const psa_key_attributes_t *attributes,
+                                                     const uint8_t *key_buffer, size_t key_buffer_size,
+                                                     uint8_t *data, size_t data_size, size_t *data_length) {
+  if (psa_get_key_type(attributes) != PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_MONTGOMERY) ||
+      psa_get_key_bits(attributes) != 255 || key_buffer_size != WF_X25519_BYTES) {
+    return PSA_ERROR_NOT_SUPPORTED;
+  }
+  if (data_size < WF_X25519_BYTES) {
+    return PSA_ERROR_BUFFER_TOO_SMALL;
+  }
+  static const uint8_t base_point[WF_X25519_BYTES] = {9}; /* u = 9 (RFC 7748 section 4.1) */
+  if (wf_x25519_sodium(data, key_buffer, base_point) != 0) {
+    return PSA_ERROR_CORRUPTION_DETECTED; /* cannot happen: 9 is not of small order */
+  }
+  *data_length = WF_X25519_BYTES;
+  return PSA_SUCCESS;
+}
+#endif
 
 #if defined(MBEDTLS_ECDH_COMPUTE_SHARED_ALT)
 
 #include "mbedtls/ecdh.h"
 #include "mbedtls/platform_util.h"
-#include "x25519_sodium.h"
 
 static int x25519_shared(mbedtls_mpi *z, const mbedtls_ecp_point *Q, const mbedtls_mpi *d)
 {

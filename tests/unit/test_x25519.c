@@ -4,8 +4,8 @@
  * Diffie-Hellman example, public keys and shared secret both ways), each
  * shared secret computed by psa_raw_key_agreement, the call TLS makes. The
  * test is linked with --wrap=wf_x25519_sodium (tests/CMakeLists.txt) and
- * counts the calls: each X25519 agreement must reach libsodium's ladder
- * exactly once, a P-256 agreement never. Small-order peers are refused. */
+ * counts the calls: each X25519 public-key export and agreement must reach
+ * libsodium's ladder exactly once, P-256 never. Small-order peers are refused. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -111,8 +111,9 @@ static void test_rfc7748_5_2_iterated(void **state)
     assert_int_equal(sodium_calls, before + 1000);
 }
 
-/* RFC 7748 6.1: public keys by psa_export_public_key (mbedTLS's ladder: x25519_sodium.h
- * says why), the shared secret both ways by libsodium's. */
+/* RFC 7748 6.1: public keys by psa_export_public_key (the driver's entry point),
+ * the shared secret both ways by psa_raw_key_agreement (the ECDH _ALT): four
+ * calls of libsodium's ladder. */
 static void test_rfc7748_6_1_diffie_hellman(void **state)
 {
     (void)state;
@@ -125,17 +126,21 @@ static void test_rfc7748_6_1_diffie_hellman(void **state)
     uint8_t a_pub[32], b_pub[32], k1[32], k2[32];
     size_t len = 0;
     psa_key_id_t ka = import_x25519(a), kb = import_x25519(b);
+    unsigned before = sodium_calls;
     assert_int_equal(psa_export_public_key(ka, a_pub, sizeof a_pub, &len), PSA_SUCCESS);
     assert_int_equal(len, 32);
     assert_memory_equal(a_pub, a_pub_want, 32);
     assert_int_equal(psa_export_public_key(kb, b_pub, sizeof b_pub, &len), PSA_SUCCESS);
     assert_memory_equal(b_pub, b_pub_want, 32);
-    unsigned before = sodium_calls;
+    assert_int_equal(sodium_calls, before + 2);
+    /* A buffer too small for the public key: refused, nothing written past it. */
+    uint8_t small[31];
+    assert_int_equal(psa_export_public_key(ka, small, sizeof small, &len), PSA_ERROR_BUFFER_TOO_SMALL);
     assert_int_equal(psa_raw_key_agreement(PSA_ALG_ECDH, ka, b_pub, 32, k1, 32, &len), PSA_SUCCESS);
     assert_int_equal(psa_raw_key_agreement(PSA_ALG_ECDH, kb, a_pub, 32, k2, 32, &len), PSA_SUCCESS);
     assert_memory_equal(k1, k_want, 32);
     assert_memory_equal(k2, k_want, 32);
-    assert_int_equal(sodium_calls, before + 2);
+    assert_int_equal(sodium_calls, before + 4);
     psa_destroy_key(ka);
     psa_destroy_key(kb);
 }
@@ -163,8 +168,8 @@ static void test_small_order_peer_refused(void **state)
     assert_memory_equal(out, zero, 32);
 }
 
-/* The other curves keep mbedTLS's arithmetic behind the same hook: a P-256
- * agreement is right (both sides agree) and never reaches libsodium. */
+/* The other curves keep mbedTLS's arithmetic behind the same hooks: a P-256
+ * export and agreement are right (both sides agree) and never reach libsodium. */
 static void test_p256_unchanged(void **state)
 {
     (void)state;
@@ -178,9 +183,9 @@ static void test_p256_unchanged(void **state)
     assert_int_equal(psa_generate_key(&a, &k2), PSA_SUCCESS);
     uint8_t p1[65], p2[65], s1[32], s2[32];
     size_t len = 0;
+    unsigned before = sodium_calls;
     assert_int_equal(psa_export_public_key(k1, p1, sizeof p1, &len), PSA_SUCCESS);
     assert_int_equal(psa_export_public_key(k2, p2, sizeof p2, &len), PSA_SUCCESS);
-    unsigned before = sodium_calls;
     assert_int_equal(psa_raw_key_agreement(PSA_ALG_ECDH, k1, p2, 65, s1, sizeof s1, &len), PSA_SUCCESS);
     assert_int_equal(psa_raw_key_agreement(PSA_ALG_ECDH, k2, p1, 65, s2, sizeof s2, &len), PSA_SUCCESS);
     assert_memory_equal(s1, s2, 32);
