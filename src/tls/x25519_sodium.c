@@ -16,20 +16,21 @@
 #if defined(WF_X25519_SODIUM_DRIVER)
 psa_status_t wf_x25519_transparent_export_public_key(const psa_key_attributes_t *attributes,
                                                      const uint8_t *key_buffer, size_t key_buffer_size,
-                                                     uint8_t *data, size_t data_size, size_t *data_length) {
-  if (psa_get_key_type(attributes) != PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_MONTGOMERY) ||
-      psa_get_key_bits(attributes) != 255 || key_buffer_size != WF_X25519_BYTES) {
-    return PSA_ERROR_NOT_SUPPORTED;
-  }
-  if (data_size < WF_X25519_BYTES) {
-    return PSA_ERROR_BUFFER_TOO_SMALL;
-  }
-  static const uint8_t base_point[WF_X25519_BYTES] = {9}; /* u = 9 (RFC 7748 section 4.1) */
-  if (wf_x25519_sodium(data, key_buffer, base_point) != 0) {
-    return PSA_ERROR_CORRUPTION_DETECTED; /* cannot happen: 9 is not of small order */
-  }
-  *data_length = WF_X25519_BYTES;
-  return PSA_SUCCESS;
+                                                     uint8_t *data, size_t data_size, size_t *data_length)
+{
+    if (psa_get_key_type(attributes) != PSA_KEY_TYPE_ECC_KEY_PAIR(PSA_ECC_FAMILY_MONTGOMERY) ||
+        psa_get_key_bits(attributes) != 255 || key_buffer_size != WF_X25519_BYTES) {
+        return PSA_ERROR_NOT_SUPPORTED;
+    }
+    if (data_size < WF_X25519_BYTES) {
+        return PSA_ERROR_BUFFER_TOO_SMALL;
+    }
+    static const uint8_t base_point[WF_X25519_BYTES] = {9}; /* u = 9 (RFC 7748 section 4.1) */
+    if (wf_x25519_sodium(data, key_buffer, base_point) != 0) {
+        return PSA_ERROR_CORRUPTION_DETECTED; /* cannot happen: 9 is not of small order */
+    }
+    *data_length = WF_X25519_BYTES;
+    return PSA_SUCCESS;
 }
 #endif
 
