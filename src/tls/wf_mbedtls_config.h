@@ -9,7 +9,8 @@
  * (memory_buffer_alloc) whose peak is reported.
  *
  * Profiles (define one before this header, e.g. with -D; default: full):
- *   full (default)        TLS 1.2 + 1.3; ECDHE on P-256, X25519, P-384;
+ *   full (default)        TLS 1.2 + 1.3; ECDHE on X25519 (libsodium's ladder:
+ *                         x25519_sodium.h), P-256, P-384;
  *                         AES-GCM (128/256) and ChaCha20-Poly1305; RSA
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;

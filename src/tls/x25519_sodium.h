@@ -3,30 +3,32 @@
  * @brief X25519 (RFC 7748) for mbedTLS from libsodium's portable ref10 code.
  *
  * Why: mbedTLS 3.6 computes X25519 with its generic Montgomery ladder on its
- * bignum (about 11 M instructions per scalar multiplication on the board);
- * libsodium's ref10 ladder works on 25.5-bit limbs with a fixed instruction
- * sequence (figures: docs/measurements.md).
+ * bignum (10.5 M instructions per scalar multiplication on the board);
+ * libsodium's ref10 ladder works on 25.5-bit limbs with a fixed sequence of
+ * field operations (1.18 M; figures: docs/measurements.md).
  *
- * What it replaces, and why only that: with MBEDTLS_USE_PSA_CRYPTO (the full
- * profile, the only one with X25519), both TLS 1.2 and TLS 1.3 do ECDHE
- * through PSA: psa_generate_key + psa_export_public_key for the key share,
- * psa_raw_key_agreement for the shared secret. mbedTLS 3.6 offers two ways in:
- *  - a PSA transparent driver: in 3.6 its key_agreement, generate_key and
- *    export_public_key entry points are only reached by editing mbedTLS's
- *    driver dispatch layer (library/psa_crypto_driver_wrappers.h; only
- *    import_key/export_public_key are generated from a driver description,
- *    mbedTLS's docs/psa-driver-example-and-guide.md). Not done: we do not patch
- *    mbedTLS.
- *  - MBEDTLS_ECDH_COMPUTE_SHARED_ALT (documented in mbedtls_config.h):
- *    PSA's built-in ECDH (psa_crypto_ecp.c) computes the shared secret with
- *    mbedtls_ecdh_calc_secret -> mbedtls_ecdh_compute_shared, which this
- *    module provides. This is what is used.
- * The key share's public key is still mbedTLS's ladder: PSA's export computes
- * it with mbedtls_ecp_mul directly (no _ALT reaches it short of
- * MBEDTLS_ECP_ALT, the whole ECP module), so MBEDTLS_ECP_DP_CURVE25519_ENABLED
- * stays. MBEDTLS_ECDH_GEN_PUBLIC_ALT would only replace mbedtls_ecdh_gen_public,
- * which PSA never calls. MBEDTLS_ECP_RESTARTABLE cannot be combined with any
- * ECDH _ALT (mbedTLS's check_config.h).
+ * Where it plugs in: with MBEDTLS_USE_PSA_CRYPTO (the full profile, the only
+ * one with X25519), both TLS 1.2 and TLS 1.3 do ECDHE through PSA:
+ * psa_generate_key (a random scalar) + psa_export_public_key (the key share),
+ * psa_raw_key_agreement (the shared secret). Two documented extension points
+ * of mbedTLS 3.6 reach those, without a change to mbedTLS's sources:
+ *  - the public key: a PSA transparent driver with the export_public_key entry
+ *    point (x25519_sodium_driver.h). In 3.6 only import_key and
+ *    export_public_key of a transparent driver are dispatched by code generated
+ *    from a driver description (mbedTLS's docs/psa-driver-example-and-guide.md);
+ *    generate_key and key_agreement would need mbedTLS's dispatch edited by
+ *    hand. The build generates the dispatch with mbedTLS's own generator from
+ *    x25519_sodium_driver.json (CMakeLists.txt).
+ *  - the shared secret: MBEDTLS_ECDH_COMPUTE_SHARED_ALT (mbedtls_config.h).
+ *    PSA's built-in ECDH (psa_crypto_ecp.c) calls mbedtls_ecdh_calc_secret ->
+ *    mbedtls_ecdh_compute_shared, which x25519_sodium.c provides: this ladder
+ *    for Curve25519, mbedtls_ecp_mul for the other curves.
+ * Not used: MBEDTLS_ECDH_GEN_PUBLIC_ALT (PSA never calls
+ * mbedtls_ecdh_gen_public), MBEDTLS_ECP_ALT (the whole ECP module).
+ * MBEDTLS_ECP_RESTARTABLE cannot be combined with an ECDH _ALT (mbedTLS's
+ * check_config.h). mbedTLS's own X25519 stays compiled
+ * (MBEDTLS_ECP_DP_CURVE25519_ENABLED): PSA's key type, key generation and the
+ * reading and checking of the peer's key are mbedTLS's.
  *
  * Which libsodium code: only crypto_scalarmult_curve25519's ref10 ladder
  * (crypto_scalarmult/curve25519/ref10/x25519_ref10.c) and the field arithmetic
