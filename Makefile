@@ -211,7 +211,7 @@ bench: rel-emu firmware-emu firmware-emu-telemetry firmware-emu-superloop-all
 # for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
 PROFILE ?= build/profile.txt
 profile: rel-emu firmware-emu
-	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \\
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
 	  || { tail -n 30 $(PROFILE).log; exit 1; }
 	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
 	@echo

@@ -157,6 +157,17 @@ fetch_case "firmware in the emulator ($board): TLS 1.2 fetch (TLS 1.2-only serve
 # puts them in issuing order before mbedTLS builds the path (src/tls/peer_check.c).
 fetch_case "firmware in the emulator ($board): intermediates sent out of order -> fetched" chain2swap 'TLSv1\.3' "$chip"
 
+# Key exchange (src/tls/tls.c: X25519 first, libsodium's ladder): nginx blocks that
+# take one group only; their groups.log names the group chosen and the board's list.
+for g in x25519:X25519 p256:prime256v1; do
+  mark=$(wc -l <"$TS_DIR/nginx/groups.log" 2>/dev/null || echo 0)
+  fetch_case "firmware in the emulator ($board): TLS 1.3, nginx with ${g%%:*} only -> fetched" "${g%%:*}" 'TLSv1\.3' "$chip"
+  why=()
+  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | grep -q "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 " ||
+    why+=("groups.log: $(tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | tr '\n' '|')")
+  fw_verdict "firmware in the emulator ($board): X25519 offered first, nginx with ${g%%:*} only chose ${g#*:}" "${why[@]}"
+done
+
 if [[ $board == nucleo_f411re ]]; then
   # The same image against the W5500 model: auto-detection must find it.
   fetch_case "firmware in the emulator ($board): TLS 1.3 fetch through a W5500" main 'TLSv1\.3' W5500 --chip w5500
