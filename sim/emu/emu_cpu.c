@@ -140,9 +140,6 @@ static void hook_code(uc_engine *uc, uint64_t address, uint32_t size, void *user
         wf_emu_prof_insn(e->prof, (uint32_t)address, b->phase_seq, b->phases[b->nphases - 1].name);
     }
     e->last_hook_pc = (uint32_t)address;
-    if ((uint32_t)address == e->probe_pc && e->probe != NULL) {
-        e->probe(e);
-    }
     if (!b->fpu_enabled) {
         /* ARMv7-M A5.3.18: coprocessor space is hw1[15:10] = 111011 or 111111; cp10/cp11
          * are the FPU. Unicorn executes them whatever CPACR says; silicon raises NOCP. */

@@ -46,12 +46,6 @@ struct wf_emu_cpu {
     unsigned nrestore;
     uint64_t last_rx_poll;
     struct wf_emu_prof *prof; /**< --profile: NULL when not profiling (no cost then) */
-    /** A probe: `probe(e)` runs when the instruction at `probe_pc` is about to execute
-     *  (the entry of a function the caller looked up, e.g. the fetch's poll probe,
-     *  emu_polls.h); probe_pc 0: none. */
-    uint32_t probe_pc;
-    void (*probe)(struct wf_emu_cpu *e);
-    void *probe_ctx;
 
     /* exceptions (emu_exc.c) */
     uint64_t check_at;   /**< icount at which the code hook takes its slow path (slice end, SysTick, ...) */

@@ -61,22 +61,11 @@
 #include "emu_elf.h"
 #include "emu_cpu.h"
 #include "emu_gdb.h"
+#include "emu_loopgap.h"
 #include "emu_report.h"
 #include "emu_polls.h"
-#include "fetch_state.h"
-#include <unicorn/unicorn.h>
 #include "../../ports/stm32f4/seed_store.h"
 #include "wf_sim_chip.h"
-
-/* The fetch's poll probe (emu_polls.h): its arguments are in r0-r3. */
-static void poll_probe(struct wf_emu_cpu *e)
-{
-    uint32_t r[4];
-    for (int i = 0; i < 4; i++) {
-        uc_reg_read((uc_engine *)e->uc, UC_ARM_REG_R0 + i, &r[i]);
-    }
-    wf_emu_polls_probe(e->probe_ctx, e->b->icount, r[0], r[1], (int32_t)r[2], r[3]);
-}
 
 struct polls_report {
     const struct wf_emu_polls *polls;
@@ -412,11 +401,13 @@ int main(int argc, char **argv)
     if (profile && wf_emu_cpu_profile(&e, &elf) != 0) {
         return 2;
     }
-    static struct wf_emu_polls polls;
-    if (wf_emu_elf_lookup(&elf, WF_FETCH_POLL_PROBE_SYMBOL, &e.probe_pc)) {
-        e.probe_pc &= ~1u;
-        e.probe = poll_probe;
-        e.probe_ctx = &polls;
+    static struct wf_emu_loopgap loopgap; /* the hook keeps a pointer to it */
+    if (wf_emu_loopgap_attach(&loopgap, &e, &elf) != 0) {
+        return 2;
+    }
+    static struct wf_emu_polls polls; /* the hook keeps a pointer to it */
+    if (wf_emu_polls_attach(&polls, &e, &elf) != 0) {
+        return 2;
     }
     if (e.guard_hi == 0) {
         fprintf(stderr,
@@ -451,8 +442,8 @@ int main(int argc, char **argv)
         fputc('\n', stdout); /* the console's last line had no newline */
     }
     struct polls_report pr = {&polls, b, cpi};
-    struct wf_emu_report_opts ro = {.cpi = cpi};
-    if (e.probe != NULL) {
+    struct wf_emu_report_opts ro = {.cpi = cpi, .loopgap = &loopgap};
+    if (polls.active) {
         ro.json_more = polls_json;
         ro.json_ctx = &pr;
     }

@@ -4,6 +4,10 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <unicorn/unicorn.h>
+
+#include "emu_cpu.h"
+#include "emu_elf.h"
 #include "fetch_state.h"
 #include "mbedtls/ssl.h"
 
@@ -176,6 +180,42 @@ void wf_emu_polls_probe(struct wf_emu_polls *p, uint64_t icount, uint32_t event,
     if (n > s->longest) {
         s->longest = n;
     }
+}
+
+/* The probe's first instruction: its arguments are in r0-r3. */
+static void on_probe(uc_engine *uc, uint64_t address, uint32_t size, void *user)
+{
+    struct wf_emu_polls *p = user;
+    (void)address;
+    (void)size;
+    uint32_t r[4];
+    for (int i = 0; i < 4; i++) {
+        uc_reg_read(uc, UC_ARM_REG_R0 + i, &r[i]);
+    }
+    if (*p->icount == p->last_icount) {
+        return; /* the same instruction again (the run loop stopped before it, then resumed) */
+    }
+    p->last_icount = *p->icount;
+    wf_emu_polls_probe(p, *p->icount, r[0], r[1], (int32_t)r[2], r[3]);
+}
+
+int wf_emu_polls_attach(struct wf_emu_polls *p, struct wf_emu_cpu *e, const struct wf_emu_elf *elf)
+{
+    memset(p, 0, sizeof *p);
+    uint32_t addr;
+    if (elf == NULL || !wf_emu_elf_lookup(elf, WF_FETCH_POLL_PROBE_SYMBOL, &addr)) {
+        return 0;
+    }
+    addr &= ~1u;
+    uc_hook h;
+    uc_err err = uc_hook_add((uc_engine *)e->uc, &h, UC_HOOK_CODE, (void *)on_probe, p, addr, addr);
+    if (err != UC_ERR_OK) {
+        fprintf(stderr, "wf-board-emu: cannot hook %s: %s\n", WF_FETCH_POLL_PROBE_SYMBOL, uc_strerror(err));
+        return -1;
+    }
+    p->icount = &e->b->icount;
+    p->active = true;
+    return 0;
 }
 
 static double ms(uint64_t n, double hclk, double cpi)

@@ -36,7 +36,13 @@ struct wf_emu_poll_step {
     uint64_t polls, longest, total;
 };
 
+struct wf_emu_cpu;
+struct wf_emu_elf;
+
 struct wf_emu_polls {
+    bool active;            /**< the image has the probe: the hook is in place */
+    const uint64_t *icount; /**< the machine's instruction count */
+    uint64_t last_icount;   /**< of the last probe call seen */
     bool in_poll;
     uint64_t start;       /**< icount at the poll's start */
     unsigned state;       /**< the fetch's state then */
@@ -46,6 +52,12 @@ struct wf_emu_polls {
     unsigned nsteps;
     uint64_t unmatched; /**< probe calls out of order (an end without a start) */
 };
+
+/**
+ * Hook the probe's first instruction if `elf` has the symbol (else `p` stays
+ * inactive). Returns 0, or -1 if the hook cannot be added (message on stderr).
+ */
+int wf_emu_polls_attach(struct wf_emu_polls *p, struct wf_emu_cpu *e, const struct wf_emu_elf *elf);
 
 /** One probe call: event (1 start, 0 end) and its arguments, at instruction `icount`. */
 void wf_emu_polls_probe(struct wf_emu_polls *p, uint64_t icount, uint32_t event, uint32_t state,

@@ -9,9 +9,11 @@
 #include <stdio.h>
 
 #include "emu_cpu.h"
+#include "emu_loopgap.h"
 
 struct wf_emu_report_opts {
-    double cpi; /**< assumed cycles per instruction on the board (estimate only) */
+    double cpi;                           /**< assumed cycles per instruction on the board (estimate only) */
+    const struct wf_emu_loopgap *loopgap; /**< the main loop's longest gap (NULL or inactive: none) */
     /** More members of the JSON report (each line "  \"name\": value" without a trailing
      *  comma), written after "phases"; NULL: none. */
     void (*json_more)(void *ctx, FILE *f);

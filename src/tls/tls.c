@@ -663,16 +663,17 @@ static const int *aead_ciphersuites(void)
 }
 #endif
 /* Key-exchange groups in the order offered; TLS 1.3 sends one key share, for the
- * first. P-256 first: on the Cortex-M4 its key generation uses mbedTLS's fixed-point
- * comb and the NIST reduction, X25519 a generic Montgomery ladder (measured with
- * make bench: docs/measurements.md). A server that only takes X25519 asks for it
+ * first. X25519 first: its shared secret is libsodium's ladder
+ * (x25519_sodium.h), and X25519's public key plus that ladder cost less than
+ * P-256's comb key generation plus mbedTLS's P-256 shared secret (measured with
+ * make profile: docs/measurements.md). A server that only takes P-256 asks for it
  * (HelloRetryRequest). */
 static const uint16_t key_exchange_groups[] = {
-#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
-    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
-#endif
 #if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
     MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 #endif
 #if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
     MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,

@@ -9,7 +9,8 @@
  * (memory_buffer_alloc) whose peak is reported.
  *
  * Profiles (define one before this header, e.g. with -D; default: full):
- *   full (default)        TLS 1.2 + 1.3; ECDHE on P-256, X25519, P-384;
+ *   full (default)        TLS 1.2 + 1.3; ECDHE on X25519 (libsodium's ladder:
+ *                         x25519_sodium.h), P-256, P-384;
  *                         AES-GCM (128/256) and ChaCha20-Poly1305; RSA
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
@@ -131,6 +132,12 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
+/* X25519 by libsodium's ladder (src/tls/x25519_sodium.h says why these two
+ * hooks): the key share's public key through a PSA transparent driver, the shared
+ * secret through the ECDH _ALT (every other curve's as before). The _ALT cannot be
+ * combined with MBEDTLS_ECP_RESTARTABLE (check_config.h). */
+#define WF_X25519_SODIUM_DRIVER
+#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 #endif
 
 /* ---- X.509 --------------------------------------------------------------- */
