@@ -91,7 +91,9 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static void nowait_begin(wf_tls_t *t)
 {
     t->nowait = true;
+#if NOWAIT_SHARE
     t->nowait_room = WF_TLS_NOWAIT_READ_MAX;
+#endif
 }
 
 bool wf_tls_nowait_progressed(const wf_tls_t *t)
