@@ -66,7 +66,7 @@ run() {
 
 run full "$full"
 check "TLS 1.3 (full profile): every step <= 1 M instructions but the public-key ones, within theirs" \
-  "$work/full.json" "tls1.3 ClientHello=5800000" "tls1.3 ServerHello=16300000" \
+  "$work/full.json" "tls1.3 ClientHello=1550000" "tls1.3 ServerHello=1750000" \
   "tls1.3 server Certificate=6450000" "tls1.3 server CertificateVerify=3100000" "connect=1000000" \
   "tls1.3 EncryptedExtensions=1000000" "tls1.3 server Finished=1000000"
 run small "$small"
@@ -75,7 +75,7 @@ check "TLS 1.2 (small profile): every step <= 1 M instructions but the public-ke
   "tls1.2 ClientKeyExchange=120300000" "tls1.2 client CertificateVerify=1000000" "tls1.2 ServerHello=1000000"
 run big "$big"
 check "1 MiB body as fast as the server sends: every response poll <= 1 M instructions" \
-  "$work/big.json" "response=1000000" "tls1.3 ClientHello=5800000" "tls1.3 ServerHello=16300000" \
+  "$work/big.json" "response=1000000" "tls1.3 ClientHello=1550000" "tls1.3 ServerHello=1750000" \
   "tls1.3 server Certificate=6450000" "tls1.3 server CertificateVerify=3100000"
 
 echo "$passed passed, $failed failed"
