@@ -603,27 +603,6 @@ static const uint16_t signature_algorithms[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
-#if defined(MBEDTLS_CIPHER_MODE_CBC)
-/* Builds that can decrypt encrypted private keys (WF_TLS_KEY_DECRYPT) have CBC
- * for PBES2, which would also enable mbedTLS's CBC cipher suites: the offered
- * list stays the AEAD suites only, in mbedTLS's order of preference. */
-static const int *aead_ciphersuites(void)
-{
-    static int list[64];
-    if (list[0] == 0) {
-        size_t n = 0;
-        for (const int *id = mbedtls_ssl_list_ciphersuites();
-             *id != 0 && n + 1 < sizeof list / sizeof list[0]; id++) {
-            const char *name = mbedtls_ssl_get_ciphersuite_name(*id);
-            if (strstr(name, "-CBC-") == NULL) {
-                list[n++] = *id;
-            }
-        }
-        list[n] = 0;
-    }
-    return list;
-}
-#endif
 /* Key-exchange groups in the order offered; TLS 1.3 sends one key share, for the
  * first. P-256 first: on the Cortex-M4 its key generation uses mbedTLS's fixed-point
  * comb and the NIST reduction, X25519 a generic Montgomery ladder (measured with
@@ -745,9 +724,8 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     }
 #endif
     (void)keep;
-#if defined(MBEDTLS_CIPHER_MODE_CBC)
-    mbedtls_ssl_conf_ciphersuites(&t->conf, aead_ciphersuites());
-#endif
+    /* The offered suites: mbedTLS's default list, which wf_mbedtls_config.h sets
+     * (MBEDTLS_SSL_CIPHERSUITES: AEAD only, also in builds with CBC for key files). */
 #if defined(WF_TLS_CLIENT_CERT)
     wf_tls_client_cert_free(&t->own_cert, &t->own_key);
     if (options->client_cert != NULL || options->client_key != NULL) {

@@ -176,6 +176,44 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
 #endif
 
+/* ---- offered cipher suites (footprint) -------------------------------------
+ * The AEAD suites this configuration can run, in mbedTLS's own order of
+ * preference (ssl_ciphersuites.c), named once here: without this list mbedTLS
+ * keeps a table of every suite it knows (about 190 IDs, 744 B of flash) and
+ * filters it at run time into a static copy. CBC suites are never offered (the
+ * host's CBC is for encrypted key files only). A suite added to the build must
+ * be added here too. */
+#if defined(WF_TLS_PROFILE_SMALL)
+#define MBEDTLS_SSL_CIPHERSUITES                                                                        \
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+#else
+#define MBEDTLS_SSL_CIPHERSUITES                                                                        \
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                        \
+        MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,         \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,                                          \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+#endif
+
+/* ---- verify-only public keys (footprint; small profile) ---------------------
+ * The small profile has no client certificates, so it never signs, decrypts,
+ * encrypts with RSA (no RSA key exchange) or checks a key pair: it only verifies
+ * the server's signatures. mbedTLS's key-type tables (pk_wrap.c) still point at
+ * those operations, which keeps them linked (RSA private-key arithmetic, ECDSA
+ * signing: about 3 KiB of flash). In pk_wrap.c alone (the build defines
+ * WF_MBEDTLS_PK_WRAP_C for that one file) the six entry points are renamed to
+ * stubs (src/tls/pk_verify_only.c) that fail with MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
+ * every other caller, and verification, is untouched. */
+#if defined(WF_TLS_PROFILE_SMALL) && (defined(WF_MBEDTLS_PK_WRAP_C) || defined(WF_PK_VERIFY_ONLY_STUBS))
+#define WF_TLS_PK_VERIFY_ONLY
+#define mbedtls_rsa_pkcs1_sign wf_pk_unavailable_rsa_pkcs1_sign
+#define mbedtls_rsa_pkcs1_decrypt wf_pk_unavailable_rsa_pkcs1_decrypt
+#define mbedtls_rsa_pkcs1_encrypt wf_pk_unavailable_rsa_pkcs1_encrypt
+#define mbedtls_rsa_check_pub_priv wf_pk_unavailable_rsa_check_pub_priv
+#define mbedtls_ecdsa_write_signature wf_pk_unavailable_ecdsa_write_signature
+#define mbedtls_ecp_check_pub_priv wf_pk_unavailable_ecp_check_pub_priv
+#endif
+
 /* Client certificates (mutual TLS; wizfetch's own switch, see tls.h): parsing the
  * client's key and checking it against its certificate costs about 5.6 KiB of
  * code on the board (RSA private-key operations, mostly), more than the small
