@@ -232,7 +232,7 @@ fuzz-build: deps
 # what gdb needs to print variables): the Black Pill's emulator image
 # (fw-emu/blackpill_f411ce) and the interrupt image built from it.
 FW_EMU_IRQ ?= build/arm-g
-ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections -g
 emu-irq-images: deps pki
 	cmake -S . -G Ninja -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
 	  -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"

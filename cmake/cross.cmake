@@ -13,6 +13,21 @@
 # images (make firmware / firmware-small) and the test images (make test).
 
 include(${CMAKE_SOURCE_DIR}/boards/boards.cmake)
+
+# The C library (WF_LIBC, cmake/arm-none-eabi.cmake): picolibc, integer-only printf
+# (the firmware prints no floating point), or newlib-nano. Every target of the tree,
+# compiling and linking. A --specs in CMAKE_C_FLAGS (a tree configured before this
+# choice existed, or flags given by hand) is replaced by this one.
+if(WF_LIBC STREQUAL "picolibc")
+  set(WF_LIBC_OPTIONS --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF)
+elseif(WF_LIBC STREQUAL "newlib-nano")
+  set(WF_LIBC_OPTIONS --specs=nano.specs)
+else()
+  message(FATAL_ERROR "WF_LIBC='${WF_LIBC}' is not picolibc or newlib-nano")
+endif()
+string(REGEX REPLACE "--specs=(nano|picolibc)\\.specs" "" CMAKE_C_FLAGS "${CMAKE_C_FLAGS}")
+add_compile_options(${WF_LIBC_OPTIONS})
+add_link_options(${WF_LIBC_OPTIONS})
 set(WF_BOARD "nucleo_f411re" CACHE STRING "The default board: the footprint probe's (a folder under boards/)")
 set_property(CACHE WF_BOARD PROPERTY STRINGS ${WF_BOARDS})
 if(NOT WF_BOARD IN_LIST WF_BOARDS)
@@ -145,7 +160,13 @@ if(WF_TLS)
   wf_cross_tls(fp_tls ${WF_BOARD} ${fp_mbedtls})
   add_executable(wf_footprint apps/footprint/main.c)
   target_link_libraries(wf_footprint PRIVATE ${fp_tls} ${fp_ca})
-  target_link_options(wf_footprint PRIVATE --specs=nosys.specs -Wl,-Map=wf_footprint.map -fno-lto)
+  # The C library's stubs for the system calls: newlib's libnosys, picolibc's libdummyhost.
+  if(WF_LIBC STREQUAL "picolibc")
+    set(fp_oslib --oslib=dummyhost)
+  else()
+    set(fp_oslib --specs=nosys.specs)
+  endif()
+  target_link_options(wf_footprint PRIVATE ${fp_oslib} -Wl,-Map=wf_footprint.map -fno-lto)
   # Linked without LTO (from the fat LTO objects) so the map can attribute
   # every byte to its library; the firmware images are linked with LTO.
   set_target_properties(wf_footprint PROPERTIES INTERPROCEDURAL_OPTIMIZATION OFF)

@@ -10,6 +10,7 @@ packages=(
   ccache            # the firmware variants compile the same mbedTLS files once (CMakeLists.txt)
   bzip2             # unpacks the mbedTLS source tarball (scripts/fetch-mbedtls.sh)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core
+  picolibc-arm-none-eabi  # the firmware's C library (cmake/arm-none-eabi.cmake, WF_LIBC; newlib-nano the alternative)
   libcmocka-dev     # unit tests
   socat             # a real TCP echo peer for the demo and tests
   clang-format

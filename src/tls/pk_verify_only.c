@@ -42,9 +42,9 @@ int mbedtls_rsa_check_pub_priv(const mbedtls_rsa_context *pub, const mbedtls_rsa
     return MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
 }
 
-int mbedtls_ecdsa_write_signature(mbedtls_ecdsa_context *ctx, mbedtls_md_type_t md_alg, const unsigned char *hash,
-                                  size_t hlen, unsigned char *sig, size_t sig_size, size_t *slen,
-                                  mbedtls_f_rng_t *f_rng, void *p_rng)
+int mbedtls_ecdsa_write_signature(mbedtls_ecdsa_context *ctx, mbedtls_md_type_t md_alg,
+                                  const unsigned char *hash, size_t hlen, unsigned char *sig, size_t sig_size,
+                                  size_t *slen, mbedtls_f_rng_t *f_rng, void *p_rng)
 {
     (void)ctx, (void)md_alg, (void)hash, (void)hlen, (void)sig, (void)sig_size, (void)slen, (void)f_rng,
         (void)p_rng;
