@@ -99,7 +99,7 @@ PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
               WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY \
-              WF_FW_REPORT_S WF_FW_REPORT_COUNT,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
+              WF_FW_REPORT_S WF_FW_REPORT_COUNT WF_FW_SMALL_RECORDS WF_FW_TLS_MIN,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))

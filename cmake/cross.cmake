@@ -14,16 +14,19 @@
 
 include(${CMAKE_SOURCE_DIR}/boards/boards.cmake)
 
-# The C library (WF_LIBC, cmake/arm-none-eabi.cmake): picolibc, integer-only printf
-# (the firmware prints no floating point), or newlib-nano. Every target of the tree,
+# The C library (WF_LIBC, cmake/arm-none-eabi.cmake): newlib-nano, or picolibc
+# (speed-optimised build, or -minsize) with its integer-only printf (the firmware prints
+# no floating point). Every target of the tree,
 # compiling and linking. A --specs in CMAKE_C_FLAGS (a tree configured before this
 # choice existed, or flags given by hand) is replaced by this one.
 if(WF_LIBC STREQUAL "picolibc")
+  set(WF_LIBC_OPTIONS --specs=picolibc.specs --picolibc-buildtype=release -DPICOLIBC_INTEGER_PRINTF_SCANF)
+elseif(WF_LIBC STREQUAL "picolibc-minsize")
   set(WF_LIBC_OPTIONS --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF)
 elseif(WF_LIBC STREQUAL "newlib-nano")
   set(WF_LIBC_OPTIONS --specs=nano.specs)
 else()
-  message(FATAL_ERROR "WF_LIBC='${WF_LIBC}' is not picolibc or newlib-nano")
+  message(FATAL_ERROR "WF_LIBC='${WF_LIBC}' is not picolibc, picolibc-minsize or newlib-nano")
 endif()
 string(REGEX REPLACE "--specs=(nano|picolibc)\\.specs" "" CMAKE_C_FLAGS "${CMAKE_C_FLAGS}")
 add_compile_options(${WF_LIBC_OPTIONS})
@@ -62,13 +65,18 @@ function(wf_cross_board board)
   set_property(GLOBAL PROPERTY WF_BOARD_${board}_LDDIR ${WF_FAMILY_LDDIR})
 endfunction()
 
-# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no>): the mbedTLS library of
-# that configuration (built once), with the firmware's settings: the seed in
-# flash (WF_TLS_NV_SEED), a 2 KiB output record.
+# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no> [<small records: yes|no>]): the
+# mbedTLS library of that configuration (built once), with the firmware's settings:
+# the seed in flash (WF_TLS_NV_SEED), a 2 KiB output record; small records: a 4 KiB
+# input record negotiated with the server (WF_TLS_SMALL_RECORDS, wf_mbedtls_config.h).
 function(wf_cross_mbedtls out profile sha1)
+  set(small_records ${ARGV3})
   set(name wf_mbedtls_${profile})
   if(sha1)
     string(APPEND name _sha1)
+  endif()
+  if(small_records)
+    string(APPEND name _rec4k)
   endif()
   set(${out} ${name} PARENT_SCOPE)
   if(TARGET ${name})
@@ -82,6 +90,9 @@ function(wf_cross_mbedtls out profile sha1)
   endif()
   if(NOT sha1)
     target_compile_definitions(${name} PUBLIC WF_TLS_NO_SHA1)
+  endif()
+  if(small_records)
+    target_compile_definitions(${name} PUBLIC WF_TLS_SMALL_RECORDS)
   endif()
   if(profile STREQUAL "full")
     # The hot paths of a fetch on the board at -O2 (CMakeLists.txt, wf_mbedtls_hot_paths).
@@ -161,7 +172,7 @@ if(WF_TLS)
   add_executable(wf_footprint apps/footprint/main.c)
   target_link_libraries(wf_footprint PRIVATE ${fp_tls} ${fp_ca})
   # The C library's stubs for the system calls: newlib's libnosys, picolibc's libdummyhost.
-  if(WF_LIBC STREQUAL "picolibc")
+  if(WF_LIBC MATCHES "^picolibc")
     set(fp_oslib --oslib=dummyhost)
   else()
     set(fp_oslib --specs=nosys.specs)

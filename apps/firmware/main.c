@@ -332,6 +332,7 @@ static int start_tls(void)
         say("pinned server keys: %d", pin_count);
     }
     struct wf_tls_options topt = {
+        .min_version = WF_FW_TLS_MIN,
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,

@@ -17,6 +17,8 @@
  *                         SHA-256; no client certificates. For the smallest
  *                         firmware image.
  * Options:
+ *   WF_TLS_SMALL_RECORDS  a 4 KiB input record instead of 16 KiB, negotiated with
+ *                         max_fragment_length / record_size_limit (see Records).
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
  *                         wf_tls_setup, once (firmware: two flash sectors).
@@ -184,14 +186,14 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * host's CBC is for encrypted key files only). A suite added to the build must
  * be added here too. */
 #if defined(WF_TLS_PROFILE_SMALL)
-#define MBEDTLS_SSL_CIPHERSUITES                                                                        \
+#define MBEDTLS_SSL_CIPHERSUITES                                                                             \
     MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 #else
-#define MBEDTLS_SSL_CIPHERSUITES                                                                        \
-    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                        \
-        MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,         \
-        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,                                          \
-        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, \
+#define MBEDTLS_SSL_CIPHERSUITES                                                                             \
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                              \
+        MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,              \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,                                               \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,      \
         MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
 #endif
 
@@ -222,9 +224,10 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define WF_TLS_CLIENT_CERT
 #endif
 
-/* Records: a server may send full 16 KiB records (OpenSSL-based servers honour
- * max_fragment_length only if asked, CDNs mostly not at all; record_size_limit
- * is not implemented by mbedTLS 3.6), so the input buffer must hold one.
+/* Records: a server may send full 16 KiB records (servers honour
+ * max_fragment_length or record_size_limit only if the client asks, CDNs mostly
+ * not at all), so the input buffer must hold one, unless the build asks for
+ * small records (WF_TLS_SMALL_RECORDS below) and talks only to servers that honour that.
  * Output: requests are short and bodies are streamed in pieces (wf_tls_write
  * loops over partial writes), but mbedTLS 3.6 does not fragment an outgoing
  * handshake message over records in TLS: the largest one we send must fit
@@ -235,7 +238,24 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * a longer chain needs WF_TLS_OUT_CONTENT_LEN raised (without it mbedTLS fails
  * the handshake with "certificate too large", never overflows). The build sets
  * WF_TLS_OUT_CONTENT_LEN = 2048 for the board (CMakeLists.txt); 4096 otherwise. */
+#if !defined(WF_TLS_SMALL_RECORDS)
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#else
+/* ---- small records (WF_TLS_SMALL_RECORDS; footprint) -------------------------
+ * A 4 KiB input record (12 KiB less of the mbedTLS pool), for back-ends that
+ * honour what the client asks for: max_fragment_length (RFC 6066; 4096, 2048 with
+ * the board's 2 KiB output record) in the TLS 1.2 part of the ClientHello (tls.c
+ * asks for it; OpenSSL-based servers such
+ * as nginx honour it, also in TLS 1.3) and record_size_limit (RFC 8449, TLS 1.3:
+ * mbedTLS sends MBEDTLS_SSL_IN_CONTENT_LEN; GnuTLS honours it, OpenSSL 3.0 does
+ * not). A server that honours neither and sends a longer record fails the
+ * connection with WF_ETLS_RECORD_SIZE (tls.c), never a hang. docs/firmware.md. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 4096
+#define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define MBEDTLS_SSL_RECORD_SIZE_LIMIT
+#endif
+#endif
 #if defined(WF_TLS_OUT_CONTENT_LEN)
 #define MBEDTLS_SSL_OUT_CONTENT_LEN WF_TLS_OUT_CONTENT_LEN
 #else
