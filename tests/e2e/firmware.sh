@@ -431,6 +431,7 @@ if [[ -n $smallrec13_elf ]]; then
     why+=("no record-size error on the console")
   grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
   grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  grep -m 1 'fetch failed in' "$work/out" | sed 's/^/# console: /'
   fw_verdict "small records, TLS 1.3 only: s_server honours neither -> cause on the console, retry" "${why[@]}"
 fi
 if [[ -n $small_smallrec_elf ]]; then
