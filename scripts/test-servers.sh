@@ -474,24 +474,24 @@ ts_start_tls10() {
     -cert_chain "$pki/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet
 }
 
-ts_start_gnutls13() {
-  local pki
-  pki=$(cd "${2:?ts_start_gnutls13 VAR PKI_DIR}" && pwd) || return 1
-  ts_init
-  ts__make_docroot
-  ts__launch gnutls13 tcp "$1" "$TS_DIR/gnutls13.log" -- \
-    gnutls-serv --http --httpdata="$TS_DOCROOT/20k.bin" -p @PORT@ --x509certfile="$pki/rsa-chain.pem" \
-    --x509keyfile="$pki/rsa.key" --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' --disable-client-cert --nodb
-}
+ts_start_gnutls13() { ts__start_tls13_file gnutls13 "$@"; }
+ts_start_s_server13() { ts__start_tls13_file s_server13 "$@"; }
 
-ts_start_s_server13() {
-  local pki
-  pki=$(cd "${2:?ts_start_s_server13 VAR PKI_DIR}" && pwd) || return 1
+# ts__start_tls13_file NAME VAR PKI_DIR: the TLS 1.3-only servers of /20k.bin (see the list at the top).
+ts__start_tls13_file() {
+  local name=$1 var=$2 pki
+  pki=$(cd "${3:?ts_start_$name VAR PKI_DIR}" && pwd) || return 1
   ts_init
   ts__make_docroot
-  ts__launch s_server13 tcp "$1" "$TS_DIR/s_server13.log" -- \
-    env -C "$TS_DOCROOT" openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -cert_chain "$pki/int.pem" \
-    -key "$pki/rsa.key" -tls1_3 -WWW -quiet
+  if [[ $name == gnutls13 ]]; then
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      gnutls-serv --http --httpdata="$TS_DOCROOT/20k.bin" -p @PORT@ --x509certfile="$pki/rsa-chain.pem" \
+      --x509keyfile="$pki/rsa.key" --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' --disable-client-cert --nodb
+  else
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      env -C "$TS_DOCROOT" openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -cert_chain "$pki/int.pem" \
+      -key "$pki/rsa.key" -tls1_3 -WWW -quiet
+  fi
 }
 
 # A TLS server that runs SCRIPT (bash) for every connection, stdin/stdout = the TLS stream.
