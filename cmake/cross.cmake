@@ -65,15 +65,21 @@ function(wf_cross_board board)
   set_property(GLOBAL PROPERTY WF_BOARD_${board}_LDDIR ${WF_FAMILY_LDDIR})
 endfunction()
 
-# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no> [<small records: yes|no>]): the
+# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no> [CONTEXTS <n>] [SMALL_RECORDS]): the
 # mbedTLS library of that configuration (built once), with the firmware's settings:
-# the seed in flash (WF_TLS_NV_SEED), a 2 KiB output record; small records: a 4 KiB
-# input record negotiated with the server (WF_TLS_SMALL_RECORDS, wf_mbedtls_config.h).
+# the seed in flash (WF_TLS_NV_SEED), a 2 KiB output record; CONTEXTS: TLS contexts in
+# use at once (WF_TLS_CONTEXTS); SMALL_RECORDS: a 4 KiB input record negotiated with the
+# server (WF_TLS_SMALL_RECORDS, wf_mbedtls_config.h).
 function(wf_cross_mbedtls out profile sha1)
-  set(small_records ${ARGV3})
+  cmake_parse_arguments(M "SMALL_RECORDS" "CONTEXTS" "" ${ARGN})
+  set(contexts ${M_CONTEXTS}) # optional: TLS contexts in use at once (wf_mbedtls_config.h WF_TLS_CONTEXTS)
+  set(small_records ${M_SMALL_RECORDS})
   set(name wf_mbedtls_${profile})
   if(sha1)
     string(APPEND name _sha1)
+  endif()
+  if(contexts AND NOT contexts EQUAL 1)
+    string(APPEND name _ctx${contexts})
   endif()
   if(small_records)
     string(APPEND name _rec4k)
@@ -84,6 +90,9 @@ function(wf_cross_mbedtls out profile sha1)
   endif()
   add_library(${name} STATIC ${MBEDTLS_SOURCES})
   wf_mbedtls_settings(${name} ${profile})
+  if(contexts AND NOT contexts EQUAL 1)
+    target_compile_definitions(${name} PUBLIC WF_TLS_CONTEXTS=${contexts})
+  endif()
   target_compile_definitions(${name} PUBLIC WF_TLS_NV_SEED)
   if(WF_TLS_OUT_CONTENT_LEN STREQUAL "")
     target_compile_definitions(${name} PUBLIC WF_TLS_OUT_CONTENT_LEN=2048)
