@@ -326,6 +326,7 @@ static int tls_context(wf_tls_t *t)
         say("pinned server keys: %d", pin_count);
     }
     struct wf_tls_options topt = {
+        .min_version = WF_FW_TLS_MIN,
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,
