@@ -9,6 +9,7 @@
 #ifndef STM32F4_SPI_H
 #define STM32F4_SPI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,32 @@ uint32_t stm32f4_spi_clock_hz(void);
  * clean state for the next transfer).
  */
 int stm32f4_spi_transfer(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx, size_t len);
+
+/**
+ * @brief stm32f4_spi_transfer() of exactly 4 bytes (a W5100 frame), for a run of
+ * frames: the caller guarantees the previous transfer ended cleanly.
+ */
+int stm32f4_spi_transfer4(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx);
+
+/**
+ * @brief Start a full-duplex transfer of `len` (1..65535) bytes by DMA and return at
+ * once: SPI1 only (DMA2, RX stream 0 and TX stream 3, channel 3; the DMA2 clock is
+ * enabled on first use). `tx` NULL: MOSI is 0x00 for every byte; `rx` NULL: MISO
+ * is discarded. The buffers must stay untouched until stm32f4_spi_dma_wait().
+ * Chip select is not touched. One transfer at a time.
+ * @return 0, or WF_EINVAL (not SPI1, a bad length, a transfer still in flight).
+ */
+int stm32f4_spi_dma_start(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx, size_t len);
+
+/** @brief A DMA transfer was started and not yet waited for. */
+bool stm32f4_spi_dma_busy(void);
+
+/**
+ * @brief Wait (bounded) until the started DMA transfer has ended and the last bit
+ * is on the wire (BSY = 0), then release the streams. 0 at once if none is in
+ * flight. @return 0, or WF_EIO (a stream error or no completion; the peripheral
+ * is reset to a clean state).
+ */
+int stm32f4_spi_dma_wait(SPI_TypeDef *spi);
 
 #endif

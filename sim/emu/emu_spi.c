@@ -10,8 +10,13 @@
  * burst mode) and also stops the run. W5500: frames are 3 + N bytes. With no
  * shield (--no-chip) every MISO byte is the stuck value.
  *
- * Transfers complete at once: RXNE is set and BSY is clear as soon as DR is
- * written (the bus time is added by the report's estimate, not to emulated time).
+ * Bus time: a byte takes 8 SCK periods (8 x HCLK / SCK cycles), back to back after
+ * a byte still on the bus. The byte reaches the chip model at the DR write and RXNE
+ * is set at once, but an SR or DR read before the byte's time is over stalls the
+ * CPU until then (`bus_wait_cycles`, part of emulated time): the polling loop a
+ * driver spins on silicon costs the same time here without its instructions.
+ * With DMA (emu_dma.c) the bus runs while the CPU executes; only waiting for it
+ * costs time.
  */
 #include <string.h>
 
@@ -87,9 +92,37 @@ void emu_spi_reset(struct wf_emu *b)
     s->selected = s->ovr_dr_read = false;
 }
 
+uint64_t emu_spi_byte_cycles(const struct wf_emu *b)
+{
+    uint32_t sck = wf_emu_spi1_hz(b);
+    return sck ? (uint64_t)8u * wf_emu_hclk(b) / sck : 0;
+}
+
+/* The bus busy for `n` more bytes from now (or from the end of the byte on it). */
+static void bus_take(struct wf_emu *b, uint64_t n)
+{
+    uint64_t now = wf_emu_cycles(b);
+    uint64_t start = b->spi1.busy_until > now ? b->spi1.busy_until : now;
+    b->spi1.busy_until = start + n * emu_spi_byte_cycles(b);
+}
+
+/* The CPU reads SR or DR: it waits for the byte on the bus (not for a DMA transfer,
+ * which it does not wait for by reading SPI registers). */
+static void bus_wait(struct wf_emu *b)
+{
+    if (emu_dma_spi_active(b)) {
+        return;
+    }
+    uint64_t now = wf_emu_cycles(b);
+    if (b->spi1.busy_until > now) {
+        b->bus_wait_cycles += b->spi1.busy_until - now;
+    }
+}
+
 static int sr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
 {
-    (void)b, (void)off, (void)v;
+    (void)off, (void)v;
+    bus_wait(b);
     if (b->spi1.ovr_dr_read) { /* OVR clears by a DR read followed by an SR read */
         d->r[SPI_SR] &= ~SR_OVR;
         b->spi1.ovr_dr_read = false;
@@ -107,6 +140,7 @@ static int sr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
 {
     (void)off;
+    bus_wait(b);
     *v = b->spi1.rx;
     d->r[SPI_SR] &= ~SR_RXNE;
     b->spi1.ovr_dr_read = (d->r[SPI_SR] & SR_OVR) != 0;
@@ -167,6 +201,23 @@ static int check_transfer(struct wf_emu *b)
     return 0;
 }
 
+static uint8_t exchange(struct wf_emu *b, uint8_t mosi);
+
+int emu_spi_dma_begin(struct wf_emu *b, uint32_t n)
+{
+    if (check_transfer(b) != 0) {
+        return -1;
+    }
+    bus_take(b, n);
+    return 0;
+}
+
+int emu_spi_dma_byte(struct wf_emu *b, uint8_t mosi, uint8_t *miso)
+{
+    *miso = exchange(b, mosi);
+    return b->stop ? -1 : 0;
+}
+
 static uint8_t exchange(struct wf_emu *b, uint8_t mosi)
 {
     struct emu_spi *s = &b->spi1;
@@ -197,6 +248,12 @@ static uint8_t exchange(struct wf_emu *b, uint8_t mosi)
 int emu_spi_chip_select(struct wf_emu *b, bool low)
 {
     struct emu_spi *s = &b->spi1;
+    if (!low && emu_dma_spi_active(b)) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "chip select raised while a DMA transfer of SPI1 is still on the bus (wait for "
+                           "its end: TCIF of the RX stream) (PC 0x%08X)",
+                           b->pc);
+    }
     unsigned n = s->pos;
     s->pos = 0;
     if (low || !s->selected) {
@@ -255,13 +312,14 @@ static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 
 static int cr2_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 {
-    if (w->val & 0x3u) {
-        return wf_emu_stop(b, WF_EMU_STOP_UNMODELLED,
-                           "SPI1 DMA requests (CR2 TXDMAEN/RXDMAEN) are not modelled (PC 0x%08X)", b->pc);
+    if (emu_dma_spi_active(b) && (w->val & 0x3u) != 0x3u) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "SPI1 DMA requests turned off while a DMA transfer is on the bus (PC 0x%08X)",
+                           b->pc);
     }
-    d->r[SPI_CR2] = w->val; /* the line below sees the new enables */
+    d->r[SPI_CR2] = w->val; /* the line below and DMA2 see the new enables */
     emu_irq_update(b);
-    return 0;
+    return emu_dma_try_start(b);
 }
 
 /* The interrupt line (RM0383 20.3.11): TXE with TXEIE, RXNE with RXNEIE, OVR/MODF/CRCERR with ERRIE. */
@@ -278,6 +336,10 @@ static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
     if (check_transfer(b) != 0) {
         return -1;
     }
+    if (emu_dma_spi_active(b)) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE, "SPI1_DR written during a DMA transfer (PC 0x%08X)", b->pc);
+    }
+    bus_take(b, 1);
     uint8_t miso = exchange(b, (uint8_t)w->raw);
     if (d->r[SPI_SR] & SR_RXNE) {
         d->r[SPI_SR] |= SR_OVR; /* the previous byte was never read: it is kept, the new one lost */

@@ -64,26 +64,70 @@ static int frame(wf_chip_t *chip, uint8_t op, uint16_t addr, uint8_t out, uint8_
     return 0;
 }
 
-static int w5100_read(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len)
+/* Frames per run handed to port->spi_frames (the stack holds two 4-byte arrays of them). */
+#define W5100_RUN 16u
+
+/*
+ * `len` consecutive bytes from `addr`, one frame each: in runs of W5100_RUN frames
+ * through port->spi_frames when the port has it (one call and one set-up per run,
+ * the echo checked after the run), else frame by frame. Exactly one of `out`
+ * (write) and `in` (read) is non-NULL.
+ */
+static int transfer(wf_chip_t *chip, uint16_t addr, const uint8_t *out, uint8_t *in, uint16_t len)
 {
-    for (uint16_t i = 0; i < len; i++) {
-        int rc = frame(chip, W5100_OP_READ, (uint16_t)(addr + i), 0x00, &buf[i]);
+    const uint8_t op = out != NULL ? W5100_OP_WRITE : W5100_OP_READ;
+    if (chip->port->spi_frames == NULL) {
+        for (uint16_t i = 0; i < len; i++) {
+            int rc = frame(chip, op, (uint16_t)(addr + i), out != NULL ? out[i] : 0x00,
+                           in != NULL ? &in[i] : NULL);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        return 0;
+    }
+    uint8_t tx[W5100_FRAME_LEN * W5100_RUN];
+    uint8_t rx[W5100_FRAME_LEN * W5100_RUN];
+    while (len > 0) {
+        const unsigned n = len < W5100_RUN ? len : W5100_RUN;
+        uint8_t *t = tx;
+        for (unsigned i = 0; i < n; i++, t += W5100_FRAME_LEN) {
+            const uint16_t a = (uint16_t)(addr + i);
+            t[0] = op;
+            t[1] = (uint8_t)(a >> 8);
+            t[2] = (uint8_t)a;
+            t[3] = out != NULL ? out[i] : 0x00;
+        }
+        chip->stats.spi_frames += n;
+        int rc = chip->port->spi_frames(chip->port->ctx, tx, rx, n);
         if (rc < 0) {
             return rc;
         }
+        const uint8_t *r = rx;
+        for (unsigned i = 0; i < n; i++, r += W5100_FRAME_LEN) {
+            if (!echo_ok(r, out != NULL)) {
+                return WF_ENODEV;
+            }
+            if (in != NULL) {
+                in[i] = r[3];
+            }
+        }
+        addr = (uint16_t)(addr + n);
+        len = (uint16_t)(len - n);
+        out = out != NULL ? out + n : NULL;
+        in = in != NULL ? in + n : NULL;
     }
     return 0;
 }
 
+static int w5100_read(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len)
+{
+    return transfer(chip, (uint16_t)addr, NULL, buf, len);
+}
+
 static int w5100_write(wf_chip_t *chip, uint32_t addr, const uint8_t *buf, uint16_t len)
 {
-    for (uint16_t i = 0; i < len; i++) {
-        int rc = frame(chip, W5100_OP_WRITE, (uint16_t)(addr + i), buf[i], NULL);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return transfer(chip, (uint16_t)addr, buf, NULL, len);
 }
 
 static uint32_t w5100_common_addr(enum wf_chip_common_reg reg)
