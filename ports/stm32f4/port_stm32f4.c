@@ -68,20 +68,10 @@ int stm32f4_port_spi_frame_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t
 int stm32f4_port_spi_frames(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
 {
     const struct stm32f4_board *b = ctx;
-    GPIO_TypeDef *cs_port = b->chip_select.port;
-    const uint32_t cs_low = 1u << (b->chip_select.pin + 16u), cs_high = 1u << b->chip_select.pin;
     if (dma_selected) {
         dma_outcome = end_dma_read(b);
     }
-    for (size_t i = 0; i < count; i++, tx += 4, rx += 4) {
-        cs_port->BSRR = cs_low;
-        int rc = stm32f4_spi_transfer4(b->spi, tx, rx);
-        cs_port->BSRR = cs_high;
-        if (rc != 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return stm32f4_spi_frames4(b->spi, b->chip_select.port, b->chip_select.pin, tx, rx, count);
 }
 
 int stm32f4_port_spi_read_start(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len)

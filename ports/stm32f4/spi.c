@@ -203,25 +203,49 @@ int stm32f4_spi_dma_wait(SPI_TypeDef *spi)
     return rc;
 }
 
-int stm32f4_spi_transfer4(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx)
+/* Bounded polls for the 4-byte transfer: the loop's few cycles per look. */
+#define POLL(cond)                                                                                           \
+    do {                                                                                                     \
+        uint32_t n_ = SPI_WAIT_LOOPS;                                                                        \
+        while (!(cond)) {                                                                                    \
+            if (--n_ == 0) {                                                                                 \
+                goto fail;                                                                                   \
+            }                                                                                                \
+        }                                                                                                    \
+    } while (0)
+
+int stm32f4_spi_frames4(SPI_TypeDef *spi, GPIO_TypeDef *cs_port, uint32_t cs_pin, const uint8_t *tx,
+                        uint8_t *rx, size_t count)
 {
-    /* As stm32f4_spi_transfer, unrolled for the W5100's frame, and without the stale
-     * byte and TXE checks: a run of frames starts after a transfer that ended with
-     * RXNE read and BSY = 0 (TXE is then set). */
-    for (unsigned i = 0; i < 4; i++) {
-        spi->DR = tx[i];
-        uint32_t n = SPI_WAIT_LOOPS;
-        while (!(spi->SR & SPI_SR_RXNE)) {
-            if (--n == 0) {
-                recover(spi);
-                return WF_EIO;
-            }
+    /* The TX buffer is kept filled: byte i + 1 is written while byte i shifts, so the
+     * four go back to back and the loop's work overlaps the bus. Byte i is read once
+     * its RXNE is set, before byte i + 1 ends (a byte is >= 16 PCLK2 cycles; nothing
+     * interrupts the polled firmware), else OVR. No stale-byte or first TXE check: a
+     * run starts after a transfer that ended with RXNE read and BSY = 0, as each
+     * frame here does. BSY falls within an SCK period of the last RXNE: a short bound. */
+    const uint32_t cs_low = 1u << (cs_pin + 16u), cs_high = 1u << cs_pin;
+    for (const uint8_t *end = tx + 4u * count; tx != end; tx += 4, rx += 4) {
+        cs_port->BSRR = cs_low;
+        spi->DR = tx[0];
+        for (unsigned i = 1; i < 4; i++) {
+            POLL(spi->SR & SPI_SR_TXE);
+            spi->DR = tx[i];
+            POLL(spi->SR & SPI_SR_RXNE);
+            rx[i - 1] = (uint8_t)spi->DR;
         }
-        rx[i] = (uint8_t)spi->DR;
-    }
-    if (wait_sr(spi, SPI_SR_BSY, 0) != 0) {
-        recover(spi);
-        return WF_EIO;
+        POLL(spi->SR & SPI_SR_RXNE);
+        rx[3] = (uint8_t)spi->DR;
+        unsigned n = 64;
+        while ((spi->SR & SPI_SR_BSY) && --n != 0) {
+        }
+        cs_port->BSRR = cs_high;
+        if (n == 0) {
+            goto fail;
+        }
     }
     return 0;
+fail:
+    cs_port->BSRR = 1u << cs_pin;
+    recover(spi);
+    return WF_EIO;
 }

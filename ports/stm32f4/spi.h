@@ -37,10 +37,13 @@ uint32_t stm32f4_spi_clock_hz(void);
 int stm32f4_spi_transfer(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx, size_t len);
 
 /**
- * @brief stm32f4_spi_transfer() of exactly 4 bytes (a W5100 frame), for a run of
- * frames: the caller guarantees the previous transfer ended cleanly.
+ * @brief `count` frames of 4 bytes (W5100 frames), frame i tx[4i..] out and rx[4i..]
+ * in, each under its own chip select: `cs_pin` of `cs_port` driven low before and
+ * high after. The caller guarantees the previous transfer ended cleanly.
+ * @return 0, or WF_EIO (chip select raised, the peripheral reset).
  */
-int stm32f4_spi_transfer4(SPI_TypeDef *spi, const uint8_t *tx, uint8_t *rx);
+int stm32f4_spi_frames4(SPI_TypeDef *spi, GPIO_TypeDef *cs_port, uint32_t cs_pin, const uint8_t *tx,
+                        uint8_t *rx, size_t count);
 
 /**
  * @brief Start a full-duplex transfer of `len` (1..65535) bytes by DMA and return at

@@ -126,6 +126,11 @@ bool emu_dma_irq_line(const struct wf_emu *b, unsigned stream)
            ((flags & 0x04u) && (cr & (1u << 1)));
 }
 
+void emu_dma_wait(struct wf_emu *b)
+{
+    wf_emu_bus_wait(b, b->dma2.done_cycles, b->dma2.done_board);
+}
+
 uint64_t emu_dma_wake_cycles(const struct wf_emu *b)
 {
     const struct emu_dma *m = &b->dma2;
@@ -252,6 +257,7 @@ int emu_dma_try_start(struct wf_emu *b)
     m->len = n;
     m->byte_cycles = emu_spi_byte_cycles(b);
     m->done_cycles = b->spi1.busy_until;
+    m->done_board = b->spi1.busy_until_board;
     return 0;
 }
 

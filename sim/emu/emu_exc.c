@@ -305,7 +305,7 @@ bool wf_emu_exc_sleep(struct wf_emu_cpu *e)
     }
     uint64_t dma = emu_dma_wake_cycles(b); /* the CPU sleeps until an SPI1 DMA transfer ends */
     if (dma <= until) {
-        b->bus_wait_cycles += dma > now ? dma - now : 0; /* waiting for the bus: board time */
+        emu_dma_wait(b); /* waiting for the bus: board time */
         return true;
     }
     if (until > now) {

@@ -37,6 +37,7 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     b->lsi_hz = 32000;
     b->console_baud = WF_EMU_CONSOLE_BAUD;
     b->chip_absent_miso = 0xFF;
+    b->board_cpi_milli = 1000;
     snprintf(b->phases[0].name, sizeof b->phases[0].name, "boot");
     b->nphases = 1;
     emu_iwdg_init(b);
@@ -188,6 +189,25 @@ uint32_t wf_emu_spi1_hz(const struct wf_emu *b)
 uint64_t wf_emu_cycles(const struct wf_emu *b)
 {
     return b->icount + b->stall_cycles + b->sleep_cycles + b->bus_wait_cycles;
+}
+
+uint64_t wf_emu_board_mcycles(const struct wf_emu *b)
+{
+    /* Flash stalls and sleep pass on the board as here (the bus runs on meanwhile);
+     * the report's board time leaves them out, as it always did. */
+    return b->icount * b->board_cpi_milli + b->board_wait_mcycles +
+           (b->stall_cycles + b->sleep_cycles) * 1000u;
+}
+
+void wf_emu_bus_wait(struct wf_emu *b, uint64_t until, uint64_t until_board)
+{
+    uint64_t now = wf_emu_cycles(b), now_board = wf_emu_board_mcycles(b);
+    if (until > now) {
+        b->bus_wait_cycles += until - now;
+    }
+    if (until_board > now_board) {
+        b->board_wait_mcycles += until_board - now_board;
+    }
 }
 
 void wf_emu_clock_will_change(struct wf_emu *b)
@@ -363,7 +383,9 @@ void wf_emu_phase_close(struct wf_emu *b)
     p->spi_bytes += spi_bytes(b) - b->phase_start_spi;
     p->payload_bytes += payload_bytes(b) - b->phase_start_payload;
     p->bus_wait_cycles += b->bus_wait_cycles - b->phase_start_bus_wait;
+    p->board_wait_mcycles += b->board_wait_mcycles - b->phase_start_board_wait;
     b->phase_start_bus_wait = b->bus_wait_cycles;
+    b->phase_start_board_wait = b->board_wait_mcycles;
     b->phase_start_icount = b->icount;
     b->phase_start_cycles = wf_emu_cycles(b);
     b->phase_start_ps = now_ps;

@@ -69,7 +69,8 @@ struct wf_emu_phase {
     uint64_t time_ps; /**< emulated time */
     uint64_t spi_bytes;
     uint64_t payload_bytes;
-    uint64_t bus_wait_cycles; /**< cycles the CPU waited for SPI1's bus (part of `cycles`) */
+    uint64_t bus_wait_cycles;    /**< cycles the CPU waited for SPI1's bus (part of `cycles`) */
+    uint64_t board_wait_mcycles; /**< the same on the board's timeline (CPI board_cpi), in 1/1000 cycles */
 };
 
 /* Register indices: each peripheral's table (emu_<periph>.c) is indexed by its enum. */
@@ -188,6 +189,13 @@ struct emu_spi {
     uint64_t bytes_deselected; /**< bytes clocked with no device selected */
     uint64_t bytes;            /**< all bytes clocked */
     uint64_t busy_until;       /**< emulated cycle at which the last byte clocked leaves the bus */
+    uint64_t busy_until_board; /**< the same on the board's timeline (wf_emu_board_mcycles) */
+    uint64_t q_end_board[2];
+    uint8_t q_miso[2]; /**< bytes on the bus (shift register, TX buffer): what they receive ... */
+    uint64_t q_end[2]; /**< ... and when they end */
+    unsigned nq;
+    bool polled; /**< the last SPI access was an SR read that found no received byte while one was on the bus
+                  */
 };
 
 /** DMA2 as SPI1 uses it (emu_dma.c): one transfer at a time, with its timing. */
@@ -197,6 +205,7 @@ struct emu_dma {
     unsigned rx_stream, tx_stream;
     uint32_t len;
     uint64_t done_cycles; /**< when it ends, in emulated cycles */
+    uint64_t done_board;  /**< ... and on the board's timeline */
     uint64_t byte_cycles; /**< HCLK cycles per byte at the SCK it started with */
     uint64_t transfers, bytes;
     uint8_t miso[65535]; /**< the received bytes, written to memory at the end */
@@ -355,11 +364,16 @@ struct wf_emu {
     uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
     uint64_t
         bus_wait_cycles; /**< cycles the CPU waited for SPI1's bus (an SR/DR read before the byte ended) */
-    uint64_t tb_cycles;  /**< time base: cycles at the last clock change ... */
-    uint64_t tb_ps;      /**< ... and the emulated time then, in picoseconds */
-    uint64_t tb_rem;     /**< remainder of the ps conversion */
-    uint32_t pc;         /**< address of the instruction executing (for messages) */
-    uint32_t acc_addr;   /**< the bus access in progress (for messages) */
+    /** The board's timeline, for the report's board time: instructions at board_cpi_milli / 1000
+     * cycles each plus the waits for the bus on that timeline (board_wait_mcycles), in 1/1000
+     * cycles. The bus runs on both; only emulated time (CPI 1) drives the machine. */
+    uint32_t board_cpi_milli;
+    uint64_t board_wait_mcycles;
+    uint64_t tb_cycles; /**< time base: cycles at the last clock change ... */
+    uint64_t tb_ps;     /**< ... and the emulated time then, in picoseconds */
+    uint64_t tb_rem;    /**< remainder of the ps conversion */
+    uint32_t pc;        /**< address of the instruction executing (for messages) */
+    uint32_t acc_addr;  /**< the bus access in progress (for messages) */
     unsigned acc_size;
     bool acc_write;
 
@@ -413,7 +427,7 @@ struct wf_emu {
     unsigned nphases;   /**< phases[nphases-1] is the current one */
     unsigned phase_seq; /**< changes at each phase switch (for the profiler) */
     uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
-    uint64_t phase_start_bus_wait;
+    uint64_t phase_start_bus_wait, phase_start_board_wait;
 };
 
 /** `board` (kept by pointer: it must outlive the machine) in its power-on state, SRAM
@@ -457,6 +471,10 @@ uint32_t wf_emu_pclk2(const struct wf_emu *b);
 /** SPI1 SCK frequency from CR1.BR and PCLK2. */
 uint32_t wf_emu_spi1_hz(const struct wf_emu *b);
 uint64_t wf_emu_cycles(const struct wf_emu *b);
+/** Now on the board's timeline (see board_cpi_milli), in 1/1000 cycles. */
+uint64_t wf_emu_board_mcycles(const struct wf_emu *b);
+/** The CPU waits on both timelines until emulated cycle `until` / board mcycle `until_board`. */
+void wf_emu_bus_wait(struct wf_emu *b, uint64_t until, uint64_t until_board);
 /** Emulated time since power-on, in picoseconds / milliseconds. */
 uint64_t wf_emu_time_ps(struct wf_emu *b);
 uint32_t wf_emu_millis(void *board);
@@ -522,6 +540,8 @@ int emu_dma_try_start(struct wf_emu *b);   /**< start one if SPI1 and both strea
 bool emu_dma_irq_line(const struct wf_emu *b, unsigned stream);
 /** When the transfer on the bus ends if its RX stream's interrupt will wake a WFI; else UINT64_MAX. */
 uint64_t emu_dma_wake_cycles(const struct wf_emu *b);
+/** The CPU sleeps (WFI) until the transfer on the bus ends: a wait for the bus. */
+void emu_dma_wait(struct wf_emu *b);
 
 /** Input level of a pin as IDR reads it (outputs: what they drive; the chip's INTn; pulls). */
 unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin);

@@ -34,8 +34,9 @@ static const char *stop_name(enum wf_emu_stop s)
  * time the CPU did not overlap: emu_spi.c, emu_dma.c). */
 static double estimate_s(const struct wf_emu *b, const struct wf_emu_phase *p, double cpi)
 {
+    (void)cpi; /* the board's timeline runs at the emulator's board_cpi_milli (--cpi) */
     double hclk = wf_emu_hclk(b);
-    return ((double)p->instructions * cpi + (double)p->bus_wait_cycles) / hclk;
+    return ((double)p->instructions * b->board_cpi_milli + (double)p->board_wait_mcycles) / 1000.0 / hclk;
 }
 
 static void totals(const struct wf_emu *b, struct wf_emu_phase *t)
@@ -48,6 +49,7 @@ static void totals(const struct wf_emu *b, struct wf_emu_phase *t)
         t->spi_bytes += b->phases[i].spi_bytes;
         t->payload_bytes += b->phases[i].payload_bytes;
         t->bus_wait_cycles += b->phases[i].bus_wait_cycles;
+        t->board_wait_mcycles += b->phases[i].board_wait_mcycles;
     }
 }
 
@@ -121,8 +123,8 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
         "stalls; "
         "\"board ms\" = instructions x CPI %.2f / HCLK at exit + the cycles the CPU waited for SPI1's bus "
-        "(bytes at 8 SCK periods back to back; DMA runs beside the CPU; the waits are counted at CPI 1, so "
-        "with CPI > 1 the overlap is underestimated; phases before the PLL ran slower); chip model wire %u "
+        "on that timeline (the bus runs beside the CPU: the CPU keeps the TX buffer filled or DMA moves the "
+        "bytes; only waiting for it counts; phases before the PLL ran slower); chip model wire %u "
         "Mbit/s (SEND_OK once "
         "a SEND's frames have left the wire, in emulated time; 0 = no wire time).\n",
         o->cpi, b->chip ? wf_sim_chip_wire_rate(b->chip) / 1000000u : 0u);
@@ -152,7 +154,7 @@ int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o,
                 ", \"bus_wait_ms\": %.3f, \"board_ms_estimate\": %.3f}%s\n",
                 i < b->nphases ? p->name : "total", p->instructions, p->cycles - p->instructions,
                 (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes,
-                (double)p->bus_wait_cycles * 1e3 / wf_emu_hclk(b), estimate_s(b, p, o->cpi) * 1e3,
+                (double)p->board_wait_mcycles / wf_emu_hclk(b), estimate_s(b, p, o->cpi) * 1e3,
                 i < b->nphases ? "," : "");
     }
     fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));

@@ -64,8 +64,43 @@ static int frame(wf_chip_t *chip, uint8_t op, uint16_t addr, uint8_t out, uint8_
     return 0;
 }
 
+/* A frame's 4 bytes as the 32-bit word that holds them in memory (byte 0 first). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define W5100_WORD(b0, b1, b2, b3)                                                                           \
+    (((uint32_t)(b0) << 24) | ((uint32_t)(b1) << 16) | ((uint32_t)(b2) << 8) | (b3))
+#else
+#define W5100_WORD(b0, b1, b2, b3)                                                                           \
+    ((uint32_t)(b0) | ((uint32_t)(b1) << 8) | ((uint32_t)(b2) << 16) | ((uint32_t)(b3) << 24))
+#endif
+/* The echo of bytes 0..2 (and 3 on writes; a read's byte 3 is the data). */
+#define W5100_ECHO_READ W5100_WORD(0x00, 0x01, 0x02, 0x00)
+#define W5100_ECHO_WRITE W5100_WORD(0x00, 0x01, 0x02, 0x03)
+
+#define W5100_ECHO_READ_MASK W5100_WORD(0xFF, 0xFF, 0xFF, 0x00)
+
+/* `addr` < 0x10000. */
+static inline uint32_t frame_word(uint8_t op, uint32_t addr, uint8_t data)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The address's two bytes, most significant first, in bytes 1 and 2: one REV. */
+    return op | (__builtin_bswap32(addr) >> 8) | ((uint32_t)data << 24);
+#else
+    return W5100_WORD(op, addr >> 8, addr & 0xFFu, data);
+#endif
+}
+
+/* The data byte (byte 3) of a frame word. */
+static inline uint8_t frame_data(uint32_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint8_t)w;
+#else
+    return (uint8_t)(w >> 24);
+#endif
+}
+
 /* Frames per run handed to port->spi_frames (the stack holds two 4-byte arrays of them). */
-#define W5100_RUN 16u
+#define W5100_RUN 32u
 
 /*
  * `len` consecutive bytes from `addr`, one frame each: in runs of W5100_RUN frames
@@ -86,31 +121,42 @@ static int transfer(wf_chip_t *chip, uint16_t addr, const uint8_t *out, uint8_t 
         }
         return 0;
     }
-    uint8_t tx[W5100_FRAME_LEN * W5100_RUN];
-    uint8_t rx[W5100_FRAME_LEN * W5100_RUN];
+    /* Word-sized frames: on a little-endian CPU one store builds a frame and one load
+     * checks its echo (the bytes in memory are the same either way). */
+    uint32_t tx[W5100_RUN];
+    uint32_t rx[W5100_RUN];
     while (len > 0) {
         const unsigned n = len < W5100_RUN ? len : W5100_RUN;
-        uint8_t *t = tx;
-        for (unsigned i = 0; i < n; i++, t += W5100_FRAME_LEN) {
-            const uint16_t a = (uint16_t)(addr + i);
-            t[0] = op;
-            t[1] = (uint8_t)(a >> 8);
-            t[2] = (uint8_t)a;
-            t[3] = out != NULL ? out[i] : 0x00;
+        uint32_t a = addr;
+        if (out != NULL) {
+            for (unsigned i = 0; i < n; i++, a++) {
+                tx[i] = frame_word(W5100_OP_WRITE, a, out[i]);
+            }
+        } else {
+            for (unsigned i = 0; i < n; i++, a++) {
+                tx[i] = frame_word(W5100_OP_READ, a, 0x00);
+            }
         }
         chip->stats.spi_frames += n;
-        int rc = chip->port->spi_frames(chip->port->ctx, tx, rx, n);
+        int rc = chip->port->spi_frames(chip->port->ctx, (const uint8_t *)tx, (uint8_t *)rx, n);
         if (rc < 0) {
             return rc;
         }
-        const uint8_t *r = rx;
-        for (unsigned i = 0; i < n; i++, r += W5100_FRAME_LEN) {
-            if (!echo_ok(r, out != NULL)) {
-                return WF_ENODEV;
+        /* Every echo checked before any byte counts (one OR per frame, one test per run). */
+        uint32_t bad = 0;
+        if (in != NULL) {
+            for (unsigned i = 0; i < n; i++) {
+                const uint32_t w = rx[i];
+                bad |= (w ^ W5100_ECHO_READ) & W5100_ECHO_READ_MASK;
+                in[i] = frame_data(w);
             }
-            if (in != NULL) {
-                in[i] = r[3];
+        } else {
+            for (unsigned i = 0; i < n; i++) {
+                bad |= rx[i] ^ W5100_ECHO_WRITE;
             }
+        }
+        if (bad != 0) {
+            return WF_ENODEV;
         }
         addr = (uint16_t)(addr + n);
         len = (uint16_t)(len - n);
