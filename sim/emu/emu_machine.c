@@ -241,6 +241,7 @@ void wf_emu_tick(struct wf_emu *b)
 {
     (void)emu_rcc_update(b); /* completes a pending clock switch */
     emu_dma_update(b);
+    emu_spi_update(b);
     emu_iwdg_check(b);
     emu_irq_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK); console input */
 }

@@ -528,6 +528,8 @@ void emu_irq_update(struct wf_emu *b);
 bool emu_usart_irq_line(struct wf_emu *b);
 bool emu_spi_irq_line(const struct wf_emu *b);
 /* SPI1's bus time (emu_spi.c) and DMA2 (emu_dma.c). */
+/** Bytes whose time is over: RXNE, TXE, BSY and the SPI1 line (also at every SPI1 access). */
+void emu_spi_update(struct wf_emu *b);
 uint64_t emu_spi_byte_cycles(const struct wf_emu *b); /**< HCLK cycles per byte at the current SCK */
 int emu_spi_dma_begin(struct wf_emu *b, uint32_t n);  /**< checks; the bus busy for n more bytes */
 int emu_spi_dma_byte(struct wf_emu *b, uint8_t mosi, uint8_t *miso); /**< one byte to the chip */

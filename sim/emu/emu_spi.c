@@ -138,6 +138,14 @@ static void bus_update(struct wf_emu *b)
     *sr = (*sr & ~(SR_TXE | SR_BSY)) | (s->nq < 2 ? SR_TXE : 0) | (busy ? SR_BSY : 0);
 }
 
+void emu_spi_update(struct wf_emu *b)
+{
+    bus_update(b);
+    if (b->spi1.dev.r[SPI_CR2] & 0xE0u) {
+        emu_irq_update(b);
+    }
+}
+
 /* The CPU waits until the first byte on the bus has ended. */
 static void bus_wait(struct wf_emu *b)
 {
