@@ -299,6 +299,13 @@ int emu_spi_chip_select(struct wf_emu *b, bool low)
                            "its end: TCIF of the RX stream) (PC 0x%08X)",
                            b->pc);
     }
+    bus_update(b);
+    if (!low && s->nq > 0) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "chip select raised while a byte is still on SPI1 (wait for RXNE, then BSY = 0: "
+                           "RM0383 20.3.8) (PC 0x%08X)",
+                           b->pc);
+    }
     unsigned n = s->pos;
     s->pos = 0;
     if (low || !s->selected) {

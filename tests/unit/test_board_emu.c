@@ -480,6 +480,15 @@ static void test_spi_bus_time(void **state)
     assert_int_equal(wf_emu_write(b, SPI1 + 0x0C, 4, 0), -1);
     assert_non_null(strstr(b->stop_msg, "TXE = 0"));
     wf_emu_free(b);
+    /* Chip select raised while a byte is on the bus (no wait for RXNE and BSY). */
+    b = wf_emu_new(nucleo(), chip, 1);
+    spi_setup(b);
+    cs(b, true);
+    wr(b, SPI1 + 0x0C, 0x00);
+    (void)wf_emu_write(b, GPIOB + 0x18, 4, 1u << 6);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_non_null(strstr(b->stop_msg, "still on SPI1"));
+    wf_emu_free(b);
     wf_sim_chip_free(chip);
 }
 
