@@ -429,8 +429,9 @@ static void test_spi_rules(void **state)
 /* ---- SPI1's bus time and DMA2 (emu_spi.c, emu_dma.c) ---- */
 
 #define DMA2 0x40026400u
-#define DMA_S(n, reg) (DMA2 + 0x10u + 0x18u * (n) + (reg)) /* reg: 0 CR, 4 NDTR, 8 PAR, 0x0C M0AR, 0x14 FCR  \
-                                                            */
+#define DMA_S(n, reg)                                                                                        \
+    (DMA2 + 0x10u + 0x18u * (n) + (reg)) /* reg: 0 CR, 4 NDTR, 8 PAR, 0x0C M0AR, 0x14 FCR                    \
+                                          */
 #define DMA_CR_CH3 (3u << 25)
 #define DMA_CR_MINC (1u << 10)
 #define DMA_CR_M2P (1u << 6)
@@ -444,6 +445,16 @@ static void test_spi_rules(void **state)
 static uint64_t byte_cycles(unsigned br)
 {
     return 8u << (br + 1);
+}
+
+/* A Nucleo with the W5500 model on SPI1, set up at /4 (spi_setup). */
+static struct wf_emu *w5500_on_spi1(struct wf_sim_chip **chip)
+{
+    *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    struct wf_emu *b = wf_emu_new(nucleo(), *chip, 1);
+    wf_sim_chip_set_clock(*chip, wf_emu_millis, b);
+    spi_setup(b);
+    return b;
 }
 
 static void test_spi_bus_time(void **state)
@@ -527,10 +538,8 @@ static void test_dma_same_bytes_as_cpu(void **state)
 {
     (void)state;
     enum { N = 0x2F }; /* MR .. PHYCFGR: the defined common registers */
-    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
-    struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
-    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
-    spi_setup(b);
+    struct wf_sim_chip *chip;
+    struct wf_emu *b = w5500_on_spi1(&chip);
     uint8_t net[18]; /* GAR, SUBR, SHAR, SIPR: a pattern where a swapped or lost byte shows */
     for (unsigned i = 0; i < sizeof net; i++) {
         net[i] = (uint8_t)(0x10 + 7 * i);
@@ -589,10 +598,8 @@ static void test_dma_time_follows_sck(void **state)
     (void)state;
     enum { N = 100 };
     for (unsigned br = 1; br <= 4; br++) {
-        struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
-        struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
-        wf_sim_chip_set_clock(chip, wf_emu_millis, b);
-        spi_setup(b);
+        struct wf_sim_chip *chip;
+        struct wf_emu *b = w5500_on_spi1(&chip);
         wr(b, SPI1 + 0x00, 0);
         wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (br << 3));
         wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));
@@ -627,10 +634,8 @@ static void test_dma_time_follows_sck(void **state)
 static void test_dma_rules(void **state)
 {
     (void)state;
-    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
-    struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
-    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
-    spi_setup(b);
+    struct wf_sim_chip *chip;
+    struct wf_emu *b = w5500_on_spi1(&chip);
     cs(b, true);
     xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
     dma_start(b, 8);
