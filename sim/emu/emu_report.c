@@ -121,7 +121,7 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
     fprintf(
         out,
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
-        "stalls; "
+        "stalls and waits for SPI1's bus; "
         "\"board ms\" = instructions x CPI %.2f / HCLK at exit + the cycles the CPU waited for SPI1's bus "
         "on that timeline (the bus runs beside the CPU: the CPU keeps the TX buffer filled or DMA moves the "
         "bytes; only waiting for it counts; phases before the PLL ran slower); chip model wire %u "
