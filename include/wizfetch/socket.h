@@ -82,18 +82,21 @@ struct wf_net_sock {
     uint16_t rx_known;     /**< internal: RX bytes known present (last Sn_RX_RSR less reads) */
 };
 
+struct wf_net_prefetch;
+
 /** Networking context; owned by the caller, initialised by wf_net_init. */
 typedef struct wf_net {
     wf_chip_t *chip;
     struct wf_net_sock socks[WF_CHIP_MAX_SOCKETS];
     uint16_t next_port; /**< next ephemeral port to try */
     /* The RX prefetch (wf_net_set_rx_prefetch); internal but the two set there. */
-    uint8_t *rx_prefetch;   /**< the caller's buffer, NULL: no prefetch */
-    uint16_t prefetch_size; /**< its size */
-    uint16_t pf_off;        /**< internal: bytes of the prefetch already handed out */
-    uint16_t pf_len;        /**< internal: bytes the prefetch holds (or is reading) */
-    uint8_t pf_state;       /**< internal: 0 none, 1 reading (on the bus), 2 read */
-    uint8_t pf_fd;          /**< internal: the socket the prefetch belongs to */
+    const struct wf_net_prefetch *pf_ops; /**< internal: its code, NULL: no prefetch */
+    uint8_t *rx_prefetch;                 /**< the caller's buffer */
+    uint16_t prefetch_size;               /**< its size */
+    uint16_t pf_off;                      /**< internal: bytes of the prefetch already handed out */
+    uint16_t pf_len;                      /**< internal: bytes the prefetch holds (or is reading) */
+    uint8_t pf_state;                     /**< internal: 0 none, 1 reading (on the bus), 2 read */
+    uint8_t pf_fd;                        /**< internal: the socket the prefetch belongs to */
 } wf_net_t;
 
 /**

@@ -31,47 +31,53 @@ static int end_dma_read(const struct stm32f4_board *b)
  * (STM32F4_PORT_TABLE_DMA); shorter ones cost less polled than setting up two streams. */
 #define DMA_MIN_FRAME 64u
 
-static int transfer(const struct stm32f4_board *b, const uint8_t *tx, uint8_t *rx, size_t len, bool dma)
+static int transfer_dma(const struct stm32f4_board *b, const uint8_t *tx, uint8_t *rx, size_t len)
 {
-    if (dma && len >= DMA_MIN_FRAME) {
+    if (len >= DMA_MIN_FRAME) {
         int rc = stm32f4_spi_dma_start(b->spi, tx, rx, len);
         return rc == 0 ? stm32f4_spi_dma_wait(b->spi) : rc;
     }
     return stm32f4_spi_transfer(b->spi, tx, rx, len);
 }
 
-static int frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len, bool dma)
+int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    const struct stm32f4_board *b = ctx;
+    const struct stm32f4_pin *cs = &b->chip_select;
+    /* SCS setup/hold before the first and after the last SCK edge are a few ns on
+     * the W5100; the bus writes and the BSY wait in between take far longer. */
+    stm32f4_gpio_clear(cs->port, cs->pin);
+    int rc = stm32f4_spi_transfer(b->spi, tx, rx, len);
+    stm32f4_gpio_set(cs->port, cs->pin);
+    return rc;
+}
+
+int stm32f4_port_spi_frames(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
+{
+    const struct stm32f4_board *b = ctx;
+    return stm32f4_spi_frames4(b->spi, b->chip_select.port, b->chip_select.pin, tx, rx, count);
+}
+
+/* The DMA table's functions: a read still in flight ends first. */
+int stm32f4_port_spi_frame_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
 {
     const struct stm32f4_board *b = ctx;
     const struct stm32f4_pin *cs = &b->chip_select;
     if (dma_selected) {
         dma_outcome = end_dma_read(b);
     }
-    /* SCS setup/hold before the first and after the last SCK edge are a few ns on
-     * the W5100; the bus writes and the BSY wait in between take far longer. */
     stm32f4_gpio_clear(cs->port, cs->pin);
-    int rc = transfer(b, tx, rx, len, dma);
+    int rc = transfer_dma(b, tx, rx, len);
     stm32f4_gpio_set(cs->port, cs->pin);
     return rc;
 }
 
-int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
+int stm32f4_port_spi_frames_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
 {
-    return frame(ctx, tx, rx, len, false);
-}
-
-int stm32f4_port_spi_frame_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
-{
-    return frame(ctx, tx, rx, len, true);
-}
-
-int stm32f4_port_spi_frames(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
-{
-    const struct stm32f4_board *b = ctx;
     if (dma_selected) {
-        dma_outcome = end_dma_read(b);
+        dma_outcome = end_dma_read(ctx);
     }
-    return stm32f4_spi_frames4(b->spi, b->chip_select.port, b->chip_select.pin, tx, rx, count);
+    return stm32f4_port_spi_frames(ctx, tx, rx, count);
 }
 
 int stm32f4_port_spi_read_start(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len)

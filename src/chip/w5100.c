@@ -39,27 +39,19 @@ enum {
     W5100_MR_PB = 0x10,
 };
 
-static bool echo_ok(const uint8_t *rx, bool write)
+/* `n` frames, each its own chip-select cycle: in one port call when the port has
+ * spi_frames, else one spi_frame each. */
+static int run(const struct wf_port *port, const uint8_t *tx, uint8_t *rx, unsigned n)
 {
-    return rx[0] == 0x00 && rx[1] == 0x01 && rx[2] == 0x02 && (!write || rx[3] == 0x03);
-}
-
-static int frame(wf_chip_t *chip, uint8_t op, uint16_t addr, uint8_t out, uint8_t *in)
-{
-    const uint8_t tx[W5100_FRAME_LEN] = {op, (uint8_t)(addr >> 8), (uint8_t)addr, out};
-    uint8_t rx[W5100_FRAME_LEN];
-    chip->stats.spi_frames++;
-    int rc = chip->port->spi_frame(chip->port->ctx, tx, rx, sizeof tx);
-    if (rc < 0) {
-        return rc;
+    if (port->spi_frames != NULL) {
+        return port->spi_frames(port->ctx, tx, rx, n);
     }
-    /* A missing chip reads 0x00 or 0xFF; a broken bus anything else. Either way
-     * the echo is the cheapest proof that a W5100 is on the other end. */
-    if (!echo_ok(rx, op == W5100_OP_WRITE)) {
-        return WF_ENODEV;
-    }
-    if (in != NULL) {
-        *in = rx[3];
+    for (unsigned i = 0; i < n; i++) {
+        int rc =
+            port->spi_frame(port->ctx, tx + W5100_FRAME_LEN * i, rx + W5100_FRAME_LEN * i, W5100_FRAME_LEN);
+        if (rc < 0) {
+            return rc;
+        }
     }
     return 0;
 }
@@ -103,24 +95,14 @@ static inline uint8_t frame_data(uint32_t w)
 #define W5100_RUN 32u
 
 /*
- * `len` consecutive bytes from `addr`, one frame each: in runs of W5100_RUN frames
- * through port->spi_frames when the port has it (one call and one set-up per run,
- * the echo checked after the run), else frame by frame. Exactly one of `out`
- * (write) and `in` (read) is non-NULL.
+ * `len` consecutive bytes from `addr`, one frame each, in runs of W5100_RUN frames
+ * (run()). A missing chip reads 0x00 or 0xFF, a broken bus anything else: the echo
+ * of every frame of a run is checked before its bytes count, the cheapest proof
+ * that a W5100 is on the other end (WF_ENODEV). Exactly one of `out` (write) and
+ * `in` (read) is non-NULL.
  */
 static int transfer(wf_chip_t *chip, uint16_t addr, const uint8_t *out, uint8_t *in, uint16_t len)
 {
-    const uint8_t op = out != NULL ? W5100_OP_WRITE : W5100_OP_READ;
-    if (chip->port->spi_frames == NULL) {
-        for (uint16_t i = 0; i < len; i++) {
-            int rc = frame(chip, op, (uint16_t)(addr + i), out != NULL ? out[i] : 0x00,
-                           in != NULL ? &in[i] : NULL);
-            if (rc < 0) {
-                return rc;
-            }
-        }
-        return 0;
-    }
     /* Word-sized frames: on a little-endian CPU one store builds a frame and one load
      * checks its echo (the bytes in memory are the same either way). */
     uint32_t tx[W5100_RUN];
@@ -138,7 +120,7 @@ static int transfer(wf_chip_t *chip, uint16_t addr, const uint8_t *out, uint8_t 
             }
         }
         chip->stats.spi_frames += n;
-        int rc = chip->port->spi_frames(chip->port->ctx, (const uint8_t *)tx, (uint8_t *)rx, n);
+        int rc = run(chip->port, (const uint8_t *)tx, (uint8_t *)rx, n);
         if (rc < 0) {
             return rc;
         }

@@ -513,13 +513,6 @@ int wf_net_send(wf_net_t *net, int fd, const void *buf, size_t len)
 
 enum { PF_NONE = 0, PF_READING = 1, PF_READ = 2 };
 
-void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size)
-{
-    assert(net->pf_state == PF_NONE);
-    net->rx_prefetch = size > 0 ? buf : NULL;
-    net->prefetch_size = buf != NULL ? size : 0;
-}
-
 static bool prefetch_holds(const wf_net_t *net, int fd)
 {
     return net->pf_state != PF_NONE && net->pf_fd == fd;
@@ -551,14 +544,13 @@ static int prefetch_take(wf_net_t *net, struct wf_net_sock *s, uint8_t *buf, siz
 /* After a receive on `fd` that left bytes known in the ring: start reading them. */
 static void prefetch_start(wf_net_t *net, int fd, struct wf_net_sock *s)
 {
-    if (net->rx_prefetch == NULL || net->pf_state != PF_NONE || s->rx_known == 0 ||
-        s->state != ST_CONNECTED) {
+    if (net->pf_ops == NULL || net->pf_state != PF_NONE || s->rx_known == 0 || s->state != ST_CONNECTED) {
         return;
     }
     uint16_t want = s->rx_known < net->prefetch_size ? s->rx_known : net->prefetch_size;
     int rc = wf_chip_sock_rx_read_start(net->chip, sn_of(fd), net->rx_prefetch, want);
     if (rc == WF_ENOTSUP) {
-        net->rx_prefetch = NULL; /* this port or chip cannot: never again */
+        net->pf_ops = NULL; /* this port or chip cannot: never again */
     }
     if (rc <= 0) {
         return; /* a bus error shows again at the next receive */
@@ -581,10 +573,28 @@ static void prefetch_drop(wf_net_t *net, int fd)
     }
 }
 
+/* Reached only through the pointer wf_net_set_rx_prefetch stores: a program that never
+ * sets a prefetch links none of it (nor the chip's started reads). */
+struct wf_net_prefetch {
+    int (*take)(wf_net_t *net, struct wf_net_sock *s, uint8_t *buf, size_t len);
+    void (*start)(wf_net_t *net, int fd, struct wf_net_sock *s);
+    void (*drop)(wf_net_t *net, int fd);
+};
+
+static const struct wf_net_prefetch prefetch_ops = {prefetch_take, prefetch_start, prefetch_drop};
+
+void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size)
+{
+    assert(net->pf_state == PF_NONE);
+    net->pf_ops = buf != NULL && size > 0 ? &prefetch_ops : NULL;
+    net->rx_prefetch = buf;
+    net->prefetch_size = size;
+}
+
 static int tcp_recv_some(wf_net_t *net, int fd, struct wf_net_sock *s, uint8_t *buf, size_t len)
 {
     if (prefetch_holds(net, fd)) {
-        return prefetch_take(net, s, buf, len);
+        return net->pf_ops->take(net, s, buf, len);
     }
     /* Bytes still known to be in the ring (from the last size read) are read without
      * asking the chip for its status and size again: received data stays readable,
@@ -649,7 +659,9 @@ int wf_net_recv(wf_net_t *net, int fd, void *buf, size_t len)
     for (;;) {
         int rc = tcp_recv_some(net, fd, s, buf, len);
         if (rc > 0) {
-            prefetch_start(net, fd, s);
+            if (net->pf_ops != NULL) {
+                net->pf_ops->start(net, fd, s);
+            }
         }
         if (rc != WF_EAGAIN) {
             if (rc < 0) {
@@ -921,7 +933,9 @@ int wf_net_close(wf_net_t *net, int fd)
         return WF_EBADF;
     }
     int rc = 0;
-    prefetch_drop(net, fd);
+    if (net->pf_ops != NULL) {
+        net->pf_ops->drop(net, fd);
+    }
     if (s->state == ST_CONNECTED) {
         rc = tcp_graceful_close(net, fd, s);
     }
