@@ -81,7 +81,7 @@ int stm32f4_port_spi_wait(void *ctx);
         .ctx = (void *)&(board), .spi_frame = stm32f4_port_spi_frame_dma, .reset = (reset_fn),               \
         .millis = stm32f4_port_millis, .delay_ms = stm32f4_port_delay_ms, .entropy = stm32f4_port_entropy,   \
         .unix_time = stm32f4_port_unix_time, .console_write = stm32f4_port_console_write,                    \
-        .spi_frames = stm32f4_port_spi_frames_dma, .spi_read_start = stm32f4_port_spi_read_start,                \
+        .spi_frames = stm32f4_port_spi_frames_dma, .spi_read_start = stm32f4_port_spi_read_start,            \
         .spi_wait = stm32f4_port_spi_wait,                                                                   \
     }
 
