@@ -59,11 +59,11 @@ struct wf_ota_download_options {
 };
 
 struct wf_ota_download_result {
-    uint32_t size;                /**< bytes written to the sink: the image's size when the result is 0 */
-    uint32_t requests;            /**< HTTP requests made */
-    uint32_t resumes;             /**< continued with a Range request after a drop */
-    uint32_t restarts;            /**< started over at offset 0 (validator changed, no range support) */
-    int http_status;              /**< of the last response */
+    uint32_t size;     /**< bytes written to the sink: the image's size when the result is 0 */
+    uint32_t requests; /**< HTTP requests made */
+    uint32_t resumes;  /**< continued with a Range request after a drop */
+    uint32_t restarts; /**< started over at offset 0 (validator changed, no range support) */
+    int http_status;   /**< of the last response */
     struct wf_fetch_result fetch; /**< of the last request */
 };
 
@@ -83,9 +83,8 @@ int wf_ota_download_poll(wf_ota_download_t *d);
 void wf_ota_download_abort(wf_ota_download_t *d);
 
 /** @brief The whole download, waiting: start, then poll until done. */
-int wf_ota_download(wf_ota_download_t *d, wf_net_t *net, wf_tls_t *tls,
-                    const struct wf_ota_download_options *options, const struct wf_ota_sink *sink,
-                    struct wf_ota_download_result *result);
+int wf_ota_download(wf_ota_download_t *d, wf_net_t *net, wf_tls_t *tls, const struct wf_ota_download_options *options,
+                    const struct wf_ota_sink *sink, struct wf_ota_download_result *result);
 
 #ifdef __cplusplus
 }
