@@ -22,6 +22,9 @@ set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
 set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
+set(WF_FW_SUPERLOOP "" CACHE STRING "Firmware: 1 = superloop mode, the fetch polled in a main loop (docs/firmware.md)")
+set(WF_FW_WAKEUP "" CACHE STRING "Firmware: superloop, 1 = sleep (WFI) when idle, woken by INTn or the tick")
+set(WF_FW_REPORT_URL "" CACHE STRING "Firmware: superloop, where the reports go (empty: WF_FW_URL)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
@@ -36,7 +39,9 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # request-side fixes (+264 B), range requests (+~470 B) and the board descriptor (+122 B)
 # took its code from 97506 to 100360 B (make firmware-small). The full profile's went from
 # 160 to 168 KiB for the same reasons: the image with the whole system root set (which
-# needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B.
+# needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B. Then from
+# 168 to 170 KiB for X25519 by libsodium's ladder (src/tls/x25519_sodium.h: +5380 B,
+# handshake 26.3 M -> 11.2 M instructions): that image measured 173247 B against 172032 B.
 # The small profile's then went from 100 to 102 KiB for the faster SPI paths, which the
 # board's port table links into every profile: the W5100's runs of frames (the Nucleo's
 # small image 102552 B) and the Black Pill's DMA reads (its small image 103916 B).
@@ -69,22 +74,44 @@ set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S
-    REPORT_COUNT DISCARD_BODY)
+    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL)
 
 # wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
-#                   [GROUP <group>])
+#                   [GROUP <group>] [POOL <bytes> RAM_BUDGET <bytes>] [TLS_CONTEXTS <n>])
 # The image ${CMAKE_BINARY_DIR}/<dir>/firmware.elf (+ .bin, .hex, .map), target
 # firmware_<dir> ('/' and '-' as '_'), and its budget check <target>_budget.
 # PROFILE: the TLS profile (default full); CA_BUNDLE: as WF_CA_BUNDLE (empty: no
 # roots); PINNED_KEY: as WF_FW_PINNED_KEY; CERT/KEY: as WF_FW_CERT/WF_FW_KEY; SET:
 # the other WF_FW_<NAME> settings (URL, METHOD, HEADERS, BODY, USE_DHCP, ...).
 # GROUP: built by the target wf_images_<group> (default: the image is built by `all`).
+# POOL, RAM_BUDGET: an image whose mbedTLS pool differs from its profile's (the
+# superloop image with two TLS transfers at once), and the RAM budget that goes with it.
+# TLS_CONTEXTS: TLS contexts in use at once (default 1): PSA key slots for that many
+# (src/tls/wf_mbedtls_config.h), in an mbedTLS library of its own.
+# SET SUPERLOOP=1 adds the superloop (apps/firmware/fw_superloop.c) and the board's
+# wake-up code (ports/stm32f4/board_wake.c), which the other images do not link.
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
+  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS" "CA_BUNDLE;SET;PINNED_KEY"
+                        ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
+  endif()
+  # A superloop with reports runs two TLS transfers at once (docs/firmware.md, "Superloop
+  # mode"): two contexts' PSA key slots, and the pool and RAM budget measured for them.
+  if("SUPERLOOP=1" IN_LIST I_SET AND NOT I_PROFILE STREQUAL "small")
+    foreach(setting IN LISTS I_SET)
+      if(setting MATCHES "^REPORT_S=([0-9]+)u?$" AND NOT CMAKE_MATCH_1 EQUAL 0)
+        if(NOT I_TLS_CONTEXTS)
+          set(I_TLS_CONTEXTS 2)
+        endif()
+        if(NOT I_POOL)
+          set(I_POOL 63488)        # 58344 (two at once) + 4096 -> 62440, 1 KiB up, + 1 KiB for the interleaving
+          set(I_RAM_BUDGET 87040)  # 85 KiB: 16648 static + 63488 pool + 4864 stack = 85000
+        endif()
+      endif()
+    endforeach()
   endif()
   string(REGEX REPLACE "[/-]" "_" target "firmware_${dir}")
   set(out ${CMAKE_BINARY_DIR}/${dir})
@@ -93,7 +120,7 @@ function(wf_firmware_image dir)
   get_property(lddir GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDDIR)
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
-  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1})
+  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1} ${I_TLS_CONTEXTS})
   wf_cross_tls(tls ${I_BOARD} ${mbedtls})
 
   if(I_PROFILE STREQUAL "small")
@@ -102,7 +129,7 @@ function(wf_firmware_image dir)
     set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
   else()
-    set(flash_budget 172032) # 168 KiB of code (see above)
+    set(flash_budget 174080) # 170 KiB of code (see above)
     set(ram_budget 57344)    # 56 KiB
     set(stack 4864)          # 3724 (the POST image) + 1024 -> 4748, rounded up to 256
     set(pool 39936)          # 34832 (intermediates out of order) + 4096 -> 38928, rounded up to 1 KiB
@@ -117,6 +144,10 @@ function(wf_firmware_image dir)
   endif()
   if(NOT WF_FW_POOL_BYTES STREQUAL "")
     set(pool ${WF_FW_POOL_BYTES})
+  endif()
+  if(I_POOL)
+    set(pool ${I_POOL})
+    set(ram_budget ${I_RAM_BUDGET})
   endif()
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c
@@ -165,7 +196,11 @@ function(wf_firmware_image dir)
     if(NOT ok OR NOT var IN_LIST WF_FW_IMAGE_SETTINGS)
       message(FATAL_ERROR "wf_firmware_image(${dir}): '${setting}' is not one of ${WF_FW_IMAGE_SETTINGS}=value")
     endif()
-    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
+    if(var STREQUAL "SUPERLOOP" AND value)
+      target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/apps/firmware/fw_superloop.c
+                     ${CMAKE_SOURCE_DIR}/ports/stm32f4/board_wake.c)
+    endif()
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "REPORT_URL")
       # Plain text -> a C string literal.
       string(REPLACE "\\" "\\\\" value "${value}")
       string(REPLACE "\"" "\\\"" value "${value}")
@@ -256,6 +291,22 @@ if(WF_TEST_PKI)
                       SET USE_DHCP=0 URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=3)
     # The bench's download images (make bench): the body counted and not printed,
     # /big.bin (1 MiB + 12345 bytes, Content-Length) and /chunked.bin (the same, chunked).
+    # The superloop (docs/firmware.md, "Superloop mode"): the GET polled in a loop with
+    # a 1 kHz job; on the W5500 board it sleeps (WFI) when idle, woken by INTn.
+    if(board STREQUAL "blackpill_f411ce")
+      set(wake WAKEUP=1)
+    else()
+      set(wake WAKEUP=0)
+    endif()
+    wf_firmware_image(fw-emu-superloop/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
+                      SET USE_DHCP=0 SUPERLOOP=1 ${wake})
+    if(board STREQUAL "blackpill_f411ce")
+      # Two transfers at once on the W5500: the GET of /active while telemetry reports go
+      # to /report, each on its own socket and TLS context (a second pool's worth of RAM).
+      wf_firmware_image(fw-emu-superloop-telemetry/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
+                        SET USE_DHCP=0 SUPERLOOP=1 WAKEUP=1 URL=https://www.example.test/active
+                        REPORT_URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=2)
+    endif()
     wf_firmware_image(fw-bench-big/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/big.bin)
     wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench

@@ -24,6 +24,8 @@ packages=(
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
   python3           # tests/e2e: small scripted servers; scripts/ca-store.py (PEM bundle -> flash store)
+  python3-jinja2 python3-jsonschema  # mbedTLS's PSA driver-dispatch generator (the X25519 driver: CMakeLists.txt)
+  valgrind          # tests/unit/x25519_ct.sh: the constant-time check of the X25519 ladders
   curl              # e2e: the reference client the request cases are compared with
   ca-certificates   # the system CA bundle: wizfetch's default trust, WF_CA_BUNDLE=system, tests
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc

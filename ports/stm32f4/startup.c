@@ -31,11 +31,22 @@ void HardFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void MemManage_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void BusFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+/* The wake-up sources of a sleeping main loop (board_wake.c, linked only into the
+ * images that sleep): the 1 kHz tick and the EXTI lines a chip's INTn may be on. */
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI0_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI1_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI2_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI3_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI4_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI9_5_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI15_10_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
 
 /* 16 system entries + the part's interrupt lines (STM32F4_IRQ_LINES, from the part
  * the board's build names). The firmware is polled, so all interrupts go to
- * Default_Handler; the full length keeps a stray interrupt from fetching a vector
- * out of code. */
+ * Default_Handler (except the wake-up sources of an image that links
+ * board_wake.c); the full length keeps a stray interrupt from fetching a vector
+ * out of code. EXTI IRQ numbers: RM0383 table 37. */
 typedef void (*vector_t)(void);
 
 __attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 + STM32F4_IRQ_LINES] = {
@@ -47,8 +58,19 @@ __attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 
     [5] = BusFault_Handler,
     [6] = UsageFault_Handler,
     [7 ... 10] = 0,
-    [11 ... 15] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV, SysTick */
-    [16 ... 16 + STM32F4_IRQ_LINES - 1] = Default_Handler,
+    [11 ... 14] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV */
+    [15] = SysTick_Handler,
+    [16 ... 16 + 5] = Default_Handler,
+    [16 + 6] = EXTI0_IRQHandler,
+    [16 + 7] = EXTI1_IRQHandler,
+    [16 + 8] = EXTI2_IRQHandler,
+    [16 + 9] = EXTI3_IRQHandler,
+    [16 + 10] = EXTI4_IRQHandler,
+    [16 + 11 ... 16 + 22] = Default_Handler,
+    [16 + 23] = EXTI9_5_IRQHandler,
+    [16 + 24 ... 16 + 39] = Default_Handler,
+    [16 + 40] = EXTI15_10_IRQHandler,
+    [16 + 41 ... 16 + STM32F4_IRQ_LINES - 1] = Default_Handler,
 };
 
 static inline uint32_t current_sp(void)

@@ -362,6 +362,7 @@ struct wf_emu {
     uint64_t icount;       /**< instructions executed since power-on (all resets) */
     uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
     uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
+    uint64_t sleeps;       /**< WFI/WFE executions after which time ran on (no interrupt was pending) */
     uint64_t
         bus_wait_cycles; /**< cycles the CPU waited for SPI1's bus (an SR/DR read before the byte ended) */
     /** The board's timeline, for the report's board time: instructions at board_cpi_milli / 1000

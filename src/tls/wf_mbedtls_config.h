@@ -9,7 +9,8 @@
  * (memory_buffer_alloc) whose peak is reported.
  *
  * Profiles (define one before this header, e.g. with -D; default: full):
- *   full (default)        TLS 1.2 + 1.3; ECDHE on P-256, X25519, P-384;
+ *   full (default)        TLS 1.2 + 1.3; ECDHE on X25519 (libsodium's ladder:
+ *                         x25519_sodium.h), P-256, P-384;
  *                         AES-GCM (128/256) and ChaCha20-Poly1305; RSA
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
@@ -27,6 +28,8 @@
  *                         unencrypted from flash and leaves AES decryption out.
  *                         CBC here is for the key file only: tls.c offers no
  *                         CBC cipher suite.
+ *   WF_TLS_CONTEXTS       TLS contexts in use at once (default 1): sizes the
+ *                         PSA key slots (full profile).
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -129,6 +132,12 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
+/* X25519 by libsodium's ladder (src/tls/x25519_sodium.h says why these two
+ * hooks): the key share's public key through a PSA transparent driver, the shared
+ * secret through the ECDH _ALT (every other curve's as before). The _ALT cannot be
+ * combined with MBEDTLS_ECP_RESTARTABLE (check_config.h). */
+#define WF_X25519_SODIUM_DRIVER
+#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 #endif
 
 /* ---- X.509 --------------------------------------------------------------- */
@@ -158,11 +167,19 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * services shared across isolation boundaries): two extra 16 KiB record copies
  * on the heap. Here caller and crypto are one program. */
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
-/* PSA key slots, static RAM (default 32, about 40 B each). A handshake holds at
- * most the ephemeral key share, a peer key being verified, a MAC key, and the
- * record keys of two transforms (handshake and application, two each) at once;
- * a client certificate's key adds one. */
-#define MBEDTLS_PSA_KEY_SLOT_COUNT 8
+/* PSA key slots, static RAM (default 32, about 40 B each), shared by every TLS
+ * context of the program. A handshake holds at most the ephemeral key share, a
+ * peer key being verified, a MAC key, and the record keys of two transforms
+ * (handshake and application, two each) at once; a client certificate's key
+ * adds one: 8 per context. Contexts in use at once (transfers at once, fetch.h):
+ * WF_TLS_CONTEXTS, 1 on the board (CMake WF_TLS_CONTEXTS; the host's builds 8,
+ * WF_FETCH_MAX_TRANSFERS). With too few slots a handshake at once with
+ * another fails (MBEDTLS_ERR_SSL_ALLOC_FAILED: WF_ENOMEM, or WF_ETLS_HANDSHAKE
+ * where mbedTLS reports the PSA error as a generic one). */
+#ifndef WF_TLS_CONTEXTS
+#define WF_TLS_CONTEXTS 1
+#endif
+#define MBEDTLS_PSA_KEY_SLOT_COUNT (8 * WF_TLS_CONTEXTS)
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* required by TLS 1.3 in 3.6 */
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
