@@ -134,11 +134,6 @@ function(wf_firmware_image dir)
     set(stack 4864)          # 3724 (the POST image) + 1024 -> 4748, rounded up to 256
     set(pool 39936)          # 34832 (intermediates out of order) + 4096 -> 38928, rounded up to 1 KiB
   endif()
-  # A board's DMA receive prefetch (board.cmake WF_BOARD_RX_PREFETCH) is RAM on top.
-  get_property(rx_prefetch GLOBAL PROPERTY WF_BOARD_${I_BOARD}_RX_PREFETCH)
-  if(rx_prefetch)
-    math(EXPR ram_budget "${ram_budget} + ${rx_prefetch}")
-  endif()
   if(NOT WF_FW_STACK_BYTES STREQUAL "")
     set(stack ${WF_FW_STACK_BYTES})
   endif()
@@ -148,6 +143,11 @@ function(wf_firmware_image dir)
   if(I_POOL)
     set(pool ${I_POOL})
     set(ram_budget ${I_RAM_BUDGET})
+  endif()
+  # A board's DMA receive prefetch (board.cmake WF_BOARD_RX_PREFETCH) is RAM on top.
+  get_property(rx_prefetch GLOBAL PROPERTY WF_BOARD_${I_BOARD}_RX_PREFETCH)
+  if(rx_prefetch)
+    math(EXPR ram_budget "${ram_budget} + ${rx_prefetch}")
   endif()
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c

@@ -172,7 +172,7 @@ int stm32f4_spi_dma_wait(SPI_TypeDef *spi)
     uint32_t primask;
     __asm volatile("mrs %0, primask" : "=r"(primask));
     __asm volatile("cpsid i" ::: "memory");
-    NVIC_ISER[DMA2_STREAM0_IRQ / 32u] = 1u << (DMA2_STREAM0_IRQ % 32u);
+    NVIC_ISER_BANK[DMA2_STREAM0_IRQ / 32u] = 1u << (DMA2_STREAM0_IRQ % 32u);
     for (uint32_t i = 0; i < limit; i++) {
         isr = DMA2->LISR;
         if (isr & done) {
@@ -191,8 +191,9 @@ int stm32f4_spi_dma_wait(SPI_TypeDef *spi)
     dma_stream_stop(&DMA2->S[DMA_RX_STREAM]);
     dma_stream_stop(&DMA2->S[DMA_TX_STREAM]);
     DMA2->LIFCR = (DMA_ALL_FLAGS << DMA_RX_FLAG_SHIFT) | (DMA_ALL_FLAGS << DMA_TX_FLAG_SHIFT);
-    NVIC_ICER[DMA2_STREAM0_IRQ / 32u] = 1u << (DMA2_STREAM0_IRQ % 32u);
-    NVIC_ICPR[DMA2_STREAM0_IRQ / 32u] = 1u << (DMA2_STREAM0_IRQ % 32u); /* after the flags: the line is low */
+    NVIC_ICER_BANK[DMA2_STREAM0_IRQ / 32u] = 1u << (DMA2_STREAM0_IRQ % 32u);
+    NVIC_ICPR_BANK[DMA2_STREAM0_IRQ / 32u] =
+        1u << (DMA2_STREAM0_IRQ % 32u); /* after the flags: the line is low */
     if (!(primask & 1u)) {
         __asm volatile("cpsie i" ::: "memory");
     }

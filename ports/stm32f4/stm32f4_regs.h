@@ -272,9 +272,9 @@ typedef struct {
 #define DMA2_STREAM0_IRQ 56u /* RM0383 table 37 */
 
 /* NVIC (ARMv7-M B3.4): set-enable, clear-enable and clear-pending banks, one bit per IRQ. */
-#define NVIC_ISER ((volatile uint32_t *)0xE000E100u)
-#define NVIC_ICER ((volatile uint32_t *)0xE000E180u)
-#define NVIC_ICPR ((volatile uint32_t *)0xE000E280u)
+#define NVIC_ISER_BANK ((volatile uint32_t *)0xE000E100u)
+#define NVIC_ICER_BANK ((volatile uint32_t *)0xE000E180u)
+#define NVIC_ICPR_BANK ((volatile uint32_t *)0xE000E280u)
 
 #define SPI_CR2_RXDMAEN (1u << 0)
 #define SPI_CR2_TXDMAEN (1u << 1)
