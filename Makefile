@@ -99,7 +99,7 @@ PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
               WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY \
-              WF_FW_REPORT_S WF_FW_REPORT_COUNT WF_FW_SUPERLOOP WF_FW_WAKEUP WF_FW_REPORT_URL,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
+              WF_FW_REPORT_S WF_FW_REPORT_COUNT WF_FW_SUPERLOOP WF_FW_WAKEUP WF_FW_REPORT_URL WF_FW_SMALL_RECORDS WF_FW_TLS_MIN,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
@@ -242,7 +242,7 @@ fuzz-build: deps
 # what gdb needs to print variables): the Black Pill's emulator image
 # (fw-emu/blackpill_f411ce) and the interrupt image built from it.
 FW_EMU_IRQ ?= build/arm-g
-ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections -g
 emu-irq-images: deps pki
 	cmake -S . -G Ninja -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
 	  -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"

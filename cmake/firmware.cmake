@@ -21,6 +21,8 @@ set(WF_FW_REPORT_S "" CACHE STRING "Firmware: telemetry, a JSON report every N s
 set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report attempts (tests; empty/0: forever)")
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
+set(WF_FW_SMALL_RECORDS OFF CACHE BOOL "Firmware: small TLS records, a 4 KiB input record (docs/firmware.md)")
+set(WF_FW_TLS_MIN "" CACHE STRING "Firmware: lowest TLS version, e.g. WF_TLS_1_3 (empty: TLS 1.2)")
 set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
 set(WF_FW_SUPERLOOP "" CACHE STRING "Firmware: 1 = superloop mode, the fetch polled in a main loop (docs/firmware.md)")
 set(WF_FW_WAKEUP "" CACHE STRING "Firmware: superloop, 1 = sleep (WFI) when idle, woken by INTn or the tick")
@@ -42,6 +44,9 @@ set(WF_FW_REPORT_URL "" CACHE STRING "Firmware: superloop, where the reports go 
 # needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B. Then from
 # 168 to 170 KiB for X25519 by libsodium's ladder (src/tls/x25519_sodium.h: +5380 B,
 # handshake 26.3 M -> 11.2 M instructions): that image measured 173247 B against 172032 B.
+# The small profile's then went from 100 to 102 KiB for the faster SPI paths, which the
+# board's port table links into every profile: the W5100's runs of frames (the Nucleo's
+# small image 102744 B) and the Black Pill's DMA reads (its small image 104112 B).
 # (Set per profile in wf_firmware_image below.)
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 # Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
@@ -71,9 +76,9 @@ set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S
-    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL)
+    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL TLS_MIN)
 
-# wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [CA_BUNDLE <bundles...>]
+# wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [SMALL_RECORDS] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
 #                   [GROUP <group>] [POOL <bytes> RAM_BUDGET <bytes>] [TLS_CONTEXTS <n>] [PROBE])
 # The image ${CMAKE_BINARY_DIR}/<dir>/firmware.elf (+ .bin, .hex, .map), target
@@ -82,6 +87,8 @@ set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP M
 # roots); PINNED_KEY: as WF_FW_PINNED_KEY; CERT/KEY: as WF_FW_CERT/WF_FW_KEY; SET:
 # the other WF_FW_<NAME> settings (URL, METHOD, HEADERS, BODY, USE_DHCP, ...).
 # GROUP: built by the target wf_images_<group> (default: the image is built by `all`).
+# SMALL_RECORDS: a 4 KiB TLS input record, negotiated with the server (WF_TLS_SMALL_RECORDS,
+# docs/firmware.md): a smaller pool and RAM budget (below).
 # POOL, RAM_BUDGET: an image whose mbedTLS pool differs from its profile's (the
 # superloop image with two TLS transfers at once), and the RAM budget that goes with it.
 # TLS_CONTEXTS: TLS contexts in use at once (default 1): PSA key slots for that many
@@ -92,7 +99,8 @@ set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP M
 # prints the longest poll per step; a few bytes, for the emulator's measurement images only.
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "PROBE" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS" "CA_BUNDLE;SET;PINNED_KEY"
+  cmake_parse_arguments(I "PROBE;SMALL_RECORDS" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS"
+                        "CA_BUNDLE;SET;PINNED_KEY"
                         ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
@@ -119,7 +127,14 @@ function(wf_firmware_image dir)
   get_property(lddir GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDDIR)
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
-  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1} ${I_TLS_CONTEXTS})
+  set(mbedtls_opts "")
+  if(I_TLS_CONTEXTS)
+    list(APPEND mbedtls_opts CONTEXTS ${I_TLS_CONTEXTS})
+  endif()
+  if(I_SMALL_RECORDS)
+    list(APPEND mbedtls_opts SMALL_RECORDS)
+  endif()
+  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1} ${mbedtls_opts})
   if(I_PROBE)
     wf_cross_tls(tls ${I_BOARD} ${mbedtls} PROBE)
   else()
@@ -127,7 +142,7 @@ function(wf_firmware_image dir)
   endif()
 
   if(I_PROFILE STREQUAL "small")
-    set(flash_budget 102400) # 100 KiB of code
+    set(flash_budget 104448) # 102 KiB of code (see above)
     set(ram_budget 49152)    # 48 KiB
     set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
@@ -136,6 +151,19 @@ function(wf_firmware_image dir)
     set(ram_budget 57344)    # 56 KiB
     set(stack 4864)          # 3724 (the POST image) + 1024 -> 4748, rounded up to 256
     set(pool 39936)          # 34832 (intermediates out of order) + 4096 -> 38928, rounded up to 1 KiB
+  endif()
+  # Small records (SMALL_RECORDS): the input record 4 KiB instead of 16 KiB, 12288 B
+  # less of the pool at every peak (measured: tests/e2e/firmware.sh, area records),
+  # sized by the same rules, and the RAM goals as budgets: 32 KiB small, 40 KiB full.
+  if(I_SMALL_RECORDS AND I_PROFILE STREQUAL "small")
+    set(ram_budget 32768)    # 32 KiB
+    set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
+    set(pool 21504)          # 16984 (a fetch; 29272 - 12288) + 4096 -> 21080, rounded up to 1 KiB
+  elseif(I_SMALL_RECORDS)
+    set(ram_budget 40960)    # 40 KiB
+    set(stack 4608)          # 3524 (the small-records GET images) + 1024 -> 4548, rounded up to 256
+    set(pool 27648)          # 22544 (intermediates out of order: 34832 - 12288; a fetch 21056)
+                             # + 4096 -> 26640, rounded up to 1 KiB
   endif()
   if(NOT WF_FW_STACK_BYTES STREQUAL "")
     set(stack ${WF_FW_STACK_BYTES})
@@ -146,6 +174,11 @@ function(wf_firmware_image dir)
   if(I_POOL)
     set(pool ${I_POOL})
     set(ram_budget ${I_RAM_BUDGET})
+  endif()
+  # A board's DMA receive prefetch (board.cmake WF_BOARD_RX_PREFETCH) is RAM on top.
+  get_property(rx_prefetch GLOBAL PROPERTY WF_BOARD_${I_BOARD}_RX_PREFETCH)
+  if(rx_prefetch)
+    math(EXPR ram_budget "${ram_budget} + ${rx_prefetch}")
   endif()
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c
@@ -253,12 +286,16 @@ foreach(var IN LISTS WF_FW_IMAGE_SETTINGS)
     list(APPEND user_settings "${var}=${WF_FW_${var}}")
   endif()
 endforeach()
+set(user_records "")
+if(WF_FW_SMALL_RECORDS)
+  set(user_records SMALL_RECORDS)
+endif()
 foreach(board IN LISTS WF_BOARDS)
-  wf_firmware_image(fw/${board} BOARD ${board} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
+  wf_firmware_image(fw/${board} BOARD ${board} PROFILE full ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                     PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
                     GROUP user)
   if(NOT WF_FW_CERT)
-    wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small CA_BUNDLE ${WF_CA_BUNDLE}
+    wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                       PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP user)
   endif()
 endforeach()
@@ -327,6 +364,16 @@ if(WF_TEST_PKI)
   wf_firmware_image(fw-emu-pinned-other/${b} BOARD ${b} CA_BUNDLE system ${root} SET USE_DHCP=0 GROUP test
                     PINNED_KEY "${pin_ecdsa}")
   wf_firmware_image(fw-emu-system/${b} BOARD ${b} CA_BUNDLE system SET USE_DHCP=0 GROUP test)
+  # Small records (SMALL_RECORDS, docs/firmware.md), each fetching /20k.bin (counted, not
+  # printed): the full profile offering TLS 1.2 and 1.3 (max_fragment_length and
+  # record_size_limit), the same offering TLS 1.3 only (record_size_limit alone: against
+  # a server that honours it, and one that honours neither), and the small profile.
+  set(rec SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/20k.bin)
+  wf_firmware_image(fw-emu-smallrec/${b} BOARD ${b} SMALL_RECORDS CA_BUNDLE ${root} GROUP test ${rec})
+  wf_firmware_image(fw-emu-smallrec-tls13/${b} BOARD ${b} SMALL_RECORDS CA_BUNDLE ${root} GROUP test ${rec}
+                    TLS_MIN=WF_TLS_1_3)
+  wf_firmware_image(fw-emu-small-smallrec/${b} BOARD ${b} PROFILE small SMALL_RECORDS CA_BUNDLE ${root} GROUP test
+                    ${rec})
   # The emulator's interrupt test image (make test-emu-irq), from the Black Pill's.
   set(WF_EMU_IRQ_BASE firmware_fw_emu_blackpill_f411ce)
   include(${CMAKE_SOURCE_DIR}/tests/emu_irq/emu_irq.cmake)

@@ -10,6 +10,8 @@ packages=(
   ccache            # the firmware variants compile the same mbedTLS files once (CMakeLists.txt)
   bzip2             # unpacks the mbedTLS source tarball (scripts/fetch-mbedtls.sh)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core
+  gnutls-bin        # e2e: gnutls-serv, a TLS 1.3 server that honours record_size_limit (tests/e2e/records.sh)
+  picolibc-arm-none-eabi  # WF_LIBC=picolibc(-minsize): the firmware's other C library (cmake/arm-none-eabi.cmake)
   libcmocka-dev     # unit tests
   socat             # a real TCP echo peer for the demo and tests
   clang-format

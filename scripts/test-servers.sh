@@ -52,6 +52,13 @@
 #                                    # name under example.test NXDOMAIN; VAR=its port
 #   ts_start_silent_dns VAR          # UDP port that reads queries and never answers
 #   ts_start_tls10 VAR PKI_DIR       # openssl s_server speaking only TLS 1.0
+#   ts_start_gnutls13 VAR PKI_DIR    # gnutls-serv (GnuTLS, which honours record_size_limit),
+#                                    # TLS 1.3 only, answering every request with
+#                                    # $TS_DOCROOT/20k.bin (good RSA chain); listens on every
+#                                    # address (gnutls-serv has no bind option)
+#   ts_start_s_server13 VAR PKI_DIR  # openssl s_server -WWW, TLS 1.3 only, serving $TS_DOCROOT:
+#                                    # full 16 KiB records whatever record_size_limit asks
+#                                    # (OpenSSL 3.0 does not implement it)
 #   ts_start_tls13_group VAR PKI_DIR GROUP  # openssl s_server, TLS 1.3 with one key-exchange
 #                                    # group (-groups GROUP), -www (its page names the
 #                                    # client's groups and the shared ones), -msg: the
@@ -281,6 +288,7 @@ ts__make_docroot() {
 </html>
 EOF
   head -c $((1048576 + 12345)) /dev/urandom >"$TS_DOCROOT/big.bin"
+  head -c 20000 /dev/urandom >"$TS_DOCROOT/20k.bin"
   : >"$TS_DOCROOT/empty.txt"
   chmod 755 "$TS_DOCROOT"
   chmod 644 "$TS_DOCROOT"/*
@@ -488,6 +496,26 @@ ts_start_tls10() {
   ts__launch tls10 tcp "$1" "$TS_DIR/tls10.log" -- \
     openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -key "$pki/rsa.key" \
     -cert_chain "$pki/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet
+}
+
+ts_start_gnutls13() { ts__start_tls13_file gnutls13 "$@"; }
+ts_start_s_server13() { ts__start_tls13_file s_server13 "$@"; }
+
+# ts__start_tls13_file NAME VAR PKI_DIR: the TLS 1.3-only servers of /20k.bin (see the list at the top).
+ts__start_tls13_file() {
+  local name=$1 var=$2 pki
+  pki=$(cd "${3:?ts_start_$name VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  ts__make_docroot
+  if [[ $name == gnutls13 ]]; then
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      gnutls-serv --http --httpdata="$TS_DOCROOT/20k.bin" -p @PORT@ --x509certfile="$pki/rsa-chain.pem" \
+      --x509keyfile="$pki/rsa.key" --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' --disable-client-cert --nodb
+  else
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      env -C "$TS_DOCROOT" openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -cert_chain "$pki/int.pem" \
+      -key "$pki/rsa.key" -tls1_3 -WWW -quiet
+  fi
 }
 
 ts_start_tls13_group() {

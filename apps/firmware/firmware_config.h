@@ -198,6 +198,12 @@
 #define WF_FW_TIME_FLOOR 0
 #endif
 
+/* The lowest TLS version offered (enum wf_tls_version, e.g. WF_TLS_1_3 for a TLS 1.3-only
+ * image, which then sends no max_fragment_length; 0 = TLS 1.2). */
+#ifndef WF_FW_TLS_MIN
+#define WF_FW_TLS_MIN 0
+#endif
+
 /** Measurement build: > 0 prints that many raw noise LSBs per entropy channel on
  * the console at boot (for SP 800-90B's estimator, see docs/security.md), then
  * stops; no fetch. */

@@ -36,6 +36,12 @@
 static _Alignas(8) unsigned char tls_pool[WF_FW_TLS_POOL_BYTES];
 static wf_chip_t chip;
 static wf_net_t net;
+/* The TCP receive path's prefetch (wf_net_set_rx_prefetch): a board whose port reads
+ * by DMA sets WF_FW_RX_PREFETCH (bytes) in its wizfetch_config.h, so TLS decrypts a
+ * record while the bus fetches the next. */
+#if defined(WF_FW_RX_PREFETCH) && WF_FW_RX_PREFETCH > 0
+static uint8_t rx_prefetch[WF_FW_RX_PREFETCH] __attribute__((aligned(4)));
+#endif
 static wf_tls_t tls;
 static wf_fetch_t work;
 static struct wf_fetch_options options;
@@ -201,6 +207,9 @@ static int start_chip(void)
         return rc;
     }
     wf_net_init(&net, &chip);
+#if defined(WF_FW_RX_PREFETCH) && WF_FW_RX_PREFETCH > 0
+    wf_net_set_rx_prefetch(&net, rx_prefetch, (uint16_t)sizeof rx_prefetch);
+#endif
     say("%s up", chip.variant->name);
     return 0;
 }
@@ -326,6 +335,7 @@ static int tls_context(wf_tls_t *t)
         say("pinned server keys: %d", pin_count);
     }
     struct wf_tls_options topt = {
+        .min_version = WF_FW_TLS_MIN,
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,

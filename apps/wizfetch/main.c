@@ -1055,6 +1055,8 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_ETLS_CERT_UNREADABLE:
     case WF_ETLS_CLOCK:
         return EXIT_CERT;
+    case WF_ETLS_RECORD_SIZE:
+        return EXIT_TLS; /* also when it happens while reading the body */
     case WF_ENODEV:
     case WF_ENETDOWN:
     case WF_ENOENTROPY:

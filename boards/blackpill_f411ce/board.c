@@ -33,7 +33,7 @@ static const struct stm32f4_board blackpill = {
     .iwdg_timeout_ms = BOARD_IWDG_TIMEOUT_MS,
 };
 
-static const struct wf_port port = STM32F4_PORT_TABLE(blackpill, STM32F4_RESET_FN(BOARD_CHIP_RESET));
+static const struct wf_port port = STM32F4_PORT_TABLE_DMA(blackpill, STM32F4_RESET_FN(BOARD_CHIP_RESET));
 
 void wf_board_init(void)
 {

@@ -135,6 +135,12 @@ struct wf_chip_variant {
     int (*read)(struct wf_chip *chip, uint32_t addr, uint8_t *buf, uint16_t len);
     /** Write `len` bytes starting at variant address `addr`. */
     int (*write)(struct wf_chip *chip, uint32_t addr, const uint8_t *buf, uint16_t len);
+    /**
+     * Start reading `len` bytes at `addr` as one frame through the port's
+     * spi_read_start (its spi_wait ends it), or NULL: the variant cannot (the
+     * W5100's one byte per frame). Called only when the port has spi_read_start.
+     */
+    int (*read_start)(struct wf_chip *chip, uint32_t addr, uint8_t *buf, uint16_t len);
     /** Address of a common register. */
     uint32_t (*common_addr)(enum wf_chip_common_reg reg);
     /** Address of socket register `offset` of socket `sn`. */
@@ -214,6 +220,13 @@ typedef struct wf_chip {
     uint16_t tx_base[WF_CHIP_MAX_SOCKETS]; /**< variant-specific base, set by apply */
     uint16_t rx_base[WF_CHIP_MAX_SOCKETS];
     struct wf_chip_stats stats;
+    /** internal: the RX read started by wf_chip_sock_rx_read_start, not yet finished */
+    struct {
+        bool busy;
+        uint8_t sn;
+        uint16_t rd;  /**< Sn_RX_RD when it started */
+        uint16_t len; /**< bytes it reads */
+    } rx_async;
 } wf_chip_t;
 
 /** @brief Bind a context to a port and variant. Cannot fail; touches no hardware. */
@@ -362,6 +375,28 @@ int wf_chip_sock_rx_release(wf_chip_t *chip, uint8_t sn, uint16_t len);
  * must not exceed the available count.
  */
 int wf_chip_sock_rx_read(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len);
+
+/**
+ * @brief Start reading the next bytes of socket `sn`'s RX ring into `buf` and return
+ * while the bus moves them (a DMA transfer on the board), so the caller can compute
+ * meanwhile. At most `len` bytes, and no more than the ring holds contiguously
+ * from Sn_RX_RD: the count started is returned. The caller must know the bytes
+ * are there (Sn_RX_RSR). `buf` belongs to the transfer until
+ * wf_chip_sock_rx_read_finish(), which must come before any other RX access to
+ * `sn` (any other chip access may come in between: the port ends the transfer
+ * first). One at a time per chip: a read still started is finished first.
+ * @return bytes started (> 0); WF_ENOTSUP if the port or the variant cannot
+ * (no spi_read_start, or the W5100); a negative WF_E* code.
+ */
+int wf_chip_sock_rx_read_start(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len);
+
+/**
+ * @brief Wait for the read started by wf_chip_sock_rx_read_start() to end, then
+ * release its bytes in the chip (Sn_RX_RD, RECV), as wf_chip_sock_rx_read() does.
+ * @return the bytes read, 0 if none was started, or a negative WF_E* code (the
+ * bus or the release failed; `buf`'s content is then undefined).
+ */
+int wf_chip_sock_rx_read_finish(wf_chip_t *chip);
 
 /** @brief Size of socket `sn`'s TX buffer in bytes. */
 static inline uint16_t wf_chip_tx_size(const wf_chip_t *chip, uint8_t sn)

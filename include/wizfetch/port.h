@@ -23,6 +23,23 @@
  * code if the bus itself failed (e.g. WF_EIO on a DMA error). Must not block
  * longer than the transfer takes.
  *
+ * ## Faster SPI (optional, each may be NULL)
+ * `spi_frames(ctx, tx, rx, count)`: `count` (>= 1) frames of 4 bytes each, frame i
+ * being tx[4i..4i+3] in and rx[4i..4i+3] out, each its own chip-select cycle as
+ * spi_frame does: the W5100 driver hands over a run of frames in one call, so the
+ * per-frame call and set-up cost is paid once per run. NULL: spi_frame per frame.
+ *
+ * `spi_read_start(ctx, hdr, hdr_len, rx, len)` and `spi_wait(ctx)`: one long read
+ * that runs while the caller goes on (DMA on the board). spi_read_start drives
+ * /SCS low, clocks out the `hdr_len` (1..8) header bytes (their MISO ignored), starts
+ * clocking in `len` (1..65535) bytes into `rx` with MOSI 0x00 and returns; `rx`
+ * belongs to the port until the transfer has ended. spi_wait waits for the end,
+ * raises /SCS and returns 0 or WF_EIO; with nothing in flight it returns 0 at once.
+ * Every other SPI call of the port (spi_frame, spi_frames, spi_read_start) first
+ * ends a transfer still in flight, so the bus is never shared; the caller still
+ * calls spi_wait to learn the outcome. Both NULL: the W5500 driver reads with
+ * spi_frame (in bursts of at most WF_CHIP_SPI_MAX_BURST bytes). Both or neither.
+ *
  * ## Reset line (optional, may be NULL)
  * `reset(ctx, asserted)` drives the chip's /RESET pin: `true` = held in reset.
  * The driver asserts it for at least 2 ms and then waits for the chip. Boards
@@ -87,6 +104,9 @@ struct wf_port {
     int (*entropy)(void *ctx, uint8_t *buf, size_t len);
     int64_t (*unix_time)(void *ctx);
     void (*console_write)(void *ctx, const char *data, size_t len);
+    int (*spi_frames)(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count);
+    int (*spi_read_start)(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len);
+    int (*spi_wait)(void *ctx);
 };
 
 /** @brief Milliseconds from the port clock (convenience wrapper). */

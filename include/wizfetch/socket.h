@@ -82,11 +82,21 @@ struct wf_net_sock {
     uint16_t rx_known;     /**< internal: RX bytes known present (last Sn_RX_RSR less reads) */
 };
 
+struct wf_net_prefetch;
+
 /** Networking context; owned by the caller, initialised by wf_net_init. */
 typedef struct wf_net {
     wf_chip_t *chip;
     struct wf_net_sock socks[WF_CHIP_MAX_SOCKETS];
     uint16_t next_port; /**< next ephemeral port to try */
+    /* The RX prefetch (wf_net_set_rx_prefetch); internal but the two set there. */
+    const struct wf_net_prefetch *pf_ops; /**< internal: its code, NULL: no prefetch */
+    uint8_t *rx_prefetch;                 /**< the caller's buffer */
+    uint16_t prefetch_size;               /**< its size */
+    uint16_t pf_off;                      /**< internal: bytes of the prefetch already handed out */
+    uint16_t pf_len;                      /**< internal: bytes the prefetch holds (or is reading) */
+    uint8_t pf_state;                     /**< internal: 0 none, 1 reading (on the bus), 2 read */
+    uint8_t pf_fd;                        /**< internal: the socket the prefetch belongs to */
 } wf_net_t;
 
 /**
@@ -95,6 +105,18 @@ typedef struct wf_net {
  * (a fixed start if entropy fails; ports are not a security boundary here).
  */
 void wf_net_init(wf_net_t *net, wf_chip_t *chip);
+
+/**
+ * @brief Give the TCP receive path a prefetch buffer of `size` bytes (owned by the
+ * caller, untouched by it while set; NULL or 0: none, the default). After a TCP
+ * receive that left bytes in the chip's RX ring, the socket layer starts reading
+ * the next of them (up to `size`) into this buffer and returns while the bus
+ * moves them (wf_chip_sock_rx_read_start: DMA on a board whose port has
+ * spi_read_start), so the caller's work on what it received (TLS decrypting a
+ * record) overlaps the next read; the next wf_net_recv takes its bytes from
+ * there. Ports without spi_read_start (and the W5100) never prefetch.
+ */
+void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size);
 
 /** @brief Close every open socket (CLOSE, no graceful shutdown). Accepts a zeroed context. */
 void wf_net_free(wf_net_t *net);

@@ -142,7 +142,7 @@ struct gate {
 static const struct gate gates[] = {
     {(uintptr_t)GPIOA, AHB1, 0},   {(uintptr_t)GPIOB, AHB1, 1}, {(uintptr_t)GPIOC, AHB1, 2},
     {(uintptr_t)USART2, APB1, 17}, {(uintptr_t)PWR, APB1, 28},  {(uintptr_t)USART1, APB2, 4},
-    {(uintptr_t)ADC1, APB2, 8},    {(uintptr_t)SPI1, APB2, 12},
+    {(uintptr_t)ADC1, APB2, 8},    {(uintptr_t)SPI1, APB2, 12}, {(uintptr_t)DMA2, AHB1, 22},
 };
 
 static const struct gate *find_gate(const volatile void *periph)

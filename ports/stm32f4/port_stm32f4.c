@@ -11,6 +11,35 @@
 static int64_t unix_base = -1; /* wall clock at base_ms, -1: unknown */
 static uint64_t base_ms;
 
+/* A DMA read started by stm32f4_port_spi_read_start ends before anything else uses the
+ * bus: its outcome is kept for the caller's stm32f4_port_spi_wait. */
+static int dma_outcome;
+static bool dma_selected; /* /SCS is low for a DMA read in flight (or ended, not yet waited for) */
+
+static int end_dma_read(const struct stm32f4_board *b)
+{
+    if (!dma_selected) {
+        return 0;
+    }
+    int rc = stm32f4_spi_dma_wait(b->spi);
+    stm32f4_gpio_set(b->chip_select.port, b->chip_select.pin);
+    dma_selected = false;
+    return rc;
+}
+
+/* Frames this long or longer go by DMA when the board's table has the DMA functions
+ * (STM32F4_PORT_TABLE_DMA); shorter ones cost less polled than setting up two streams. */
+#define DMA_MIN_FRAME 64u
+
+static int transfer_dma(const struct stm32f4_board *b, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    if (len >= DMA_MIN_FRAME) {
+        int rc = stm32f4_spi_dma_start(b->spi, tx, rx, len);
+        return rc == 0 ? stm32f4_spi_dma_wait(b->spi) : rc;
+    }
+    return stm32f4_spi_transfer(b->spi, tx, rx, len);
+}
+
 int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
 {
     const struct stm32f4_board *b = ctx;
@@ -20,6 +49,68 @@ int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len
     stm32f4_gpio_clear(cs->port, cs->pin);
     int rc = stm32f4_spi_transfer(b->spi, tx, rx, len);
     stm32f4_gpio_set(cs->port, cs->pin);
+    return rc;
+}
+
+int stm32f4_port_spi_frames(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
+{
+    const struct stm32f4_board *b = ctx;
+    return stm32f4_spi_frames4(b->spi, b->chip_select.port, b->chip_select.pin, tx, rx, count);
+}
+
+/* The DMA table's functions: a read still in flight ends first. */
+int stm32f4_port_spi_frame_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    const struct stm32f4_board *b = ctx;
+    const struct stm32f4_pin *cs = &b->chip_select;
+    if (dma_selected) {
+        dma_outcome = end_dma_read(b);
+    }
+    stm32f4_gpio_clear(cs->port, cs->pin);
+    int rc = transfer_dma(b, tx, rx, len);
+    stm32f4_gpio_set(cs->port, cs->pin);
+    return rc;
+}
+
+int stm32f4_port_spi_frames_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count)
+{
+    if (dma_selected) {
+        dma_outcome = end_dma_read(ctx);
+    }
+    return stm32f4_port_spi_frames(ctx, tx, rx, count);
+}
+
+int stm32f4_port_spi_read_start(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len)
+{
+    const struct stm32f4_board *b = ctx;
+    uint8_t scratch[8];
+    if (hdr_len == 0 || hdr_len > sizeof scratch) {
+        return WF_EINVAL;
+    }
+    if (dma_selected) {
+        dma_outcome = end_dma_read(b);
+    }
+    stm32f4_gpio_clear(b->chip_select.port, b->chip_select.pin);
+    int rc = stm32f4_spi_transfer(b->spi, hdr, scratch, hdr_len);
+    if (rc == 0) {
+        rc = stm32f4_spi_dma_start(b->spi, NULL, rx, len);
+    }
+    if (rc != 0) {
+        stm32f4_gpio_set(b->chip_select.port, b->chip_select.pin);
+        return rc;
+    }
+    dma_selected = true;
+    dma_outcome = 0;
+    return 0;
+}
+
+int stm32f4_port_spi_wait(void *ctx)
+{
+    if (dma_selected) {
+        dma_outcome = end_dma_read(ctx);
+    }
+    int rc = dma_outcome;
+    dma_outcome = 0;
     return rc;
 }
 

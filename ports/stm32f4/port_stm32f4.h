@@ -26,9 +26,6 @@
 
 #include "stm32f4_board.h"
 
-/** @brief port.h spi_frame. */
-int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len);
-
 /** @brief port.h reset: `asserted` drives the chip's /RESET low. */
 void stm32f4_port_reset(void *ctx, bool asserted);
 /** @brief port.h millis. */
@@ -60,12 +57,32 @@ int64_t stm32f4_unix_time(void);
  * stm32f4_port_reset when the chip's /RESET is wired, else NULL: STM32F4_RESET_FN
  * of the board's chip-reset pin gives it.
  */
+/* The port's SPI functions (port.h): polled frames; frames of 64 bytes or more by
+ * DMA (the _dma variant, SPI1 only); a run of W5100 frames; a long read by DMA that
+ * runs while the caller goes on (start, wait). */
+int stm32f4_port_spi_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len);
+int stm32f4_port_spi_frame_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len);
+int stm32f4_port_spi_frames(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count);
+int stm32f4_port_spi_frames_dma(void *ctx, const uint8_t *tx, uint8_t *rx, size_t count);
+int stm32f4_port_spi_read_start(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len);
+int stm32f4_port_spi_wait(void *ctx);
+
 #define STM32F4_RESET_FN(pin_id) ((pin_id) == STM32F4_NO_PIN ? NULL : stm32f4_port_reset)
 #define STM32F4_PORT_TABLE(board, reset_fn)                                                                  \
     {                                                                                                        \
         .ctx = (void *)&(board), .spi_frame = stm32f4_port_spi_frame, .reset = (reset_fn),                   \
         .millis = stm32f4_port_millis, .delay_ms = stm32f4_port_delay_ms, .entropy = stm32f4_port_entropy,   \
         .unix_time = stm32f4_port_unix_time, .console_write = stm32f4_port_console_write,                    \
+        .spi_frames = stm32f4_port_spi_frames,                                                               \
+    }
+/** The same with the chip's bulk transfers by DMA (SPI1 on DMA2 streams 0 and 3). */
+#define STM32F4_PORT_TABLE_DMA(board, reset_fn)                                                              \
+    {                                                                                                        \
+        .ctx = (void *)&(board), .spi_frame = stm32f4_port_spi_frame_dma, .reset = (reset_fn),               \
+        .millis = stm32f4_port_millis, .delay_ms = stm32f4_port_delay_ms, .entropy = stm32f4_port_entropy,   \
+        .unix_time = stm32f4_port_unix_time, .console_write = stm32f4_port_console_write,                    \
+        .spi_frames = stm32f4_port_spi_frames_dma, .spi_read_start = stm32f4_port_spi_read_start,            \
+        .spi_wait = stm32f4_port_spi_wait,                                                                   \
     }
 
 #endif

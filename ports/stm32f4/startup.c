@@ -8,6 +8,11 @@ extern uint32_t _estack, _sidata, _sdata, _edata, _sbss, _ebss, _sstack;
 extern void (*__preinit_array_start[])(void), (*__preinit_array_end[])(void);
 extern void (*__init_array_start[])(void), (*__init_array_end[])(void);
 
+#if defined(__PICOLIBC__)
+extern char _tls_base[];
+void _set_tls(void *tls); /* picolibc */
+#endif
+
 int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
@@ -102,6 +107,10 @@ __attribute__((noinline, noreturn)) static void reset_continue(void)
     for (volatile uint32_t *p = &_sstack; (uint32_t)(uintptr_t)p < limit;) {
         *p++ = STM32F4_STACK_PAINT;
     }
+
+#if defined(__PICOLIBC__)
+    _set_tls(_tls_base); /* the C library's thread-local variables (errno): the linker script's block */
+#endif
 
     for (void (**f)(void) = __preinit_array_start; f < __preinit_array_end; f++) {
         (*f)();

@@ -232,6 +232,53 @@ typedef struct {
 #define SPI_SR_OVR (1u << 6)
 #define SPI_SR_BSY (1u << 7)
 
+/* ---------------------------------------------------------------- DMA (RM0383 §9.5) */
+typedef struct {
+    volatile uint32_t CR;   /* 0x00 SxCR */
+    volatile uint32_t NDTR; /* 0x04 */
+    volatile uint32_t PAR;  /* 0x08 */
+    volatile uint32_t M0AR; /* 0x0C */
+    volatile uint32_t M1AR; /* 0x10 */
+    volatile uint32_t FCR;  /* 0x14 */
+} DMA_Stream_TypeDef;
+
+typedef struct {
+    volatile uint32_t LISR;  /* 0x00: streams 0-3 */
+    volatile uint32_t HISR;  /* 0x04: streams 4-7 */
+    volatile uint32_t LIFCR; /* 0x08 */
+    volatile uint32_t HIFCR; /* 0x0C */
+    DMA_Stream_TypeDef S[8]; /* 0x10 + 0x18 x stream */
+} DMA_TypeDef;
+
+#define DMA2 ((DMA_TypeDef *)0x40026400u)
+
+#define DMA_SxCR_EN (1u << 0)
+#define DMA_SxCR_DIR_M2P (1u << 6) /* DIR = 01; 00 = peripheral to memory */
+#define DMA_SxCR_MINC (1u << 10)
+#define DMA_SxCR_PL_HIGH (2u << 16)
+#define DMA_SxCR_CHSEL_Pos 25
+/* Interrupt status/clear bits of a stream in LISR/LIFCR: streams 0, 1, 2, 3 at bit
+ * offsets 0, 6, 16, 22 (HISR for 4-7 the same); within them: */
+#define DMA_FEIF 0x01u
+#define DMA_DMEIF 0x04u
+#define DMA_TEIF 0x08u
+#define DMA_HTIF 0x10u
+#define DMA_TCIF 0x20u
+#define DMA_ALL_FLAGS 0x3Du
+
+#define DMA_SxCR_DMEIE (1u << 1)
+#define DMA_SxCR_TEIE (1u << 2)
+#define DMA_SxCR_TCIE (1u << 4)
+#define DMA2_STREAM0_IRQ 56u /* RM0383 table 37 */
+
+/* NVIC (ARMv7-M B3.4): set-enable, clear-enable and clear-pending banks, one bit per IRQ. */
+#define NVIC_ISER_BANK ((volatile uint32_t *)0xE000E100u)
+#define NVIC_ICER_BANK ((volatile uint32_t *)0xE000E180u)
+#define NVIC_ICPR_BANK ((volatile uint32_t *)0xE000E280u)
+
+#define SPI_CR2_RXDMAEN (1u << 0)
+#define SPI_CR2_TXDMAEN (1u << 1)
+
 /* -------------------------------------------------------------- USART (RM0383 §19.6) */
 typedef struct {
     volatile uint32_t SR;   /* 0x00 */
@@ -418,6 +465,7 @@ _Static_assert(offsetof(RCC_TypeDef, DCKCFGR) == 0x8C, "RCC map");
 _Static_assert(offsetof(FLASH_TypeDef, OPTCR) == 0x14, "FLASH map");
 _Static_assert(offsetof(GPIO_TypeDef, AFR) == 0x20, "GPIO map");
 _Static_assert(offsetof(SPI_TypeDef, I2SPR) == 0x20, "SPI map");
+_Static_assert(offsetof(DMA_TypeDef, S[3].CR) == 0x58, "DMA map");
 _Static_assert(offsetof(USART_TypeDef, GTPR) == 0x18, "USART map");
 _Static_assert(offsetof(ADC_TypeDef, SQR1) == 0x2C, "ADC map");
 _Static_assert(offsetof(ADC_TypeDef, DR) == 0x4C, "ADC map");

@@ -303,6 +303,11 @@ bool wf_emu_exc_sleep(struct wf_emu_cpu *e)
     if (tick < until) {
         until = tick;
     }
+    uint64_t dma = emu_dma_wake_cycles(b); /* the CPU sleeps until an SPI1 DMA transfer ends */
+    if (dma <= until) {
+        emu_dma_wait(b); /* waiting for the bus: board time */
+        return true;
+    }
     if (until > now) {
         b->sleep_cycles += until - now;
         b->sleeps++;

@@ -37,12 +37,14 @@ struct wf_emu *wf_emu_new(const struct wf_emu_board *board, struct wf_sim_chip *
     b->lsi_hz = 32000;
     b->console_baud = WF_EMU_CONSOLE_BAUD;
     b->chip_absent_miso = 0xFF;
+    b->board_cpi_milli = 1000;
     snprintf(b->phases[0].name, sizeof b->phases[0].name, "boot");
     b->nphases = 1;
     emu_iwdg_init(b);
     emu_usart_init(b);
     emu_adc_init(b);
     emu_spi_init(b);
+    emu_dma_init(b);
     emu_gpio_init(b);
     emu_rcc_init(b);
     emu_flash_if_init(b);
@@ -82,6 +84,7 @@ void wf_emu_reset(struct wf_emu *b, bool power_on, uint32_t cause_flag)
     emu_flash_if_reset(b);
     emu_gpio_reset(b);
     emu_spi_reset(b);
+    emu_dma_reset(b);
     emu_usart_reset(b);
     emu_core_reset(b);
     emu_adc_reset(b);
@@ -185,7 +188,26 @@ uint32_t wf_emu_spi1_hz(const struct wf_emu *b)
 
 uint64_t wf_emu_cycles(const struct wf_emu *b)
 {
-    return b->icount + b->stall_cycles + b->sleep_cycles;
+    return b->icount + b->stall_cycles + b->sleep_cycles + b->bus_wait_cycles;
+}
+
+uint64_t wf_emu_board_mcycles(const struct wf_emu *b)
+{
+    /* Flash stalls and sleep pass on the board as here (the bus runs on meanwhile);
+     * the report's board time leaves them out, as it always did. */
+    return b->icount * b->board_cpi_milli + b->board_wait_mcycles +
+           (b->stall_cycles + b->sleep_cycles) * 1000u;
+}
+
+void wf_emu_bus_wait(struct wf_emu *b, uint64_t until, uint64_t until_board)
+{
+    uint64_t now = wf_emu_cycles(b), now_board = wf_emu_board_mcycles(b);
+    if (until > now) {
+        b->bus_wait_cycles += until - now;
+    }
+    if (until_board > now_board) {
+        b->board_wait_mcycles += until_board - now_board;
+    }
 }
 
 void wf_emu_clock_will_change(struct wf_emu *b)
@@ -218,6 +240,8 @@ void wf_emu_stall(struct wf_emu *b, uint64_t ps)
 void wf_emu_tick(struct wf_emu *b)
 {
     (void)emu_rcc_update(b); /* completes a pending clock switch */
+    emu_dma_update(b);
+    emu_spi_update(b);
     emu_iwdg_check(b);
     emu_irq_update(b); /* the chip's INTn may have fallen (data arrived, SEND_OK); console input */
 }
@@ -235,6 +259,9 @@ void emu_irq_update(struct wf_emu *b)
     emu_exti_update(b);
     level_irq(b, emu_usart_irq_line(b), b->usart.dev.unit == 1 ? EMU_IRQ_USART1 : EMU_IRQ_USART2);
     level_irq(b, emu_spi_irq_line(b), EMU_IRQ_SPI1);
+    for (unsigned s = 0; s < 4; s++) {
+        level_irq(b, emu_dma_irq_line(b, s), EMU_IRQ_DMA2_STREAM0 + s);
+    }
 }
 
 /* ---- bus ---- */
@@ -356,6 +383,10 @@ void wf_emu_phase_close(struct wf_emu *b)
     p->time_ps += now_ps - b->phase_start_ps;
     p->spi_bytes += spi_bytes(b) - b->phase_start_spi;
     p->payload_bytes += payload_bytes(b) - b->phase_start_payload;
+    p->bus_wait_cycles += b->bus_wait_cycles - b->phase_start_bus_wait;
+    p->board_wait_mcycles += b->board_wait_mcycles - b->phase_start_board_wait;
+    b->phase_start_bus_wait = b->bus_wait_cycles;
+    b->phase_start_board_wait = b->board_wait_mcycles;
     b->phase_start_icount = b->icount;
     b->phase_start_cycles = wf_emu_cycles(b);
     b->phase_start_ps = now_ps;

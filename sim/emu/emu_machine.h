@@ -69,6 +69,8 @@ struct wf_emu_phase {
     uint64_t time_ps; /**< emulated time */
     uint64_t spi_bytes;
     uint64_t payload_bytes;
+    uint64_t bus_wait_cycles;    /**< cycles the CPU waited for SPI1's bus (part of `cycles`) */
+    uint64_t board_wait_mcycles; /**< the same on the board's timeline (CPI board_cpi), in 1/1000 cycles */
 };
 
 /* Register indices: each peripheral's table (emu_<periph>.c) is indexed by its enum. */
@@ -123,6 +125,19 @@ enum {
     SPI_I2SPR,
     SPI_NREGS
 };
+enum {
+    DMA_LISR,
+    DMA_HISR,
+    DMA_LIFCR,
+    DMA_HIFCR,
+    DMA_S0CR, /* then NDTR, PAR, M0AR, M1AR, FCR; streams 0-3, 6 rows each */
+    DMA_S0NDTR,
+    DMA_S0PAR,
+    DMA_S0M0AR,
+    DMA_S0M1AR,
+    DMA_S0FCR,
+    DMA_NREGS = DMA_S0CR + 4 * 6
+};
 enum { USART_SR, USART_DR, USART_BRR, USART_CR1, USART_CR2, USART_CR3, USART_GTPR, USART_NREGS };
 enum { IWDG_KR, IWDG_PR, IWDG_RLR, IWDG_SR, IWDG_NREGS };
 enum {
@@ -173,6 +188,27 @@ struct emu_spi {
     bool ovr_dr_read;          /**< DR read while OVR: the next SR read clears OVR */
     uint64_t bytes_deselected; /**< bytes clocked with no device selected */
     uint64_t bytes;            /**< all bytes clocked */
+    uint64_t busy_until;       /**< emulated cycle at which the last byte clocked leaves the bus */
+    uint64_t busy_until_board; /**< the same on the board's timeline (wf_emu_board_mcycles) */
+    uint64_t q_end_board[2];
+    uint8_t q_miso[2]; /**< bytes on the bus (shift register, TX buffer): what they receive ... */
+    uint64_t q_end[2]; /**< ... and when they end */
+    unsigned nq;
+    bool polled; /**< the last SPI access was an SR read that found no received byte while one was on the bus
+                  */
+};
+
+/** DMA2 as SPI1 uses it (emu_dma.c): one transfer at a time, with its timing. */
+struct emu_dma {
+    struct emu_dev dev;
+    bool active; /**< an SPI1 transfer is on the bus (its end not yet reached) */
+    unsigned rx_stream, tx_stream;
+    uint32_t len;
+    uint64_t done_cycles; /**< when it ends, in emulated cycles */
+    uint64_t done_board;  /**< ... and on the board's timeline */
+    uint64_t byte_cycles; /**< HCLK cycles per byte at the SCK it started with */
+    uint64_t transfers, bytes;
+    uint8_t miso[65535]; /**< the received bytes, written to memory at the end */
 };
 
 struct emu_usart {
@@ -206,6 +242,7 @@ struct emu_usart {
 #define EMU_IRQ_USART1 37u
 #define EMU_IRQ_USART2 38u
 #define EMU_IRQ_EXTI15_10 40u
+#define EMU_IRQ_DMA2_STREAM0 56u /**< streams 1-3: 57-59 */
 
 /** The NVIC and the SCB's exception state (emu_nvic.c). Bitmaps are indexed by exception number. */
 struct emu_nvic {
@@ -326,11 +363,18 @@ struct wf_emu {
     uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
     uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
     uint64_t sleeps;       /**< WFI/WFE executions after which time ran on (no interrupt was pending) */
-    uint64_t tb_cycles;    /**< time base: cycles at the last clock change ... */
-    uint64_t tb_ps;        /**< ... and the emulated time then, in picoseconds */
-    uint64_t tb_rem;       /**< remainder of the ps conversion */
-    uint32_t pc;           /**< address of the instruction executing (for messages) */
-    uint32_t acc_addr;     /**< the bus access in progress (for messages) */
+    uint64_t
+        bus_wait_cycles; /**< cycles the CPU waited for SPI1's bus (an SR/DR read before the byte ended) */
+    /** The board's timeline, for the report's board time: instructions at board_cpi_milli / 1000
+     * cycles each plus the waits for the bus on that timeline (board_wait_mcycles), in 1/1000
+     * cycles. The bus runs on both; only emulated time (CPI 1) drives the machine. */
+    uint32_t board_cpi_milli;
+    uint64_t board_wait_mcycles;
+    uint64_t tb_cycles; /**< time base: cycles at the last clock change ... */
+    uint64_t tb_ps;     /**< ... and the emulated time then, in picoseconds */
+    uint64_t tb_rem;    /**< remainder of the ps conversion */
+    uint32_t pc;        /**< address of the instruction executing (for messages) */
+    uint32_t acc_addr;  /**< the bus access in progress (for messages) */
     unsigned acc_size;
     bool acc_write;
 
@@ -340,6 +384,7 @@ struct wf_emu {
     struct emu_flash_if fl;
     struct emu_dev gpio[3]; /* A, B, C */
     struct emu_spi spi1;
+    struct emu_dma dma2;
     struct emu_usart usart; /**< the board's console USART (USART1 or USART2) */
     struct emu_core core;   /**< the private peripheral bus: SysTick, SCB, NVIC, MPU, DWT, FPU */
     struct emu_adc adc;
@@ -383,6 +428,7 @@ struct wf_emu {
     unsigned nphases;   /**< phases[nphases-1] is the current one */
     unsigned phase_seq; /**< changes at each phase switch (for the profiler) */
     uint64_t phase_start_icount, phase_start_cycles, phase_start_ps, phase_start_spi, phase_start_payload;
+    uint64_t phase_start_bus_wait, phase_start_board_wait;
 };
 
 /** `board` (kept by pointer: it must outlive the machine) in its power-on state, SRAM
@@ -426,6 +472,10 @@ uint32_t wf_emu_pclk2(const struct wf_emu *b);
 /** SPI1 SCK frequency from CR1.BR and PCLK2. */
 uint32_t wf_emu_spi1_hz(const struct wf_emu *b);
 uint64_t wf_emu_cycles(const struct wf_emu *b);
+/** Now on the board's timeline (see board_cpi_milli), in 1/1000 cycles. */
+uint64_t wf_emu_board_mcycles(const struct wf_emu *b);
+/** The CPU waits on both timelines until emulated cycle `until` / board mcycle `until_board`. */
+void wf_emu_bus_wait(struct wf_emu *b, uint64_t until, uint64_t until_board);
 /** Emulated time since power-on, in picoseconds / milliseconds. */
 uint64_t wf_emu_time_ps(struct wf_emu *b);
 uint32_t wf_emu_millis(void *board);
@@ -478,6 +528,23 @@ void emu_exti_update(struct wf_emu *b);
 void emu_irq_update(struct wf_emu *b);
 bool emu_usart_irq_line(struct wf_emu *b);
 bool emu_spi_irq_line(const struct wf_emu *b);
+/* SPI1's bus time (emu_spi.c) and DMA2 (emu_dma.c). */
+/** Bytes whose time is over: RXNE, TXE, BSY and the SPI1 line (also at every SPI1 access). */
+void emu_spi_update(struct wf_emu *b);
+uint64_t emu_spi_byte_cycles(const struct wf_emu *b); /**< HCLK cycles per byte at the current SCK */
+int emu_spi_dma_begin(struct wf_emu *b, uint32_t n);  /**< checks; the bus busy for n more bytes */
+int emu_spi_dma_byte(struct wf_emu *b, uint8_t mosi, uint8_t *miso); /**< one byte to the chip */
+void emu_dma_init(struct wf_emu *b);
+void emu_dma_reset(struct wf_emu *b);
+void emu_dma_update(struct wf_emu *b);     /**< a transfer whose time has come ends */
+bool emu_dma_spi_active(struct wf_emu *b); /**< an SPI1 transfer is still on the bus */
+int emu_dma_try_start(struct wf_emu *b);   /**< start one if SPI1 and both streams are ready */
+/** DMA2 stream `stream`'s (0-3) interrupt line: a flag with its enable (TCIE, TEIE, DMEIE). */
+bool emu_dma_irq_line(const struct wf_emu *b, unsigned stream);
+/** When the transfer on the bus ends if its RX stream's interrupt will wake a WFI; else UINT64_MAX. */
+uint64_t emu_dma_wake_cycles(const struct wf_emu *b);
+/** The CPU sleeps (WFI) until the transfer on the bus ends: a wait for the bus. */
+void emu_dma_wait(struct wf_emu *b);
 
 /** Input level of a pin as IDR reads it (outputs: what they drive; the chip's INTn; pulls). */
 unsigned emu_gpio_input_level(struct wf_emu *b, unsigned port, unsigned pin);

@@ -348,6 +348,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "wf-board-emu: out of memory\n");
         return 2;
     }
+    b->board_cpi_milli = (uint32_t)(cpi * 1000.0 + 0.5); /* the report's board timeline */
     fprintf(stderr, "wf-board-emu: board %s (%s), chip model %s\n", board->id, board->title,
             wf_sim_chip_name(chip));
     for (unsigned i = 0; i < nmaps; i++) {

@@ -29,12 +29,14 @@ static const char *stop_name(enum wf_emu_stop s)
     return "?";
 }
 
-/* Estimated wall time on the board: the phase's instructions at the assumed CPI
- * and the final HCLK, plus its SPI bytes at the final SPI1 SCK. */
+/* Estimated wall time on the board (simulated time): the phase's instructions at the
+ * assumed CPI and the final HCLK, plus the cycles the CPU waited for SPI1's bus (bus
+ * time the CPU did not overlap: emu_spi.c, emu_dma.c). */
 static double estimate_s(const struct wf_emu *b, const struct wf_emu_phase *p, double cpi)
 {
-    double hclk = wf_emu_hclk(b), sck = wf_emu_spi1_hz(b);
-    return (double)p->instructions * cpi / hclk + (sck > 0 ? (double)p->spi_bytes * 8.0 / sck : 0.0);
+    (void)cpi; /* the board's timeline runs at the emulator's board_cpi_milli (--cpi) */
+    double hclk = wf_emu_hclk(b);
+    return ((double)p->instructions * b->board_cpi_milli + (double)p->board_wait_mcycles) / 1000.0 / hclk;
 }
 
 static void totals(const struct wf_emu *b, struct wf_emu_phase *t)
@@ -46,6 +48,8 @@ static void totals(const struct wf_emu *b, struct wf_emu_phase *t)
         t->time_ps += b->phases[i].time_ps;
         t->spi_bytes += b->phases[i].spi_bytes;
         t->payload_bytes += b->phases[i].payload_bytes;
+        t->bus_wait_cycles += b->phases[i].bus_wait_cycles;
+        t->board_wait_mcycles += b->phases[i].board_wait_mcycles;
     }
 }
 
@@ -123,9 +127,11 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
     fprintf(
         out,
         "* assumptions: emulated time runs the CPU at 1 instruction per HCLK cycle (CPI 1) plus flash "
-        "stalls; "
-        "\"board ms\" = instructions x CPI %.2f / HCLK at exit + SPI bytes x 8 / SCK at exit (bus time only, "
-        "no gaps between bytes; phases before the PLL ran slower); chip model wire %u Mbit/s (SEND_OK once "
+        "stalls and waits for SPI1's bus; "
+        "\"board ms\" = instructions x CPI %.2f / HCLK at exit + the cycles the CPU waited for SPI1's bus "
+        "on that timeline (the bus runs beside the CPU: the CPU keeps the TX buffer filled or DMA moves the "
+        "bytes; only waiting for it counts; phases before the PLL ran slower); chip model wire %u "
+        "Mbit/s (SEND_OK once "
         "a SEND's frames have left the wire, in emulated time; 0 = no wire time).\n",
         o->cpi, b->chip ? wf_sim_chip_wire_rate(b->chip) / 1000000u : 0u);
 }
@@ -143,7 +149,7 @@ int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o,
     fprintf(
         f,
         "  \"assumptions\": {\"emulated_cpi\": 1, \"board_cpi\": %.3f, \"hclk_hz\": %u, \"spi_sck_hz\": %u, "
-        "\"spi_gaps\": false, \"wire_bps\": %u},\n",
+        "\"spi_gaps\": false, \"board_time\": \"instructions x CPI + bus waits\", \"wire_bps\": %u},\n",
         o->cpi, wf_emu_hclk(b), wf_emu_spi1_hz(b), b->chip ? wf_sim_chip_wire_rate(b->chip) : 0u);
     fprintf(f, "  \"phases\": [\n");
     for (unsigned i = 0; i <= b->nphases; i++) {
@@ -151,9 +157,10 @@ int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o,
         fprintf(f,
                 "    {\"name\": \"%s\", \"instructions\": %" PRIu64 ", \"stall_cycles\": %" PRIu64
                 ", \"emulated_ms\": %.3f, \"spi_bytes\": %" PRIu64 ", \"payload_bytes\": %" PRIu64
-                ", \"board_ms_estimate\": %.3f}%s\n",
+                ", \"bus_wait_ms\": %.3f, \"board_ms_estimate\": %.3f}%s\n",
                 i < b->nphases ? p->name : "total", p->instructions, p->cycles - p->instructions,
-                (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes, estimate_s(b, p, o->cpi) * 1e3,
+                (double)p->time_ps / 1e9, p->spi_bytes, p->payload_bytes,
+                (double)p->board_wait_mcycles / wf_emu_hclk(b), estimate_s(b, p, o->cpi) * 1e3,
                 i < b->nphases ? "," : "");
     }
     fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));

@@ -10,8 +10,17 @@
  * burst mode) and also stops the run. W5500: frames are 3 + N bytes. With no
  * shield (--no-chip) every MISO byte is the stuck value.
  *
- * Transfers complete at once: RXNE is set and BSY is clear as soon as DR is
- * written (the bus time is added by the report's estimate, not to emulated time).
+ * Bus time: a byte takes 8 SCK periods (8 x HCLK / SCK cycles). A DR write hands
+ * the byte to the chip model at once (the model sees the frames in order) and puts
+ * it on the bus after the byte still shifting, if any: the TX buffer holds one byte
+ * besides the shift register (TXE = 0 while it is full; a DR write then stops the
+ * run), RXNE rises and BSY falls when a byte's time is over (a byte completing with
+ * RXNE still set is lost: OVR). The CPU's polling loops are collapsed: an SR read
+ * that finds neither TXE nor RXNE, or the second SR read in a row that finds no
+ * received byte while one is on the bus, stalls the CPU until that byte ends
+ * (`bus_wait_cycles`, part of emulated time). So a driver that keeps the TX buffer
+ * filled overlaps its work with the bus, and waiting costs time, not instructions.
+ * With DMA (emu_dma.c) the bus runs while the CPU executes.
  */
 #include <string.h>
 
@@ -36,6 +45,7 @@
 #define SR_TXE (1u << 1)
 #define SR_MODF (1u << 5)
 #define SR_OVR (1u << 6)
+#define SR_BSY (1u << 7)
 
 #define W5100_MAX_SCK_HZ 14000000u /* the usually quoted limit (docs/w5100-w5500.md §1.3) */
 #define W5500_MAX_SCK_HZ 33300000u /* the guaranteed SCLK (docs/w5100-w5500.md §1.3; 80 MHz theoretical) */
@@ -84,12 +94,79 @@ void emu_spi_reset(struct wf_emu *b)
     emu_dev_reset(&s->dev);
     s->rx = 0;
     s->pos = 0;
+    s->nq = 0;
+    s->polled = false;
     s->selected = s->ovr_dr_read = false;
+}
+
+uint64_t emu_spi_byte_cycles(const struct wf_emu *b)
+{
+    uint32_t sck = wf_emu_spi1_hz(b);
+    return sck ? (uint64_t)8u * wf_emu_hclk(b) / sck : 0;
+}
+
+/* The bus busy for `n` more bytes from now (or from the end of the byte on it). */
+static void bus_take(struct wf_emu *b, uint64_t n)
+{
+    struct emu_spi *s = &b->spi1;
+    uint64_t now = wf_emu_cycles(b), now_board = wf_emu_board_mcycles(b);
+    uint64_t start = s->busy_until > now ? s->busy_until : now;
+    uint64_t start_board = s->busy_until_board > now_board ? s->busy_until_board : now_board;
+    s->busy_until = start + n * emu_spi_byte_cycles(b);
+    s->busy_until_board = start_board + n * emu_spi_byte_cycles(b) * 1000u;
+}
+
+/* Bytes whose time is over: RXNE (or OVR), TXE, BSY. */
+static void bus_update(struct wf_emu *b)
+{
+    struct emu_spi *s = &b->spi1;
+    uint32_t *sr = &s->dev.r[SPI_SR];
+    uint64_t now = wf_emu_cycles(b);
+    while (s->nq > 0 && s->q_end[0] <= now) {
+        if (*sr & SR_RXNE) {
+            *sr |= SR_OVR; /* the previous byte was never read: it is kept, the new one lost */
+        } else {
+            s->rx = s->q_miso[0];
+            *sr |= SR_RXNE;
+        }
+        s->q_miso[0] = s->q_miso[1];
+        s->q_end[0] = s->q_end[1];
+        s->q_end_board[0] = s->q_end_board[1];
+        s->nq--;
+    }
+    bool busy = s->nq > 0 || emu_dma_spi_active(b);
+    *sr = (*sr & ~(SR_TXE | SR_BSY)) | (s->nq < 2 ? SR_TXE : 0) | (busy ? SR_BSY : 0);
+}
+
+void emu_spi_update(struct wf_emu *b)
+{
+    bus_update(b);
+    if (b->spi1.dev.r[SPI_CR2] & 0xE0u) {
+        emu_irq_update(b);
+    }
+}
+
+/* The CPU waits until the first byte on the bus has ended. */
+static void bus_wait(struct wf_emu *b)
+{
+    if (b->spi1.nq > 0) {
+        wf_emu_bus_wait(b, b->spi1.q_end[0], b->spi1.q_end_board[0]);
+    }
+    bus_update(b);
 }
 
 static int sr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
 {
-    (void)b, (void)off, (void)v;
+    (void)off;
+    struct emu_spi *s = &b->spi1;
+    bus_update(b);
+    bool nothing = !(d->r[SPI_SR] & (SR_TXE | SR_RXNE));
+    bool waiting = s->nq > 0 && !(d->r[SPI_SR] & SR_RXNE);
+    if (nothing || (waiting && s->polled)) {
+        bus_wait(b); /* a polling loop: collapsed into a stall */
+    }
+    s->polled = waiting && !s->polled;
+    *v = d->r[SPI_SR];
     if (b->spi1.ovr_dr_read) { /* OVR clears by a DR read followed by an SR read */
         d->r[SPI_SR] &= ~SR_OVR;
         b->spi1.ovr_dr_read = false;
@@ -107,6 +184,8 @@ static int sr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 static int dr_read(struct wf_emu *b, struct emu_dev *d, uint32_t off, uint32_t *v)
 {
     (void)off;
+    bus_update(b);
+    b->spi1.polled = false;
     *v = b->spi1.rx;
     d->r[SPI_SR] &= ~SR_RXNE;
     b->spi1.ovr_dr_read = (d->r[SPI_SR] & SR_OVR) != 0;
@@ -167,6 +246,23 @@ static int check_transfer(struct wf_emu *b)
     return 0;
 }
 
+static uint8_t exchange(struct wf_emu *b, uint8_t mosi);
+
+int emu_spi_dma_begin(struct wf_emu *b, uint32_t n)
+{
+    if (check_transfer(b) != 0) {
+        return -1;
+    }
+    bus_take(b, n);
+    return 0;
+}
+
+int emu_spi_dma_byte(struct wf_emu *b, uint8_t mosi, uint8_t *miso)
+{
+    *miso = exchange(b, mosi);
+    return b->stop ? -1 : 0;
+}
+
 static uint8_t exchange(struct wf_emu *b, uint8_t mosi)
 {
     struct emu_spi *s = &b->spi1;
@@ -197,6 +293,19 @@ static uint8_t exchange(struct wf_emu *b, uint8_t mosi)
 int emu_spi_chip_select(struct wf_emu *b, bool low)
 {
     struct emu_spi *s = &b->spi1;
+    if (!low && emu_dma_spi_active(b)) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "chip select raised while a DMA transfer of SPI1 is still on the bus (wait for "
+                           "its end: TCIF of the RX stream) (PC 0x%08X)",
+                           b->pc);
+    }
+    bus_update(b);
+    if (!low && s->nq > 0) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "chip select raised while a byte is still on SPI1 (wait for RXNE, then BSY = 0: "
+                           "RM0383 20.3.8) (PC 0x%08X)",
+                           b->pc);
+    }
     unsigned n = s->pos;
     s->pos = 0;
     if (low || !s->selected) {
@@ -255,13 +364,14 @@ static int cr1_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 
 static int cr2_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
 {
-    if (w->val & 0x3u) {
-        return wf_emu_stop(b, WF_EMU_STOP_UNMODELLED,
-                           "SPI1 DMA requests (CR2 TXDMAEN/RXDMAEN) are not modelled (PC 0x%08X)", b->pc);
+    if (emu_dma_spi_active(b) && (w->val & 0x3u) != 0x3u) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE,
+                           "SPI1 DMA requests turned off while a DMA transfer is on the bus (PC 0x%08X)",
+                           b->pc);
     }
-    d->r[SPI_CR2] = w->val; /* the line below sees the new enables */
+    d->r[SPI_CR2] = w->val; /* the line below and DMA2 see the new enables */
     emu_irq_update(b);
-    return 0;
+    return emu_dma_try_start(b);
 }
 
 /* The interrupt line (RM0383 20.3.11): TXE with TXEIE, RXNE with RXNEIE, OVR/MODF/CRCERR with ERRIE. */
@@ -278,13 +388,21 @@ static int dr_write(struct wf_emu *b, struct emu_dev *d, struct emu_write *w)
     if (check_transfer(b) != 0) {
         return -1;
     }
-    uint8_t miso = exchange(b, (uint8_t)w->raw);
-    if (d->r[SPI_SR] & SR_RXNE) {
-        d->r[SPI_SR] |= SR_OVR; /* the previous byte was never read: it is kept, the new one lost */
-    } else {
-        s->rx = miso;
-        d->r[SPI_SR] |= SR_RXNE;
+    if (emu_dma_spi_active(b)) {
+        return wf_emu_stop(b, WF_EMU_STOP_RULE, "SPI1_DR written during a DMA transfer (PC 0x%08X)", b->pc);
     }
+    bus_update(b);
+    if (s->nq == 2) {
+        return wf_emu_stop(
+            b, WF_EMU_STOP_RULE,
+            "SPI1_DR written with TXE = 0: the byte in the TX buffer is overwritten (PC 0x%08X)", b->pc);
+    }
+    bus_take(b, 1);
+    s->q_miso[s->nq] = exchange(b, (uint8_t)w->raw);
+    s->q_end[s->nq] = s->busy_until;
+    s->q_end_board[s->nq++] = s->busy_until_board;
+    s->polled = false;
+    bus_update(b);
     if (d->r[SPI_CR2] & 0xE0u) {
         emu_irq_update(b);
     }

@@ -401,7 +401,16 @@ static int ring_transfer(wf_chip_t *chip, uint8_t sn, uint16_t ptr, const uint8_
         uint16_t contiguous;
         uint32_t addr = v->buffer_addr(chip, sn, tx, (uint16_t)(ptr + done), &contiguous);
         uint16_t n = (uint16_t)(len - done) < contiguous ? (uint16_t)(len - done) : contiguous;
-        int rc = tx ? v->write(chip, addr, src + done, n) : v->read(chip, addr, dst + done, n);
+        int rc;
+        if (tx) {
+            rc = v->write(chip, addr, src + done, n);
+        } else if (v->read_start != NULL && chip->port->spi_read_start != NULL) {
+            rc = v->read_start(chip, addr, dst + done, n); /* straight into dst, no burst limit */
+            int end = chip->port->spi_wait(chip->port->ctx);
+            rc = rc < 0 ? rc : end;
+        } else {
+            rc = v->read(chip, addr, dst + done, n);
+        }
         if (rc < 0) {
             return rc;
         }
@@ -460,4 +469,51 @@ int wf_chip_sock_rx_read(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len
         rc = wf_chip_sock_command(chip, sn, WF_SN_CR_RECV);
     }
     return rc;
+}
+
+int wf_chip_sock_rx_read_start(wf_chip_t *chip, uint8_t sn, uint8_t *buf, uint16_t len)
+{
+    const struct wf_chip_variant *v = chip->variant;
+    if (v->read_start == NULL || chip->port->spi_read_start == NULL) {
+        return WF_ENOTSUP;
+    }
+    int rc = wf_chip_sock_rx_read_finish(chip);
+    uint16_t rd = 0;
+    if (rc >= 0) {
+        rc = wf_chip_sock_read16(chip, sn, WF_SN_RX_RD, &rd);
+    }
+    if (rc < 0 || len == 0) {
+        return rc < 0 ? rc : 0;
+    }
+    uint16_t contiguous;
+    uint32_t addr = v->buffer_addr(chip, sn, false, rd, &contiguous);
+    uint16_t n = len < contiguous ? len : contiguous;
+    rc = v->read_start(chip, addr, buf, n);
+    if (rc < 0) {
+        (void)chip->port->spi_wait(chip->port->ctx);
+        return rc;
+    }
+    chip->rx_async.busy = true;
+    chip->rx_async.sn = sn;
+    chip->rx_async.rd = rd;
+    chip->rx_async.len = n;
+    return n;
+}
+
+int wf_chip_sock_rx_read_finish(wf_chip_t *chip)
+{
+    if (!chip->rx_async.busy) {
+        return 0;
+    }
+    chip->rx_async.busy = false;
+    const uint8_t sn = chip->rx_async.sn;
+    const uint16_t n = chip->rx_async.len;
+    int rc = chip->port->spi_wait(chip->port->ctx);
+    if (rc == 0) {
+        rc = wf_chip_sock_write16(chip, sn, WF_SN_RX_RD, (uint16_t)(chip->rx_async.rd + n));
+    }
+    if (rc == 0) {
+        rc = wf_chip_sock_command(chip, sn, WF_SN_CR_RECV);
+    }
+    return rc < 0 ? rc : n;
 }

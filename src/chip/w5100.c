@@ -39,51 +39,123 @@ enum {
     W5100_MR_PB = 0x10,
 };
 
-static bool echo_ok(const uint8_t *rx, bool write)
+/* `n` frames, each its own chip-select cycle: in one port call when the port has
+ * spi_frames, else one spi_frame each. */
+static int run(const struct wf_port *port, const uint8_t *tx, uint8_t *rx, unsigned n)
 {
-    return rx[0] == 0x00 && rx[1] == 0x01 && rx[2] == 0x02 && (!write || rx[3] == 0x03);
+    if (port->spi_frames != NULL) {
+        return port->spi_frames(port->ctx, tx, rx, n);
+    }
+    for (unsigned i = 0; i < n; i++) {
+        int rc =
+            port->spi_frame(port->ctx, tx + W5100_FRAME_LEN * i, rx + W5100_FRAME_LEN * i, W5100_FRAME_LEN);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
 }
 
-static int frame(wf_chip_t *chip, uint8_t op, uint16_t addr, uint8_t out, uint8_t *in)
+/* A frame's 4 bytes as the 32-bit word that holds them in memory (byte 0 first). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define W5100_WORD(b0, b1, b2, b3)                                                                           \
+    (((uint32_t)(b0) << 24) | ((uint32_t)(b1) << 16) | ((uint32_t)(b2) << 8) | (b3))
+#else
+#define W5100_WORD(b0, b1, b2, b3)                                                                           \
+    ((uint32_t)(b0) | ((uint32_t)(b1) << 8) | ((uint32_t)(b2) << 16) | ((uint32_t)(b3) << 24))
+#endif
+/* The echo of bytes 0..2 (and 3 on writes; a read's byte 3 is the data). */
+#define W5100_ECHO_READ W5100_WORD(0x00, 0x01, 0x02, 0x00)
+#define W5100_ECHO_WRITE W5100_WORD(0x00, 0x01, 0x02, 0x03)
+
+#define W5100_ECHO_READ_MASK W5100_WORD(0xFF, 0xFF, 0xFF, 0x00)
+
+/* `addr` < 0x10000. */
+static inline uint32_t frame_word(uint8_t op, uint32_t addr, uint8_t data)
 {
-    const uint8_t tx[W5100_FRAME_LEN] = {op, (uint8_t)(addr >> 8), (uint8_t)addr, out};
-    uint8_t rx[W5100_FRAME_LEN];
-    chip->stats.spi_frames++;
-    int rc = chip->port->spi_frame(chip->port->ctx, tx, rx, sizeof tx);
-    if (rc < 0) {
-        return rc;
-    }
-    /* A missing chip reads 0x00 or 0xFF; a broken bus anything else. Either way
-     * the echo is the cheapest proof that a W5100 is on the other end. */
-    if (!echo_ok(rx, op == W5100_OP_WRITE)) {
-        return WF_ENODEV;
-    }
-    if (in != NULL) {
-        *in = rx[3];
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* The address's two bytes, most significant first, in bytes 1 and 2: one REV. */
+    return op | (__builtin_bswap32(addr) >> 8) | ((uint32_t)data << 24);
+#else
+    return W5100_WORD(op, addr >> 8, addr & 0xFFu, data);
+#endif
+}
+
+/* The data byte (byte 3) of a frame word. */
+static inline uint8_t frame_data(uint32_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    return (uint8_t)w;
+#else
+    return (uint8_t)(w >> 24);
+#endif
+}
+
+/* Frames per run handed to port->spi_frames (the stack holds two 4-byte arrays of them). */
+#define W5100_RUN 32u
+
+/*
+ * `len` consecutive bytes from `addr`, one frame each, in runs of W5100_RUN frames
+ * (run()). A missing chip reads 0x00 or 0xFF, a broken bus anything else: the echo
+ * of every frame of a run is checked before its bytes count, the cheapest proof
+ * that a W5100 is on the other end (WF_ENODEV). Exactly one of `out` (write) and
+ * `in` (read) is non-NULL.
+ */
+static int transfer(wf_chip_t *chip, uint16_t addr, const uint8_t *out, uint8_t *in, uint16_t len)
+{
+    /* Word-sized frames: on a little-endian CPU one store builds a frame and one load
+     * checks its echo (the bytes in memory are the same either way). */
+    uint32_t tx[W5100_RUN];
+    uint32_t rx[W5100_RUN];
+    while (len > 0) {
+        const unsigned n = len < W5100_RUN ? len : W5100_RUN;
+        uint32_t a = addr;
+        if (out != NULL) {
+            for (unsigned i = 0; i < n; i++, a++) {
+                tx[i] = frame_word(W5100_OP_WRITE, a, out[i]);
+            }
+        } else {
+            for (unsigned i = 0; i < n; i++, a++) {
+                tx[i] = frame_word(W5100_OP_READ, a, 0x00);
+            }
+        }
+        chip->stats.spi_frames += n;
+        int rc = run(chip->port, (const uint8_t *)tx, (uint8_t *)rx, n);
+        if (rc < 0) {
+            return rc;
+        }
+        /* Every echo checked before any byte counts (one OR per frame, one test per run). */
+        uint32_t bad = 0;
+        if (in != NULL) {
+            for (unsigned i = 0; i < n; i++) {
+                const uint32_t w = rx[i];
+                bad |= (w ^ W5100_ECHO_READ) & W5100_ECHO_READ_MASK;
+                in[i] = frame_data(w);
+            }
+        } else {
+            for (unsigned i = 0; i < n; i++) {
+                bad |= rx[i] ^ W5100_ECHO_WRITE;
+            }
+        }
+        if (bad != 0) {
+            return WF_ENODEV;
+        }
+        addr = (uint16_t)(addr + n);
+        len = (uint16_t)(len - n);
+        out = out != NULL ? out + n : NULL;
+        in = in != NULL ? in + n : NULL;
     }
     return 0;
 }
 
 static int w5100_read(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len)
 {
-    for (uint16_t i = 0; i < len; i++) {
-        int rc = frame(chip, W5100_OP_READ, (uint16_t)(addr + i), 0x00, &buf[i]);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return transfer(chip, (uint16_t)addr, NULL, buf, len);
 }
 
 static int w5100_write(wf_chip_t *chip, uint32_t addr, const uint8_t *buf, uint16_t len)
 {
-    for (uint16_t i = 0; i < len; i++) {
-        int rc = frame(chip, W5100_OP_WRITE, (uint16_t)(addr + i), buf[i], NULL);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    return 0;
+    return transfer(chip, (uint16_t)addr, buf, NULL, len);
 }
 
 static uint32_t w5100_common_addr(enum wf_chip_common_reg reg)

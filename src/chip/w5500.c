@@ -94,6 +94,16 @@ static int w5500_read(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len
     return w5500_transfer(chip, addr, NULL, buf, len);
 }
 
+/* One frame, started through the port (its spi_wait ends it): the header by the
+ * CPU, the data straight into `buf`. */
+static int w5500_read_start(wf_chip_t *chip, uint32_t addr, uint8_t *buf, uint16_t len)
+{
+    const uint8_t hdr[W5500_HEADER_LEN] = {(uint8_t)(addr >> 8), (uint8_t)addr,
+                                           (uint8_t)(((addr >> 16) & 0x1Fu) << W5500_BSB_SHIFT)};
+    chip->stats.spi_frames++;
+    return chip->port->spi_read_start(chip->port->ctx, hdr, sizeof hdr, buf, len);
+}
+
 static int w5500_write(wf_chip_t *chip, uint32_t addr, const uint8_t *buf, uint16_t len)
 {
     return w5500_transfer(chip, addr, buf, NULL, len);
@@ -222,6 +232,7 @@ const struct wf_chip_variant wf_chip_w5500 = {
     .rx_total_kb = 16,
     .read = w5500_read,
     .write = w5500_write,
+    .read_start = w5500_read_start,
     .common_addr = w5500_common_addr,
     .socket_addr = w5500_socket_addr,
     .buffer_addr = w5500_buffer_addr,

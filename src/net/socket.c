@@ -509,8 +509,93 @@ int wf_net_send(wf_net_t *net, int fd, const void *buf, size_t len)
 }
 
 /* One attempt at receiving: count, 0 = end of stream, WF_EAGAIN = nothing yet. */
+/* ---- the RX prefetch (wf_net_set_rx_prefetch) ---- */
+
+enum { PF_NONE = 0, PF_READING = 1, PF_READ = 2 };
+
+static bool prefetch_holds(const wf_net_t *net, int fd)
+{
+    return net->pf_state != PF_NONE && net->pf_fd == fd;
+}
+
+/* Hand out prefetched bytes of `fd` (the read ended first: waiting, and the bytes
+ * released in the chip). */
+static int prefetch_take(wf_net_t *net, struct wf_net_sock *s, uint8_t *buf, size_t len)
+{
+    if (net->pf_state == PF_READING) {
+        int rc = wf_chip_sock_rx_read_finish(net->chip);
+        if (rc < 0) {
+            net->pf_state = PF_NONE;
+            s->rx_known = 0;
+            return mark_dead(s, rc);
+        }
+        net->pf_state = PF_READ;
+    }
+    uint16_t left = (uint16_t)(net->pf_len - net->pf_off);
+    uint16_t n = len < left ? (uint16_t)len : left;
+    memcpy(buf, net->rx_prefetch + net->pf_off, n);
+    net->pf_off = (uint16_t)(net->pf_off + n);
+    if (net->pf_off == net->pf_len) {
+        net->pf_state = PF_NONE;
+    }
+    return n;
+}
+
+/* After a receive on `fd` that left bytes known in the ring: start reading them. */
+static void prefetch_start(wf_net_t *net, int fd, struct wf_net_sock *s)
+{
+    if (net->pf_ops == NULL || net->pf_state != PF_NONE || s->rx_known == 0 || s->state != ST_CONNECTED) {
+        return;
+    }
+    uint16_t want = s->rx_known < net->prefetch_size ? s->rx_known : net->prefetch_size;
+    int rc = wf_chip_sock_rx_read_start(net->chip, sn_of(fd), net->rx_prefetch, want);
+    if (rc == WF_ENOTSUP) {
+        net->pf_ops = NULL; /* this port or chip cannot: never again */
+    }
+    if (rc <= 0) {
+        return; /* a bus error shows again at the next receive */
+    }
+    net->pf_fd = (uint8_t)fd;
+    net->pf_len = (uint16_t)rc;
+    net->pf_off = 0;
+    net->pf_state = PF_READING;
+    s->rx_known = (uint16_t)(s->rx_known - rc);
+}
+
+/* Before `fd` is closed: end a prefetch of its bytes (they are dropped). */
+static void prefetch_drop(wf_net_t *net, int fd)
+{
+    if (prefetch_holds(net, fd)) {
+        if (net->pf_state == PF_READING) {
+            (void)wf_chip_sock_rx_read_finish(net->chip);
+        }
+        net->pf_state = PF_NONE;
+    }
+}
+
+/* Reached only through the pointer wf_net_set_rx_prefetch stores: a program that never
+ * sets a prefetch links none of it (nor the chip's started reads). */
+struct wf_net_prefetch {
+    int (*take)(wf_net_t *net, struct wf_net_sock *s, uint8_t *buf, size_t len);
+    void (*start)(wf_net_t *net, int fd, struct wf_net_sock *s);
+    void (*drop)(wf_net_t *net, int fd);
+};
+
+static const struct wf_net_prefetch prefetch_ops = {prefetch_take, prefetch_start, prefetch_drop};
+
+void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size)
+{
+    assert(net->pf_state == PF_NONE);
+    net->pf_ops = buf != NULL && size > 0 ? &prefetch_ops : NULL;
+    net->rx_prefetch = buf;
+    net->prefetch_size = size;
+}
+
 static int tcp_recv_some(wf_net_t *net, int fd, struct wf_net_sock *s, uint8_t *buf, size_t len)
 {
+    if (prefetch_holds(net, fd)) {
+        return net->pf_ops->take(net, s, buf, len);
+    }
     /* Bytes still known to be in the ring (from the last size read) are read without
      * asking the chip for its status and size again: received data stays readable,
      * so nothing can be missed; the next call that finds none left asks again. */
@@ -573,6 +658,11 @@ int wf_net_recv(wf_net_t *net, int fd, void *buf, size_t len)
     wait_start(net, &w, s->timeout_ms);
     for (;;) {
         int rc = tcp_recv_some(net, fd, s, buf, len);
+        if (rc > 0) {
+            if (net->pf_ops != NULL) {
+                net->pf_ops->start(net, fd, s);
+            }
+        }
         if (rc != WF_EAGAIN) {
             if (rc < 0) {
                 s->error = 0;
@@ -843,6 +933,9 @@ int wf_net_close(wf_net_t *net, int fd)
         return WF_EBADF;
     }
     int rc = 0;
+    if (net->pf_ops != NULL) {
+        net->pf_ops->drop(net, fd);
+    }
     if (s->state == ST_CONNECTED) {
         rc = tcp_graceful_close(net, fd, s);
     }
@@ -876,7 +969,7 @@ static uint8_t tcp_readiness(wf_net_t *net, int fd, struct wf_net_sock *s)
     (void)tcp_refresh(net, fd, s, &alive);
     uint8_t ev = 0;
     uint16_t avail = 0;
-    if (wf_chip_sock_rx_avail(net->chip, sn_of(fd), &avail) == 0 && avail > 0) {
+    if (prefetch_holds(net, fd) || (wf_chip_sock_rx_avail(net->chip, sn_of(fd), &avail) == 0 && avail > 0)) {
         ev |= WF_POLLIN;
     }
     if (!alive) {

@@ -33,7 +33,10 @@
 # and the firmware's "mbedTLS pool high water" against the pool (tls_pool) -
 # wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
 # FW_AREA=NAME runs only the cases of one area (the `if fw_area NAME` blocks below:
-# fetch, mtls, seed, variants, superloop; ctest runs one test per area, tests/CMakeLists.txt).
+# fetch, mtls, seed, variants, superloop, records; ctest runs one test per area, tests/CMakeLists.txt).
+# With WF_FW_SMALLREC_ELF, WF_FW_SMALLREC13_ELF, WF_FW_SMALL_SMALLREC_ELF (the small-records
+# images, cmake/firmware.cmake), area records: those against nginx (max_fragment_length),
+# gnutls-serv (record_size_limit) and openssl s_server (honours neither: the error).
 # Prints "ok"/"not ok" lines and "N passed, M failed" (tests/e2e/harness.sh).
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
@@ -62,6 +65,14 @@ if [[ -n $post_elf ]]; then
   ts_start_echo ECHO_PORT "$pki" "$ECHO_LOG" || setup_failed "echo server"
 else
   ECHO_PORT=0
+fi
+# Small records (WF_FW_SMALLREC_ELF...): a TLS 1.3 server that honours record_size_limit
+# (gnutls-serv) and one that honours neither (openssl s_server), selectable like nginx's.
+smallrec_elf=${WF_FW_SMALLREC_ELF:-} smallrec13_elf=${WF_FW_SMALLREC13_ELF:-}
+small_smallrec_elf=${WF_FW_SMALL_SMALLREC_ELF:-}
+if [[ -n $smallrec_elf$smallrec13_elf$small_smallrec_elf ]] && fw_area records; then
+  ts_start_gnutls13 "NGINX_PORT[gnutls13]" "$pki" || setup_failed gnutls-serv
+  ts_start_s_server13 "NGINX_PORT[s_server13]" "$pki" || setup_failed "openssl s_server"
 fi
 ts_share DNS_PORT ECHO_PORT ECHO_LOG
 read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
@@ -395,6 +406,48 @@ fi
 
 if [[ -n $small_elf ]]; then
   FW_ELF=$small_elf fetch_case "firmware, small TLS profile: TLS 1.2 fetch" main 'TLSv1\.2' "$chip"
+fi
+fi
+
+# ---- small records (WF_TLS_SMALL_RECORDS): a 4 KiB input record, negotiated ----
+# Each image fetches /20k.bin (20000 bytes, counted): 16 KiB records unless the server
+# honours max_fragment_length (nginx, TLS 1.2) or record_size_limit (gnutls-serv, TLS 1.3).
+# rec_case NAME IMAGE SERVER TLS_VERSION_REGEX
+rec_case() {
+  local name=$1 img=$2 server=$3 version=$4 why=()
+  WF_EMU_SECONDS=60 "$run" "$emu" "$img" "$pki" "$server" >"$work/out" 2>&1
+  local rc=$?
+  note_peaks "$img"
+  ((rc == 0)) || why+=("emulator exit $rc")
+  grep -q "tls: $version" "$work/out" || why+=("no '$version' on the console")
+  grep -q '^fetched 20000 bytes, HTTP 200' "$work/out" || why+=("no 'fetched 20000 bytes, HTTP 200'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  fw_verdict "$name" "${why[@]}"
+}
+if fw_area records; then
+if [[ -n $smallrec_elf ]]; then
+  rec_case "small records (full profile): nginx TLS 1.2 honours max_fragment_length -> fetched" \
+    "$smallrec_elf" tls12 'TLSv1\.2'
+  rec_case "small records (full profile): gnutls-serv TLS 1.3, both extensions offered -> fetched" \
+    "$smallrec_elf" gnutls13 'TLSv1\.3'
+fi
+if [[ -n $smallrec13_elf ]]; then
+  rec_case "small records, TLS 1.3 only: gnutls-serv honours record_size_limit -> fetched" \
+    "$smallrec13_elf" gnutls13 'TLSv1\.3'
+  # A server that honours neither: the error and its cause on the console, then a retry.
+  WF_EMU_SECONDS=8 "$run" "$emu" "$smallrec13_elf" "$pki" s_server13 >"$work/out" 2>&1
+  note_peaks "$smallrec13_elf"
+  why=()
+  grep -q 'fetch failed in .*: TLS record too large for the input buffer: server ignores max_fragment_length/record_size_limit (needs a 16 KiB build)' "$work/out" ||
+    why+=("no record-size error on the console")
+  grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  grep -m 1 'fetch failed in' "$work/out" | sed 's/^/# console: /'
+  fw_verdict "small records, TLS 1.3 only: s_server honours neither -> cause on the console, retry" "${why[@]}"
+fi
+if [[ -n $small_smallrec_elf ]]; then
+  rec_case "small records (small profile): nginx honours max_fragment_length -> fetched" \
+    "$small_smallrec_elf" main 'TLSv1\.2'
 fi
 fi
 

@@ -280,11 +280,16 @@ static void spi_setup(struct wf_emu *b)
     wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));                          /* SPE */
 }
 
+/* One byte as a polled driver moves it: TXE, DR, RXNE (the byte takes its bus time:
+ * the first look finds no RXNE, the second waits for the byte's end), DR. */
 static uint8_t xfer(struct wf_emu *b, uint8_t mosi)
 {
     assert_true(rd(b, SPI1 + 0x08) & 2u); /* TXE */
     wr(b, SPI1 + 0x0C, mosi);
-    assert_true(rd(b, SPI1 + 0x08) & 1u); /* RXNE */
+    unsigned looks = 1;
+    while (!(rd(b, SPI1 + 0x08) & 1u)) { /* RXNE */
+        assert_true(++looks <= 2);
+    }
     return (uint8_t)rd(b, SPI1 + 0x0C);
 }
 
@@ -419,6 +424,243 @@ static void test_spi_rules(void **state)
     assert_int_equal(wf_emu_read(b, SPI1, 4, &v), -1);
     assert_int_equal(b->stop, WF_EMU_STOP_RULE);
     wf_emu_free(b);
+}
+
+/* ---- SPI1's bus time and DMA2 (emu_spi.c, emu_dma.c) ---- */
+
+#define DMA2 0x40026400u
+#define DMA_S(n, reg)                                                                                        \
+    (DMA2 + 0x10u + 0x18u * (n) + (reg)) /* reg: 0 CR, 4 NDTR, 8 PAR, 0x0C M0AR, 0x14 FCR                    \
+                                          */
+#define DMA_CR_CH3 (3u << 25)
+#define DMA_CR_MINC (1u << 10)
+#define DMA_CR_M2P (1u << 6)
+#define DMA_CR_TCIE (1u << 4)
+#define DMA_TCIF0 (1u << 5)
+#define DMA_TCIF3 (1u << 27)
+#define RX_BUF 0x20001000u
+#define TX_ZERO 0x20001800u
+
+/* HCLK 16 MHz (HSI), PCLK2 = HCLK: SCK = 16 MHz / 2^(BR+1). */
+static uint64_t byte_cycles(unsigned br)
+{
+    return 8u << (br + 1);
+}
+
+/* A Nucleo with the W5500 model on SPI1, set up at /4 (spi_setup). */
+static struct wf_emu *w5500_on_spi1(struct wf_sim_chip **chip)
+{
+    *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    struct wf_emu *b = wf_emu_new(nucleo(), *chip, 1);
+    wf_sim_chip_set_clock(*chip, wf_emu_millis, b);
+    spi_setup(b);
+    return b;
+}
+
+static void test_spi_bus_time(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *chip = wf_sim_chip_new_variant(1, WF_SIM_W5500);
+    struct wf_emu *b = wf_emu_new(nucleo(), chip, 1);
+    wf_sim_chip_set_clock(chip, wf_emu_millis, b);
+    spi_setup(b); /* BR = 1: /4 */
+    cs(b, true);
+    /* One byte: RXNE comes only after 8 SCK periods; polling again waits for it. */
+    uint64_t t0 = wf_emu_cycles(b);
+    wr(b, SPI1 + 0x0C, 0x00);
+    assert_int_equal(rd(b, SPI1 + 0x08) & 0x83u, 0x82u); /* TXE, BSY, no RXNE yet */
+    assert_int_equal(rd(b, SPI1 + 0x08) & 0x83u, 0x03u); /* the second look waited for it */
+    assert_int_equal(wf_emu_cycles(b) - t0, byte_cycles(1));
+    (void)rd(b, SPI1 + 0x0C);
+    /* Two bytes back to back through the TX buffer: TXE stays set after the first,
+     * falls with the second; a third write then would overwrite it. */
+    t0 = wf_emu_cycles(b);
+    wr(b, SPI1 + 0x0C, 0x39);
+    assert_true(rd(b, SPI1 + 0x08) & 2u);
+    wr(b, SPI1 + 0x0C, 0x00);
+    uint32_t sr = rd(b, SPI1 + 0x08); /* neither TXE nor RXNE: the look waits for the first byte */
+    assert_true(sr & 3u);
+    assert_int_equal(wf_emu_cycles(b) - t0, byte_cycles(1));
+    (void)rd(b, SPI1 + 0x0C);
+    while (!(rd(b, SPI1 + 0x08) & 1u)) {
+    }
+    assert_int_equal(wf_emu_cycles(b) - t0, 2 * byte_cycles(1));
+    (void)rd(b, SPI1 + 0x0C);
+    wr(b, SPI1 + 0x0C, 0x00);
+    wr(b, SPI1 + 0x0C, 0x00);
+    assert_int_equal(wf_emu_write(b, SPI1 + 0x0C, 4, 0), -1);
+    assert_non_null(strstr(b->stop_msg, "TXE = 0"));
+    wf_emu_free(b);
+    /* Chip select raised while a byte is on the bus (no wait for RXNE and BSY). */
+    b = wf_emu_new(nucleo(), chip, 1);
+    spi_setup(b);
+    cs(b, true);
+    wr(b, SPI1 + 0x0C, 0x00);
+    (void)wf_emu_write(b, GPIOB + 0x18, 4, 1u << 6);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_non_null(strstr(b->stop_msg, "still on SPI1"));
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
+/* DMA2 streams 0 (SPI1_RX, into RX_BUF) and 3 (SPI1_TX, a zero byte) for `n` bytes. */
+static void dma_start(struct wf_emu *b, uint32_t n)
+{
+    wr(b, RCC + 0x30, rd(b, RCC + 0x30) | (1u << 22)); /* DMA2EN */
+    wr(b, DMA2 + 0x08, 0x0F7D0F7Du);                   /* LIFCR */
+    wr(b, DMA_S(0, 0x08), SPI1 + 0x0C);
+    wr(b, DMA_S(0, 0x0C), RX_BUF);
+    wr(b, DMA_S(0, 0x04), n);
+    wr(b, DMA_S(0, 0x14), 0);
+    wr(b, DMA_S(0, 0), DMA_CR_CH3 | DMA_CR_MINC | DMA_CR_TCIE);
+    wr(b, DMA_S(3, 0x08), SPI1 + 0x0C);
+    wr(b, DMA_S(3, 0x0C), TX_ZERO);
+    wr(b, DMA_S(3, 0x04), n);
+    wr(b, DMA_S(3, 0x14), 0);
+    wr(b, DMA_S(3, 0), DMA_CR_CH3 | DMA_CR_M2P);
+    wr(b, SPI1 + 0x04, 1u);                      /* RXDMAEN */
+    wr(b, DMA_S(0, 0), rd(b, DMA_S(0, 0)) | 1u); /* EN */
+    wr(b, DMA_S(3, 0), rd(b, DMA_S(3, 0)) | 1u);
+    wr(b, SPI1 + 0x04, 3u); /* TXDMAEN: the transfer starts */
+}
+
+static void dma_end(struct wf_emu *b)
+{
+    wr(b, SPI1 + 0x04, 0);
+    wr(b, DMA_S(0, 0), 0);
+    wr(b, DMA_S(3, 0), 0);
+    wr(b, DMA2 + 0x08, 0x0F7D0F7Du);
+}
+
+/* The W5500's common block 0x0000..0x002E read by the CPU and by DMA: the same bytes,
+ * in order, and they reach memory only when the transfer's time is over. */
+static void test_dma_same_bytes_as_cpu(void **state)
+{
+    (void)state;
+    enum { N = 0x2F }; /* MR .. PHYCFGR: the defined common registers */
+    struct wf_sim_chip *chip;
+    struct wf_emu *b = w5500_on_spi1(&chip);
+    uint8_t net[18]; /* GAR, SUBR, SHAR, SIPR: a pattern where a swapped or lost byte shows */
+    for (unsigned i = 0; i < sizeof net; i++) {
+        net[i] = (uint8_t)(0x10 + 7 * i);
+    }
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x01), xfer(b, 0x04);
+    for (unsigned i = 0; i < sizeof net; i++) {
+        xfer(b, net[i]);
+    }
+    cs(b, false);
+    uint8_t by_cpu[N];
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x00), xfer(b, 0x00);
+    for (unsigned i = 0; i < N; i++) {
+        by_cpu[i] = xfer(b, 0x00);
+    }
+    cs(b, false);
+    assert_memory_equal(by_cpu + 1, net, sizeof net);
+    assert_int_equal(by_cpu[0x19], 0x07); /* RTR 0x07D0 */
+    assert_int_equal(by_cpu[0x1A], 0xD0);
+
+    memset(b->sram + (RX_BUF - WF_EMU_SRAM_BASE), 0xEE, N);
+    b->sram[TX_ZERO - WF_EMU_SRAM_BASE] = 0x00;
+    uint64_t bytes = wf_sim_chip_stats(chip)->bytes;
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x00), xfer(b, 0x00); /* the header by the CPU, the data by DMA */
+    dma_start(b, N);
+    assert_int_equal(wf_sim_chip_stats(chip)->bytes, bytes + 3 + N); /* the model has the frame */
+    /* Not there yet: the buffer is untouched, no TCIF, NDTR counts what is left. */
+    assert_int_equal(b->sram[RX_BUF - WF_EMU_SRAM_BASE], 0xEE);
+    assert_false(rd(b, DMA2 + 0x00) & DMA_TCIF0);
+    assert_int_equal(rd(b, DMA_S(0, 0x04)), N);
+    run_cycles(b, N / 2 * byte_cycles(1));
+    assert_int_equal(rd(b, DMA_S(0, 0x04)), N - N / 2);
+    run_cycles(b, (N - N / 2) * byte_cycles(1));
+    assert_true(rd(b, DMA2 + 0x00) & DMA_TCIF0);
+    assert_true(rd(b, DMA2 + 0x00) & DMA_TCIF3);
+    assert_int_equal(rd(b, DMA_S(0, 0x04)), 0);
+    assert_false(rd(b, DMA_S(0, 0)) & 1u); /* EN cleared by the hardware */
+    assert_memory_equal(b->sram + (RX_BUF - WF_EMU_SRAM_BASE), by_cpu, N);
+    dma_end(b);
+    cs(b, false);
+    assert_int_equal(b->stop, WF_EMU_STOP_NONE);
+    for (size_t i = 0; i < wf_sim_chip_violation_count(chip); i++) {
+        print_message("chip model: %s\n", wf_sim_chip_violation(chip, i)->what);
+    }
+    assert_int_equal(wf_sim_chip_violation_count(chip), 0);
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
+}
+
+/* The transfer ends N x 8 SCK periods after it starts, at any prescaler, while the CPU
+ * runs; a WFI sleeps until then (with TCIE) and counts as waiting for the bus. */
+static void test_dma_time_follows_sck(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    for (unsigned br = 1; br <= 4; br++) {
+        struct wf_sim_chip *chip;
+        struct wf_emu *b = w5500_on_spi1(&chip);
+        wr(b, SPI1 + 0x00, 0);
+        wr(b, SPI1 + 0x00, (1u << 9) | (1u << 8) | (1u << 2) | (br << 3));
+        wr(b, SPI1 + 0x00, rd(b, SPI1) | (1u << 6));
+        cs(b, true);
+        xfer(b, 0x00), xfer(b, 0x00), xfer(b, 0x00);
+        uint64_t t0 = wf_emu_cycles(b);
+        dma_start(b, N);
+        uint64_t t = N * byte_cycles(br);
+        run_cycles(b, t - 1);
+        assert_false(rd(b, DMA2 + 0x00) & DMA_TCIF0);
+        run_cycles(b, 1);
+        assert_true(rd(b, DMA2 + 0x00) & DMA_TCIF0);
+        assert_int_equal(wf_emu_cycles(b) - t0, t);
+        dma_end(b);
+        /* Again, and the CPU waits for it (as a WFI does): the wait is the rest of the bus time. */
+        xfer(b, 0x00);
+        dma_start(b, N);
+        run_cycles(b, 10);
+        assert_int_equal(emu_dma_wake_cycles(b), wf_emu_cycles(b) - 10 + t);
+        uint64_t waited = b->bus_wait_cycles;
+        emu_dma_wait(b);
+        assert_int_equal(b->bus_wait_cycles - waited, t - 10);
+        assert_true(rd(b, DMA2 + 0x00) & DMA_TCIF0);
+        dma_end(b);
+        cs(b, false);
+        assert_int_equal(b->stop, WF_EMU_STOP_NONE);
+        wf_emu_free(b);
+        wf_sim_chip_free(chip);
+    }
+}
+
+static void test_dma_rules(void **state)
+{
+    (void)state;
+    struct wf_sim_chip *chip;
+    struct wf_emu *b = w5500_on_spi1(&chip);
+    cs(b, true);
+    xfer(b, 0x00), xfer(b, 0x39), xfer(b, 0x00);
+    dma_start(b, 8);
+    /* Chip select raised before the transfer's end: the frame would be cut. */
+    (void)wf_emu_write(b, GPIOB + 0x18, 4, 1u << 6);
+    assert_int_equal(b->stop, WF_EMU_STOP_RULE);
+    assert_non_null(strstr(b->stop_msg, "DMA transfer"));
+    wf_emu_free(b);
+    /* A stream's address written while it is enabled; another channel. */
+    b = wf_emu_new(nucleo(), chip, 1);
+    spi_setup(b);
+    cs(b, true);
+    dma_start(b, 8);
+    assert_int_equal(wf_emu_write(b, DMA_S(0, 0x0C), 4, RX_BUF), -1);
+    assert_non_null(strstr(b->stop_msg, "EN = 0"));
+    wf_emu_free(b);
+    b = wf_emu_new(nucleo(), chip, 1);
+    wr(b, RCC + 0x30, 1u << 22);
+    wr(b, DMA_S(1, 0x08), SPI1 + 0x0C);
+    wr(b, DMA_S(1, 0x0C), RX_BUF);
+    wr(b, DMA_S(1, 0x04), 4);
+    assert_int_equal(wf_emu_write(b, DMA_S(1, 0), 4, DMA_CR_CH3 | 1u), -1);
+    assert_int_equal(b->stop, WF_EMU_STOP_UNMODELLED);
+    wf_emu_free(b);
+    wf_sim_chip_free(chip);
 }
 
 /* ---- USART2 ---- */
@@ -1219,6 +1461,9 @@ static void test_usart_spi_irq_lines(void **state)
     wr(b, SPI1 + 0x04, 1u << 6);         /* RXNEIE */
     assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
     wr(b, SPI1 + 0x0C, 0x55);
+    assert_false(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1)); /* the byte is on the bus */
+    run_cycles(b, byte_cycles(1));
+    emu_spi_update(b); /* as between slices */
     assert_true(emu_exc_is_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1));
     emu_exc_clear_pending(b, EMU_EXC_IRQ0 + EMU_IRQ_SPI1);
     (void)rd(b, SPI1 + 0x0C);
@@ -1565,6 +1810,10 @@ int main(void)
         cmocka_unit_test(test_spi_frame_to_chip),
         cmocka_unit_test(test_spi_w5500_frames),
         cmocka_unit_test(test_spi_rules),
+        cmocka_unit_test(test_spi_bus_time),
+        cmocka_unit_test(test_dma_same_bytes_as_cpu),
+        cmocka_unit_test(test_dma_time_follows_sck),
+        cmocka_unit_test(test_dma_rules),
         cmocka_unit_test(test_usart_capture),
         cmocka_unit_test(test_iwdg_expiry),
         cmocka_unit_test(test_dwt_systick_time),

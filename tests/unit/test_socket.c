@@ -73,6 +73,109 @@ static void test_tcp_receive_1mib(void **state)
     wf_peer_stop(peer);
 }
 
+/* A port whose long reads run "in the background" as the board's DMA does: the start
+ * only records the read (and scribbles on the buffer, as a transfer in progress
+ * would), the bytes arrive at spi_wait or when any other SPI call ends the read. */
+static struct {
+    struct wf_port_sim *host;
+    bool pending;
+    uint8_t hdr[8];
+    size_t hdr_len, len;
+    uint8_t *rx;
+    int outcome;
+    unsigned starts, ended_by_other;
+    uint8_t tx[8 + 8192], in[8 + 8192];
+} bg;
+
+static int bg_end(void)
+{
+    bg.pending = false;
+    memcpy(bg.tx, bg.hdr, bg.hdr_len);
+    memset(bg.tx + bg.hdr_len, 0, bg.len);
+    int rc = wf_sim_chip_spi_frame(bg.host->model, bg.tx, bg.in, bg.hdr_len + bg.len);
+    memcpy(bg.rx, bg.in + bg.hdr_len, bg.len);
+    return rc;
+}
+
+static int bg_frame(void *ctx, const uint8_t *tx, uint8_t *rx, size_t len)
+{
+    if (bg.pending) {
+        bg.outcome = bg_end();
+        bg.ended_by_other++;
+    }
+    return wf_sim_chip_spi_frame(((struct wf_port_sim *)ctx)->model, tx, rx, len);
+}
+
+static int bg_read_start(void *ctx, const uint8_t *hdr, size_t hdr_len, uint8_t *rx, size_t len)
+{
+    (void)ctx;
+    assert_true(hdr_len <= sizeof bg.hdr && len <= sizeof bg.tx - hdr_len);
+    if (bg.pending) {
+        bg.outcome = bg_end();
+    }
+    memcpy(bg.hdr, hdr, hdr_len);
+    bg.hdr_len = hdr_len;
+    bg.len = len;
+    bg.rx = rx;
+    memset(rx, 0xEE, len);
+    bg.pending = true;
+    bg.starts++;
+    return 0;
+}
+
+static int bg_wait(void *ctx)
+{
+    (void)ctx;
+    int rc = bg.pending ? bg_end() : bg.outcome;
+    bg.outcome = 0;
+    return rc;
+}
+
+/* W5500 with reads that run beside the caller (wf_chip_sock_rx_read_start) and the
+ * socket layer's RX prefetch: every byte arrives, in order, as with the CPU path
+ * (test_tcp_receive_1mib); reads alternate 5 bytes and 3000 as TLS's header and body. */
+static void test_tcp_receive_prefetch_w5500(void **state)
+{
+    (void)state;
+    enum { TOTAL = 256 * 1024 };
+    struct wf_fixture *f = wf_fixture_new_variant(7, WF_SIM_W5500);
+    memset(&bg, 0, sizeof bg);
+    bg.host = &f->host;
+    f->host.port.spi_frame = bg_frame;
+    f->host.port.spi_read_start = bg_read_start;
+    f->host.port.spi_wait = bg_wait;
+    const uint8_t big[WF_CHIP_MAX_SOCKETS] = {8};
+    assert_int_equal(wf_chip_set_buffer_sizes(&f->chip, big, big), 0);
+    static uint8_t prefetch[4096];
+    wf_net_set_rx_prefetch(&f->net, prefetch, sizeof prefetch);
+    struct wf_peer *peer = wf_peer_start(WF_PEER_TCP_SOURCE, TOTAL);
+    assert_non_null(peer);
+    int fd = wf_fix_tcp_connect(f, wf_peer_port(peer));
+    static uint8_t buf[3000];
+    size_t total = 0;
+    for (unsigned k = 0;; k++) {
+        int n = wf_net_recv(&f->net, fd, buf, k % 2 ? sizeof buf : 5);
+        if (n <= 0) {
+            assert_int_equal(n, 0);
+            break;
+        }
+        for (int i = 0; i < n; i++) {
+            if (buf[i] != wf_peer_pattern(total + (size_t)i)) {
+                fail_msg("pattern mismatch at byte %zu", total + (size_t)i);
+            }
+        }
+        total += (size_t)n;
+    }
+    print_message("# prefetch: %u reads started, %u ended by another SPI access\n", bg.starts,
+                  bg.ended_by_other);
+    assert_int_equal(total, TOTAL);
+    assert_int_equal(wf_sim_chip_stats(f->model)->rx_mem_reads, TOTAL); /* each byte read once */
+    assert_true(bg.starts > 0);
+    assert_int_equal(wf_net_close(&f->net, fd), 0);
+    wf_peer_stop(peer);
+    wf_fixture_free(f);
+}
+
 static void test_tcp_send_1mib(void **state)
 {
     struct wf_fixture *f = *state;
@@ -652,6 +755,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, wf_fixture_setup, wf_fixture_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ephemeral_port_range),
+        cmocka_unit_test(test_tcp_receive_prefetch_w5500),
         T(test_tcp_echo_with_wraparound),
         T(test_tcp_receive_1mib),
         T(test_tcp_send_1mib),
