@@ -408,8 +408,7 @@ int wf_fetch_start(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_
  * steps that can be done at once (sending what the chip takes), and at most
  * one handshake step of mbedTLS or one piece of the response (up to
  * WF_FETCH_IO_BUF bytes, taking at most WF_TLS_NOWAIT_READ_MAX bytes from
- * the socket in the full TLS profile), so a fast server cannot keep a poll
- * busy. The long steps
+ * the socket), so a fast server cannot keep a poll busy. The long steps
  * left: a public-key operation inside the handshake (0.02 to 0.25 s of CPU
  * on the board in the full profile, up to 1.25 s in the small one:
  * docs/embedding.md), and the send of a DNS query (the chip's ARP for the

@@ -112,9 +112,7 @@ extern "C" {
 /** The most bytes one call that does not wait (wf_tls_handshake_step,
  *  wf_tls_read_nowait, wf_tls_write_nowait, wf_tls_close_step) takes from the
  *  socket: a record that keeps arriving is taken over several calls, so that
- *  one call (one wf_fetch_poll) stays short however fast the peer sends. Not
- *  in the small TLS profile (its flash budget has no room for it): there a
- *  call may take a whole record. */
+ *  one call (one wf_fetch_poll) stays short however fast the peer sends. */
 #ifndef WF_TLS_NOWAIT_READ_MAX
 #define WF_TLS_NOWAIT_READ_MAX 4096
 #endif

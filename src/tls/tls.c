@@ -79,26 +79,16 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 }
 
 /* A call that does not wait begins: the bio returns at once, and takes at most
- * WF_TLS_NOWAIT_READ_MAX bytes from the socket during it. The small profile
- * (no room left in its flash budget) has no such share: a call there may take
- * a whole record that keeps arriving (docs/embedding.md). */
-#if defined(WF_TLS_PROFILE_SMALL)
-#define NOWAIT_SHARE 0
-#else
-#define NOWAIT_SHARE 1
-#endif
-
+ * WF_TLS_NOWAIT_READ_MAX bytes from the socket during it. */
 static void nowait_begin(wf_tls_t *t)
 {
     t->nowait = true;
-#if NOWAIT_SHARE
     t->nowait_room = WF_TLS_NOWAIT_READ_MAX;
-#endif
 }
 
 bool wf_tls_nowait_progressed(const wf_tls_t *t)
 {
-    return NOWAIT_SHARE && t->nowait_room != WF_TLS_NOWAIT_READ_MAX;
+    return t->nowait_room != WF_TLS_NOWAIT_READ_MAX;
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
@@ -108,18 +98,18 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
         return BIO_FAILED;
     }
     if (t->nowait) {
-        if (NOWAIT_SHARE && len > t->nowait_room) {
+        if (len > t->nowait_room) {
             len = t->nowait_room; /* this call's share: the rest in the next */
         }
         wf_net_set_timeout(t->net, t->fd, 0);
     }
     /* len 0: the share is taken; else nothing there now. mbedTLS keeps a
      * partial record for the next call. */
-    int n = NOWAIT_SHARE && len == 0 ? WF_EAGAIN : wf_net_recv(t->net, t->fd, buf, len);
+    int n = len == 0 ? WF_EAGAIN : wf_net_recv(t->net, t->fd, buf, len);
     if (n == WF_EAGAIN && t->nowait) {
         return MBEDTLS_ERR_SSL_WANT_READ;
     }
-    if (NOWAIT_SHARE && n > 0) {
+    if (n > 0) {
         t->nowait_room -= (size_t)n; /* read only after a call that does not wait, which resets it */
     }
     if (n == 0 && len > 0) {
