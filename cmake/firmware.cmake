@@ -66,7 +66,7 @@ set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S
-    REPORT_COUNT DISCARD_BODY)
+    REPORT_COUNT DISCARD_BODY OTA_URL)
 
 # wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
@@ -79,7 +79,7 @@ set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP M
 # GROUP: built by the target wf_images_<group> (default: the image is built by `all`).
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
+  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP;SLOT" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
   endif()
@@ -88,6 +88,17 @@ function(wf_firmware_image dir)
   wf_cross_board(${I_BOARD})
   get_property(ldscript GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDSCRIPT)
   get_property(lddir GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDDIR)
+  set(image_region ${WF_FW_IMAGE_REGION})
+  if(I_SLOT)
+    # An update slot's image (docs/ota.md): its memory map, the update code and the
+    # release key's public half; the region is the slot without header and trailer.
+    set(ldscript ${lddir}/stm32f411xe_slot_${I_SLOT}.ld)
+    if(I_SLOT STREQUAL "a")
+      math(EXPR image_region "192 * 1024 - 512 - 256")
+    else()
+      math(EXPR image_region "256 * 1024 - 512 - 256")
+    endif()
+  endif()
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
   wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1})
@@ -113,6 +124,11 @@ function(wf_firmware_image dir)
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c
                  ${CMAKE_SOURCE_DIR}/apps/firmware/fw_report.c)
+  if(I_SLOT)
+    wf_ota_pubkey_source(pubkey_c)
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/apps/firmware/fw_ota.c ${pubkey_c})
+    target_compile_definitions(${target} PRIVATE WF_FW_OTA=1)
+  endif()
   set_target_properties(${target} PROPERTIES OUTPUT_NAME firmware SUFFIX ".elf" RUNTIME_OUTPUT_DIRECTORY ${out})
   if(I_GROUP)
     set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
@@ -183,7 +199,7 @@ function(wf_firmware_image dir)
   if(I_GROUP)
     add_custom_target(${target}_budget
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:${target}>
-              ${flash_budget} ${ram_budget} ${WF_FW_IMAGE_REGION}
+              ${flash_budget} ${ram_budget} ${image_region}
       DEPENDS ${target}
       COMMENT "${dir} (${I_BOARD}, ${I_PROFILE} profile): memory table and budgets"
       VERBATIM)
@@ -194,12 +210,14 @@ function(wf_firmware_image dir)
   else()
     add_custom_target(${target}_budget ALL
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:${target}>
-              ${flash_budget} ${ram_budget} ${WF_FW_IMAGE_REGION}
+              ${flash_budget} ${ram_budget} ${image_region}
       DEPENDS ${target}
       COMMENT "${dir} (${I_BOARD}, ${I_PROFILE} profile): memory table and budgets"
       VERBATIM)
   endif()
 endfunction()
+
+include(${CMAKE_SOURCE_DIR}/cmake/ota.cmake)
 
 # ---- the images ----
 # The user's images, one per board and profile, from the cache variables above
