@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "board.h"
-#include "flash_prog.h"
 #include "gpio.h"
 #include "clock.h"
 #include "ota_layout.h"
+#include "ota_port.h"
 #include "stm32f4_board.h"
 #include "stm32f4_regs.h"
 #include "usart.h"
@@ -75,12 +75,6 @@ static void console_down(void)
     STM32F4_USART(BOARD_CONSOLE_USART)->CR1 = 0; /* the application sets it up again */
 }
 
-static int program_word(void *ctx, uint32_t addr, uint32_t word)
-{
-    (void)ctx;
-    return stm32f4_flash_program(addr, (const uint8_t *)&word, 4);
-}
-
 /* The application's vector table: its initial SP and reset handler. */
 __attribute__((noreturn)) static void start(uint32_t vectors)
 {
@@ -118,11 +112,7 @@ static void report_slot(const struct wf_ota_boot_choice *c, int i, const struct 
 
 int main(void)
 {
-    static const struct wf_ota_slot slots[2] = {
-        {'A', STM32F4_OTA_SLOT_A_ADDR, STM32F4_OTA_SLOT_A_SIZE, (const uint8_t *)STM32F4_OTA_SLOT_A_ADDR},
-        {'B', STM32F4_OTA_SLOT_B_ADDR, STM32F4_OTA_SLOT_B_SIZE, (const uint8_t *)STM32F4_OTA_SLOT_B_ADDR},
-    };
-    static const struct wf_ota_flash flash = {NULL, program_word};
+    const struct wf_ota_slot *slots = stm32f4_ota_slots();
     static struct wf_ota_boot_choice c;
 
     console_up();
@@ -130,7 +120,7 @@ int main(void)
     if (RCC->CSR & RCC_CSR_IWDGRSTF) {
         say("boot: the last reset was the watchdog's\n");
     }
-    wf_ota_boot_choose(slots, &flash, WF_BOARD_NAME, STM32F4_OTA_MAX_ATTEMPTS, &c);
+    wf_ota_boot_choose(slots, stm32f4_ota_word_flash(), WF_BOARD_NAME, STM32F4_OTA_MAX_ATTEMPTS, &c);
     for (int i = 0; i < 2; i++) {
         report_slot(&c, i, &slots[i]);
     }

@@ -173,7 +173,7 @@ function(wf_firmware_image dir)
     if(NOT ok OR NOT var IN_LIST WF_FW_IMAGE_SETTINGS)
       message(FATAL_ERROR "wf_firmware_image(${dir}): '${setting}' is not one of ${WF_FW_IMAGE_SETTINGS}=value")
     endif()
-    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY")
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "OTA_URL")
       # Plain text -> a C string literal.
       string(REPLACE "\\" "\\\\" value "${value}")
       string(REPLACE "\"" "\\\"" value "${value}")
@@ -234,6 +234,12 @@ foreach(board IN LISTS WF_BOARDS)
   wf_firmware_image(fw/${board} BOARD ${board} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
                     PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
                     GROUP user)
+  # The user's release for both update slots (make ota-image signs them: docs/ota.md).
+  foreach(slot a b)
+    wf_firmware_image(fw-release/${board}/${slot} BOARD ${board} SLOT ${slot} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
+                      PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
+                      GROUP release)
+  endforeach()
   if(NOT WF_FW_CERT)
     wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small CA_BUNDLE ${WF_CA_BUNDLE}
                       PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP user)
@@ -270,6 +276,15 @@ if(WF_TEST_PKI)
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/big.bin)
     wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/chunked.bin)
+    # Firmware updates (tests/e2e/ota.sh, make run-ota): the release linked for each
+    # slot, updating from /ota/<board>/<slot>.bin; and an image that never passes its
+    # health check (its host does not resolve), for the rollback.
+    foreach(slot a b)
+      wf_firmware_image(fw-ota/${board}/${slot} BOARD ${board} SLOT ${slot} CA_BUNDLE ${root} GROUP ota
+                        SET USE_DHCP=0 OTA_URL=https://www.example.test/ota/${board}/%s.bin)
+    endforeach()
+    wf_firmware_image(fw-ota-sick/${board}/b BOARD ${board} SLOT b CA_BUNDLE ${root} GROUP ota
+                      SET USE_DHCP=0 URL=https://nowhere.example.test/)
   endforeach()
   # The default board's other cases. The small TLS profile (its peaks are checked
   # like the full profile's); a POST of a JSON body with two header fields to the

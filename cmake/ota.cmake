@@ -5,7 +5,7 @@
 # the repository. Empty: the build tree's test key, made here once (the tests sign
 # with it; never ship images signed with it).
 set(WF_OTA_KEY "" CACHE FILEPATH "Firmware updates: the release key (PEM, P-256); empty: a test key in the build tree")
-set(wf_ota_key ${WF_OTA_KEY})
+set(wf_ota_key "${WF_OTA_KEY}")
 if(wf_ota_key STREQUAL "")
   set(wf_ota_key ${CMAKE_BINARY_DIR}/ota/test-release-key.pem)
   if(NOT EXISTS ${wf_ota_key})

@@ -9,6 +9,8 @@
  * instructions to chip-init, dns, tcp-connect, tls-handshake and http.
  */
 #include <stdarg.h>
+#include <stdlib.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +27,9 @@
 #include "wizfetch/sntp.h"
 #include "wizfetch/socket.h"
 #include "wizfetch/tls.h"
+#if WF_FW_OTA
+#include "fw_ota.h"
+#endif
 
 #define FW_VERSION "0.1.0"
 
@@ -45,6 +50,9 @@ static const struct wf_port *port;
 /* Port clock at which the current attempt (DHCP, SNTP, DNS, connect, TLS,
  * body) must be over: one deadline, WF_FW_FETCH_TIMEOUT_MS from its start. */
 static uint32_t attempt_end;
+
+/* The last fetch's HTTP status (the update's health check wants a 2xx). */
+static int last_status;
 
 static uint32_t attempt_left(void)
 {
@@ -413,6 +421,7 @@ static int fetch_once(void)
         rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
     }
     phase("done");
+    last_status = result.http_status;
     if (rc < 0) {
         say("fetch failed in %s: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
     } else {
@@ -426,6 +435,85 @@ static int fetch_once(void)
     wf_net_free(&net);
     return rc;
 }
+
+#if WF_FW_OTA
+/* ---- update: the image into the inactive slot (fw_ota.h) ------------------------ */
+
+struct ota_body {
+    struct wf_ota_sink sink;
+    uint32_t offset;
+    int error;
+};
+
+static int on_ota_header(void *ctx, const char *name, const char *value)
+{
+    struct ota_body *b = ctx;
+    /* Refuse what cannot fit before the first erase. */
+    if (strcasecmp(name, "Content-Length") == 0 && strtoul(value, NULL, 10) > b->sink.capacity) {
+        say("ota: refused: %s bytes do not fit the slot (%lu); the running image is untouched", value,
+            (unsigned long)b->sink.capacity);
+        b->error = WF_EMSGSIZE;
+        return WF_EWRITE;
+    }
+    return 0;
+}
+
+static int on_ota_body(void *ctx, const uint8_t *data, size_t len)
+{
+    struct ota_body *b = ctx;
+    int rc = b->sink.write(b->sink.ctx, b->offset, data, len);
+    if (rc < 0) {
+        b->error = rc;
+        return WF_EWRITE;
+    }
+    b->offset += (uint32_t)len;
+    return 0;
+}
+
+static void ota_update(void)
+{
+    char url[192];
+    if (fw_ota_url(WF_FW_OTA_URL, url, sizeof url) == NULL) {
+        return;
+    }
+    phase("ota-download");
+    say("ota: downloading %s", url);
+    static struct ota_body body;
+    memset(&body, 0, sizeof body);
+    fw_ota_sink(&body.sink);
+    const struct wf_fetch_callbacks cb = {
+        .ctx = &body, .status = on_status, .header = on_ota_header, .body = on_ota_body};
+    uint32_t t0 = wf_port_millis(port);
+    int rc = start_chip();
+    attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
+    if (rc == 0) {
+        rc = bring_up_network();
+    }
+    if (rc == 0) {
+        struct wf_fetch_options o = options;
+        struct wf_fetch_result result;
+        o.url = url;
+        o.method = NULL;
+        o.headers = NULL;
+        o.header_count = 0;
+        memset(&o.body, 0, sizeof o.body);
+        o.fail_on_http_error = true;
+        o.total_timeout_ms = attempt_left();
+        rc = wf_fetch(&work, &net, &tls, &o, &cb, &result);
+        rc = body.error != 0 ? body.error : rc;
+    }
+    wf_dhcp_free(&dhcp);
+    wf_net_free(&net);
+    say("ota: download took %lu ms", (unsigned long)(wf_port_millis(port) - t0));
+    phase("ota-install");
+    if (rc < 0) {
+        fw_ota_say_refusal();
+        say("ota: download failed: %s; the running image is untouched", wf_strerror(rc));
+        return;
+    }
+    (void)fw_ota_install(body.offset); /* resets on success */
+}
+#endif
 
 static uint32_t wait_and_grow(uint32_t backoff)
 {
@@ -548,6 +636,9 @@ int main(void)
     port = wf_board_port();
     say("");
     say("wizfetch firmware %s on %s", FW_VERSION, wf_board_name());
+#if WF_FW_OTA
+    fw_ota_boot(say);
+#endif
     if (wf_board_watchdog_reset()) {
         say("note: the previous run was ended by the watchdog");
     }
@@ -582,6 +673,14 @@ int main(void)
 #endif
     for (;;) {
         rc = fetch_once();
+#if WF_FW_OTA
+        if (rc == 0 && last_status >= 200 && last_status < 300) {
+            fw_ota_healthy();
+            ota_update();
+        } else {
+            fw_ota_unhealthy();
+        }
+#endif
         if (rc == 0) {
             backoff = WF_FW_RETRY_FIRST_MS;
             wf_board_exit(0);

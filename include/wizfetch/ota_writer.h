@@ -14,8 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "wizfetch/ota_download.h"
 #include "wizfetch/ota_image.h"
+
+struct wf_ota_sink; /* ota_download.h */
 
 /** The flash under the writer (the board's FLASH interface, or a test's model). */
 struct wf_ota_flash_ops {

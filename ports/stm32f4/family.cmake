@@ -14,6 +14,7 @@ function(wf_family_library target part)
     ${dir}/adc_entropy.c
     ${dir}/flash_seed.c
     ${dir}/flash_prog.c
+    ${dir}/ota_port.c
     ${dir}/port_stm32f4.c
     ${dir}/board_api.c
     ${dir}/board_math.c

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "wizfetch/error.h"
+#include "wizfetch/ota_download.h"
 
 void wf_ota_writer_init(struct wf_ota_writer *w, const struct wf_ota_flash_ops *ops, uint32_t slot_addr,
                         uint32_t slot_size)
