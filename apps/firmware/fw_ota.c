@@ -13,7 +13,9 @@
 #include "wizfetch/ota_slot.h"
 #include "wizfetch/ota_writer.h"
 
-#define FW_OTA_TRIAL_FAILURES 2u
+/* An image on trial resets at its first failed health check: each boot is one try, and the
+ * bootloader gives it STM32F4_OTA_MAX_ATTEMPTS of them (no backoff waits on trial). */
+#define FW_OTA_TRIAL_FAILURES 1u
 
 extern const uint8_t wf_ota_slot_addr[]; /* the slot's linker script */
 extern const uint8_t wf_ota_pubkey[WF_OTA_PUBKEY_LEN];
@@ -89,9 +91,8 @@ void fw_ota_unhealthy(void)
     if (st.confirmed || !st.marked || ++failures < FW_OTA_TRIAL_FAILURES) {
         return;
     }
-    say("ota: slot %c v%lu on trial failed its health check %u times: resetting (the bootloader counts the "
-        "boots)",
-        running->name, (unsigned long)running_header.image_version, failures);
+    say("ota: slot %c v%lu on trial failed its health check: resetting (the bootloader counts the boots)",
+        running->name, (unsigned long)running_header.image_version);
     stm32f4_system_reset();
 }
 

@@ -23,7 +23,7 @@ void fw_ota_boot(void (*say)(const char *fmt, ...));
 /** The health check passed: confirm the running image (mark it first if it runs as flashed). */
 void fw_ota_healthy(void);
 
-/** The health check failed: an image on trial resets after FW_OTA_TRIAL_FAILURES failures. */
+/** The health check failed: an image on trial resets (the bootloader counts its boots). */
 void fw_ota_unhealthy(void);
 
 /**
