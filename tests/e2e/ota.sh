@@ -183,8 +183,8 @@ cut_phase() { # LOG
     echo "erase of sector ${m##* }"
     return
   fi
-  if [[ -z $m ]]; then
-    if grep -q "instruction limit\|--max-instructions" "$1"; then echo "instruction count"; else echo "none"; fi
+  if [[ -z $m ]]; then # an instruction count: the phase the firmware was in
+    echo "instr. count, phase $(tr -d '\r' <"$1" | sed -n 's/^\[phase\] //p' | tail -n 1)"
     return
   fi
   addr=$((16#${m##*0x}))
@@ -213,7 +213,7 @@ if area_selected; then
   # The reference run (no cut): how many word programs the download and each later write is.
   cp "$base" "$work/ref.flash"
   run "$work/ref.flash" "$work/ref.log" || true
-  dl_programs=$(sed -n 's/^ota: [0-9]* bytes in slot B ([0-9]* sector erases, \([0-9]*\) word programs)/\1/p' "$work/ref.log" | head -n 1)
+  dl_programs=$(tr -d "\r" <"$work/ref.log" | sed -n 's/^ota: [0-9]* bytes in slot B ([0-9]* sector erases, \([0-9]*\) word programs)/\1/p' | head -n 1)
   # Instruction counts: the base run's total is about where the download starts.
   base_instr=$(awk '$1 == "total" { print $2; exit }' "$work/base.log")
   dl_instr=$(awk '$1 == "ota-download" { print $2; exit }' "$work/ref.log")
@@ -239,7 +239,7 @@ if area_selected; then
     [[ $rc == 116 || $rc == 114 ]] || fail "the cut run ended with exit $rc, not the power cut (0x74) or the limit (0x72)"
     LOG=$work/cut-$name-2.log
     run "$work/cut.flash" "$LOG" || fail "the power-up after the cut: emulator exit $?"
-    starts=$(grep -m1 '^boot: starting' "$LOG" | sed 's/^boot: starting //')
+    starts=$(grep -m1 '^boot: starting' "$LOG" | tr -d '\r' | sed 's/^boot: starting //')
     [[ -n $starts ]] || fail "no image started after the cut"
     if [[ $marked == 1 && $starts != "slot B v2"* ]]; then fail "the update had finished, but $starts"; fi
     if has "$LOG" "ota: slot B v2 confirmed" || has "$LOG" "boot: starting slot B v2 (v2): confirmed"; then
@@ -264,4 +264,5 @@ if area_selected; then
   cut_case after_confirmation --max-instructions $((ref_instr - 2000000)) 1
 fi
 
+[[ -n ${OTA_KEEP:-} ]] && cp -r "$work" "$OTA_KEEP"
 summary
