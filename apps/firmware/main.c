@@ -476,7 +476,6 @@ static void ota_update(void)
     if (fw_ota_url(WF_FW_OTA_URL, url, sizeof url) == NULL) {
         return;
     }
-    phase("ota-download");
     say("ota: downloading %s", url);
     static struct ota_body body;
     memset(&body, 0, sizeof body);
@@ -490,6 +489,7 @@ static void ota_update(void)
         rc = bring_up_network();
     }
     if (rc == 0) {
+        phase("ota-download"); /* the whole download: one phase of the emulator's report */
         struct wf_fetch_options o = options;
         struct wf_fetch_result result;
         o.url = url;
