@@ -385,7 +385,7 @@ EOF
     cat <<EOF
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
-  log_format wf '\$server_port \$ssl_protocol \$ssl_cipher "\$request" \$status \$body_bytes_sent';
+  log_format wf '\$server_port \$ssl_protocol \$ssl_cipher sni=\$ssl_server_name "\$request" \$status \$body_bytes_sent';
   access_log $dir/access.log wf;
   keepalive_timeout 5s;
   gzip off;

@@ -104,7 +104,10 @@ enum wf_error {
     /* TLS, continued */
     WF_ETLS_CERT_UNREADABLE =
         -90, /**< the server sent no certificate this build can parse (e.g. DSA-signed) */
-    WF_ELAST = WF_ETLS_CERT_UNREADABLE /**< the lowest code in use; new codes go above and move this */
+
+    /* Firmware image download (src/ota) */
+    WF_EOTA_TOOBIG = -91,     /**< the image is larger than the sink (the slot) it is to be written into */
+    WF_ELAST = WF_EOTA_TOOBIG /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

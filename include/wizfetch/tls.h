@@ -238,6 +238,7 @@ typedef struct wf_tls {
     bool resumed;          /**< this handshake resumed it */
     uint16_t port;         /**< the server's port (wf_tls_connect_port), 0 = not known */
     const char *host;      /**< the server's name during a handshake (the caller's string) */
+    char ip_host[16];      /**< the server's IPv4 literal (never sent as SNI), or "" for a DNS name */
     uint8_t peer_spki[32]; /**< SHA-256 of the server key's DER SubjectPublicKeyInfo */
     struct wf_tls_session_cache sessions;
     struct wf_tls_session_stats session_stats;

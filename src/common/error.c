@@ -88,6 +88,7 @@ static const struct error_text error_texts[] = {
      "NTP: the server's time is before the time floor (clock set back?)"},
     {WF_ETLS_CERT_UNREADABLE, "WF_ETLS_CERT_UNREADABLE",
      "server certificate unreadable (unsupported algorithm or encoding)"},
+    {WF_EOTA_TOOBIG, "WF_EOTA_TOOBIG", "image larger than its slot"},
 };
 
 static const struct error_text *find(int err)

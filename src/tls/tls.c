@@ -20,6 +20,7 @@
 #include "tls/client_cert.h"
 #include "tls/tls_platform.h"
 #include "wizfetch/error.h"
+#include "wizfetch/url.h"
 
 /* A bio failure whose cause is kept in t->io_error. */
 #define BIO_FAILED MBEDTLS_ERR_SSL_INTERNAL_ERROR
@@ -153,6 +154,14 @@ static bool key_is_pinned(const wf_tls_t *t)
     return false;
 }
 
+/* The name the server's certificate must carry: our copy of an IPv4 literal,
+ * else mbedTLS's copy of the DNS name (it outlives the caller's string, for
+ * the TLS 1.3 tickets that arrive after the handshake). */
+static const char *peer_host(wf_tls_t *t)
+{
+    return t->ip_host[0] != '\0' ? t->ip_host : mbedtls_ssl_get_hostname(&t->ssl);
+}
+
 static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 {
     wf_tls_t *t = ctx;
@@ -171,7 +180,7 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         summarize(t, crt);
         /* Stricter than mbedTLS: an IP is matched only against iPAddress
          * entries, no wildcard for a whole top-level domain (peer_check.h). */
-        const char *host = mbedtls_ssl_get_hostname(&t->ssl);
+        const char *host = peer_host(t);
         if (host != NULL) {
             *flags |= wf_tls_peer_name_flags(crt, host);
         }
@@ -344,7 +353,7 @@ static uint32_t now_ms(const wf_tls_t *t)
  * pins (t->connected, not `insecure`). Best effort: a failure keeps nothing. */
 static void keep_session(wf_tls_t *t, enum wf_tls_session_kind kind)
 {
-    const char *host = mbedtls_ssl_get_hostname(&t->ssl);
+    const char *host = peer_host(t);
     if (!sessions_on(t) || !t->connected || host == NULL) {
         return;
     }
@@ -810,7 +819,18 @@ int wf_tls_start(wf_tls_t *t, wf_net_t *net, int fd, const char *host, uint16_t 
     }
     mbedtls_ssl_free(&t->ssl);
     mbedtls_ssl_init(&t->ssl);
-    if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0 || mbedtls_ssl_set_hostname(&t->ssl, host) != 0) {
+    /* An IP literal is not a server name: RFC 6066 forbids it as SNI, and
+     * mbedTLS 3.6 would send it. mbedTLS gets no name (its own name check is
+     * off, explicitly); ours (peer_check.h) checks the iPAddress entries. */
+    const size_t host_len = strlen(host);
+    uint8_t ip[4];
+    const bool host_is_ip = host_len < sizeof t->ip_host && wf_url_parse_ipv4(host, host_len, ip);
+    t->ip_host[0] = '\0';
+    if (host_is_ip) {
+        memcpy(t->ip_host, host, host_len + 1);
+    }
+    if (mbedtls_ssl_setup(&t->ssl, &t->conf) != 0 ||
+        mbedtls_ssl_set_hostname(&t->ssl, host_is_ip ? NULL : host) != 0) {
         return WF_ENOMEM;
     }
     mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);

@@ -1,268 +1,314 @@
 #!/usr/bin/env bash
-# tests/e2e/ota.sh EMULATOR CROSS_TREE PKI_DIR BOARD -- firmware updates in the emulator
-# (docs/ota.md): the bootloader and the update-slot images of BOARD (CROSS_TREE:
-# boot/<board>/bootloader.bin, fw-ota/<board>/{a,b}/firmware.elf,
-# fw-ota-sick/<board>/b/firmware.elf; the release key CROSS_TREE/ota/test-release-key.pem)
-# against nginx (the update served from /ota/<board>/<slot>.bin) and dnsmasq, the
-# flash kept in a file between runs (wf-board-emu --flash-file) as across power cycles.
-#   update    v1 (as flashed) confirms itself, downloads v2 into slot B, verifies and
-#             marks it, resets; the bootloader starts v2 on trial, v2 confirms itself and
-#             refuses the same version for slot A; the next power-up starts v2, confirmed
-#   rollback  v2 never passes its health check: after 3 boots on trial the bootloader
-#             rolls back to v1, which then refuses to install that image again
-#   refuse    each refused image (another board, not newer, the other slot's, signed by
-#             another key, damaged, truncated, larger than the slot): the console says
-#             why, and the next boot starts v1 confirmed; a refusal by the header leaves
-#             slot B's flash as it was
-#   cut       power cuts (the Nth flash erase or word program of the run torn half-way, or
-#             an instruction count) during the download, the erase, the trial mark, the
-#             bootloader's boot count, the confirmation and after it; after each cut the
-#             next power-up boots a valid image (v2 when the mark was complete) and the
-#             update ends with v2 confirmed. Prints the table of cut points and outcomes.
-# OTA_AREA=NAME runs one area (ctest: firmware_ota_<board>_<area>).
+# tests/e2e/ota.sh WF_OTA_FETCH_BINARY -- the firmware image download
+# (include/wizfetch/ota_download.h) end to end, through the modelled W5100.
+#
+# wf-ota-fetch (apps/wf-ota-fetch) downloads a URL into a file that stands for the
+# slot; every successful case compares the file's SHA-256 with the served file's.
+# Servers on 127.0.0.1 (scripts/test-servers.sh):
+#   nginx    plain http and https (the test PKI's RSA chain, TLS 1.2 + 1.3): the
+#            whole image, pieces of 4 KiB over one kept connection (nginx's
+#            $connection and $connection_requests in its log), an image larger than
+#            the slot (refused before the first write: the file stays empty), 404
+#   ota_server.py  (tests/e2e/ota_server.py) ranges, ETag, Last-Modified and If-Range,
+#            and on request: the connection cut (FIN or RST) after N body bytes the
+#            first time, or held silent then (one request's time-out),
+#            another image from the second request on (with and without honouring
+#            If-Range), Range ignored, a weak ETag, no ETag, bytes beyond Content-Length
+#   dnsmasq  www.example.test = 10.0.0.1, for the https cases
+#
+# Prints "ok - NAME" or "not ok - NAME: WHY" per case (with the program's last
+# stderr lines as "#" comments on failure), then "N passed, M failed".
+# Exit: 0 all passed, 1 a case failed, 2 the set-up failed.
+# Environment: WF_PKI_DIR (default BUILD/pki next to the binary's apps/ directory),
+#              E2E_ONLY (regex of the cases to run), TS_KEEP=1 keep the temp dir.
 set -uo pipefail
-emu=$1 cross=$2 pki=$3 board=$4
+
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-scripts=$here/../../scripts
-# shellcheck source=harness.sh
-source "$here/harness.sh"
-harness_areas OTA_AREA update rollback refuse cut
-# shellcheck source=../../scripts/test-servers.sh
-source "$scripts/test-servers.sh"
+# shellcheck source=SCRIPTDIR/wizfetch_setup.sh
+source "$here/wizfetch_setup.sh" "$@" # bin, repo, pki, setup_failed; scripts/test-servers.sh
+# shellcheck source=SCRIPTDIR/harness.sh
+source "$here/harness.sh" # begin, fail, end, summary (E2E_ONLY)
+
 ts_init
-"$scripts/make-pki.sh" "$pki" >/dev/null
-ts_start_nginx "$pki"
-ts_start_dnsmasq DNS_PORT
+dir=$TS_DIR/nginx-ota
+img=$TS_DIR/img
+mkdir -p "$dir" "$img"
+chmod 755 "$img"
+head -c 300000 /dev/urandom >"$img/image.bin"
+head -c 300000 /dev/urandom >"$img/image.bin.v2" # ota_server.py's "changed" image
+head -c 70000 /dev/urandom >"$img/small.bin"
+chmod 644 "$img"/*
 
-key=$cross/ota/test-release-key.pem
-boot_bin=$cross/boot/$board/bootloader.bin
-elf_a=$cross/fw-ota/$board/a/firmware.elf
-elf_b=$cross/fw-ota/$board/b/firmware.elf
-elf_sick=$cross/fw-ota-sick/$board/b/firmware.elf
-for f in "$key" "$boot_bin" "$elf_a" "$elf_b" "$elf_sick"; do
-  [[ -f $f ]] || { echo "ota.sh: missing $f (make ota-images)" >&2; exit 1; }
-done
-other_board=nucleo_f411re
-[[ $board == nucleo_f411re ]] && other_board=blackpill_f411ce
-work=$TS_DIR/ota
-served=$TS_DOCROOT/ota/$board
-mkdir -p "$work" "$served"
-chmod 755 "$TS_DOCROOT/ota" "$served"
-
-sign() { # ELF VERSION OUT [ota-sign.py options]
-  local elf=$1 version=$2 out=$3
-  shift 3
-  python3 "$scripts/ota-sign.py" sign --key "$key" --elf "$elf" --version "$version" --board "$board" \
-    --build "v$version" "$@" -o "$out" >/dev/null
-}
-sign "$elf_a" 1 "$work/v1-a.bin"
-sign "$elf_b" 2 "$work/v2-b.bin"
-sign "$elf_a" 2 "$work/v2-a.bin"
-sign "$elf_sick" 2 "$work/sick-b.bin" --build "v2-sick"
-
-serve() { # FILE SLOT: the update for that slot (no FILE: nothing served, 404)
-  rm -f "$served/$2.bin"
-  if [[ -n $1 ]]; then cp "$1" "$served/$2.bin" && chmod 644 "$served/$2.bin"; fi
-}
-
-# run FLASH LOG [emulator options]: one power-up until the firmware exits (or the cut).
-run() {
-  local flash=$1 log=$2
-  shift 2
-  local rc=0
-  timeout -k 5 300 "$emu" --max-seconds 200 --flash-file "$flash" \
-    --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" \
-    "$@" "$elf_a" >"$log" 2>&1 || rc=$?
-  return $rc
-}
-# first_run FLASH LOG: the first power-up of a new board, as `make flash` leaves it (the
-# bootloader, v1 in slot A).
-first_run() {
-  local flash=$1 log=$2
-  shift 2
-  rm -f "$flash"
-  run "$flash" "$log" --load "0x08000000:$boot_bin" --load "0x08010000:$work/v1-a.bin" "$@"
-}
-has() { grep -qF -- "$2" "$1"; }
-expect() { # LOG TEXT...: every TEXT is on the console
-  local log=$1 t
-  shift
-  for t in "$@"; do has "$log" "$t" || fail "console lacks '$t'"; done
-}
-case_on_fail() { [[ -n ${LOG:-} && -f $LOG ]] && grep -E '^(boot|ota|wf-board-emu|fetch)' "$LOG" | tail -n 25 | sed 's/^/# /'; }
-
-# The base: v1 confirmed, nothing to update (404), slot B empty.
-base=$work/base.flash
-serve "" b
-first_run "$base" "$work/base.log" || true
-
-area update
-begin update_v1_to_v2
-if [[ $SKIP == 0 ]]; then
-  LOG=$work/update.log
-  serve "$work/v2-b.bin" b
-  serve "$work/v2-a.bin" a
-  cp "$base" "$work/update.flash"
-  run "$work/update.flash" "$LOG" || fail "emulator exit $?"
-  expect "$LOG" "boot: starting slot A v1 (v1): confirmed" \
-    "ota: slot B v2 (v2) verified (signature, SHA-256) and marked for trial: resetting" \
-    "boot: starting slot B v2 (v2): on trial, boot 1 of 3" "ota: slot B v2 confirmed (health check passed)" \
-    "ota: refused the image: not newer than the running image (downgrade not allowed); slot A is untouched"
-  LOG=$work/update-2.log
-  run "$work/update.flash" "$LOG" || fail "second power-up: emulator exit $?"
-  expect "$LOG" "boot: starting slot B v2 (v2): confirmed" "ota: running slot B, v2 (v2), confirmed"
-  has "$work/base.log" "boot: starting slot A v1 (v1): as flashed (no update state)" ||
-    fail "the first boot of a new board did not start v1 as flashed"
-  expect "$work/base.log" "ota: slot A v1 confirmed (health check passed)"
-fi
-end
-
-area rollback
-begin rollback_unconfirmed_v2
-if [[ $SKIP == 0 ]]; then
-  LOG=$work/rollback.log
-  serve "$work/sick-b.bin" b
-  cp "$base" "$work/rollback.flash"
-  run "$work/rollback.flash" "$LOG" || fail "emulator exit $?"
-  expect "$LOG" "ota: slot B v2 (v2-sick) verified (signature, SHA-256) and marked for trial: resetting" \
-    "boot: starting slot B v2 (v2-sick): on trial, boot 1 of 3" "boot: starting slot B v2 (v2-sick): on trial, boot 3 of 3" \
-    "ota: slot B v2 on trial failed its health check: resetting" \
-    "boot: rollback: slot B v2 (v2-sick) did not confirm itself within 3 boots" \
-    "boot: starting slot A v1 (v1): confirmed" \
-    "ota: refused the image: it was rolled back before (never confirmed); slot B is untouched"
-  has "$LOG" "on trial, boot 4 of" && fail "a fourth boot on trial"
-fi
-end
-
-area refuse
-# refused NAME FILE TEXT [untouched]: FILE served as slot B's update is refused with TEXT;
-# the next power-up starts v1 confirmed; "untouched": slot B's flash is as before.
-refused() {
-  local name=$1 file=$2 text=$3 untouched=${4:-}
-  begin "refuse_$name"
-  if [[ $SKIP == 0 ]]; then
-    LOG=$work/refuse-$name.log
-    serve "$file" b
-    cp "$base" "$work/refuse.flash"
-    run "$work/refuse.flash" "$LOG" || fail "emulator exit $?"
-    expect "$LOG" "$text" "the running image is untouched"
-    has "$LOG" "marked for trial" && fail "the image was marked for trial"
-    if [[ -n $untouched ]] && ! cmp -s <(tail -c +$((0x40000 + 1)) "$base") <(tail -c +$((0x40000 + 1)) "$work/refuse.flash"); then
-      fail "slot B's flash changed"
-    fi
-    serve "" b
-    LOG=$work/refuse-$name-2.log
-    run "$work/refuse.flash" "$LOG" || fail "next power-up: emulator exit $?"
-    expect "$LOG" "boot: starting slot A v1 (v1): confirmed"
-  fi
-  end
-}
-sign "$elf_b" 3 "$work/other-board.bin" --board "$other_board"
-refused other_board "$work/other-board.bin" "ota: refused the image: built for another board; slot B is untouched" untouched
-sign "$elf_b" 1 "$work/same-version.bin"
-refused not_newer "$work/same-version.bin" "ota: refused the image: not newer than the running image" untouched
-refused other_slot "$work/v2-a.bin" "ota: refused the image: linked for the other slot; slot B is untouched" untouched
-python3 "$scripts/ota-sign.py" keygen "$work/other-key.pem" 2>/dev/null || true
-python3 "$scripts/ota-sign.py" sign --key "$work/other-key.pem" --elf "$elf_b" --version 3 --board "$board" \
-  -o "$work/other-key.bin" >/dev/null
-refused unsigned "$work/other-key.bin" "ota: refused the image: not signed by the release key"
-cp "$work/v2-b.bin" "$work/damaged.bin"
-printf '\x5a' | dd of="$work/damaged.bin" bs=1 seek=70000 conv=notrunc status=none
-refused damaged "$work/damaged.bin" "ota: refused the image: damaged (SHA-256 mismatch)"
-head -c 100000 "$work/v2-b.bin" >"$work/truncated.bin"
-refused truncated "$work/truncated.bin" "ota: refused the image: truncated"
-head -c $((300 * 1024)) /dev/urandom >"$work/too-big.bin"
-refused too_big "$work/too-big.bin" "do not fit the slot" untouched
-
-area cut
-# Where the cut landed, from the emulator's message: the phase of the update it interrupted.
-cut_phase() { # LOG
-  local m addr
-  m=$(grep -oE 'power cut (while programming flash at 0x[0-9A-F]+|during the erase of sector [0-9]+)' "$1" | head -n 1)
-  if [[ $m == *erase* ]]; then
-    echo "erase of sector ${m##* }"
-    return
-  fi
-  if [[ -z $m ]]; then # an instruction count: the phase the firmware was in
-    echo "instr. count, phase $(tr -d '\r' <"$1" | sed -n 's/^\[phase\] //p' | tail -n 1)"
-    return
-  fi
-  addr=$((16#${m##*0x}))
-  local slot_b=$((0x08040000)) trailer_b=$((0x08080000 - 256)) trailer_a=$((0x08040000 - 256))
-  if ((addr >= trailer_b)); then
-    local w=$(((addr - trailer_b) / 4))
-    if ((w < 4)); then echo "trial mark word $((w + 1))/4"
-    elif ((w < 12)); then echo "boot count (bootloader)"
-    elif ((w < 20)); then echo "confirmation"
-    else echo "rejection"; fi
-  elif ((addr >= trailer_a && addr < slot_b)); then
-    echo "slot A state"
-  elif ((addr >= slot_b && addr < slot_b + 512)); then
-    echo "download: image header"
-  elif ((addr >= slot_b)); then
-    echo "download: payload"
-  elif ((addr >= 0x08010000)); then
-    echo "slot A (re-download)"
-  else
-    echo "seed store"
-  fi
-}
-if area_selected; then
-  serve "$work/v2-b.bin" b
-  serve "$work/v2-a.bin" a
-  # The reference run (no cut): how many word programs the download and each later write is.
-  cp "$base" "$work/ref.flash"
-  run "$work/ref.flash" "$work/ref.log" || true
-  dl_programs=$(tr -d "\r" <"$work/ref.log" | sed -n 's/^ota: [0-9]* bytes in slot B ([0-9]* sector erases, \([0-9]*\) word programs)/\1/p' | head -n 1)
-  # Instruction counts: the base run's total is about where the download starts.
-  base_instr=$(awk '$1 == "total" { print $2; exit }' "$work/base.log")
-  dl_instr=$(awk '$1 == "ota-download" { print $2; exit }' "$work/ref.log")
-  ref_instr=$(awk '$1 == "total" { print $2; exit }' "$work/ref.log")
-  [[ -n $dl_programs && -n $dl_instr && -n $base_instr && -n $ref_instr ]] ||
-    verdict cut_reference "no reference figures (download programs, instructions)"
-  seed=20 # a boot's seed record: 20 words (ports/stm32f4/seed_store.h)
-  first=$((seed + 1)) last=$((seed + dl_programs))
-  mark=$((last + 1))
-  attempt=$((last + 4 + 1))
-  confirm=$((attempt + seed + 1))
-  printf '%-34s %-28s %-32s %s\n' "cut" "landed in" "next power-up starts" "update ended with"
-  # cut_case NAME EMULATOR-OPTION VALUE MARKED: MARKED=1 when the trial mark is complete before it.
-  cut_case() {
-    local name=$1 opt=$2 value=$3 marked=$4
-    begin "cut_$name"
-    [[ $SKIP == 0 ]] || { end; return; }
-    LOG=$work/cut-$name.log
-    cp "$base" "$work/cut.flash"
-    run "$work/cut.flash" "$LOG" "$opt" "$value"
-    local rc=$? landed starts ended
-    landed=$(cut_phase "$LOG")
-    [[ $rc == 116 || $rc == 114 ]] || fail "the cut run ended with exit $rc, not the power cut (0x74) or the limit (0x72)"
-    LOG=$work/cut-$name-2.log
-    run "$work/cut.flash" "$LOG" || fail "the power-up after the cut: emulator exit $?"
-    starts=$(grep -m1 '^boot: starting' "$LOG" | tr -d '\r' | sed 's/^boot: starting //')
-    [[ -n $starts ]] || fail "no image started after the cut"
-    if [[ $marked == 1 && $starts != "slot B v2"* ]]; then fail "the update had finished, but $starts"; fi
-    if has "$LOG" "ota: slot B v2 confirmed" || has "$LOG" "boot: starting slot B v2 (v2): confirmed"; then
-      ended="v2 confirmed"
-    else
-      ended="not v2"
-      fail "the update did not end with v2 confirmed"
-    fi
-    printf '%-34s %-28s %-32s %s\n' "$name ($opt $value)" "$landed" "$starts" "$ended"
-    end
+ota_servers() {
+  cat <<EOF
+  log_format ota '\$server_port "\$request" range=\$http_range if-range=\$http_if_range \$status \$body_bytes_sent conn=\$connection req=\$connection_requests';
+  access_log $dir/access.log ota;
+  keepalive_timeout 5s;
+  server { # plain
+    listen 127.0.0.1:${PORT[plain]};
+    root $img;
   }
-  cut_case erase_state_sector --power-cut-erase 1 0
-  cut_case erase_first_sector --power-cut-erase 2 0
-  cut_case header_word --power-cut-program $first 0
-  cut_case mid_download --power-cut-program $((first + dl_programs / 2)) 0
-  cut_case instruction_count --max-instructions $((base_instr + dl_instr / 2)) 0
-  cut_case last_payload_word --power-cut-program $last 0
-  cut_case mark_seq_word --power-cut-program $mark 0
-  cut_case mark_magic_word --power-cut-program $((mark + 3)) 0
-  cut_case boot_count --power-cut-program $attempt 1
-  cut_case confirmation --power-cut-program $confirm 1
-  cut_case after_confirmation --max-instructions $((ref_instr - 2000000)) 1
-fi
+  server { # tls
+    listen 127.0.0.1:${PORT[tls]} ssl;
+    server_name www.example.test;
+    ssl_certificate $pki/rsa-chain.pem;
+    ssl_certificate_key $pki/rsa.key;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    root $img;
+  }
+EOF
+}
+declare -A PORT=()
+ts_start_nginx_with PORT "$dir" ota_servers plain tls || setup_failed nginx
+ts_start_dnsmasq DNS_PORT || setup_failed dnsmasq
+OTA_LOG=$TS_DIR/ota-server.log
+: >"$OTA_LOG"
+ts__launch ota tcp OTA_PORT "$TS_DIR/ota-server.out" -- \
+  python3 "$here/ota_server.py" @PORT@ "$img" "$OTA_LOG" || setup_failed "ota_server.py"
 
-[[ -n ${OTA_KEEP:-} ]] && cp -r "$work" "$OTA_KEEP"
-summary
+RC=- SIZE=- TOTAL=- REQUESTS=- RESUMES=- RESTARTS=- STATUS=- # set by get (skipped cases: unset)
+OUT=$TS_DIR/image.out
+STDOUT=$TS_DIR/stdout
+ERR=$TS_DIR/stderr
+case_on_fail() {
+  sed 's/^/#   stdout: /' "$STDOUT"
+  tail -n 5 "$ERR" | sed 's/^/#   stderr: /'
+}
+
+# get SERVER URL ARGS...: wf-ota-fetch URL into $OUT, SERVER's port behind
+# 10.0.0.1:8080 (plain, ota) or www.example.test:443 (tls). Sets RC and the counters
+# (SIZE TOTAL REQUESTS RESUMES RESTARTS STATUS) from its stdout.
+get() {
+  ((SKIP)) && return 0
+  local server=$1 url=$2
+  shift 2
+  local -a net=()
+  case $server in
+    plain) net=(--map "10.0.0.1:8080=127.0.0.1:${PORT[plain]}") ;;
+    ota) net=(--map "10.0.0.1:8080=127.0.0.1:$OTA_PORT") ;;
+    tls)
+      net=(--cacert "$pki/root.pem" --dns 10.0.0.53 --map "10.0.0.53:53=127.0.0.1:$DNS_PORT"
+        --map "10.0.0.1:443=127.0.0.1:${PORT[tls]}")
+      ;;
+  esac
+  rm -f "$OUT"
+  SIZE=- TOTAL=- REQUESTS=- RESUMES=- RESTARTS=- STATUS=-
+  timeout --foreground -k 5 60 "$bin" "${net[@]}" "$@" "$url" "$OUT" >"$STDOUT" 2>"$ERR"
+  RC=$?
+  read -r _ SIZE _ TOTAL _ REQUESTS _ RESUMES _ RESTARTS _ STATUS <"$STDOUT"
+  grep -q "chip-model violation" "$ERR" && WHY+=("the W5100 model recorded violations")
+  return 0
+}
+
+expect() { # NAME VALUE WANT
+  ((SKIP)) && return 0
+  [[ $2 == "$3" ]] || WHY+=("$1 $2, expected $3")
+}
+
+# same_as FILE: $OUT holds exactly FILE's bytes (SHA-256).
+same_as() {
+  ((SKIP)) && return 0
+  local a b
+  a=$(sha256sum <"$1" | cut -d' ' -f1)
+  b=$(sha256sum <"$OUT" 2>/dev/null | cut -d' ' -f1)
+  [[ $a == "$b" ]] || WHY+=("the file's SHA-256 differs from $(basename "$1")'s ($(stat -c %s "$OUT" 2>/dev/null) bytes)")
+}
+
+failed_with() { # CODE: exit 1 with that error name on stderr
+  ((SKIP)) && return 0
+  expect "exit code" "$RC" 1
+  grep -q "^wf-ota-fetch: $1:" "$ERR" || WHY+=("stderr does not name $1: $(tail -n 1 "$ERR")")
+}
+
+# ota_log N: the N-th line ota_server.py logged in this case (from 1); nginx_log: the
+# lines nginx logged in this case.
+ota_log() { sed -n "$((OTA_MARK + $1))p" "$OTA_LOG"; }
+nginx_log() { tail -n +"$((NGINX_MARK + 1))" "$dir/access.log"; }
+case_on_begin() {
+  OTA_MARK=$(wc -l <"$OTA_LOG")
+  NGINX_MARK=$(wc -l <"$dir/access.log")
+}
+# The connections nginx saw in this case.
+nginx_connections() { nginx_log | sed -n 's/.* conn=\([0-9]*\) .*/\1/p' | sort -u | wc -l; }
+
+U=http://10.0.0.1:8080
+S=https://www.example.test
+
+# --- nginx ----------------------------------------------------------------------------
+
+begin "nginx http: the whole image in one request"
+get plain "$U/image.bin"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect requests "$REQUESTS" 1
+expect "size/total" "$SIZE/$TOTAL" 300000/300000
+end
+
+begin "nginx http: pieces of 4 KiB, one request each, over one kept connection"
+get plain "$U/image.bin" --piece 4096
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect requests "$REQUESTS" 74 # 300000 / 4096, rounded up
+if ((!SKIP)); then
+  sleep 0.2 # nginx writes its log line after the response
+  expect "nginx connections" "$(nginx_connections)" 1
+  expect "nginx 206 answers" "$(nginx_log | grep -c ' range=bytes=[0-9]*-[0-9]* if-range=.* 206 ')" 74
+  nginx_log | sed -n 2p | grep -q 'range=bytes=4096-8191 if-range=[^-]' || WHY+=("the second piece: $(nginx_log | sed -n 2p)")
+  nginx_log | tail -n 1 | grep -q 'range=bytes=299008-299999 ' || WHY+=("the last piece: $(nginx_log | tail -n 1)")
+fi
+end
+
+begin "nginx https: the whole image (test PKI)"
+get tls "$S/image.bin"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+end
+
+begin "nginx https: pieces of 4 KiB over one TLS connection"
+get tls "$S/image.bin" --piece 4096
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect requests "$REQUESTS" 74
+((SKIP)) || { sleep 0.2; expect "nginx connections" "$(nginx_connections)" 1; }
+end
+
+for piece in 0 4096; do
+  begin "nginx: an image larger than the slot is refused before the first write (piece $piece)"
+  get plain "$U/image.bin" --capacity 299999 --piece $piece
+  failed_with WF_EOTA_TOOBIG
+  ((SKIP)) || [[ -f $OUT && ! -s $OUT ]] || WHY+=("the file is not empty ($(stat -c %s "$OUT" 2>/dev/null) bytes)")
+  expect "size" "$SIZE" 0
+  end
+done
+
+begin "nginx: an image of exactly the slot's size fits"
+get plain "$U/image.bin" --capacity 300000 --piece 65536
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+end
+
+begin "nginx: 404 is an error with the status"
+get plain "$U/missing.bin"
+failed_with WF_EHTTP_STATUS
+expect status "$STATUS" 404
+((SKIP)) || [[ ! -s $OUT ]] || WHY+=("the file is not empty")
+end
+
+# --- ota_server.py: cuts, changed images, servers without ranges --------------------------
+
+begin "cut mid-body: resumed with Range from the first byte not written, If-Range the ETag"
+get ota "$U/image.bin?drop=123457"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+if ((!SKIP)); then
+  ota_log 1 | grep -q ' 200 bytes=123457 cut$' || WHY+=("first: $(ota_log 1)")
+  ota_log 2 | grep -q ' range=bytes=123457- if-range="[0-9a-f]*" -> 206 bytes=176543$' || WHY+=("second: $(ota_log 2)")
+fi
+end
+
+begin "reset mid-body (RST): resumed"
+get ota "$U/image.bin?reset=77777"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=77777- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "a request that stalls mid-body runs out of its time (--request-timeout 1000): resumed"
+get ota "$U/image.bin?stall=33333" --request-timeout 1000
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=33333- if-range="[0-9a-f]*" -> 206' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "cut mid-piece: the piece resumes where the bytes stopped"
+get ota "$U/image.bin?drop=1000" --piece 65536
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "resumes/restarts" "$RESUMES/$RESTARTS" 1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=1000-66535 if-range="' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "cut mid-body, Last-Modified only: resumed with If-Range the date"
+get ota "$U/image.bin?drop=50000&noetag=1"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "resumes/restarts" "$RESUMES/$RESTARTS" 1/0
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=50000- if-range=Sun, 06 Dec 2026 10:00:00 GMT -> 206' ||
+  WHY+=("second: $(ota_log 2)")
+end
+
+begin "cut mid-body, only a weak ETag: no validator, started over at 0"
+get ota "$U/image.bin?drop=50000&weak=1&nolm=1"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "resumes/restarts" "$RESUMES/$RESTARTS" 0/1
+((SKIP)) || ota_log 2 | grep -q ' range=- if-range=- -> 200 bytes=300000$' || WHY+=("second: $(ota_log 2)")
+end
+
+begin "the image changed between the tries: If-Range gets the new one whole, written from 0"
+get ota "$U/image.bin?drop=100000&change=1"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin.v2"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/1 # the resume asked; the answer restarted
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=100000- if-range="[0-9a-f]*" -> 200 bytes=300000$' ||
+  WHY+=("second: $(ota_log 2)")
+end
+
+begin "the image changed and the server ignores If-Range: its other ETag starts the download over"
+get ota "$U/image.bin?drop=100000&change=1&noifrange=1"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin.v2"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 3/1/1
+((SKIP)) || ota_log 3 | grep -q ' range=- if-range=- -> 200 bytes=300000$' || WHY+=("third: $(ota_log 3)")
+end
+
+begin "a server that ignores Range: its 200 after a cut is written from 0, never appended"
+get ota "$U/image.bin?drop=100000&norange=1"
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/resumes/restarts" "$REQUESTS/$RESUMES/$RESTARTS" 2/1/1
+((SKIP)) || ota_log 2 | grep -q ' range=bytes=100000- if-range="[0-9a-f]*" -> 200 bytes=300000$' ||
+  WHY+=("second: $(ota_log 2)")
+end
+
+begin "a server that ignores Range, with pieces: the first 200 is the whole image"
+get ota "$U/image.bin?norange=1" --piece 4096
+expect "exit code" "$RC" 0
+same_as "$img/image.bin"
+expect "requests/restarts" "$REQUESTS/$RESTARTS" 1/0
+end
+
+begin "bytes beyond Content-Length are not written"
+get ota "$U/small.bin?extra=5000"
+expect "exit code" "$RC" 0
+same_as "$img/small.bin"
+((SKIP)) || ota_log 1 | grep -q ' 200 bytes=75000$' || WHY+=("the server did not send the extra bytes: $(ota_log 1)")
+end
+
+begin "a cut with no resumes allowed (--max-resumes 0): the drop's error"
+get ota "$U/image.bin?drop=1000&case=noresume" --max-resumes 0
+failed_with WF_EHTTP_SHORT
+expect requests "$REQUESTS" 1
+end
+
+begin "bad arguments: exit 2, no file made; an output file that cannot be made: exit 3"
+if ((!SKIP)); then
+  for args in "--capacity 12x" "--piece" "--max-resumes 300" "--map nonsense" "--frobnicate 1" "$U/image.bin"; do
+    rm -f "$OUT"
+    # shellcheck disable=SC2086 # the words of $args are the arguments
+    timeout -k 5 20 "$bin" $args "$U/image.bin" "$OUT" >"$STDOUT" 2>"$ERR"
+    rc=$?
+    ((rc == 2)) || WHY+=("'$args': exit code $rc, expected 2")
+    [[ -e $OUT ]] && WHY+=("'$args': the file was made")
+    grep -q '^usage: wf-ota-fetch' "$ERR" || WHY+=("'$args': no usage line")
+  done
+  timeout -k 5 20 "$bin" --map "10.0.0.1:8080=127.0.0.1:${PORT[plain]}" "$U/image.bin" "$TS_DIR/no/such/dir/out" \
+    >"$STDOUT" 2>"$ERR"
+  expect "exit code (no such directory)" "$?" 3
+fi
+end
+
+summary ""

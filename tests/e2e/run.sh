@@ -272,7 +272,7 @@ area fetch
 # tells which TLS version the server really negotiated.
 begin "TLS 1.3 fetch (RSA leaf + intermediate, DNS via dnsmasq)"
 run -- --tlsv1.3 "${MAIN[@]}" "$URL/"
-check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.3 .*"GET / HTTP/1.1" 200'
+check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.3 [^ ]+ sni=www.example.test "GET / HTTP/1.1" 200'
 end
 
 begin "TLS 1.3-only server with an ECDSA P-256 certificate"
@@ -444,9 +444,10 @@ to() { # to BLOCK: the --map rule that sends 10.0.0.1:443 to that nginx block
   printf '10.0.0.1:443=127.0.0.1:%s' "${NGINX_PORT[$1]}"
 }
 
-begin "IP URL, certificate with the IP as an iPAddress entry -> 0 (as curl)"
+begin "IP URL, certificate with the IP as an iPAddress entry -> 0, no IP sent as SNI (as curl)"
 run -- --cacert "$pki/root.pem" --map "$(to ip)" "https://10.0.0.1/"
 check_rc 0; check_stdout_is "$docroot/index.html"; same_rc_as_curl ip 127.0.0.1
+check_log ' sni=- "GET / HTTP/1.1" 200' 2 # RFC 6066: a literal IP is never a server name (the 2nd line: curl's)
 end
 
 begin "IP URL, certificate with the IP only as a dNSName -> 60 (as curl)"
