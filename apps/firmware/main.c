@@ -9,8 +9,6 @@
  * instructions to chip-init, dns, tcp-connect, tls-handshake and http.
  */
 #include <stdarg.h>
-#include <stdlib.h>
-#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +27,7 @@
 #include "wizfetch/tls.h"
 #if WF_FW_OTA
 #include "fw_ota.h"
+#include "wizfetch/ota_download.h"
 #endif
 
 #define FW_VERSION "0.1.0"
@@ -41,7 +40,13 @@ static _Alignas(8) unsigned char tls_pool[WF_FW_TLS_POOL_BYTES];
 static wf_chip_t chip;
 static wf_net_t net;
 static wf_tls_t tls;
-static wf_fetch_t work;
+/* The fetch's state; in an update image also the download's (they never run at once). */
+static union {
+    wf_fetch_t fetch;
+#if WF_FW_OTA
+    wf_ota_download_t download;
+#endif
+} work;
 static struct wf_fetch_options options;
 static wf_dhcp_t dhcp;
 
@@ -418,7 +423,7 @@ static int fetch_once(void)
         memset(&result, 0, sizeof result);
         rc = WF_ETIMEDOUT;
     } else {
-        rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
+        rc = wf_fetch(&work.fetch, &net, &tls, &options, &callbacks, &result);
     }
     phase("done");
     last_status = result.http_status;
@@ -439,79 +444,47 @@ static int fetch_once(void)
 #if WF_FW_OTA
 /* ---- update: the image into the inactive slot (fw_ota.h) ------------------------ */
 
-struct ota_body {
-    struct wf_ota_sink sink;
-    uint32_t offset;
-    int error;
-};
-
-static int on_ota_header(void *ctx, const char *name, const char *value)
-{
-    struct ota_body *b = ctx;
-    /* Refuse what cannot fit before the first erase. */
-    if (strcasecmp(name, "Content-Length") == 0 && strtoul(value, NULL, 10) > b->sink.capacity) {
-        say("ota: refused: %s bytes do not fit the slot (%lu); the running image is untouched", value,
-            (unsigned long)b->sink.capacity);
-        b->error = WF_EMSGSIZE;
-        return WF_EWRITE;
-    }
-    return 0;
-}
-
-static int on_ota_body(void *ctx, const uint8_t *data, size_t len)
-{
-    struct ota_body *b = ctx;
-    int rc = b->sink.write(b->sink.ctx, b->offset, data, len);
-    if (rc < 0) {
-        b->error = rc;
-        return WF_EWRITE;
-    }
-    b->offset += (uint32_t)len;
-    return 0;
-}
-
 static void ota_update(void)
 {
-    char url[192];
+    static struct wf_ota_download_options o;
+    static char url[192];
     if (fw_ota_url(WF_FW_OTA_URL, url, sizeof url) == NULL) {
         return;
     }
     say("ota: downloading %s", url);
-    static struct ota_body body;
-    memset(&body, 0, sizeof body);
-    fw_ota_sink(&body.sink);
-    const struct wf_fetch_callbacks cb = {
-        .ctx = &body, .status = on_status, .header = on_ota_header, .body = on_ota_body};
+    struct wf_ota_sink sink;
+    struct wf_ota_download_result result;
+    fw_ota_sink(&sink);
     uint32_t t0 = wf_port_millis(port);
     int rc = start_chip();
     attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
     if (rc == 0) {
         rc = bring_up_network();
     }
+    memset(&result, 0, sizeof result);
     if (rc == 0) {
         phase("ota-download"); /* the whole download: one phase of the emulator's report */
-        struct wf_fetch_options o = options;
-        struct wf_fetch_result result;
+        memset(&o, 0, sizeof o);
         o.url = url;
-        o.method = NULL;
-        o.headers = NULL;
-        o.header_count = 0;
-        memset(&o.body, 0, sizeof o.body);
-        o.fail_on_http_error = true;
+        o.max_resumes = 3;
         o.total_timeout_ms = attempt_left();
-        rc = wf_fetch(&work, &net, &tls, &o, &cb, &result);
-        rc = body.error != 0 ? body.error : rc;
+        o.fetch = options; /* DNS, timeouts, user agent; the download sets the request itself */
+        o.fetch.headers = NULL;
+        o.fetch.header_count = 0;
+        rc = wf_ota_download(&work.download, &net, &tls, &o, &sink, &result);
     }
     wf_dhcp_free(&dhcp);
     wf_net_free(&net);
-    say("ota: download took %lu ms", (unsigned long)(wf_port_millis(port) - t0));
+    say("ota: download took %lu ms (%lu requests, %lu resumed, HTTP %d)",
+        (unsigned long)(wf_port_millis(port) - t0), (unsigned long)result.requests,
+        (unsigned long)result.resumes, result.http_status);
     phase("ota-install");
     if (rc < 0) {
         fw_ota_say_refusal();
         say("ota: download failed: %s; the running image is untouched", wf_strerror(rc));
         return;
     }
-    (void)fw_ota_install(body.offset); /* resets on success */
+    (void)fw_ota_install(result.size); /* resets on success */
 }
 #endif
 
@@ -556,7 +529,7 @@ static int report_once(void)
     console(report_body, options.body.len);
     console("\n", 1);
     struct wf_fetch_result result;
-    int rc = wf_fetch_session(&work, &session, &options, &callbacks, &result);
+    int rc = wf_fetch_session(&work.fetch, &session, &options, &callbacks, &result);
     phase("between-reports");
     stats.reconnects = fw_reconnects_total(&reconnects, session.reconnects);
     if (rc < 0) {
