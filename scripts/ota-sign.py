@@ -3,11 +3,14 @@
 
   ota-sign.py keygen KEY.pem                    a new P-256 release key (mode 0600);
                                                 never put it in the repository
-  ota-sign.py pubkey KEY.pem OUT.c              the public key as a C array (wf_ota_pubkey)
+  ota-sign.py pubkey KEY.pem OUT.c [--raw]      the public key as a C array (wf_ota_pubkey),
+                                                or (--raw) its 65 bytes
   ota-sign.py sign --key KEY.pem --elf firmware.elf --version N --board BOARD
                    [--build TEXT] [--allow-downgrade] -o IMAGE.bin
                                                 the slot image: header + payload (the ELF's
                                                 flash bytes from the slot's header end)
+  ota-sign.py sign --key KEY.pem --payload FILE --slot ADDR ...
+                                                the same from raw payload bytes (tests)
 
 The slot is the ELF's (its symbol wf_ota_slot_addr, set by the slot's linker script).
 The payload is what `objcopy -O binary` gives for the ELF (its lowest loaded address
@@ -56,9 +59,13 @@ def keygen(path):
         f.write(pem)
 
 
-def pubkey_c(key_path, out):
+def pubkey_c(key_path, out, raw=False):
     point = load_key(key_path).public_key().public_bytes(serialization.Encoding.X962,
                                                          serialization.PublicFormat.UncompressedPoint)
+    if raw:
+        with open(out, "wb") as f:
+            f.write(point)
+        return
     body = ", ".join(f"0x{b:02x}" for b in point)
     with open(out, "w") as f:
         f.write("/* The release key's public half (scripts/ota-sign.py pubkey): images are checked\n"
@@ -95,8 +102,15 @@ def header(version, size, slot, flags, board, build):
 
 def sign(args):
     key = load_key(args.key)
-    slot = slot_of(args.elf)
-    payload = payload_of(args.elf)
+    if args.elf:
+        slot = slot_of(args.elf)
+        payload = payload_of(args.elf)
+    else:
+        if args.slot is None:
+            fail("--payload needs --slot")
+        slot = args.slot
+        with open(args.payload, "rb") as f:
+            payload = f.read()
     if not 0 <= args.version < 2**32:
         fail("--version: 0 .. 2^32-1")
     flags = FLAG_ALLOW_DOWNGRADE if args.allow_downgrade else 0
@@ -122,9 +136,13 @@ def main():
     pk = sub.add_parser("pubkey")
     pk.add_argument("key")
     pk.add_argument("out")
+    pk.add_argument("--raw", action="store_true")
     s = sub.add_parser("sign")
     s.add_argument("--key", required=True)
-    s.add_argument("--elf", required=True)
+    src = s.add_mutually_exclusive_group(required=True)
+    src.add_argument("--elf")
+    src.add_argument("--payload")
+    s.add_argument("--slot", type=lambda v: int(v, 0))
     s.add_argument("--version", type=int, required=True)
     s.add_argument("--board", required=True)
     s.add_argument("--build")
@@ -135,7 +153,7 @@ def main():
         if args.cmd == "keygen":
             keygen(args.key)
         elif args.cmd == "pubkey":
-            pubkey_c(args.key, args.out)
+            pubkey_c(args.key, args.out, args.raw)
         else:
             sign(args)
     except (OSError, ValueError, subprocess.CalledProcessError) as e:
