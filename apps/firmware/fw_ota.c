@@ -33,8 +33,8 @@ static struct wf_ota_writer writer;
 static struct {
     uint8_t header[WF_OTA_HEADER_SIZE];
     uint32_t have;
-    bool rejected_known;       /* the inactive slot holds an image the bootloader rolled back */
-    uint32_t rejected_sha;     /* ... its digest word */
+    bool rejected_known;   /* the inactive slot holds an image the bootloader rolled back */
+    uint32_t rejected_sha; /* ... its digest word */
     enum wf_ota_verdict verdict;
     bool rolled_back_before;
 } gate;
@@ -204,8 +204,8 @@ int fw_ota_install(uint32_t size)
         say("ota: writing slot %c failed: %s", inactive->name, wf_strerror(rc));
         return rc;
     }
-    say("ota: %lu bytes in slot %c (%lu sector erases, %lu word programs)", (unsigned long)size, inactive->name,
-        (unsigned long)writer.erases, (unsigned long)writer.programs);
+    say("ota: %lu bytes in slot %c (%lu sector erases, %lu word programs)", (unsigned long)size,
+        inactive->name, (unsigned long)writer.erases, (unsigned long)writer.programs);
     struct wf_ota_expect e = expect_inactive(size);
     struct wf_ota_header h;
     enum wf_ota_verdict v =

@@ -27,26 +27,26 @@ extern "C" {
 
 #define WF_OTA_MAGIC 0x41544F57u /**< "WOTA" */
 #define WF_OTA_HEADER_VERSION 1u
-#define WF_OTA_HEADER_SIZE 512u   /**< bytes reserved at the slot's start (the vector table's alignment) */
-#define WF_OTA_TRAILER_SIZE 256u  /**< the slot's state at its end (ota_slot.h) */
+#define WF_OTA_HEADER_SIZE 512u  /**< bytes reserved at the slot's start (the vector table's alignment) */
+#define WF_OTA_TRAILER_SIZE 256u /**< the slot's state at its end (ota_slot.h) */
 #define WF_OTA_FLAG_ALLOW_DOWNGRADE 0x1u
 #define WF_OTA_SIG_MAX 72u
-#define WF_OTA_PUBKEY_LEN 65u     /**< an uncompressed P-256 point: 0x04 || X || Y */
+#define WF_OTA_PUBKEY_LEN 65u /**< an uncompressed P-256 point: 0x04 || X || Y */
 
 /** The header as stored (packed: every field at the offset written here). */
 struct wf_ota_header {
-    uint32_t magic;          /**<   0: WF_OTA_MAGIC */
-    uint16_t header_version; /**<   4: WF_OTA_HEADER_VERSION */
-    uint16_t header_size;    /**<   6: WF_OTA_HEADER_SIZE */
-    uint32_t image_version;  /**<   8: monotonic release number (the downgrade check compares it) */
-    uint32_t image_size;     /**<  12: payload bytes after the header */
-    uint32_t load_addr;      /**<  16: the slot's start address the payload is linked for */
-    uint32_t flags;          /**<  20: WF_OTA_FLAG_* */
-    char board[24];          /**<  24: the board's folder name, NUL-padded ("nucleo_f411re") */
-    char build[32];          /**<  48: for people: the release's name, NUL-padded */
-    uint8_t sha256[32];      /**<  80: the digest (above) */
-    uint16_t sig_len;        /**< 112: bytes of `sig` used */
-    uint16_t reserved;       /**< 114: 0 */
+    uint32_t magic;              /**<   0: WF_OTA_MAGIC */
+    uint16_t header_version;     /**<   4: WF_OTA_HEADER_VERSION */
+    uint16_t header_size;        /**<   6: WF_OTA_HEADER_SIZE */
+    uint32_t image_version;      /**<   8: monotonic release number (the downgrade check compares it) */
+    uint32_t image_size;         /**<  12: payload bytes after the header */
+    uint32_t load_addr;          /**<  16: the slot's start address the payload is linked for */
+    uint32_t flags;              /**<  20: WF_OTA_FLAG_* */
+    char board[24];              /**<  24: the board's folder name, NUL-padded ("nucleo_f411re") */
+    char build[32];              /**<  48: for people: the release's name, NUL-padded */
+    uint8_t sha256[32];          /**<  80: the digest (above) */
+    uint16_t sig_len;            /**< 112: bytes of `sig` used */
+    uint16_t reserved;           /**< 114: 0 */
     uint8_t sig[WF_OTA_SIG_MAX]; /**< 116: DER ECDSA signature of `sha256` */
 } __attribute__((packed));
 
@@ -71,10 +71,10 @@ const char *wf_ota_verdict_str(enum wf_ota_verdict v);
 
 /** What an image must match to go into (or boot from) one slot. */
 struct wf_ota_expect {
-    const char *board;   /**< this board's name */
-    uint32_t slot_addr;  /**< the slot's start address */
-    uint32_t slot_size;  /**< the slot's size in bytes (header + payload + free + state) */
-    uint32_t available;  /**< bytes known to be in the slot (a download's size); 0: the whole slot */
+    const char *board;  /**< this board's name */
+    uint32_t slot_addr; /**< the slot's start address */
+    uint32_t slot_size; /**< the slot's size in bytes (header + payload + free + state) */
+    uint32_t available; /**< bytes known to be in the slot (a download's size); 0: the whole slot */
 };
 
 /**

@@ -73,7 +73,8 @@ struct wf_ota_state {
 void wf_ota_state_read(const struct wf_ota_slot *s, struct wf_ota_state *st);
 
 /** The application, after verifying the image in `s`: mark it for trial with `seq`. */
-int wf_ota_state_mark(const struct wf_ota_slot *s, const struct wf_ota_flash *f, uint32_t seq, uint32_t sha_word);
+int wf_ota_state_mark(const struct wf_ota_slot *s, const struct wf_ota_flash *f, uint32_t seq,
+                      uint32_t sha_word);
 /** The running image confirms itself (idempotent; WF_ENOMEM when every word is torn). */
 int wf_ota_state_confirm(const struct wf_ota_slot *s, const struct wf_ota_flash *f);
 /** The bootloader spends a boot attempt / gives an image up. */
@@ -85,17 +86,17 @@ uint32_t wf_ota_sha_word(const uint8_t sha256[32]);
 
 /** Why a slot runs (or not). */
 enum wf_ota_boot_why {
-    WF_OTA_BOOT_CONFIRMED,   /**< marked and confirmed */
-    WF_OTA_BOOT_TRIAL,       /**< marked, not confirmed, an attempt spent now */
-    WF_OTA_BOOT_UNMARKED,    /**< no marked slot is usable: a valid image as flashed */
-    WF_OTA_BOOT_NONE,        /**< nothing valid to run */
+    WF_OTA_BOOT_CONFIRMED, /**< marked and confirmed */
+    WF_OTA_BOOT_TRIAL,     /**< marked, not confirmed, an attempt spent now */
+    WF_OTA_BOOT_UNMARKED,  /**< no marked slot is usable: a valid image as flashed */
+    WF_OTA_BOOT_NONE,      /**< nothing valid to run */
 };
 
 struct wf_ota_boot_choice {
-    int slot;                     /**< index into the slots, or -1 */
+    int slot; /**< index into the slots, or -1 */
     enum wf_ota_boot_why why;
-    unsigned attempt;             /**< WF_OTA_BOOT_TRIAL: this boot's number (1..max) */
-    int rolled_back;              /**< a slot rejected during this choice (never confirmed), or -1 */
+    unsigned attempt;               /**< WF_OTA_BOOT_TRIAL: this boot's number (1..max) */
+    int rolled_back;                /**< a slot rejected during this choice (never confirmed), or -1 */
     enum wf_ota_verdict verdict[2]; /**< each slot's image check */
     struct wf_ota_header header[2];
     struct wf_ota_state state[2];

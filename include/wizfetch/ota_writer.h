@@ -30,10 +30,10 @@ struct wf_ota_flash_ops {
 struct wf_ota_writer {
     const struct wf_ota_flash_ops *ops;
     uint32_t slot_addr, slot_size;
-    uint32_t erased_to;  /**< bytes from the slot's start known erased (sector ends) */
+    uint32_t erased_to;   /**< bytes from the slot's start known erased (sector ends) */
     uint32_t tail_sector; /**< the trailer's sector, erased by the start (0: not yet) */
-    uint32_t written;    /**< bytes accepted */
-    uint8_t pending[4];  /**< bytes of a word not yet programmed */
+    uint32_t written;     /**< bytes accepted */
+    uint8_t pending[4];   /**< bytes of a word not yet programmed */
     uint8_t npending;
     uint32_t erases, programs; /**< counters, for the console */
 };

@@ -93,4 +93,3 @@ int stm32f4_flash_program(uint32_t addr, const uint8_t *data, size_t len)
     lock();
     return 0;
 }
-

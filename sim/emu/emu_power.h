@@ -13,7 +13,8 @@
 
 #include "emu_machine.h"
 
-/** The flash from `path`: 1 loaded, 0 no such file (first run: erased flash), -1 unreadable or not 512 KiB. */
+/** The flash from `path`: 1 loaded, 0 no such file (first run: erased flash), -1 unreadable or not 512 KiB.
+ */
 int wf_emu_flash_file_load(struct wf_emu *b, const char *path);
 
 /** The whole flash into `path` (written to a temporary file, then renamed). 0 or -1. */

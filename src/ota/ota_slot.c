@@ -28,7 +28,8 @@ static uint32_t word_at(const struct wf_ota_slot *s, unsigned i)
 
 uint32_t wf_ota_sha_word(const uint8_t sha256[32])
 {
-    return (uint32_t)sha256[0] | (uint32_t)sha256[1] << 8 | (uint32_t)sha256[2] << 16 | (uint32_t)sha256[3] << 24;
+    return (uint32_t)sha256[0] | (uint32_t)sha256[1] << 8 | (uint32_t)sha256[2] << 16 |
+           (uint32_t)sha256[3] << 24;
 }
 
 void wf_ota_state_read(const struct wf_ota_slot *s, struct wf_ota_state *st)
@@ -63,7 +64,8 @@ static int append(const struct wf_ota_slot *s, const struct wf_ota_flash *f, uns
     return WF_ENOMEM;
 }
 
-int wf_ota_state_mark(const struct wf_ota_slot *s, const struct wf_ota_flash *f, uint32_t seq, uint32_t sha_word)
+int wf_ota_state_mark(const struct wf_ota_slot *s, const struct wf_ota_flash *f, uint32_t seq,
+                      uint32_t sha_word)
 {
     const uint32_t words[4] = {seq, ~seq, sha_word, WF_OTA_MARK_MAGIC};
     for (unsigned i = 0; i < 4; i++) {
