@@ -300,7 +300,7 @@ ota-image: deps pki
 	@$(CROSS_CONFIGURE) -DWF_OTA_KEY='$(abspath $(WF_OTA_KEY))'
 	$(CROSS_BUILD) $(foreach s,a b,$(call image_target,fw-release/$(BOARD)/$(s))_budget) bootloader_$(BOARD)_budget
 	@mkdir -p $(OTA_OUT)
-	@key=$$(sed -n 's/^WF_OTA_KEY_IN_USE:INTERNAL=//p' $(CROSS)/CMakeCache.txt); \
+	@key=$$(sed -n 's/^WF_OTA_RELEASE_KEY:INTERNAL=//p' $(CROSS)/CMakeCache.txt); \
 	for s in a b; do python3 scripts/ota-sign.py sign --key "$$key" --elf $(CROSS)/fw-release/$(BOARD)/$$s/firmware.elf \
 	  --version $(OTA_VERSION) --board $(BOARD) $(if $(OTA_ALLOW_DOWNGRADE),--allow-downgrade) -o $(OTA_OUT)/$$s.bin || exit 1; done
 	@cp $(CROSS)/boot/$(BOARD)/bootloader.bin $(OTA_OUT)/bootloader.bin
@@ -317,9 +317,11 @@ flash-ota:
 run-ota: rel-emu ota-images
 	@scripts/run-ota.sh $(EMU) $(CROSS) $(PKI) $(BOARD)
 
-# The update tests of every board (tests/e2e/ota-update.sh through ctest).
+# The update tests of every board (tests/e2e/ota-update.sh through ctest: one power cut
+# per phase), then the whole table of power cuts (11) on BOARD.
 test-ota: build rel-emu ota-images
 	cd $(BUILD) && ctest -R 'firmware_ota_' -j $(JOBS) --output-on-failure
+	OTA_AREA=cut tests/e2e/ota-update.sh $(EMU) $(CROSS) $(PKI) $(BOARD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

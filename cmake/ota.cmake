@@ -1,34 +1,43 @@
 # Firmware updates (docs/ota.md), cross builds only (included from cmake/firmware.cmake):
 # the release key's public half compiled into the slot images, the bootloader per board.
 
-# The release key: a P-256 private key in PEM (scripts/ota-sign.py keygen), kept out of
-# the repository. Empty: the build tree's test key, made here once (the tests sign
-# with it; never ship images signed with it).
-set(WF_OTA_KEY "" CACHE FILEPATH "Firmware updates: the release key (PEM, P-256); empty: a test key in the build tree")
-set(wf_ota_key "${WF_OTA_KEY}")
-if(wf_ota_key STREQUAL "")
-  set(wf_ota_key ${CMAKE_BINARY_DIR}/ota/test-release-key.pem)
-  if(NOT EXISTS ${wf_ota_key})
-    file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/ota)
-    execute_process(COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py keygen ${wf_ota_key}
-                    RESULT_VARIABLE rc)
-    if(NOT rc EQUAL 0)
-      message(FATAL_ERROR "cannot make the test release key (python3-cryptography installed?)")
-    endif()
+# The keys: a P-256 private key in PEM each (scripts/ota-sign.py keygen), kept out of the
+# repository. The test key is made here once, in the build tree: the test images
+# (cmake/firmware.cmake, GROUP ota) carry its public half and the tests sign with it.
+# The release key (WF_OTA_KEY) goes into the user's release images (GROUP release, make
+# ota-image); empty: the test key (never ship images signed with it).
+set(WF_OTA_KEY "" CACHE FILEPATH "Firmware updates: the release key (PEM, P-256); empty: the build tree's test key")
+set(WF_OTA_TEST_KEY ${CMAKE_BINARY_DIR}/ota/test-release-key.pem)
+if(NOT EXISTS ${WF_OTA_TEST_KEY})
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/ota)
+  execute_process(COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py keygen ${WF_OTA_TEST_KEY}
+                  RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "cannot make the test release key (python3-cryptography installed?)")
   endif()
 endif()
-set(WF_OTA_KEY_IN_USE ${wf_ota_key} CACHE INTERNAL "the release key the images are signed with")
+set(wf_ota_release_key "${WF_OTA_KEY}")
+if(wf_ota_release_key STREQUAL "")
+  set(wf_ota_release_key ${WF_OTA_TEST_KEY})
+endif()
+set(WF_OTA_RELEASE_KEY ${wf_ota_release_key} CACHE INTERNAL "the key make ota-image signs with")
 
-# wf_ota_pubkey_source(<out var>): the C file with the key's public half (wf_ota_pubkey).
-function(wf_ota_pubkey_source out)
-  set(c ${CMAKE_BINARY_DIR}/ota/wf_ota_pubkey.c)
-  if(NOT TARGET wf_ota_pubkey_gen)
+# wf_ota_pubkey_source(<out var> test|release): the C file with that key's public half
+# (wf_ota_pubkey).
+function(wf_ota_pubkey_source out which)
+  if(which STREQUAL "release")
+    set(key ${WF_OTA_RELEASE_KEY})
+  else()
+    set(key ${WF_OTA_TEST_KEY})
+  endif()
+  set(c ${CMAKE_BINARY_DIR}/ota/wf_ota_pubkey_${which}.c)
+  if(NOT TARGET wf_ota_pubkey_${which})
     add_custom_command(OUTPUT ${c}
-      COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py pubkey ${WF_OTA_KEY_IN_USE} ${c}
-      DEPENDS ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py ${WF_OTA_KEY_IN_USE}
-      COMMENT "release public key: ${WF_OTA_KEY_IN_USE}"
+      COMMAND ${Python3_EXECUTABLE} ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py pubkey ${key} ${c}
+      DEPENDS ${CMAKE_SOURCE_DIR}/scripts/ota-sign.py ${key}
+      COMMENT "update public key (${which}): ${key}"
       VERBATIM)
-    add_custom_target(wf_ota_pubkey_gen DEPENDS ${c})
+    add_custom_target(wf_ota_pubkey_${which} DEPENDS ${c})
   endif()
   set(${out} ${c} PARENT_SCOPE)
 endfunction()
