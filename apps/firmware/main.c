@@ -56,8 +56,10 @@ static const struct wf_port *port;
  * body) must be over: one deadline, WF_FW_FETCH_TIMEOUT_MS from its start. */
 static uint32_t attempt_end;
 
+#if WF_FW_OTA
 /* The last fetch's HTTP status (the update's health check wants a 2xx). */
 static int last_status;
+#endif
 
 static uint32_t attempt_left(void)
 {
@@ -426,7 +428,9 @@ static int fetch_once(void)
         rc = wf_fetch(&work.fetch, &net, &tls, &options, &callbacks, &result);
     }
     phase("done");
+#if WF_FW_OTA
     last_status = result.http_status;
+#endif
     if (rc < 0) {
         say("fetch failed in %s: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
     } else {
