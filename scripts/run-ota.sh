@@ -9,27 +9,18 @@
 set -euo pipefail
 emu=$1 cross=$2 pki=$3 board=$4
 scripts=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=SCRIPTDIR/test-servers.sh
-source "$scripts/test-servers.sh"
-ts_init
-"$scripts/make-pki.sh" "$pki" >/dev/null
-ts_start_nginx "$pki"
-ts_start_dnsmasq DNS_PORT
+# shellcheck source=SCRIPTDIR/ota-emu.sh
+source "$scripts/ota-emu.sh"
+ota_servers "$pki" "$board"
 key=$cross/ota/test-release-key.pem
-served=$TS_DOCROOT/ota/$board
-mkdir -p "$served"
-chmod 755 "$TS_DOCROOT/ota" "$served"
+served=$OTA_SERVED
 python3 "$scripts/ota-sign.py" sign --key "$key" --elf "$cross/fw-ota/$board/a/firmware.elf" --version 1 \
   --board "$board" --build v1 -o "$TS_DIR/v1-a.bin"
 python3 "$scripts/ota-sign.py" sign --key "$key" --elf "$cross/fw-ota/$board/b/firmware.elf" --version 2 \
   --board "$board" --build v2 -o "$served/b.bin"
 chmod 644 "$served/b.bin"
 flash=$TS_DIR/flash.bin
-run() {
-  timeout --foreground -k 5 600 "$emu" --max-seconds 200 --flash-file "$flash" \
-    --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" \
-    "$@" "$cross/fw-ota/$board/a/firmware.elf"
-}
+run() { ota_emu "$emu" "$flash" "$cross/fw-ota/$board/a/firmware.elf" "$@"; }
 echo "---- serial console (115200 8N1): a new board, v2 served for slot B ----"
 run --load "0x08000000:$cross/boot/$board/bootloader.bin" --load "0x08010000:$TS_DIR/v1-a.bin"
 echo "---- serial console: the next power-up ----"

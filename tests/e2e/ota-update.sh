@@ -29,12 +29,9 @@ scripts=$here/../../scripts
 # shellcheck source=harness.sh
 source "$here/harness.sh"
 harness_areas OTA_AREA update rollback refuse cut
-# shellcheck source=../../scripts/test-servers.sh
-source "$scripts/test-servers.sh"
-ts_init
-"$scripts/make-pki.sh" "$pki" >/dev/null
-ts_start_nginx "$pki"
-ts_start_dnsmasq DNS_PORT
+# shellcheck source=../../scripts/ota-emu.sh
+source "$scripts/ota-emu.sh"
+ota_servers "$pki" "$board"
 
 key=$cross/ota/test-release-key.pem
 boot_bin=$cross/boot/$board/bootloader.bin
@@ -47,9 +44,8 @@ done
 other_board=nucleo_f411re
 [[ $board == nucleo_f411re ]] && other_board=blackpill_f411ce
 work=$TS_DIR/ota
-served=$TS_DOCROOT/ota/$board
-mkdir -p "$work" "$served"
-chmod 755 "$TS_DOCROOT/ota" "$served"
+served=$OTA_SERVED
+mkdir -p "$work"
 
 sign() { # ELF VERSION OUT [ota-sign.py options]
   local elf=$1 version=$2 out=$3
@@ -71,11 +67,7 @@ serve() { # FILE SLOT: the update for that slot (no FILE: nothing served, 404)
 run() {
   local flash=$1 log=$2
   shift 2
-  local rc=0
-  timeout -k 5 300 "$emu" --max-seconds 200 --flash-file "$flash" \
-    --map "10.0.0.53:53=127.0.0.1:$DNS_PORT" --map "10.0.0.1:443=127.0.0.1:${NGINX_PORT[main]}" \
-    "$@" "$elf_a" >"$log" 2>&1 || rc=$?
-  return $rc
+  ota_emu "$emu" "$flash" "$elf_a" "$@" >"$log" 2>&1
 }
 # first_run FLASH LOG: the first power-up of a new board, as `make flash` leaves it (the
 # bootloader, v1 in slot A).
