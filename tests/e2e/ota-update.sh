@@ -221,9 +221,10 @@ if area_selected; then
   attempt=$((last + 4 + 1))
   confirm=$((attempt + seed + 1))
   printf '%-34s %-28s %-32s %s\n' "cut" "landed in" "next power-up starts" "update ended with"
-  # cut_case NAME EMULATOR-OPTION VALUE MARKED: MARKED=1 when the trial mark is complete before it.
+  # cut_case NAME EMULATOR-OPTION VALUE MARKED [STARTS]: MARKED=1 when the trial mark is
+  # complete before it; STARTS: what the next power-up must start.
   cut_case() {
-    local name=$1 opt=$2 value=$3 marked=$4
+    local name=$1 opt=$2 value=$3 marked=$4 want=${5:-}
     begin "cut_$name"
     [[ $SKIP == 0 ]] || { end; return; }
     LOG=$work/cut-$name.log
@@ -237,6 +238,7 @@ if area_selected; then
     starts=$(grep -m1 '^boot: starting' "$LOG" | tr -d '\r' | sed 's/^boot: starting //')
     [[ -n $starts ]] || fail "no image started after the cut"
     if [[ $marked == 1 && $starts != "slot B v2"* ]]; then fail "the update had finished, but $starts"; fi
+    if [[ -n $want && $starts != "$want" ]]; then fail "the next power-up started $starts, not $want"; fi
     if has "$LOG" "ota: slot B v2 confirmed" || has "$LOG" "boot: starting slot B v2 (v2): confirmed"; then
       ended="v2 confirmed"
     else
@@ -255,8 +257,9 @@ if area_selected; then
   few || cut_case last_payload_word --power-cut-program $last 0
   few || cut_case mark_seq_word --power-cut-program $mark 0
   cut_case mark_magic_word --power-cut-program $((mark + 3)) 0
-  cut_case boot_count --power-cut-program $attempt 1
-  cut_case confirmation --power-cut-program $confirm 1
+  # A torn boot-count word counts as spent; a torn confirmation is none.
+  cut_case boot_count --power-cut-program $attempt 1 "slot B v2 (v2): on trial, boot 2 of 3"
+  cut_case confirmation --power-cut-program $confirm 1 "slot B v2 (v2): on trial, boot 2 of 3"
   cut_case after_confirmation --max-instructions $((ref_instr - 2000000)) 1
 fi
 
