@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 20
 
 
 .PHONY: pki emu-irq-images ota-images ota-image run-ota test-ota bootloader flash-ota
-.PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
+.PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry firmware-emu-superloop firmware-emu-superloop-all flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
 
 all: build
 
@@ -99,7 +99,7 @@ PKI        ?= build/pki
 WF_CA_BUNDLE ?= $(abspath $(PKI))/root.pem
 FW_VARS    := $(foreach v,WF_FW_URL WF_FW_IP WF_FW_MASK WF_FW_GATEWAY WF_FW_DNS WF_FW_MAC WF_FW_USE_DHCP WF_FW_NTP \
               WF_FW_PINNED_KEY WF_FW_ENTROPY_DUMP WF_FW_METHOD WF_FW_HEADERS WF_FW_BODY WF_FW_DISCARD_BODY \
-              WF_FW_REPORT_S WF_FW_REPORT_COUNT,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
+              WF_FW_REPORT_S WF_FW_REPORT_COUNT WF_FW_SUPERLOOP WF_FW_WAKEUP WF_FW_REPORT_URL WF_FW_SMALL_RECORDS WF_FW_TLS_MIN,$(if $(filter command line environment,$(origin $(v))),-D$(v)='$($(v))'))
 empty :=
 space := $(empty) $(empty)
 ca_list = $(subst $(space),;,$(strip $(1)))
@@ -155,6 +155,7 @@ firmware-small: cross-configure
 #   fw-emu-small      the same with the small TLS profile (TLS 1.2 only)
 #   fw-emu-post       POSTs a JSON body with two header fields to the echo server
 #   fw-emu-telemetry  a JSON report to /report every second, three in all
+#   fw-emu-superloop  the GET polled in a main loop beside a 1 kHz job (docs/firmware.md)
 #   fw-emu-system-plus-test, fw-emu-system, fw-emu-pinned, fw-emu-pinned-other:
 #                     the whole system root set in flash, with the test root / alone /
 #                     with pinned keys (another key and the server's; another alone)
@@ -162,12 +163,17 @@ firmware-small: cross-configure
 # The default board has them all; another board fw-emu, fw-emu-telemetry, fw-bench-*.
 FW_EMU           ?= $(CROSS)/fw-emu/$(BOARD)
 FW_EMU_TELEMETRY ?= $(CROSS)/fw-emu-telemetry/$(BOARD)
-EMU_IMAGES := fw-emu fw-emu-small fw-emu-post fw-emu-telemetry
+EMU_IMAGES := fw-emu fw-emu-small fw-emu-post fw-emu-telemetry fw-emu-superloop
 $(addprefix firmware-,$(subst fw-,,$(EMU_IMAGES))): firmware-%: cross-configure
 	$(CROSS_BUILD) $(call image_target,fw-$*/$(BOARD))_budget
 	@echo "image: $(CROSS)/fw-$*/$(BOARD)/firmware.elf"
 firmware-emu-system: cross-configure
 	$(CROSS_BUILD) $(foreach i,system-plus-test system pinned pinned-other,$(call image_target,fw-emu-$(i)/$(BOARD))_budget)
+# The superloop images (docs/firmware.md, "Superloop mode"): every board's, and the Black
+# Pill's GET-and-reports-at-once image (fw-emu-superloop-telemetry).
+firmware-emu-superloop-all: cross-configure
+	$(CROSS_BUILD) $(foreach b,$(BOARDS),$(call image_target,fw-emu-superloop/$(b))_budget) \
+	  $(call image_target,fw-emu-superloop-telemetry/blackpill_f411ce)_budget
 firmware-emu-bench: cross-configure
 	$(CROSS_BUILD) $(foreach i,big chunked,$(call image_target,fw-bench-$(i)/$(BOARD))_budget)
 
@@ -190,12 +196,13 @@ run-firmware: rel-emu firmware-emu
 # (Content-Length and chunked) on both boards (Nucleo + W5100, Black Pill + W5500):
 # instructions per KiB, SPI bytes per payload byte, estimated board KB/s
 # (scripts/bench-download.sh), added to build/bench.json. A benchmark, not a test.
-bench: rel-emu firmware-emu firmware-emu-telemetry
+bench: rel-emu firmware-emu firmware-emu-telemetry firmware-emu-superloop-all
 	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --json $(abspath build)/bench.json
 	@scripts/bench-requests.sh $(REL_EMU) $(PKI) build/bench.json $(FW_EMU_TELEMETRY)/firmware.elf
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=nucleo_f411re
 	@$(MAKE) --no-print-directory firmware-emu-bench BOARD=blackpill_f411ce
 	@scripts/bench-download.sh $(REL_EMU) $(PKI) build/bench.json $(CROSS) nucleo_f411re blackpill_f411ce
+	@scripts/bench-loopgap.sh $(REL_EMU) $(PKI) build/bench.json $(CROSS) nucleo_f411re blackpill_f411ce
 	@echo "written: build/bench.json"
 
 # Where the image's instructions go: the bench fetch with wf-board-emu --profile
@@ -204,7 +211,7 @@ bench: rel-emu firmware-emu firmware-emu-telemetry
 # for flame-graph tools); prints the handshake's top 25 functions and its breakdown.
 PROFILE ?= build/profile.txt
 profile: rel-emu firmware-emu
-	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \\
+	@scripts/run-firmware.sh $(REL_EMU) $(FW_EMU)/firmware.elf $(PKI) main -- --profile $(abspath $(PROFILE)) >$(PROFILE).log 2>&1 \
 	  || { tail -n 30 $(PROFILE).log; exit 1; }
 	@awk '/^== phase tls-handshake:/ { p = 1 } p && /^$$/ { exit } p' $(PROFILE) | head -n 27
 	@echo
@@ -232,7 +239,7 @@ fuzz-build: deps
 # what gdb needs to print variables): the Black Pill's emulator image
 # (fw-emu/blackpill_f411ce) and the interrupt image built from it.
 FW_EMU_IRQ ?= build/arm-g
-ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections --specs=nano.specs -g
+ARM_CFLAGS_G := -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 -Os -ffunction-sections -fdata-sections -g
 emu-irq-images: deps pki
 	cmake -S . -G Ninja -B $(FW_EMU_IRQ) -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=MinSizeRel \
 	  -DWF_TEST_PKI=$(abspath $(PKI)) -DWF_CA_BUNDLE=$(abspath $(PKI))/root.pem -DCMAKE_C_FLAGS="$(ARM_CFLAGS_G)"

@@ -13,6 +13,24 @@
 # images (make firmware / firmware-small) and the test images (make test).
 
 include(${CMAKE_SOURCE_DIR}/boards/boards.cmake)
+
+# The C library (WF_LIBC, cmake/arm-none-eabi.cmake): newlib-nano, or picolibc
+# (speed-optimised build, or -minsize) with its integer-only printf (the firmware prints
+# no floating point). Every target of the tree,
+# compiling and linking. A --specs in CMAKE_C_FLAGS (a tree configured before this
+# choice existed, or flags given by hand) is replaced by this one.
+if(WF_LIBC STREQUAL "picolibc")
+  set(WF_LIBC_OPTIONS --specs=picolibc.specs --picolibc-buildtype=release -DPICOLIBC_INTEGER_PRINTF_SCANF)
+elseif(WF_LIBC STREQUAL "picolibc-minsize")
+  set(WF_LIBC_OPTIONS --specs=picolibc.specs -DPICOLIBC_INTEGER_PRINTF_SCANF)
+elseif(WF_LIBC STREQUAL "newlib-nano")
+  set(WF_LIBC_OPTIONS --specs=nano.specs)
+else()
+  message(FATAL_ERROR "WF_LIBC='${WF_LIBC}' is not picolibc, picolibc-minsize or newlib-nano")
+endif()
+string(REGEX REPLACE "--specs=(nano|picolibc)\\.specs" "" CMAKE_C_FLAGS "${CMAKE_C_FLAGS}")
+add_compile_options(${WF_LIBC_OPTIONS})
+add_link_options(${WF_LIBC_OPTIONS})
 set(WF_BOARD "nucleo_f411re" CACHE STRING "The default board: the footprint probe's (a folder under boards/)")
 set_property(CACHE WF_BOARD PROPERTY STRINGS ${WF_BOARDS})
 if(NOT WF_BOARD IN_LIST WF_BOARDS)
@@ -47,13 +65,24 @@ function(wf_cross_board board)
   set_property(GLOBAL PROPERTY WF_BOARD_${board}_LDDIR ${WF_FAMILY_LDDIR})
 endfunction()
 
-# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no>): the mbedTLS library of
-# that configuration (built once), with the firmware's settings: the seed in
-# flash (WF_TLS_NV_SEED), a 2 KiB output record.
+# wf_cross_mbedtls(<out var> <profile> <sha1: yes|no> [CONTEXTS <n>] [SMALL_RECORDS]): the
+# mbedTLS library of that configuration (built once), with the firmware's settings:
+# the seed in flash (WF_TLS_NV_SEED), a 2 KiB output record; CONTEXTS: TLS contexts in
+# use at once (WF_TLS_CONTEXTS); SMALL_RECORDS: a 4 KiB input record negotiated with the
+# server (WF_TLS_SMALL_RECORDS, wf_mbedtls_config.h).
 function(wf_cross_mbedtls out profile sha1)
+  cmake_parse_arguments(M "SMALL_RECORDS" "CONTEXTS" "" ${ARGN})
+  set(contexts ${M_CONTEXTS}) # optional: TLS contexts in use at once (wf_mbedtls_config.h WF_TLS_CONTEXTS)
+  set(small_records ${M_SMALL_RECORDS})
   set(name wf_mbedtls_${profile})
   if(sha1)
     string(APPEND name _sha1)
+  endif()
+  if(contexts AND NOT contexts EQUAL 1)
+    string(APPEND name _ctx${contexts})
+  endif()
+  if(small_records)
+    string(APPEND name _rec4k)
   endif()
   set(${out} ${name} PARENT_SCOPE)
   if(TARGET ${name})
@@ -61,12 +90,18 @@ function(wf_cross_mbedtls out profile sha1)
   endif()
   add_library(${name} STATIC ${MBEDTLS_SOURCES})
   wf_mbedtls_settings(${name} ${profile})
+  if(contexts AND NOT contexts EQUAL 1)
+    target_compile_definitions(${name} PUBLIC WF_TLS_CONTEXTS=${contexts})
+  endif()
   target_compile_definitions(${name} PUBLIC WF_TLS_NV_SEED)
   if(WF_TLS_OUT_CONTENT_LEN STREQUAL "")
     target_compile_definitions(${name} PUBLIC WF_TLS_OUT_CONTENT_LEN=2048)
   endif()
   if(NOT sha1)
     target_compile_definitions(${name} PUBLIC WF_TLS_NO_SHA1)
+  endif()
+  if(small_records)
+    target_compile_definitions(${name} PUBLIC WF_TLS_SMALL_RECORDS)
   endif()
   if(profile STREQUAL "full")
     # The hot paths of a fetch on the board at -O2 (CMakeLists.txt, wf_mbedtls_hot_paths).
@@ -145,7 +180,13 @@ if(WF_TLS)
   wf_cross_tls(fp_tls ${WF_BOARD} ${fp_mbedtls})
   add_executable(wf_footprint apps/footprint/main.c)
   target_link_libraries(wf_footprint PRIVATE ${fp_tls} ${fp_ca})
-  target_link_options(wf_footprint PRIVATE --specs=nosys.specs -Wl,-Map=wf_footprint.map -fno-lto)
+  # The C library's stubs for the system calls: newlib's libnosys, picolibc's libdummyhost.
+  if(WF_LIBC MATCHES "^picolibc")
+    set(fp_oslib --oslib=dummyhost)
+  else()
+    set(fp_oslib --specs=nosys.specs)
+  endif()
+  target_link_options(wf_footprint PRIVATE ${fp_oslib} -Wl,-Map=wf_footprint.map -fno-lto)
   # Linked without LTO (from the fat LTO objects) so the map can attribute
   # every byte to its library; the firmware images are linked with LTO.
   set_target_properties(wf_footprint PROPERTIES INTERPROCEDURAL_OPTIMIZATION OFF)

@@ -21,7 +21,12 @@ set(WF_FW_REPORT_S "" CACHE STRING "Firmware: telemetry, a JSON report every N s
 set(WF_FW_REPORT_COUNT "" CACHE STRING "Firmware: telemetry, stop after N report attempts (tests; empty/0: forever)")
 set(WF_FW_CERT "" CACHE FILEPATH "Firmware: client certificate chain compiled in (PEM/DER; empty: the provisioned area)")
 set(WF_FW_KEY "" CACHE FILEPATH "Firmware: its private key compiled in (PEM/DER, unencrypted; default: from WF_FW_CERT)")
+set(WF_FW_SMALL_RECORDS OFF CACHE BOOL "Firmware: small TLS records, a 4 KiB input record (docs/firmware.md)")
+set(WF_FW_TLS_MIN "" CACHE STRING "Firmware: lowest TLS version, e.g. WF_TLS_1_3 (empty: TLS 1.2)")
 set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, do not print it (make bench)")
+set(WF_FW_SUPERLOOP "" CACHE STRING "Firmware: 1 = superloop mode, the fetch polled in a main loop (docs/firmware.md)")
+set(WF_FW_WAKEUP "" CACHE STRING "Firmware: superloop, 1 = sleep (WFI) when idle, woken by INTn or the tick")
+set(WF_FW_REPORT_URL "" CACHE STRING "Firmware: superloop, where the reports go (empty: WF_FW_URL)")
 
 # Flash: the code budget (everything but the trust-anchor store), and the image
 # region of the linker script (448 KiB: sectors 4-7; sector 0 holds the vectors,
@@ -36,7 +41,9 @@ set(WF_FW_DISCARD_BODY "" CACHE STRING "Firmware: 1 = count the response body, d
 # request-side fixes (+264 B), range requests (+~470 B) and the board descriptor (+122 B)
 # took its code from 97506 to 100360 B (make firmware-small). The full profile's went from
 # 160 to 168 KiB for the same reasons: the image with the whole system root set (which
-# needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B.
+# needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B. Then from
+# 168 to 170 KiB for X25519 by libsodium's ladder (src/tls/x25519_sodium.h: +5380 B,
+# handshake 26.3 M -> 11.2 M instructions): that image measured 173247 B against 172032 B.
 # (Set per profile in wf_firmware_image below.)
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 # Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
@@ -66,22 +73,46 @@ set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S
-    REPORT_COUNT DISCARD_BODY OTA_URL)
+    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL TLS_MIN OTA_URL)
 
-# wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [CA_BUNDLE <bundles...>]
+# wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [SMALL_RECORDS] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
-#                   [GROUP <group>])
+#                   [GROUP <group>] [POOL <bytes> RAM_BUDGET <bytes>] [TLS_CONTEXTS <n>])
 # The image ${CMAKE_BINARY_DIR}/<dir>/firmware.elf (+ .bin, .hex, .map), target
 # firmware_<dir> ('/' and '-' as '_'), and its budget check <target>_budget.
 # PROFILE: the TLS profile (default full); CA_BUNDLE: as WF_CA_BUNDLE (empty: no
 # roots); PINNED_KEY: as WF_FW_PINNED_KEY; CERT/KEY: as WF_FW_CERT/WF_FW_KEY; SET:
 # the other WF_FW_<NAME> settings (URL, METHOD, HEADERS, BODY, USE_DHCP, ...).
 # GROUP: built by the target wf_images_<group> (default: the image is built by `all`).
+# SMALL_RECORDS: a 4 KiB TLS input record, negotiated with the server (WF_TLS_SMALL_RECORDS,
+# docs/firmware.md): a smaller pool and RAM budget (below).
+# POOL, RAM_BUDGET: an image whose mbedTLS pool differs from its profile's (the
+# superloop image with two TLS transfers at once), and the RAM budget that goes with it.
+# TLS_CONTEXTS: TLS contexts in use at once (default 1): PSA key slots for that many
+# (src/tls/wf_mbedtls_config.h), in an mbedTLS library of its own.
+# SET SUPERLOOP=1 adds the superloop (apps/firmware/fw_superloop.c) and the board's
+# wake-up code (ports/stm32f4/board_wake.c), which the other images do not link.
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "" "BOARD;PROFILE;CERT;KEY;GROUP;SLOT" "CA_BUNDLE;SET;PINNED_KEY" ${ARGN})
+  cmake_parse_arguments(I "SMALL_RECORDS" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS;SLOT" "CA_BUNDLE;SET;PINNED_KEY"
+                        ${ARGN})
   if(NOT I_PROFILE)
     set(I_PROFILE full)
+  endif()
+  # A superloop with reports runs two TLS transfers at once (docs/firmware.md, "Superloop
+  # mode"): two contexts' PSA key slots, and the pool and RAM budget measured for them.
+  if("SUPERLOOP=1" IN_LIST I_SET AND NOT I_PROFILE STREQUAL "small")
+    foreach(setting IN LISTS I_SET)
+      if(setting MATCHES "^REPORT_S=([0-9]+)u?$" AND NOT CMAKE_MATCH_1 EQUAL 0)
+        if(NOT I_TLS_CONTEXTS)
+          set(I_TLS_CONTEXTS 2)
+        endif()
+        if(NOT I_POOL)
+          set(I_POOL 63488)        # 58344 (two at once) + 4096 -> 62440, 1 KiB up, + 1 KiB for the interleaving
+          set(I_RAM_BUDGET 87040)  # 85 KiB: 16648 static + 63488 pool + 4864 stack = 85000
+        endif()
+      endif()
+    endforeach()
   endif()
   string(REGEX REPLACE "[/-]" "_" target "firmware_${dir}")
   set(out ${CMAKE_BINARY_DIR}/${dir})
@@ -101,7 +132,14 @@ function(wf_firmware_image dir)
   endif()
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
-  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1})
+  set(mbedtls_opts "")
+  if(I_TLS_CONTEXTS)
+    list(APPEND mbedtls_opts CONTEXTS ${I_TLS_CONTEXTS})
+  endif()
+  if(I_SMALL_RECORDS)
+    list(APPEND mbedtls_opts SMALL_RECORDS)
+  endif()
+  wf_cross_mbedtls(mbedtls ${I_PROFILE} ${sha1} ${mbedtls_opts})
   wf_cross_tls(tls ${I_BOARD} ${mbedtls})
 
   if(I_PROFILE STREQUAL "small")
@@ -110,21 +148,42 @@ function(wf_firmware_image dir)
     set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
   else()
-    set(flash_budget 172032) # 168 KiB of code (see above)
+    set(flash_budget 174080) # 170 KiB of code (see above)
     set(ram_budget 57344)    # 56 KiB
     set(stack 4864)          # 3724 (the POST image) + 1024 -> 4748, rounded up to 256
     set(pool 39936)          # 34832 (intermediates out of order) + 4096 -> 38928, rounded up to 1 KiB
+  endif()
+  # Small records (SMALL_RECORDS): the input record 4 KiB instead of 16 KiB, 12288 B
+  # less of the pool at every peak (measured: tests/e2e/firmware.sh, area records),
+  # sized by the same rules, and the RAM goals as budgets: 32 KiB small, 40 KiB full.
+  if(I_SMALL_RECORDS AND I_PROFILE STREQUAL "small")
+    set(ram_budget 32768)    # 32 KiB
+    set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
+    set(pool 21504)          # 16984 (a fetch; 29272 - 12288) + 4096 -> 21080, rounded up to 1 KiB
+  elseif(I_SMALL_RECORDS)
+    set(ram_budget 40960)    # 40 KiB
+    set(stack 4608)          # 3524 (the small-records GET images) + 1024 -> 4548, rounded up to 256
+    set(pool 27648)          # 22544 (intermediates out of order: 34832 - 12288; a fetch 21056)
+                             # + 4096 -> 26640, rounded up to 1 KiB
   endif()
   if(I_SLOT)
     # An update image verifies the downloaded image (SHA-256, ECDSA P-256 in mbedTLS):
     # stack peak 4292 B in make run-ota (Nucleo) + 1024 -> 5316, rounded up to 256.
     set(stack 5376)
+    # Its code: the full profile's and the update (download, checks, slot writer and
+    # state, fw_ota.c): +6680 B measured (fw-ota/nucleo_f411re/a 174420 B against
+    # fw-emu's 167740 B); the budget 6 KiB above the full profile's.
+    math(EXPR flash_budget "${flash_budget} + 6144")
   endif()
   if(NOT WF_FW_STACK_BYTES STREQUAL "")
     set(stack ${WF_FW_STACK_BYTES})
   endif()
   if(NOT WF_FW_POOL_BYTES STREQUAL "")
     set(pool ${WF_FW_POOL_BYTES})
+  endif()
+  if(I_POOL)
+    set(pool ${I_POOL})
+    set(ram_budget ${I_RAM_BUDGET})
   endif()
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c
@@ -182,7 +241,11 @@ function(wf_firmware_image dir)
     if(NOT ok OR NOT var IN_LIST WF_FW_IMAGE_SETTINGS)
       message(FATAL_ERROR "wf_firmware_image(${dir}): '${setting}' is not one of ${WF_FW_IMAGE_SETTINGS}=value")
     endif()
-    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "OTA_URL")
+    if(var STREQUAL "SUPERLOOP" AND value)
+      target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/apps/firmware/fw_superloop.c
+                     ${CMAKE_SOURCE_DIR}/ports/stm32f4/board_wake.c)
+    endif()
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "REPORT_URL" OR var STREQUAL "OTA_URL")
       # Plain text -> a C string literal.
       string(REPLACE "\\" "\\\\" value "${value}")
       string(REPLACE "\"" "\\\"" value "${value}")
@@ -239,8 +302,12 @@ foreach(var IN LISTS WF_FW_IMAGE_SETTINGS)
     list(APPEND user_settings "${var}=${WF_FW_${var}}")
   endif()
 endforeach()
+set(user_records "")
+if(WF_FW_SMALL_RECORDS)
+  set(user_records SMALL_RECORDS)
+endif()
 foreach(board IN LISTS WF_BOARDS)
-  wf_firmware_image(fw/${board} BOARD ${board} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
+  wf_firmware_image(fw/${board} BOARD ${board} PROFILE full ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                     PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
                     GROUP user)
   # The user's release for both update slots (make ota-image signs them: docs/ota.md).
@@ -250,7 +317,7 @@ foreach(board IN LISTS WF_BOARDS)
                       GROUP release)
   endforeach()
   if(NOT WF_FW_CERT)
-    wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small CA_BUNDLE ${WF_CA_BUNDLE}
+    wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                       PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP user)
   endif()
 endforeach()
@@ -281,6 +348,22 @@ if(WF_TEST_PKI)
                       SET USE_DHCP=0 URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=3)
     # The bench's download images (make bench): the body counted and not printed,
     # /big.bin (1 MiB + 12345 bytes, Content-Length) and /chunked.bin (the same, chunked).
+    # The superloop (docs/firmware.md, "Superloop mode"): the GET polled in a loop with
+    # a 1 kHz job; on the W5500 board it sleeps (WFI) when idle, woken by INTn.
+    if(board STREQUAL "blackpill_f411ce")
+      set(wake WAKEUP=1)
+    else()
+      set(wake WAKEUP=0)
+    endif()
+    wf_firmware_image(fw-emu-superloop/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
+                      SET USE_DHCP=0 SUPERLOOP=1 ${wake})
+    if(board STREQUAL "blackpill_f411ce")
+      # Two transfers at once on the W5500: the GET of /active while telemetry reports go
+      # to /report, each on its own socket and TLS context (a second pool's worth of RAM).
+      wf_firmware_image(fw-emu-superloop-telemetry/${board} BOARD ${board} CA_BUNDLE ${root} GROUP test
+                        SET USE_DHCP=0 SUPERLOOP=1 WAKEUP=1 URL=https://www.example.test/active
+                        REPORT_URL=https://www.example.test/report REPORT_S=1 REPORT_COUNT=2)
+    endif()
     wf_firmware_image(fw-bench-big/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/big.bin)
     wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench
@@ -310,6 +393,16 @@ if(WF_TEST_PKI)
   wf_firmware_image(fw-emu-pinned-other/${b} BOARD ${b} CA_BUNDLE system ${root} SET USE_DHCP=0 GROUP test
                     PINNED_KEY "${pin_ecdsa}")
   wf_firmware_image(fw-emu-system/${b} BOARD ${b} CA_BUNDLE system SET USE_DHCP=0 GROUP test)
+  # Small records (SMALL_RECORDS, docs/firmware.md), each fetching /20k.bin (counted, not
+  # printed): the full profile offering TLS 1.2 and 1.3 (max_fragment_length and
+  # record_size_limit), the same offering TLS 1.3 only (record_size_limit alone: against
+  # a server that honours it, and one that honours neither), and the small profile.
+  set(rec SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/20k.bin)
+  wf_firmware_image(fw-emu-smallrec/${b} BOARD ${b} SMALL_RECORDS CA_BUNDLE ${root} GROUP test ${rec})
+  wf_firmware_image(fw-emu-smallrec-tls13/${b} BOARD ${b} SMALL_RECORDS CA_BUNDLE ${root} GROUP test ${rec}
+                    TLS_MIN=WF_TLS_1_3)
+  wf_firmware_image(fw-emu-small-smallrec/${b} BOARD ${b} PROFILE small SMALL_RECORDS CA_BUNDLE ${root} GROUP test
+                    ${rec})
   # The emulator's interrupt test image (make test-emu-irq), from the Black Pill's.
   set(WF_EMU_IRQ_BASE firmware_fw_emu_blackpill_f411ce)
   include(${CMAKE_SOURCE_DIR}/tests/emu_irq/emu_irq.cmake)

@@ -61,6 +61,45 @@ size_t wf_board_heap_size(void);
 /** @brief A free-running CPU cycle counter (wraps at 2^32), for measurements. */
 uint32_t wf_board_cycles(void);
 
+/* ---- a main loop that never blocks (apps/firmware/fw_superloop.c; docs/firmware.md,
+ * "Superloop mode"). Implemented in a file of its own (ports/stm32f4/board_wake.c),
+ * linked only into the images that use it. ---- */
+
+/** @brief The CPU clock in Hz: the rate of wf_board_cycles(). */
+uint32_t wf_board_cpu_hz(void);
+
+/** @brief Feed the watchdog (a loop that never calls the port's delay_ms must). */
+void wf_board_watchdog_feed(void);
+
+/**
+ * @brief Start the wake-up sources (docs/porting.md, "Wake-up"): a 1 kHz tick
+ * interrupt (SysTick) and, when the board wires the network chip's INTn to a
+ * GPIO, that pin's falling edge (EXTI, pull-up on). Returns true if INTn is
+ * wired (the chip's side: wf_chip_wake_enable); false: only the tick wakes.
+ */
+bool wf_board_wake_start(void);
+
+/** @brief True while the chip's INTn is low (false when it is not wired). */
+bool wf_board_chip_int_low(void);
+
+/**
+ * @brief Sleep (WFI) until an interrupt: the tick (at most 1 ms) or INTn's
+ * falling edge. Returns at once if one of them came since the last sleep
+ * (interrupts are masked between that check and the WFI, so no wake-up is
+ * lost). Only after wf_board_wake_start.
+ */
+void wf_board_sleep(void);
+
+/** What woke the CPU since wf_board_wake_start. */
+struct wf_board_wake_counts {
+    uint32_t ticks;  /**< tick interrupts (1 per ms) */
+    uint32_t intn;   /**< INTn falling edges */
+    uint32_t sleeps; /**< WFIs executed (wf_board_sleep calls that slept) */
+};
+
+/** @brief The counts so far. */
+void wf_board_wake_counts(struct wf_board_wake_counts *c);
+
 /**
  * @brief End of an emulated run: with a debugger (or the emulator) attached,
  * execute `bkpt #0xAB` with r0 = `code` so it can stop and report `code`. On

@@ -10,6 +10,8 @@ packages=(
   ccache            # the firmware variants compile the same mbedTLS files once (CMakeLists.txt)
   bzip2             # unpacks the mbedTLS source tarball (scripts/fetch-mbedtls.sh)
   gcc-arm-none-eabi libnewlib-arm-none-eabi  # Cortex-M4 build of the portable core
+  gnutls-bin        # e2e: gnutls-serv, a TLS 1.3 server that honours record_size_limit (tests/e2e/records.sh)
+  picolibc-arm-none-eabi  # WF_LIBC=picolibc(-minsize): the firmware's other C library (cmake/arm-none-eabi.cmake)
   libcmocka-dev     # unit tests
   socat             # a real TCP echo peer for the demo and tests
   clang-format
@@ -24,6 +26,8 @@ packages=(
   openocd           # make flash: writes the firmware through an ST-LINK
   dfu-util          # make dfu: writes the Black Pill's firmware through the ROM bootloader over USB
   python3           # tests/e2e: small scripted servers; scripts/ca-store.py (PEM bundle -> flash store)
+  python3-jinja2 python3-jsonschema  # mbedTLS's PSA driver-dispatch generator (the X25519 driver: CMakeLists.txt)
+  valgrind          # tests/unit/x25519_ct.sh: the constant-time check of the X25519 ladders
   curl              # e2e: the reference client the request cases are compared with
   ca-certificates   # the system CA bundle: wizfetch's default trust, WF_CA_BUNDLE=system, tests
   pkg-config        # make install-check: a consumer built against the installed wizfetch.pc

@@ -18,6 +18,10 @@
 #       ka, noka    TLS 1.2+1.3, RSA chain; ka keeps connections for 120 s (others: 5 s),
 #                   noka not at all (keepalive_timeout 0: every response closes it);
 #       noka12      the same as noka, TLS 1.2 only
+#       x25519, p256  TLS 1.3, RSA chain, one key-exchange group only (ssl_ecdh_curve:
+#                   X25519, P-256); their requests also go to groups.log (next to
+#                   access.log): "<port> <$ssl_curve> <$ssl_curves> "<request>" <status>",
+#                   the group chosen and the client's list in its order
 #       ip, ipdns, wildtld, caleaf, dsa, dsa12 (TLS 1.2 only), chain2, chain2swap,
 #       chain2swap12 (TLS 1.2 only)   path-validation edge cases (make-pki.sh describes
 #                   the certificates)
@@ -48,6 +52,17 @@
 #                                    # name under example.test NXDOMAIN; VAR=its port
 #   ts_start_silent_dns VAR          # UDP port that reads queries and never answers
 #   ts_start_tls10 VAR PKI_DIR       # openssl s_server speaking only TLS 1.0
+#   ts_start_gnutls13 VAR PKI_DIR    # gnutls-serv (GnuTLS, which honours record_size_limit),
+#                                    # TLS 1.3 only, answering every request with
+#                                    # $TS_DOCROOT/20k.bin (good RSA chain); listens on every
+#                                    # address (gnutls-serv has no bind option)
+#   ts_start_s_server13 VAR PKI_DIR  # openssl s_server -WWW, TLS 1.3 only, serving $TS_DOCROOT:
+#                                    # full 16 KiB records whatever record_size_limit asks
+#                                    # (OpenSSL 3.0 does not implement it)
+#   ts_start_tls13_group VAR PKI_DIR GROUP  # openssl s_server, TLS 1.3 with one key-exchange
+#                                    # group (-groups GROUP), -www (its page names the
+#                                    # client's groups and the shared ones), -msg: the
+#                                    # handshake messages in $TS_DIR/tls13-GROUP.log
 #   ts_start_partial VAR PKI_DIR     # TLS (good RSA chain), reads the request, answers
 #                                    # Content-Length: 100000 with 40000 bytes, closes
 #   ts_start_empty VAR PKI_DIR       # TLS (good RSA chain), reads the request, closes
@@ -59,6 +74,11 @@
 #   ts_start_keepalive VAR LOG [PKI_DIR]  # tests/e2e/keepalive_server.py: keeps connections,
 #                                    # or closes them on purpose (idle, or under the next
 #                                    # request); one line per request in LOG; TLS with PKI_DIR
+#   ts_start_slow VAR LOG [PKI_DIR]  # tests/e2e/slow_server.py: /slow/NAME answers after 2 s,
+#                                    # /fast/NAME at once, else 404; a thread per connection;
+#                                    # logs when each connection opens, its request comes, its
+#                                    # answer goes and it closes (ms) in LOG;
+#                                    # TLS with PKI_DIR (the good RSA chain)
 #   ts_free_port VAR                 # a TCP+UDP port nobody listens on (e.g. "refused")
 #   ts_at_exit 'COMMAND'             # extra cleanup, run before the servers are stopped
 #   ts_share VAR...                  # let child scripts use the servers started here: exports
@@ -268,6 +288,7 @@ ts__make_docroot() {
 </html>
 EOF
   head -c $((1048576 + 12345)) /dev/urandom >"$TS_DOCROOT/big.bin"
+  head -c 20000 /dev/urandom >"$TS_DOCROOT/20k.bin"
   : >"$TS_DOCROOT/empty.txt"
   chmod 755 "$TS_DOCROOT"
   chmod 644 "$TS_DOCROOT"/*
@@ -340,6 +361,8 @@ ts_start_nginx() {
     "ka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3"   # keep-alive for 120 s (the telemetry firmware)
     "noka rsa-chain.pem rsa.key TLSv1.2 TLSv1.3" # keep-alive off: closes after each response
     "noka12 rsa-chain.pem rsa.key TLSv1.2"        # the same, TLS 1.2 only
+    "x25519 rsa-chain.pem rsa.key TLSv1.3" # key exchange on X25519 only
+    "p256 rsa-chain.pem rsa.key TLSv1.3"   # key exchange on P-256 only
     "plain - - -" # plain http, no TLS
   )
 
@@ -368,6 +391,9 @@ location = /conn-close {
 # The "ka" block keeps connections for 120 s (an emulated second takes several real
 # ones), the "noka" block closes after every response (keepalive_timeout 0).
 location = /report { default_type text/plain; return 200 "\$connection \$connection_requests \$ssl_session_reused\\n"; }
+# The superloop firmware's GET while its reports run (two transfers at once): the
+# connection's number and how many connections nginx has open ("<connection> <active>").
+location = /active { default_type text/plain; return 200 "\$connection \$connections_active\\n"; }
 # The same bytes as /big.bin, but chunked: the addition filter (add_after_body with
 # an empty file) drops Content-Length, so nginx must use Transfer-Encoding: chunked
 # for HTTP/1.1 clients.
@@ -387,6 +413,7 @@ EOF
   default_type application/octet-stream;
   log_format wf '\$server_port \$ssl_protocol \$ssl_cipher sni=\$ssl_server_name "\$request" \$status \$body_bytes_sent';
   access_log $dir/access.log wf;
+  log_format groups '\$server_port \$ssl_curve \$ssl_curves "\$request" \$status';
   keepalive_timeout 5s;
   gzip off;
 EOF
@@ -412,6 +439,11 @@ EOF
 EOF
       [[ ${fields[0]} == ka ]] && echo "    keepalive_timeout 120s;"
       [[ ${fields[0]} == noka* ]] && echo "    keepalive_timeout 0;"
+      if [[ ${fields[0]} == x25519 || ${fields[0]} == p256 ]]; then
+        [[ ${fields[0]} == x25519 ]] && echo "    ssl_ecdh_curve X25519;" || echo "    ssl_ecdh_curve prime256v1;"
+        echo "    access_log $dir/access.log wf;"
+        echo "    access_log $dir/groups.log groups;"
+      fi
       if [[ ${fields[0]} == mtls ]]; then
         cat <<EOF
     ssl_verify_client on;
@@ -464,6 +496,35 @@ ts_start_tls10() {
   ts__launch tls10 tcp "$1" "$TS_DIR/tls10.log" -- \
     openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -key "$pki/rsa.key" \
     -cert_chain "$pki/int.pem" -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet
+}
+
+ts_start_gnutls13() { ts__start_tls13_file gnutls13 "$@"; }
+ts_start_s_server13() { ts__start_tls13_file s_server13 "$@"; }
+
+# ts__start_tls13_file NAME VAR PKI_DIR: the TLS 1.3-only servers of /20k.bin (see the list at the top).
+ts__start_tls13_file() {
+  local name=$1 var=$2 pki
+  pki=$(cd "${3:?ts_start_$name VAR PKI_DIR}" && pwd) || return 1
+  ts_init
+  ts__make_docroot
+  if [[ $name == gnutls13 ]]; then
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      gnutls-serv --http --httpdata="$TS_DOCROOT/20k.bin" -p @PORT@ --x509certfile="$pki/rsa-chain.pem" \
+      --x509keyfile="$pki/rsa.key" --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.3' --disable-client-cert --nodb
+  else
+    ts__launch "$name" tcp "$var" "$TS_DIR/$name.log" -- \
+      env -C "$TS_DOCROOT" openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -cert_chain "$pki/int.pem" \
+      -key "$pki/rsa.key" -tls1_3 -WWW -quiet
+  fi
+}
+
+ts_start_tls13_group() {
+  local pki group=${3:?ts_start_tls13_group VAR PKI_DIR GROUP}
+  pki=$(cd "${2:?ts_start_tls13_group VAR PKI_DIR GROUP}" && pwd) || return 1
+  ts_init
+  ts__launch "tls13-$group" tcp "$1" "$TS_DIR/tls13-$group.log" -- \
+    openssl s_server -accept 127.0.0.1:@PORT@ -cert "$pki/rsa.pem" -key "$pki/rsa.key" \
+    -cert_chain "$pki/int.pem" -tls1_3 -groups "$group" -www -msg
 }
 
 # A TLS server that runs SCRIPT (bash) for every connection, stdin/stdout = the TLS stream.
@@ -534,17 +595,29 @@ ts_start_echo() {
     python3 "$TS_SCRIPTS_DIR/../tests/e2e/echo_server.py" @PORT@ "$pki/rsa-chain.pem" "$pki/rsa.key" "$3"
 }
 
-ts_start_keepalive() {
-  local var=${1:?ts_start_keepalive VAR LOG [PKI_DIR]} log=${2:?ts_start_keepalive VAR LOG [PKI_DIR]} pki
+# ts__start_logging_server NAME SCRIPT VAR LOG [PKI_DIR]: a tests/e2e Python server that
+# writes its own log LOG (emptied first), plain or TLS with PKI_DIR's good RSA chain.
+ts__start_logging_server() {
+  local name=$1 script=$2 var=$3 log=$4 pki
   local -a tls=()
-  if [[ -n ${3:-} ]]; then
-    pki=$(cd "$3" && pwd) || return 1
+  if [[ -n ${5:-} ]]; then
+    pki=$(cd "$5" && pwd) || return 1
     tls=("$pki/rsa-chain.pem" "$pki/rsa.key")
   fi
   ts_init
   : >"$log"
-  ts__launch keepalive tcp "$var" "$TS_DIR/keepalive-$var.log" -- \
-    python3 "$TS_SCRIPTS_DIR/../tests/e2e/keepalive_server.py" @PORT@ "$log" "${tls[@]}"
+  ts__launch "$name" tcp "$var" "$TS_DIR/$name-$var.log" -- \
+    python3 "$TS_SCRIPTS_DIR/../tests/e2e/$script" @PORT@ "$log" "${tls[@]}"
+}
+
+ts_start_slow() {
+  ts__start_logging_server slow slow_server.py "${1:?ts_start_slow VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_slow VAR LOG [PKI_DIR]}" "${3:-}"
+}
+
+ts_start_keepalive() {
+  ts__start_logging_server keepalive keepalive_server.py "${1:?ts_start_keepalive VAR LOG [PKI_DIR]}" \
+    "${2:?ts_start_keepalive VAR LOG [PKI_DIR]}" "${3:-}"
 }
 
 ts_start_mute() {

@@ -1112,11 +1112,15 @@ int wf_fetch_poll(wf_fetch_t *f)
         if (f->state == FS_IDLE) {
             return WF_EINVAL;
         }
+        bool handshake = f->state == FS_TLS;
         int rc = step(f);
         if (rc != MOVED) {
             return rc;
         }
         f->progressed = true;
+        if (handshake) {
+            break; /* one mbedTLS handshake step per poll: its public-key operations are the long ones */
+        }
     }
     return f->state == FS_DONE ? f->rc : WF_EAGAIN;
 }
@@ -1243,6 +1247,11 @@ int wf_fetch(wf_fetch_t *f, wf_net_t *net, wf_tls_t *tls, const struct wf_fetch_
 {
     int rc = wf_fetch_start(f, net, tls, options, cb, result);
     return rc < 0 ? rc : poll_to_end(f);
+}
+
+bool wf_fetch_progressed(const wf_fetch_t *f)
+{
+    return f->progressed;
 }
 
 const struct wf_url *wf_fetch_url(const wf_fetch_t *f)

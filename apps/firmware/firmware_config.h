@@ -45,6 +45,29 @@
 #endif
 
 /**
+ * Superloop mode (apps/firmware/fw_superloop.h; docs/firmware.md, "Superloop
+ * mode"): 1 = one main loop that never waits for the network: a 1 kHz job (its
+ * missed ticks counted), DHCP polled (WF_FW_USE_DHCP), the fetch of WF_FW_URL
+ * (a GET) and, with WF_FW_REPORT_S, the telemetry reports to WF_FW_REPORT_URL
+ * at the same time (their own socket and TLS context), all driven by
+ * wf_fetch_start/wf_fetch_poll. No SNTP in this mode. WF_FW_WAKEUP = 1: the
+ * loop sleeps (WFI) when nothing moved, woken by the chip's INTn (boards that
+ * wire it: ports/board_api.h, wf_board_wake_start) or the 1 kHz tick.
+ */
+#ifndef WF_FW_SUPERLOOP
+#define WF_FW_SUPERLOOP 0
+#endif
+#ifndef WF_FW_WAKEUP
+#define WF_FW_WAKEUP 0
+#endif
+#ifndef WF_FW_REPORT_URL
+#define WF_FW_REPORT_URL WF_FW_URL
+#endif
+#if WF_FW_WAKEUP && !WF_FW_SUPERLOOP
+#error "WF_FW_WAKEUP is a setting of the superloop mode (WF_FW_SUPERLOOP=1)"
+#endif
+
+/**
  * The request. WF_FW_BODY: the request body, a string sent as it is with
  * Content-Length (e.g. {"hello":"board"}); undefined: no body.
  * WF_FW_METHOD: any method token; default POST with a body, else GET.
@@ -56,14 +79,14 @@
  * the console before the response.
  */
 #ifndef WF_FW_METHOD
-#if defined(WF_FW_BODY) || WF_FW_REPORT_S > 0
+#if defined(WF_FW_BODY) || (WF_FW_REPORT_S > 0 && !WF_FW_SUPERLOOP)
 #define WF_FW_METHOD "POST"
 #else
 #define WF_FW_METHOD "GET"
 #endif
 #endif
 #ifndef WF_FW_HEADERS
-#if WF_FW_REPORT_S > 0
+#if WF_FW_REPORT_S > 0 && !WF_FW_SUPERLOOP /* the superloop's reports set their own */
 #define WF_FW_HEADERS "Content-Type: application/json"
 #else
 #define WF_FW_HEADERS /* none */
@@ -173,6 +196,12 @@
 /** Unix time of the build (set by CMake); a moment that has certainly passed. */
 #ifndef WF_FW_TIME_FLOOR
 #define WF_FW_TIME_FLOOR 0
+#endif
+
+/* The lowest TLS version offered (enum wf_tls_version, e.g. WF_TLS_1_3 for a TLS 1.3-only
+ * image, which then sends no max_fragment_length; 0 = TLS 1.2). */
+#ifndef WF_FW_TLS_MIN
+#define WF_FW_TLS_MIN 0
 #endif
 
 /** Measurement build: > 0 prints that many raw noise LSBs per entropy channel on

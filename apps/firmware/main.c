@@ -16,6 +16,7 @@
 #include "firmware_config.h"
 #include "fw_report.h"
 #include "fw_request.h"
+#include "fw_superloop.h"
 #include "wizfetch/chip.h"
 #include "wizfetch/cred_area.h"
 #include "wizfetch/dhcp.h"
@@ -316,18 +317,11 @@ static void device_credentials(struct wf_tls_options *o)
 #endif
 }
 
-static int start_tls(void)
+/* A TLS context `t` with the trust anchors, pins and device credentials. */
+static int tls_context(wf_tls_t *t)
 {
-    int rc = wf_tls_platform_init(port, tls_pool, sizeof tls_pool);
-    if (rc == 0) {
-        rc = wf_tls_platform_set_seed_store(wf_board_seed_read, wf_board_seed_write);
-    }
-    if (rc < 0) {
-        say("TLS platform: %s", wf_strerror(rc));
-        return rc;
-    }
-    wf_tls_init(&tls);
-    rc = wf_tls_add_builtin_cas(&tls);
+    wf_tls_init(t);
+    int rc = wf_tls_add_builtin_cas(t);
     if (rc <= 0) {
         say("no trusted CA certificates compiled in (build with WF_CA_BUNDLE=file.pem)");
         return rc < 0 ? rc : WF_ETLS_CA;
@@ -347,6 +341,7 @@ static int start_tls(void)
         say("pinned server keys: %d", pin_count);
     }
     struct wf_tls_options topt = {
+        .min_version = WF_FW_TLS_MIN,
         .accept_unknown_time = WF_FW_ACCEPT_UNKNOWN_TIME,
         .time_floor = WF_FW_TIME_FLOOR,
         .pins = pins,
@@ -354,18 +349,34 @@ static int start_tls(void)
         .cycle_counter = wf_board_cycles, /* the look-up's cost on the console (bench) */
     };
     device_credentials(&topt);
-    rc = wf_tls_setup(&tls, &topt);
+    rc = wf_tls_setup(t, &topt);
 #if defined(WF_TLS_CLIENT_CERT)
     if (rc <= WF_ETLS_CLIENT_CERT && rc >= WF_ETLS_KEY_TYPE) {
         /* A certificate or key that does not parse or match: go on without one. */
         say("client certificate: unusable (%s): none used", wf_strerror(rc));
         topt.client_cert = topt.client_key = NULL;
         topt.client_cert_len = topt.client_key_len = 0;
-        rc = wf_tls_setup(&tls, &topt);
+        rc = wf_tls_setup(t, &topt);
     }
 #endif
     if (rc < 0) {
         say("TLS set-up: %s", wf_strerror(rc));
+    }
+    return rc;
+}
+
+static int start_tls(void)
+{
+    int rc = wf_tls_platform_init(port, tls_pool, sizeof tls_pool);
+    if (rc == 0) {
+        rc = wf_tls_platform_set_seed_store(wf_board_seed_read, wf_board_seed_write);
+    }
+    if (rc < 0) {
+        say("TLS platform: %s", wf_strerror(rc));
+        return rc;
+    }
+    rc = tls_context(&tls);
+    if (rc < 0) {
         return rc;
     }
     say(wf_board_seed_loaded() == 1 ? "entropy seed: stored seed loaded, updated"
@@ -499,7 +510,7 @@ static uint32_t wait_and_grow(uint32_t backoff)
     return backoff * 2 > WF_FW_RETRY_MAX_MS ? WF_FW_RETRY_MAX_MS : backoff * 2;
 }
 
-#if WF_FW_REPORT_S > 0
+#if WF_FW_REPORT_S > 0 && !WF_FW_SUPERLOOP
 /* ---- telemetry: a report every WF_FW_REPORT_S seconds ------------------------- */
 
 /* The uptime needs a poll in every 2^32 ms (fw_uptime): the longest wait must be shorter. */
@@ -607,6 +618,37 @@ static void report_loop(void)
 }
 #endif
 
+#if WF_FW_SUPERLOOP
+/* ---- superloop mode: the chip's start and the TLS contexts before the loop ------ */
+
+static void superloop(void)
+{
+    static struct fw_superloop_env env;
+#if WF_FW_REPORT_S > 0
+    static wf_tls_t report_tls; /* the reports' own TLS context, beside the GET's */
+    if (tls_context(&report_tls) < 0) {
+        wf_board_exit(1);
+    }
+    env.report_tls = &report_tls;
+#endif
+    uint32_t backoff = WF_FW_RETRY_FIRST_MS;
+    while (start_chip() < 0) { /* the chip's reset waits (milliseconds): before the loop */
+        backoff = wait_and_grow(backoff);
+    }
+    env.port = port;
+    env.chip = &chip;
+    env.net = &net;
+    env.tls = &tls;
+    env.options = &options;
+    env.callbacks = &callbacks;
+    env.say = say;
+    env.console = console;
+    env.say_memory = say_memory;
+    fw_request_print(&options, console);
+    fw_superloop_run(&env);
+}
+#endif
+
 int main(void)
 {
     wf_board_init();
@@ -645,7 +687,9 @@ int main(void)
             port->delay_ms(port->ctx, 1000);
         }
     }
-#if WF_FW_REPORT_S > 0
+#if WF_FW_SUPERLOOP
+    superloop();
+#elif WF_FW_REPORT_S > 0
     report_loop();
 #endif
     for (;;) {

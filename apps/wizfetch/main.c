@@ -33,6 +33,7 @@
 #include "wizfetch/dhcp.h"
 #include "wizfetch/error.h"
 #include "wizfetch/fetch.h"
+#include "wizfetch/fetch_multi.h"
 #include "wizfetch/netif.h"
 #include "wizfetch/sntp.h"
 #include "wizfetch/tls.h"
@@ -77,7 +78,11 @@ enum {
 #define MAX_CA_FILES 8
 #define MAX_OUTPUTS 64 /* -o options: the n-th goes with the n-th URL */
 #define MAX_MAP_RULES 16
-#define TLS_POOL_BYTES (96 * 1024)
+#define TLS_POOL_BYTES (96 * 1024) /* per TLS context: -Z has one per transfer at once */
+/* -Z: curl's --parallel-max default and bound (tool_getparam.c: 0 is the default, more than
+ * the bound is the bound). */
+#define PARALLEL_DEFAULT 50
+#define PARALLEL_MAX 300
 
 struct cli {
     const struct wf_chip_variant *chip; /* NULL: auto-detect */
@@ -127,6 +132,8 @@ struct cli {
     struct wf_cli_request req;             /* -X -H -d --data-* --json -T -u -A -e -G */
     struct wf_cli_client_cert client_cert; /* --cert --key --pass --cert-type --key-type */
     char *user;                            /* -u's value, copied out of argv (blanked there); wiped */
+    bool parallel;                         /* -Z/--parallel: the URLs at once */
+    unsigned parallel_max;                 /* --parallel-max (1..300; default 50) */
 };
 
 /* Overwrite an option value in argv with spaces (as curl does) once it was
@@ -167,10 +174,15 @@ struct session {
     uint32_t deadline; /* -m/--max-time: end of the whole job (port clock), if set */
 };
 
-static _Alignas(16) unsigned char tls_pool[TLS_POOL_BYTES];
-static wf_tls_t tls;
+static _Alignas(16) unsigned char tls_pool[TLS_POOL_BYTES * WF_FETCH_MAX_TRANSFERS];
+/* One TLS context per transfer at once (-Z), each set up alike; the first serves the
+ * transfers one after another. */
+static wf_tls_t tls_ctx[WF_FETCH_MAX_TRANSFERS];
+static size_t tls_count; /* contexts set up */
 static wf_fetch_t fetch_area;
-static struct wf_trust trust; /* --cacert, --capath, $CURL_CA_BUNDLE, ... (trust.h) */
+static struct wf_trust trust;                 /* --cacert, --capath, $CURL_CA_BUNDLE, ... (trust.h) */
+static const struct wf_ca_store *trust_store; /* given to every TLS context, NULL: none */
+static bool trust_builtin;                    /* the bundle compiled in, for every TLS context */
 
 /* ---- messages ------------------------------------------------------------- */
 
@@ -246,6 +258,11 @@ static void usage(FILE *to)
           "      --retry-max-time S  no retry once S seconds have passed since the first attempt\n"
           "      --retry-all-errors  retry on any error\n"
           "      --retry-connrefused  also retry a refused connection\n"
+          "  -Z, --parallel       fetch the URLs at once, each on its own connection (own socket and\n"
+          "                       TLS context), at most --parallel-max and the chip's sockets (W5100 4,\n"
+          "                       W5500 8); the rest wait for a free one; no progress meter\n"
+          "      --parallel-max N at most N at once (1..300, 0: 50; more: 300), as curl\n"
+          "      --parallel-immediate  accepted for curl: wizfetch never waits to multiplex\n"
           "  -#, --progress-bar   a progress bar instead of the meter\n"
           "      --no-progress-meter  no meter (the meter: on stderr unless -s, or the body goes to the\n"
           "                       terminal)\n"
@@ -326,6 +343,8 @@ enum {
     OPT_RETRY_ALL_ERRORS,
     OPT_RETRY_CONNREFUSED,
     OPT_NO_PROGRESS_METER,
+    OPT_PARALLEL_MAX,
+    OPT_PARALLEL_IMMEDIATE,
 };
 
 /* outputs[] entry of -O: the URL's file name. */
@@ -397,6 +416,9 @@ static const struct option long_options[] = {
     {"retry-connrefused", no_argument, NULL, OPT_RETRY_CONNREFUSED},
     {"progress-bar", no_argument, NULL, '#'},
     {"no-progress-meter", no_argument, NULL, OPT_NO_PROGRESS_METER},
+    {"parallel", no_argument, NULL, 'Z'},
+    {"parallel-max", required_argument, NULL, OPT_PARALLEL_MAX},
+    {"parallel-immediate", no_argument, NULL, OPT_PARALLEL_IMMEDIATE},
     {NULL, 0, NULL, 0},
 };
 
@@ -559,7 +581,7 @@ static int parse_options(int argc, char **argv, struct cli *c)
         /* In this mode (no reordering) the argument being read is argv[optind]
          * before the call, also in the middle of a bundle such as -fsSL. */
         int current = optind;
-        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:#", long_options, NULL);
+        opt = getopt_long(argc, argv, "-:o:iILfm:kvshX:H:d:T:u:A:e:GE:Sw:D:Or:C:#Z", long_options, NULL);
         if (opt == -1) {
             break;
         }
@@ -635,6 +657,22 @@ static int parse_options(int argc, char **argv, struct cli *c)
         case OPT_NO_PROGRESS_METER:
             c->no_progress_meter = true;
             break;
+        case 'Z':
+            c->parallel = true;
+            break;
+        case OPT_PARALLEL_IMMEDIATE:
+            break; /* wizfetch never holds a transfer back to multiplex it (HTTP/1.1 only) */
+        case OPT_PARALLEL_MAX: {
+            uint64_t n; /* curl 7.88: a whole number; 0 is the default, above the bound the bound */
+            if (optarg[0] == '-' && parse_u64(optarg + 1, &n)) {
+                return bad_option("bad --parallel-max (expected a positive numerical parameter)", optarg);
+            }
+            if (!parse_u64(optarg, &n)) {
+                return bad_option("bad --parallel-max (expected a proper numerical parameter)", optarg);
+            }
+            c->parallel_max = n == 0 ? PARALLEL_DEFAULT : n > PARALLEL_MAX ? PARALLEL_MAX : (unsigned)n;
+            break;
+        }
         case OPT_RETRY_ALL_ERRORS:
             c->retry.all_errors = true;
             break;
@@ -1017,6 +1055,8 @@ static int exit_code(int err, enum wf_fetch_step step)
     case WF_ETLS_CERT_UNREADABLE:
     case WF_ETLS_CLOCK:
         return EXIT_CERT;
+    case WF_ETLS_RECORD_SIZE:
+        return EXIT_TLS; /* also when it happens while reading the body */
     case WF_ENODEV:
     case WF_ENETDOWN:
     case WF_ENOENTROPY:
@@ -1122,7 +1162,8 @@ static int load_trust(const struct cli *c, struct session *s)
             }
             trust_loaded(s, what, &r);
         } else {
-            int n = wf_tls_add_builtin_cas(&tls);
+            trust_builtin = true;
+            int n = wf_tls_add_builtin_cas(&tls_ctx[0]);
             if (n < 0) {
                 say(c, "built-in CA store: %s", wf_strerror(n));
                 return EXIT_CA_FILE;
@@ -1132,11 +1173,12 @@ static int load_trust(const struct cli *c, struct session *s)
             on_log(s, line);
         }
     }
-    if (trust.count > 0 && wf_tls_add_ca_store(&tls, wf_trust_finish(&trust)) < 0) {
+    trust_store = trust.count > 0 ? wf_trust_finish(&trust) : NULL;
+    if (trust_store != NULL && wf_tls_add_ca_store(&tls_ctx[0], trust_store) < 0) {
         return EXIT_INIT;
     }
     wf_tls_heap_peak_reset(); /* judging the certificates parsed each one briefly: not the fetch's peak */
-    if (wf_tls_ca_count(&tls) == 0 && https && !c->insecure) {
+    if (wf_tls_ca_count(&tls_ctx[0]) == 0 && https && !c->insecure) {
         say(c, "no trusted CA certificates: no system CA bundle was found and this build embeds none; use "
                "--cacert FILE");
         return EXIT_CA_FILE;
@@ -1303,13 +1345,27 @@ static FILE *open_keylog(const char *path)
     return f;
 }
 
+/* -Z: how many transfers run at once at most (--parallel-max, the chip's
+ * sockets: W5100 4, W5500 8; a body streamed from a file or stdin to every
+ * URL is read by one transfer at a time); 1 without -Z. */
+static size_t parallel_slots(const struct cli *c)
+{
+    if (!c->parallel || c->fetch.body.read != NULL) {
+        return 1;
+    }
+    size_t sockets = c->chip != NULL ? c->chip->sockets : WF_FETCH_MAX_TRANSFERS;
+    size_t n = c->parallel_max < sockets ? c->parallel_max : sockets;
+    n = n < WF_FETCH_MAX_TRANSFERS ? n : WF_FETCH_MAX_TRANSFERS;
+    return n < c->url_count ? n : c->url_count;
+}
+
 static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
         say(c, "%s", wf_strerror(WF_ENOENTROPY));
         return EXIT_INIT;
     }
-    wf_tls_init(&tls);
+    wf_tls_init(&tls_ctx[0]);
     int code = load_trust(c, s);
     if (code >= 0) {
         return code;
@@ -1345,7 +1401,17 @@ static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
     if (code >= 0) {
         return code;
     }
-    int rc = wf_tls_setup(&tls, &o);
+    int rc = wf_tls_setup(&tls_ctx[0], &o);
+    /* -Z: a context for each transfer at once, with the same anchors and options. */
+    for (tls_count = 1; rc == 0 && tls_count < parallel_slots(c); tls_count++) {
+        wf_tls_t *t = &tls_ctx[tls_count];
+        wf_tls_init(t);
+        rc = trust_builtin ? wf_tls_add_builtin_cas(t) : 0;
+        if (rc >= 0 && trust_store != NULL) {
+            rc = wf_tls_add_ca_store(t, trust_store);
+        }
+        rc = rc < 0 ? rc : wf_tls_setup(t, &o);
+    }
     wf_cli_client_cert_wipe_key(&c->client_cert); /* parsed (or refused): the copy is not needed */
     if (rc == WF_ENOTSUP && c->tls13_psk_only) {
         say(c, "--tls13-psk-only: this build has no TLS 1.3 PSK-only resumption");
@@ -1358,7 +1424,7 @@ static int setup_tls(struct cli *c, struct session *s, struct wf_port_sim *host)
         }
         return code >= 0 ? code : EXIT_INIT;
     }
-    if (wf_tls_has_client_cert(&tls)) {
+    if (wf_tls_has_client_cert(&tls_ctx[0])) {
         on_log(s, "tls: client certificate loaded (sent if the server asks for one)");
     }
     return -1;
@@ -1379,7 +1445,7 @@ static void report_verbose(const struct cli *c, const wf_session_t *conn, const 
             (unsigned long long)r->body_bytes, r->redirects, (unsigned long long)st->frames,
             (unsigned long long)st->bytes, wf_tls_heap_peak());
     if (conn->https) { /* the session cache's figures: what kept sessions cost */
-        const struct wf_tls_session_stats *ss = wf_tls_session_stats(&tls);
+        const struct wf_tls_session_stats *ss = wf_tls_session_stats(conn->tls);
         fprintf(
             stderr,
             "* TLS sessions: %u stored, %u offered, %u resumed; %zu bytes of heap kept now (last session %zu "
@@ -1450,6 +1516,9 @@ static int output_path(const struct cli *c, size_t index, const char *url, char 
 
 /* What -w prints, from the transfer's result and output. */
 struct transfer_facts {
+    const wf_fetch_t *fetch; /* its work area */
+    struct wf_fetch_callbacks cb;
+    char *url;    /* -Z: the URL, copied (wf_cli_request_for_url's is valid only until its next call) */
     bool fetched; /* the fetch ran (else the transfer ended before it) */
     struct wf_fetch_result result;
     struct wf_fetch_options fo;
@@ -1474,7 +1543,7 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
 {
     const struct cli *c = s->cli;
     const struct wf_fetch_result *r = &t->result;
-    const struct wf_url *u = wf_fetch_url(&fetch_area);
+    const struct wf_url *u = wf_fetch_url(t->fetch);
     static struct wf_url given; /* the URL as given, when the fetch never got past it */
     char url[WF_URL_MAX_HOST + WF_URL_MAX_PATH + 32] = "";
     if (!t->fetched || (r->step == WF_STEP_URL && r->redirects == 0)) {
@@ -1542,12 +1611,15 @@ static void print_write_out(struct session *s, const struct transfer_facts *t)
 }
 
 /* One attempt at the index-th URL of the command line over the session
- * `conn`: its own output (-o/-O paired in order, else stdout); what happened
- * goes to `t`. Returns the exit code. */
-static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
-                    struct wf_sim_chip *model, struct transfer_facts *t)
+ * `conn`, with the work area `f`: its own output (-o/-O paired in order, else
+ * stdout); what happened goes to `t`. Prepares the options and callbacks in
+ * `t` (the fetch is started by the caller, over `conn`): -1, or the exit code
+ * of a transfer that ended before its fetch. */
+static int transfer_begin(struct session *s, wf_session_t *conn, const wf_fetch_t *f,
+                          const struct wf_fetch_options *base, size_t index, struct transfer_facts *t)
 {
     const struct cli *c = s->cli;
+    t->fetch = f;
     t->fetched = false;
     t->errormsg[0] = '\0';
     t->path = NULL;
@@ -1560,6 +1632,15 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     int code = wf_cli_request_for_url(s->req, index, c->urls[index], fo);
     if (code >= 0) {
         return code;
+    }
+    if (c->parallel) { /* the next URL's call would change it while this one runs */
+        free(t->url);
+        t->url = strdup(fo->url);
+        if (t->url == NULL) {
+            say(c, "out of memory");
+            return EXIT_INIT;
+        }
+        fo->url = t->url;
     }
     code = output_path(c, index, fo->url, t->remote_name, &t->path);
     if (code >= 0) {
@@ -1599,7 +1680,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
     s->out.create_dirs = c->create_dirs;
     s->out.dump_header = c->dump_header_file;
     s->out.append = fo->range_required; /* the rest goes after what the file holds */
-    const struct wf_fetch_callbacks cb = {
+    t->cb = (struct wf_fetch_callbacks){
         .ctx = &s->out,
         .log = wf_cli_output_log,
         .request = on_request,
@@ -1610,9 +1691,19 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         .headers_done = on_headers_done,
         .body = on_body,
     };
-    wf_cli_progress_start(&s->progress, progress_mode(c, path), stderr, clock_ms, upload_length(&fo->body));
+    wf_cli_progress_start(&s->progress, c->parallel ? WF_CLI_PROGRESS_NONE : progress_mode(c, path), stderr,
+                          clock_ms, upload_length(&fo->body));
     t->start_ms = clock_ms();
-    int rc = wf_fetch_session(&fetch_area, conn, fo, &cb, &t->result);
+    return -1;
+}
+
+/* The fetch of transfer_begin ended with rc: the output is finished, the
+ * messages said; returns the exit code. */
+static int transfer_end(struct session *s, int rc, struct wf_sim_chip *model, struct transfer_facts *t)
+{
+    const struct cli *c = s->cli;
+    const wf_session_t *conn = t->conn;
+    const char *path = t->path;
     wf_cli_progress_end(&s->progress);
     t->fetched = true;
     int out_rc = wf_cli_output_finish(&s->out, rc == 0);
@@ -1629,7 +1720,7 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         }
     }
     report_verbose(c, conn, &t->result, model);
-    code = rc == 0 ? EXIT_OK : exit_code(rc, t->result.step);
+    int code = rc == 0 ? EXIT_OK : exit_code(rc, t->result.step);
     if (rc == 0 && c->fail_with_body && t->result.http_status >= 400) {
         rc = WF_EHTTP_STATUS;
         code = EXIT_HTTP_ERROR;
@@ -1646,13 +1737,25 @@ static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch
         snprintf(t->errormsg, sizeof t->errormsg, "%s failed: %s", wf_fetch_step_name(t->result.step),
                  wf_strerror(rc));
         say(c, "%s", t->errormsg);
-        if (t->result.step == WF_STEP_RESOLVE && fo->dns.server_count == 0) {
+        if (t->result.step == WF_STEP_RESOLVE && t->fo.dns.server_count == 0) {
             say(c, "no DNS server is configured: use --dns IP[:PORT] or --resolve HOST:PORT:ADDR");
         }
     }
     t->rc = rc;
     t->code = code;
     return code;
+}
+
+/* One attempt, start to end, over `conn` with the work area fetch_area. */
+static int transfer(struct session *s, wf_session_t *conn, const struct wf_fetch_options *base, size_t index,
+                    struct wf_sim_chip *model, struct transfer_facts *t)
+{
+    int code = transfer_begin(s, conn, &fetch_area, base, index, t);
+    if (code >= 0) {
+        return code;
+    }
+    int rc = wf_fetch_session(&fetch_area, conn, &t->fo, &t->cb, &t->result);
+    return transfer_end(s, rc, model, t);
 }
 
 /* Before a retry: what the failed attempt wrote to the output file goes (the
@@ -1676,6 +1779,19 @@ static void sleep_ms(uint64_t ms)
     struct timespec ts = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
+}
+
+/* A URL is done with exit code `code`: -w, and its output is freed. */
+static void write_out_end(struct session *s, struct transfer_facts *t, int code)
+{
+    if (s->cli->write_out != NULL) {
+        if (!t->fetched) { /* nothing measured (e.g. -O without a file name): curl prints -w all the same */
+            wf_cli_output_init(&s->out, NULL, stdout, NULL, false);
+        }
+        t->code = code;
+        print_write_out(s, t);
+    }
+    wf_cli_output_free(&s->out);
 }
 
 /* The index-th URL: attempts as --retry allows, then -w. Returns the exit
@@ -1718,14 +1834,101 @@ static int fetch_url(struct session *s, wf_session_t *conn, const struct wf_fetc
         sleep_ms(wait);
         s->deadline = clock_ms() + c->fetch.total_timeout_ms; /* -m: for each attempt, as curl */
     }
-    if (c->write_out != NULL) {
-        if (!t.fetched) { /* nothing measured (e.g. -O without a file name): curl prints -w all the same */
-            wf_cli_output_init(&s->out, NULL, stdout, NULL, false);
-        }
-        t.code = code;
-        print_write_out(s, &t);
+    write_out_end(s, &t, code);
+    return code;
+}
+
+/* ---- -Z: the URLs at once ------------------------------------------------------ */
+
+/* A transfer at once: its own output, connection (socket and TLS context) and work area. */
+struct slot {
+    struct session s;
+    wf_session_t conn;
+    wf_fetch_t fetch;
+    struct transfer_facts t;
+    bool busy;
+};
+
+static struct slot slots[WF_FETCH_MAX_TRANSFERS];
+
+/* Start the index-th URL in the free slot `sl`: -1 once its fetch runs (in
+ * `m`), else the exit code of a transfer that ended before its fetch. */
+static int parallel_start(struct slot *sl, wf_fetch_multi_t *m, const struct wf_fetch_options *base,
+                          size_t index, struct wf_sim_chip *model)
+{
+    wf_cli_output_free(&sl->s.out);
+    int code = transfer_begin(&sl->s, &sl->conn, &sl->fetch, base, index, &sl->t);
+    if (code >= 0) {
+        write_out_end(&sl->s, &sl->t, code);
+        return code;
     }
-    wf_cli_output_free(&s->out);
+    int rc = wf_fetch_session_start(&sl->fetch, &sl->conn, &sl->t.fo, &sl->t.cb, &sl->t.result);
+    if (rc == 0) {
+        rc = wf_fetch_multi_add(m, &sl->fetch);
+        if (rc == 0) {
+            sl->busy = true;
+            return -1;
+        }
+        wf_fetch_abort(&sl->fetch);
+    }
+    code = transfer_end(&sl->s, rc, model, &sl->t);
+    write_out_end(&sl->s, &sl->t, code);
+    return code;
+}
+
+/* curl -Z: the URLs at once, up to `limit` (and what the chip's sockets
+ * allow); the others wait for one to end, in the order given. Each body goes
+ * to its own output as it arrives (stdout: in the order the pieces come).
+ * The exit code is the last non-zero one in the order the transfers end
+ * (curl 7.88's rule), 0 when all succeeded. */
+static int run_parallel(struct session *main_s, wf_net_t *net, const struct wf_fetch_options *base,
+                        size_t limit, struct wf_sim_chip *model)
+{
+    const struct cli *c = main_s->cli;
+    if (c->retry.count > 0 && !c->silent) {
+        fputs("Warning: --retry is not applied with -Z/--parallel: each URL gets one attempt\n", stderr);
+    }
+    wf_fetch_multi_t m;
+    wf_fetch_multi_init(&m, net);
+    size_t cap = wf_fetch_multi_capacity(&m);
+    limit = limit < cap ? limit : cap;
+    for (size_t i = 0; i < limit; i++) {
+        slots[i].s = *main_s;
+        wf_cli_output_init(&slots[i].s.out, c->silent ? NULL : stderr, stdout, NULL, false);
+        wf_session_init(&slots[i].conn, net, &tls_ctx[i]);
+    }
+    int code = EXIT_OK;
+    size_t next = 0;
+    while (next < c->url_count || m.count > 0) {
+        for (size_t i = 0; i < limit && next < c->url_count; i++) {
+            if (!slots[i].busy) {
+                int rc = parallel_start(&slots[i], &m, base, next++, model);
+                code = rc > 0 ? rc : code;
+            }
+        }
+        wf_fetch_t *done;
+        int rc = wf_fetch_multi_poll(&m, &done);
+        if (rc == WF_EAGAIN) {
+            if (!m.progressed) {
+                sleep_ms(1);
+            }
+            continue;
+        }
+        if (done == NULL) {
+            continue; /* none in progress */
+        }
+        struct slot *sl = (struct slot *)(void *)((char *)done - offsetof(struct slot, fetch));
+        int end = transfer_end(&sl->s, rc, model, &sl->t);
+        write_out_end(&sl->s, &sl->t, end);
+        sl->busy = false;
+        code = end != EXIT_OK ? end : code;
+    }
+    uint32_t left = time_left(main_s); /* -m bounds the closing too */
+    for (size_t i = 0; i < limit; i++) {
+        wf_session_close(&slots[i].conn, left < WF_FETCH_CLOSE_GRACE_MS ? left : WF_FETCH_CLOSE_GRACE_MS);
+        free(slots[i].t.url);
+        slots[i].t.url = NULL;
+    }
     return code;
 }
 
@@ -1767,9 +1970,11 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     if (code < 0) {
         code = setup_tls(c, &s, &host);
     }
-    if (code < 0) {
+    if (code < 0 && c->parallel) {
+        code = run_parallel(&s, &net, &fo, tls_count, model);
+    } else if (code < 0) {
         wf_session_t conn;
-        wf_session_init(&conn, &net, &tls);
+        wf_session_init(&conn, &net, &tls_ctx[0]);
         for (size_t i = 0; i < c->url_count; i++) {
             code = fetch_url(&s, &conn, &fo, i, model);
         }
@@ -1782,7 +1987,9 @@ static int run(struct cli *c, struct wf_sim_chip *model)
     if (c->dump_header_file != NULL && c->dump_header_file != stdout) {
         fclose(c->dump_header_file);
     }
-    wf_tls_free(&tls);
+    for (size_t i = 0; i < WF_FETCH_MAX_TRANSFERS; i++) {
+        wf_tls_free(&tls_ctx[i]);
+    }
     wf_trust_free(&trust);
     wf_net_free(&net);
     return code;
@@ -1797,6 +2004,7 @@ int main(int argc, char **argv)
     wf_fetch_options_default(&c.fetch);
     c.fetch.connect_timeout_ms = 30000;
     c.fetch.total_timeout_ms = 0;
+    c.parallel_max = PARALLEL_DEFAULT;
     int code = parse_options(argc, argv, &c);
     if (code >= 0) {
         cli_free(&c);

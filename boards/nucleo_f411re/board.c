@@ -23,6 +23,7 @@ static const struct stm32f4_board nucleo = {
     .spi_mosi = {GPIOA, 7},
     .chip_select = STM32F4_PIN(BOARD_CHIP_SELECT),
     .chip_reset = STM32F4_PIN(BOARD_CHIP_RESET),
+    .chip_int = STM32F4_PIN(BOARD_CHIP_INT),
     .other_selects = {STM32F4_PIN(BOARD_OTHER_SELECT)},
     .console = STM32F4_USART(BOARD_CONSOLE_USART),
     .console_baud = BOARD_CONSOLE_BAUD,

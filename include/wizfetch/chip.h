@@ -54,6 +54,7 @@ enum wf_chip_sn_reg {
     WF_SN_RX_RD = 0x28,
     WF_SN_RXBUF_SIZE = 0x1E, /**< W5500 only: RX buffer size in KiB */
     WF_SN_TXBUF_SIZE = 0x1F, /**< W5500 only: TX buffer size in KiB */
+    WF_SN_IMR = 0x2C,        /**< W5500 only: which Sn_IR bits drive INTn (wf_chip_wake_enable) */
     WF_SN_KPALVTR = 0x2F,    /**< W5500 only: automatic keep-alive period, units of 5 s */
 };
 
@@ -114,6 +115,7 @@ enum wf_chip_common_reg {
     WF_CREG_SIPR,
     WF_CREG_RTR,
     WF_CREG_RCR,
+    WF_CREG_SIMR, /**< socket interrupt mask (W5500 SIMR; only where socket_irq_masks) */
     WF_CREG_COUNT
 };
 
@@ -158,6 +160,9 @@ struct wf_chip_variant {
     /** The chip sends TCP keep-alives on its own timer (W5500 Sn_KPALVTR); else
      * only on the host's SEND_KEEP. */
     bool keepalive_timer;
+    /** The chip masks its INTn pin per socket (W5500 SIMR) and per event
+     * (Sn_IMR): wf_chip_wake_enable works. */
+    bool socket_irq_masks;
 };
 
 /** The WIZnet W5100 (4-byte SPI frames, 4 sockets, 8+8 KiB). */
@@ -300,6 +305,26 @@ int wf_chip_sock_command(wf_chip_t *chip, uint8_t sn, uint8_t cmd);
  * the host issues WF_SN_CR_SEND_KEEP itself).
  */
 int wf_chip_sock_set_keepalive(wf_chip_t *chip, uint8_t sn, uint8_t units_5s);
+
+/**
+ * @brief The chip's INTn pin as a wake-up source (include/wizfetch/port.h,
+ * "Wake-up"): every socket drives INTn low while its Sn_IR has the RECV bit
+ * set (data, a datagram or a FIN arrived). Only RECV: the library reads and
+ * clears the other Sn_IR bits itself, and never looks at RECV, so
+ * wf_chip_wake_rearm may clear it without taking anything from the library.
+ * Call after wf_chip_start (a reset masks everything again). W5500 only
+ * (SIMR, Sn_IMR); WF_ENOTSUP on a chip without per-socket masks (W5100).
+ */
+int wf_chip_wake_enable(wf_chip_t *chip);
+
+/**
+ * @brief Clear the RECV bit of every socket, so that INTn goes high again and
+ * the next arrival makes a new falling edge. A main loop calls it while INTn
+ * is low, before it polls its transfers (what arrived before is then read by
+ * those polls; what arrives after drives INTn low again). W5500 only, as
+ * wf_chip_wake_enable.
+ */
+int wf_chip_wake_rearm(wf_chip_t *chip);
 
 /** @brief Set the destination (Sn_DIPR, Sn_DPORT). */
 int wf_chip_sock_set_peer(wf_chip_t *chip, uint8_t sn, const uint8_t ip[4], uint16_t port);

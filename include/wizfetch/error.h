@@ -106,8 +106,13 @@ enum wf_error {
         -90, /**< the server sent no certificate this build can parse (e.g. DSA-signed) */
 
     /* Firmware image download (src/ota) */
-    WF_EOTA_TOOBIG = -91,     /**< the image is larger than the sink (the slot) it is to be written into */
-    WF_ELAST = WF_EOTA_TOOBIG /**< the lowest code in use; new codes go above and move this */
+    WF_EOTA_TOOBIG = -91, /**< the image is larger than the sink (the slot) it is to be written into */
+
+    /* TLS, continued */
+    WF_ETLS_RECORD_SIZE = -92,     /**< the server sent a TLS record longer than the input buffer holds
+                                        (a small-records build, WF_TLS_SMALL_RECORDS: the server ignored
+                                        max_fragment_length and record_size_limit) */
+    WF_ELAST = WF_ETLS_RECORD_SIZE /**< the lowest code in use; new codes go above and move this */
 };
 
 /**

@@ -122,6 +122,32 @@ extern "C" {
 #define WF_FETCH_CLOSE_GRACE_MS 1000
 #endif
 
+/**
+ * Transfers at once on one wf_net_t (wf_fetch_multi_t, fetch_multi.h; the
+ * caller may also poll several wf_fetch_t itself). Each transfer has its own
+ * wf_fetch_t and, for https, its own wf_tls_t (an mbedTLS context of its own:
+ * DRBG, handshake, session cache; they share the heap pool, the trust-anchor
+ * store given to each, and the port's entropy source). A transfer holds at
+ * most one hardware socket at a time (its DNS query's UDP socket, then its
+ * connection), so the chip bounds the number: a W5100 has 4 sockets, a
+ * W5500 8 (less what the application holds for itself: SNTP, DHCP, a
+ * listening socket). A fetch that finds no free socket ends at once with
+ * WF_EMFILE (step WF_STEP_RESOLVE for its DNS query, WF_STEP_CONNECT for its
+ * connection); it never waits for one. wf_fetch_multi_add refuses more than
+ * min(WF_FETCH_MAX_TRANSFERS, the chip's sockets) with WF_EMFILE before
+ * anything starts. Default: WF_CHIP_MAX_SOCKETS (8, the W5500's count; a
+ * board's wizfetch_config.h may lower it: each slot of wf_fetch_multi_t is
+ * a pointer). https transfers at once also need mbedTLS's PSA key slots for
+ * that many contexts: WF_TLS_CONTEXTS (src/tls/wf_mbedtls_config.h; the
+ * host's builds 8, the board's 1).
+ */
+#ifndef WF_FETCH_MAX_TRANSFERS
+#define WF_FETCH_MAX_TRANSFERS WF_CHIP_MAX_SOCKETS
+#endif
+#if WF_FETCH_MAX_TRANSFERS < 1 || WF_FETCH_MAX_TRANSFERS > 255
+#error "WF_FETCH_MAX_TRANSFERS must be 1..255"
+#endif
+
 /** Steps of a fetch, for error reporting and timings. */
 enum wf_fetch_step {
     WF_STEP_URL,
@@ -446,6 +472,12 @@ bool wf_fetch_may_retry(const char *method, bool body_bytes_sent, bool response_
 /** @brief The URL of the last request of the last fetch made with `f`
  *  (after redirects: curl's "effective URL"). Valid until `f` is used again. */
 const struct wf_url *wf_fetch_url(const wf_fetch_t *f);
+
+/** @brief Did the last wf_fetch_poll of `f` move the fetch on (send,
+ *  receive, a handshake step, a state change)? false: it only found nothing
+ *  to do, so a main loop with nothing else to do may sleep a little (e.g. 1
+ *  ms) before the next poll. */
+bool wf_fetch_progressed(const wf_fetch_t *f);
 
 /** @brief "url", "resolve", "connect", "tls", "request", "response". */
 const char *wf_fetch_step_name(enum wf_fetch_step step);

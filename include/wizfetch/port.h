@@ -54,6 +54,17 @@
  * ## Console (optional, may be NULL)
  * `console_write(ctx, data, len)` writes text for the user (serial console on the
  * board, stdout on the host). Never used for binary data.
+ *
+ * ## Wake-up (optional, not in the table)
+ * The core never sleeps by itself: blocking calls wait in `delay_ms`, poll-driven
+ * calls (wf_fetch_poll, wf_dhcp_poll, wf_dns_poll) return at once. A main loop may
+ * sleep (WFI) when an iteration moved nothing, if something wakes it: a tick at
+ * least every millisecond (deadlines and retransmission timers are polled, not
+ * interrupts) and, optionally and sooner, the chip's INTn on a GPIO interrupt
+ * (falling edge): wf_chip_wake_enable makes a socket that received something drive
+ * INTn low, wf_chip_wake_rearm lets it rise again (chip.h). The board side
+ * (tick, INTn's interrupt, a sleep that loses no wake-up): ports/board_api.h;
+ * the rules: docs/porting.md, "Wake-up".
  */
 #ifndef WIZFETCH_PORT_H
 #define WIZFETCH_PORT_H

@@ -90,6 +90,11 @@ const struct stm32f4_board_status *stm32f4_board_status(void)
     return &status;
 }
 
+const struct stm32f4_board *stm32f4_board_description(void)
+{
+    return board;
+}
+
 /* ---- ports/board_api.h ------------------------------------------------ */
 
 const char *wf_board_name(void)

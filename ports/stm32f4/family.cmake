@@ -30,7 +30,7 @@ function(wf_family_library target part)
   set_source_files_properties(${dir}/syscalls.c ${dir}/startup.c PROPERTIES COMPILE_OPTIONS -fno-lto)
 endfunction()
 # Linked with the board's script (-T${WF_BOARD_LDSCRIPT} -L<this folder> for the
-# INCLUDEd memory map and sections), -nostartfiles --specs=nano.specs
+# INCLUDEd memory map and sections), -nostartfiles, the C library of cmake/cross.cmake (WF_LIBC),
 # -Wl,--gc-sections; startup.c (vector table, Reset_Handler) is pulled from the
 # archive by the script's ENTRY(Reset_Handler), its .isr_vector is KEEP().
 set(WF_FAMILY_LDDIR ${CMAKE_CURRENT_LIST_DIR})

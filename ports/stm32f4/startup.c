@@ -8,6 +8,11 @@ extern uint32_t _estack, _sidata, _sdata, _edata, _sbss, _ebss, _sstack;
 extern void (*__preinit_array_start[])(void), (*__preinit_array_end[])(void);
 extern void (*__init_array_start[])(void), (*__init_array_end[])(void);
 
+#if defined(__PICOLIBC__)
+extern char _tls_base[];
+void _set_tls(void *tls); /* picolibc */
+#endif
+
 int main(void);
 void Reset_Handler(void);
 void Default_Handler(void);
@@ -31,11 +36,22 @@ void HardFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void MemManage_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void BusFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
 void UsageFault_Handler(void) __attribute__((weak, alias("Default_Handler")));
+/* The wake-up sources of a sleeping main loop (board_wake.c, linked only into the
+ * images that sleep): the 1 kHz tick and the EXTI lines a chip's INTn may be on. */
+void SysTick_Handler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI0_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI1_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI2_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI3_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI4_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI9_5_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
+void EXTI15_10_IRQHandler(void) __attribute__((weak, alias("Default_Handler")));
 
 /* 16 system entries + the part's interrupt lines (STM32F4_IRQ_LINES, from the part
  * the board's build names). The firmware is polled, so all interrupts go to
- * Default_Handler; the full length keeps a stray interrupt from fetching a vector
- * out of code. */
+ * Default_Handler (except the wake-up sources of an image that links
+ * board_wake.c); the full length keeps a stray interrupt from fetching a vector
+ * out of code. EXTI IRQ numbers: RM0383 table 37. */
 typedef void (*vector_t)(void);
 
 __attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 + STM32F4_IRQ_LINES] = {
@@ -47,8 +63,19 @@ __attribute__((section(".isr_vector"), used)) const vector_t stm32f4_vectors[16 
     [5] = BusFault_Handler,
     [6] = UsageFault_Handler,
     [7 ... 10] = 0,
-    [11 ... 15] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV, SysTick */
-    [16 ... 16 + STM32F4_IRQ_LINES - 1] = Default_Handler,
+    [11 ... 14] = Default_Handler, /* SVCall, DebugMonitor, reserved, PendSV */
+    [15] = SysTick_Handler,
+    [16 ... 16 + 5] = Default_Handler,
+    [16 + 6] = EXTI0_IRQHandler,
+    [16 + 7] = EXTI1_IRQHandler,
+    [16 + 8] = EXTI2_IRQHandler,
+    [16 + 9] = EXTI3_IRQHandler,
+    [16 + 10] = EXTI4_IRQHandler,
+    [16 + 11 ... 16 + 22] = Default_Handler,
+    [16 + 23] = EXTI9_5_IRQHandler,
+    [16 + 24 ... 16 + 39] = Default_Handler,
+    [16 + 40] = EXTI15_10_IRQHandler,
+    [16 + 41 ... 16 + STM32F4_IRQ_LINES - 1] = Default_Handler,
 };
 
 static inline uint32_t current_sp(void)
@@ -80,6 +107,10 @@ __attribute__((noinline, noreturn)) static void reset_continue(void)
     for (volatile uint32_t *p = &_sstack; (uint32_t)(uintptr_t)p < limit;) {
         *p++ = STM32F4_STACK_PAINT;
     }
+
+#if defined(__PICOLIBC__)
+    _set_tls(_tls_base); /* the C library's thread-local variables (errno): the linker script's block */
+#endif
 
     for (void (**f)(void) = __preinit_array_start; f < __preinit_array_end; f++) {
         (*f)();

@@ -45,6 +45,7 @@ struct stm32f4_board {
     struct stm32f4_pin spi_sck, spi_miso, spi_mosi;
     struct stm32f4_pin chip_select;      /**< the chip's /SCS (GPIO, high = deselected) */
     struct stm32f4_pin chip_reset;       /**< the chip's /RESET (GPIO, low = in reset), or not wired */
+    struct stm32f4_pin chip_int;         /**< the chip's INTn (low = interrupt), or not wired */
     struct stm32f4_pin other_selects[2]; /**< other slaves on the bus, held deselected (e.g. an SD card) */
     USART_TypeDef *console;              /**< console USART */
     uint32_t console_baud;
@@ -133,5 +134,8 @@ void stm32f4_board_start(const struct stm32f4_board *board, const struct wf_port
 
 /** @brief Results of stm32f4_board_start(). */
 const struct stm32f4_board_status *stm32f4_board_status(void);
+
+/** @brief The description stm32f4_board_start() was given (NULL before). */
+const struct stm32f4_board *stm32f4_board_description(void);
 
 #endif

@@ -47,4 +47,15 @@ size_t stm32f4_heap_size(void);
 /** @brief Most heap ever handed out by _sbrk (malloc's high-water mark), in bytes. */
 size_t stm32f4_heap_high_water(void);
 
+/* The wake-up sources' handlers (ports/stm32f4/board_wake.c; weak Default_Handler
+ * aliases in startup.c otherwise). */
+void SysTick_Handler(void);
+void EXTI0_IRQHandler(void);
+void EXTI1_IRQHandler(void);
+void EXTI2_IRQHandler(void);
+void EXTI3_IRQHandler(void);
+void EXTI4_IRQHandler(void);
+void EXTI9_5_IRQHandler(void);
+void EXTI15_10_IRQHandler(void);
+
 #endif

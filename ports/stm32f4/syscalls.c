@@ -1,15 +1,19 @@
 /*
- * newlib-nano system calls for a bare-metal STM32F4: the console is the board's USART (fd 1
- * and 2; fd 0 reads it without blocking), the heap is the linker's fixed region
- * [_heap_start, _heap_end) with a high-water mark, everything else is minimal.
- * wizfetch itself never mallocs; mbedTLS uses a static pool. The heap serves
- * newlib (printf's buffers) and whatever the application wants.
+ * The C library's system calls for a bare-metal STM32F4 (newlib-nano's, and picolibc's
+ * at the end; cmake/arm-none-eabi.cmake, WF_LIBC): the console is the board's USART
+ * (fd 1 and 2 / stdout and stderr; fd 0 / stdin reads it without blocking), the heap is
+ * the linker's fixed region [_heap_start, _heap_end) with a high-water mark, everything
+ * else is minimal. wizfetch itself never mallocs; mbedTLS uses a static pool. The heap
+ * serves the C library and whatever the application wants.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#if defined(__PICOLIBC__)
+#include <stdio.h>
+#endif
 
 #include "port_stm32f4.h"
 #include "stm32f4_sys.h"
@@ -29,6 +33,9 @@ void _exit(int status);
 int _kill(int pid, int sig);
 int _getpid(void);
 int _gettimeofday(struct timeval *tv, void *tz);
+#if defined(__PICOLIBC__)
+void *sbrk(ptrdiff_t incr);
+#endif
 
 static uint8_t *heap_brk = &_heap_start;
 static size_t heap_peak;
@@ -151,3 +158,36 @@ int _gettimeofday(struct timeval *tv, void *tz)
     }
     return 0;
 }
+
+#if defined(__PICOLIBC__)
+/* picolibc: its malloc grows the heap with sbrk() and its time() asks gettimeofday(),
+ * the same calls under their plain names; its stdio writes through the streams below. */
+void *sbrk(ptrdiff_t incr)
+{
+    return _sbrk(incr);
+}
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+    return _gettimeofday(tv, tz);
+}
+
+static int console_put(char c, FILE *f)
+{
+    (void)f;
+    stm32f4_console_write_text(&c, 1);
+    return (unsigned char)c;
+}
+
+static int console_get(FILE *f)
+{
+    (void)f;
+    int c = stm32f4_console_getc();
+    return c < 0 ? _FDEV_EOF : c; /* never blocks, like _read */
+}
+
+static FILE console = FDEV_SETUP_STREAM(console_put, console_get, NULL, _FDEV_SETUP_RW);
+FILE *const stdin = &console;
+FILE *const stdout = &console;
+FILE *const stderr = &console;
+#endif

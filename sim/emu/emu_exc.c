@@ -305,6 +305,7 @@ bool wf_emu_exc_sleep(struct wf_emu_cpu *e)
     }
     if (until > now) {
         b->sleep_cycles += until - now;
+        b->sleeps++;
     }
     return true;
 }

@@ -325,6 +325,7 @@ struct wf_emu {
     uint64_t icount;       /**< instructions executed since power-on (all resets) */
     uint64_t stall_cycles; /**< cycles the CPU spent stalled (flash operations) */
     uint64_t sleep_cycles; /**< cycles the CPU slept in WFI/WFE (no instructions) */
+    uint64_t sleeps;       /**< WFI/WFE executions after which time ran on (no interrupt was pending) */
     uint64_t tb_cycles;    /**< time base: cycles at the last clock change ... */
     uint64_t tb_ps;        /**< ... and the emulated time then, in picoseconds */
     uint64_t tb_rem;       /**< remainder of the ps conversion */

@@ -68,6 +68,7 @@
 #include "emu_elf.h"
 #include "emu_cpu.h"
 #include "emu_gdb.h"
+#include "emu_loopgap.h"
 #include "emu_power.h"
 #include "emu_report.h"
 #include "../../ports/stm32f4/seed_store.h"
@@ -418,6 +419,10 @@ int main(int argc, char **argv)
     if (profile && wf_emu_cpu_profile(&e, &elf) != 0) {
         return 2;
     }
+    static struct wf_emu_loopgap loopgap; /* the hook keeps a pointer to it */
+    if (wf_emu_loopgap_attach(&loopgap, &e, &elf) != 0) {
+        return 2;
+    }
     if (e.guard_hi == 0) {
         fprintf(stderr,
                 "wf-board-emu: note: no _stack_guard_start/_stack_guard_end symbols: stack overflow is not "
@@ -450,7 +455,7 @@ int main(int argc, char **argv)
     if (b->usart.line_len) {
         fputc('\n', stdout); /* the console's last line had no newline */
     }
-    struct wf_emu_report_opts ro = {.cpi = cpi};
+    struct wf_emu_report_opts ro = {.cpi = cpi, .loopgap = &loopgap};
     wf_emu_report_print(&e, &ro, stdout);
     fflush(stdout);
     if (json && wf_emu_report_json(&e, &ro, json) != 0) {

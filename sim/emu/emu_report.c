@@ -97,7 +97,13 @@ void wf_emu_report_print(struct wf_emu_cpu *e, const struct wf_emu_report_opts *
             b->resets, b->watchdog_resets, b->fl.erases, b->fl.programs, b->usart.tx_bytes,
             b->adc.conversions);
     if (b->sleep_cycles) {
-        fprintf(out, "sleep: %" PRIu64 " cycles in WFI/WFE (in emu ms, not in board ms)\n", b->sleep_cycles);
+        fprintf(out,
+                "sleep: %" PRIu64 " cycles (%.1f ms) in WFI/WFE, %" PRIu64
+                " sleeps (in emu ms, not in board ms)\n",
+                b->sleep_cycles, (double)b->sleep_cycles * 1e3 / wf_emu_hclk(b), b->sleeps);
+    }
+    if (o->loopgap) {
+        wf_emu_loopgap_print(o->loopgap, o->cpi, out);
     }
     if (b->usart.baud) {
         fprintf(out, "console: %s at %u Bd (BRR 0x%04X); expected %s%u\n", b->usart.dev.name, b->usart.baud,
@@ -151,6 +157,10 @@ int wf_emu_report_json(struct wf_emu_cpu *e, const struct wf_emu_report_opts *o,
                 i < b->nphases ? "," : "");
     }
     fprintf(f, "  ],\n  \"peak_stack_bytes\": %ld,\n", wf_emu_cpu_stack_peak(e, NULL));
+    fprintf(f, "  \"sleep_cycles\": %" PRIu64 ",\n  \"sleeps\": %" PRIu64 ",\n", b->sleep_cycles, b->sleeps);
+    if (o->loopgap) {
+        wf_emu_loopgap_json(o->loopgap, o->cpi, f);
+    }
     if (b->chip) {
         const struct wf_sim_chip_stats *s = wf_sim_chip_stats(b->chip);
         fprintf(f,

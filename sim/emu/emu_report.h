@@ -9,9 +9,11 @@
 #include <stdio.h>
 
 #include "emu_cpu.h"
+#include "emu_loopgap.h"
 
 struct wf_emu_report_opts {
-    double cpi; /**< assumed cycles per instruction on the board (estimate only) */
+    double cpi;                           /**< assumed cycles per instruction on the board (estimate only) */
+    const struct wf_emu_loopgap *loopgap; /**< the main loop's longest gap (NULL or inactive: none) */
 };
 
 /** Print the table to `out`. */

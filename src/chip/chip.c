@@ -294,6 +294,32 @@ int wf_chip_sock_set_keepalive(wf_chip_t *chip, uint8_t sn, uint8_t units_5s)
     return wf_chip_sock_write8(chip, sn, WF_SN_KPALVTR, units_5s);
 }
 
+/* Write `val` to socket register `reg` of every socket this build uses. */
+static int every_socket_write8(wf_chip_t *chip, uint8_t reg, uint8_t val)
+{
+    int rc = 0;
+    for (uint8_t sn = 0; sn < chip->sockets && rc == 0; sn++) {
+        rc = wf_chip_sock_write8(chip, sn, reg, val);
+    }
+    return rc;
+}
+
+int wf_chip_wake_enable(wf_chip_t *chip)
+{
+    if (!chip->variant->socket_irq_masks) {
+        return WF_ENOTSUP;
+    }
+    int rc = every_socket_write8(chip, WF_SN_IMR, WF_SN_IR_RECV);
+    const uint8_t every_socket = (uint8_t)((1u << chip->sockets) - 1u);
+    return rc < 0 ? rc
+                  : chip->variant->write(chip, chip->variant->common_addr(WF_CREG_SIMR), &every_socket, 1);
+}
+
+int wf_chip_wake_rearm(wf_chip_t *chip)
+{
+    return chip->variant->socket_irq_masks ? every_socket_write8(chip, WF_SN_IR, WF_SN_IR_RECV) : WF_ENOTSUP;
+}
+
 int wf_chip_sock_set_peer(wf_chip_t *chip, uint8_t sn, const uint8_t ip[4], uint16_t port)
 {
     int rc = chip->variant->write(chip, sock_addr(chip, sn, WF_SN_DIPR), ip, 4);

@@ -36,6 +36,7 @@ enum {
     W5500_SHAR = 0x0009,
     W5500_SIPR = 0x000F,
     W5500_RTR = 0x0019,
+    W5500_SIMR = 0x0018,
     W5500_RCR = 0x001B,
     W5500_PHYCFGR = 0x002E,
     W5500_VERSIONR = 0x0039,
@@ -103,7 +104,7 @@ static uint32_t w5500_common_addr(enum wf_chip_common_reg reg)
     static const uint16_t addr[WF_CREG_COUNT] = {
         [WF_CREG_MR] = W5500_MR,     [WF_CREG_GAR] = W5500_GAR,   [WF_CREG_SUBR] = W5500_SUBR,
         [WF_CREG_SHAR] = W5500_SHAR, [WF_CREG_SIPR] = W5500_SIPR, [WF_CREG_RTR] = W5500_RTR,
-        [WF_CREG_RCR] = W5500_RCR,
+        [WF_CREG_RCR] = W5500_RCR,   [WF_CREG_SIMR] = W5500_SIMR,
     };
     return w5500_addr(W5500_BSB_COMMON, addr[reg]);
 }
@@ -228,5 +229,6 @@ const struct wf_chip_variant wf_chip_w5500 = {
     .probe = w5500_probe,
     .apply_buffer_sizes = w5500_apply_buffer_sizes,
     .link_status = w5500_link_status,
-    .keepalive_timer = true, /* Sn_KPALVTR */
+    .keepalive_timer = true,  /* Sn_KPALVTR */
+    .socket_irq_masks = true, /* SIMR, Sn_IMR */
 };

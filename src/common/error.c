@@ -89,6 +89,10 @@ static const struct error_text error_texts[] = {
     {WF_ETLS_CERT_UNREADABLE, "WF_ETLS_CERT_UNREADABLE",
      "server certificate unreadable (unsupported algorithm or encoding)"},
     {WF_EOTA_TOOBIG, "WF_EOTA_TOOBIG", "image larger than its slot"},
+    {WF_ETLS_RECORD_SIZE, "WF_ETLS_RECORD_SIZE",
+     /* short enough for the firmware's console line (160 characters with "fetch failed in ...: ") */
+     "TLS record too large for the input buffer: server ignores max_fragment_length/record_size_limit (needs "
+     "a 16 KiB build)"},
 };
 
 static const struct error_text *find(int err)

@@ -240,6 +240,26 @@ static int classify_verify_flags(const wf_tls_t *t, uint32_t flags)
     return WF_ETLS_CERT_OTHER;
 }
 
+/* A record longer than the input buffer: mbedtls_ssl_fetch_input refuses to
+ * read it ("requesting more data than fits", MBEDTLS_ERR_SSL_BAD_INPUT_DATA, the
+ * only way a set-up context reports that while reading). In a small-records build
+ * (WF_TLS_SMALL_RECORDS) the server ignored max_fragment_length and
+ * record_size_limit; in the 16 KiB build it broke the protocol. */
+static bool record_too_large(int ret)
+{
+    return ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA;
+}
+
+/* A failed read or write after the handshake -> WF_E*: the socket's own error, a
+ * record too large, else WF_ETLS. */
+static int io_failure(const wf_tls_t *t, int n)
+{
+    if (n == BIO_FAILED && t->io_error) {
+        return t->io_error;
+    }
+    return record_too_large(n) ? WF_ETLS_RECORD_SIZE : WF_ETLS;
+}
+
 static int classify_failure(wf_tls_t *t, int ret)
 {
     if (ret == BIO_FAILED && t->io_error != 0) {
@@ -267,7 +287,7 @@ static int classify_failure(wf_tls_t *t, int ret)
     case MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL:
         return WF_ENOMEM;
     default:
-        return WF_ETLS_HANDSHAKE;
+        return record_too_large(ret) ? WF_ETLS_RECORD_SIZE : WF_ETLS_HANDSHAKE;
     }
 }
 
@@ -612,38 +632,18 @@ static const uint16_t signature_algorithms[] = {
     MBEDTLS_TLS1_3_SIG_NONE,
 };
 
-#if defined(MBEDTLS_CIPHER_MODE_CBC)
-/* Builds that can decrypt encrypted private keys (WF_TLS_KEY_DECRYPT) have CBC
- * for PBES2, which would also enable mbedTLS's CBC cipher suites: the offered
- * list stays the AEAD suites only, in mbedTLS's order of preference. */
-static const int *aead_ciphersuites(void)
-{
-    static int list[64];
-    if (list[0] == 0) {
-        size_t n = 0;
-        for (const int *id = mbedtls_ssl_list_ciphersuites();
-             *id != 0 && n + 1 < sizeof list / sizeof list[0]; id++) {
-            const char *name = mbedtls_ssl_get_ciphersuite_name(*id);
-            if (strstr(name, "-CBC-") == NULL) {
-                list[n++] = *id;
-            }
-        }
-        list[n] = 0;
-    }
-    return list;
-}
-#endif
 /* Key-exchange groups in the order offered; TLS 1.3 sends one key share, for the
- * first. P-256 first: on the Cortex-M4 its key generation uses mbedTLS's fixed-point
- * comb and the NIST reduction, X25519 a generic Montgomery ladder (measured with
- * make bench: docs/measurements.md). A server that only takes X25519 asks for it
+ * first. X25519 first: its shared secret is libsodium's ladder
+ * (x25519_sodium.h), and X25519's public key plus that ladder cost less than
+ * P-256's comb key generation plus mbedTLS's P-256 shared secret (measured with
+ * make profile: docs/measurements.md). A server that only takes P-256 asks for it
  * (HelloRetryRequest). */
 static const uint16_t key_exchange_groups[] = {
-#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
-    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
-#endif
 #if defined(MBEDTLS_ECP_DP_CURVE25519_ENABLED)
     MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+#endif
+#if defined(MBEDTLS_ECP_DP_SECP256R1_ENABLED)
+    MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1,
 #endif
 #if defined(MBEDTLS_ECP_DP_SECP384R1_ENABLED)
     MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1,
@@ -754,9 +754,23 @@ int wf_tls_setup(wf_tls_t *t, const struct wf_tls_options *options)
     }
 #endif
     (void)keep;
-#if defined(MBEDTLS_CIPHER_MODE_CBC)
-    mbedtls_ssl_conf_ciphersuites(&t->conf, aead_ciphersuites());
+#if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)
+    /* Small records (WF_TLS_SMALL_RECORDS): ask for records that fit the 4 KiB
+     * input buffer; TLS 1.3 asks with record_size_limit as well (mbedTLS, the input
+     * buffer's size). max_fragment_length limits both directions, and mbedTLS
+     * advertises no more than its output buffer holds: 2048 on the board (2 KiB
+     * output record), 4096 on the host. */
+#if MBEDTLS_SSL_OUT_CONTENT_LEN >= 4096
+    const unsigned char mfl = MBEDTLS_SSL_MAX_FRAG_LEN_4096;
+#else
+    const unsigned char mfl = MBEDTLS_SSL_MAX_FRAG_LEN_2048;
 #endif
+    if (mbedtls_ssl_conf_max_frag_len(&t->conf, mfl) != 0) {
+        return WF_EINVAL; /* a length the build's buffers cannot take */
+    }
+#endif
+    /* The offered suites: mbedTLS's default list, which wf_mbedtls_config.h sets
+     * (MBEDTLS_SSL_CIPHERSUITES: AEAD only, also in builds with CBC for key files). */
 #if defined(WF_TLS_CLIENT_CERT)
     wf_tls_client_cert_free(&t->own_cert, &t->own_key);
     if (options->client_cert != NULL || options->client_key != NULL) {
@@ -950,7 +964,7 @@ int wf_tls_write(wf_tls_t *t, const void *buf, size_t len, uint32_t timeout_ms)
             continue;
         }
         if (n < 0) {
-            return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+            return io_failure(t, n);
         }
         done += (size_t)n;
     }
@@ -986,7 +1000,7 @@ int wf_tls_read(wf_tls_t *t, void *buf, size_t len, uint32_t timeout_ms)
         case MBEDTLS_ERR_SSL_WANT_READ:
             continue; /* post-handshake message consumed; no application data yet */
         default:
-            return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+            return io_failure(t, n);
         }
     }
 }
@@ -1006,7 +1020,7 @@ int wf_tls_write_nowait(wf_tls_t *t, const void *buf, size_t len)
     if (n == MBEDTLS_ERR_SSL_WANT_WRITE || n == MBEDTLS_ERR_SSL_WANT_READ) {
         return WF_EAGAIN;
     }
-    return n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+    return io_failure(t, n);
 }
 
 int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
@@ -1034,7 +1048,7 @@ int wf_tls_read_nowait(wf_tls_t *t, void *buf, size_t len)
         } else if (n == MBEDTLS_ERR_SSL_WANT_READ || n == MBEDTLS_ERR_SSL_WANT_WRITE) {
             rc = WF_EAGAIN;
         } else {
-            rc = n == BIO_FAILED && t->io_error ? t->io_error : WF_ETLS;
+            rc = io_failure(t, n);
         }
         break;
     }

@@ -9,7 +9,8 @@
  * (memory_buffer_alloc) whose peak is reported.
  *
  * Profiles (define one before this header, e.g. with -D; default: full):
- *   full (default)        TLS 1.2 + 1.3; ECDHE on P-256, X25519, P-384;
+ *   full (default)        TLS 1.2 + 1.3; ECDHE on X25519 (libsodium's ladder:
+ *                         x25519_sodium.h), P-256, P-384;
  *                         AES-GCM (128/256) and ChaCha20-Poly1305; RSA
  *                         (PKCS#1 v1.5 + PSS) and ECDSA certificates; SHA-2.
  *   WF_TLS_PROFILE_SMALL  TLS 1.2 only; ECDHE on P-256 only; AES-128-GCM only;
@@ -17,6 +18,8 @@
  *                         SHA-256; no client certificates. For the smallest
  *                         firmware image.
  * Options:
+ *   WF_TLS_SMALL_RECORDS  a 4 KiB input record instead of 16 KiB, negotiated with
+ *                         max_fragment_length / record_size_limit (see Records).
  *   WF_TLS_NV_SEED        the entropy pool also draws from a seed kept in
  *                         non-volatile memory and rewritten at every
  *                         wf_tls_setup, once (firmware: two flash sectors).
@@ -27,6 +30,8 @@
  *                         unencrypted from flash and leaves AES decryption out.
  *                         CBC here is for the key file only: tls.c offers no
  *                         CBC cipher suite.
+ *   WF_TLS_CONTEXTS       TLS contexts in use at once (default 1): sizes the
+ *                         PSA key slots (full profile).
  */
 #ifndef WF_MBEDTLS_CONFIG_H
 #define WF_MBEDTLS_CONFIG_H
@@ -129,6 +134,12 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_PKCS1_V21
 #define MBEDTLS_X509_RSASSA_PSS_SUPPORT /* TLS 1.3 servers with RSA keys sign with RSA-PSS */
+/* X25519 by libsodium's ladder (src/tls/x25519_sodium.h says why these two
+ * hooks): the key share's public key through a PSA transparent driver, the shared
+ * secret through the ECDH _ALT (every other curve's as before). The _ALT cannot be
+ * combined with MBEDTLS_ECP_RESTARTABLE (check_config.h). */
+#define WF_X25519_SODIUM_DRIVER
+#define MBEDTLS_ECDH_COMPUTE_SHARED_ALT
 #endif
 
 /* ---- X.509 --------------------------------------------------------------- */
@@ -158,11 +169,19 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * services shared across isolation boundaries): two extra 16 KiB record copies
  * on the heap. Here caller and crypto are one program. */
 #define MBEDTLS_PSA_ASSUME_EXCLUSIVE_BUFFERS
-/* PSA key slots, static RAM (default 32, about 40 B each). A handshake holds at
- * most the ephemeral key share, a peer key being verified, a MAC key, and the
- * record keys of two transforms (handshake and application, two each) at once;
- * a client certificate's key adds one. */
-#define MBEDTLS_PSA_KEY_SLOT_COUNT 8
+/* PSA key slots, static RAM (default 32, about 40 B each), shared by every TLS
+ * context of the program. A handshake holds at most the ephemeral key share, a
+ * peer key being verified, a MAC key, and the record keys of two transforms
+ * (handshake and application, two each) at once; a client certificate's key
+ * adds one: 8 per context. Contexts in use at once (transfers at once, fetch.h):
+ * WF_TLS_CONTEXTS, 1 on the board (CMake WF_TLS_CONTEXTS; the host's builds 8,
+ * WF_FETCH_MAX_TRANSFERS). With too few slots a handshake at once with
+ * another fails (MBEDTLS_ERR_SSL_ALLOC_FAILED: WF_ENOMEM, or WF_ETLS_HANDSHAKE
+ * where mbedTLS reports the PSA error as a generic one). */
+#ifndef WF_TLS_CONTEXTS
+#define WF_TLS_CONTEXTS 1
+#endif
+#define MBEDTLS_PSA_KEY_SLOT_COUNT (8 * WF_TLS_CONTEXTS)
 #define MBEDTLS_SSL_KEEP_PEER_CERTIFICATE /* required by TLS 1.3 in 3.6 */
 #define MBEDTLS_SSL_PROTO_TLS1_3
 #define MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
@@ -176,6 +195,44 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
 #endif
 
+/* ---- offered cipher suites (footprint) -------------------------------------
+ * The AEAD suites this configuration can run, in mbedTLS's own order of
+ * preference (ssl_ciphersuites.c), named once here: without this list mbedTLS
+ * keeps a table of every suite it knows (about 190 IDs, 744 B of flash) and
+ * filters it at run time into a static copy. CBC suites are never offered (the
+ * host's CBC is for encrypted key files only). A suite added to the build must
+ * be added here too. */
+#if defined(WF_TLS_PROFILE_SMALL)
+#define MBEDTLS_SSL_CIPHERSUITES                                                                             \
+    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+#else
+#define MBEDTLS_SSL_CIPHERSUITES                                                                             \
+    MBEDTLS_TLS1_3_CHACHA20_POLY1305_SHA256, MBEDTLS_TLS1_3_AES_256_GCM_SHA384,                              \
+        MBEDTLS_TLS1_3_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,              \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,                                               \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,      \
+        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+#endif
+
+/* ---- verify-only public keys (footprint; small profile) ---------------------
+ * The small profile has no client certificates, so it never signs, decrypts,
+ * encrypts with RSA (no RSA key exchange) or checks a key pair: it only verifies
+ * the server's signatures. mbedTLS's key-type tables (pk_wrap.c) still point at
+ * those operations, which keeps them linked (RSA private-key arithmetic, ECDSA
+ * signing: about 3 KiB of flash). In pk_wrap.c alone (the build defines
+ * WF_MBEDTLS_PK_WRAP_C for that one file) the six entry points are renamed to
+ * stubs (src/tls/pk_verify_only.c) that fail with MBEDTLS_ERR_PK_FEATURE_UNAVAILABLE;
+ * every other caller, and verification, is untouched. */
+#if defined(WF_TLS_PROFILE_SMALL) && (defined(WF_MBEDTLS_PK_WRAP_C) || defined(WF_PK_VERIFY_ONLY_STUBS))
+#define WF_TLS_PK_VERIFY_ONLY
+#define mbedtls_rsa_pkcs1_sign wf_pk_unavailable_rsa_pkcs1_sign
+#define mbedtls_rsa_pkcs1_decrypt wf_pk_unavailable_rsa_pkcs1_decrypt
+#define mbedtls_rsa_pkcs1_encrypt wf_pk_unavailable_rsa_pkcs1_encrypt
+#define mbedtls_rsa_check_pub_priv wf_pk_unavailable_rsa_check_pub_priv
+#define mbedtls_ecdsa_write_signature wf_pk_unavailable_ecdsa_write_signature
+#define mbedtls_ecp_check_pub_priv wf_pk_unavailable_ecp_check_pub_priv
+#endif
+
 /* Client certificates (mutual TLS; wizfetch's own switch, see tls.h): parsing the
  * client's key and checking it against its certificate costs about 5.6 KiB of
  * code on the board (RSA private-key operations, mostly), more than the small
@@ -184,9 +241,10 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
 #define WF_TLS_CLIENT_CERT
 #endif
 
-/* Records: a server may send full 16 KiB records (OpenSSL-based servers honour
- * max_fragment_length only if asked, CDNs mostly not at all; record_size_limit
- * is not implemented by mbedTLS 3.6), so the input buffer must hold one.
+/* Records: a server may send full 16 KiB records (servers honour
+ * max_fragment_length or record_size_limit only if the client asks, CDNs mostly
+ * not at all), so the input buffer must hold one, unless the build asks for
+ * small records (WF_TLS_SMALL_RECORDS below) and talks only to servers that honour that.
  * Output: requests are short and bodies are streamed in pieces (wf_tls_write
  * loops over partial writes), but mbedTLS 3.6 does not fragment an outgoing
  * handshake message over records in TLS: the largest one we send must fit
@@ -197,7 +255,24 @@ int wf_mbedtls_fprintf_discard(void *stream, const char *format, ...);
  * a longer chain needs WF_TLS_OUT_CONTENT_LEN raised (without it mbedTLS fails
  * the handshake with "certificate too large", never overflows). The build sets
  * WF_TLS_OUT_CONTENT_LEN = 2048 for the board (CMakeLists.txt); 4096 otherwise. */
+#if !defined(WF_TLS_SMALL_RECORDS)
 #define MBEDTLS_SSL_IN_CONTENT_LEN 16384
+#else
+/* ---- small records (WF_TLS_SMALL_RECORDS; footprint) -------------------------
+ * A 4 KiB input record (12 KiB less of the mbedTLS pool), for back-ends that
+ * honour what the client asks for: max_fragment_length (RFC 6066; 4096, 2048 with
+ * the board's 2 KiB output record) in the TLS 1.2 part of the ClientHello (tls.c
+ * asks for it; OpenSSL-based servers such
+ * as nginx honour it, also in TLS 1.3) and record_size_limit (RFC 8449, TLS 1.3:
+ * mbedTLS sends MBEDTLS_SSL_IN_CONTENT_LEN; GnuTLS honours it, OpenSSL 3.0 does
+ * not). A server that honours neither and sends a longer record fails the
+ * connection with WF_ETLS_RECORD_SIZE (tls.c), never a hang. docs/firmware.md. */
+#define MBEDTLS_SSL_IN_CONTENT_LEN 4096
+#define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+#if defined(MBEDTLS_SSL_PROTO_TLS1_3)
+#define MBEDTLS_SSL_RECORD_SIZE_LIMIT
+#endif
+#endif
 #if defined(WF_TLS_OUT_CONTENT_LEN)
 #define MBEDTLS_SSL_OUT_CONTENT_LEN WF_TLS_OUT_CONTENT_LEN
 #else

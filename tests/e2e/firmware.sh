@@ -33,7 +33,10 @@
 # and the firmware's "mbedTLS pool high water" against the pool (tls_pool) -
 # wf_fw_pool_margin. A run over either fails its case; the highest peaks are printed.
 # FW_AREA=NAME runs only the cases of one area (the `if fw_area NAME` blocks below:
-# fetch, mtls, seed, variants; ctest runs one test per area, tests/CMakeLists.txt).
+# fetch, mtls, seed, variants, superloop, records; ctest runs one test per area, tests/CMakeLists.txt).
+# With WF_FW_SMALLREC_ELF, WF_FW_SMALLREC13_ELF, WF_FW_SMALL_SMALLREC_ELF (the small-records
+# images, cmake/firmware.cmake), area records: those against nginx (max_fragment_length),
+# gnutls-serv (record_size_limit) and openssl s_server (honours neither: the error).
 # Prints "ok"/"not ok" lines and "N passed, M failed" (tests/e2e/harness.sh).
 set -uo pipefail
 emu=$1 elf=$2 pki=$3 elf_system_plus=${4:-} elf_system=${5:-} elf_pinned=${6:-} elf_pinned_other=${7:-}
@@ -62,6 +65,14 @@ if [[ -n $post_elf ]]; then
   ts_start_echo ECHO_PORT "$pki" "$ECHO_LOG" || setup_failed "echo server"
 else
   ECHO_PORT=0
+fi
+# Small records (WF_FW_SMALLREC_ELF...): a TLS 1.3 server that honours record_size_limit
+# (gnutls-serv) and one that honours neither (openssl s_server), selectable like nginx's.
+smallrec_elf=${WF_FW_SMALLREC_ELF:-} smallrec13_elf=${WF_FW_SMALLREC13_ELF:-}
+small_smallrec_elf=${WF_FW_SMALL_SMALLREC_ELF:-}
+if [[ -n $smallrec_elf$smallrec13_elf$small_smallrec_elf ]] && fw_area records; then
+  ts_start_gnutls13 "NGINX_PORT[gnutls13]" "$pki" || setup_failed gnutls-serv
+  ts_start_s_server13 "NGINX_PORT[s_server13]" "$pki" || setup_failed "openssl s_server"
 fi
 ts_share DNS_PORT ECHO_PORT ECHO_LOG
 read -r board chip < <("$emu" --print-board "$elf") || { echo "not ok - $elf: no board to emulate"; exit 1; }
@@ -156,6 +167,17 @@ fetch_case "firmware in the emulator ($board): TLS 1.2 fetch (TLS 1.2-only serve
 # A server that sends its intermediates out of order (leaf, upper, lower): the board
 # puts them in issuing order before mbedTLS builds the path (src/tls/peer_check.c).
 fetch_case "firmware in the emulator ($board): intermediates sent out of order -> fetched" chain2swap 'TLSv1\.3' "$chip"
+
+# Key exchange (src/tls/tls.c: X25519 first, libsodium's ladder): nginx blocks that
+# take one group only; their groups.log names the group chosen and the board's list.
+for g in x25519:X25519 p256:prime256v1; do
+  mark=$(wc -l <"$TS_DIR/nginx/groups.log" 2>/dev/null || echo 0)
+  fetch_case "firmware in the emulator ($board): TLS 1.3, nginx with ${g%%:*} only -> fetched" "${g%%:*}" 'TLSv1\.3' "$chip"
+  why=()
+  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | grep -q "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 " ||
+    why+=("groups.log: $(tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | tr '\n' '|')")
+  fw_verdict "firmware in the emulator ($board): X25519 offered first, nginx with ${g%%:*} only chose ${g#*:}" "${why[@]}"
+done
 
 if [[ $board == nucleo_f411re ]]; then
   # The same image against the W5500 model: auto-detection must find it.
@@ -384,6 +406,121 @@ fi
 
 if [[ -n $small_elf ]]; then
   FW_ELF=$small_elf fetch_case "firmware, small TLS profile: TLS 1.2 fetch" main 'TLSv1\.2' "$chip"
+fi
+fi
+
+# ---- small records (WF_TLS_SMALL_RECORDS): a 4 KiB input record, negotiated ----
+# Each image fetches /20k.bin (20000 bytes, counted): 16 KiB records unless the server
+# honours max_fragment_length (nginx, TLS 1.2) or record_size_limit (gnutls-serv, TLS 1.3).
+# rec_case NAME IMAGE SERVER TLS_VERSION_REGEX
+rec_case() {
+  local name=$1 img=$2 server=$3 version=$4 why=()
+  WF_EMU_SECONDS=60 "$run" "$emu" "$img" "$pki" "$server" >"$work/out" 2>&1
+  local rc=$?
+  note_peaks "$img"
+  ((rc == 0)) || why+=("emulator exit $rc")
+  grep -q "tls: $version" "$work/out" || why+=("no '$version' on the console")
+  grep -q '^fetched 20000 bytes, HTTP 200' "$work/out" || why+=("no 'fetched 20000 bytes, HTTP 200'")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  fw_verdict "$name" "${why[@]}"
+}
+if fw_area records; then
+if [[ -n $smallrec_elf ]]; then
+  rec_case "small records (full profile): nginx TLS 1.2 honours max_fragment_length -> fetched" \
+    "$smallrec_elf" tls12 'TLSv1\.2'
+  rec_case "small records (full profile): gnutls-serv TLS 1.3, both extensions offered -> fetched" \
+    "$smallrec_elf" gnutls13 'TLSv1\.3'
+fi
+if [[ -n $smallrec13_elf ]]; then
+  rec_case "small records, TLS 1.3 only: gnutls-serv honours record_size_limit -> fetched" \
+    "$smallrec13_elf" gnutls13 'TLSv1\.3'
+  # A server that honours neither: the error and its cause on the console, then a retry.
+  WF_EMU_SECONDS=8 "$run" "$emu" "$smallrec13_elf" "$pki" s_server13 >"$work/out" 2>&1
+  note_peaks "$smallrec13_elf"
+  why=()
+  grep -q 'fetch failed in .*: TLS record too large for the input buffer: server ignores max_fragment_length/record_size_limit (needs a 16 KiB build)' "$work/out" ||
+    why+=("no record-size error on the console")
+  grep -q 'retrying in 2000 ms' "$work/out" || why+=("no retry on the console")
+  grep -q 'violation' "$work/out" && why+=("chip-model violation")
+  grep -m 1 'fetch failed in' "$work/out" | sed 's/^/# console: /'
+  fw_verdict "small records, TLS 1.3 only: s_server honours neither -> cause on the console, retry" "${why[@]}"
+fi
+if [[ -n $small_smallrec_elf ]]; then
+  rec_case "small records (small profile): nginx honours max_fragment_length -> fetched" \
+    "$small_smallrec_elf" main 'TLSv1\.2'
+fi
+fi
+
+# Superloop mode (WF_FW_SUPERLOOP_ELF=IMAGE, fw-emu-superloop: the GET polled in a loop
+# with a 1 kHz job; WF_FW_SUPERLOOP_TELEMETRY_ELF=IMAGE, fw-emu-superloop-telemetry on the
+# Black Pill: the GET of /active while two telemetry reports go to /report, each on its
+# own socket and TLS context). The emulator measures the longest gap between two
+# iterations of the loop (sim/emu/emu_loopgap.c): it must stay within LOOP_GAP_MAX
+# instructions (docs/firmware.md, "Superloop mode": the longest handshake step measured,
+# 12.99-13.13 M instructions, + 22 %). On a board with INTn wired (WAKEUP=1) the loop must have
+# slept (the emulator's sleep count, the firmware's WFI count) and been woken by INTn.
+LOOP_GAP_MAX=16000000
+superloop_checks() { # superloop_checks IMAGE RC: the common checks of a superloop run into why[]
+  local img=$1 rc=$2 gap iterations
+  note_peaks "$img"
+  ((rc == 0)) || why+=("emulator exit $rc")
+  tr -d '\r' <"$work/out" >"$work/console"
+  grep -q 'stop: exit: firmware exit (bkpt #0xAB) with code 0' "$work/console" || why+=("firmware did not report success")
+  grep -q '^superloop: a 1 kHz job' "$work/console" || why+=("no superloop on the console")
+  grep -Eq '^superloop: [0-9]+ iterations; 1 kHz job: [0-9]+ ticks run, [0-9]+ missed' "$work/console" ||
+    why+=("no tick count on the console")
+  gap=$(sed -n 's/^loop gap: longest \([0-9]*\) instructions .*/\1/p' "$work/console")
+  iterations=$(sed -n 's/^loop gap: .* before iteration [0-9]* of \([0-9]*\) .*/\1/p' "$work/console")
+  if [[ -z $gap ]]; then
+    why+=("no 'loop gap' in the emulator's report")
+  else
+    echo "# $(grep '^loop gap:' "$work/console")"
+    ((gap <= LOOP_GAP_MAX)) || why+=("longest loop gap $gap instructions > bound $LOOP_GAP_MAX")
+    ((iterations >= 20)) || why+=("only $iterations iterations of the loop")
+    python3 -c 'import json, sys
+g = json.load(open(sys.argv[1]))["loop_gap"]
+assert g["longest_instructions"] == int(sys.argv[2]) and g["iterations"] == int(sys.argv[3]), g' \
+      "$work/report.json" "$gap" "$iterations" 2>/dev/null || why+=("--json has no matching loop_gap")
+  fi
+  grep -q 'violation' "$work/console" && why+=("chip-model violation")
+  if grep -q '^wake-up: the chip.s INTn' "$work/console"; then
+    local sleeps intn
+    sleeps=$(sed -n 's/^sleep: [0-9]* cycles ([0-9.]* ms) in WFI\/WFE, \([0-9]*\) sleeps.*/\1/p' "$work/console")
+    intn=$(sed -n 's/^wake-up: [0-9]* sleeps (WFI); interrupts: \([0-9]*\) INTn edges.*/\1/p' "$work/console")
+    ((${sleeps:-0} > 0)) || why+=("the loop never slept (emulator: ${sleeps:-no} sleeps)")
+    ((${intn:-0} > 0)) || why+=("INTn never fell (${intn:-no} INTn edges)")
+    echo "# $(grep -E '^(sleep|wake-up): [0-9]' "$work/console" | tr '\n' ' ')"
+  fi
+  return 0
+}
+superloop_elf=${WF_FW_SUPERLOOP_ELF:-}
+superloop_telemetry_elf=${WF_FW_SUPERLOOP_TELEMETRY_ELF:-}
+if fw_area superloop; then
+if [[ -n $superloop_elf ]]; then
+  why=()
+  WF_EMU_SECONDS=60 "$run" "$emu" "$superloop_elf" "$pki" main -- --json "$work/report.json" >"$work/out" 2>&1
+  superloop_checks "$superloop_elf" $?
+  grep -Eq '^fetched [0-9]+ bytes, HTTP 200' "$work/console" || why+=("no 'fetched ... HTTP 200'")
+  fw_verdict "firmware superloop ($board): the GET polled beside a 1 kHz job, loop gap within $LOOP_GAP_MAX instructions" "${why[@]}"
+fi
+if [[ -n $superloop_telemetry_elf ]]; then
+  why=()
+  WF_EMU_SECONDS=60 "$run" "$emu" "$superloop_telemetry_elf" "$pki" ka -- --json "$work/report.json" >"$work/out" 2>&1
+  superloop_checks "$superloop_telemetry_elf" $?
+  grep -q '^fetched 4 bytes, HTTP 200' "$work/console" || why+=("no 'fetched 4 bytes, HTTP 200' (the GET of /active)")
+  grep -q '^report 1: HTTP 200, new connection' "$work/console" || why+=("no 'report 1: HTTP 200, new connection'")
+  grep -q '^report 2: HTTP 200, reused connection' "$work/console" || why+=("no 'report 2: HTTP 200, reused connection'")
+  grep -q '^2 reports answered of 2' "$work/console" || why+=("no '2 reports answered of 2'")
+  # The report started while the GET was under way, and nginx saw both connections open
+  # at once: /active answers "<connection> <connections open>", /report "<connection> <n> <r|.>".
+  grep -q '^report 1 (the GET in progress): {.*}$' "$work/console" || why+=("report 1 did not start while the GET ran")
+  read -r get_conn active < <(sed -n 's/.*; GET body: \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$work/console")
+  report_conn=$(sed -n 's/^report 1: HTTP 200, .*; server: \([0-9]*\) 1 .$/\1/p' "$work/console")
+  ((${active:-0} >= 2)) || why+=("nginx had ${active:-no} connections open at the GET, not 2")
+  [[ -n ${get_conn:-} && -n $report_conn && $get_conn != "$report_conn" ]] ||
+    why+=("the GET (connection ${get_conn:-?}) and the report (${report_conn:-?}) did not use two connections")
+  echo "# nginx: GET on connection ${get_conn:-?} with ${active:-?} open, reports on connection ${report_conn:-?}; $(grep '^mbedTLS pool high water' "$work/console")"
+  fw_verdict "firmware superloop ($board): a GET and telemetry reports at once, two sockets and TLS contexts, nginx saw both open" "${why[@]}"
 fi
 fi
 

@@ -42,6 +42,8 @@ ts_start_nginx "$pki" || setup_failed nginx
 ts_start_dnsmasq DNS_PORT || setup_failed dnsmasq
 ts_start_silent_dns SILENT_DNS_PORT || setup_failed "silent DNS"
 ts_start_tls10 TLS10_PORT "$pki" || setup_failed "TLS 1.0 s_server"
+ts_start_tls13_group SS_X25519_PORT "$pki" X25519 || setup_failed "X25519-only s_server"
+ts_start_tls13_group SS_P256_PORT "$pki" P-256 || setup_failed "P-256-only s_server"
 ts_start_partial PARTIAL_PORT "$pki" || setup_failed "partial-body server"
 ts_start_empty EMPTY_PORT "$pki" || setup_failed "empty-reply server"
 ts_start_mute MUTE_PORT || setup_failed "mute server"
@@ -110,6 +112,10 @@ net WRONGNAME "${NGINX_PORT[wrongname]}"
 net SELFSIGNED "${NGINX_PORT[selfsigned]}"
 net UNKNOWN "${NGINX_PORT[unknown]}"
 net TLS10 "$TLS10_PORT"
+net SS_X25519 "$SS_X25519_PORT"
+net SS_P256 "$SS_P256_PORT"
+net NGX_X25519 "${NGINX_PORT[x25519]}"
+net NGX_P256 "${NGINX_PORT[p256]}"
 net PARTIAL "$PARTIAL_PORT"
 net EMPTY "$EMPTY_PORT"
 net MUTE "$MUTE_PORT"
@@ -279,6 +285,41 @@ begin "TLS 1.3-only server with an ECDSA P-256 certificate"
 run -- "${TLS13[@]}" "$URL/index.html"
 check_rc 0; check_stdout_is "$docroot/index.html"; check_log '^[0-9]+ TLSv1.3 .*"GET /index.html HTTP/1.1" 200'
 end
+
+# Key exchange: X25519 is offered first, with its key share (src/tls/tls.c; libsodium's
+# ladder, src/tls/x25519_sodium.h). openssl s_server -www lists the client's groups in
+# its order and the shared ones; its -msg log counts ClientHellos: one means no
+# HelloRetryRequest. nginx's groups.log names the group it chose.
+hellos() { grep -c 'ClientHello' "$TS_DIR/tls13-$1.log"; }
+key_exchange_case() { # key_exchange_case NAME GROUP HELLOS SHARED ARGS...
+  local name=$1 group=$2 want=$3 shared=$4 h0
+  shift 4
+  begin "$name"
+  ((SKIP)) && { end; return; }
+  h0=$(hellos "$group")
+  run -- "$@" "$URL/"
+  check_rc 0
+  grep -q 'Supported groups: x25519:secp256r1:secp384r1$' "$OUT" || fail "client's groups not x25519, P-256, P-384 in that order"
+  grep -q "Shared groups: $shared\$" "$OUT" || fail "shared groups not '$shared'"
+  grep -Eq 'Protocol +: TLSv1\.3' "$OUT" || fail "not TLS 1.3"
+  (($(hellos "$group") == h0 + want)) || fail "$(($(hellos "$group") - h0)) ClientHellos, expected $want"
+  end
+}
+key_exchange_case "TLS 1.3, s_server with X25519 only: X25519 key share first, no HelloRetryRequest" \
+  X25519 1 x25519 "${SS_X25519[@]}"
+key_exchange_case "TLS 1.3, s_server with P-256 only: HelloRetryRequest, then P-256" \
+  P-256 2 secp256r1 "${SS_P256[@]}"
+for g in x25519:X25519 p256:prime256v1; do
+  begin "TLS 1.3, nginx with ${g%%:*} only (ssl_ecdh_curve): fetched, the server chose ${g#*:}"
+  ((SKIP)) && { end; continue; }
+  mark=$(wc -l <"$TS_DIR/nginx/groups.log" 2>/dev/null || echo 0)
+  [[ ${g%%:*} == x25519 ]] && run -- "${NGX_X25519[@]}" "$URL/" || run -- "${NGX_P256[@]}" "$URL/"
+  check_rc 0; check_stdout_is "$docroot/index.html"
+  sleep 0.2
+  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | grep -q "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 \"GET / HTTP/1.1\" 200" ||
+    fail "groups.log: $(tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | tr '\n' '|')"
+  end
+done
 
 begin "TLS 1.2-only server"
 run -- --tlsv1.2 "${TLS12[@]}" "$URL/"

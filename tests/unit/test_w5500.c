@@ -660,6 +660,44 @@ static void test_udp_echo(void **state)
     assert_int_equal(wf_peer_stop(peer).datagrams, 20);
 }
 
+/* The wake-up source (wf_chip_wake_enable/rearm): INTn falls when a datagram
+ * arrives (RECV), not for the send's SEND_OK; rearming clears RECV, so INTn rises
+ * and the next arrival makes a new edge; the data stay readable; a chip without
+ * per-socket masks (W5100) says WF_ENOTSUP. */
+static void test_wake_intn(void **state)
+{
+    struct wf_fixture *f = *state;
+    struct wf_peer *peer = wf_peer_start(WF_PEER_UDP_ECHO, 0);
+    assert_non_null(peer);
+    assert_int_equal(wf_chip_wake_enable(&f->chip), 0);
+    int fd = wf_net_socket(&f->net, WF_SOCK_DGRAM);
+    assert_true(fd >= 0);
+    wf_sockaddr_t to = wf_fix_server(wf_peer_port(peer));
+    assert_false(wf_sim_chip_int_asserted(f->model));
+    for (int round = 0; round < 2; round++) {
+        assert_int_equal(wf_net_sendto(&f->net, fd, "ping", 4, &to), 4);
+        int polls = 0;
+        while (!wf_sim_chip_int_asserted(f->model)) { /* the echo arrives: RECV drives INTn low */
+            assert_true(++polls < 20000);
+            usleep(50);
+        }
+        assert_int_equal(wf_chip_wake_rearm(&f->chip), 0);
+        assert_false(wf_sim_chip_int_asserted(f->model)); /* high again: the next arrival is an edge */
+        uint8_t back[8];
+        wf_sockaddr_t from;
+        size_t dlen = 0;
+        assert_int_equal(wf_net_recvfrom(&f->net, fd, back, sizeof back, &from, &dlen), 4);
+        assert_memory_equal(back, "ping", 4);
+    }
+    assert_int_equal(wf_net_close(&f->net, fd), 0);
+    assert_int_equal(wf_peer_stop(peer).datagrams, 2);
+
+    struct wf_fixture *w5100 = fix_new(WF_SIM_W5100);
+    assert_int_equal(wf_chip_wake_enable(&w5100->chip), WF_ENOTSUP);
+    assert_int_equal(wf_chip_wake_rearm(&w5100->chip), WF_ENOTSUP);
+    wf_fixture_free(w5100);
+}
+
 /* All 8 sockets at once, each with its own datagram, then WF_EMFILE. */
 static void test_eight_sockets_then_emfile(void **state)
 {
@@ -783,6 +821,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_send_1mib, w5500_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_w5100_1mib_for_comparison, w5100_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_udp_echo, w5500_setup, wf_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_wake_intn, w5500_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_eight_sockets_then_emfile, w5500_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_link_down_connect_times_out, w5500_setup, wf_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_link_down_data_stalls, w5500_setup, wf_fixture_teardown),
