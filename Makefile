@@ -13,7 +13,7 @@ CMAKE_GEN  ?= -G "Unix Makefiles"
 FUZZ_SECONDS ?= 20
 
 
-.PHONY: pki emu-irq-images
+.PHONY: pki emu-irq-images ota-images ota-image run-ota test-ota bootloader flash-ota
 .PHONY: all deps build cross cross-configure images test fuzz fuzz-build run echo bench-fetch install-build install-check dfu provision firmware firmware-small firmware-emu firmware-emu-small firmware-emu-system firmware-emu-post firmware-emu-telemetry firmware-emu-superloop firmware-emu-superloop-all flash run-firmware rel-emu bench firmware-emu-bench profile test-firmware test-firmware-base format format-check clean test-emu-irq
 
 all: build
@@ -131,7 +131,7 @@ cross: cross-configure
 # Every image of the tree, each checked against its budgets (the build fails if over):
 # the user's (both profiles, every board) and the test images.
 images: cross-configure
-	$(CROSS_BUILD) wf_images_user wf_images_test
+	$(CROSS_BUILD) wf_images_user wf_images_test wf_images_ota wf_bootloaders
 
 # copy_image DIR DEST: the image files of $(CROSS)/DIR to DEST
 copy_image = mkdir -p $(2) && cp $(foreach f,elf bin hex map,$(CROSS)/$(1)/firmware.$(f)) $(2)/
@@ -274,9 +274,64 @@ provision:
 
 # Writes the image through the STM32's ROM bootloader over USB (DFU; the Black Pill's
 # USB-C port): hold BOOT0, tap NRST, release BOOT0, then run this. dfu-util erases only
-# the sectors it writes (the seed survives) and starts the image when done.
+# the sectors it writes and starts the image when done. The image's .bin spans sectors
+# 0-7 with the seed (1-2) and credentials (3) sectors as zeros in between: it is written
+# in two pieces, the vectors (sector 0) and the code (from sector 4), so that neither
+# sector range is touched (scripts/board-flash-region.sh gives the addresses).
+DFU_IMAGE_ADDR = $(firstword $(shell scripts/board-flash-region.sh $(BOARD) FLASH))
 dfu: firmware
-	dfu-util -a 0 -s 0x08000000:leave -D $(FW)/firmware.bin
+	@test -n "$(DFU_IMAGE_ADDR)" || { echo "dfu: no FLASH region in the linker script of $(BOARD)" >&2; exit 2; }
+	arm-none-eabi-objcopy -O binary -j .isr_vector -j .board_desc $(FW)/firmware.elf $(FW)/firmware-vectors.bin
+	arm-none-eabi-objcopy -O binary -R .isr_vector -R .board_desc $(FW)/firmware.elf $(FW)/firmware-code.bin
+	dfu-util -a 0 -s 0x08000000 -D $(FW)/firmware-vectors.bin
+	dfu-util -a 0 -s $(DFU_IMAGE_ADDR):leave -D $(FW)/firmware-code.bin
+
+# ---- firmware updates (docs/ota.md) ---------------------------------------------
+# The bootloader (sector 0) of every board, checked against its budget.
+bootloader: cross-configure
+	$(CROSS_BUILD) wf_bootloaders
+	@echo "bootloader: $(CROSS)/boot/$(BOARD)/bootloader.elf, .bin"
+
+# The test images of the update (tests/e2e/ota-update.sh): the bootloaders, the release
+# for both slots of every board, the image that never confirms.
+ota-images: cross-configure
+	$(CROSS_BUILD) wf_images_ota wf_bootloaders
+
+# The user's signed release for BOARD, for both slots (the settings of `make firmware`):
+#   make ota-image OTA_VERSION=2 WF_OTA_KEY=/secure/release-key.pem [OTA_ALLOW_DOWNGRADE=1]
+# -> build/ota/<board>/a.bin and b.bin (header + image; serve both from any HTTPS server
+# at the URL the running release has in WF_FW_OTA_URL, "%s" standing for a or b) and
+# build/ota/<board>/bootloader.bin. The key: scripts/ota-sign.py keygen KEY (keep it out
+# of the repository); without WF_OTA_KEY the build tree's test key signs (tests only).
+OTA_OUT ?= build/ota/$(BOARD)
+WF_OTA_KEY ?=
+ota-image: deps pki
+	@test -n "$(OTA_VERSION)" || { echo "usage: make ota-image OTA_VERSION=N WF_OTA_KEY=key.pem [BOARD=$(BOARD)]" >&2; exit 2; }
+	@$(CROSS_CONFIGURE) -DWF_OTA_KEY='$(abspath $(WF_OTA_KEY))'
+	$(CROSS_BUILD) $(foreach s,a b,$(call image_target,fw-release/$(BOARD)/$(s))_budget) bootloader_$(BOARD)_budget
+	@mkdir -p $(OTA_OUT)
+	@key=$$(sed -n 's/^WF_OTA_RELEASE_KEY:INTERNAL=//p' $(CROSS)/CMakeCache.txt); \
+	for s in a b; do python3 scripts/ota-sign.py sign --key "$$key" --elf $(CROSS)/fw-release/$(BOARD)/$$s/firmware.elf \
+	  --version $(OTA_VERSION) --board $(BOARD) $(if $(OTA_ALLOW_DOWNGRADE),--allow-downgrade) -o $(OTA_OUT)/$$s.bin || exit 1; done
+	@cp $(CROSS)/boot/$(BOARD)/bootloader.bin $(OTA_OUT)/bootloader.bin
+
+# A new board, or one moved to the update scheme: the bootloader and the release's
+# slot A image (make ota-image first); the seed and credentials sectors are not touched.
+flash-ota:
+	openocd -f boards/$(BOARD)/openocd.cfg -c "program $(OTA_OUT)/bootloader.bin verify 0x08000000" \
+	  -c "program $(OTA_OUT)/a.bin verify reset exit 0x08010000"
+
+# The update in the emulator: the bootloader starts v1 (slot A), v1 fetches the page,
+# confirms itself, downloads v2 for slot B from nginx, verifies and marks it, resets;
+# the bootloader starts v2 on trial, v2 confirms itself.
+run-ota: rel-emu ota-images
+	@scripts/run-ota.sh $(EMU) $(CROSS) $(PKI) $(BOARD)
+
+# The update tests of every board (tests/e2e/ota-update.sh through ctest: one power cut
+# per phase), then the whole table of power cuts (11) on BOARD.
+test-ota: build rel-emu ota-images
+	cd $(BUILD) && ctest -R 'firmware_ota_' -j $(JOBS) --output-on-failure
+	OTA_AREA=cut tests/e2e/ota-update.sh $(EMU) $(CROSS) $(PKI) $(BOARD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -44,9 +44,11 @@ set(WF_FW_REPORT_URL "" CACHE STRING "Firmware: superloop, where the reports go 
 # needs SHA-1, +4.3 KiB) and pinned keys measured 166151 B against 163840 B. Then from
 # 168 to 170 KiB for X25519 by libsodium's ladder (src/tls/x25519_sodium.h: +5380 B,
 # handshake 26.3 M -> 11.2 M instructions): that image measured 173247 B against 172032 B.
-# The small profile's then went from 100 to 102 KiB for the faster SPI paths, which the
-# board's port table links into every profile: the W5100's runs of frames (the Nucleo's
-# small image 102744 B) and the Black Pill's DMA reads (its small image 104112 B).
+# The faster SPI paths (the W5100's runs of frames, the Black Pill's DMA reads), which
+# the board's port table links into every profile, would have needed 102 KiB for the
+# small profile; the flash levers (the offered suites named in the config, the small
+# profile's verify-only pk operations: docs/measurements.md, *Flash levers*) took it back
+# under 100 KiB (Black Pill small image 99820 B), so its budget stays at 100 KiB.
 # (Set per profile in wf_firmware_image below.)
 set(WF_FW_IMAGE_REGION 458752)   # 448 KiB: code + trust-anchor store
 # Nothing calls malloc at run time (the firmware test prints the C heap's use: 0 B),
@@ -76,7 +78,7 @@ set(WF_FW_POOL_MARGIN 4096 CACHE STRING "Firmware: mbedTLS pool bytes a test run
 # (SOURCE_DATE_EPOCH makes it reproducible).
 string(TIMESTAMP WF_BUILD_TIME "%s" UTC)
 set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP METHOD HEADERS BODY REPORT_S
-    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL TLS_MIN)
+    REPORT_COUNT DISCARD_BODY SUPERLOOP WAKEUP REPORT_URL TLS_MIN OTA_URL)
 
 # wf_firmware_image(<dir> BOARD <board> [PROFILE full|small] [SMALL_RECORDS] [CA_BUNDLE <bundles...>]
 #                   [PINNED_KEY <pins>] [CERT <file> [KEY <file>]] [SET <NAME=value>...]
@@ -99,7 +101,7 @@ set(WF_FW_IMAGE_SETTINGS URL IP MASK GATEWAY DNS MAC USE_DHCP NTP ENTROPY_DUMP M
 # prints the longest poll per step; a few bytes, for the emulator's measurement images only.
 function(wf_firmware_image dir)
   # PINNED_KEY takes a list: the pins' own separator is CMake's.
-  cmake_parse_arguments(I "PROBE;SMALL_RECORDS" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS"
+  cmake_parse_arguments(I "PROBE;SMALL_RECORDS" "BOARD;PROFILE;CERT;KEY;GROUP;POOL;RAM_BUDGET;TLS_CONTEXTS;SLOT"
                         "CA_BUNDLE;SET;PINNED_KEY"
                         ${ARGN})
   if(NOT I_PROFILE)
@@ -125,6 +127,17 @@ function(wf_firmware_image dir)
   wf_cross_board(${I_BOARD})
   get_property(ldscript GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDSCRIPT)
   get_property(lddir GLOBAL PROPERTY WF_BOARD_${I_BOARD}_LDDIR)
+  set(image_region ${WF_FW_IMAGE_REGION})
+  if(I_SLOT)
+    # An update slot's image (docs/ota.md): its memory map, the update code and the
+    # release key's public half; the region is the slot without header and trailer.
+    set(ldscript ${lddir}/stm32f411xe_slot_${I_SLOT}.ld)
+    if(I_SLOT STREQUAL "a")
+      math(EXPR image_region "192 * 1024 - 512 - 256")
+    else()
+      math(EXPR image_region "256 * 1024 - 512 - 256")
+    endif()
+  endif()
   wf_ca_files(ca_files ${I_CA_BUNDLE})
   wf_cross_ca_store(ca_lib sha1 ${I_PROFILE} ${ca_files})
   set(mbedtls_opts "")
@@ -142,7 +155,7 @@ function(wf_firmware_image dir)
   endif()
 
   if(I_PROFILE STREQUAL "small")
-    set(flash_budget 104448) # 102 KiB of code (see above)
+    set(flash_budget 102400) # 100 KiB of code (see above)
     set(ram_budget 49152)    # 48 KiB
     set(stack 3584)          # 2436 + 1024 -> 3460, rounded up to 256
     set(pool 33792)          # 29272 + 4096 -> 33368, rounded up to 1 KiB
@@ -165,6 +178,15 @@ function(wf_firmware_image dir)
     set(pool 27648)          # 22544 (intermediates out of order: 34832 - 12288; a fetch 21056)
                              # + 4096 -> 26640, rounded up to 1 KiB
   endif()
+  if(I_SLOT)
+    # An update image verifies the downloaded image (SHA-256, ECDSA P-256 in mbedTLS):
+    # stack peak 4292 B in make run-ota (Nucleo) + 1024 -> 5316, rounded up to 256.
+    set(stack 5376)
+    # Its code: the full profile's and the update (download, checks, slot writer and
+    # state, fw_ota.c): +6680 B measured (fw-ota/nucleo_f411re/a 174420 B against
+    # fw-emu's 167740 B); the budget 6 KiB above the full profile's.
+    math(EXPR flash_budget "${flash_budget} + 6144")
+  endif()
   if(NOT WF_FW_STACK_BYTES STREQUAL "")
     set(stack ${WF_FW_STACK_BYTES})
   endif()
@@ -183,6 +205,15 @@ function(wf_firmware_image dir)
 
   add_executable(${target} ${CMAKE_SOURCE_DIR}/apps/firmware/main.c ${CMAKE_SOURCE_DIR}/apps/firmware/fw_request.c
                  ${CMAKE_SOURCE_DIR}/apps/firmware/fw_report.c)
+  if(I_SLOT)
+    if(I_GROUP STREQUAL "release")
+      wf_ota_pubkey_source(pubkey_c release)
+    else()
+      wf_ota_pubkey_source(pubkey_c test)
+    endif()
+    target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/apps/firmware/fw_ota.c ${pubkey_c})
+    target_compile_definitions(${target} PRIVATE WF_FW_OTA=1)
+  endif()
   set_target_properties(${target} PROPERTIES OUTPUT_NAME firmware SUFFIX ".elf" RUNTIME_OUTPUT_DIRECTORY ${out})
   if(I_GROUP)
     set_target_properties(${target} PROPERTIES EXCLUDE_FROM_ALL ON)
@@ -231,7 +262,7 @@ function(wf_firmware_image dir)
       target_sources(${target} PRIVATE ${CMAKE_SOURCE_DIR}/apps/firmware/fw_superloop.c
                      ${CMAKE_SOURCE_DIR}/ports/stm32f4/board_wake.c)
     endif()
-    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "REPORT_URL")
+    if(var STREQUAL "URL" OR var STREQUAL "METHOD" OR var STREQUAL "BODY" OR var STREQUAL "REPORT_URL" OR var STREQUAL "OTA_URL")
       # Plain text -> a C string literal.
       string(REPLACE "\\" "\\\\" value "${value}")
       string(REPLACE "\"" "\\\"" value "${value}")
@@ -257,7 +288,7 @@ function(wf_firmware_image dir)
   if(I_GROUP)
     add_custom_target(${target}_budget
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:${target}>
-              ${flash_budget} ${ram_budget} ${WF_FW_IMAGE_REGION}
+              ${flash_budget} ${ram_budget} ${image_region}
       DEPENDS ${target}
       COMMENT "${dir} (${I_BOARD}, ${I_PROFILE} profile): memory table and budgets"
       VERBATIM)
@@ -268,12 +299,14 @@ function(wf_firmware_image dir)
   else()
     add_custom_target(${target}_budget ALL
       COMMAND ${CMAKE_SOURCE_DIR}/scripts/memory-table.sh $<TARGET_FILE:${target}>
-              ${flash_budget} ${ram_budget} ${WF_FW_IMAGE_REGION}
+              ${flash_budget} ${ram_budget} ${image_region}
       DEPENDS ${target}
       COMMENT "${dir} (${I_BOARD}, ${I_PROFILE} profile): memory table and budgets"
       VERBATIM)
   endif()
 endfunction()
+
+include(${CMAKE_SOURCE_DIR}/cmake/ota.cmake)
 
 # ---- the images ----
 # The user's images, one per board and profile, from the cache variables above
@@ -294,6 +327,12 @@ foreach(board IN LISTS WF_BOARDS)
   wf_firmware_image(fw/${board} BOARD ${board} PROFILE full ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                     PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
                     GROUP user)
+  # The user's release for both update slots (make ota-image signs them: docs/ota.md).
+  foreach(slot a b)
+    wf_firmware_image(fw-release/${board}/${slot} BOARD ${board} SLOT ${slot} PROFILE full CA_BUNDLE ${WF_CA_BUNDLE}
+                      PINNED_KEY "${WF_FW_PINNED_KEY}" CERT "${WF_FW_CERT}" KEY "${WF_FW_KEY}" SET ${user_settings}
+                      GROUP release)
+  endforeach()
   if(NOT WF_FW_CERT)
     wf_firmware_image(fw-small/${board} BOARD ${board} PROFILE small ${user_records} CA_BUNDLE ${WF_CA_BUNDLE}
                       PINNED_KEY "${WF_FW_PINNED_KEY}" SET ${user_settings} GROUP user)
@@ -346,6 +385,15 @@ if(WF_TEST_PKI)
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/big.bin)
     wf_firmware_image(fw-bench-chunked/${board} BOARD ${board} CA_BUNDLE ${root} GROUP bench PROBE
                       SET USE_DHCP=0 DISCARD_BODY=1 URL=https://www.example.test/chunked.bin)
+    # Firmware updates (tests/e2e/ota.sh, make run-ota): the release linked for each
+    # slot, updating from /ota/<board>/<slot>.bin; and an image that never passes its
+    # health check (its host does not resolve), for the rollback.
+    foreach(slot a b)
+      wf_firmware_image(fw-ota/${board}/${slot} BOARD ${board} SLOT ${slot} CA_BUNDLE ${root} GROUP ota
+                        SET USE_DHCP=0 OTA_URL=https://www.example.test/ota/${board}/%s.bin)
+    endforeach()
+    wf_firmware_image(fw-ota-sick/${board}/b BOARD ${board} SLOT b CA_BUNDLE ${root} GROUP ota
+                      SET USE_DHCP=0 URL=https://nowhere.example.test/)
   endforeach()
   # The default board's other cases. The small TLS profile (its peaks are checked
   # like the full profile's); a POST of a JSON body with two header fields to the

@@ -228,4 +228,16 @@
     "Accepting an unknown time needs WF_FW_TIME_FLOOR (the build time) so expired certificates are still refused"
 #endif
 
+/* Firmware updates (docs/ota.md): an image linked for an update slot (WF_FW_OTA, set
+ * by the build) confirms itself after a successful fetch and then, when
+ * WF_FW_OTA_URL is set, downloads the update from it ("%s": the inactive slot's
+ * letter, a or b: each release is built for both slots), verifies it, marks it for
+ * trial and resets. */
+#ifndef WF_FW_OTA
+#define WF_FW_OTA 0
+#endif
+#ifndef WF_FW_OTA_URL
+#define WF_FW_OTA_URL ""
+#endif
+
 #endif

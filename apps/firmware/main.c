@@ -26,6 +26,10 @@
 #include "wizfetch/sntp.h"
 #include "wizfetch/socket.h"
 #include "wizfetch/tls.h"
+#if WF_FW_OTA
+#include "fw_ota.h"
+#include "wizfetch/ota_download.h"
+#endif
 
 #define FW_VERSION "0.1.0"
 
@@ -43,7 +47,13 @@ static wf_net_t net;
 static uint8_t rx_prefetch[WF_FW_RX_PREFETCH] __attribute__((aligned(4)));
 #endif
 static wf_tls_t tls;
-static wf_fetch_t work;
+/* The fetch's state; in an update image also the download's (they never run at once). */
+static union {
+    wf_fetch_t fetch;
+#if WF_FW_OTA
+    wf_ota_download_t download;
+#endif
+} work;
 static struct wf_fetch_options options;
 static wf_dhcp_t dhcp;
 
@@ -52,6 +62,11 @@ static const struct wf_port *port;
 /* Port clock at which the current attempt (DHCP, SNTP, DNS, connect, TLS,
  * body) must be over: one deadline, WF_FW_FETCH_TIMEOUT_MS from its start. */
 static uint32_t attempt_end;
+
+#if WF_FW_OTA
+/* The last fetch's HTTP status (the update's health check wants a 2xx). */
+static int last_status;
+#endif
 
 static uint32_t attempt_left(void)
 {
@@ -430,9 +445,12 @@ static int fetch_once(void)
         memset(&result, 0, sizeof result);
         rc = WF_ETIMEDOUT;
     } else {
-        rc = wf_fetch(&work, &net, &tls, &options, &callbacks, &result);
+        rc = wf_fetch(&work.fetch, &net, &tls, &options, &callbacks, &result);
     }
     phase("done");
+#if WF_FW_OTA
+    last_status = result.http_status;
+#endif
     if (rc < 0) {
         say("fetch failed in %s: %s", wf_fetch_step_name(result.step), wf_strerror(rc));
     } else {
@@ -446,6 +464,53 @@ static int fetch_once(void)
     wf_net_free(&net);
     return rc;
 }
+
+#if WF_FW_OTA
+/* ---- update: the image into the inactive slot (fw_ota.h) ------------------------ */
+
+static void ota_update(void)
+{
+    static struct wf_ota_download_options o;
+    static char url[192];
+    if (fw_ota_url(WF_FW_OTA_URL, url, sizeof url) == NULL) {
+        return;
+    }
+    say("ota: downloading %s", url);
+    struct wf_ota_sink sink;
+    struct wf_ota_download_result result;
+    fw_ota_sink(&sink);
+    uint32_t t0 = wf_port_millis(port);
+    int rc = start_chip();
+    attempt_end = wf_port_millis(port) + WF_FW_FETCH_TIMEOUT_MS;
+    if (rc == 0) {
+        rc = bring_up_network();
+    }
+    memset(&result, 0, sizeof result);
+    if (rc == 0) {
+        phase("ota-download"); /* the whole download: one phase of the emulator's report */
+        memset(&o, 0, sizeof o);
+        o.url = url;
+        o.max_resumes = 3;
+        o.total_timeout_ms = attempt_left();
+        o.fetch = options; /* DNS, timeouts, user agent; the download sets the request itself */
+        o.fetch.headers = NULL;
+        o.fetch.header_count = 0;
+        rc = wf_ota_download(&work.download, &net, &tls, &o, &sink, &result);
+    }
+    wf_dhcp_free(&dhcp);
+    wf_net_free(&net);
+    say("ota: download took %lu ms (%lu requests, %lu resumed, HTTP %d)",
+        (unsigned long)(wf_port_millis(port) - t0), (unsigned long)result.requests,
+        (unsigned long)result.resumes, result.http_status);
+    phase("ota-install");
+    if (rc < 0) {
+        fw_ota_say_refusal();
+        say("ota: download failed: %s; the running image is untouched", wf_strerror(rc));
+        return;
+    }
+    (void)fw_ota_install(result.size); /* resets on success */
+}
+#endif
 
 static uint32_t wait_and_grow(uint32_t backoff)
 {
@@ -488,7 +553,7 @@ static int report_once(void)
     console(report_body, options.body.len);
     console("\n", 1);
     struct wf_fetch_result result;
-    int rc = wf_fetch_session(&work, &session, &options, &callbacks, &result);
+    int rc = wf_fetch_session(&work.fetch, &session, &options, &callbacks, &result);
     phase("between-reports");
     stats.reconnects = fw_reconnects_total(&reconnects, session.reconnects);
     if (rc < 0) {
@@ -599,6 +664,9 @@ int main(void)
     port = wf_board_port();
     say("");
     say("wizfetch firmware %s on %s", FW_VERSION, wf_board_name());
+#if WF_FW_OTA
+    fw_ota_boot(say);
+#endif
     if (wf_board_watchdog_reset()) {
         say("note: the previous run was ended by the watchdog");
     }
@@ -635,6 +703,14 @@ int main(void)
 #endif
     for (;;) {
         rc = fetch_once();
+#if WF_FW_OTA
+        if (rc == 0 && last_status >= 200 && last_status < 300) {
+            fw_ota_healthy();
+            ota_update();
+        } else {
+            fw_ota_unhealthy();
+        }
+#endif
         if (rc == 0) {
             backoff = WF_FW_RETRY_FIRST_MS;
             wf_board_exit(0);

@@ -13,6 +13,8 @@ function(wf_family_library target part)
     ${dir}/iwdg.c
     ${dir}/adc_entropy.c
     ${dir}/flash_seed.c
+    ${dir}/flash_prog.c
+    ${dir}/ota_port.c
     ${dir}/port_stm32f4.c
     ${dir}/board_api.c
     ${dir}/board_math.c

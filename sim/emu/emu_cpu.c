@@ -242,6 +242,12 @@ static bool hook_flash_write(uc_engine *uc, uc_mem_type type, uint64_t addr, int
                  : wf_emu_stop(e->b, WF_EMU_STOP_RULE,
                                "%d-byte store to flash at 0x%08" PRIx64 " (PC 0x%08X)", size, addr, e->b->pc);
     if (rc != 0) {
+        /* Unicorn stores the whole value after this hook: put back what the flash
+         * model holds now: the old bytes (a refused write), or the torn word of a
+         * power cut (half of it programmed). */
+        if (e->nrestore < 4 && size <= 8 && off + (uint32_t)size <= WF_EMU_FLASH_SIZE) {
+            memcpy(e->restore[e->nrestore].bytes, e->b->flash + off, (size_t)size);
+        }
         e->nrestore += e->nrestore < 4;
         uc_emu_stop(uc);
     }

@@ -25,6 +25,13 @@
  * records (payload from --seed) by the store's own rule, as N earlier boots
  * would have (e.g. 204 fill sector 1, so the firmware's next update erases 2).
  *
+ * --flash-file FILE keeps the whole flash (512 KiB) between runs, as a board keeps it
+ * across power cycles: when FILE exists the flash comes from it and the ELF image is not
+ * loaded (it still names the board and gives the symbols); at the end of the run (a
+ * power cut included) the flash is written back. --load ADDR:FILE puts FILE's bytes
+ * into flash at ADDR after that (the bootloader's .bin at 0x08000000, a signed update
+ * image at its slot; docs/ota.md); repeatable.
+ *
  * --credentials-file FILE puts FILE (at most 16 KiB, from scripts/make-credentials.py)
  * into the credentials sector (3 on both boards), as `make provision` writes it on
  * a board; without it the sector is erased (no client certificate).
@@ -62,6 +69,7 @@
 #include "emu_cpu.h"
 #include "emu_gdb.h"
 #include "emu_loopgap.h"
+#include "emu_power.h"
 #include "emu_report.h"
 #include "emu_polls.h"
 #include "../../ports/stm32f4/seed_store.h"
@@ -89,6 +97,7 @@ static void usage(FILE *f)
                "                    [--power-cut-program N] [--power-cut-erase N] [--seed-records N] "
                "[--print-board]\n"
                "                    [--profile FILE] [--gdb PORT] [--console-baud N]\n"
+               "                    [--flash-file FILE] [--load ADDR:FILE]...\n"
                "                    firmware.elf\n");
 }
 
@@ -195,8 +204,8 @@ static int console_in(void *ctx)
 int main(int argc, char **argv)
 {
     const char *elf_path = NULL, *seed_file = NULL, *json = NULL, *cred_file = NULL, *profile = NULL;
-    const char *maps[64];
-    unsigned nmaps = 0;
+    const char *maps[64], *loads[8], *flash_file = NULL;
+    unsigned nmaps = 0, nloads = 0;
     uint32_t max_ms = 120000;
     uint64_t max_instr = 0, seed = 1, cut_program = 0, cut_erase = 0, prefill = 0;
     double cpi = 1.3;
@@ -215,6 +224,16 @@ int main(int argc, char **argv)
                 return 2;
             }
             maps[nmaps++] = v;
+            i++;
+        } else if (strcmp(a, "--flash-file") == 0 && v) {
+            flash_file = v;
+            i++;
+        } else if (strcmp(a, "--load") == 0 && v) {
+            if (nloads == 8) {
+                fprintf(stderr, "wf-board-emu: too many --load\n");
+                return 2;
+            }
+            loads[nloads++] = v;
             i++;
         } else if (strcmp(a, "--seed-file") == 0 && v) {
             seed_file = v;
@@ -375,6 +394,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "wf-board-emu: %s\n", err);
         return 2;
     }
+    int flash_loaded = flash_file ? wf_emu_flash_file_load(b, flash_file) : 0;
+    if (flash_loaded < 0) {
+        fprintf(stderr, "wf-board-emu: %s: cannot read the flash (%u KiB expected)\n", flash_file,
+                WF_EMU_FLASH_SIZE / 1024);
+        return 2;
+    }
+    for (unsigned i = 0; i < nloads; i++) {
+        if (wf_emu_load_raw(b, loads[i], err, sizeof err) != 0) {
+            fprintf(stderr, "wf-board-emu: %s\n", err);
+            return 2;
+        }
+    }
     if (seed_file && wf_emu_seed_load(b, seed_file) != 0) {
         fprintf(stderr, "wf-board-emu: %s: cannot read the seed sectors (%" PRIu32 " KiB expected)\n",
                 seed_file, board->seed_size / 1024);
@@ -456,6 +487,10 @@ int main(int argc, char **argv)
     }
     if (profile && wf_emu_prof_write(e.prof, profile, elf_path) != 0) {
         fprintf(stderr, "wf-board-emu: cannot write %s: %s\n", profile, strerror(errno));
+        code = code != 0 ? code : 2;
+    }
+    if (flash_file && wf_emu_flash_file_save(b, flash_file) != 0) {
+        fprintf(stderr, "wf-board-emu: cannot write the flash to %s\n", flash_file);
         code = code != 0 ? code : 2;
     }
     if (seed_file) {
