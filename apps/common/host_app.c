@@ -93,3 +93,38 @@ int wf_app_check_model(struct wf_sim_chip *model, const char *prog, int code, in
     fprintf(stderr, "%s: %zu chip-model violations (a driver bug)\n", prog, violations);
     return code != 0 ? code : violation_code;
 }
+
+char *wf_app_read_text(const char *path, size_t max_bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 8192;
+            char *grown = cap <= max_bytes ? realloc(buf, cap) : NULL;
+            if (grown == NULL) {
+                break;
+            }
+            buf = grown;
+        }
+        size_t n = fread(buf + len, 1, cap - len - 1, f);
+        len += n;
+        if (n == 0) {
+            bool ok = !ferror(f);
+            fclose(f);
+            if (!ok) {
+                free(buf);
+                return NULL;
+            }
+            buf[len] = '\0';
+            return buf;
+        }
+    }
+    fclose(f);
+    free(buf);
+    return NULL;
+}

@@ -28,6 +28,13 @@ bool wf_args_seconds(const char *s, uint32_t *ms);
 void wf_args_ip_bytes(uint32_t ip, uint8_t out[4]);
 
 /**
+ * The whole file `path`, NUL-terminated (mbedTLS's PEM reader needs that), in
+ * memory the caller frees; NULL if it cannot be read or is larger than
+ * `max_bytes`.
+ */
+char *wf_app_read_text(const char *path, size_t max_bytes);
+
+/**
  * The host programs' chip: bind the driver `variant` (NULL: auto-detect, W5500
  * first, then W5100) to the chip behind `host`, start it and give it the test
  * network's static settings, 10.0.0.2/24 with gateway 10.0.0.254.

@@ -155,36 +155,6 @@ static int parse_args(int argc, char **argv, struct wf_sim_chip *model, struct c
     return 0;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 4096) {
-            char *more = realloc(buf, cap + 65536);
-            if (more == NULL) {
-                break;
-            }
-            buf = more;
-            cap += 65536;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    if (buf != NULL) {
-        buf[len] = '\0';
-    }
-    return buf;
-}
-
 static int setup_tls(const struct cli *c, struct wf_port_sim *host)
 {
     if (wf_tls_platform_init(&host->port, tls_pool, sizeof tls_pool) < 0) {
@@ -193,7 +163,7 @@ static int setup_tls(const struct cli *c, struct wf_port_sim *host)
     }
     wf_tls_init(&tls);
     if (c->cacert != NULL) {
-        char *pem = read_file(c->cacert);
+        char *pem = wf_app_read_text(c->cacert, 16u << 20);
         int rc = pem != NULL ? wf_tls_add_ca_pem(&tls, pem) : WF_ETLS_CA;
         free(pem);
         if (rc < 0) {

@@ -16,6 +16,7 @@
 #include "mbedtls/pk.h"
 #include "mbedtls/x509.h"
 #include "mbedtls/x509_crt.h"
+#include "host_app.h"
 #include "wizfetch/error.h"
 
 #define MAX_FILE_BYTES (16u << 20) /* no CA bundle is this large */
@@ -41,42 +42,6 @@ static int fail(struct wf_trust_report *r, const char *fmt, ...)
     vsnprintf(r->why, sizeof r->why, fmt, ap);
     va_end(ap);
     return WF_ETLS_CA;
-}
-
-/* The whole file, NUL-terminated (mbedTLS's PEM reader needs that), or NULL. */
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (cap - len < 4096) {
-            cap = cap ? cap * 2 : 8192;
-            char *grown = cap <= MAX_FILE_BYTES ? realloc(buf, cap) : NULL;
-            if (grown == NULL) {
-                break;
-            }
-            buf = grown;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0) {
-            bool ok = !ferror(f);
-            fclose(f);
-            if (!ok) {
-                free(buf);
-                return NULL;
-            }
-            buf[len] = '\0';
-            return buf;
-        }
-    }
-    fclose(f);
-    free(buf);
-    return NULL;
 }
 
 /* Called by mbedTLS for each extension it has no parser for: a critical one
@@ -293,7 +258,7 @@ static int no_usable(struct wf_trust_report *r)
 int wf_trust_add_file(struct wf_trust *t, const char *path, struct wf_trust_report *r)
 {
     memset(r, 0, sizeof *r);
-    char *text = read_text(path);
+    char *text = wf_app_read_text(path, MAX_FILE_BYTES);
     if (text == NULL) {
         return fail(r, "cannot read the file");
     }
@@ -356,7 +321,7 @@ int wf_trust_add_dir(struct wf_trust *t, const char *dir, struct wf_trust_report
         if (i > 0 && strcmp(files[i], files[i - 1]) == 0) {
             continue;
         }
-        char *text = read_text(files[i]);
+        char *text = wf_app_read_text(files[i], MAX_FILE_BYTES);
         if (text == NULL) {
             rc = fail(r, "%s: cannot read the file", files[i]);
         } else if (strstr(text, "-----BEGIN CERTIFICATE-----") != NULL) {
