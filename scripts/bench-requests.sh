@@ -23,7 +23,7 @@ trap 'rm -rf "$work"' EXIT
 
 expect() { # expect SERVER N KIND: the console of SERVER's run says report N was KIND
   tr -d '\r' <"$work/$1.log" | grep -q "^report $2: HTTP 200, $3" || {
-    tail -n 30 "$work/$1.log" >&2
+    tr -d '\r' <"$work/$1.log" | grep -E '^(report [0-9]|fetch|tls|\[phase\])' >&2
     echo "bench-requests: $1: report $2 was not '$3'" >&2
     exit 1
   }

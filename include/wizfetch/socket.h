@@ -118,6 +118,12 @@ void wf_net_init(wf_net_t *net, wf_chip_t *chip);
  */
 void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size);
 
+/** @brief Does the TCP receive path prefetch (a buffer is set, and the chip and
+ *  the port can read in the background)? Then the bytes received cost the CPU
+ *  next to nothing to move (the TLS layer takes a whole record per call that
+ *  does not wait: WF_TLS_NOWAIT_READ_MAX_PREFETCH). */
+bool wf_net_rx_prefetches(const wf_net_t *net);
+
 /** @brief Close every open socket (CLOSE, no graceful shutdown). Accepts a zeroed context. */
 void wf_net_free(wf_net_t *net);
 

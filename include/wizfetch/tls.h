@@ -117,6 +117,17 @@ extern "C" {
 #define WF_TLS_NOWAIT_READ_MAX 4096
 #endif
 
+/** The same limit when the socket layer prefetches by DMA (wf_net_rx_prefetches):
+ *  moving the bytes costs the CPU next to nothing there, so a call may take a
+ *  whole record (16 KiB and the record overhead; decrypting it is about 0.6 M
+ *  instructions on the board). A smaller share would end each call before the
+ *  record is complete and stop the bus from fetching the next record while the
+ *  CPU decrypts this one (measured: 1 MiB on the W5500 board at 1276 KB/s with
+ *  4096, 1590 KB/s with a whole record; docs/measurements.md). */
+#ifndef WF_TLS_NOWAIT_READ_MAX_PREFETCH
+#define WF_TLS_NOWAIT_READ_MAX_PREFETCH (16384 + 256)
+#endif
+
 /** The longest any session is kept, whatever the server's hint says, s (7 days). */
 #define WF_TLS_TICKET_MAX_LIFETIME_S 604800u
 

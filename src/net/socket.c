@@ -583,6 +583,12 @@ struct wf_net_prefetch {
 
 static const struct wf_net_prefetch prefetch_ops = {prefetch_take, prefetch_start, prefetch_drop};
 
+bool wf_net_rx_prefetches(const wf_net_t *net)
+{
+    return net->pf_ops != NULL && net->chip->variant != NULL && net->chip->variant->read_start != NULL &&
+           net->chip->port->spi_read_start != NULL;
+}
+
 void wf_net_set_rx_prefetch(wf_net_t *net, uint8_t *buf, uint16_t size)
 {
     assert(net->pf_state == PF_NONE);

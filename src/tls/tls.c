@@ -78,17 +78,24 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
     return bio_result(t, n);
 }
 
+/* The most bytes a call that does not wait takes from the socket (tls.h). */
+static size_t nowait_share(const wf_tls_t *t)
+{
+    return t->net != NULL && wf_net_rx_prefetches(t->net) ? WF_TLS_NOWAIT_READ_MAX_PREFETCH
+                                                          : WF_TLS_NOWAIT_READ_MAX;
+}
+
 /* A call that does not wait begins: the bio returns at once, and takes at most
- * WF_TLS_NOWAIT_READ_MAX bytes from the socket during it. */
+ * its share of bytes from the socket during it. */
 static void nowait_begin(wf_tls_t *t)
 {
     t->nowait = true;
-    t->nowait_room = WF_TLS_NOWAIT_READ_MAX;
+    t->nowait_room = nowait_share(t);
 }
 
 bool wf_tls_nowait_progressed(const wf_tls_t *t)
 {
-    return t->nowait_room != WF_TLS_NOWAIT_READ_MAX;
+    return t->nowait_room != nowait_share(t);
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
