@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-requests.sh EMULATOR PKI_DIR BENCH.json TELEMETRY.elf
-# The per-request figures of `make bench` (issue: connections that last). The
+# The per-request figures of `make bench` (kept connections and resumed sessions). The
 # telemetry image (make firmware-emu-telemetry: three JSON reports, each one
 # emulator phase "report-N") runs in the emulator against nginx three times:
 #   ka      keep-alive on (TLS 1.3): report 1 = a new connection with a full

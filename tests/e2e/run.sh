@@ -890,7 +890,7 @@ fi
 end
 
 area requests
-# --- requests: methods, headers, bodies, auth (issue 12) ------------------------------
+# --- requests: methods, headers, bodies, auth ----------------------------------------
 #
 # Each case runs wizfetch (through the chip model) and curl (directly) against the
 # same server and requires the same server-side view: tests/e2e/echo_server.py logs
@@ -1411,7 +1411,7 @@ if ((!SKIP)); then
 fi
 end
 area mtls
-# --- client certificates (mutual TLS, issue 13) ----------------------------------------
+# --- client certificates (mutual TLS) -----------------------------------------------
 # nginx's "mtls" block requires a certificate from client-ca.pem (ssl_verify_client on);
 # /whoami answers what nginx saw: "verify=$ssl_client_verify dn=$ssl_client_s_dn". Each
 # accepted case runs curl with the same --cert/--key/--pass and requires the same answer.
