@@ -22,7 +22,8 @@ trap 'rm -rf "$work"' EXIT
 [[ -f $elf ]] || { echo "bench-requests: no image $elf (make firmware-emu-telemetry)" >&2; exit 1; }
 
 expect() { # expect SERVER N KIND: the console of SERVER's run says report N was KIND
-  tr -d '\r' <"$work/$1.log" | grep -q "^report $2: HTTP 200, $3" || {
+  # (grep without -q reads all of its input: with -q it may stop early and tr die of SIGPIPE)
+  tr -d '\r' <"$work/$1.log" | grep "^report $2: HTTP 200, $3" >/dev/null || {
     tr -d '\r' <"$work/$1.log" | grep -E '^(report [0-9]|fetch|tls|\[phase\])' >&2
     echo "bench-requests: $1: report $2 was not '$3'" >&2
     exit 1

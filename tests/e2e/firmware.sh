@@ -174,7 +174,7 @@ for g in x25519:X25519 p256:prime256v1; do
   mark=$(wc -l <"$TS_DIR/nginx/groups.log" 2>/dev/null || echo 0)
   fetch_case "firmware in the emulator ($board): TLS 1.3, nginx with ${g%%:*} only -> fetched" "${g%%:*}" 'TLSv1\.3' "$chip"
   why=()
-  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | grep -q "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 " ||
+  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | has "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 " ||
     why+=("groups.log: $(tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | tr '\n' '|')")
   fw_verdict "firmware in the emulator ($board): X25519 offered first, nginx with ${g%%:*} only chose ${g#*:}" "${why[@]}"
 done

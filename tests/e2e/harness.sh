@@ -102,3 +102,8 @@ summary() {
   fi
   ((failed == 0))
 }
+
+# has GREP-ARGS...: grep's verdict on its input, reading all of it. Under pipefail,
+# `producer | grep -q` fails at random: grep -q exits at its first match, and a producer
+# still writing then dies of SIGPIPE, which fails the pipeline.
+has() { grep "$@" >/dev/null; }

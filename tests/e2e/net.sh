@@ -83,7 +83,7 @@ net_cleanup() {
   while ((${#TS_PIDS[@]})); do ts_stop "${TS_PIDS[0]}"; done
   # Anything still running inside the namespaces (there should be nothing) goes too.
   for ns in "$NS_C" "$NS_S"; do
-    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+    if ip netns list 2>/dev/null | grep -w "$ns" >/dev/null; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
       ip netns del "$ns" 2>/dev/null
     fi
@@ -350,7 +350,7 @@ fw_checks() { # fw_checks CHIP_NAME
 }
 if [[ -n $emu && -n $elf && -x $emu && -f $elf ]]; then
   chips=w5100
-  if "$emu" --help 2>&1 | grep -q -- '--chip'; then
+  if "$emu" --help 2>&1 | grep -- '--chip' >/dev/null; then
     emu_chip_option=1
     chips="w5100 w5500"
   fi

@@ -316,7 +316,7 @@ for g in x25519:X25519 p256:prime256v1; do
   [[ ${g%%:*} == x25519 ]] && run -- "${NGX_X25519[@]}" "$URL/" || run -- "${NGX_P256[@]}" "$URL/"
   check_rc 0; check_stdout_is "$docroot/index.html"
   sleep 0.2
-  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | grep -q "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 \"GET / HTTP/1.1\" 200" ||
+  tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | has "^[0-9]* ${g#*:} X25519:prime256v1:secp384r1 \"GET / HTTP/1.1\" 200" ||
     fail "groups.log: $(tail -n +$((mark + 1)) "$TS_DIR/nginx/groups.log" | tr '\n' '|')"
   end
 done
@@ -362,7 +362,7 @@ begin "-i: headers then body on stdout"
 run -- -s -i "${MAIN[@]}" "$URL/"
 check_rc 0
 if ((!SKIP)); then
-  head -n 1 "$OUT" | grep -Eq '^HTTP/1\.[01] 200' || fail "stdout does not start with the status line"
+  head -n 1 "$OUT" | has -E '^HTTP/1\.[01] 200' || fail "stdout does not start with the status line"
   grep -aiq "^content-length: $index_size" "$OUT" || fail "no Content-Length: $index_size header on stdout"
   tail -c "$index_size" "$OUT" | cmp -s - "$docroot/index.html" || fail "stdout does not end with the page"
 fi
@@ -437,8 +437,8 @@ begin "HEAD (-I): headers, no body"
 run -- -I "${MAIN[@]}" "$URL/"
 check_rc 0; check_log '"HEAD / HTTP/1.1" 200'
 if ((!SKIP)); then
-  cat "$OUT" "$ERR" | grep -Eq 'HTTP/1\.[01] 200' || fail "no status line printed"
-  cat "$OUT" "$ERR" | grep -Eiq "content-length: *$index_size" || fail "no Content-Length: $index_size printed"
+  cat "$OUT" "$ERR" | has -E 'HTTP/1\.[01] 200' || fail "no status line printed"
+  cat "$OUT" "$ERR" | has -Ei "content-length: *$index_size" || fail "no Content-Length: $index_size printed"
   ! grep -q 'Hello from nginx' "$OUT" "$ERR" || fail "the body was printed"
 fi
 end
@@ -1093,7 +1093,7 @@ same_as_curl /other-port/x -L -u 'board:pw' -H 'X-Api-Key: k' -d 'a=1'
 check_rc 0
 view_has "^POST /other-port/x .*authorization=Basic " 1
 view_has "^POST /echo/after-other-port .*x-api-key=k" 2
-((SKIP)) || ! sed -n 2p <<<"$WF_VIEW" | grep -q authorization= || fail "Authorization went to the other port"
+((SKIP)) || ! sed -n 2p <<<"$WF_VIEW" | has authorization= || fail "Authorization went to the other port"
 end
 
 begin "307 to another port: Cookie dropped there, other headers kept: same as curl"
@@ -1149,7 +1149,7 @@ same_as_curl /too-large -i --data-binary @"$work/3m.bin"
 WF_ONLY=()
 check_rc 0; check_time 2
 check_stderr 'answered before the body was sent'
-((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
+((SKIP)) || has 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
 end
 
 begin "-v shows the request head, curl -v style ('> ' lines)"
@@ -1163,7 +1163,7 @@ begin "413 while the body's send is blocked (the server stopped reading): notice
 ((SKIP)) || head -c $((16 * 1048576)) /dev/zero >"$work/16m.bin"
 run --within 60 -- -s -i --chip w5500 "${ECHO[@]}" --data-binary @"$work/16m.bin" "$URL/late-413"
 check_rc 0; check_time 8 # the server answers after 2.5 s and closes 10 s later
-((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
+((SKIP)) || has 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line on stdout"
 rm -f "$work/16m.bin"
 end
 
@@ -1227,8 +1227,8 @@ end
 begin "several URLs: -T goes with the first URL only (the second is a GET), as curl"
 two_urls_as_curl -T "$form_file"
 check_rc 0
-((SKIP)) || grep -q '^PUT /echo/u1 ' <<<"$WF_VIEW" || fail "the first URL was not a PUT"
-((SKIP)) || grep -q '^GET /echo/u2 .*body=0 ' <<<"$WF_VIEW" || fail "the second URL was not a GET without a body"
+((SKIP)) || has '^PUT /echo/u1 ' <<<"$WF_VIEW" || fail "the first URL was not a PUT"
+((SKIP)) || has '^GET /echo/u2 .*body=0 ' <<<"$WF_VIEW" || fail "the second URL was not a GET without a body"
 end
 
 # The same against nginx: it reads the body and answers, or refuses it early.
@@ -1248,7 +1248,7 @@ end
 begin "nginx: 3 MiB POST to a 1 KiB location -> 413 before the body, delivered (exit 0), as curl"
 run -- -s -i "${MAIN[@]}" --data-binary @"$work/3m.bin" "$URL/small"
 check_rc 0; check_time 10; check_log '"POST /small HTTP/1.1" 413'
-((SKIP)) || grep -q 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line"
+((SKIP)) || has 'HTTP/1.1 413' "$OUT" 2>/dev/null || fail "no 413 status line"
 if ((!SKIP)); then
   timeout 30 "${CURL[@]}" -s -o /dev/null -w '%{http_code}' --data-binary @"$work/3m.bin" "$MAIN_URL/small" \
     >"$work/nginx-413.curl" 2>&1
@@ -1330,9 +1330,9 @@ begin "several URLs: -o pairs with the URLs in order, the rest to stdout (as cur
 rm -f "$work/ka-1.out" "$work/ka-2.out"
 run -- -s "${MAIN[@]}" -o "$work/ka-1.out" "$URL/conn" -o "$work/ka-2.out" "$URL/index.html" "$URL/conn"
 check_rc 0
-((SKIP)) || grep -Eq '^[0-9]+ 3$' "$OUT" || fail "stdout is not /conn's third answer on the connection"
+((SKIP)) || has -E '^[0-9]+ 3$' "$OUT" || fail "stdout is not /conn's third answer on the connection"
 ((SKIP)) || cmp -s "$work/ka-2.out" "$docroot/index.html" || fail "the second -o file is not index.html"
-((SKIP)) || grep -Eq '^[0-9]+ 1$' "$work/ka-1.out" || fail "the first -o file is not /conn's first answer"
+((SKIP)) || has -E '^[0-9]+ 1$' "$work/ka-1.out" || fail "the first -o file is not /conn's first answer"
 end
 
 begin "several URLs: the exit code is the last URL's (as curl 7.88)"
@@ -1643,16 +1643,16 @@ begin "-w: every variable as curl (time_*, speed, port: their shape), 200, 404 a
 VS_NORM=$TIME_NORM
 vs_curl /index.html -s -o page.html -w "$WO_ALL"
 check_rc 0
-((SKIP)) || grep -Eq 'code=200 .*dl=[1-9][0-9]* .*type=text/html .*scheme=HTTPS conns=1 .*ip=10\.0\.0\.1 ' "$OUT" ||
+((SKIP)) || has -E 'code=200 .*dl=[1-9][0-9]* .*type=text/html .*scheme=HTTPS conns=1 .*ip=10\.0\.0\.1 ' "$OUT" ||
   fail "-w output: $(head -c 300 "$OUT")"
 vs_curl /missing -s -w "$WO_ALL"
 check_rc 0
 vs_curl /old -s -w "$WO_ALL"
-check_rc 0; ((SKIP)) || grep -q 'redir_url=https://www.example.test/index.html ' "$OUT" || fail "no redirect_url"
+check_rc 0; ((SKIP)) || has 'redir_url=https://www.example.test/index.html ' "$OUT" || fail "no redirect_url"
 vs_curl /old -sL -w "$WO_ALL"
-check_rc 0; ((SKIP)) || grep -q 'redirs=1 redir_url= url=https://www.example.test/index.html ' "$OUT" || fail "redirect: $(head -c 300 "$OUT")"
+check_rc 0; ((SKIP)) || has 'redirs=1 redir_url= url=https://www.example.test/index.html ' "$OUT" || fail "redirect: $(head -c 300 "$OUT")"
 vs_curl /missing -sf -w "$WO_ALL"
-check_rc 22; ((SKIP)) || grep -q 'exit=22 err=The requested URL returned error: 404 ' "$OUT" || fail "-f: $(head -c 300 "$OUT")"
+check_rc 22; ((SKIP)) || has 'exit=22 err=The requested URL returned error: 404 ' "$OUT" || fail "-f: $(head -c 300 "$OUT")"
 VS_NORM=""
 end
 
@@ -1691,7 +1691,7 @@ end
 begin "--fail-with-body: the 404 body is written, exit 22, as curl (-f writes none)"
 vs_curl /missing -s --fail-with-body -o body.html
 check_rc 22
-((SKIP)) || grep -q '404' "$WF_DIR/body.html" || fail "no body written"
+((SKIP)) || has '404' "$WF_DIR/body.html" || fail "no body written"
 vs_curl /missing -s -f -o body.html
 check_rc 22
 end
@@ -1724,7 +1724,7 @@ check_rc 0
 vs_curl /big.bin -s -r -500 -w '%{http_code} %{size_download}\n' -o c.part
 check_rc 0
 ((SKIP)) || [[ $(cat "$OUT") == "206 500" ]] || fail "-500: $(cat "$OUT")"
-((SKIP)) || grep -q '" 206 ' <<<"$WF_SEEN" || fail "nginx did not answer 206: $WF_SEEN"
+((SKIP)) || has '" 206 ' <<<"$WF_SEEN" || fail "nginx did not answer 206: $WF_SEEN"
 end
 
 begin "-r: the Range field the server saw, as curl (a server that ignores it: the whole body, exit 0)"
@@ -1750,7 +1750,7 @@ begin "-C - and -C N with -o: the rest appended (206), byte-exact, as curl"
 PREP="head -c 1000 '$docroot/big.bin' >big.bin"
 vs_curl /big.bin -s -C - -o big.bin
 check_rc 0; check_sha "$WF_DIR/big.bin" "$big_sha"
-((SKIP)) || grep -q "\" 206 $((big_size - 1000))\$" <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
+((SKIP)) || has "\" 206 $((big_size - 1000))\$" <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
 PREP="head -c 4096 '$docroot/big.bin' >big.bin"
 vs_curl /big.bin -s -C 4096 -o big.bin
 check_rc 0; check_sha "$WF_DIR/big.bin" "$big_sha"
@@ -1761,7 +1761,7 @@ begin "-C - without a file, and -C - with the file complete (416: exit 0, with -
 vs_curl /index.html -s -C - -o new.html
 check_rc 0
 ((SKIP)) || cmp -s "$WF_DIR/new.html" "$docroot/index.html" || fail "not index.html"
-((SKIP)) || grep -q '" 200 ' <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
+((SKIP)) || has '" 200 ' <<<"$WF_SEEN" || fail "nginx: $WF_SEEN"
 PREP="cp '$docroot/index.html' done.html"
 vs_curl /index.html -s -C - -o done.html -w '%{http_code}\n'
 check_rc 0
@@ -1836,13 +1836,13 @@ begin "--retry 2 --retry-delay 1: 503, 503, 200 -> three requests, the 200's bod
 loud_vs_curl /flaky/2/503 --retry 2 --retry-delay 1
 check_rc 0; attempts 3
 check_stderr '^Warning: Problem : HTTP error\. Will retry in 1 seconds\. 2 retries left\.$'
-((SKIP)) || grep -q '^GET /flaky/2/503 |' "$OUT" || fail "not the 200's body"
+((SKIP)) || has '^GET /flaky/2/503 |' "$OUT" || fail "not the 200's body"
 end
 
 begin "--retry with -o: the retried body replaces the earlier one (truncated, 'Throwing away'), as curl"
 loud_vs_curl /flaky/1/500 --retry 1 --retry-delay 1 -o @F@
 check_rc 0; attempts 2; check_stderr '^Throwing away 8 bytes$'
-((SKIP)) || grep -q '^GET /flaky/1/500 |' "$work/$ncase.wf.file" || fail "the file is not the 200's body"
+((SKIP)) || has '^GET /flaky/1/500 |' "$work/$ncase.wf.file" || fail "the file is not the 200's body"
 end
 
 begin "--retry: the default backoff (1 s, then 2 s), 502 and 504, as curl"
@@ -1987,7 +1987,7 @@ if ((!SKIP)); then
   curl_last=$(tr '\r' '\n' <"$work/$ncase.curl.bar" | grep -a '%' | tail -n 1)
   [[ -n $last && $last == "$curl_last" ]] || fail "last bar '$last', curl's '$curl_last'"
   [[ $last == "$(printf '%33s' '' | tr ' ' '#') 100.0%" ]] || fail "not 33 '#' and 100.0%: '$last'"
-  tr '\r' '\n' <"$ERR" | grep -aqE '^#{1,32} +[ 0-9]{2}\.[0-9]%$' || fail "no bar part-way"
+  tr '\r' '\n' <"$ERR" | has -aE '^#{1,32} +[ 0-9]{2}\.[0-9]%$' || fail "no bar part-way"
   [[ $(tail -c 1 "$ERR" | od -An -c | tr -d ' ') == '\n' ]] || fail "no newline after the bar"
 fi
 end
@@ -2002,11 +2002,11 @@ end
 begin "-h"
 run -- -h
 check_rc 0
-((SKIP)) || grep -q -- '--cacert' "$OUT" "$ERR" || fail "help does not mention --cacert"
+((SKIP)) || has -- '--cacert' "$OUT" "$ERR" || fail "help does not mention --cacert"
 for o in -S,\ --show-error -w,\ --write-out -D,\ --dump-header --fail-with-body -O,\ --remote-name --remote-name-all \
   --create-dirs --url -r,\ --range -C,\ --continue-at --retry --retry-delay --retry-max-time --retry-all-errors \
   --retry-connrefused -#,\ --progress-bar --no-progress-meter; do
-  ((SKIP)) || grep -q -- "  $o " "$OUT" || fail "help does not mention $o"
+  ((SKIP)) || has -- "  $o " "$OUT" || fail "help does not mention $o"
 done
 end
 
