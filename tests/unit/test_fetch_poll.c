@@ -352,7 +352,9 @@ static void test_abort_in_every_state(void **state)
     struct wf_fetch_options o;
     struct wf_fetch_result r;
 
-    /* Connect: an address nobody answers ARP for (the attempt would last a while). */
+    /* Connect: an address nobody answers ARP for (the attempt would last a while);
+     * the model says so, whatever the host's own network would do with it. */
+    wf_sim_chip_fault_unreachable(fx->model, 0x0A00004Du);
     wf_fetch_options_default(&o);
     o.url = "http://10.0.0.77:8080/";
     assert_int_equal(wf_fetch_start(&work, &fx->net, NULL, &o, NULL, &r), 0);
@@ -755,7 +757,8 @@ static void test_multi_abort_each_state_beside_another(void **state)
             break;
         case WF_STEP_CONNECT:
             xfer_prepare(x, 'x', "http", 8080);
-            snprintf(x->url, sizeof x->url, "http://10.0.0.77:8080/"); /* nobody answers ARP */
+            snprintf(x->url, sizeof x->url, "http://10.0.0.77:8080/"); /* nobody answers ARP: */
+            wf_sim_chip_fault_unreachable(fx->model, 0x0A00004Du);     /* whatever the host's network does */
             break;
         case WF_STEP_TLS:
             xfer_prepare(x, 'x', "https", wf_peer_port(silent));
